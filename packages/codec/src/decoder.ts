@@ -1,0 +1,233 @@
+import { MAX_REMAINING_LENGTH, PacketType, type ProtocolVersion } from "./constants.js";
+import { MalformedPacketError, type MqttError, PacketTooLargeError } from "./errors.js";
+import { decodeBody } from "./decode-packet.js";
+import type { Packet } from "./packets.js";
+
+/** Options of a `Decoder`. */
+export interface DecoderOptions {
+  /**
+   * Protocol level of the connection. A server leaves it unset: the decoder takes
+   * it from the CONNECT it decodes. Until then 4 (3.1.1) is assumed. Default 4.
+   */
+  protocolVersion?: ProtocolVersion;
+  /**
+   * Largest whole packet accepted, fixed header included, in bytes. Checked from
+   * the fixed header before any body byte is buffered. Default 268,435,460 (the
+   * wire format's own limit); brokers and clients should set a real bound.
+   */
+  maxPacketSize?: number;
+}
+
+const WIRE_MAX_PACKET = 1 + 4 + MAX_REMAINING_LENGTH;
+
+/**
+ * Incremental MQTT decoder. Push chunks of any size (one byte included) and pull
+ * complete packets with `next()`; it returns `undefined` when it needs more bytes.
+ *
+ * Ownership: a packet that arrived inside one pushed chunk holds views into that
+ * chunk (payload, binary fields), so do not reuse a chunk's memory after pushing
+ * it. A packet assembled from several chunks lives in its own buffer.
+ *
+ * Malformed input throws a typed `MqttError` (reason code and normative
+ * statement attached); packets decoded before the bad one are returned first.
+ * After an error the stream is out of frame, so every later call throws it again.
+ */
+export class Decoder {
+  /** Protocol level used for every packet but CONNECT. Set from CONNECT when decoded. */
+  protocolVersion: ProtocolVersion;
+  /** Largest packet accepted, in bytes. May be changed between packets. */
+  maxPacketSize: number;
+
+  private chunks: Uint8Array[] = [];
+  private chunkIndex = 0;
+  private offset = 0;
+  /** Fixed header bytes carried over a chunk boundary (at most 5). */
+  private readonly header = new Uint8Array(5);
+  private headerLength = 0;
+  /** The packet being assembled across chunks, and how much of it is filled. */
+  private partial: Uint8Array | undefined;
+  private partialFill = 0;
+  private partialHeaderLength = 0;
+  private failure: MqttError | undefined;
+
+  constructor(options: DecoderOptions = {}) {
+    this.protocolVersion = options.protocolVersion ?? 4;
+    this.maxPacketSize = options.maxPacketSize ?? WIRE_MAX_PACKET;
+  }
+
+  /** Queue a chunk of received bytes. */
+  push(chunk: Uint8Array): void {
+    if (this.failure !== undefined) return;
+    if (chunk.length > 0) this.chunks.push(chunk);
+  }
+
+  /** Bytes pushed but not yet returned as packets. */
+  get bufferedBytes(): number {
+    let n = this.headerLength + (this.partial === undefined ? 0 : this.partialFill);
+    for (let i = this.chunkIndex; i < this.chunks.length; i++) n += this.chunks[i]!.length;
+    return n - (this.chunkIndex < this.chunks.length ? this.offset : 0);
+  }
+
+  /** Push `chunk` and return every packet it completes (throws on malformed input). */
+  decodeAll(chunk: Uint8Array): Packet[] {
+    this.push(chunk);
+    const out: Packet[] = [];
+    for (let p = this.next(); p !== undefined; p = this.next()) out.push(p);
+    return out;
+  }
+
+  /** The next complete packet, or `undefined` when more bytes are needed. */
+  next(): Packet | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      return this.step();
+    } catch (err) {
+      this.failure = err as MqttError;
+      this.chunks = [];
+      this.partial = undefined;
+      throw err;
+    }
+  }
+
+  private step(): Packet | undefined {
+    for (;;) {
+      const chunk = this.chunks[this.chunkIndex];
+      if (chunk === undefined) {
+        this.chunks.length = 0;
+        this.chunkIndex = 0;
+        this.offset = 0;
+        return undefined;
+      }
+      if (this.offset >= chunk.length) {
+        this.chunkIndex++;
+        this.offset = 0;
+        continue;
+      }
+      if (this.partial !== undefined) {
+        const packet = this.fillPartial(chunk);
+        if (packet !== undefined) return packet;
+        continue;
+      }
+      if (this.headerLength === 0) {
+        const packet = this.fromChunk(chunk);
+        if (packet !== undefined) return packet;
+        continue;
+      }
+      const packet = this.extendHeader(chunk);
+      if (packet !== undefined) return packet;
+    }
+  }
+
+  /** Fast path: a fixed header starting inside `chunk`. */
+  private fromChunk(chunk: Uint8Array): Packet | undefined {
+    const start = this.offset;
+    const available = chunk.length - start;
+    // Read the remaining length; give up to the carry path if the chunk ends first.
+    let remaining = 0;
+    let multiplier = 1;
+    let i = 1;
+    for (;;) {
+      if (i >= available) {
+        this.header.set(chunk.subarray(start, chunk.length));
+        this.headerLength = available;
+        this.offset = chunk.length;
+        return undefined;
+      }
+      const byte = chunk[start + i]!;
+      remaining += (byte & 0x7f) * multiplier;
+      i++;
+      if ((byte & 0x80) === 0) {
+        if (i > 2 && byte === 0) throw nonMinimalLength();
+        break;
+      }
+      if (i === 5) throw lengthTooLong();
+      multiplier *= 128;
+    }
+    const total = i + remaining;
+    this.checkSize(total);
+    if (available >= total) {
+      this.offset = start + total;
+      return this.decode(chunk[start]!, chunk, start + i, start + total);
+    }
+    this.startPartial(chunk.subarray(start, start + i), total, i);
+    this.offset = start + i;
+    return undefined;
+  }
+
+  /** Slow path: continue a fixed header that straddles chunks, a byte at a time. */
+  private extendHeader(chunk: Uint8Array): Packet | undefined {
+    while (this.offset < chunk.length) {
+      const byte = chunk[this.offset++]!;
+      this.header[this.headerLength++] = byte;
+      if ((byte & 0x80) !== 0) {
+        if (this.headerLength === 5) throw lengthTooLong();
+        continue;
+      }
+      if (this.headerLength > 2 && byte === 0) throw nonMinimalLength();
+      let remaining = 0;
+      let multiplier = 1;
+      for (let k = 1; k < this.headerLength; k++) {
+        remaining += (this.header[k]! & 0x7f) * multiplier;
+        multiplier *= 128;
+      }
+      const headerLength = this.headerLength;
+      const total = headerLength + remaining;
+      this.headerLength = 0;
+      this.checkSize(total);
+      if (remaining === 0) return this.decode(this.header[0]!, this.header, headerLength, headerLength);
+      this.startPartial(this.header.subarray(0, headerLength), total, headerLength);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  private startPartial(headerBytes: Uint8Array, total: number, headerLength: number): void {
+    this.partial = new Uint8Array(total);
+    this.partial.set(headerBytes);
+    this.partialFill = headerBytes.length;
+    this.partialHeaderLength = headerLength;
+  }
+
+  private fillPartial(chunk: Uint8Array): Packet | undefined {
+    const partial = this.partial!;
+    const take = Math.min(partial.length - this.partialFill, chunk.length - this.offset);
+    partial.set(chunk.subarray(this.offset, this.offset + take), this.partialFill);
+    this.partialFill += take;
+    this.offset += take;
+    if (this.partialFill < partial.length) return undefined;
+    this.partial = undefined;
+    return this.decode(partial[0]!, partial, this.partialHeaderLength, partial.length);
+  }
+
+  /** Refuse a packet over the limit before buffering its body (5.0 section 3.1.2.11.4). */
+  private checkSize(total: number): void {
+    if (total > this.maxPacketSize) throw new PacketTooLargeError(total, this.maxPacketSize);
+  }
+
+  private decode(first: number, buf: Uint8Array, start: number, end: number): Packet {
+    const packet = decodeBody(first, buf, start, end, this.protocolVersion);
+    if (packet.type === PacketType.CONNECT) this.protocolVersion = packet.protocolVersion;
+    return packet;
+  }
+}
+
+function lengthTooLong(): MalformedPacketError {
+  return new MalformedPacketError("remaining length is longer than 4 bytes", { statement: "MQTT-1.5.5-1" });
+}
+
+function nonMinimalLength(): MalformedPacketError {
+  return new MalformedPacketError("remaining length is not minimally encoded", { statement: "MQTT-1.5.5-1" });
+}
+
+/**
+ * Decode exactly one complete packet from `bytes` (fixed header included).
+ * Throws `MalformedPacketError` when `bytes` holds less or more than one packet.
+ */
+export function decodePacket(bytes: Uint8Array, options: DecoderOptions = {}): Packet {
+  const decoder = new Decoder(options);
+  decoder.push(bytes);
+  const packet = decoder.next();
+  if (packet === undefined) throw new MalformedPacketError("incomplete packet");
+  if (decoder.bufferedBytes !== 0) throw new MalformedPacketError("bytes after the packet");
+  return packet;
+}

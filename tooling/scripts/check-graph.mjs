@@ -1,0 +1,91 @@
+// Fails when a package depends on or imports across the edges allowed by
+// ../shared/docs/architecture.md (section 1). Checks package.json dependencies and
+// every import specifier under src/.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { root } from "./bootstrap.mjs";
+
+/** Core packages: sans-IO, runnable in browsers. */
+const core = ["codec", "message", "qos", "session"];
+
+/**
+ * Allowed runtime @amqtt/* dependencies per package (folder name -> folder names).
+ * A package missing here may depend on any non-edge package except cli/amqtt.
+ */
+const allowed = {
+  codec: [],
+  message: ["codec"],
+  qos: ["codec", "message"],
+  session: ["codec", "message", "qos"],
+  transport: [],
+  "transport-memory": ["transport"],
+  "transport-tcp": ["transport"],
+  "transport-ws": ["transport"],
+};
+const edges = ["cli", "amqtt"];
+const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];
+
+const problems = [];
+const packagesDir = join(root, "packages");
+const folders = readdirSync(packagesDir).filter((d) => existsSync(join(packagesDir, d, "package.json")));
+const folderOf = new Map();
+for (const folder of folders) {
+  const pkg = JSON.parse(readFileSync(join(packagesDir, folder, "package.json"), "utf8"));
+  folderOf.set(pkg.name, folder);
+}
+
+function sourceFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? sourceFiles(p) : /\.(ts|mts|js|mjs)$/.test(name) ? [p] : [];
+  });
+}
+
+function checkEdge(from, toName, where) {
+  const to = folderOf.get(toName);
+  if (to === undefined) {
+    if (toName.startsWith("@amqtt/")) problems.push(`${where}: ${toName} is not a package of this repository`);
+    return;
+  }
+  if (edges.includes(to)) problems.push(`${where}: nothing may depend on ${toName}`);
+  if ((from === "broker" && to === "client") || (from === "client" && to === "broker"))
+    problems.push(`${where}: broker and client never import each other`);
+  if (core.includes(from) && shells.includes(to)) problems.push(`${where}: core package imports shell ${toName}`);
+  const list = allowed[from];
+  if (list !== undefined && !list.includes(to)) problems.push(`${where}: ${from} may not depend on ${toName}`);
+}
+
+for (const folder of folders) {
+  const pkg = JSON.parse(readFileSync(join(packagesDir, folder, "package.json"), "utf8"));
+  const runtime = { ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
+  for (const dep of Object.keys(runtime)) {
+    if (dep === "@amqtt/tsconfig" || dep === "@amqtt/vitest-preset" || dep === "@amqtt/biome-config")
+      problems.push(`packages/${folder}/package.json: tooling ${dep} must be a devDependency`);
+    checkEdge(folder, dep, `packages/${folder}/package.json`);
+  }
+  for (const file of sourceFiles(join(packagesDir, folder, "src"))) {
+    const text = readFileSync(file, "utf8");
+    const rel = file.slice(root.length + 1);
+    for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g)) {
+      const spec = m[1];
+      if (spec.startsWith(".")) continue;
+      if (core.includes(folder) && (spec.startsWith("node:") || !spec.startsWith("@amqtt/")))
+        problems.push(`${rel}: core package imports ${spec} (core has no runtime dependencies outside @amqtt)`);
+      const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+      if (name.startsWith("@amqtt/")) {
+        if (!(name in runtime)) problems.push(`${rel}: imports ${name} without declaring it in dependencies`);
+        checkEdge(folder, name, rel);
+      }
+    }
+    if (core.includes(folder) && /\bBuffer\.|\bsetTimeout\(|\bDate\.now\(|\bMath\.random\(/.test(text))
+      problems.push(`${rel}: core package uses Buffer, timers, Date.now or Math.random`);
+  }
+}
+
+if (problems.length > 0) {
+  for (const p of problems) console.error(p);
+  console.error(`check-graph: ${problems.length} problem(s)`);
+  process.exit(1);
+}
+console.log(`check-graph: ${folders.length} packages, edges ok`);

@@ -1,0 +1,51 @@
+// `npm test`: install what the tests need, run every package's tests through turbo,
+// and end with one line `N passed, N failed` totalled from vitest's JSON reports.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ensurePnpm, ensureSystemPackages, installDependencies, root } from "./bootstrap.mjs";
+import { spawnSync } from "node:child_process";
+
+const packagesDir = join(root, "packages");
+const packageDirs = readdirSync(packagesDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(packagesDir, d.name, "package.json")))
+  .map((d) => join(packagesDir, d.name));
+
+ensurePnpm();
+ensureSystemPackages();
+installDependencies();
+
+for (const dir of packageDirs) rmSync(join(dir, ".vitest"), { recursive: true, force: true });
+
+const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--continue", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const dir of packageDirs) {
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  if (!pkg.scripts?.test) continue;
+  const file = join(dir, ".vitest", "results.json");
+  if (!existsSync(file)) {
+    missing.push(pkg.name);
+    continue;
+  }
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  // A suite that failed to load (syntax error, missing module) has no tests in it.
+  failed += r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+}
+if (missing.length > 0) {
+  console.log(`no test results from: ${missing.join(", ")} (counted as failed)`);
+  failed += missing.length;
+}
+const exitCode = turbo.status !== 0 || failed > 0 ? 1 : 0;
+if (skipped > 0) console.log(`(${skipped} skipped)`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode);
