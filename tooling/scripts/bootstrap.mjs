@@ -18,7 +18,6 @@ export const pinnedPnpm = JSON.parse(readFileSync(join(root, "package.json"), "u
 export const systemPackages = [
   { bin: "mosquitto", pkg: "mosquitto" },
   { bin: "mosquitto_pub", pkg: "mosquitto-clients" },
-  { bin: "chromium", pkg: "chromium" },
 ];
 
 function log(msg) {
