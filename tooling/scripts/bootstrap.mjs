@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The pnpm version pinned in the root package.json `packageManager` field. */
-export const pinnedPnpm = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).packageManager.split("@")[1];
+export const pinnedPnpm = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).packageManager.split(
+  "@",
+)[1];
 
 /**
  * Debian packages that some tests run as real third-party peers.
@@ -40,7 +42,10 @@ export function run(cmd, args, opts = {}) {
 
 function pnpmVersion() {
   try {
-    return execFileSync("pnpm", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("pnpm", ["--version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }

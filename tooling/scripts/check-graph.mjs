@@ -45,15 +45,18 @@ function sourceFiles(dir) {
 function checkEdge(from, toName, where) {
   const to = folderOf.get(toName);
   if (to === undefined) {
-    if (toName.startsWith("@amqtt/")) problems.push(`${where}: ${toName} is not a package of this repository`);
+    if (toName.startsWith("@amqtt/"))
+      problems.push(`${where}: ${toName} is not a package of this repository`);
     return;
   }
   if (edges.includes(to)) problems.push(`${where}: nothing may depend on ${toName}`);
   if ((from === "broker" && to === "client") || (from === "client" && to === "broker"))
     problems.push(`${where}: broker and client never import each other`);
-  if (core.includes(from) && shells.includes(to)) problems.push(`${where}: core package imports shell ${toName}`);
+  if (core.includes(from) && shells.includes(to))
+    problems.push(`${where}: core package imports shell ${toName}`);
   const list = allowed[from];
-  if (list !== undefined && !list.includes(to)) problems.push(`${where}: ${from} may not depend on ${toName}`);
+  if (list !== undefined && !list.includes(to))
+    problems.push(`${where}: ${from} may not depend on ${toName}`);
 }
 
 for (const folder of folders) {
@@ -71,7 +74,9 @@ for (const folder of folders) {
       const spec = m[1];
       if (spec.startsWith(".")) continue;
       if (core.includes(folder) && (spec.startsWith("node:") || !spec.startsWith("@amqtt/")))
-        problems.push(`${rel}: core package imports ${spec} (core has no runtime dependencies outside @amqtt)`);
+        problems.push(
+          `${rel}: core package imports ${spec} (core has no runtime dependencies outside @amqtt)`,
+        );
       const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
       if (name.startsWith("@amqtt/")) {
         if (!(name in runtime)) problems.push(`${rel}: imports ${name} without declaring it in dependencies`);

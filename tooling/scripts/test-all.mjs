@@ -1,9 +1,10 @@
 // `npm test`: install what the tests need, run every package's tests through turbo,
 // and end with one line `N passed, N failed` totalled from vitest's JSON reports.
+
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePnpm, ensureSystemPackages, installDependencies, root } from "./bootstrap.mjs";
-import { spawnSync } from "node:child_process";
 
 const packagesDir = join(root, "packages");
 const packageDirs = readdirSync(packagesDir, { withFileTypes: true })

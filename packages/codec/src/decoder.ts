@@ -1,6 +1,6 @@
 import { MAX_REMAINING_LENGTH, PacketType, type ProtocolVersion } from "./constants.js";
-import { MalformedPacketError, type MqttError, PacketTooLargeError } from "./errors.js";
 import { decodeBody } from "./decode-packet.js";
+import { MalformedPacketError, type MqttError, PacketTooLargeError } from "./errors.js";
 import type { Packet } from "./packets.js";
 
 /** Options of a `Decoder`. */
@@ -137,7 +137,7 @@ export class Decoder {
       remaining += (byte & 0x7f) * multiplier;
       i++;
       if ((byte & 0x80) === 0) {
-        if (i > 2 && byte === 0) throw nonMinimalLength();
+        if (i > 2 && byte === 0 && this.protocolVersion === 5) throw nonMinimalLength();
         break;
       }
       if (i === 5) throw lengthTooLong();
@@ -163,7 +163,7 @@ export class Decoder {
         if (this.headerLength === 5) throw lengthTooLong();
         continue;
       }
-      if (this.headerLength > 2 && byte === 0) throw nonMinimalLength();
+      if (this.headerLength > 2 && byte === 0 && this.protocolVersion === 5) throw nonMinimalLength();
       let remaining = 0;
       let multiplier = 1;
       for (let k = 1; k < this.headerLength; k++) {
@@ -212,9 +212,11 @@ export class Decoder {
 }
 
 function lengthTooLong(): MalformedPacketError {
-  return new MalformedPacketError("remaining length is longer than 4 bytes", { statement: "MQTT-1.5.5-1" });
+  // 3.1.1 section 2.2.3 and 5.0 section 1.5.5: at most four bytes (no statement id).
+  return new MalformedPacketError("remaining length is longer than 4 bytes");
 }
 
+/** 5.0 only: 3.1.1 has no minimal-encoding rule. */
 function nonMinimalLength(): MalformedPacketError {
   return new MalformedPacketError("remaining length is not minimally encoded", { statement: "MQTT-1.5.5-1" });
 }

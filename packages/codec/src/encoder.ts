@@ -72,7 +72,8 @@ export function encode(packet: Packet, version: ProtocolVersion): Uint8Array {
 
 /** Allocate a packet of `remaining` body bytes and write its fixed header; returns [buf, pos]. */
 function allocate(first: number, remaining: number): [Uint8Array, number] {
-  if (remaining > MAX_REMAINING_LENGTH) throw new InvalidPacketError(`packet body of ${remaining} bytes is too large`);
+  if (remaining > MAX_REMAINING_LENGTH)
+    throw new InvalidPacketError(`packet body of ${remaining} bytes is too large`);
   const buf = new Uint8Array(1 + varIntSize(remaining) + remaining);
   buf[0] = first;
   return [buf, writeVarInt(buf, 1, remaining)];
@@ -87,7 +88,8 @@ function checkPacketId(id: number | undefined): number {
 }
 
 function checkQos(qos: unknown, what: string): number {
-  if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidPacketError(`${what} must be 0, 1 or 2, got ${String(qos)}`);
+  if (qos !== 0 && qos !== 1 && qos !== 2)
+    throw new InvalidPacketError(`${what} must be 0, 1 or 2, got ${String(qos)}`);
   return qos;
 }
 
@@ -140,7 +142,9 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   if (p.username !== undefined) size += 2 + checkedStringLength(p.username, "user name");
   if (p.password !== undefined) {
     if (version !== 5 && p.username === undefined)
-      throw new InvalidPacketError("a password needs a user name before MQTT 5.0", { statement: "MQTT-3.1.2-22" });
+      throw new InvalidPacketError("a password needs a user name before MQTT 5.0", {
+        statement: "MQTT-3.1.2-22",
+      });
     size += 2 + checkBinary(p.password, "password");
   }
   let flags = p.clean ? 0x02 : 0;
@@ -188,11 +192,15 @@ function encodeConnack(p: ConnackPacket, version: ProtocolVersion): Uint8Array {
 }
 
 /** Measured shape of a PUBLISH, shared by `encode` and `PublishTemplate`. */
-function publishLayout(p: PublishPacket, version: ProtocolVersion): { size: number; propBody: number; first: number } {
+function publishLayout(
+  p: PublishPacket,
+  version: ProtocolVersion,
+): { size: number; propBody: number; first: number } {
   const qos = checkQos(p.qos, "PUBLISH QoS");
   if (qos > 0) checkPacketId(p.packetId);
   checkTopicName(p.topic, "PUBLISH topic");
-  if (!(p.payload instanceof Uint8Array)) throw new InvalidPacketError("PUBLISH payload must be a Uint8Array");
+  if (!(p.payload instanceof Uint8Array))
+    throw new InvalidPacketError("PUBLISH payload must be a Uint8Array");
   if (p.dup && qos === 0)
     throw new InvalidPacketError("DUP must be 0 for QoS 0", { statement: "MQTT-3.3.1-2" });
   let size = 2 + checkedStringLength(p.topic, "PUBLISH topic") + (qos > 0 ? 2 : 0) + p.payload.length;
@@ -310,7 +318,12 @@ function encodeSubscribe(p: SubscribePacket, version: ProtocolVersion): Uint8Arr
   }
   for (const s of p.subscriptions) {
     checkQos(s.qos, "subscription QoS");
-    if (s.retainHandling !== undefined && s.retainHandling !== 0 && s.retainHandling !== 1 && s.retainHandling !== 2)
+    if (
+      s.retainHandling !== undefined &&
+      s.retainHandling !== 0 &&
+      s.retainHandling !== 1 &&
+      s.retainHandling !== 2
+    )
       throw new InvalidPacketError("retainHandling must be 0, 1 or 2");
     size += 2 + checkedStringLength(s.topicFilter, "topic filter") + 1;
   }
@@ -357,7 +370,9 @@ function encodeSuback(p: SubackPacket, version: ProtocolVersion): Uint8Array {
 function encodeUnsubscribe(p: UnsubscribePacket, version: ProtocolVersion): Uint8Array {
   checkPacketId(p.packetId);
   if (!Array.isArray(p.topicFilters) || p.topicFilters.length === 0)
-    throw new InvalidPacketError("UNSUBSCRIBE needs at least one topic filter", { statement: "MQTT-3.10.3-2" });
+    throw new InvalidPacketError("UNSUBSCRIBE needs at least one topic filter", {
+      statement: "MQTT-3.10.3-2",
+    });
   let size = 2;
   let propBody = 0;
   if (version === 5) {

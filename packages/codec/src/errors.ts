@@ -6,6 +6,8 @@ export interface MqttErrorOptions {
   statement?: string;
   /** The underlying error, if any. */
   cause?: unknown;
+  /** A more specific reason code than the class default (e.g. 0x94 Topic Alias invalid for a Protocol Error). */
+  reasonCode?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export class MalformedPacketError extends MqttError {
 export class ProtocolError extends MqttError {
   override name = "ProtocolError";
   constructor(message: string, options?: MqttErrorOptions) {
-    super(message, ReasonCode.PROTOCOL_ERROR, options);
+    super(message, options?.reasonCode ?? ReasonCode.PROTOCOL_ERROR, options);
   }
 }
 
@@ -55,7 +57,11 @@ export class PacketTooLargeError extends MqttError {
   /** The limit it exceeds, in bytes. */
   readonly limit: number;
   constructor(size: number, limit: number, options?: MqttErrorOptions) {
-    super(`packet of ${size} bytes exceeds the maximum packet size of ${limit}`, ReasonCode.PACKET_TOO_LARGE, options);
+    super(
+      `packet of ${size} bytes exceeds the maximum packet size of ${limit}`,
+      ReasonCode.PACKET_TOO_LARGE,
+      options,
+    );
     this.size = size;
     this.limit = limit;
   }

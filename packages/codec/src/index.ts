@@ -18,8 +18,8 @@ export {
   MAX_REMAINING_LENGTH,
   MAX_VARIABLE_BYTE_INTEGER,
   PacketType,
-  packetTypeNames,
   ProtocolVersion,
+  packetTypeNames,
   type QoS,
   SUBACK_FAILURE,
 } from "./constants.js";

@@ -1,5 +1,4 @@
-import { PacketType, packetTypeNames } from "./constants.js";
-import { MAX_VARIABLE_BYTE_INTEGER } from "./constants.js";
+import { MAX_VARIABLE_BYTE_INTEGER, PacketType, packetTypeNames } from "./constants.js";
 import { InvalidPacketError, MalformedPacketError, ProtocolError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import { utf8Length, writeUtf8 } from "./utf8.js";
@@ -222,9 +221,9 @@ function contextName(ctx: number): string {
 /**
  * Read a property list (length, then properties) for `context`. Returns
  * `undefined` for an empty list. A property not allowed in the context, an
- * unknown identifier or a value of the wrong range is a Malformed Packet
- * (5.0 section 2.2.2.2); a property given twice where only one is allowed is a
- * Protocol Error.
+ * unknown identifier is a Malformed Packet (5.0 section 2.2.2.2); a property
+ * given twice where only one is allowed, or a value out of its range, is a
+ * Protocol Error (the per-property sections; the spec gives these no ids).
  * @internal
  */
 export function readProperties(r: Reader, context: PropertyContext): Properties | undefined {
@@ -239,7 +238,8 @@ export function readProperties(r: Reader, context: PropertyContext): Properties 
   while (r.pos < end) {
     const id = r.varInt("property identifier");
     const info = byId[id];
-    if (info === undefined) throw new MalformedPacketError(`unknown property identifier 0x${id.toString(16)}`);
+    if (info === undefined)
+      throw new MalformedPacketError(`unknown property identifier 0x${id.toString(16)}`);
     if ((info.where & (1 << context)) === 0)
       throw new MalformedPacketError(`property ${info.name} is not allowed in ${contextName(context)}`);
     const value = readValue(r, info);
@@ -249,11 +249,19 @@ export function readProperties(r: Reader, context: PropertyContext): Properties 
       props.userProperties = list;
       continue;
     }
+    // Receive Maximum, Maximum Packet Size and Subscription Identifier 0 are Protocol
+    // Errors (5.0 sections 3.1.2.11.3, 3.1.2.11.4, 3.8.2.1.2; no ids); a Topic Alias 0
+    // breaks [MQTT-3.3.2-8] and is answered with 0x94 Topic Alias invalid (section 3.3.4).
     if (info.min !== undefined && (value as number) < info.min) {
-      throw new ProtocolError(`property ${info.name} must not be ${value}`, { statement: minStatement(info.id) });
+      throw info.id === 0x23
+        ? new ProtocolError("topic alias 0", { statement: "MQTT-3.3.2-8", reasonCode: 0x94 })
+        : new ProtocolError(`property ${info.name} must not be ${value}`);
     }
+    // Byte flags other than 0 or 1 are Protocol Errors (sections 3.1.2.11.6-7, 3.2.2.3.x; no ids).
     if (info.max !== undefined && (value as number) > info.max)
       throw new ProtocolError(`property ${info.name} must be 0 or 1, got ${value}`);
+    if (info.id === 0x08 && /[+#]/.test(value as string))
+      throw new ProtocolError("response topic contains a wildcard", { statement: "MQTT-3.3.2-14" });
     if (info.id === 0x0b && context === PacketType.PUBLISH) {
       // PUBLISH may carry one subscription identifier per matching subscription.
       const list = (props.subscriptionIdentifiers as number[] | undefined) ?? [];
@@ -269,10 +277,6 @@ export function readProperties(r: Reader, context: PropertyContext): Properties 
   r.end = outerEnd;
   if (r.pos !== end) throw new MalformedPacketError("property list overruns its length");
   return props as Properties;
-}
-
-function minStatement(_id: number): string | undefined {
-  return undefined;
 }
 
 function readValue(r: Reader, info: PropertyInfo): unknown {
@@ -317,10 +321,13 @@ export function propertiesBodySize(props: Properties | undefined, context: Prope
     if ((info.where & (1 << context)) === 0)
       throw new InvalidPacketError(`property ${key} is not allowed in ${contextName(context)}`);
     if (info.kind === Kind.Pair) {
-      for (const pair of value as UserProperty[]) size += 1 + 2 + utf8Length(pair[0]) + 2 + utf8Length(pair[1]);
+      for (const pair of value as UserProperty[])
+        size += 1 + 2 + utf8Length(pair[0]) + 2 + utf8Length(pair[1]);
     } else if (key === "subscriptionIdentifiers") {
-      if (context !== PacketType.PUBLISH) throw new InvalidPacketError("subscriptionIdentifiers belongs to PUBLISH");
-      for (const id of value as number[]) size += 1 + varIntSize(checkInt(info, id, 1, MAX_VARIABLE_BYTE_INTEGER));
+      if (context !== PacketType.PUBLISH)
+        throw new InvalidPacketError("subscriptionIdentifiers belongs to PUBLISH");
+      for (const id of value as number[])
+        size += 1 + varIntSize(checkInt(info, id, 1, MAX_VARIABLE_BYTE_INTEGER));
     } else {
       if (key === "subscriptionIdentifier" && context === PacketType.PUBLISH)
         throw new InvalidPacketError("PUBLISH carries subscriptionIdentifiers (a list)");
@@ -332,7 +339,9 @@ export function propertiesBodySize(props: Properties | undefined, context: Prope
 
 function checkInt(info: PropertyInfo, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
-    throw new InvalidPacketError(`property ${info.name} must be an integer in ${min}..${max}, got ${String(value)}`);
+    throw new InvalidPacketError(
+      `property ${info.name} must be an integer in ${min}..${max}, got ${String(value)}`,
+    );
   return value;
 }
 
@@ -353,8 +362,10 @@ function valueSize(info: PropertyInfo, value: unknown): number {
     case Kind.String:
       return 2 + checkedStringLength(value as string, info.name);
     case Kind.Binary:
-      if (!(value instanceof Uint8Array)) throw new InvalidPacketError(`property ${info.name} must be a Uint8Array`);
-      if (value.length > 0xffff) throw new InvalidPacketError(`property ${info.name} is longer than 65,535 bytes`);
+      if (!(value instanceof Uint8Array))
+        throw new InvalidPacketError(`property ${info.name} must be a Uint8Array`);
+      if (value.length > 0xffff)
+        throw new InvalidPacketError(`property ${info.name} is longer than 65,535 bytes`);
       return 2 + value.length;
     case Kind.Pair:
       return 0;

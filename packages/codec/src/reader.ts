@@ -10,11 +10,14 @@ export class Reader {
   buf: Uint8Array;
   pos: number;
   end: number;
+  /** True for MQTT 5.0: picks error statement ids and the minimal-encoding rule. */
+  readonly v5: boolean;
 
-  constructor(buf: Uint8Array, pos: number, end: number) {
+  constructor(buf: Uint8Array, pos: number, end: number, v5: boolean) {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.v5 = v5;
   }
 
   /** Bytes left in the body. */
@@ -46,7 +49,7 @@ export class Reader {
     return ((b[p]! << 24) >>> 0) + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
-  /** Variable Byte Integer (5.0 section 1.5.5): at most 4 bytes [MQTT-1.5.5-1]. */
+  /** Variable Byte Integer (5.0 section 1.5.5): at most 4 bytes, minimally encoded [MQTT-1.5.5-1]. */
   varInt(what: string): number {
     let value = 0;
     let multiplier = 1;
@@ -54,13 +57,15 @@ export class Reader {
       const byte = this.u8(what);
       value += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) {
-        // A non-minimal form (a trailing 0x00 group) is not allowed [MQTT-1.5.5-1].
-        if (i > 0 && byte === 0) throw new MalformedPacketError(`${what} is not minimally encoded`, { statement: "MQTT-1.5.5-1" });
+        // A non-minimal form (a trailing 0x00 group) is not allowed in 5.0 [MQTT-1.5.5-1].
+        if (i > 0 && byte === 0 && this.v5)
+          throw new MalformedPacketError(`${what} is not minimally encoded`, { statement: "MQTT-1.5.5-1" });
         return value;
       }
       multiplier *= 128;
     }
-    throw new MalformedPacketError(`${what} is longer than 4 bytes`, { statement: "MQTT-1.5.5-1" });
+    // 5.0 section 1.5.5, 3.1.1 section 2.2.3: four bytes at most (no statement id).
+    throw new MalformedPacketError(`${what} is longer than 4 bytes`);
   }
 
   /** Two-byte length prefixed UTF-8 string. */
@@ -69,7 +74,7 @@ export class Reader {
     this.need(len, what);
     const start = this.pos;
     this.pos += len;
-    return decodeUtf8(this.buf, start, start + len);
+    return decodeUtf8(this.buf, start, start + len, this.v5);
   }
 
   /** Two-byte length prefixed binary data, returned as a view. */

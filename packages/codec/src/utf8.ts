@@ -8,44 +8,47 @@ import { InvalidPacketError, MalformedPacketError } from "./errors.js";
 const longStringChunk = 4096;
 
 /**
- * Decode `buf[start..end)` as an MQTT UTF-8 string. Throws
+ * Decode `buf[start..end)` as an MQTT UTF-8 string (`v5` picks the statement
+ * ids of 5.0 or 3.1.1 for errors). Throws
  * `MalformedPacketError` for ill-formed UTF-8, encoded surrogates, overlong
  * forms, code points above U+10FFFF, or U+0000.
  */
-export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+export function decodeUtf8(buf: Uint8Array, start: number, end: number, v5 = true): string {
   let out = "";
   const units: number[] = [];
   let i = start;
   while (i < end) {
     const b0 = buf[i]!;
     if (b0 < 0x80) {
-      if (b0 === 0) throw new MalformedPacketError("string contains U+0000", { statement: "MQTT-1.5.4-2" });
+      if (b0 === 0)
+        throw new MalformedPacketError("string contains U+0000", {
+          statement: v5 ? "MQTT-1.5.4-2" : "MQTT-1.5.3-2",
+        });
       units.push(b0);
       i += 1;
     } else if (b0 >= 0xc2 && b0 < 0xe0) {
-      const b1 = continuation(buf, i + 1, end);
+      const b1 = continuation(buf, i + 1, end, v5);
       units.push(((b0 & 0x1f) << 6) | b1);
       i += 2;
     } else if (b0 >= 0xe0 && b0 < 0xf0) {
-      const b1 = continuation(buf, i + 1, end);
-      const b2 = continuation(buf, i + 2, end);
+      const b1 = continuation(buf, i + 1, end, v5);
+      const b2 = continuation(buf, i + 2, end, v5);
       const cp = ((b0 & 0x0f) << 12) | (b1 << 6) | b2;
-      if (cp < 0x800) throw invalid("overlong UTF-8 encoding");
-      if (cp >= 0xd800 && cp <= 0xdfff)
-        throw new MalformedPacketError("string contains an encoded surrogate", { statement: "MQTT-1.5.4-1" });
+      if (cp < 0x800) throw invalid("overlong UTF-8 encoding", v5);
+      if (cp >= 0xd800 && cp <= 0xdfff) throw invalid("encoded surrogate", v5);
       units.push(cp);
       i += 3;
     } else if (b0 >= 0xf0 && b0 < 0xf5) {
-      const b1 = continuation(buf, i + 1, end);
-      const b2 = continuation(buf, i + 2, end);
-      const b3 = continuation(buf, i + 3, end);
+      const b1 = continuation(buf, i + 1, end, v5);
+      const b2 = continuation(buf, i + 2, end, v5);
+      const b3 = continuation(buf, i + 3, end, v5);
       const cp = ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
-      if (cp < 0x10000 || cp > 0x10ffff) throw invalid("UTF-8 code point out of range");
+      if (cp < 0x10000 || cp > 0x10ffff) throw invalid("code point out of range", v5);
       const v = cp - 0x10000;
       units.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff));
       i += 4;
     } else {
-      throw invalid("invalid UTF-8 lead byte");
+      throw invalid("invalid lead byte", v5);
     }
     if (units.length >= longStringChunk) {
       out += String.fromCharCode.apply(null, units);
@@ -55,15 +58,18 @@ export function decodeUtf8(buf: Uint8Array, start: number, end: number): string 
   return units.length === 0 ? out : out + String.fromCharCode.apply(null, units);
 }
 
-function continuation(buf: Uint8Array, i: number, end: number): number {
-  if (i >= end) throw invalid("truncated UTF-8 sequence");
+function continuation(buf: Uint8Array, i: number, end: number, v5: boolean): number {
+  if (i >= end) throw invalid("truncated sequence", v5);
   const b = buf[i]!;
-  if ((b & 0xc0) !== 0x80) throw invalid("invalid UTF-8 continuation byte");
+  if ((b & 0xc0) !== 0x80) throw invalid("invalid continuation byte", v5);
   return b & 0x3f;
 }
 
-function invalid(message: string): MalformedPacketError {
-  return new MalformedPacketError(`string is not well-formed UTF-8: ${message}`, { statement: "MQTT-1.5.4-1" });
+/** Ill-formed UTF-8: 5.0 [MQTT-1.5.4-1], 3.1.1 [MQTT-1.5.3-1]. */
+function invalid(message: string, v5: boolean): MalformedPacketError {
+  return new MalformedPacketError(`string is not well-formed UTF-8: ${message}`, {
+    statement: v5 ? "MQTT-1.5.4-1" : "MQTT-1.5.3-1",
+  });
 }
 
 /** True when `buf[start..end)` is well-formed UTF-8 (used for the 5.0 payload format indicator). */
