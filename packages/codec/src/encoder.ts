@@ -1,3 +1,4 @@
+import { allocUnsafe } from "./alloc.js";
 import { MAX_REMAINING_LENGTH, PacketType, type ProtocolVersion } from "./constants.js";
 import { InvalidPacketError } from "./errors.js";
 import type {
@@ -25,6 +26,7 @@ import {
   writeVarInt,
 } from "./properties.js";
 import { allowedReasonCodes } from "./reason-codes.js";
+import { writeUtf8 } from "./utf8.js";
 
 // Every encoder measures first, allocates once, then writes. Validation happens
 // while measuring, so a bad packet throws before anything is allocated.
@@ -74,9 +76,19 @@ export function encode(packet: Packet, version: ProtocolVersion): Uint8Array {
 function allocate(first: number, remaining: number): [Uint8Array, number] {
   if (remaining > MAX_REMAINING_LENGTH)
     throw new InvalidPacketError(`packet body of ${remaining} bytes is too large`);
-  const buf = new Uint8Array(1 + varIntSize(remaining) + remaining);
+  const buf = allocUnsafe(1 + varIntSize(remaining) + remaining);
   buf[0] = first;
   return [buf, writeVarInt(buf, 1, remaining)];
+}
+
+/** A 4-byte packet (3.1.1 acknowledgements), from the slab. */
+function fourBytes(a: number, b: number, c: number, d: number): Uint8Array {
+  const buf = allocUnsafe(4);
+  buf[0] = a;
+  buf[1] = b;
+  buf[2] = c;
+  buf[3] = d;
+  return buf;
 }
 
 function checkPacketId(id: number | undefined): number {
@@ -238,8 +250,62 @@ function writePublish(
 }
 
 function encodePublish(p: PublishPacket, version: ProtocolVersion): Uint8Array {
+  if (version !== 5 || p.properties === undefined) return encodePlainPublish(p, version);
   const layout = publishLayout(p, version);
   return writePublish(p, version, layout, p.packetId ?? 0)[0];
+}
+
+/**
+ * The hot path: a PUBLISH without properties, measured and written in one
+ * function with no intermediate objects. Same checks as `publishLayout`.
+ */
+function encodePlainPublish(p: PublishPacket, version: ProtocolVersion): Uint8Array {
+  const qos = p.qos;
+  if (qos !== 0 && qos !== 1 && qos !== 2) checkQos(qos, "PUBLISH QoS");
+  if (qos > 0) checkPacketId(p.packetId);
+  else if (p.dup) throw new InvalidPacketError("DUP must be 0 for QoS 0", { statement: "MQTT-3.3.1-2" });
+  const topic = p.topic;
+  const payload = p.payload;
+  if (!(payload instanceof Uint8Array)) throw new InvalidPacketError("PUBLISH payload must be a Uint8Array");
+  // Topic length and wildcard check in one pass; ASCII is the common case.
+  let topicLength = 0;
+  const n = topic.length;
+  for (let i = 0; i < n; i++) {
+    const c = topic.charCodeAt(i);
+    if (c >= 0x80 || c === 0) {
+      topicLength = -1;
+      break;
+    }
+    if (c === 0x2b || c === 0x23)
+      throw new InvalidPacketError("PUBLISH topic must not contain wildcards", { statement: "MQTT-3.3.2-2" });
+    topicLength++;
+  }
+  if (topicLength < 0) topicLength = checkedStringLength(topic, "PUBLISH topic");
+  if (topicLength === 0) {
+    if (version === 5) throw new InvalidPacketError("an empty topic needs a topic alias");
+    throw new InvalidPacketError("PUBLISH topic must not be empty", { statement: "MQTT-4.7.3-1" });
+  }
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payload.length;
+  if (remaining > MAX_REMAINING_LENGTH)
+    throw new InvalidPacketError(`packet body of ${remaining} bytes is too large`);
+  const buf = allocUnsafe(1 + varIntSize(remaining) + remaining);
+  buf[0] = 0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0);
+  let pos = writeVarInt(buf, 1, remaining);
+  buf[pos++] = topicLength >> 8;
+  buf[pos++] = topicLength & 0xff;
+  if (topicLength === n) {
+    for (let i = 0; i < n; i++) buf[pos++] = topic.charCodeAt(i);
+  } else {
+    pos = writeUtf8(buf, pos, topic);
+  }
+  if (qos > 0) {
+    const id = p.packetId!;
+    buf[pos++] = id >> 8;
+    buf[pos++] = id & 0xff;
+  }
+  if (version === 5) buf[pos++] = 0; // property length 0 [MQTT-2.2.2-1]
+  buf.set(payload, pos);
+  return buf;
 }
 
 /**
@@ -287,7 +353,7 @@ function encodeAck(
   const first = (type << 4) | (type === PacketType.PUBREL ? 2 : 0);
   const code = reasonCode ?? 0;
   if (version !== 5) {
-    return new Uint8Array([first, 2, packetId >> 8, packetId & 0xff]);
+    return fourBytes(first, 2, packetId >> 8, packetId & 0xff);
   }
   if (!allowedReasonCodes[type]!.has(code))
     throw new InvalidPacketError(`reason code 0x${code.toString(16)} is not defined for packet type ${type}`);
@@ -391,7 +457,7 @@ function encodeUnsubscribe(p: UnsubscribePacket, version: ProtocolVersion): Uint
 
 function encodeUnsuback(p: UnsubackPacket, version: ProtocolVersion): Uint8Array {
   checkPacketId(p.packetId);
-  if (version !== 5) return new Uint8Array([0xb0, 2, p.packetId >> 8, p.packetId & 0xff]);
+  if (version !== 5) return fourBytes(0xb0, 2, p.packetId >> 8, p.packetId & 0xff);
   const codes = p.reasonCodes ?? [];
   const allowed = allowedReasonCodes[PacketType.UNSUBACK]!;
   for (const c of codes) {
