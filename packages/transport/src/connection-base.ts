@@ -1,0 +1,277 @@
+import {
+  type AddressInfo,
+  type CloseInfo,
+  type CloseInitiator,
+  type Connection,
+  type ConnectionOptions,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_READ_HIGH_WATER_MARK,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
+  type TlsInfo,
+} from "./connection.js";
+import { CloseTimeoutError, SlowConsumerError, TransportError } from "./errors.js";
+
+type State = "open" | "closing" | "closed";
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The shared core of a {@link Connection}, for transport authors. It owns the
+ * contract every transport must keep — the bounded receive queue that pauses the
+ * carrier, the write bound, drain notifications, idempotent close/abort, the close
+ * timeout and the single `closed` resolution — so a transport only adapts its
+ * carrier through the protected hooks. Runtime-neutral.
+ */
+export abstract class ConnectionBase implements Connection {
+  /** See {@link Connection.localAddress}. */
+  abstract readonly localAddress: AddressInfo;
+  /** See {@link Connection.remoteAddress}. */
+  abstract readonly remoteAddress: AddressInfo;
+  /** See {@link ConnectionOptions.maxBufferedBytes}. */
+  readonly maxBufferedBytes: number;
+  /** See {@link ConnectionOptions.readHighWaterMark}. */
+  readonly readHighWaterMark: number;
+  /** See {@link ConnectionOptions.writeHighWaterMark}. */
+  readonly writeHighWaterMark: number;
+  /** See {@link ConnectionOptions.closeTimeoutMs}. */
+  readonly closeTimeoutMs: number;
+  /** See {@link Connection.closed}. */
+  readonly closed: Promise<CloseInfo>;
+
+  #state: State = "open";
+  #initiator: CloseInitiator | undefined;
+  #reason: Error | undefined;
+  #resolveClosed!: (info: CloseInfo) => void;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // Receive queue: chunks[head..] are unread; head avoids Array#shift copies.
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  #readBuffered = 0;
+  #readPaused = false;
+  #inputEnded = false;
+  #discardInput = false;
+  #waiter: ((result: IteratorResult<Uint8Array>) => void) | undefined;
+  #iterator: AsyncIterator<Uint8Array> | undefined;
+
+  #needDrain = false;
+  readonly #drainListeners = new Set<() => void>();
+
+  protected constructor(options: ConnectionOptions = {}) {
+    this.maxBufferedBytes = positive(
+      options.maxBufferedBytes,
+      DEFAULT_MAX_BUFFERED_BYTES,
+      "maxBufferedBytes",
+    );
+    this.readHighWaterMark = positive(
+      options.readHighWaterMark,
+      DEFAULT_READ_HIGH_WATER_MARK,
+      "readHighWaterMark",
+    );
+    this.writeHighWaterMark = positive(
+      options.writeHighWaterMark,
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+      "writeHighWaterMark",
+    );
+    this.closeTimeoutMs = positive(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "closeTimeoutMs");
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  // ---- hooks a transport implements ----
+
+  /** Bytes the carrier holds that it has not yet handed to the network. */
+  protected abstract get carrierBufferedBytes(): number;
+  /** Hand bytes to the carrier. Return `false` when its buffer is at or over the high-water mark. */
+  protected abstract write(bytes: Uint8Array): boolean;
+  /** Stop reading from the carrier. */
+  protected abstract pauseCarrier(): void;
+  /** Start reading from the carrier again. */
+  protected abstract resumeCarrier(): void;
+  /** Flush, then end the carrier; must lead to {@link ConnectionBase.carrierClosed}. */
+  protected abstract endCarrier(): void;
+  /** Tear the carrier down now; must lead to {@link ConnectionBase.carrierClosed}. */
+  protected abstract destroyCarrier(reason: Error | undefined): void;
+
+  // ---- notifications a transport calls ----
+
+  /** The carrier received bytes. */
+  protected carrierReceived(chunk: Uint8Array): void {
+    if (this.#state === "closed" || this.#discardInput || chunk.length === 0) return;
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter({ done: false, value: chunk });
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#readBuffered += chunk.length;
+    if (this.#readBuffered > this.maxBufferedBytes) {
+      this.abort(new SlowConsumerError("read", this.#readBuffered, this.maxBufferedBytes));
+    } else if (this.#readBuffered >= this.readHighWaterMark && !this.#readPaused) {
+      this.#readPaused = true;
+      this.pauseCarrier();
+    }
+  }
+
+  /** The carrier's write buffer went down; drain listeners run if a send returned `false`. */
+  protected carrierDrained(): void {
+    if (!this.#needDrain || this.#state !== "open" || this.carrierBufferedBytes >= this.writeHighWaterMark)
+      return;
+    this.#needDrain = false;
+    for (const listener of [...this.#drainListeners]) listener();
+  }
+
+  /** The peer is ending the connection (e.g. TCP FIN, WebSocket close frame): sends now fail. */
+  protected carrierEnding(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.#initiator = "remote";
+  }
+
+  /** The carrier is fully closed. `error` is the carrier's error, if it failed. */
+  protected carrierClosed(error?: Error): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#drainListeners.clear();
+    this.#inputEnded = true;
+    this.#wakeAtEnd();
+    this.#resolveClosed({ initiator: this.#initiator ?? "remote", error: this.#reason ?? error });
+  }
+
+  // ---- the public contract ----
+
+  /** See {@link Connection.tls}; `undefined` unless a transport overrides it. */
+  get tls(): TlsInfo | undefined {
+    return undefined;
+  }
+
+  /** See {@link Connection.bufferedBytes}. */
+  get bufferedBytes(): number {
+    return this.#state === "closed" ? 0 : this.carrierBufferedBytes;
+  }
+
+  /** See {@link Connection.readBufferedBytes}. */
+  get readBufferedBytes(): number {
+    return this.#readBuffered;
+  }
+
+  /** See {@link Connection.isClosed}. */
+  get isClosed(): boolean {
+    return this.#state !== "open";
+  }
+
+  /** See {@link Connection.send}. */
+  send(bytes: Uint8Array): boolean {
+    if (this.#state !== "open") return false;
+    const total = this.carrierBufferedBytes + bytes.length;
+    if (total > this.maxBufferedBytes) {
+      this.abort(new SlowConsumerError("write", total, this.maxBufferedBytes));
+      return false;
+    }
+    if (this.write(bytes)) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  /** See {@link Connection.onDrain}. */
+  onDrain(listener: () => void): () => void {
+    this.#drainListeners.add(listener);
+    return () => this.#drainListeners.delete(listener);
+  }
+
+  /** See {@link Connection.close}. */
+  close(reason?: Error): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.#initiator = "local";
+    this.#reason = reason;
+    const timer = setTimeout(
+      () => this.abort(new CloseTimeoutError(this.closeTimeoutMs)),
+      this.closeTimeoutMs,
+    );
+    (timer as { unref?: () => void }).unref?.();
+    this.#closeTimer = timer;
+    this.endCarrier();
+  }
+
+  /** See {@link Connection.abort}. */
+  abort(reason?: Error): void {
+    if (this.#state === "closed") return;
+    this.#initiator ??= "local";
+    // The first reason given wins; a plain close() that times out reports the timeout.
+    if (this.#initiator === "local") this.#reason ??= reason;
+    this.#state = "closing";
+    this.#dropInput();
+    this.destroyCarrier(reason);
+  }
+
+  /** Read received bytes; one consumer per connection. Leaving the loop early closes the connection. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#iterator !== undefined) throw new TransportError("a connection has a single reader");
+    this.#iterator = {
+      next: () => this.#next(),
+      return: async () => {
+        this.#dropInput();
+        this.close();
+        return DONE;
+      },
+    };
+    return this.#iterator;
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#head < this.#chunks.length) {
+      const chunk = this.#chunks[this.#head]!;
+      this.#chunks[this.#head++] = EMPTY;
+      if (this.#head === this.#chunks.length) {
+        this.#chunks.length = 0;
+        this.#head = 0;
+      }
+      this.#readBuffered -= chunk.length;
+      if (this.#readPaused && this.#readBuffered < this.readHighWaterMark) {
+        this.#readPaused = false;
+        if (this.#state !== "closed") this.resumeCarrier();
+      }
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.#inputEnded || this.#discardInput) return Promise.resolve(DONE);
+    if (this.#waiter !== undefined)
+      return Promise.reject(new TransportError("concurrent read on a connection"));
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+    });
+  }
+
+  #wakeAtEnd(): void {
+    if (this.#head < this.#chunks.length) return;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.(DONE);
+  }
+
+  // Nobody will read what is queued: free it and let the carrier run to its end.
+  #dropInput(): void {
+    this.#discardInput = true;
+    this.#chunks.length = 0;
+    this.#head = 0;
+    this.#readBuffered = 0;
+    this.#wakeAtEnd();
+    if (this.#readPaused && this.#state !== "closed") {
+      this.#readPaused = false;
+      this.resumeCarrier();
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}
