@@ -1,0 +1,363 @@
+import { hasWildcards, parseTopicFilter, tryParseTopicFilter } from "./topic.js";
+
+/** One subscription held by a {@link SubscriptionTree}: a client, a filter and the broker's value. */
+export interface Subscription<V> {
+  /** The subscribing client (session) id. */
+  readonly clientId: string;
+  /** The filter matched against topic names, without any `$share/{group}/` prefix. */
+  readonly filter: string;
+  /** The ShareName of a shared subscription, else `undefined`. */
+  readonly shareName: string | undefined;
+  /** What the broker stored with it (QoS, options, subscription identifier, ...). */
+  readonly value: V;
+}
+
+/**
+ * A shared subscription (`$share/{shareName}/{filter}`) that matched: the broker
+ * delivers each message to exactly one of its `members` (section 4.8.2).
+ */
+export interface SharedGroup<V> {
+  readonly shareName: string;
+  /** The filter without the `$share/{shareName}/` prefix. */
+  readonly filter: string;
+  /** The sessions in the group, never empty in a match result. Order is unspecified and changes on removal. */
+  readonly members: readonly Subscription<V>[];
+}
+
+/**
+ * What {@link SubscriptionTree.match} found. Reuse one instance across calls on
+ * a hot path: `match` clears it first. The arrays hold the tree's own objects;
+ * read them before the tree changes.
+ */
+export class MatchResult<V> {
+  /** Every matching non-shared subscription; a client appears once per matching filter. */
+  readonly subscriptions: Subscription<V>[] = [];
+  /** Every matching shared subscription group; pick one member of each. */
+  readonly sharedGroups: SharedGroup<V>[] = [];
+
+  /** Empties both lists (keeps their storage). */
+  clear(): void {
+    this.subscriptions.length = 0;
+    this.sharedGroups.length = 0;
+  }
+}
+
+/** A stored subscription; `slot` is its index in the owner's array, for O(1) removal. */
+class Entry<V> implements Subscription<V> {
+  constructor(
+    readonly clientId: string,
+    readonly filter: string,
+    readonly shareName: string | undefined,
+    public value: V,
+    public slot: number,
+  ) {}
+}
+
+/** Subscribers kept both as an array (fast to walk when matching) and by client id. */
+class Members<V> {
+  readonly list: Entry<V>[] = [];
+  readonly byClient = new Map<string, Entry<V>>();
+
+  add(entry: Entry<V>): void {
+    entry.slot = this.list.length;
+    this.list.push(entry);
+    this.byClient.set(entry.clientId, entry);
+  }
+
+  delete(clientId: string): boolean {
+    const entry = this.byClient.get(clientId);
+    if (entry === undefined) return false;
+    this.byClient.delete(clientId);
+    const last = this.list.pop() as Entry<V>;
+    if (last !== entry) {
+      this.list[entry.slot] = last;
+      last.slot = entry.slot;
+    }
+    return true;
+  }
+}
+
+class Group<V> extends Members<V> implements SharedGroup<V> {
+  constructor(
+    readonly shareName: string,
+    readonly filter: string,
+  ) {
+    super();
+  }
+  get members(): readonly Subscription<V>[] {
+    return this.list;
+  }
+}
+
+/** One level of the trie. Fields stay `undefined` until used, to keep leaves small. */
+class TrieNode<V> {
+  /** Children by literal level (never `+` or `#`). */
+  children: Map<string, TrieNode<V>> | undefined = undefined;
+  plus: TrieNode<V> | undefined = undefined;
+  hash: TrieNode<V> | undefined = undefined;
+  subscribers: Members<V> | undefined = undefined;
+  groups: Map<string, Group<V>> | undefined = undefined;
+
+  isEmpty(): boolean {
+    return (
+      this.children === undefined &&
+      this.plus === undefined &&
+      this.hash === undefined &&
+      this.subscribers === undefined &&
+      this.groups === undefined
+    );
+  }
+
+  child(level: string): TrieNode<V> | undefined {
+    if (level === "+") return this.plus;
+    if (level === "#") return this.hash;
+    return this.children?.get(level);
+  }
+
+  detach(level: string): void {
+    if (level === "+") this.plus = undefined;
+    else if (level === "#") this.hash = undefined;
+    else if (this.children !== undefined) {
+      this.children.delete(level);
+      if (this.children.size === 0) this.children = undefined;
+    }
+  }
+}
+
+const DOLLAR = 0x24;
+
+/**
+ * Maps topic filters to subscriptions, keyed by (filter, client id).
+ *
+ * Filters without wildcards sit in one hash map keyed by the whole filter;
+ * filters with `+` or `#` sit in a trie with one level per topic level.
+ * `match(topic)` does one map lookup, then walks only the trie branches that
+ * can match: per topic level the literal child, the `+` child and the `#`
+ * child. Its cost grows with the
+ * number of levels and of matching subscriptions, not with the subscriptions
+ * that do not match. Shared subscriptions (`$share/{group}/{filter}`) are stored
+ * under their filter and returned per group, so the broker can pick one member.
+ * Removing the last subscription of a branch frees the branch.
+ *
+ * @typeParam V - what the broker stores per subscription (granted QoS, options, ...).
+ */
+export class SubscriptionTree<V> {
+  /**
+   * Filters without wildcards, by the whole filter: one hash lookup per match
+   * finds them all, however many there are.
+   */
+  private readonly exact = new Map<string, TrieNode<V>>();
+  /** Filters with `+` or `#`, one trie level per topic level. */
+  private readonly root = new TrieNode<V>();
+  private count = 0;
+  private nodes = 1;
+
+  /** Number of subscriptions, shared group members included. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Number of nodes (trie levels and exact-filter slots), the root included (1 when empty). For memory checks and diagnostics. */
+  get nodeCount(): number {
+    return this.nodes;
+  }
+
+  /**
+   * Adds the subscription of `clientId` to `filter`, or replaces its value when
+   * the client already has one for this exact filter (a session has at most one
+   * subscription per filter, 5.0 section 4.8.1; a second SUBSCRIBE to the same
+   * shared subscription does not add a member, section 4.8.2).
+   * @param filter - a topic filter, possibly `$share/{group}/{filter}`.
+   * @returns `true` when the subscription is new, `false` when it replaced one
+   *   (the broker needs this for Retain Handling 1).
+   * @throws InvalidTopicFilterError when `filter` is invalid (see `checkTopicFilter`).
+   */
+  add(filter: string, clientId: string, value: V): boolean {
+    const parsed = parseTopicFilter(filter);
+    const node = this.nodeFor(parsed.filter);
+    let members: Members<V>;
+    if (parsed.shareName === undefined) {
+      node.subscribers ??= new Members<V>();
+      members = node.subscribers;
+    } else {
+      node.groups ??= new Map();
+      let group = node.groups.get(parsed.shareName);
+      if (group === undefined) {
+        group = new Group<V>(parsed.shareName, parsed.filter);
+        node.groups.set(parsed.shareName, group);
+      }
+      members = group;
+    }
+    const existing = members.byClient.get(clientId);
+    if (existing !== undefined) {
+      existing.value = value;
+      return false;
+    }
+    members.add(new Entry(clientId, parsed.filter, parsed.shareName, value, 0));
+    this.count++;
+    return true;
+  }
+
+  /**
+   * Removes the subscription of `clientId` to `filter` (compared exactly, as
+   * UNSUBSCRIBE requires) and frees the trie nodes nothing uses any more.
+   * @returns `true` when a subscription was removed; `false` when there was none
+   *   (also for an invalid filter, which can never have been added).
+   */
+  remove(filter: string, clientId: string): boolean {
+    const parsed = tryParseTopicFilter(filter);
+    if (parsed === undefined) return false;
+    const wild = hasWildcards(parsed.filter);
+    const levels = wild ? parsed.filter.split("/") : [];
+    const path: TrieNode<V>[] = [this.root];
+    let node: TrieNode<V> | undefined = wild ? this.root : this.exact.get(parsed.filter);
+    if (node === undefined) return false;
+    for (const level of levels) {
+      node = node.child(level);
+      if (node === undefined) return false;
+      path.push(node);
+    }
+    if (parsed.shareName === undefined) {
+      if (node.subscribers === undefined || !node.subscribers.delete(clientId)) return false;
+      if (node.subscribers.list.length === 0) node.subscribers = undefined;
+    } else {
+      const group = node.groups?.get(parsed.shareName);
+      if (group === undefined || !group.delete(clientId)) return false;
+      if (group.list.length === 0) {
+        node.groups?.delete(parsed.shareName);
+        if (node.groups?.size === 0) node.groups = undefined;
+      }
+    }
+    this.count--;
+    if (!wild) {
+      if (node.isEmpty()) {
+        this.exact.delete(parsed.filter);
+        this.nodes--;
+      }
+      return true;
+    }
+    for (let k = levels.length; k > 0 && (path[k] as TrieNode<V>).isEmpty(); k--) {
+      (path[k - 1] as TrieNode<V>).detach(levels[k - 1] as string);
+      this.nodes--;
+    }
+    return true;
+  }
+
+  /** The value stored for `clientId` under exactly `filter`, or `undefined`. */
+  get(filter: string, clientId: string): V | undefined {
+    const parsed = tryParseTopicFilter(filter);
+    if (parsed === undefined) return undefined;
+    let node: TrieNode<V> | undefined;
+    if (hasWildcards(parsed.filter)) {
+      node = this.root;
+      for (const level of parsed.filter.split("/")) {
+        node = node.child(level);
+        if (node === undefined) return undefined;
+      }
+    } else {
+      node = this.exact.get(parsed.filter);
+      if (node === undefined) return undefined;
+    }
+    const members = parsed.shareName === undefined ? node.subscribers : node.groups?.get(parsed.shareName);
+    return members?.byClient.get(clientId)?.value;
+  }
+
+  /**
+   * Finds every subscription whose filter matches the topic name `topic`
+   * (assumed valid, see `checkTopicName`). Filters starting with a wildcard do
+   * not match topics starting with `$` [MQTT-4.7.2-1].
+   * @param into - a result to reuse; it is cleared first. A new one by default.
+   */
+  match(topic: string, into: MatchResult<V> = new MatchResult<V>()): MatchResult<V> {
+    into.clear();
+    const exact = this.exact.get(topic);
+    if (exact !== undefined) collect(exact, into);
+    const root = this.root;
+    if (root.isEmpty()) return into;
+    const levels = topic.split("/");
+    if (topic.charCodeAt(0) === DOLLAR) {
+      // [MQTT-4.7.2-1]: skip the root's + and # branches for $ topics.
+      const child = root.children?.get(levels[0] as string);
+      if (child !== undefined) walk(child, levels, 1, into);
+    } else {
+      walk(root, levels, 0, into);
+    }
+    return into;
+  }
+
+  /** Every subscription in the tree, in no particular order. */
+  *[Symbol.iterator](): IterableIterator<Subscription<V>> {
+    const stack: TrieNode<V>[] = [this.root, ...this.exact.values()];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      if (node.subscribers !== undefined) yield* node.subscribers.list;
+      if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
+      if (node.children !== undefined) stack.push(...node.children.values());
+      if (node.plus !== undefined) stack.push(node.plus);
+      if (node.hash !== undefined) stack.push(node.hash);
+    }
+  }
+
+  /** The node that holds `filter`'s subscriptions, created if missing. */
+  private nodeFor(filter: string): TrieNode<V> {
+    if (!hasWildcards(filter)) {
+      let node = this.exact.get(filter);
+      if (node === undefined) {
+        node = new TrieNode<V>();
+        this.exact.set(filter, node);
+        this.nodes++;
+      }
+      return node;
+    }
+    let node = this.root;
+    for (const level of filter.split("/")) node = this.childFor(node, level);
+    return node;
+  }
+
+  private childFor(node: TrieNode<V>, level: string): TrieNode<V> {
+    let child: TrieNode<V> | undefined;
+    if (level === "+") {
+      child = node.plus;
+      if (child === undefined) child = node.plus = new TrieNode<V>();
+      else return child;
+    } else if (level === "#") {
+      child = node.hash;
+      if (child === undefined) child = node.hash = new TrieNode<V>();
+      else return child;
+    } else {
+      node.children ??= new Map();
+      child = node.children.get(level);
+      if (child !== undefined) return child;
+      child = new TrieNode<V>();
+      node.children.set(level, child);
+    }
+    this.nodes++;
+    return child;
+  }
+}
+
+/** Adds the subscriptions and groups stored at `node` to `out`. */
+function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
+  const subscribers = node.subscribers;
+  if (subscribers !== undefined) {
+    const list = subscribers.list;
+    const subs = out.subscriptions;
+    for (let i = 0; i < list.length; i++) subs.push(list[i] as Entry<V>);
+  }
+  if (node.groups !== undefined) for (const group of node.groups.values()) out.sharedGroups.push(group);
+}
+
+/** Depth-first walk of the branches that match `levels[i..]` below `node`. */
+function walk<V>(node: TrieNode<V>, levels: string[], i: number, out: MatchResult<V>): void {
+  // "#" matches the parent level and every level below it.
+  if (node.hash !== undefined) collect(node.hash, out);
+  if (i === levels.length) {
+    collect(node, out);
+    return;
+  }
+  const children = node.children;
+  if (children !== undefined) {
+    const child = children.get(levels[i] as string);
+    if (child !== undefined) walk(child, levels, i + 1, out);
+  }
+  if (node.plus !== undefined) walk(node.plus, levels, i + 1, out);
+}
