@@ -67,6 +67,8 @@ export function backpressureTests(context: SuiteContext): void {
     expect(info.error).toBeInstanceOf(SlowConsumerError);
     expect(info.error).toMatchObject({ direction: "write", limit: 256 * KiB });
     expect((info.error as SlowConsumerError).bufferedBytes).toBeGreaterThan(256 * KiB);
+    // A paused reader learns of the close only by reading up to it.
+    await new Reader(server).readToEnd();
     expect((await server.closed).initiator).toBe("remote");
   });
 

@@ -1,0 +1,42 @@
+import { connect as connectNet, type Socket } from "node:net";
+import { connect as connectTls, type ConnectionOptions as TlsConnectOptions } from "node:tls";
+import type { ConnectionOptions, Dialer } from "@amqtt/transport";
+import { TcpConnection } from "./tcp-connection.js";
+
+/** Where {@link dialTcp} connects. */
+export interface TcpTarget {
+  /** Host name or IP address. */
+  host: string;
+  /** Port number. */
+  port: number;
+  /**
+   * Connect with TLS using these `node:tls` options (`ca` to trust a private CA,
+   * `cert`/`key` to present a client certificate, `servername`, ...). Node verifies
+   * the server certificate unless `rejectUnauthorized` is `false`.
+   */
+  tls?: TlsConnectOptions;
+}
+
+/**
+ * Connect over TCP, or TLS when `target.tls` is set. Resolves once connected (and
+ * past the handshake); rejects with the socket's error otherwise.
+ */
+export function dialTcp(target: TcpTarget, options: ConnectionOptions = {}): Promise<TcpConnection> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = target.tls
+      ? connectTls({ ...target.tls, host: target.host, port: target.port })
+      : connectNet({ host: target.host, port: target.port });
+    const onError = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.once("error", onError);
+    socket.once(target.tls ? "secureConnect" : "connect", () => {
+      socket.off("error", onError);
+      resolve(new TcpConnection(socket, options));
+    });
+  });
+}
+
+/** {@link dialTcp} as a `Dialer`, for shells that take one. */
+export const tcpDialer: Dialer<TcpTarget> = { dial: dialTcp };

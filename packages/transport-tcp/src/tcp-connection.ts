@@ -1,0 +1,105 @@
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import {
+  type AddressInfo,
+  ConnectionBase,
+  type ConnectionOptions,
+  ConnectionResetError,
+  type TlsInfo,
+} from "@amqtt/transport";
+import { tlsInfoOf } from "./peer-certificate.js";
+
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_WRITE_AFTER_END"]);
+
+/**
+ * A connection over a connected `net.Socket` or `tls.TLSSocket`. Nagle is off
+ * (`setNoDelay(true)`): MQTT packets are small and latency matters. Sends made in
+ * one event-loop turn are corked and leave in one `writev` on the next tick.
+ * `send` reports the socket's own high-water mark; reading pauses the socket.
+ */
+export class TcpConnection extends ConnectionBase {
+  /** See {@link Connection.localAddress}. */
+  readonly localAddress: AddressInfo;
+  /** See {@link Connection.remoteAddress}. */
+  readonly remoteAddress: AddressInfo;
+  readonly #socket: Socket;
+  readonly #tls: TlsInfo | undefined;
+  #corked = false;
+  #error: Error | undefined;
+
+  /**
+   * Wrap a socket that is already connected (and, for TLS, past its handshake).
+   * Listeners and `dialTcp` do this for you.
+   */
+  constructor(socket: Socket, options: ConnectionOptions = {}) {
+    super(options);
+    this.#socket = socket;
+    const transport = socket instanceof TLSSocket ? "tls" : "tcp";
+    this.#tls = socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined;
+    this.localAddress = {
+      transport,
+      host: socket.localAddress,
+      port: socket.localPort,
+      family: socket.localFamily,
+    };
+    this.remoteAddress = {
+      transport,
+      host: socket.remoteAddress,
+      port: socket.remotePort,
+      family: socket.remoteFamily,
+    };
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.carrierReceived(chunk));
+    socket.on("drain", () => this.carrierDrained());
+    socket.on("end", () => this.carrierEnding());
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.#error ??= RESET_CODES.has(error.code ?? "")
+        ? new ConnectionResetError(`${transport} connection reset by peer (${error.code})`, { cause: error })
+        : error;
+    });
+    socket.on("close", () => this.carrierClosed(this.#error));
+    if (socket.destroyed) queueMicrotask(() => this.carrierClosed(this.#error));
+  }
+
+  /** See {@link Connection.tls}. */
+  override get tls(): TlsInfo | undefined {
+    return this.#tls;
+  }
+
+  protected override get carrierBufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  protected override write(bytes: Uint8Array): boolean {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    return this.#socket.write(bytes);
+  }
+
+  readonly #uncork = (): void => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  protected override pauseCarrier(): void {
+    this.#socket.pause();
+  }
+
+  protected override resumeCarrier(): void {
+    this.#socket.resume();
+  }
+
+  protected override endCarrier(): void {
+    this.#uncork();
+    this.#socket.end();
+  }
+
+  protected override destroyCarrier(): void {
+    this.#corked = false;
+    this.#socket.destroy();
+  }
+}
