@@ -68,7 +68,10 @@ for (const folder of folders) {
     checkEdge(folder, dep, `packages/${folder}/package.json`);
   }
   for (const file of sourceFiles(join(packagesDir, folder, "src"))) {
-    const text = readFileSync(file, "utf8");
+    // Comments hold usage examples (TSDoc) that are not imports of the file itself.
+    const text = readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
     const rel = file.slice(root.length + 1);
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)["']([^"']+)["']/g)) {
       const spec = m[1];

@@ -1,0 +1,14 @@
+export { type BindAddress, parseBind } from "./bind.js";
+export { ConfigError, type ConfigIssue } from "./errors.js";
+export { loadBrokerConfigFile, parseBrokerConfigYaml } from "./load.js";
+export type { BuiltinPluginName, PluginSpec } from "./plugins.js";
+export {
+  type BrokerCapabilities,
+  type BrokerLimits,
+  DEFAULT_MAX_CONNECTIONS,
+  defaultLimits,
+  type ResolvedBrokerConfig,
+  type ResolvedListener,
+  resolveBrokerConfig,
+} from "./resolve.js";
+export type { BrokerConfigInput, ListenerConfigInput } from "./schema.js";

@@ -1,0 +1,386 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve as resolvePath } from "node:path";
+import type { z } from "zod";
+import { parseBind } from "./bind.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import {
+  describeIssue,
+  isEntryPointName,
+  legacyPluginName,
+  type PluginSpec,
+  resolvePlugin,
+} from "./plugins.js";
+import { brokerConfigSchema, type listenerSchema } from "./schema.js";
+
+/** A listener ready to open. */
+export interface ResolvedListener {
+  /** Its name in `listeners` (`default` included: it listens too, as in aMQTT). */
+  name: string;
+  /** `tcp` (MQTT over TCP or TLS), `ws` (WebSocket, or secure WebSocket with TLS), or `external` (no socket: connections come through `broker.handle`). */
+  type: "tcp" | "ws" | "external";
+  host: string;
+  port: number;
+  /** Connections accepted at once; 0 means no limit (only when written so). */
+  maxConnections: number;
+  /** TLS settings, present when `ssl` is on. File paths are absolute. */
+  tls?: {
+    certfile: string;
+    keyfile: string;
+    cafile?: string;
+    capath?: string;
+    cadata?: string;
+    /** Ask clients for a certificate; presenting one stays optional. */
+    requestCert: boolean;
+  };
+  /** WebSocket only: the path upgrades are accepted on; any path when absent. */
+  path?: string;
+}
+
+/** Bounds that keep one client from taking the broker's memory. */
+export interface BrokerLimits {
+  /** Largest packet accepted, and advertised in 5.0 CONNACK, in bytes. */
+  maxPacketSize: number;
+  /** Inbound QoS 1/2 window per client (5.0 Receive Maximum advertised). */
+  receiveMaximum: number;
+  /** Outbound QoS 1/2 messages in flight per client (also capped by the client's Receive Maximum). */
+  maxInflightMessages: number;
+  /** Messages queued per session while offline or waiting for the window; 0 = no limit. */
+  maxQueuedMessages: number;
+  /** Bytes queued per session; 0 = no limit. */
+  maxQueuedBytes: number;
+  /** Queue QoS 0 messages for offline persistent sessions too. */
+  queueQos0Messages: boolean;
+  /** Largest keep alive accepted; longer ones are lowered (5.0 Server Keep Alive). 0 = no cap. */
+  maxKeepalive: number;
+  /** Topic aliases accepted from each 5.0 client. */
+  topicAliasMaximum: number;
+  /** Longest client identifier accepted, in bytes. */
+  maxClientIdLength: number;
+}
+
+/** What the broker offers (advertised in 5.0 CONNACK). */
+export interface BrokerCapabilities {
+  maxQos: 0 | 1 | 2;
+  retainAvailable: boolean;
+  wildcardSubscriptionAvailable: boolean;
+  subscriptionIdentifierAvailable: boolean;
+  sharedSubscriptionAvailable: boolean;
+  sharedSubscriptionStrategy: "round-robin" | "random" | "sticky" | "hash-client-id" | "hash-topic";
+}
+
+/** A validated configuration with every default applied. */
+export interface ResolvedBrokerConfig {
+  listeners: ResolvedListener[];
+  /** Seconds added to each client's keep-alive grace (aMQTT `timeout_disconnect_delay`). */
+  timeoutDisconnectDelay: number;
+  /** Seconds a disconnected persistent session is kept; `undefined` keeps it until restart (aMQTT's default). */
+  sessionExpiryInterval: number | undefined;
+  plugins: PluginSpec[];
+  limits: BrokerLimits;
+  capabilities: BrokerCapabilities;
+  /** Things that work but deserve a look (deprecated keys, ignored settings). */
+  warnings: string[];
+}
+
+/** Defaults of our additions; see the package README for why each value. */
+export const defaultLimits: BrokerLimits = {
+  maxPacketSize: 8 * 1024 * 1024,
+  receiveMaximum: 100,
+  maxInflightMessages: 100,
+  maxQueuedMessages: 1000,
+  maxQueuedBytes: 16 * 1024 * 1024,
+  queueQos0Messages: false,
+  maxKeepalive: 0,
+  topicAliasMaximum: 10,
+  maxClientIdLength: 65_535,
+};
+
+/** Connections per listener when `max_connections` is not written. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443 } as const;
+
+/** aMQTT's default plugins (`amqtt.contexts.default_broker_plugins`). */
+const defaultPlugins: Record<string, Record<string, unknown>> = {
+  "event-logger": {},
+  "packet-logger": {},
+  "anonymous-auth": { allow_anonymous: true },
+  sys: { sys_interval: 20 },
+};
+
+type RawConfig = z.output<typeof brokerConfigSchema>;
+type RawListener = z.output<typeof listenerSchema>;
+
+/**
+ * Validate a configuration (parsed YAML or a TypeScript object) and apply every
+ * default. Throws `ConfigError` listing every problem with its key path.
+ * `baseDir` resolves relative file paths (the config file's folder).
+ */
+export function resolveBrokerConfig(
+  input: unknown,
+  options: { file?: string; baseDir?: string } = {},
+): ResolvedBrokerConfig {
+  const parsed = brokerConfigSchema.safeParse(input ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: describeIssue(i) })),
+      options.file,
+    );
+  }
+  const raw = parsed.data;
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const baseDir = options.baseDir ?? process.cwd();
+  const listeners = resolveListeners(raw, baseDir, issues);
+  const plugins = resolvePlugins(raw, baseDir, issues, warnings);
+  if (raw.qos1_puback_timeout != null)
+    warnings.push(
+      "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
+    );
+  if (issues.length > 0) throw new ConfigError(issues, options.file);
+  return {
+    listeners,
+    timeoutDisconnectDelay: raw.timeout_disconnect_delay ?? 0,
+    sessionExpiryInterval: raw.session_expiry_interval ?? undefined,
+    plugins,
+    limits: {
+      maxPacketSize: raw.max_packet_size ?? defaultLimits.maxPacketSize,
+      receiveMaximum: raw.receive_maximum ?? defaultLimits.receiveMaximum,
+      maxInflightMessages: raw.max_inflight_messages ?? defaultLimits.maxInflightMessages,
+      maxQueuedMessages: raw.max_queued_messages ?? defaultLimits.maxQueuedMessages,
+      maxQueuedBytes: raw.max_queued_bytes ?? defaultLimits.maxQueuedBytes,
+      queueQos0Messages: raw.queue_qos0_messages ?? defaultLimits.queueQos0Messages,
+      maxKeepalive: raw.max_keepalive ?? defaultLimits.maxKeepalive,
+      topicAliasMaximum: raw.topic_alias_maximum ?? defaultLimits.topicAliasMaximum,
+      maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
+    },
+    capabilities: {
+      maxQos: raw.max_qos ?? 2,
+      retainAvailable: raw.retain_available ?? true,
+      wildcardSubscriptionAvailable: raw.wildcard_subscription_available ?? true,
+      subscriptionIdentifierAvailable: raw.subscription_identifier_available ?? true,
+      sharedSubscriptionAvailable: raw.shared_subscription_available ?? true,
+      sharedSubscriptionStrategy: raw.shared_subscription_strategy ?? "round-robin",
+    },
+    warnings,
+  };
+}
+
+/** Fields a named listener takes from `default` when it leaves them out (not `type` or `bind`). */
+const inheritedFields = [
+  "max_connections",
+  "ssl",
+  "cafile",
+  "capath",
+  "cadata",
+  "certfile",
+  "keyfile",
+  "request_cert",
+] as const;
+
+function resolveListeners(raw: RawConfig, baseDir: string, issues: ConfigIssue[]): ResolvedListener[] {
+  const entries = Object.entries(raw.listeners ?? { default: { type: "tcp", bind: "0.0.0.0:1883" } });
+  const base = raw.listeners?.default;
+  const out: ResolvedListener[] = [];
+  for (const [name, written] of entries) {
+    const listener: RawListener = { ...written };
+    if (name !== "default" && base !== undefined) {
+      // aMQTT copies every field left at its default from `default`, `type` and
+      // `bind` included (QUIRK: a listener without `type` turns into `ws` when
+      // `default` is ws). Here `type` defaults to tcp and `bind` to the type's port.
+      for (const field of inheritedFields) {
+        if (listener[field] === undefined && base[field] !== undefined)
+          (listener as Record<string, unknown>)[field] = base[field];
+      }
+    }
+    const resolved = resolveListener(name, listener, baseDir, issues);
+    if (resolved !== undefined) out.push(resolved);
+  }
+  const seen = new Map<string, string>();
+  for (const l of out) {
+    if (l.type === "external" || l.port === 0) continue;
+    const key = `${l.host}:${l.port}`;
+    const other = seen.get(key);
+    if (other !== undefined)
+      issues.push({
+        path: `listeners.${l.name}.bind`,
+        message: `${key} is already used by listener "${other}"`,
+      });
+    seen.set(key, l.name);
+  }
+  return out;
+}
+
+function resolveListener(
+  name: string,
+  l: RawListener,
+  baseDir: string,
+  issues: ConfigIssue[],
+): ResolvedListener | undefined {
+  const path = `listeners.${name}`;
+  const type = l.type ?? "tcp";
+  const ssl = l.ssl === true || l.ssl === "on";
+  const defaultPort =
+    type === "ws" ? (ssl ? defaultPorts.wss : defaultPorts.ws) : ssl ? defaultPorts.tcps : defaultPorts.tcp;
+  const bind = parseBind(l.bind ?? "", defaultPort, `${path}.bind`);
+  if ("message" in bind) {
+    issues.push(bind);
+    return undefined;
+  }
+  const listener: ResolvedListener = {
+    name,
+    type,
+    host: bind.host,
+    port: bind.port,
+    maxConnections: l.max_connections ?? DEFAULT_MAX_CONNECTIONS,
+  };
+  if (l.path !== undefined) {
+    if (type !== "ws")
+      issues.push({ path: `${path}.path`, message: "only WebSocket listeners (type: ws) have a path" });
+    else listener.path = l.path;
+  }
+  const file = (key: "certfile" | "keyfile" | "cafile" | "capath"): string | undefined => {
+    const value = l[key];
+    if (value == null) return undefined;
+    const full = isAbsolute(value) ? value : resolvePath(baseDir, value);
+    if (!existsSync(full)) issues.push({ path: `${path}.${key}`, message: `file not found: ${full}` });
+    return full;
+  };
+  const certfile = file("certfile");
+  const keyfile = file("keyfile");
+  if ((certfile === undefined) !== (keyfile === undefined))
+    issues.push({ path, message: "certfile and keyfile go together: give both or neither" });
+  const cafile = file("cafile");
+  const capath = file("capath");
+  if (ssl) {
+    if (certfile === undefined || keyfile === undefined) {
+      issues.push({ path: `${path}.ssl`, message: "ssl needs certfile and keyfile" });
+    } else {
+      listener.tls = { certfile, keyfile, requestCert: l.request_cert ?? false };
+      if (cafile !== undefined) listener.tls.cafile = cafile;
+      if (capath !== undefined) listener.tls.capath = capath;
+      if (l.cadata != null) listener.tls.cadata = l.cadata;
+      // aMQTT asks TLS clients for an optional certificate whenever a CA is given.
+      if (l.request_cert === undefined && (cafile ?? capath ?? l.cadata) != null)
+        listener.tls.requestCert = true;
+    }
+  }
+  return listener;
+}
+
+function resolvePlugins(
+  raw: RawConfig,
+  baseDir: string,
+  issues: ConfigIssue[],
+  warnings: string[],
+): PluginSpec[] {
+  const legacyTopicCheck = raw["topic-check"] ?? raw.topic_check;
+  const hasLegacy = raw.auth != null || legacyTopicCheck != null;
+  if (raw.sys_interval != null)
+    warnings.push("sys_interval is deprecated: configure the sys plugin's sys_interval instead");
+  let entries: [string, unknown, string][];
+  if (raw.plugins === undefined && hasLegacy) {
+    warnings.push("'auth' and 'topic-check' are deprecated: list plugins under 'plugins' instead");
+    entries = legacyPlugins(raw, issues);
+  } else {
+    const defaults = { ...defaultPlugins, sys: { sys_interval: raw.sys_interval ?? 20 } };
+    entries = pluginEntries(raw.plugins === undefined ? defaults : (raw.plugins ?? {}));
+    // Older aMQTT files list entry-point names (auth_file, topic_acl, ...) under
+    // `plugins` and keep their options in `auth`, `topic-check` and `sys_interval`.
+    let usedLegacyOptions = false;
+    for (const entry of entries) {
+      if (!isEntryPointName(entry[0])) continue;
+      const written = (entry[1] ?? {}) as Record<string, unknown>;
+      entry[1] = { ...legacyOptions(legacyPluginName(entry[0])!, raw), ...written };
+      usedLegacyOptions = true;
+    }
+    if (hasLegacy && !usedLegacyOptions)
+      warnings.push("'auth' and 'topic-check' are ignored because 'plugins' is present (as in aMQTT)");
+  }
+  const specs: PluginSpec[] = [];
+  for (const [name, options, path] of entries) {
+    const result = resolvePlugin(name, options, path);
+    if (Array.isArray(result)) issues.push(...result);
+    else {
+      if (result.name === "file-auth") {
+        const file = result.options.password_file as string | null | undefined;
+        if (file == null)
+          warnings.push(`${path}: no password_file, so this plugin accepts and refuses no one`);
+        else result.options.password_file = isAbsolute(file) ? file : resolvePath(baseDir, file);
+      }
+      specs.push(result);
+    }
+  }
+  if (!specs.some((s) => s.name === "anonymous-auth" || s.name === "file-auth" || s.name === "module"))
+    warnings.push("no authentication plugin is configured: every connection will be refused (as in aMQTT)");
+  return specs;
+}
+
+/** `plugins` as [name, options, key path] in document order, from the map or the legacy list form. */
+function pluginEntries(plugins: NonNullable<RawConfig["plugins"]>): [string, unknown, string][] {
+  if (!Array.isArray(plugins)) return Object.entries(plugins).map(([k, v]) => [k, v, `plugins.${k}`]);
+  const out: [string, unknown, string][] = [];
+  plugins.forEach((item, index) => {
+    if (typeof item === "string") out.push([item, {}, `plugins.${index}`]);
+    else for (const [k, v] of Object.entries(item)) out.push([k, v, `plugins.${index}.${k}`]);
+  });
+  return out;
+}
+
+/** Options that aMQTT's deprecated sections give a built-in plugin. */
+function legacyOptions(name: string, raw: RawConfig): Record<string, unknown> {
+  const auth = raw.auth ?? {};
+  const check = raw["topic-check"] ?? raw.topic_check ?? {};
+  const defined = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+  switch (name) {
+    case "anonymous-auth":
+      return defined({ allow_anonymous: auth["allow-anonymous"] });
+    case "file-auth":
+      return defined({ password_file: auth["password-file"] });
+    case "topic-acl":
+      return defined({
+        acl: check.acl,
+        publish_acl: check["publish-acl"] ?? check.publish_acl,
+        subscribe_acl: check["subscribe-acl"] ?? check.subscribe_acl,
+        receive_acl: check["receive-acl"] ?? check.receive_acl,
+      });
+    case "sys":
+      return defined({ sys_interval: raw.sys_interval });
+    default:
+      return {};
+  }
+}
+
+/** Translate aMQTT's deprecated `auth`, `topic-check` and `sys_interval` into plugin entries. */
+function legacyPlugins(raw: RawConfig, issues: ConfigIssue[]): [string, unknown, string][] {
+  const out: [string, unknown, string][] = [
+    ["event-logger", {}, "auth"],
+    ["packet-logger", {}, "auth"],
+  ];
+  const auth = raw.auth ?? {};
+  // With no `auth.plugins` list, aMQTT enables every authentication plugin it has.
+  const authPlugins = auth.plugins ?? ["auth_anonymous", "auth_file"];
+  authPlugins.forEach((name, index) => {
+    const ours = legacyPluginName(name);
+    const path = `auth.plugins.${index}`;
+    if (ours === "anonymous-auth" || ours === "file-auth") out.push([ours, legacyOptions(ours, raw), path]);
+    else
+      issues.push({
+        path,
+        message: `"${name}" is not an authentication plugin (expected auth_anonymous or auth_file)`,
+      });
+  });
+  const check = raw["topic-check"] ?? raw.topic_check;
+  if (check?.enabled) {
+    (check.plugins ?? []).forEach((name, index) => {
+      const ours = legacyPluginName(name);
+      const path = `topic-check.plugins.${index}`;
+      if (ours === "topic-taboo" || ours === "topic-acl") out.push([ours, legacyOptions(ours, raw), path]);
+      else
+        issues.push({ path, message: `"${name}" is not a topic plugin (expected topic_taboo or topic_acl)` });
+    });
+  }
+  out.push(["sys", { sys_interval: raw.sys_interval ?? 0 }, "sys_interval"]);
+  return out;
+}

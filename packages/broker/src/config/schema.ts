@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+// The configuration as users write it: aMQTT's keys exactly as aMQTT spells
+// them (snake_case, plus the hyphenated keys of its deprecated sections), and our
+// additions in the same style. Every object is strict: an unknown key is an error
+// that names its path, as aMQTT's own strict loader does.
+
+const nonNegativeInt = z.int().min(0);
+const seconds = z.number().min(0);
+const filterLists = z.record(z.string(), z.array(z.string()).nullable());
+
+/** One listener (aMQTT `ListenerConfig`, plus `path` for WebSocket). */
+export const listenerSchema = z.strictObject({
+  type: z.enum(["tcp", "ws", "external"]).optional(),
+  bind: z.string().nullable().optional(),
+  max_connections: nonNegativeInt.optional(),
+  /** aMQTT accepts a boolean; its older docs say "on"/"off". */
+  ssl: z.union([z.boolean(), z.enum(["on", "off"])]).optional(),
+  cafile: z.string().nullable().optional(),
+  capath: z.string().nullable().optional(),
+  cadata: z.string().nullable().optional(),
+  certfile: z.string().nullable().optional(),
+  keyfile: z.string().nullable().optional(),
+  /** Ask TLS clients for a certificate (always optional to present, as in aMQTT). */
+  request_cert: z.boolean().optional(),
+  /** WebSocket listeners: the HTTP path to accept upgrades on (any path when absent). */
+  path: z.string().optional(),
+  /** Accepted for aMQTT compatibility; unused there and here. */
+  reader: z.string().nullable().optional(),
+  writer: z.string().nullable().optional(),
+});
+
+/** aMQTT's deprecated `auth` section. */
+export const legacyAuthSchema = z.strictObject({
+  plugins: z.array(z.string()).nullable().optional(),
+  "allow-anonymous": z.boolean().optional(),
+  "password-file": z.string().nullable().optional(),
+});
+
+/** aMQTT's deprecated `topic-check` section (hyphenated keys, underscores also accepted). */
+export const legacyTopicCheckSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  plugins: z.array(z.string()).nullable().optional(),
+  acl: filterLists.nullable().optional(),
+  "publish-acl": filterLists.nullable().optional(),
+  publish_acl: filterLists.nullable().optional(),
+  "subscribe-acl": filterLists.nullable().optional(),
+  subscribe_acl: filterLists.nullable().optional(),
+  "receive-acl": filterLists.nullable().optional(),
+  receive_acl: filterLists.nullable().optional(),
+});
+
+/** `plugins`: a map of plugin name to options, or aMQTT's legacy list form. */
+export const pluginsSchema = z.union([
+  z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
+  z.array(z.union([z.string(), z.record(z.string(), z.record(z.string(), z.unknown()).nullable())])),
+]);
+
+/** The whole broker configuration as written (YAML or a plain object). */
+export const brokerConfigSchema = z.strictObject({
+  // aMQTT BrokerConfig
+  listeners: z.record(z.string(), listenerSchema).optional(),
+  sys_interval: nonNegativeInt.nullable().optional(),
+  timeout_disconnect_delay: seconds.nullable().optional(),
+  session_expiry_interval: seconds.nullable().optional(),
+  auth: legacyAuthSchema.nullable().optional(),
+  "topic-check": legacyTopicCheckSchema.nullable().optional(),
+  topic_check: legacyTopicCheckSchema.nullable().optional(),
+  plugins: pluginsSchema.nullable().optional(),
+  qos1_puback_timeout: seconds.nullable().optional(),
+  // Our additions: bounds and MQTT 5 capabilities.
+  max_packet_size: z.int().min(16).max(268_435_460).optional(),
+  receive_maximum: z.int().min(1).max(65_535).optional(),
+  max_inflight_messages: z.int().min(1).max(65_535).optional(),
+  max_queued_messages: nonNegativeInt.optional(),
+  max_queued_bytes: nonNegativeInt.optional(),
+  queue_qos0_messages: z.boolean().optional(),
+  max_keepalive: z.int().min(0).max(65_535).optional(),
+  topic_alias_maximum: z.int().min(0).max(65_535).optional(),
+  max_qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  retain_available: z.boolean().optional(),
+  wildcard_subscription_available: z.boolean().optional(),
+  subscription_identifier_available: z.boolean().optional(),
+  shared_subscription_available: z.boolean().optional(),
+  shared_subscription_strategy: z
+    .enum(["round-robin", "random", "sticky", "hash-client-id", "hash-topic"])
+    .optional(),
+  max_client_id_length: z.int().min(23).max(65_535).optional(),
+});
+
+/** The broker configuration as written by a user (YAML or a TypeScript object). */
+export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
+/** One listener as written by a user. */
+export type ListenerConfigInput = z.input<typeof listenerSchema>;

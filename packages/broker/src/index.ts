@@ -1,0 +1,15 @@
+/**
+ * @packageDocumentation
+ * `@amqtt/broker`: an MQTT 3.1.1 and 5.0 broker for Node.js that runs aMQTT's
+ * configuration files unchanged. This release holds the configuration layer:
+ * aMQTT's YAML keys (and its deprecated `auth` / `topic-check` sections and
+ * plugin names) validated strictly, every error naming its key path.
+ *
+ * @example
+ * ```ts
+ * import { loadBrokerConfigFile } from "@amqtt/broker";
+ * const config = await loadBrokerConfigFile("broker.yaml");
+ * console.log(config.listeners, config.plugins.map((p) => p.name));
+ * ```
+ */
+export * from "./config/index.js";
