@@ -1,7 +1,8 @@
 // Topic matching: @amqtt/message's SubscriptionTree against qlobber (the matcher
 // Aedes uses, configured for MQTT as mqemitter does), same subscriptions, same
 // topics, same process. Run after `pnpm build`: `pnpm --filter @amqtt/message bench`.
-// Prints matches/s for both and the ratio (ours / qlobber; above 1 means faster).
+// Prints matches/s for both (one match = finding every subscription for one
+// topic) and the ratio (ours / qlobber; above 1 means ours is faster).
 import { Qlobber } from "qlobber";
 import { MatchResult, SubscriptionTree } from "../dist/index.js";
 

@@ -96,6 +96,8 @@ class TrieNode<V> {
   plus: TrieNode<V> | undefined = undefined;
   hash: TrieNode<V> | undefined = undefined;
   subscribers: Members<V> | undefined = undefined;
+  /** `subscribers.list`, kept here too so that matching reads it in one hop. */
+  list: Entry<V>[] | undefined = undefined;
   groups: Map<string, Group<V>> | undefined = undefined;
 
   isEmpty(): boolean {
@@ -151,6 +153,8 @@ export class SubscriptionTree<V> {
   private readonly root = new TrieNode<V>();
   private count = 0;
   private nodes = 1;
+  /** Scratch space for the levels of the topic being matched (match is not re-entrant). */
+  private readonly levels: string[] = [];
 
   /** Number of subscriptions, shared group members included. */
   get size(): number {
@@ -177,7 +181,10 @@ export class SubscriptionTree<V> {
     const node = this.nodeFor(parsed.filter);
     let members: Members<V>;
     if (parsed.shareName === undefined) {
-      node.subscribers ??= new Members<V>();
+      if (node.subscribers === undefined) {
+        node.subscribers = new Members<V>();
+        node.list = node.subscribers.list;
+      }
       members = node.subscribers;
     } else {
       node.groups ??= new Map();
@@ -219,7 +226,7 @@ export class SubscriptionTree<V> {
     }
     if (parsed.shareName === undefined) {
       if (node.subscribers === undefined || !node.subscribers.delete(clientId)) return false;
-      if (node.subscribers.list.length === 0) node.subscribers = undefined;
+      if (node.subscribers.list.length === 0) node.subscribers = node.list = undefined;
     } else {
       const group = node.groups?.get(parsed.shareName);
       if (group === undefined || !group.delete(clientId)) return false;
@@ -274,13 +281,24 @@ export class SubscriptionTree<V> {
     if (exact !== undefined) collect(exact, into);
     const root = this.root;
     if (root.isEmpty()) return into;
-    const levels = topic.split("/");
+    // Split into a reused array: one string per level, no array per call.
+    const levels = this.levels;
+    let count = 0;
+    for (let start = 0; ; ) {
+      const end = topic.indexOf("/", start);
+      if (end < 0) {
+        levels[count++] = topic.slice(start);
+        break;
+      }
+      levels[count++] = topic.slice(start, end);
+      start = end + 1;
+    }
     if (topic.charCodeAt(0) === DOLLAR) {
       // [MQTT-4.7.2-1]: skip the root's + and # branches for $ topics.
       const child = root.children?.get(levels[0] as string);
-      if (child !== undefined) walk(child, levels, 1, into);
+      if (child !== undefined) walk(child, levels, 1, count, into);
     } else {
-      walk(root, levels, 0, into);
+      walk(root, levels, 0, count, into);
     }
     return into;
   }
@@ -337,27 +355,26 @@ export class SubscriptionTree<V> {
 
 /** Adds the subscriptions and groups stored at `node` to `out`. */
 function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
-  const subscribers = node.subscribers;
-  if (subscribers !== undefined) {
-    const list = subscribers.list;
+  const list = node.list;
+  if (list !== undefined) {
     const subs = out.subscriptions;
     for (let i = 0; i < list.length; i++) subs.push(list[i] as Entry<V>);
   }
   if (node.groups !== undefined) for (const group of node.groups.values()) out.sharedGroups.push(group);
 }
 
-/** Depth-first walk of the branches that match `levels[i..]` below `node`. */
-function walk<V>(node: TrieNode<V>, levels: string[], i: number, out: MatchResult<V>): void {
+/** Depth-first walk of the branches that match `levels[i..count)` below `node`. */
+function walk<V>(node: TrieNode<V>, levels: string[], i: number, count: number, out: MatchResult<V>): void {
   // "#" matches the parent level and every level below it.
   if (node.hash !== undefined) collect(node.hash, out);
-  if (i === levels.length) {
+  if (i === count) {
     collect(node, out);
     return;
   }
   const children = node.children;
   if (children !== undefined) {
     const child = children.get(levels[i] as string);
-    if (child !== undefined) walk(child, levels, i + 1, out);
+    if (child !== undefined) walk(child, levels, i + 1, count, out);
   }
-  if (node.plus !== undefined) walk(node.plus, levels, i + 1, out);
+  if (node.plus !== undefined) walk(node.plus, levels, i + 1, count, out);
 }
