@@ -1,0 +1,2 @@
+// The example runs for its output only; it exports nothing.
+export {};
