@@ -29,12 +29,14 @@ export interface ReceiverOptions {
 /** Per-PUBLISH choices of the application or session, for {@link QosReceiver.receive}. */
 export interface ReceiveOptions {
   /**
-   * 5.0: refuse the message with this PUBACK/PUBREC reason code (0x80 or more, e.g.
-   * 0x87 Not authorized). It is not delivered and, for QoS 2, its id is not kept, so
-   * a later PUBLISH with that id is a new message [MQTT-4.3.3-9]. With 3.1/3.1.1 the
-   * message is not delivered and a plain acknowledgement is sent [MQTT-4.5.0-2].
+   * 5.0 reason code for the PUBACK/PUBREC (default 0x00 Success). Below 0x80 (e.g.
+   * 0x10 No matching subscribers) the message is delivered as usual. At 0x80 or more
+   * (e.g. 0x87 Not authorized) it is refused: not delivered and, for QoS 2, its id
+   * is not kept, so a later PUBLISH with that id is a new message [MQTT-4.3.3-9].
+   * With 3.1/3.1.1 a refused message is not delivered and a plain acknowledgement is
+   * sent [MQTT-4.5.0-2]; a QoS 0 message with a refusing code is dropped.
    */
-  refuseWith?: number;
+  reasonCode?: number;
 }
 
 /** Hand this message to the application (exactly once for QoS 2). */
@@ -153,11 +155,11 @@ export class QosReceiver {
         `QosReceiver.receive takes PUBLISH or PUBREL, not packet type ${String((packet as { type: unknown }).type)}`,
       );
     }
-    if (packet.qos === 0) return options.refuseWith === undefined ? [{ kind: "deliver", packet }] : [];
+    const refused = options.reasonCode !== undefined && options.reasonCode >= 0x80;
+    if (packet.qos === 0) return refused ? [] : [{ kind: "deliver", packet }];
     const packetId = packet.packetId;
     if (packetId === undefined) throw new TypeError("a QoS 1 or 2 PUBLISH needs a packetId");
-    const refused = options.refuseWith !== undefined && options.refuseWith >= 0x80;
-    const reasonCode = refused && this.protocolVersion >= 5 ? options.refuseWith : undefined;
+    const reasonCode = this.protocolVersion >= 5 && options.reasonCode !== 0 ? options.reasonCode : undefined;
     if (packet.qos === 1) {
       // QoS 1 is acknowledged at once, so only the QoS 2 ids count; this one would be one more.
       if (this.unacknowledged.size + 1 > this.receiveMaximum) return [this.exceeded(packetId)];
@@ -188,7 +190,7 @@ export class QosReceiver {
     this.unacknowledged.add(packetId);
     return [
       { kind: "deliver", packet },
-      { kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, undefined) },
+      { kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, reasonCode) },
     ];
   }
 

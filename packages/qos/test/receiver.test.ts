@@ -57,14 +57,23 @@ describe("QosReceiver, QoS 0 and 1", () => {
 
   it("5.0: refuses a QoS 1 message with the given reason code and does not deliver it", () => {
     const { receiver, clock } = online();
-    expect(receiver.receive(publish(5, 1), clock.now, { refuseWith: ReasonCode.NOT_AUTHORIZED })).toEqual([
+    expect(receiver.receive(publish(5, 1), clock.now, { reasonCode: ReasonCode.NOT_AUTHORIZED })).toEqual([
       { kind: "send", packet: { type: PacketType.PUBACK, packetId: 5, reasonCode: 0x87 } },
+    ]);
+  });
+
+  it("5.0: passes a success reason code such as 0x10 No matching subscribers into the ack and still delivers", () => {
+    const { receiver, clock } = online();
+    const packet = publish(5, 2);
+    expect(receiver.receive(packet, clock.now, { reasonCode: ReasonCode.NO_MATCHING_SUBSCRIBERS })).toEqual([
+      { kind: "deliver", packet },
+      { kind: "send", packet: { type: PacketType.PUBREC, packetId: 5, reasonCode: 0x10 } },
     ]);
   });
 
   it("3.1.1: a refused message is not delivered and still gets a plain PUBACK [MQTT-4.5.0-2]", () => {
     const { receiver, clock } = online({ protocolVersion: 4 });
-    expect(receiver.receive(publish(5, 1), clock.now, { refuseWith: 0x87 })).toEqual([
+    expect(receiver.receive(publish(5, 1), clock.now, { reasonCode: 0x87 })).toEqual([
       { kind: "send", packet: { type: PacketType.PUBACK, packetId: 5 } },
     ]);
   });
@@ -123,7 +132,7 @@ describe("QosReceiver, QoS 2 (Method B)", () => {
 
   it("5.0: after a failing PUBREC, a PUBLISH with that id is a new message [MQTT-4.3.3-9]", () => {
     const { receiver, clock } = online();
-    expect(receiver.receive(publish(7, 2), clock.now, { refuseWith: ReasonCode.QUOTA_EXCEEDED })).toEqual([
+    expect(receiver.receive(publish(7, 2), clock.now, { reasonCode: ReasonCode.QUOTA_EXCEEDED })).toEqual([
       { kind: "send", packet: { type: PacketType.PUBREC, packetId: 7, reasonCode: 0x97 } },
     ]);
     expect(receiver.awaitingReleaseCount).toBe(0);

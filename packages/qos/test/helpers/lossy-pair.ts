@@ -90,7 +90,7 @@ export class LossyPair {
           this.receiver.receive(
             packet as PublishPacket,
             this.now,
-            refuse ? { refuseWith: ReasonCode.NOT_AUTHORIZED } : {},
+            refuse ? { reasonCode: ReasonCode.NOT_AUTHORIZED } : {},
           ),
         );
         break;
