@@ -127,6 +127,8 @@ class TrieNode<V> {
 }
 
 const DOLLAR = 0x24;
+/** Levels the scratch array of `match` may keep between calls. */
+const MAX_KEPT_LEVELS = 64;
 
 /**
  * Maps topic filters to subscriptions, keyed by (filter, client id).
@@ -155,6 +157,9 @@ export class SubscriptionTree<V> {
   private nodes = 1;
   /** Scratch space for the levels of the topic being matched (match is not re-entrant). */
   private readonly levels: string[] = [];
+  /** Scratch stack of the walk: nodes still to visit and the topic level each is at. */
+  private readonly stackNodes: (TrieNode<V> | undefined)[] = [];
+  private readonly stackDepths: number[] = [];
 
   /** Number of subscriptions, shared group members included. */
   get size(): number {
@@ -293,23 +298,60 @@ export class SubscriptionTree<V> {
       levels[count++] = topic.slice(start, end);
       start = end + 1;
     }
+    // Depth-first walk with an explicit stack: a filter may have 32,768 levels,
+    // too deep for recursion. Only the literal, + and # children of a node are visited.
+    const nodes = this.stackNodes;
+    const depths = this.stackDepths;
+    let top = 0;
     if (topic.charCodeAt(0) === DOLLAR) {
       // [MQTT-4.7.2-1]: skip the root's + and # branches for $ topics.
       const child = root.children?.get(levels[0] as string);
-      if (child !== undefined) walk(child, levels, 1, count, into);
+      if (child !== undefined) {
+        nodes[top] = child;
+        depths[top++] = 1;
+      }
     } else {
-      walk(root, levels, 0, count, into);
+      nodes[top] = root;
+      depths[top++] = 0;
+    }
+    while (top > 0) {
+      top--;
+      const node = nodes[top] as TrieNode<V>;
+      const i = depths[top] as number;
+      nodes[top] = undefined; // keep no reference to nodes a later remove() frees
+      // "#" matches the parent level and every level below it.
+      if (node.hash !== undefined) collect(node.hash, into);
+      if (i === count) {
+        collect(node, into);
+        continue;
+      }
+      if (node.plus !== undefined) {
+        nodes[top] = node.plus;
+        depths[top++] = i + 1;
+      }
+      const child = node.children?.get(levels[i] as string);
+      if (child !== undefined) {
+        nodes[top] = child;
+        depths[top++] = i + 1;
+      }
+    }
+    // Do not keep the scratch space of an unusually deep topic until the next call.
+    if (count > MAX_KEPT_LEVELS) {
+      levels.length = 0;
+      nodes.length = 0;
+      depths.length = 0;
     }
     return into;
   }
 
   /** Every subscription in the tree, in no particular order. */
   *[Symbol.iterator](): IterableIterator<Subscription<V>> {
-    const stack: TrieNode<V>[] = [this.root, ...this.exact.values()];
+    for (const node of this.exact.values()) yield* held(node);
+    const stack: TrieNode<V>[] = [this.root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-      if (node.subscribers !== undefined) yield* node.subscribers.list;
-      if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
-      if (node.children !== undefined) stack.push(...node.children.values());
+      yield* held(node);
+      // One push per child: spreading a map of 100k+ children would overflow the argument limit.
+      if (node.children !== undefined) for (const child of node.children.values()) stack.push(child);
       if (node.plus !== undefined) stack.push(node.plus);
       if (node.hash !== undefined) stack.push(node.hash);
     }
@@ -353,6 +395,12 @@ export class SubscriptionTree<V> {
   }
 }
 
+/** The subscriptions stored at `node`, shared group members included. */
+function* held<V>(node: TrieNode<V>): IterableIterator<Subscription<V>> {
+  if (node.list !== undefined) yield* node.list;
+  if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
+}
+
 /** Adds the subscriptions and groups stored at `node` to `out`. */
 function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
   const list = node.list;
@@ -361,20 +409,4 @@ function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
     for (let i = 0; i < list.length; i++) subs.push(list[i] as Entry<V>);
   }
   if (node.groups !== undefined) for (const group of node.groups.values()) out.sharedGroups.push(group);
-}
-
-/** Depth-first walk of the branches that match `levels[i..count)` below `node`. */
-function walk<V>(node: TrieNode<V>, levels: string[], i: number, count: number, out: MatchResult<V>): void {
-  // "#" matches the parent level and every level below it.
-  if (node.hash !== undefined) collect(node.hash, out);
-  if (i === count) {
-    collect(node, out);
-    return;
-  }
-  const children = node.children;
-  if (children !== undefined) {
-    const child = children.get(levels[i] as string);
-    if (child !== undefined) walk(child, levels, i + 1, count, out);
-  }
-  if (node.plus !== undefined) walk(node.plus, levels, i + 1, count, out);
 }

@@ -214,3 +214,54 @@ describe("SubscriptionTree shared subscriptions", () => {
     expect(tree.nodeCount).toBe(1);
   });
 });
+
+describe("SubscriptionTree with deep topics", () => {
+  it("matches topics of thousands of levels, and shallow ones after them", () => {
+    const tree = new SubscriptionTree<number>();
+    const deep = Array.from({ length: 5000 }, (_, i) => `l${i}`).join("/");
+    tree.add(`${deep}`, "exact", 1);
+    tree.add("l0/+/#", "wild", 2);
+    tree.add("l0", "short", 3);
+    expect(
+      tree
+        .match(deep)
+        .subscriptions.map((s) => s.clientId)
+        .sort(),
+    ).toEqual(["exact", "wild"]);
+    expect(tree.match("l0").subscriptions.map((s) => s.clientId)).toEqual(["short"]);
+    expect(tree.match("l0/x").subscriptions.map((s) => s.clientId)).toEqual(["wild"]);
+  });
+});
+
+describe("SubscriptionTree at the size limits", () => {
+  it("matches and removes a filter of 32,768 levels, the most 65,535 bytes allow, without overflowing the stack", () => {
+    const tree = new SubscriptionTree<number>();
+    const filter = Array.from({ length: 32_768 }, () => "+").join("/");
+    tree.add(filter, "deep", 1);
+    tree.add("#", "all", 2);
+    const topic = "/".repeat(32_767);
+    expect(
+      tree
+        .match(topic)
+        .subscriptions.map((s) => s.clientId)
+        .sort(),
+    ).toEqual(["all", "deep"]);
+    expect(tree.match("a").subscriptions.map((s) => s.clientId)).toEqual(["all"]);
+    expect(tree.remove(filter, "deep")).toBe(true);
+    expect(tree.remove("#", "all")).toBe(true);
+    expect(tree.nodeCount).toBe(1);
+  });
+});
+
+describe("SubscriptionTree with many subscriptions", () => {
+  it("lists every subscription when iterated, even with 140,000 children under one level", () => {
+    // More children than a spread call (push(...children)) can take as arguments.
+    const tree = new SubscriptionTree<number>();
+    for (let i = 0; i < 140_000; i++) tree.add(`a/${i}/#`, "c", i);
+    tree.add("exact", "c", -1);
+    expect(tree.size).toBe(140_001);
+    let count = 0;
+    for (const _ of tree) count++;
+    expect(count).toBe(140_001);
+  });
+});
