@@ -1,0 +1,225 @@
+import {
+  allowedReasonCodes,
+  Decoder,
+  type DisconnectPacket,
+  encode,
+  MqttError,
+  type Packet,
+  PacketType,
+  type ProtocolVersion,
+  ReasonCode,
+  type Will,
+} from "@amqtt/codec";
+import type { CloseReason, DisconnectedAction, SessionAction, TimerKind } from "./actions.js";
+import { KeepAlive } from "./keep-alive.js";
+import { type CommonSessionOptions, DEFAULT_MAXIMUM_PACKET_SIZE } from "./options.js";
+import type { PublishFlow, Wire } from "./publish-flow.js";
+
+/** Packets whose Reason String and User Properties obey Request Problem Information [MQTT-3.1.2-29]. */
+const problemInfoPackets = new Set<number>([
+  PacketType.PUBACK,
+  PacketType.PUBREC,
+  PacketType.PUBREL,
+  PacketType.PUBCOMP,
+  PacketType.SUBACK,
+  PacketType.UNSUBACK,
+  PacketType.AUTH,
+]);
+
+/**
+ * What both roles share: the decoder loop, the send path (encode, the peer's
+ * Maximum Packet Size, Request Problem Information), the protocol-error path and
+ * the end of the connection. Subclasses handle packets and commands.
+ */
+export abstract class Connection implements Wire {
+  /** Which side of the connection this machine plays. */
+  abstract readonly role: "client" | "server";
+  /** Protocol level of the connection (the server learns it from CONNECT). */
+  protocolVersion: ProtocolVersion;
+  /** The largest packet the peer accepts, from its CONNECT/CONNACK (Infinity when unset). */
+  peerMaximumPacketSize = Number.POSITIVE_INFINITY;
+
+  protected readonly decoder: Decoder;
+  protected readonly keepAlive = new KeepAlive();
+  protected flow!: PublishFlow;
+  /** Whether the connection is finished (closed by us, the peer or the transport). */
+  protected ended = false;
+  /** Whether the peer may get Reason Strings / User Properties on acks (server side). */
+  protected peerWantsProblemInfo = true;
+  protected sessionExpiryInterval = 0;
+  protected will: Will | undefined;
+  /** Server: the client said goodbye with DISCONNECT 0x00, so no will. */
+  protected willCancelled = false;
+  /** Whether the machine passed the CONNECT/CONNACK exchange. */
+  protected established = false;
+
+  constructor(
+    protocolVersion: ProtocolVersion,
+    protected readonly common: CommonSessionOptions,
+  ) {
+    this.protocolVersion = protocolVersion;
+    this.decoder = new Decoder({
+      protocolVersion,
+      maxPacketSize: common.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE,
+    });
+  }
+
+  /** Whether the connection is over. */
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Bytes arrived from the peer, in any chunking. Returns the actions, in order.
+   * Never throws on peer input: malformed bytes and broken rules become actions.
+   */
+  received(bytes: Uint8Array, now: number): SessionAction[] {
+    const actions: SessionAction[] = [];
+    if (this.ended) return actions;
+    this.decoder.push(bytes);
+    for (;;) {
+      let packet: Packet | undefined;
+      try {
+        packet = this.decoder.next();
+      } catch (err) {
+        this.onDecodeError(err instanceof MqttError ? err : new MqttError(String(err), 0x81), now, actions);
+        return actions;
+      }
+      if (packet === undefined) return actions;
+      this.keepAlive.received(now);
+      this.handlePacket(packet, now, actions);
+      if (this.ended) return actions;
+    }
+  }
+
+  /** A timer the machine asked for fired. */
+  timerFired(timer: TimerKind, now: number): SessionAction[] {
+    const actions: SessionAction[] = [];
+    if (this.ended) return actions;
+    if (timer === "retry") this.flow.timerFired(now, actions);
+    else this.onTimer(timer, now, actions);
+    return actions;
+  }
+
+  /** The transport closed (or failed). Ends the machine; no `close` action follows. */
+  closed(now: number): SessionAction[] {
+    const actions: SessionAction[] = [];
+    this.finish("transport", ReasonCode.UNSPECIFIED_ERROR, now, actions);
+    return actions;
+  }
+
+  /** @internal Encode and send `packet`; false when dropped for the peer's Maximum Packet Size. */
+  send(packet: Packet, now: number, actions: SessionAction[]): boolean {
+    let out = packet;
+    if (!this.peerWantsProblemInfo && problemInfoPackets.has(packet.type)) out = withoutProblemInfo(packet);
+    let bytes = encode(out, this.protocolVersion);
+    if (bytes.length > this.peerMaximumPacketSize && out.type !== PacketType.PUBLISH) {
+      // Drop the optional diagnostics first (e.g. [MQTT-3.2.2-19], [MQTT-3.2.2-20]).
+      const slim = withoutProblemInfo(out);
+      if (slim !== out) {
+        out = slim;
+        bytes = encode(out, this.protocolVersion);
+      }
+    }
+    if (bytes.length > this.peerMaximumPacketSize) {
+      // Never larger than the peer's maximum ([MQTT-3.1.2-24] server, [MQTT-3.2.2-15] client);
+      // discard it as if it had been sent [MQTT-3.1.2-25].
+      actions.push({
+        kind: "packetDropped",
+        packet: out,
+        size: bytes.length,
+        limit: this.peerMaximumPacketSize,
+      });
+      return false;
+    }
+    actions.push({ kind: "send", bytes, packet: out });
+    this.keepAlive.sent(now);
+    return true;
+  }
+
+  /** @internal The peer broke a rule: report, DISCONNECT with the reason code where allowed (5.0), close. */
+  fail(error: MqttError, now: number, actions: SessionAction[]): void {
+    if (this.ended) return;
+    actions.push({ kind: "protocolError", error });
+    if (this.protocolVersion === 5 && this.mayDisconnect()) {
+      this.send({ type: PacketType.DISCONNECT, reasonCode: disconnectCode(error.reasonCode) }, now, actions);
+    }
+    this.closeWith("protocol-error", error.reasonCode, "local", now, actions);
+  }
+
+  /** Push `close` and end the machine. */
+  protected closeWith(
+    reason: CloseReason,
+    reasonCode: number,
+    initiator: DisconnectedAction["initiator"],
+    now: number,
+    actions: SessionAction[],
+    extra: Partial<DisconnectedAction> = {},
+  ): void {
+    if (this.ended) return;
+    actions.push({ kind: "close", reason, reasonCode });
+    this.finish(initiator, reasonCode, now, actions, extra);
+  }
+
+  /** End the machine once: QoS state goes offline, `disconnected` tells the shell. */
+  protected finish(
+    initiator: DisconnectedAction["initiator"],
+    reasonCode: number,
+    now: number,
+    actions: SessionAction[],
+    extra: Partial<DisconnectedAction> = {},
+  ): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.flow?.connectionLost(now);
+    const publishWill =
+      this.role === "server" && this.established && this.will !== undefined && !this.willCancelled;
+    const action: DisconnectedAction = {
+      kind: "disconnected",
+      initiator,
+      reasonCode,
+      publishWill,
+      sessionExpiryInterval: this.sessionExpiryInterval,
+      ...extra,
+    };
+    if (this.will !== undefined) action.will = this.will;
+    actions.push(action);
+  }
+
+  /** Send DISCONNECT (5.0) and close: the local side ends the connection. */
+  protected disconnectWith(
+    packet: DisconnectPacket,
+    reason: CloseReason,
+    now: number,
+    actions: SessionAction[],
+  ): void {
+    if (this.protocolVersion === 5 && this.mayDisconnect()) this.send(packet, now, actions);
+    this.closeWith(reason, packet.reasonCode ?? 0, "local", now, actions);
+  }
+
+  /** Whether a DISCONNECT may be sent now (the server only after CONNACK [MQTT-3.14.0-1]). */
+  protected abstract mayDisconnect(): boolean;
+  /** Handle one decoded packet. */
+  protected abstract handlePacket(packet: Packet, now: number, actions: SessionAction[]): void;
+  /** Handle a keep-alive, ping or connect timer. */
+  protected abstract onTimer(timer: TimerKind, now: number, actions: SessionAction[]): void;
+
+  /** The decoder failed: malformed bytes, too large, or a broken rule inside a packet. */
+  protected onDecodeError(error: MqttError, now: number, actions: SessionAction[]): void {
+    this.fail(error, now, actions);
+  }
+}
+
+/** A DISCONNECT reason code for an error code (falls back to 0x82/0x81 when not a DISCONNECT code). */
+export function disconnectCode(code: number): number {
+  if (allowedReasonCodes[PacketType.DISCONNECT]?.has(code)) return code;
+  return code === ReasonCode.MALFORMED_PACKET ? code : ReasonCode.PROTOCOL_ERROR;
+}
+
+function withoutProblemInfo(packet: Packet): Packet {
+  const props = (packet as { properties?: { reasonString?: string; userProperties?: unknown } }).properties;
+  if (props === undefined || (props.reasonString === undefined && props.userProperties === undefined))
+    return packet;
+  const { reasonString: _r, userProperties: _u, ...rest } = props;
+  return { ...packet, properties: rest } as Packet;
+}

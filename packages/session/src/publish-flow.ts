@@ -1,0 +1,306 @@
+import {
+  encode,
+  type MqttError,
+  type Packet,
+  PacketType,
+  ProtocolError,
+  type ProtocolVersion,
+  type PublishPacket,
+  type PubrelPacket,
+  ReasonCode,
+} from "@amqtt/codec";
+import {
+  PacketIdAllocator,
+  QosReceiver,
+  QosSender,
+  type ReceiverAction,
+  type SenderAck,
+  type SenderAction,
+} from "@amqtt/qos";
+import type { SessionAction } from "./actions.js";
+import type { CommonSessionOptions, PublishMessage } from "./options.js";
+import { DEFAULT_RECEIVE_MAXIMUM, DEFAULT_TOPIC_ALIAS_MAXIMUM } from "./options.js";
+import { DEFAULT_MAX_OUTBOUND_ALIASES, InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
+
+/** What the publish flows need from their machine: the wire and the error path. */
+export interface Wire {
+  readonly protocolVersion: ProtocolVersion;
+  /** Encode and send; false when the packet was dropped for the peer's Maximum Packet Size. */
+  send(packet: Packet, now: number, actions: SessionAction[]): boolean;
+  /** The largest packet the peer accepts (Infinity when it set none). */
+  readonly peerMaximumPacketSize: number;
+  /** Handle a protocol error of the peer. */
+  fail(error: MqttError, now: number, actions: SessionAction[]): void;
+}
+
+/** Restored QoS state for a {@link PublishFlow}. */
+export interface QosState {
+  sender?: unknown;
+  receiver?: unknown;
+}
+
+/**
+ * PUBLISH in both directions for one session: QoS 0 directly, QoS 1 and 2 through
+ * `@amqtt/qos` (window = the peer's Receive Maximum, our Receive Maximum enforced
+ * with 0x93), Topic Aliases both ways (5.0), and the Maximum Packet Size check
+ * before a message is taken.
+ */
+export class PublishFlow {
+  readonly sender: QosSender;
+  receiver: QosReceiver;
+  private readonly receiverOptions: { protocolVersion: ProtocolVersion; receiveMaximum: number };
+  readonly packetIds: PacketIdAllocator;
+  private inAliases: InboundTopicAliases;
+  private outAliases: OutboundTopicAliases;
+  private readonly ourAliasMaximum: number;
+  private readonly aliasCap: number;
+
+  constructor(
+    private readonly wire: Wire,
+    private readonly role: "client" | "server",
+    options: CommonSessionOptions,
+    restored: QosState = {},
+  ) {
+    const v5 = wire.protocolVersion === 5;
+    this.packetIds = new PacketIdAllocator();
+    const senderOptions = {
+      protocolVersion: wire.protocolVersion,
+      packetIds: this.packetIds,
+      ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+      ...(options.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: options.maxQueuedMessages }),
+      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
+      ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+      ...(options.retryIntervalMs === undefined || v5 ? {} : { retryIntervalMs: options.retryIntervalMs }),
+    };
+    this.sender =
+      restored.sender === undefined
+        ? new QosSender(senderOptions)
+        : QosSender.restore(restored.sender, senderOptions);
+    // 3.1.1 has no Receive Maximum: nothing to enforce there.
+    const receiverOptions = {
+      protocolVersion: wire.protocolVersion,
+      receiveMaximum: v5 ? (options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 65_535,
+    };
+    this.receiverOptions = receiverOptions;
+    this.receiver =
+      restored.receiver === undefined
+        ? new QosReceiver(receiverOptions)
+        : QosReceiver.restore(restored.receiver, receiverOptions);
+    this.ourAliasMaximum = v5 ? (options.topicAliasMaximum ?? DEFAULT_TOPIC_ALIAS_MAXIMUM) : 0;
+    this.aliasCap = options.maxOutboundTopicAliases ?? DEFAULT_MAX_OUTBOUND_ALIASES;
+    this.inAliases = new InboundTopicAliases(this.ourAliasMaximum);
+    this.outAliases = new OutboundTopicAliases(0);
+  }
+
+  /** The peer has no session: forget the incoming QoS 2 state of a restored one. */
+  discardIncomingState(): void {
+    this.receiver = new QosReceiver(this.receiverOptions);
+  }
+
+  /** The Topic Alias Maximum we advertise. */
+  get topicAliasMaximum(): number {
+    return this.ourAliasMaximum;
+  }
+
+  /** A connection is up: fresh alias maps [MQTT-3.3.2-7], window from the peer's Receive Maximum, resends. */
+  connected(
+    input: { sessionPresent: boolean; peerReceiveMaximum?: number; peerTopicAliasMaximum?: number },
+    now: number,
+    actions: SessionAction[],
+  ): void {
+    this.inAliases = new InboundTopicAliases(this.ourAliasMaximum);
+    this.outAliases = new OutboundTopicAliases(
+      this.wire.protocolVersion === 5 ? (input.peerTopicAliasMaximum ?? 0) : 0,
+      this.aliasCap,
+    );
+    this.receiver.connected(now);
+    const connected = { sessionPresent: input.sessionPresent } as {
+      sessionPresent: boolean;
+      receiveMaximum?: number;
+    };
+    if (input.peerReceiveMaximum !== undefined) connected.receiveMaximum = input.peerReceiveMaximum;
+    this.mapSender(this.sender.connected(connected, now), now, actions);
+  }
+
+  /** The connection is gone; QoS state stays for the next one. */
+  connectionLost(now: number): void {
+    if (this.sender.isConnected) this.sender.connectionLost(now);
+    this.receiver.connectionLost(now);
+  }
+
+  /** Publish an application message (validated by the caller). */
+  publish(message: PublishMessage, now: number, actions: SessionAction[]): void {
+    if (!this.fits(message)) {
+      // Too large for the peer: discard it and carry on as if sent [MQTT-3.1.2-25].
+      const packet = toPacket(message);
+      actions.push({ kind: "packetDropped", packet, size: -1, limit: this.wire.peerMaximumPacketSize });
+      actions.push({ kind: "publishDropped", reason: "too-large", topic: message.topic });
+      return;
+    }
+    if (message.qos === 0) {
+      if (this.sendPublish(toPacket(message), now, actions))
+        actions.push({ kind: "published", topic: message.topic });
+      return;
+    }
+    const outgoing = {
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      retain: message.retain ?? false,
+      ...(message.properties === undefined ? {} : { properties: message.properties }),
+    };
+    this.mapSender(this.sender.publish(outgoing, now), now, actions);
+  }
+
+  /** A PUBLISH arrived. */
+  onPublish(packet: PublishPacket, now: number, actions: SessionAction[]): void {
+    const props = packet.properties;
+    if (this.role === "server" && props?.subscriptionIdentifiers !== undefined) {
+      this.wire.fail(
+        new ProtocolError("a PUBLISH from a client carries a Subscription Identifier", {
+          statement: "MQTT-3.3.4-6",
+        }),
+        now,
+        actions,
+      );
+      return;
+    }
+    let resolved = packet;
+    if (this.wire.protocolVersion === 5 && props?.topicAlias !== undefined) {
+      const topic = this.inAliases.resolve(packet.topic, props.topicAlias);
+      if (typeof topic !== "string") {
+        this.wire.fail(topic, now, actions);
+        return;
+      }
+      const { topicAlias: _alias, ...rest } = props;
+      resolved = { ...packet, topic, properties: rest };
+    }
+    this.mapReceiver(this.receiver.receive(resolved, now), now, actions);
+  }
+
+  /** A PUBREL arrived. */
+  onPubrel(packet: PubrelPacket, now: number, actions: SessionAction[]): void {
+    this.mapReceiver(this.receiver.receive(packet, now), now, actions);
+  }
+
+  /** A PUBACK, PUBREC or PUBCOMP arrived. */
+  onAck(packet: SenderAck, now: number, actions: SessionAction[]): void {
+    this.mapSender(this.sender.receive(packet, now), now, actions);
+  }
+
+  /** The QoS retry timer fired (3.1/3.1.1 with `retryIntervalMs`). */
+  timerFired(now: number, actions: SessionAction[]): void {
+    this.mapSender(this.sender.timerFired(now), now, actions);
+  }
+
+  private fits(message: PublishMessage): boolean {
+    const limit = this.wire.peerMaximumPacketSize;
+    if (limit === Number.POSITIVE_INFINITY) return true;
+    // Cheap upper bound first (UTF-8 needs at most 3 bytes per UTF-16 unit), exact size otherwise.
+    const rough = 16 + 3 * message.topic.length + message.payload.length;
+    if (message.properties === undefined && rough <= limit) return true;
+    return measure(toPacket(message, message.qos === 0 ? undefined : 1), this.wire.protocolVersion) <= limit;
+  }
+
+  private sendPublish(packet: PublishPacket, now: number, actions: SessionAction[]): boolean {
+    if (this.outAliases.limit === 0) return this.wire.send(packet, now, actions);
+    const { topic, alias } = this.outAliases.assign(packet.topic);
+    const aliased: PublishPacket = {
+      ...packet,
+      topic,
+      properties: { ...packet.properties, topicAlias: alias as number },
+    };
+    if (this.wire.send(aliased, now, actions)) return true;
+    if (topic.length > 0) this.outAliases.forget(topic);
+    return false;
+  }
+
+  private mapSender(list: SenderAction[], now: number, actions: SessionAction[]): void {
+    for (const a of list) {
+      switch (a.kind) {
+        case "accepted":
+          actions.push({ kind: "publishAccepted", seq: a.seq });
+          break;
+        case "rejected":
+          actions.push({ kind: "publishDropped", reason: a.reason, topic: a.message.topic });
+          break;
+        case "dropped":
+          actions.push({ kind: "publishDropped", seq: a.seq, reason: a.reason, topic: a.message.topic });
+          break;
+        case "send":
+          if (a.packet.type === PacketType.PUBLISH) this.sendPublish(a.packet, now, actions);
+          else this.wire.send(a.packet, now, actions);
+          break;
+        case "completed":
+        case "failed":
+          actions.push({
+            kind: "acked",
+            seq: a.seq,
+            packetId: a.packetId,
+            qos: a.qos,
+            reasonCode: a.reasonCode,
+          });
+          break;
+        case "unexpectedAck":
+          actions.push({ kind: "ignoredPacket", packet: a.packet, reason: a.reason });
+          break;
+        case "setTimer":
+          actions.push({ kind: "setTimer", timer: "retry", ms: a.delayMs });
+          break;
+        case "clearTimer":
+          actions.push({ kind: "clearTimer", timer: "retry" });
+          break;
+      }
+    }
+  }
+
+  private mapReceiver(list: ReceiverAction[], now: number, actions: SessionAction[]): void {
+    for (const a of list) {
+      if (a.kind === "deliver") {
+        const p = a.packet;
+        actions.push({
+          kind: "message",
+          topic: p.topic,
+          payload: p.payload,
+          qos: p.qos,
+          retain: p.retain,
+          dup: p.dup,
+          ...(p.packetId === undefined ? {} : { packetId: p.packetId }),
+          ...(p.properties === undefined ? {} : { properties: p.properties }),
+        });
+      } else if (a.kind === "send") {
+        this.wire.send(a.packet, now, actions);
+      } else {
+        // More unacknowledged QoS 1/2 PUBLISH packets than our Receive Maximum: the sender broke
+        // [MQTT-3.3.4-7] (client) or [MQTT-3.3.4-9] (server); the receiver answers 0x93 (section 3.3.4).
+        this.wire.fail(
+          new ProtocolError(`more than ${a.receiveMaximum} unacknowledged QoS 1/2 PUBLISH packets`, {
+            reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+          }),
+          now,
+          actions,
+        );
+        return;
+      }
+    }
+  }
+}
+
+/** The PUBLISH packet of a message (packet id 1 as a stand-in for sizing). */
+function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
+  const packet: PublishPacket = {
+    type: PacketType.PUBLISH,
+    topic: message.topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: message.retain ?? false,
+    dup: false,
+  };
+  if (packetId !== undefined) packet.packetId = packetId;
+  if (message.properties !== undefined) packet.properties = message.properties;
+  return packet;
+}
+
+function measure(packet: PublishPacket, version: ProtocolVersion): number {
+  return encode(packet, version).length;
+}
