@@ -114,6 +114,8 @@ export class QosSender {
     const data = restoreSender(snapshot);
     for (const item of data.inFlight) {
       if (item.packetId > sender.packetIds.maxId || !sender.packetIds.claim(item.packetId)) {
+        // Leave a shared allocator as it was.
+        for (const claimed of sender.byPacketId.keys()) sender.packetIds.release(claimed);
         throw new InvalidSnapshotError(`packet identifier ${item.packetId} is already in use or above maxId`);
       }
       const entry: InFlightEntry = {
