@@ -69,6 +69,12 @@ describe("QosSender snapshots", () => {
     expect(() => QosSender.restore(snapshot, { protocolVersion: 5, packetIds })).toThrow(
       InvalidSnapshotError,
     );
+    const partly = new PacketIdAllocator();
+    partly.claim(3);
+    expect(() => QosSender.restore(snapshot, { protocolVersion: 5, packetIds: partly })).toThrow(
+      InvalidSnapshotError,
+    );
+    expect(partly.idsInUse()).toEqual([3]);
   });
 
   it("continue numbering messages after the restored ones", () => {
