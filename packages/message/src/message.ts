@@ -110,8 +110,9 @@ export class ApplicationMessage {
       payload: this.data,
       qos: this.qos,
       retain: this.retain,
-      dup: dup && this.qos > 0,
+      dup: dup && this.qos > 0, // [MQTT-3.3.1-2]
     };
+    // No packet id at QoS 0: [MQTT-2.2.1-2] (3.1.1 [MQTT-2.3.1-5]).
     if (this.qos > 0) {
       if (this.packetId === undefined) throw new RangeError(`a QoS ${this.qos} PUBLISH needs a packet id`);
       packet.packetId = this.packetId;

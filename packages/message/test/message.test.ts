@@ -100,7 +100,7 @@ describe("ApplicationMessage", () => {
     expect(m.buildPublishPacket(true).dup).toBe(false);
   });
 
-  it("leaves the packet id out of a QoS 0 PUBLISH [MQTT-2.3.1-5]", () => {
+  it("leaves the packet id out of a QoS 0 PUBLISH [MQTT-2.2.1-2] (3.1.1 [MQTT-2.3.1-5])", () => {
     const m = new ApplicationMessage(5, "a", 0, bytes("x"), false);
     expect(m.buildPublishPacket()).not.toHaveProperty("packetId");
   });
