@@ -1,4 +1,5 @@
 import {
+  type AckProperties,
   type AuthPacket,
   type ConnackPacket,
   type ConnackProperties,
@@ -217,18 +218,30 @@ export class ServerSession extends Connection {
   }
 
   /** Answer a `subscribeRequest`: one code per entry, in order [MQTT-3.9.3-1]. */
-  answerSubscribe(packetId: number, reasonCodes: readonly number[], now: number): SessionAction[] {
+  answerSubscribe(
+    packetId: number,
+    reasonCodes: readonly number[],
+    now: number,
+    properties?: AckProperties,
+  ): SessionAction[] {
     this.expectConnected("answerSubscribe");
     const suback = this.subs.answerSubscribe(packetId, reasonCodes, this.protocolVersion);
+    if (properties !== undefined && this.protocolVersion === 5) suback.properties = properties;
     const actions: SessionAction[] = [];
     this.send(suback, now, actions);
     return actions;
   }
 
   /** Answer an `unsubscribeRequest` (default codes: 0x00 if subscribed, else 0x11). */
-  answerUnsubscribe(packetId: number, now: number, reasonCodes?: readonly number[]): SessionAction[] {
+  answerUnsubscribe(
+    packetId: number,
+    now: number,
+    reasonCodes?: readonly number[],
+    properties?: AckProperties,
+  ): SessionAction[] {
     this.expectConnected("answerUnsubscribe");
     const unsuback = this.subs.answerUnsubscribe(packetId, reasonCodes, this.protocolVersion);
+    if (properties !== undefined && this.protocolVersion === 5) unsuback.properties = properties;
     const actions: SessionAction[] = [];
     this.send(unsuback, now, actions);
     return actions;

@@ -1,0 +1,179 @@
+import { PacketType, ReasonCode } from "@amqtt/codec";
+import { describe, expect, it } from "vitest";
+import { ServerSession, SessionUsageError } from "../src/index.js";
+import { connected, versions, wire } from "./helpers.js";
+
+describe("SUBSCRIBE and UNSUBSCRIBE bookkeeping", () => {
+  for (const version of versions) {
+    it(`matches SUBACK and UNSUBACK to their requests at level ${version}`, () => {
+      const p = connected(version);
+      p.onClient((c, now) =>
+        c.subscribe(
+          [
+            { topicFilter: "a/+", qos: 1 },
+            { topicFilter: "b/#", qos: 2 },
+          ],
+          now,
+        ),
+      );
+      expect(p.events("server", "subscribeRequest")[0]?.subscriptions.map((s) => s.topicFilter)).toEqual([
+        "a/+",
+        "b/#",
+      ]);
+      expect(p.events("client", "subscribed")).toMatchObject([{ reasonCodes: [1, 2] }]);
+      expect([...p.client.subscriptions.keys()]).toEqual(["a/+", "b/#"]);
+      expect([...p.server.subscriptions.keys()]).toEqual(["a/+", "b/#"]);
+      p.onClient((c, now) => c.unsubscribe(["a/+", "zzz"], now));
+      const expected = version === 5 ? [0, ReasonCode.NO_SUBSCRIPTION_EXISTED] : [0, 0];
+      expect(p.events("client", "unsubscribed")).toMatchObject([
+        { topicFilters: ["a/+", "zzz"], reasonCodes: expected },
+      ]);
+      expect([...p.client.subscriptions.keys()]).toEqual(["b/#"]);
+      expect([...p.server.subscriptions.keys()]).toEqual(["b/#"]);
+    });
+  }
+
+  it("sends SUBACK codes in the order of the filters, as the shell answered [MQTT-3.9.3-1]", () => {
+    const p = connected(5, {
+      pair: {
+        shell: {
+          onSubscribe: (r, s, now) => s.answerSubscribe(r.packetId, [ReasonCode.NOT_AUTHORIZED, 0, 1], now),
+        },
+      },
+    });
+    p.onClient((c, now) =>
+      c.subscribe(
+        [
+          { topicFilter: "x", qos: 2 },
+          { topicFilter: "y", qos: 0 },
+          { topicFilter: "z", qos: 1 },
+        ],
+        now,
+      ),
+    );
+    expect(p.packets("server").at(-1)).toMatchObject({ type: PacketType.SUBACK, reasonCodes: [0x87, 0, 1] });
+    expect([...p.client.subscriptions.keys()]).toEqual(["y", "z"]);
+  });
+
+  for (const [version, code] of [
+    [4, 0x80],
+    [5, ReasonCode.TOPIC_FILTER_INVALID],
+  ] as const) {
+    it(`refuses an invalid filter with 0x${code.toString(16)} for that entry only at level ${version}`, () => {
+      const p = connected(version);
+      const subscribe = wire(
+        {
+          type: PacketType.SUBSCRIBE,
+          packetId: 7,
+          subscriptions: [
+            { topicFilter: "a/#/b", qos: 0 },
+            { topicFilter: "ok", qos: 1 },
+          ],
+        },
+        version,
+      );
+      p.inject("server", subscribe);
+      expect(p.events("server", "subscribeRequest")[0]?.subscriptions[0]?.refusedWith).toBe(code);
+      expect(p.packets("server").at(-1)).toMatchObject({
+        type: PacketType.SUBACK,
+        packetId: 7,
+        reasonCodes: [code, 1],
+      });
+    });
+  }
+
+  it("maps a 5.0 failure code the shell gives on a 3.1.1 connection to 0x80", () => {
+    const p = connected(4, {
+      pair: { shell: { onSubscribe: (r, s, now) => s.answerSubscribe(r.packetId, [0x87], now) } },
+    });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "x", qos: 0 }], now));
+    expect(p.packets("server").at(-1)).toMatchObject({ type: PacketType.SUBACK, reasonCodes: [0x80] });
+  });
+
+  it("treats No Local on a shared subscription as a protocol error [MQTT-3.8.3-4]", () => {
+    const p = connected(5);
+    const out = p.inject(
+      "server",
+      wire(
+        {
+          type: PacketType.SUBSCRIBE,
+          packetId: 1,
+          subscriptions: [{ topicFilter: "$share/g/a", qos: 0, noLocal: true }],
+        },
+        5,
+      ),
+    );
+    const error = out.find((a) => a.kind === "protocolError");
+    expect(error?.kind === "protocolError" && error.error.statement).toBe("MQTT-3.8.3-4");
+    expect(p.packets("server").at(-1)).toEqual({
+      type: PacketType.DISCONNECT,
+      reasonCode: ReasonCode.PROTOCOL_ERROR,
+    });
+  });
+
+  it("reads $share as an ordinary filter on 3.1.1", () => {
+    const p = connected(4);
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "$share/g/a", qos: 0 }], now));
+    expect(p.events("client", "subscribed")).toMatchObject([{ reasonCodes: [0] }]);
+  });
+
+  it("throws on answers for unknown requests or with the wrong number of codes", () => {
+    const p = connected(5, { pair: { shell: { onSubscribe: () => "manual" } } });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "x", qos: 0 }], now));
+    const id = p.events("server", "subscribeRequest")[0]?.packetId as number;
+    expect(() => p.server.answerSubscribe(id, [0, 0], 0)).toThrow(SessionUsageError);
+    expect(() => p.server.answerSubscribe(id + 1, [0], 0)).toThrow(SessionUsageError);
+  });
+
+  it("bounds the client's pending requests", () => {
+    const p = connected(5, {
+      client: { maxPendingRequests: 2 },
+      pair: { shell: { onSubscribe: () => "manual" } },
+    });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 0 }], now));
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "b", qos: 0 }], now));
+    expect(() => p.client.subscribe([{ topicFilter: "c", qos: 0 }], 0)).toThrow(SessionUsageError);
+  });
+
+  it("bounds the server's unanswered requests with DISCONNECT 0x97", () => {
+    const p = connected(5, {
+      server: { maxPendingRequests: 1 },
+      pair: { shell: { onSubscribe: () => "manual" } },
+    });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 0 }], now));
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "b", qos: 0 }], now));
+    expect(p.packets("server").at(-1)).toEqual({
+      type: PacketType.DISCONNECT,
+      reasonCode: ReasonCode.QUOTA_EXCEEDED,
+    });
+  });
+
+  it("throws on an invalid filter given to subscribe", () => {
+    const p = connected(5);
+    expect(() => p.client.subscribe([{ topicFilter: "a/#/b", qos: 0 }], 0)).toThrow(SessionUsageError);
+    expect(() => p.client.subscribe([], 0)).toThrow(SessionUsageError);
+  });
+
+  it("reports a SUBACK for no pending request as ignored", () => {
+    const p = connected(4);
+    const out = p.inject("client", wire({ type: PacketType.SUBACK, packetId: 99, reasonCodes: [0] }, 4));
+    expect(out).toMatchObject([{ kind: "ignoredPacket", reason: "unknown-packet-id" }]);
+  });
+
+  it("treats a SUBACK with the wrong number of codes as a protocol error", () => {
+    const p = connected(5, { pair: { shell: { onSubscribe: () => "manual" } } });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 0 }], now));
+    const id = p.events("server", "subscribeRequest")[0]?.packetId as number;
+    const out = p.inject("client", wire({ type: PacketType.SUBACK, packetId: id, reasonCodes: [0, 0] }, 5));
+    expect(out.map((a) => a.kind)).toContain("protocolError");
+  });
+
+  it("keeps the server's granted QoS and subscription identifier", () => {
+    const server = new ServerSession();
+    expect(server.subscriptions.size).toBe(0);
+    const p = connected(5);
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 2 }], now, { subscriptionIdentifier: 5 }));
+    expect(p.server.subscriptions.get("a")).toMatchObject({ qos: 2, subscriptionIdentifier: 5 });
+    expect(p.client.subscriptions.get("a")).toMatchObject({ qos: 2, subscriptionIdentifier: 5 });
+  });
+});
