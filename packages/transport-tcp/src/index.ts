@@ -18,5 +18,4 @@
  */
 export { dialTcp, type TcpTarget, tcpDialer } from "./dial.js";
 export { listenTcp, TcpListener, type TcpListenOptions } from "./listen.js";
-export { peerCertificateOf, tlsInfoOf } from "./peer-certificate.js";
 export { TcpConnection } from "./tcp-connection.js";

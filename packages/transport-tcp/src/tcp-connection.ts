@@ -6,8 +6,8 @@ import {
   type ConnectionOptions,
   ConnectionResetError,
   type TlsInfo,
+  tlsInfoOf,
 } from "@amqtt/transport";
-import { tlsInfoOf } from "./peer-certificate.js";
 
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_WRITE_AFTER_END"]);
 

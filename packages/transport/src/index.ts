@@ -47,3 +47,9 @@ export {
 export { DEFAULT_MAX_CONNECTIONS, type Dialer, type Listener, type ListenOptions } from "./listener.js";
 export { ListenerCore } from "./listener-core.js";
 export { onData } from "./on-data.js";
+export {
+  type NodeCertificateLike,
+  type NodeTlsSocketLike,
+  peerCertificateOf,
+  tlsInfoOf,
+} from "./tls-info.js";

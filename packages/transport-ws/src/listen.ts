@@ -1,0 +1,199 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from "node:https";
+import type { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
+import {
+  type AddressInfo,
+  type Connection,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  type Listener,
+  ListenerCore,
+  type ListenOptions,
+  type TlsInfo,
+  tlsInfoOf,
+} from "@amqtt/transport";
+import { WebSocketServer } from "ws";
+import { parseSubprotocols, selectSubprotocol } from "./protocols.js";
+import { WebSocketConnection } from "./websocket-connection.js";
+import type { WebSocketLike } from "./websocket-like.js";
+
+/** Options of {@link listenWs}. */
+export interface WsListenOptions extends ListenOptions {
+  /**
+   * Mount on this existing server instead of opening a port: the listener handles
+   * `upgrade` requests for `path` and leaves the server running on `close()`.
+   */
+  server?: Server;
+  /** Interface to bind on its own port; Node's default (all interfaces) when omitted. */
+  host?: string;
+  /** Port to bind on its own port; `0` picks a free one. Default 8080. */
+  port?: number;
+  /** Serve `wss:` on its own port with these `node:https` options. */
+  tls?: HttpsOptions;
+  /**
+   * Only upgrade requests for this path; others get 404 (unless another `upgrade`
+   * handler on a shared server may want them). Default: `"/mqtt"` when mounted,
+   * any path on its own port.
+   */
+  path?: string;
+}
+
+/**
+ * Start a WebSocket listener. A handshake is refused with HTTP 400 unless the
+ * client offers the `mqtt` (or legacy `mqttv3.1`) subprotocol [MQTT-6.0.0-3]; the
+ * server selects `mqtt` when offered [MQTT-6.0.0-4]. Over `maxConnections` it is
+ * refused with HTTP 503 and never reaches `onConnection`. Frames larger than the
+ * connection's `maxBufferedBytes` are refused by `ws` (close status 1009).
+ */
+export async function listenWs(options: WsListenOptions = {}): Promise<WsListener> {
+  const core = new ListenerCore(options);
+  const mounted = options.server;
+  const server: Server = mounted ?? (options.tls ? createHttpsServer(options.tls) : createHttpServer());
+  const path = options.path ?? (mounted ? "/mqtt" : undefined);
+  // An https.Server (own or mounted) has setSecureContext; a plain http.Server does not.
+  const secure = options.tls !== undefined || "setSecureContext" in server;
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: core.connectionOptions.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    handleProtocols: (offered) => selectSubprotocol(offered) ?? false,
+  });
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (path !== undefined && pathOf(request) !== path) {
+      // On a shared server another upgrade handler may own this path.
+      if (server.listenerCount("upgrade") === 1) refuse(socket, 404, "Not Found");
+      return;
+    }
+    if (selectSubprotocol(parseSubprotocols(request.headers["sec-websocket-protocol"])) === undefined) {
+      refuse(socket, 400, "Bad Request", "offer the WebSocket subprotocol mqtt [MQTT-6.0.0-3]");
+      return;
+    }
+    if (core.isFull) {
+      refuse(socket, 503, "Service Unavailable", "too many connections");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      if (core.isFull) {
+        ws.terminate(); // the bound was reached while this handshake was in flight
+        return;
+      }
+      core.accept(
+        new WebSocketConnection(
+          ws as unknown as WebSocketLike,
+          addressesOf(request, secure),
+          core.connectionOptions,
+        ),
+      );
+    });
+  };
+  server.on("upgrade", onUpgrade);
+
+  if (!mounted) {
+    server.on("request", (_request, response) => {
+      response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
+      response.end("MQTT over WebSocket: upgrade required\n");
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: options.host, port: options.port ?? 8080 }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+  return new WsListener(server, core, {
+    transport: secure ? "wss" : "ws",
+    path,
+    stop: () => {
+      server.off("upgrade", onUpgrade);
+      if (mounted) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  });
+}
+
+/** A started WebSocket listener; see {@link listenWs}. */
+export class WsListener implements Listener {
+  readonly #server: Server;
+  readonly #core: ListenerCore;
+  readonly #transport: string;
+  readonly #path: string | undefined;
+  readonly #stop: () => Promise<void>;
+  #closing: Promise<void> | undefined;
+
+  /** Use {@link listenWs}. @internal */
+  constructor(
+    server: Server,
+    core: ListenerCore,
+    how: { transport: string; path: string | undefined; stop: () => Promise<void> },
+  ) {
+    this.#server = server;
+    this.#core = core;
+    this.#transport = how.transport;
+    this.#path = how.path;
+    this.#stop = how.stop;
+  }
+
+  /** See {@link Listener.maxConnections}. */
+  get maxConnections(): number {
+    return this.#core.maxConnections;
+  }
+
+  /** See {@link Listener.connectionCount}. */
+  get connectionCount(): number {
+    return this.#core.connectionCount;
+  }
+
+  /** See {@link Listener.address}; `path` is the upgrade path, if one is required. */
+  address(): AddressInfo {
+    const bound = this.#server.address();
+    if (bound === null || typeof bound === "string") return { transport: this.#transport, path: this.#path };
+    return {
+      transport: this.#transport,
+      host: bound.address,
+      port: bound.port,
+      family: bound.family,
+      path: this.#path,
+    };
+  }
+
+  /** See {@link Listener.onConnection}. */
+  onConnection(handler: (connection: Connection) => void): void {
+    this.#core.onConnection(handler);
+  }
+
+  /** See {@link Listener.close}. A mounted listener leaves its server running. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all([this.#stop(), this.#core.closeAll()]).then(() => undefined);
+    return this.#closing;
+  }
+}
+
+function pathOf(request: IncomingMessage): string {
+  return new URL(request.url ?? "/", "http://localhost").pathname;
+}
+
+function refuse(socket: Duplex, status: number, text: string, body = text): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function addressesOf(
+  request: IncomingMessage,
+  secure: boolean,
+): { local: AddressInfo; remote: AddressInfo; tls?: TlsInfo } {
+  const socket = request.socket;
+  const transport = secure ? "wss" : "ws";
+  const path = pathOf(request);
+  return {
+    local: { transport, host: socket.localAddress, port: socket.localPort, family: socket.localFamily, path },
+    remote: { transport, host: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily },
+    tls: socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined,
+  };
+}
