@@ -12,4 +12,6 @@
  * console.log(config.listeners, config.plugins.map((p) => p.name));
  * ```
  */
+
+export * from "./auth/index.js";
 export * from "./config/index.js";

@@ -235,7 +235,10 @@ function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacket {
       statement: version === 5 ? "MQTT-3.2.2-6" : "MQTT-3.2.2-4",
     });
   const packet: ConnackPacket = { type: PacketType.CONNACK, sessionPresent, reasonCode };
-  if (version === 5 && r.remaining > 0) {
+  if (version === 5) {
+    // No omission rule exists for CONNACK: the property length must be there [MQTT-2.2.2-1].
+    if (r.remaining === 0)
+      throw new MalformedPacketError("5.0 CONNACK without a property length", { statement: "MQTT-2.2.2-1" });
     const props = readProperties(r, PacketType.CONNACK);
     if (props !== undefined) packet.properties = props;
   }
@@ -378,6 +381,9 @@ function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPacket {
         });
       codes.push(code);
     }
+    // One reason code per filter of the UNSUBSCRIBE, which has at least one [MQTT-3.11.3-1].
+    if (codes.length === 0)
+      throw new MalformedPacketError("5.0 UNSUBACK without a reason code", { statement: "MQTT-3.11.3-1" });
     packet.reasonCodes = codes;
   }
   return packet;

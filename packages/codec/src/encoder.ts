@@ -134,6 +134,9 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   let size = 2 + name.length + 1 + 1 + 2;
   let propBody = 0;
   if (version === 5) {
+    // 5.0 section 3.1.2.11.10 (no id): Authentication Data needs an Authentication Method.
+    if (p.properties?.authenticationData !== undefined && p.properties.authenticationMethod === undefined)
+      throw new InvalidPacketError("authenticationData needs an authenticationMethod");
     const [body, total] = propsSize(p.properties, PacketType.CONNECT);
     propBody = body;
     size += total;
@@ -144,6 +147,8 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   if (will !== undefined) {
     checkQos(will.qos, "will QoS");
     checkTopicName(will.topic, "will topic");
+    if (will.topic.length === 0)
+      throw new InvalidPacketError("will topic must not be empty", { statement: "MQTT-4.7.3-1" });
     if (version === 5) {
       const [body, total] = propsSize(will.properties, WILL_CONTEXT);
       willBody = body;
@@ -459,6 +464,10 @@ function encodeUnsuback(p: UnsubackPacket, version: ProtocolVersion): Uint8Array
   checkPacketId(p.packetId);
   if (version !== 5) return fourBytes(0xb0, 2, p.packetId >> 8, p.packetId & 0xff);
   const codes = p.reasonCodes ?? [];
+  if (codes.length === 0)
+    throw new InvalidPacketError("a 5.0 UNSUBACK needs one reason code per filter", {
+      statement: "MQTT-3.11.3-1",
+    });
   const allowed = allowedReasonCodes[PacketType.UNSUBACK]!;
   for (const c of codes) {
     if (!allowed.has(c)) throw new InvalidPacketError(`UNSUBACK code ${String(c)} is not defined`);

@@ -360,6 +360,10 @@ function valueSize(info: PropertyInfo, value: unknown): number {
     case Kind.VarInt:
       return varIntSize(checkInt(info, value, min, MAX_VARIABLE_BYTE_INTEGER));
     case Kind.String:
+      if (info.id === 0x08 && /[+#]/.test(value as string))
+        throw new InvalidPacketError("responseTopic must not contain wildcards", {
+          statement: "MQTT-3.3.2-14",
+        });
       return 2 + checkedStringLength(value as string, info.name);
     case Kind.Binary:
       if (!(value instanceof Uint8Array))

@@ -600,6 +600,22 @@ const cases: ErrorCase[] = [
     reasonCode: 0x81,
     statement: "MQTT-3.11.3-2",
   },
+  {
+    name: "5.0 CONNACK without a property length [MQTT-2.2.2-1]",
+    version: 5,
+    bytes: pkt(0x20, 0, 0),
+    error: MalformedPacketError,
+    reasonCode: 0x81,
+    statement: "MQTT-2.2.2-1",
+  },
+  {
+    name: "5.0 UNSUBACK without a reason code [MQTT-3.11.3-1]",
+    version: 5,
+    bytes: pkt(0xb0, 0, 1, 0),
+    error: MalformedPacketError,
+    reasonCode: 0x81,
+    statement: "MQTT-3.11.3-1",
+  },
   // PING, DISCONNECT, AUTH
   {
     name: "PINGREQ with a body",
