@@ -202,4 +202,32 @@ describe("PUBLISH flows", () => {
       expect(again.events("server", "message").map((m) => m.topic)).toEqual(["q1"]);
     });
   }
+
+  it("limits the client's window to the server's Receive Maximum from CONNACK", () => {
+    const p = connected(5, {
+      server: { receiveMaximum: 1 },
+      pair: { drop: (from, packet) => from === "server" && packet.type === PacketType.PUBACK },
+    });
+    for (let i = 0; i < 3; i++) p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
+    expect(p.packets("client").filter((x) => x.type === PacketType.PUBLISH)).toHaveLength(1);
+  });
+
+  it("bounds the queue of messages waiting for the window and reports the refused ones", () => {
+    const p = connected(5, {
+      client: { maxQueuedMessages: 2 },
+      server: { receiveMaximum: 1 },
+      pair: { drop: (from, packet) => from === "server" && packet.type === PacketType.PUBACK },
+    });
+    for (let i = 0; i < 5; i++) p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
+    expect(p.events("client", "publishAccepted")).toHaveLength(3);
+    expect(p.events("client", "publishDropped")).toMatchObject([{ reason: "queue-full" }, { reason: "queue-full" }]);
+  });
+
+  it("disconnects a server that exceeds the client's Receive Maximum with 0x93", () => {
+    const p = connected(5, { client: { receiveMaximum: 1 } });
+    for (let id = 1; id <= 2; id++) {
+      p.inject("client", wire({ type: PacketType.PUBLISH, topic: "t", payload: bytes("x"), qos: 2, retain: false, dup: false, packetId: id }, 5));
+    }
+    expect(p.packets("client").at(-1)).toEqual({ type: PacketType.DISCONNECT, reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED });
+  });
 });
