@@ -208,7 +208,8 @@ describe("PUBLISH flows", () => {
       server: { receiveMaximum: 1 },
       pair: { drop: (from, packet) => from === "server" && packet.type === PacketType.PUBACK },
     });
-    for (let i = 0; i < 3; i++) p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
+    for (let i = 0; i < 3; i++)
+      p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
     expect(p.packets("client").filter((x) => x.type === PacketType.PUBLISH)).toHaveLength(1);
   });
 
@@ -218,16 +219,37 @@ describe("PUBLISH flows", () => {
       server: { receiveMaximum: 1 },
       pair: { drop: (from, packet) => from === "server" && packet.type === PacketType.PUBACK },
     });
-    for (let i = 0; i < 5; i++) p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
+    for (let i = 0; i < 5; i++)
+      p.onClient((c, now) => c.publish({ topic: "t", payload: bytes(`${i}`), qos: 1 }, now));
     expect(p.events("client", "publishAccepted")).toHaveLength(3);
-    expect(p.events("client", "publishDropped")).toMatchObject([{ reason: "queue-full" }, { reason: "queue-full" }]);
+    expect(p.events("client", "publishDropped")).toMatchObject([
+      { reason: "queue-full" },
+      { reason: "queue-full" },
+    ]);
   });
 
   it("disconnects a server that exceeds the client's Receive Maximum with 0x93", () => {
     const p = connected(5, { client: { receiveMaximum: 1 } });
     for (let id = 1; id <= 2; id++) {
-      p.inject("client", wire({ type: PacketType.PUBLISH, topic: "t", payload: bytes("x"), qos: 2, retain: false, dup: false, packetId: id }, 5));
+      p.inject(
+        "client",
+        wire(
+          {
+            type: PacketType.PUBLISH,
+            topic: "t",
+            payload: bytes("x"),
+            qos: 2,
+            retain: false,
+            dup: false,
+            packetId: id,
+          },
+          5,
+        ),
+      );
     }
-    expect(p.packets("client").at(-1)).toEqual({ type: PacketType.DISCONNECT, reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED });
+    expect(p.packets("client").at(-1)).toEqual({
+      type: PacketType.DISCONNECT,
+      reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+    });
   });
 });
