@@ -72,6 +72,9 @@ export class ServerSession extends Connection {
   private connectSessionExpiry = 0;
   private connectTimerArmed = false;
   private early: Packet[] = [];
+  /** 5.0 Maximum QoS and Retain Available announced in CONNACK. */
+  private maximumQos = 2;
+  private retainAvailable = true;
   private subs: ServerSubscriptions;
   private readonly options: ServerSessionOptions;
 
@@ -143,6 +146,8 @@ export class ServerSession extends Connection {
       // Request Response Information 0 (or absent): no Response Information [MQTT-3.1.2-28].
       if (connect.properties?.requestResponseInformation !== 1) delete props.responseInformation;
       if (props.sessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.sessionExpiryInterval;
+      if (props.maximumQos !== undefined) this.maximumQos = props.maximumQos;
+      if (props.retainAvailable === 0) this.retainAvailable = false;
       connack.properties = props;
     }
     const actions: SessionAction[] = [];
@@ -323,7 +328,27 @@ export class ServerSession extends Connection {
     }
     switch (packet.type) {
       case PacketType.PUBLISH:
-        this.flow.onPublish(packet, now, actions);
+        if (packet.qos > this.maximumQos) {
+          // The client broke [MQTT-3.2.2-11]; the server answers 0x9B (section 3.2.2.3.4).
+          this.fail(
+            new ProtocolError(`PUBLISH QoS ${packet.qos} above Maximum QoS ${this.maximumQos}`, {
+              reasonCode: ReasonCode.QOS_NOT_SUPPORTED,
+            }),
+            now,
+            actions,
+          );
+        } else if (packet.retain && !this.retainAvailable) {
+          // The client broke [MQTT-3.2.2-14]; the server answers 0x9A (section 3.2.2.3.5).
+          this.fail(
+            new ProtocolError("retained PUBLISH while Retain Available is 0", {
+              reasonCode: ReasonCode.RETAIN_NOT_SUPPORTED,
+            }),
+            now,
+            actions,
+          );
+        } else {
+          this.flow.onPublish(packet, now, actions);
+        }
         return;
       case PacketType.PUBACK:
       case PacketType.PUBREC:

@@ -141,6 +141,45 @@ describe("DISCONNECT and protocol errors", () => {
       expect(() => p.inject(round % 2 === 0 ? "server" : "client", junk)).not.toThrow();
     }
   });
+
+  it("disconnects with 0x9B on a PUBLISH above the announced Maximum QoS and 0x9A on an unsupported retain", () => {
+    const accept = {
+      onConnect: (_r: unknown, s: import("../src/index.js").ServerSession, now: number) =>
+        s.accept({ properties: { maximumQos: 1, retainAvailable: 0 } }, now),
+    };
+    const qos = connected(5, { pair: { shell: accept } });
+    qos.inject(
+      "server",
+      wire(
+        {
+          type: PacketType.PUBLISH,
+          topic: "t",
+          payload: new Uint8Array(),
+          qos: 2,
+          retain: false,
+          dup: false,
+          packetId: 1,
+        },
+        5,
+      ),
+    );
+    expect(qos.packets("server").at(-1)).toEqual({
+      type: PacketType.DISCONNECT,
+      reasonCode: ReasonCode.QOS_NOT_SUPPORTED,
+    });
+    const retain = connected(5, { pair: { shell: accept } });
+    retain.inject(
+      "server",
+      wire(
+        { type: PacketType.PUBLISH, topic: "t", payload: new Uint8Array(), qos: 0, retain: true, dup: false },
+        5,
+      ),
+    );
+    expect(retain.packets("server").at(-1)).toEqual({
+      type: PacketType.DISCONNECT,
+      reasonCode: ReasonCode.RETAIN_NOT_SUPPORTED,
+    });
+  });
 });
 
 function makeConnectedClient(): ClientSession {
