@@ -20,6 +20,7 @@ export const pinnedPnpm = JSON.parse(readFileSync(join(root, "package.json"), "u
 export const systemPackages = [
   { bin: "mosquitto", pkg: "mosquitto" },
   { bin: "mosquitto_pub", pkg: "mosquitto-clients" },
+  { bin: "openssl", pkg: "openssl" },
 ];
 
 function log(msg) {
