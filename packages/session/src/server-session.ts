@@ -100,7 +100,7 @@ export class ServerSession extends Connection {
     return this.subs.granted;
   }
 
-  /** The connection was accepted by the transport: arms the CONNECT deadline. */
+  /** The connection was accepted by the transport: arms the deadline for the CONNECT handshake (until `accept`). */
   start(_now: number): SessionAction[] {
     const ms = this.options.connectTimeoutMs ?? 10_000;
     if (ms === 0 || this.phase !== "awaitingConnect" || this.ended) return [];
@@ -151,6 +151,7 @@ export class ServerSession extends Connection {
       connack.properties = props;
     }
     const actions: SessionAction[] = [];
+    this.clearConnectTimer(actions);
     this.send(connack, now, actions);
     this.phase = "connected";
     this.established = true;
@@ -401,7 +402,8 @@ export class ServerSession extends Connection {
   protected onTimer(timer: TimerKind, now: number, actions: SessionAction[]): void {
     if (timer === "connect") {
       this.connectTimerArmed = false;
-      if (this.phase === "awaitingConnect") this.closeWith("connect-timeout", 0, "local", now, actions);
+      // The whole handshake (CONNECT, the shell's answer, any AUTH exchange) has this deadline.
+      if (this.phase !== "connected") this.closeWith("connect-timeout", 0, "local", now, actions);
       return;
     }
     if (timer !== "keepAlive" || this.phase !== "connected") return;
@@ -414,6 +416,12 @@ export class ServerSession extends Connection {
     this.disconnectWith(packet, "keep-alive-timeout", now, actions);
   }
 
+  private clearConnectTimer(actions: SessionAction[]): void {
+    if (!this.connectTimerArmed) return;
+    this.connectTimerArmed = false;
+    actions.push({ kind: "clearTimer", timer: "connect" });
+  }
+
   private onFirstPacket(packet: Packet, now: number, actions: SessionAction[]): void {
     if (packet.type !== PacketType.CONNECT) {
       // The first packet must be CONNECT [MQTT-3.1.0-1]: close, no CONNACK.
@@ -423,10 +431,6 @@ export class ServerSession extends Connection {
       });
       this.closeWith("protocol-error", ReasonCode.PROTOCOL_ERROR, "local", now, actions);
       return;
-    }
-    if (this.connectTimerArmed) {
-      this.connectTimerArmed = false;
-      actions.push({ kind: "clearTimer", timer: "connect" });
     }
     const check = checkConnect(packet, this.options.protocolVersions ?? [3, 4, 5]);
     this.protocolVersion = packet.protocolVersion;

@@ -188,6 +188,20 @@ describe("CONNECT and CONNACK", () => {
     expect(p.events("server", "close")).toMatchObject([{ reason: "connect-timeout" }]);
   });
 
+  it("closes a handshake the shell or an AUTH exchange leaves unanswered past the deadline", () => {
+    const p = pair(new ClientSession(), new ServerSession({ connectTimeoutMs: 5000 }), {
+      shell: { onConnect: () => "manual" },
+    });
+    p.onClient((c, now) => c.connect({ clientId: "c" }, now));
+    p.advance(5000);
+    expect(p.events("server", "close")).toMatchObject([{ reason: "connect-timeout" }]);
+    const ok = pair(new ClientSession(), new ServerSession({ connectTimeoutMs: 5000 }));
+    ok.onClient((c, now) => c.connect({ clientId: "c", keepAlive: 0 }, now));
+    expect(ok.events("server", "clearTimer")).toEqual([{ kind: "clearTimer", timer: "connect" }]);
+    ok.advance(60_000);
+    expect(ok.server.state).toBe("connected");
+  });
+
   it("throws on connect called twice and on commands before the connection is up", () => {
     const client = new ClientSession();
     expect(() => client.publish({ topic: "a", payload: new Uint8Array(), qos: 0 }, 0)).toThrow(
