@@ -53,6 +53,7 @@ export class ClientSession extends Connection {
   private authMethod: string | undefined;
   private reauthInProgress = false;
   private connectSessionExpiry = 0;
+  private keepAliveRequested = 0;
   private serverMaximumQos = 2;
   private serverRetainAvailable = true;
   private readonly subs: ClientSubscriptions;
@@ -138,7 +139,6 @@ export class ClientSession extends Connection {
     }
     return actions;
   }
-  private keepAliveRequested = 0;
 
   /**
    * Publish an application message.

@@ -132,8 +132,9 @@ export class PublishFlow {
   publish(message: PublishMessage, now: number, actions: SessionAction[]): void {
     if (!this.fits(message)) {
       // Too large for the peer: discard it and carry on as if sent [MQTT-3.1.2-25].
-      const packet = toPacket(message);
-      actions.push({ kind: "packetDropped", packet, size: -1, limit: this.wire.peerMaximumPacketSize });
+      const packet = toPacket(message, message.qos === 0 ? undefined : 1);
+      const size = measure(packet, this.wire.protocolVersion);
+      actions.push({ kind: "packetDropped", packet, size, limit: this.wire.peerMaximumPacketSize });
       actions.push({ kind: "publishDropped", reason: "too-large", topic: message.topic });
       return;
     }

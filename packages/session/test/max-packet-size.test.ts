@@ -8,6 +8,7 @@ describe("Maximum Packet Size", () => {
     expect(p.packets("client")[0]).toMatchObject({ properties: { maximumPacketSize: 64 } });
     const out = p.onServer((s, now) => s.deliver({ topic: "t", payload: new Uint8Array(100), qos: 1 }, now));
     expect(out.map((a) => a.kind)).toEqual(["packetDropped", "publishDropped"]);
+    expect(out[0]).toMatchObject({ size: 108, limit: 64 });
     expect(p.events("client", "message")).toHaveLength(0);
     p.onServer((s, now) => s.deliver({ topic: "t", payload: new Uint8Array(10), qos: 1 }, now));
     expect(p.events("client", "message")).toHaveLength(1);
