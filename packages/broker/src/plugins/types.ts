@@ -1,0 +1,128 @@
+import type { PublishProperties, QoS } from "@amqtt/codec";
+import type { Logger } from "../logger.js";
+
+// The plugin contract of the broker: typed async hooks with defaults, in the
+// style aMQTT and Aedes users know. A plugin implements any subset. Policy hooks
+// answer; event hooks only observe. The broker calls every hook with a timeout
+// and catches what it throws: a plugin that throws or hangs is logged and treated
+// as abstaining (policy) or ignored (events), and never takes the broker down.
+
+/** Who a hook is about: one connected (or connecting) client. */
+export interface ClientInfo {
+  clientId: string;
+  username: string | undefined;
+  password: Uint8Array | undefined;
+  /** 3 (3.1), 4 (3.1.1) or 5 (5.0). */
+  protocolVersion: 3 | 4 | 5;
+  /** Name of the listener it came through (`default`, ...). */
+  listener: string;
+  remoteAddress: string | undefined;
+  /** The peer certificate of a TLS client that presented one (DER), and whether it verified. */
+  certificate?: { der: Uint8Array; subject?: string; authorized: boolean };
+  /** True once an authentication plugin accepted the client as anonymous (aMQTT's `is_anonymous`). */
+  anonymous: boolean;
+  /** Free-form per-client state for plugins (aMQTT's `Session.attributes`). */
+  attributes: Map<string, unknown>;
+}
+
+/** An application message as plugins see it. */
+export interface PluginMessage {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  /** 5.0 properties (content type, user properties, ...). */
+  properties?: PublishProperties;
+}
+
+/**
+ * An authentication answer: `true` accepts, `false` refuses, `undefined` abstains.
+ * A client is accepted when at least one plugin accepted and none refused (aMQTT's rule).
+ * An object refuses with a specific CONNACK reason code (5.0) and reason string.
+ */
+export type AuthAnswer = boolean | undefined | { refuse: number; reason?: string };
+
+/**
+ * An authorization answer: `true` allows, `false` denies, `undefined` abstains
+ * (allowed when every plugin abstains). A number denies with that reason code
+ * (e.g. 0x87 Not authorized for a SUBSCRIBE in 5.0; 3.1.1 always gets 0x80).
+ */
+export type AuthzAnswer = boolean | undefined | number;
+
+/** What a plugin can do with the broker. */
+export interface PluginContext {
+  /** The plugin's options from the configuration, validated for built-ins. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** A logger named after the plugin. */
+  readonly logger: Logger;
+  /** Publish a message from the broker itself (for `$SYS` and similar). */
+  publish(message: PluginMessage): void;
+  /** Counters the broker keeps, for `$SYS`. */
+  stats(): BrokerStats;
+  /** Broker version string. */
+  readonly version: string;
+}
+
+/** Counters kept by the broker (aMQTT's `$SYS` topics are made from these). */
+export interface BrokerStats {
+  startedAt: number;
+  bytesReceived: number;
+  bytesSent: number;
+  messagesReceived: number;
+  messagesSent: number;
+  publishReceived: number;
+  publishSent: number;
+  clientsConnected: number;
+  clientsDisconnected: number;
+  clientsMaximum: number;
+  clientsTotal: number;
+  inflightIn: number;
+  inflightOut: number;
+  storedMessages: number;
+  retainedCount: number;
+  subscriptionsCount: number;
+}
+
+/** A broker plugin. Every member is optional. */
+export interface BrokerPlugin {
+  /** A name for logs. */
+  readonly name: string;
+
+  /** Called once before the listeners open (aMQTT `broker_pre_start`). */
+  start?(context: PluginContext): void | Promise<void>;
+  /** Called once after the listeners closed (aMQTT `broker_post_shutdown`). */
+  stop?(): void | Promise<void>;
+
+  /** Authenticate a CONNECT (aMQTT `authenticate`). */
+  authenticate?(client: ClientInfo): AuthAnswer | Promise<AuthAnswer>;
+  /** May `client` publish to `topic`? (aMQTT topic filtering, action publish). */
+  authorizePublish?(client: ClientInfo, message: PluginMessage): AuthzAnswer | Promise<AuthzAnswer>;
+  /** May `client` subscribe to `filter`? (action subscribe). */
+  authorizeSubscribe?(client: ClientInfo, filter: string, qos: QoS): AuthzAnswer | Promise<AuthzAnswer>;
+  /** May `client` receive a message on `topic`? (action receive). Called on the delivery path: keep it fast. */
+  authorizeReceive?(client: ClientInfo, message: PluginMessage): AuthzAnswer | Promise<AuthzAnswer>;
+  /** Change a message before it is routed, or return `null` to drop it. */
+  onPublish?(client: ClientInfo | undefined, message: PluginMessage): PluginMessage | null | Promise<PluginMessage | null>;
+
+  /** aMQTT events, observed only. */
+  onBrokerPreStart?(): void | Promise<void>;
+  onBrokerPostStart?(): void | Promise<void>;
+  onBrokerPreShutdown?(): void | Promise<void>;
+  onBrokerPostShutdown?(): void | Promise<void>;
+  onClientConnected?(client: ClientInfo): void | Promise<void>;
+  onClientDisconnected?(client: ClientInfo): void | Promise<void>;
+  onClientSubscribed?(client: ClientInfo, filter: string, qos: QoS): void | Promise<void>;
+  onClientUnsubscribed?(client: ClientInfo, filter: string): void | Promise<void>;
+  /** Every PUBLISH received, before validation and ACL (as aMQTT's `broker_message_received`). */
+  onMessageReceived?(client: ClientInfo, message: PluginMessage): void | Promise<void>;
+  /** A message accepted for routing (aMQTT `broker_message_broadcast`). */
+  onMessageBroadcast?(client: ClientInfo | undefined, message: PluginMessage): void | Promise<void>;
+  /** A retained message stored or cleared (empty payload); `client` undefined for broker messages. */
+  onRetainedMessage?(client: ClientInfo | undefined, message: PluginMessage): void | Promise<void>;
+  /** Packets in and out (aMQTT `mqtt_packet_received` / `mqtt_packet_sent`), for loggers. */
+  onPacketReceived?(client: ClientInfo | undefined, packet: unknown): void;
+  onPacketSent?(client: ClientInfo | undefined, packet: unknown): void;
+}
+
+/** Creates a plugin from its context; what a plugin module exports as default. */
+export type PluginFactory = (context: PluginContext) => BrokerPlugin | Promise<BrokerPlugin>;
