@@ -1,0 +1,696 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { PublishProperties, QoS } from "@amqtt/codec";
+import { MatchResult, SubscriptionTree } from "@amqtt/message";
+import type {
+  ConnectRequestAction,
+  DisconnectedAction,
+  MessageAction,
+  ServerSessionOptions,
+  SubscribeRequestAction,
+  UnsubscribeRequestAction,
+} from "@amqtt/session";
+import type { Connection, Listener } from "@amqtt/transport";
+import { listenTcp } from "@amqtt/transport-tcp";
+import { listenWs } from "@amqtt/transport-ws/server";
+import type { BrokerConfigInput } from "./config/schema.js";
+import { type ResolvedBrokerConfig, type ResolvedListener, resolveBrokerConfig } from "./config/resolve.js";
+import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
+import { type BrokerEvents, TypedEvents } from "./core/events.js";
+import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
+import { RetainedStore } from "./core/retained.js";
+import { NEVER_EXPIRES, type SubscriptionEntry, SessionState } from "./core/session-state.js";
+import { shouldPickShared, SharedPicker } from "./core/shared.js";
+import { unrefTimeout } from "./core/timers.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import type { BrokerStats, ClientInfo, PluginMessage } from "./plugins/types.js";
+
+/** Version reported in `$SYS/broker/version`. */
+export const BROKER_VERSION = "0.1.0";
+
+/** Options of a `Broker` besides its configuration. */
+export interface BrokerOptions {
+  /** Where the broker and its plugins log (default: console at `info`). */
+  logger?: Logger;
+  /** The plugin host (policy and events). Default: allow everything, observe nothing. */
+  plugins?: PluginHost;
+}
+
+/** A listener the broker opened, with the address it got (port 0 is resolved). */
+export interface ListenerAddress {
+  name: string;
+  type: ResolvedListener["type"];
+  tls: boolean;
+  host: string;
+  port: number;
+}
+
+/** A message an embedder publishes through the broker itself. */
+export interface BrokerPublish {
+  topic: string;
+  payload: Uint8Array | string;
+  qos?: QoS;
+  retain?: boolean;
+  properties?: PublishProperties;
+}
+
+const allowAll: PluginHost = {
+  authenticate: () => ({ accepted: true }),
+  authorizePublish: () => true,
+  authorizeSubscribe: () => true,
+  authorizeReceive: undefined,
+  onPublish: (_client, message) => message,
+  fire: () => {},
+};
+
+/** Per-client aggregation of the subscriptions that matched one message. */
+interface Target {
+  state: SessionState;
+  qos: QoS;
+  retainAsPublished: boolean;
+  ids: number[] | undefined;
+}
+
+/**
+ * The MQTT broker. `new Broker(config)`, `await start()`, `await stop()`; or
+ * `handle(connection)` for connections of any transport. Configuration is
+ * aMQTT's (YAML keys, as objects) or an already resolved configuration.
+ */
+export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost {
+  readonly config: ResolvedBrokerConfig;
+  readonly sessionOptions: ServerSessionOptions;
+  readonly logger: Logger;
+  /** Retained messages, one per topic. */
+  readonly retained = new RetainedStore();
+  private readonly plugins: PluginHost;
+  private readonly tree = new SubscriptionTree<SubscriptionEntry>();
+  private readonly sessionsById = new Map<string, SessionState>();
+  private readonly connections = new Set<ClientConnection>();
+  private readonly open: { spec: ResolvedListener; listener: Listener }[] = [];
+  private readonly matchResult = new MatchResult<SubscriptionEntry>();
+  private readonly targets = new Map<string, Target>();
+  private readonly shared: SharedPicker;
+  private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+  private readonly counters: BrokerStats;
+
+  constructor(config: BrokerConfigInput | ResolvedBrokerConfig = {}, options: BrokerOptions = {}) {
+    super();
+    this.config = isResolved(config) ? config : resolveBrokerConfig(config);
+    this.logger = options.logger ?? consoleLogger("info");
+    this.plugins = options.plugins ?? allowAll;
+    const l = this.config.limits;
+    this.sessionOptions = {
+      maximumPacketSize: l.maxPacketSize,
+      receiveMaximum: l.receiveMaximum,
+      topicAliasMaximum: l.topicAliasMaximum,
+      maxInFlight: l.maxInflightMessages,
+      maxQueuedMessages: l.maxQueuedMessages,
+      maxQueuedBytes: l.maxQueuedBytes,
+      overflow: "drop-oldest",
+    };
+    this.shared = new SharedPicker(this.config.capabilities.sharedSubscriptionStrategy);
+    this.counters = {
+      startedAt: Date.now(),
+      bytesReceived: 0,
+      bytesSent: 0,
+      messagesReceived: 0,
+      messagesSent: 0,
+      publishReceived: 0,
+      publishSent: 0,
+      clientsConnected: 0,
+      clientsDisconnected: 0,
+      clientsMaximum: 0,
+      clientsTotal: 0,
+      inflightIn: 0,
+      inflightOut: 0,
+      storedMessages: 0,
+      retainedCount: 0,
+      subscriptionsCount: 0,
+    };
+    for (const warning of this.config.warnings) this.logger.warn(warning);
+  }
+
+  /** Counters for `$SYS` and monitoring. */
+  stats(): BrokerStats {
+    let stored = 0;
+    for (const s of this.sessionsById.values()) stored += s.queue.length;
+    return { ...this.counters, storedMessages: stored, retainedCount: this.retained.size, subscriptionsCount: this.tree.size };
+  }
+
+  /** Sessions by client id (online and offline persistent ones). */
+  get sessions(): ReadonlyMap<string, SessionState> {
+    return this.sessionsById;
+  }
+
+  /** Addresses of the open listeners (with the ports actually bound). */
+  addresses(): ListenerAddress[] {
+    return this.open.map(({ spec, listener }) => {
+      const a = listener.address();
+      return { name: spec.name, type: spec.type, tls: spec.tls !== undefined, host: a.host ?? spec.host, port: a.port ?? spec.port };
+    });
+  }
+
+  /** Open the configured listeners. Fails (and closes what it opened) if one cannot listen. */
+  async start(): Promise<void> {
+    if (this.phase !== "new" && this.phase !== "stopped") throw new Error(`cannot start a broker that is ${this.phase}`);
+    this.phase = "starting";
+    this.plugins.fire("onBrokerPreStart");
+    try {
+      for (const spec of this.config.listeners) {
+        if (spec.type === "external") continue;
+        const listener = await this.listen(spec);
+        listener.onConnection((connection) => void this.handle(connection, spec.name));
+        this.open.push({ spec, listener });
+        const a = listener.address();
+        this.logger.info(`listening`, { listener: spec.name, type: spec.type, tls: spec.tls !== undefined, host: a.host, port: a.port });
+      }
+    } catch (error) {
+      await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
+      this.phase = "stopped";
+      throw error;
+    }
+    this.counters.startedAt = Date.now();
+    this.phase = "started";
+    this.plugins.fire("onBrokerPostStart");
+    this.emit("started");
+  }
+
+  private async listen(spec: ResolvedListener): Promise<Listener> {
+    const connection = { maxBufferedBytes: Math.max(8 * 1024 * 1024, 2 * this.config.limits.maxPacketSize) };
+    const maxConnections = spec.maxConnections === 0 ? Number.MAX_SAFE_INTEGER : spec.maxConnections;
+    const tls =
+      spec.tls === undefined
+        ? undefined
+        : {
+            cert: readFileSync(spec.tls.certfile),
+            key: readFileSync(spec.tls.keyfile),
+            ...(spec.tls.cafile === undefined ? {} : { ca: readFileSync(spec.tls.cafile) }),
+            ...(spec.tls.cadata === undefined ? {} : { ca: spec.tls.cadata }),
+            requestCert: spec.tls.requestCert,
+            // A client certificate is optional (as in aMQTT); plugins see whether it verified.
+            rejectUnauthorized: false,
+          };
+    const common = { host: spec.host, port: spec.port, maxConnections, connection };
+    if (spec.type === "ws")
+      return listenWs({ ...common, ...(tls === undefined ? {} : { tls }), ...(spec.path === undefined ? {} : { path: spec.path }) });
+    return listenTcp({ ...common, ...(tls === undefined ? {} : { tls }) });
+  }
+
+  /**
+   * Stop gracefully: close the listeners, send DISCONNECT 0x8B (Server shutting
+   * down) to 5.0 clients and close the others, drop every timer. Wills of
+   * disconnected clients are not published (the broker, not the client, ended it).
+   */
+  async stop(): Promise<void> {
+    if (this.phase !== "started" && this.phase !== "starting") return;
+    this.phase = "stopping";
+    this.plugins.fire("onBrokerPreShutdown");
+    await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
+    const closing = [...this.connections].map((c) => {
+      c.stopping = true;
+      c.disconnect(0x8b);
+      return c.transport.closed;
+    });
+    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
+    for (const c of this.connections) c.transport.abort();
+    for (const state of this.sessionsById.values()) state.clearTimers();
+    this.phase = "stopped";
+    this.plugins.fire("onBrokerPostShutdown");
+    this.emit("stopped");
+  }
+
+  /** Serve one connection of any transport (aMQTT's external listener). Resolves when it ends. */
+  handle(connection: Connection, listener = "external"): Promise<void> {
+    if (this.phase === "stopping" || this.phase === "stopped") {
+      connection.abort();
+      return Promise.resolve();
+    }
+    const conn = new ClientConnection(this, connection, listener);
+    this.connections.add(conn);
+    return conn.run().finally(() => this.connections.delete(conn));
+  }
+
+  /** Publish a message from the broker itself (aMQTT `internal_message_broadcast`). */
+  publish(message: BrokerPublish): void {
+    const payload = typeof message.payload === "string" ? new TextEncoder().encode(message.payload) : message.payload;
+    const m: PluginMessage = { topic: message.topic, payload, qos: message.qos ?? 0, retain: message.retain ?? false };
+    if (message.properties !== undefined) m.properties = message.properties;
+    this.accept(undefined, undefined, m);
+  }
+
+  // ---- ConnectionHost: what the connections ask ------------------------------
+
+  onConnectRequest(conn: ClientConnection, action: ConnectRequestAction): void {
+    const packet = action.packet;
+    const clientId = action.needsClientId ? generateClientId() : packet.clientId;
+    if (new TextEncoder().encode(clientId).length > this.config.limits.maxClientIdLength) {
+      conn.apply(conn.session.refuse(0x85, now()));
+      return;
+    }
+    conn.info.clientId = clientId;
+    const decided = (decision: Awaited<ReturnType<PluginHost["authenticate"]>>): void => {
+      if (conn.session.state !== "awaitingAccept") return; // closed while plugins thought
+      if (!decision.accepted) {
+        const properties = decision.reasonString === undefined ? undefined : { reasonString: decision.reasonString };
+        conn.apply(conn.session.refuse(decision.reasonCode ?? 0x87, now(), properties));
+        return;
+      }
+      this.admit(conn, clientId, action);
+    };
+    const decision = this.plugins.authenticate(conn.info);
+    if (isPromiseLike(decision)) {
+      decision.then(decided, (error) => {
+        this.warn("authentication failed", error);
+        decided({ accepted: false, reasonCode: 0x80 });
+      });
+    } else decided(decision);
+  }
+
+  /** Attach an accepted client to its session: take over, clean start, or resume. */
+  private admit(conn: ClientConnection, clientId: string, action: ConnectRequestAction): void {
+    const packet = action.packet;
+    let state = this.sessionsById.get(clientId);
+    const previous = state?.connection;
+    if (previous !== undefined && previous !== conn) {
+      // Take-over: the existing connection is closed, with 0x8E in 5.0 [MQTT-3.1.4-3].
+      previous.takenOver = true;
+      previous.disconnect(0x8e);
+      state = this.sessionsById.get(clientId);
+    }
+    if (state !== undefined && (packet.clean || state.snapshot?.protocolVersion !== packet.protocolVersion)) {
+      // Clean Start (or another protocol level) ends the old session now.
+      this.endSession(state);
+      state = undefined;
+    }
+    const sessionPresent = state !== undefined;
+    if (state === undefined) {
+      state = new SessionState(clientId, conn.info, this.config.limits.maxQueuedMessages, this.config.limits.maxQueuedBytes);
+      this.sessionsById.set(clientId, state);
+    }
+    // Reconnecting before the Will Delay Interval passed cancels the will (5.0 section 3.1.3.2.2).
+    state.clearTimers();
+    state.connection = conn;
+    state.info = conn.info;
+    state.protocolVersion = packet.protocolVersion;
+    conn.state = state;
+    const restore = sessionPresent ? state.snapshot : undefined;
+    state.snapshot = undefined;
+    conn.apply(
+      conn.session.accept(
+        {
+          sessionPresent,
+          ...(restore === undefined ? {} : { restore }),
+          ...(action.needsClientId ? { assignedClientId: clientId } : {}),
+          ...(packet.protocolVersion === 5 ? { properties: this.connackProperties(packet.keepAlive, packet.properties?.sessionExpiryInterval) } : {}),
+        },
+        now(),
+      ),
+    );
+    // Messages queued while the session was offline go out now, in order.
+    const t = now();
+    for (let m = state.queue.shift(); m !== undefined; m = state.queue.shift()) {
+      if (conn.closed) break;
+      const properties = withRemainingExpiry(m.properties, m.expiresAt, t);
+      if (properties === null) continue;
+      conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
+    }
+  }
+
+  private connackProperties(keepAlive: number, requestedExpiry: number | undefined) {
+    const c = this.config.capabilities;
+    const props: Record<string, number> = {};
+    if (c.maxQos < 2) props.maximumQos = c.maxQos;
+    if (!c.retainAvailable) props.retainAvailable = 0;
+    if (!c.wildcardSubscriptionAvailable) props.wildcardSubscriptionAvailable = 0;
+    if (!c.subscriptionIdentifierAvailable) props.subscriptionIdentifiersAvailable = 0;
+    if (!c.sharedSubscriptionAvailable) props.sharedSubscriptionAvailable = 0;
+    const max = this.config.limits.maxKeepalive;
+    if (max > 0 && (keepAlive === 0 || keepAlive > max)) props.serverKeepAlive = max;
+    const cap = this.config.sessionExpiryInterval;
+    if (cap !== undefined && requestedExpiry !== undefined && requestedExpiry > cap) props.sessionExpiryInterval = cap;
+    return props;
+  }
+
+  onConnected(conn: ClientConnection): void {
+    this.counters.clientsConnected++;
+    this.counters.clientsTotal++;
+    this.counters.clientsMaximum = Math.max(this.counters.clientsMaximum, this.counters.clientsConnected);
+    this.plugins.fire("onClientConnected", conn.info);
+    this.emit("clientConnected", conn.info, conn.session.state === "connected");
+  }
+
+  onDisconnected(conn: ClientConnection, action: DisconnectedAction): void {
+    const state = conn.state;
+    if (state === undefined || state.connection !== conn) return; // never admitted, or replaced
+    state.connection = undefined;
+    this.counters.clientsConnected--;
+    this.counters.clientsDisconnected++;
+    this.plugins.fire("onClientDisconnected", conn.info);
+    this.emit("clientDisconnected", conn.info, action.reasonCode);
+    let expiry = action.sessionExpiryInterval;
+    const cap = this.config.sessionExpiryInterval;
+    if (cap !== undefined) expiry = Math.min(expiry, cap);
+    // The will: after its delay, or at once; a broker shutdown does not publish it.
+    if (action.publishWill && action.will !== undefined && !conn.stopping) {
+      const will = action.will;
+      const publishWill = () => {
+        state.pendingWill = undefined;
+        const m: PluginMessage = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain };
+        const { willDelayInterval: _delay, ...properties } = will.properties ?? {};
+        if (Object.keys(properties).length > 0) m.properties = properties;
+        this.accept(conn.info, undefined, m);
+      };
+      const delay = will.properties?.willDelayInterval ?? 0;
+      if (delay > 0 && expiry > 0) {
+        state.pendingWill = publishWill;
+        state.willTimer = unrefTimeout(publishWill, Math.min(delay, expiry) * 1000);
+      } else publishWill();
+    }
+    if (expiry === 0) {
+      this.endSession(state);
+      return;
+    }
+    state.snapshot = conn.session.snapshot();
+    state.expiryInterval = expiry;
+    if (expiry !== NEVER_EXPIRES) state.expiryTimer = unrefTimeout(() => this.endSession(state), expiry * 1000);
+  }
+
+  /** The session is over: its subscriptions and queue go; a delayed will goes out now. */
+  private endSession(state: SessionState): void {
+    const will = state.pendingWill;
+    state.clearTimers();
+    will?.();
+    for (const filter of state.filters.keys()) this.tree.remove(filter, state.clientId);
+    state.filters.clear();
+    state.queue.clear();
+    if (this.sessionsById.get(state.clientId) === state) this.sessionsById.delete(state.clientId);
+  }
+
+  onMessage(conn: ClientConnection, action: MessageAction): void {
+    this.counters.publishReceived++;
+    const message: PluginMessage = { topic: action.topic, payload: action.payload, qos: action.qos, retain: action.retain };
+    if (action.properties !== undefined) message.properties = action.properties;
+    this.plugins.fire("onMessageReceived", conn.info, message);
+    // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
+    if (action.topic.startsWith("$")) {
+      this.logger.debug("dropped a client PUBLISH to a $ topic", { clientId: conn.info.clientId, topic: action.topic });
+      return;
+    }
+    serially(conn, () => {
+      const allowed = this.plugins.authorizePublish(conn.info, message);
+      if (isPromiseLike(allowed)) return allowed.then((a) => this.afterPublishCheck(conn, message, a));
+      this.afterPublishCheck(conn, message, allowed);
+      return undefined;
+    });
+  }
+
+  private afterPublishCheck(conn: ClientConnection, message: PluginMessage, allowed: unknown): void {
+    if (allowed === false || typeof allowed === "number") {
+      this.logger.debug("publish refused by a plugin", { clientId: conn.info.clientId, topic: message.topic });
+      return;
+    }
+    this.accept(conn.info, conn.state, message);
+  }
+
+  /** A message past authorization: `onPublish` plugins, retained store, routing. */
+  private accept(client: ClientInfo | undefined, from: SessionState | undefined, message: PluginMessage): void {
+    const changed = this.plugins.onPublish(client, message);
+    if (isPromiseLike(changed)) {
+      changed.then(
+        (m) => m !== null && this.route(client, from, m),
+        (error) => this.warn("onPublish failed", error),
+      );
+    } else if (changed !== null) this.route(client, from, changed);
+  }
+
+  private route(client: ClientInfo | undefined, from: SessionState | undefined, message: PluginMessage): void {
+    const t = now();
+    const expiryInterval = message.properties?.messageExpiryInterval;
+    const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
+    if (message.retain) {
+      const stored =
+        message.payload.length === 0
+          ? (this.retained.delete(message.topic), true)
+          : this.retained.set({ topic: message.topic, payload: message.payload, qos: message.qos, properties: message.properties, expiresAt });
+      if (!stored) this.dropped(client?.clientId ?? "", message.topic, "retained store full");
+      this.plugins.fire("onRetainedMessage", client, message);
+      this.emit("retainedMessage", client, message);
+    }
+    this.plugins.fire("onMessageBroadcast", client, message);
+    if (this.has("message")) this.emit("message", client, message);
+
+    const match = this.tree.match(message.topic, this.matchResult);
+    const targets = this.targets;
+    const publisher = client?.clientId;
+    // Several subscriptions of one client give one copy at the highest granted QoS
+    // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
+    for (const s of match.subscriptions) {
+      const e = s.value;
+      // No Local: not back to the publishing client [MQTT-3.8.3-3].
+      if (e.noLocal && s.clientId === publisher) continue;
+      const t0 = targets.get(s.clientId);
+      if (t0 === undefined) {
+        targets.set(s.clientId, {
+          state: e.state,
+          qos: e.qos,
+          retainAsPublished: e.retainAsPublished,
+          ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
+        });
+      } else {
+        if (e.qos > t0.qos) t0.qos = e.qos;
+        t0.retainAsPublished ||= e.retainAsPublished;
+        if (e.subscriptionIdentifier !== undefined) (t0.ids ??= []).push(e.subscriptionIdentifier);
+      }
+    }
+    for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
+    targets.clear();
+    for (const group of match.sharedGroups) {
+      if (!shouldPickShared(group)) continue;
+      const member = this.shared.pick(group, message.topic, publisher);
+      const e = member.value;
+      const target: Target = {
+        state: e.state,
+        qos: e.qos,
+        retainAsPublished: false,
+        ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
+      };
+      this.deliver(target, message, expiresAt, t);
+    }
+  }
+
+  /** One copy to one session: online now, queued while offline, or dropped by a bound (and reported). */
+  private deliver(target: Target, message: PluginMessage, expiresAt: number | undefined, t: number): void {
+    const state = target.state;
+    const qos = (message.qos < target.qos ? message.qos : target.qos) as QoS;
+    // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
+    const retain = target.retainAsPublished && message.retain;
+    let properties = message.properties;
+    if (target.ids !== undefined && state.protocolVersion === 5) properties = { ...properties, subscriptionIdentifiers: target.ids };
+    const check = this.plugins.authorizeReceive;
+    if (check !== undefined) {
+      const allowed = check(state.info, message);
+      if (isPromiseLike(allowed)) {
+        allowed.then(
+          (a) => a !== false && typeof a !== "number" && this.send(state, message, qos, retain, properties, expiresAt),
+          (error) => this.warn("authorizeReceive failed", error),
+        );
+        return;
+      }
+      if (allowed === false || typeof allowed === "number") return;
+    }
+    this.send(state, message, qos, retain, properties, expiresAt, t);
+  }
+
+  private send(
+    state: SessionState,
+    message: PluginMessage,
+    qos: QoS,
+    retain: boolean,
+    properties: PublishProperties | undefined,
+    expiresAt: number | undefined,
+    t = now(),
+  ): void {
+    const conn = state.connection;
+    if (conn !== undefined) {
+      const p = withRemainingExpiry(properties, expiresAt, t);
+      if (p === null) return;
+      this.counters.publishSent++;
+      conn.deliver(message.topic, message.payload, qos, retain, p);
+      return;
+    }
+    if (qos === 0 && !this.config.limits.queueQos0Messages) return;
+    const evicted = state.queue.push({ topic: message.topic, payload: message.payload, qos, retain, properties, expiresAt });
+    if (evicted !== 0) this.dropped(state.clientId, message.topic, evicted < 0 ? "message larger than the offline queue" : "offline queue full (oldest dropped)");
+  }
+
+  onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void {
+    serially(conn, () => this.subscribe(conn, action));
+  }
+
+  private async subscribe(conn: ClientConnection, action: SubscribeRequestAction): Promise<void> {
+    const state = conn.state;
+    if (state === undefined) return;
+    const v5 = conn.protocolVersion === 5;
+    const caps = this.config.capabilities;
+    const codes: number[] = [];
+    for (const sub of action.subscriptions) {
+      if (sub.refusedWith !== undefined) {
+        codes.push(sub.refusedWith);
+        continue;
+      }
+      const shared = sub.topicFilter.startsWith("$share/");
+      const refusal =
+        shared && !caps.sharedSubscriptionAvailable
+          ? 0x9e
+          : !caps.wildcardSubscriptionAvailable && /[+#]/.test(sub.topicFilter)
+            ? 0xa2
+            : !caps.subscriptionIdentifierAvailable && sub.subscriptionIdentifier !== undefined
+              ? 0xa1
+              : undefined;
+      if (refusal !== undefined) {
+        codes.push(v5 ? refusal : 0x80);
+        continue;
+      }
+      let answer = this.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
+      if (isPromiseLike(answer)) answer = await answer;
+      if (answer === false || typeof answer === "number") {
+        // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
+        codes.push(v5 && typeof answer === "number" ? answer : 0x80);
+        continue;
+      }
+      codes.push(Math.min(sub.qos, caps.maxQos));
+    }
+    if (conn.closed) return;
+    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now()));
+    const t = now();
+    action.subscriptions.forEach((sub, i) => {
+      const granted = codes[i]!;
+      if (granted >= 0x80) return;
+      const entry: SubscriptionEntry = {
+        qos: granted as QoS,
+        noLocal: sub.noLocal ?? false,
+        retainAsPublished: sub.retainAsPublished ?? false,
+        subscriptionIdentifier: sub.subscriptionIdentifier,
+        state,
+      };
+      const isNew = this.tree.add(sub.topicFilter, state.clientId, entry);
+      state.filters.set(sub.topicFilter, entry);
+      this.plugins.fire("onClientSubscribed", conn.info, sub.topicFilter, entry.qos);
+      this.emit("clientSubscribed", conn.info, sub.topicFilter, entry.qos);
+      // Retained messages: Retain Handling 0 always, 1 only for a new subscription, 2 never;
+      // never for a shared subscription (5.0 section 4.8.2).
+      const handling = sub.retainHandling ?? 0;
+      if (sub.topicFilter.startsWith("$share/") || handling === 2 || (handling === 1 && !isNew)) return;
+      for (const r of this.retained.match(sub.topicFilter, t)) {
+        const qos = (r.qos < entry.qos ? r.qos : entry.qos) as QoS;
+        let properties = r.properties;
+        if (entry.subscriptionIdentifier !== undefined && v5)
+          properties = { ...properties, subscriptionIdentifiers: [entry.subscriptionIdentifier] };
+        // Sent because of a new subscription: RETAIN is 1 [MQTT-3.3.1-8].
+        const p = withRemainingExpiry(properties, r.expiresAt, t);
+        if (p !== null) conn.deliver(r.topic, r.payload, qos, true, p);
+      }
+    });
+  }
+
+  onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void {
+    serially(conn, () => {
+      const state = conn.state;
+      if (state === undefined || conn.closed) return;
+      const codes = action.topicFilters.map((filter) => {
+        const removed = this.tree.remove(filter, state.clientId);
+        state.filters.delete(filter);
+        if (removed) {
+          this.plugins.fire("onClientUnsubscribed", conn.info, filter);
+          this.emit("clientUnsubscribed", conn.info, filter);
+        }
+        return removed ? 0x00 : 0x11;
+      });
+      conn.apply(conn.session.answerUnsubscribe(action.packetId, now(), codes));
+    });
+  }
+
+  onPacket(conn: ClientConnection, direction: "in" | "out", packet: unknown, bytes: number): void {
+    if (direction === "in") {
+      this.counters.messagesReceived++;
+      this.counters.bytesReceived += bytes;
+      this.plugins.fire("onPacketReceived", conn.info, packet);
+    } else {
+      this.counters.messagesSent++;
+      this.counters.bytesSent += bytes;
+      this.plugins.fire("onPacketSent", conn.info, packet);
+    }
+  }
+
+  onDeliveryDropped(conn: ClientConnection, topic: string, reason: string): void {
+    this.dropped(conn.info.clientId, topic, reason);
+  }
+
+  private dropped(clientId: string, topic: string, reason: string): void {
+    this.logger.debug("message dropped", { clientId, topic, reason });
+    this.emit("dropped", clientId, topic, reason);
+  }
+
+  private warn(message: string, error: unknown): void {
+    this.logger.warn(message, { error: String(error) });
+    this.emit("warning", message, error);
+  }
+}
+
+function isResolved(config: BrokerConfigInput | ResolvedBrokerConfig): config is ResolvedBrokerConfig {
+  return Array.isArray((config as ResolvedBrokerConfig).listeners) && "limits" in config;
+}
+
+const ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** A client id for a client that sent none: `amqtt/` and 16 random letters and digits, as aMQTT. */
+export function generateClientId(): string {
+  const bytes = randomBytes(16);
+  let id = "amqtt/";
+  for (const b of bytes) id += ID_CHARS[b % ID_CHARS.length];
+  return id;
+}
+
+/**
+ * The properties to send with a message that expires at `expiresAt`: the Message
+ * Expiry Interval becomes the time left (5.0 section 3.3.2.3.3). `null` when it
+ * already expired and must not be sent.
+ */
+function withRemainingExpiry(
+  properties: PublishProperties | undefined,
+  expiresAt: number | undefined,
+  t: number,
+): PublishProperties | undefined | null {
+  if (expiresAt === undefined) return properties;
+  const left = Math.ceil((expiresAt - t) / 1000);
+  if (left <= 0) return null;
+  return { ...properties, messageExpiryInterval: left };
+}
+
+/**
+ * Run `task` for `conn` after everything it started before, so that plugin
+ * answers that arrive late never reorder a client's packets. Stays synchronous
+ * while nothing is pending and `task` answers synchronously.
+ */
+function serially(conn: ClientConnection, task: () => void | Promise<void>): void {
+  const run = (): void | Promise<void> => {
+    try {
+      return task();
+    } catch (error) {
+      conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  const settle = (p: Promise<void>): void => {
+    const guarded = p.catch((error) => conn.transport.abort(error instanceof Error ? error : new Error(String(error))));
+    conn.pending = guarded;
+    guarded.then(() => {
+      if (conn.pending === guarded) conn.pending = undefined;
+    });
+  };
+  if (conn.pending !== undefined) {
+    settle(conn.pending.then(run));
+    return;
+  }
+  const result = run();
+  if (result !== undefined) settle(result);
+}

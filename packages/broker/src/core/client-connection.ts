@@ -1,0 +1,218 @@
+import { performance } from "node:perf_hooks";
+import type { ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
+import {
+  type ConnectRequestAction,
+  type DisconnectedAction,
+  type MessageAction,
+  ServerSession,
+  type ServerSessionOptions,
+  type SessionAction,
+  type SubscribeRequestAction,
+  type TimerKind,
+  type UnsubscribeRequestAction,
+} from "@amqtt/session";
+import type { Connection } from "@amqtt/transport";
+import type { ClientInfo } from "../plugins/types.js";
+import type { SessionState } from "./session-state.js";
+
+/** Monotonic milliseconds, the clock every session machine runs on. */
+export const now = (): number => performance.now();
+
+/** What a connection asks of the broker (implemented by `Broker`). */
+export interface ConnectionHost {
+  readonly sessionOptions: ServerSessionOptions;
+  onConnectRequest(conn: ClientConnection, action: ConnectRequestAction): void;
+  onMessage(conn: ClientConnection, action: MessageAction): void;
+  onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void;
+  onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void;
+  onDisconnected(conn: ClientConnection, action: DisconnectedAction): void;
+  onConnected(conn: ClientConnection): void;
+  onPacket(conn: ClientConnection, direction: "in" | "out", packet: unknown, bytes: number): void;
+  onDeliveryDropped(conn: ClientConnection, topic: string, reason: string): void;
+}
+
+/**
+ * The shell of one client connection: it feeds the transport's bytes, timers and
+ * close into a `ServerSession` and carries out the actions that come back. It
+ * owns the timers and the socket, and nothing else: every decision is the
+ * machine's (protocol) or the broker's (policy, routing, sessions).
+ */
+export class ClientConnection {
+  readonly session: ServerSession;
+  /** Facts about the client for plugins; filled in from the CONNECT. */
+  readonly info: ClientInfo;
+  /** The broker's session record, once the CONNECT is accepted. */
+  state: SessionState | undefined;
+  private readonly timers = new Map<TimerKind, ReturnType<typeof setTimeout>>();
+  private finished = false;
+  /** Serialises SUBSCRIBE/UNSUBSCRIBE handling and PUBLISH handling that waits on plugins. */
+  pending: Promise<void> | undefined;
+  /** Set when another connection took this client id over (its will still goes out). */
+  takenOver = false;
+  /** Set when the broker is shutting down (no will is published then). */
+  stopping = false;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly transport: Connection,
+    readonly listener: string,
+  ) {
+    this.session = new ServerSession(host.sessionOptions);
+    const remote = transport.remoteAddress;
+    const tls = transport.tls;
+    this.info = {
+      clientId: "",
+      username: undefined,
+      password: undefined,
+      protocolVersion: 4,
+      listener,
+      remoteAddress: remote.host === undefined ? undefined : `${remote.host}:${remote.port ?? ""}`,
+      anonymous: false,
+      attributes: new Map(),
+    };
+    const cert = tls?.peerCertificate;
+    if (cert !== undefined) {
+      this.info.certificate = {
+        der: cert.raw,
+        subject: Object.entries(cert.subject)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(","),
+        authorized: tls?.authorized ?? false,
+      };
+    }
+  }
+
+  /** Protocol level of the client (4 until its CONNECT is decoded). */
+  get protocolVersion(): ProtocolVersion {
+    return this.session.protocolVersion;
+  }
+
+  /** True once the machine closed or the transport ended. */
+  get closed(): boolean {
+    return this.finished;
+  }
+
+  /** Start reading; resolves when the connection is over. */
+  async run(): Promise<void> {
+    this.apply(this.session.start(now()));
+    this.transport.closed.then(() => {
+      if (!this.finished) this.apply(this.session.closed(now()));
+    });
+    const iterator = this.transport[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) break;
+        this.apply(this.session.received(next.value, now()));
+        if (this.finished) break;
+      }
+    } catch (error) {
+      this.transport.abort(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (!this.finished) this.apply(this.session.closed(now()));
+  }
+
+  /** Carry out a machine's actions, in order. */
+  apply(actions: SessionAction[]): void {
+    for (const action of actions) {
+      switch (action.kind) {
+        case "send":
+          this.host.onPacket(this, "out", action.packet, action.bytes.length);
+          this.transport.send(action.bytes);
+          break;
+        case "setTimer":
+          this.setTimer(action.timer, action.ms);
+          break;
+        case "clearTimer":
+          this.clearTimer(action.timer);
+          break;
+        case "close":
+          this.finish();
+          this.transport.close();
+          break;
+        case "connectRequest":
+          this.fillInfo(action);
+          this.host.onConnectRequest(this, action);
+          break;
+        case "connected":
+          this.info.clientId = action.clientId;
+          this.host.onConnected(this);
+          break;
+        case "message":
+          this.host.onPacket(this, "in", action, action.payload.length);
+          this.host.onMessage(this, action);
+          break;
+        case "subscribeRequest":
+          this.host.onSubscribeRequest(this, action);
+          break;
+        case "unsubscribeRequest":
+          this.host.onUnsubscribeRequest(this, action);
+          break;
+        case "disconnected":
+          this.finish();
+          this.host.onDisconnected(this, action);
+          break;
+        case "publishDropped":
+          this.host.onDeliveryDropped(this, action.topic, action.reason);
+          break;
+        case "packetDropped":
+          this.host.onDeliveryDropped(this, "", `packet of ${action.size} bytes over the client's maximum ${action.limit}`);
+          break;
+        default:
+          // published, publishAccepted, acked, protocolError, ignoredPacket, authRequest,
+          // pong...: nothing for the shell to do (the broker has no enhanced auth yet).
+          break;
+      }
+    }
+  }
+
+  /** Deliver a message to this client; a no-op once the connection is over. */
+  deliver(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, properties?: PublishProperties): void {
+    if (this.finished || this.session.state !== "connected") return;
+    const message = properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties };
+    this.apply(this.session.deliver(message, now()));
+  }
+
+  /** End the connection from the broker side: DISCONNECT with `reasonCode` in 5.0, a plain close before. */
+  disconnect(reasonCode: number): void {
+    if (this.finished) return;
+    if (this.session.state === "connected") this.apply(this.session.disconnect(now(), { reasonCode }));
+    else {
+      this.finish();
+      this.transport.close();
+      this.apply(this.session.closed(now()));
+    }
+  }
+
+  private fillInfo(action: ConnectRequestAction): void {
+    const p = action.packet;
+    this.info.clientId = p.clientId;
+    this.info.username = p.username;
+    this.info.password = p.password;
+    this.info.protocolVersion = p.protocolVersion;
+  }
+
+  private setTimer(kind: TimerKind, ms: number): void {
+    this.clearTimer(kind);
+    const timer = setTimeout(() => {
+      this.timers.delete(kind);
+      if (!this.finished) this.apply(this.session.timerFired(kind, now()));
+    }, ms);
+    this.timers.set(kind, timer);
+  }
+
+  private clearTimer(kind: TimerKind): void {
+    const timer = this.timers.get(kind);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.timers.delete(kind);
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,39 @@
+import type { QoS } from "@amqtt/codec";
+import type { AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "../plugins/types.js";
+
+/** The combined answer of the authentication plugins. */
+export type AuthDecision = { accepted: true } | { accepted: false; reasonCode?: number; reasonString?: string };
+
+/** The observe-only event hooks of `BrokerPlugin` (every `on...` but `onPublish`). */
+type EventHooks = {
+  [K in keyof BrokerPlugin as K extends `on${string}` ? (K extends "onPublish" ? never : K) : never]-?: BrokerPlugin[K];
+};
+
+/** Observe-only events, by the name of their `BrokerPlugin` hook. */
+export type PluginEvent = keyof EventHooks;
+
+/** The arguments of an event hook. */
+export type PluginEventArgs<E extends PluginEvent> = EventHooks[E] extends ((...args: infer A) => unknown) | undefined ? A : never;
+
+/**
+ * What the broker core needs from its plugins: combined policy answers and
+ * event delivery. `PluginManager` implements it; tests may pass a small fake.
+ * Methods may answer synchronously; the core then stays on its fast path.
+ */
+export interface PluginHost {
+  authenticate(client: ClientInfo): AuthDecision | Promise<AuthDecision>;
+  authorizePublish(client: ClientInfo, message: PluginMessage): AuthzAnswer | Promise<AuthzAnswer>;
+  authorizeSubscribe(client: ClientInfo, filter: string, qos: QoS): AuthzAnswer | Promise<AuthzAnswer>;
+  /** Undefined when no plugin checks deliveries, so the hot path skips the call. */
+  readonly authorizeReceive:
+    | ((client: ClientInfo, message: PluginMessage) => AuthzAnswer | Promise<AuthzAnswer>)
+    | undefined;
+  onPublish(client: ClientInfo | undefined, message: PluginMessage): PluginMessage | null | Promise<PluginMessage | null>;
+  /** Deliver an event to every plugin that observes it; never throws, never waits. */
+  fire<E extends PluginEvent>(event: E, ...args: PluginEventArgs<E>): void;
+}
+
+/** True when `value` is a promise-like, i.e. a plugin answered asynchronously. */
+export function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}

@@ -1,0 +1,73 @@
+import { type IClientOptions, type MqttClient, connectAsync } from "mqtt";
+import { afterEach } from "vitest";
+import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
+import type { BrokerConfigInput } from "../../src/config/schema.js";
+
+const brokers: Broker[] = [];
+const clients: MqttClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
+  await Promise.all(brokers.splice(0).map((b) => b.stop()));
+});
+
+/** A broker on 127.0.0.1 with a free TCP port (and a WebSocket one when asked), stopped after the test. */
+export async function startBroker(config: BrokerConfigInput = {}, options: BrokerOptions = {}): Promise<{ broker: Broker; port: number; url: string }> {
+  const broker = new Broker(
+    { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: {}, ...config },
+    { logger: silentLogger, ...options },
+  );
+  await broker.start();
+  brokers.push(broker);
+  const port = broker.addresses()[0]!.port;
+  return { broker, port, url: `mqtt://127.0.0.1:${port}` };
+}
+
+/** An MQTT.js client (the third-party client everyone uses), ended after the test. */
+export async function mqttClient(url: string, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  clients.push(client);
+  return client;
+}
+
+/** Resolve with the next `count` messages a client receives, as [topic, payload text, packet]. */
+export function nextMessages(client: MqttClient, count: number, timeoutMs = 5000): Promise<[string, string, { qos: number; retain: boolean; properties?: Record<string, unknown> }][]> {
+  return new Promise((resolve, reject) => {
+    const got: [string, string, { qos: number; retain: boolean }][] = [];
+    const timer = setTimeout(() => {
+      client.off("message", onMessage);
+      reject(new Error(`got ${got.length} of ${count} messages: ${JSON.stringify(got.map((g) => g[0]))}`));
+    }, timeoutMs);
+    const onMessage = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }) => {
+      got.push([topic, payload.toString(), packet]);
+      if (got.length === count) {
+        clearTimeout(timer);
+        client.off("message", onMessage);
+        resolve(got);
+      }
+    };
+    client.on("message", onMessage);
+  });
+}
+
+/** Wait until `predicate` holds, polling; fails after `timeoutMs`. For state that settles asynchronously. */
+export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Collect messages for a while and return them (to prove that nothing more arrives). */
+export function collectFor(client: MqttClient, ms: number): Promise<string[]> {
+  return new Promise((resolve) => {
+    const got: string[] = [];
+    const onMessage = (topic: string, payload: Buffer) => got.push(`${topic}:${payload.toString()}`);
+    client.on("message", onMessage);
+    setTimeout(() => {
+      client.off("message", onMessage);
+      resolve(got);
+    }, ms);
+  });
+}
