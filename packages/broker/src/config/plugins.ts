@@ -54,6 +54,12 @@ const builtins = {
       publish_acl: filterLists.optional(),
       subscribe_acl: filterLists.optional(),
       receive_acl: filterLists.optional(),
+      // Ours: deny rules (deny wins), Mosquitto's acl_file, and the SUBACK code of a refused 5.0 subscription.
+      deny_publish_acl: filterLists.optional(),
+      deny_subscribe_acl: filterLists.optional(),
+      deny_receive_acl: filterLists.optional(),
+      acl_file: z.string().min(1).nullable().optional(),
+      subscribe_refusal_code: z.union([z.literal(0x80), z.literal(0x87)]).optional(),
     }),
   },
   sys: {

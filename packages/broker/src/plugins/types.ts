@@ -102,7 +102,10 @@ export interface BrokerPlugin {
   /** May `client` receive a message on `topic`? (action receive). Called on the delivery path: keep it fast. */
   authorizeReceive?(client: ClientInfo, message: PluginMessage): AuthzAnswer | Promise<AuthzAnswer>;
   /** Change a message before it is routed, or return `null` to drop it. */
-  onPublish?(client: ClientInfo | undefined, message: PluginMessage): PluginMessage | null | Promise<PluginMessage | null>;
+  onPublish?(
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+  ): PluginMessage | null | Promise<PluginMessage | null>;
 
   /** aMQTT events, observed only. */
   onBrokerPreStart?(): void | Promise<void>;

@@ -1,0 +1,29 @@
+export { AclFileError, parseAclFile, readAclFile } from "./acl-file.js";
+export { type AclAction, type AclRules, filterCovers, substitute } from "./acl-rules.js";
+export { createAnonymousAuthPlugin } from "./anonymous-auth.js";
+export { builtinPluginFactories } from "./builtins.js";
+export { PluginLoadError, type PluginLoadPhase, PluginTimeoutError } from "./errors.js";
+export { createEventLoggerPlugin } from "./event-logger.js";
+export { createFileAuthPlugin, type FileAuthPlugin } from "./file-auth.js";
+export { createPacketLoggerPlugin } from "./packet-logger.js";
+export {
+  type AuthResult,
+  type AuthzVerdict,
+  type PluginEventName,
+  PluginManager,
+  type PluginManagerOptions,
+  type ReloadablePlugin,
+} from "./plugin-manager.js";
+export { createSysPlugin, type ProcessMetrics, type SysPlugin } from "./sys.js";
+export { aclRulesFromOptions, createTopicAclPlugin, type TopicAclPlugin } from "./topic-acl.js";
+export { createTopicTabooPlugin, TABOO_TOPICS } from "./topic-taboo.js";
+export type {
+  AuthAnswer,
+  AuthzAnswer,
+  BrokerPlugin,
+  BrokerStats,
+  ClientInfo,
+  PluginContext,
+  PluginFactory,
+  PluginMessage,
+} from "./types.js";

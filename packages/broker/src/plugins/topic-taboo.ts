@@ -1,0 +1,36 @@
+import type { BrokerPlugin, ClientInfo } from "./types.js";
+
+/** aMQTT's hard-coded taboo topics, matched exactly (no wildcards). */
+export const TABOO_TOPICS: ReadonlySet<string> = new Set(["prohibited", "top-secret", "data/classified"]);
+
+/** The user aMQTT lets use taboo topics. */
+const EXEMPT_USER = "admin";
+
+/**
+ * `$share/<group>/<filter>` -> `<filter>` for 5.0 clients: the share prefix says
+ * who gets a message, not which. In 3.1.1 `$share/...` is an ordinary filter.
+ */
+export function withoutSharePrefix(filter: string, protocolVersion: 3 | 4 | 5): string {
+  if (protocolVersion !== 5 || !filter.startsWith("$share/")) return filter;
+  const slash = filter.indexOf("/", 7);
+  return slash === -1 ? filter : filter.slice(slash + 1);
+}
+
+function allowed(client: ClientInfo, topic: string): false | undefined {
+  return client.username !== EXEMPT_USER && TABOO_TOPICS.has(topic) ? false : undefined;
+}
+
+/**
+ * aMQTT's `TopicTabooPlugin` (no options): publishing to, subscribing to and
+ * receiving on `prohibited`, `top-secret` and `data/classified` (exact names) is
+ * denied to everyone but user `admin`. Other topics get no answer.
+ */
+export function createTopicTabooPlugin(): BrokerPlugin {
+  return {
+    name: "topic-taboo",
+    authorizePublish: (client, message) => allowed(client, message.topic),
+    authorizeSubscribe: (client, filter) =>
+      allowed(client, withoutSharePrefix(filter, client.protocolVersion)),
+    authorizeReceive: (client, message) => allowed(client, message.topic),
+  };
+}
