@@ -5,10 +5,10 @@ export { storedMessageSize } from "./size.js";
 export {
   type BrokerStore,
   type EnqueueResult,
-  type QueuedMessage,
+  type QueuedRecord,
   type QueueEntry,
   type QueueOverflowPolicy,
-  type RetainedMessage,
+  type RetainedRecord,
   type RetainResult,
   SESSION_RECORD_VERSION,
   type SessionRecord,

@@ -7,9 +7,9 @@ import { storedMessageSize } from "./size.js";
 import type {
   BrokerStore,
   EnqueueResult,
-  QueuedMessage,
+  QueuedRecord,
   QueueEntry,
-  RetainedMessage,
+  RetainedRecord,
   RetainResult,
   SessionRecord,
   StoreLimits,
@@ -43,7 +43,7 @@ export class MemoryStore implements BrokerStore {
   private state: State = "new";
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly queues = new Map<string, ClientQueue>();
-  private readonly retained = new Map<string, { message: RetainedMessage; size: number }>();
+  private readonly retained = new Map<string, { message: RetainedRecord; size: number }>();
   private retainedBytes = 0;
   // One counter for every client: seq only has to grow per client.
   private nextSeq = 1;
@@ -109,7 +109,7 @@ export class MemoryStore implements BrokerStore {
 
   // --- offline queues ---
 
-  async enqueue(clientId: string, message: QueuedMessage): Promise<EnqueueResult> {
+  async enqueue(clientId: string, message: QueuedRecord): Promise<EnqueueResult> {
     this.assertOpen("enqueue");
     const { maxQueuedMessages, maxQueuedBytes, queueOverflow } = this.limits;
     const size = storedMessageSize(message);
@@ -199,7 +199,7 @@ export class MemoryStore implements BrokerStore {
 
   // --- retained messages ---
 
-  async setRetained(message: RetainedMessage): Promise<RetainResult> {
+  async setRetained(message: RetainedRecord): Promise<RetainResult> {
     this.assertOpen("setRetained");
     const previous = this.retained.get(message.topic);
     if (message.payload.byteLength === 0) {
@@ -221,22 +221,22 @@ export class MemoryStore implements BrokerStore {
     return { stored: true };
   }
 
-  async getRetained(topic: string): Promise<RetainedMessage | undefined> {
+  async getRetained(topic: string): Promise<RetainedRecord | undefined> {
     this.assertOpen("getRetained");
     const item = this.retained.get(topic);
     return item === undefined ? undefined : copyMessage(item.message);
   }
 
-  async matchRetained(filter: string): Promise<RetainedMessage[]> {
+  async matchRetained(filter: string): Promise<RetainedRecord[]> {
     this.assertOpen("matchRetained");
-    const out: RetainedMessage[] = [];
+    const out: RetainedRecord[] = [];
     for (const [topic, item] of this.retained) {
       if (topicMatches(filter, topic)) out.push(copyMessage(item.message)); // [MQTT-4.7.2-1] inside
     }
     return out;
   }
 
-  async listRetained(): Promise<RetainedMessage[]> {
+  async listRetained(): Promise<RetainedRecord[]> {
     this.assertOpen("listRetained");
     return [...this.retained.values()].map((item) => copyMessage(item.message));
   }

@@ -85,13 +85,13 @@ export interface StoredMessage {
 }
 
 /** A message waiting in a client's offline queue. */
-export interface QueuedMessage extends StoredMessage {
+export interface QueuedRecord extends StoredMessage {
   /** Wall-clock time (ms since the Unix epoch) the message was queued. */
   enqueuedAt: number;
 }
 
 /** A queued message as read back, with the position the store gave it. */
-export interface QueueEntry extends QueuedMessage {
+export interface QueueEntry extends QueuedRecord {
   /**
    * Positive integer, strictly increasing in enqueue order for a client and
    * never reused by the same storage, across reopen included. Stores may use
@@ -101,7 +101,7 @@ export interface QueueEntry extends QueuedMessage {
 }
 
 /** A retained message. */
-export interface RetainedMessage extends StoredMessage {
+export interface RetainedRecord extends StoredMessage {
   /** Wall-clock time (ms since the Unix epoch) the message was retained. */
   storedAt: number;
 }
@@ -230,7 +230,7 @@ export interface BrokerStore {
    * Append `message` to the queue of `clientId`, within `limits.maxQueuedMessages`
    * and `limits.maxQueuedBytes` by `limits.queueOverflow`.
    */
-  enqueue(clientId: string, message: QueuedMessage): Promise<EnqueueResult>;
+  enqueue(clientId: string, message: QueuedRecord): Promise<EnqueueResult>;
   /** Up to `max` messages from the front of the queue, oldest first, without removing them. */
   peekQueue(clientId: string, max: number): Promise<QueueEntry[]>;
   /** Remove every queued message of `clientId` whose `seq` is at most `throughSeq`; returns how many. */
@@ -250,17 +250,17 @@ export interface BrokerStore {
    * a clear is never refused.
    * Bounded by `limits.maxRetainedMessages` and `limits.maxRetainedBytes`.
    */
-  setRetained(message: RetainedMessage): Promise<RetainResult>;
+  setRetained(message: RetainedRecord): Promise<RetainResult>;
   /** The retained message of a topic name, or `undefined`. */
-  getRetained(topic: string): Promise<RetainedMessage | undefined>;
+  getRetained(topic: string): Promise<RetainedRecord | undefined>;
   /**
    * Retained messages whose topic matches `filter` (section 4.7: `+`, `#`, and a
    * leading wildcard never matches a `$` topic [MQTT-4.7.2-1]), in no particular order. `filter`
    * is a valid non-shared filter.
    */
-  matchRetained(filter: string): Promise<RetainedMessage[]>;
+  matchRetained(filter: string): Promise<RetainedRecord[]>;
   /** Every retained message, `$` topics included (for building the broker's index at start). */
-  listRetained(): Promise<RetainedMessage[]>;
+  listRetained(): Promise<RetainedRecord[]>;
   /** Count and bytes of the retained messages. */
   retainedUsage(): Promise<StoreUsage>;
   /** Remove retained messages whose `expiresAt` is at or before `now`; returns how many. */
