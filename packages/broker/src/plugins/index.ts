@@ -9,9 +9,11 @@ export { createPacketLoggerPlugin } from "./packet-logger.js";
 export {
   type AuthResult,
   type AuthzVerdict,
+  type PluginEventArgs,
   type PluginEventName,
   PluginManager,
   type PluginManagerOptions,
+  type ReceiveCheck,
   type ReloadablePlugin,
 } from "./plugin-manager.js";
 export { createSysPlugin, type ProcessMetrics, type SysPlugin } from "./sys.js";

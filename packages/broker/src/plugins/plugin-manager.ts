@@ -35,7 +35,7 @@ export interface PluginManagerOptions {
 export type AuthResult =
   | { accepted: true }
   /** `reasonCode` is a 5.0 CONNACK code; the broker maps it to a 3.1.1 return code. */
-  | { accepted: false; reasonCode: number; reason?: string };
+  | { accepted: false; reasonCode: number; reasonString?: string };
 
 /**
  * The combined answer of the authorization plugins: `true` allowed, `false`
@@ -43,51 +43,55 @@ export type AuthResult =
  */
 export type AuthzVerdict = boolean | number;
 
-/** Observe-only events, fired without waiting. */
-export type PluginEventName =
-  | "onClientConnected"
-  | "onClientDisconnected"
-  | "onClientSubscribed"
-  | "onClientUnsubscribed"
-  | "onMessageReceived"
-  | "onMessageBroadcast"
-  | "onRetainedMessage"
-  | "onPacketReceived"
-  | "onPacketSent";
+/** The observe-only hooks of `BrokerPlugin`: every `on...` but `onPublish`, the lifecycle included. */
+type EventHooks = {
+  [K in keyof BrokerPlugin as K extends `on${string}`
+    ? K extends "onPublish"
+      ? never
+      : K
+    : never]-?: BrokerPlugin[K];
+};
 
-type LifecycleEvent =
-  | "onBrokerPreStart"
-  | "onBrokerPostStart"
-  | "onBrokerPreShutdown"
-  | "onBrokerPostShutdown";
+/** Observe-only events, fired without waiting (the broker's lifecycle included). */
+export type PluginEventName = keyof EventHooks;
+
+/** The arguments of an event hook. */
+export type PluginEventArgs<E extends PluginEventName> = EventHooks[E] extends
+  | ((...args: infer A) => unknown)
+  | undefined
+  ? A
+  : never;
+
 type PolicyHook =
   | "authenticate"
   | "authorizePublish"
   | "authorizeSubscribe"
   | "authorizeReceive"
   | "onPublish";
-type HookName = PolicyHook | PluginEventName | LifecycleEvent;
+type HookName = PolicyHook | PluginEventName;
 
-const hookNames: readonly HookName[] = [
-  "authenticate",
-  "authorizePublish",
-  "authorizeSubscribe",
-  "authorizeReceive",
-  "onPublish",
-  "onClientConnected",
-  "onClientDisconnected",
-  "onClientSubscribed",
-  "onClientUnsubscribed",
-  "onMessageReceived",
-  "onMessageBroadcast",
-  "onRetainedMessage",
-  "onPacketReceived",
-  "onPacketSent",
-  "onBrokerPreStart",
-  "onBrokerPostStart",
-  "onBrokerPreShutdown",
-  "onBrokerPostShutdown",
-];
+// A record, so that a hook added to BrokerPlugin and left out here fails to compile.
+const hookSet: Record<HookName, true> = {
+  authenticate: true,
+  authorizePublish: true,
+  authorizeSubscribe: true,
+  authorizeReceive: true,
+  onPublish: true,
+  onClientConnected: true,
+  onClientDisconnected: true,
+  onClientSubscribed: true,
+  onClientUnsubscribed: true,
+  onMessageReceived: true,
+  onMessageBroadcast: true,
+  onRetainedMessage: true,
+  onPacketReceived: true,
+  onPacketSent: true,
+  onBrokerPreStart: true,
+  onBrokerPostStart: true,
+  onBrokerPreShutdown: true,
+  onBrokerPostShutdown: true,
+};
+const hookNames = Object.keys(hookSet) as HookName[];
 
 /** A plugin that can re-read its files on demand (the broker calls it on SIGHUP). */
 export interface ReloadablePlugin extends BrokerPlugin {
@@ -100,6 +104,12 @@ interface LoadedPlugin {
   readonly context: PluginContext;
 }
 
+/** The receive check the manager hands the broker. */
+export type ReceiveCheck = (
+  client: ClientInfo,
+  message: PluginMessage,
+) => AuthzVerdict | Promise<AuthzVerdict>;
+
 type AnyHook = (this: BrokerPlugin, a?: unknown, b?: unknown, c?: unknown) => unknown;
 
 /**
@@ -107,10 +117,10 @@ type AnyHook = (this: BrokerPlugin, a?: unknown, b?: unknown, c?: unknown) => un
  * is guarded: a hook that throws, rejects or outlives the timeout is logged with
  * the plugin's name and counts as no answer (policy hooks) or is ignored (events).
  *
- * Lifecycle, in the order the broker calls it: `start()` (load, each plugin's
- * `start`, then `onBrokerPreStart`), listeners open, `started()`
- * (`onBrokerPostStart`), ..., `stopping()` (`onBrokerPreShutdown`), listeners
- * close, `stop()` (`onBrokerPostShutdown`, then each plugin's `stop`, last first).
+ * It is the broker core's `PluginHost`. Lifecycle: `await start()` (load, then
+ * each plugin's `start`) before the broker starts, `await stop()` (each plugin's
+ * `stop`, last first) after it stopped; the broker fires its lifecycle events
+ * (`onBrokerPreStart`, ...) through `fire` in between.
  */
 export class PluginManager {
   readonly #options: PluginManagerOptions;
@@ -119,6 +129,7 @@ export class PluginManager {
   #loaded: LoadedPlugin[] = [];
   #hooks = emptyHooks();
   #loading: Promise<void> | undefined;
+  #receive: ReceiveCheck | undefined;
 
   constructor(options: PluginManagerOptions) {
     this.#options = options;
@@ -173,6 +184,11 @@ export class PluginManager {
     for (const entry of loaded)
       for (const hook of hookNames) if (typeof entry.plugin[hook] === "function") hooks[hook].push(entry);
     this.#hooks = hooks;
+    const receivers = hooks.authorizeReceive;
+    this.#receive =
+      receivers.length === 0
+        ? undefined
+        : (client, message) => this.#authorize(receivers, "authorizeReceive", client, message);
   }
 
   async #instantiate(
@@ -195,9 +211,9 @@ export class PluginManager {
   }
 
   /**
-   * Load the plugins, call each one's `start(context)` (a failure or timeout
-   * throws `PluginLoadError`: the broker must not run without a plugin it was
-   * told to use), then fire `onBrokerPreStart` and wait for it.
+   * Load the plugins and call each one's `start(context)`, in order. A failure or
+   * timeout throws `PluginLoadError`: the broker must not run without a plugin it
+   * was told to use.
    */
   async start(): Promise<void> {
     await this.load();
@@ -218,22 +234,10 @@ export class PluginManager {
           throw new PluginLoadError(entry.name, "start", describe(failure), { cause: failure });
       }
     }
-    await this.#lifecycle("onBrokerPreStart");
   }
 
-  /** Fire `onBrokerPostStart` (listeners are open) and wait for it. */
-  started(): Promise<void> {
-    return this.#lifecycle("onBrokerPostStart");
-  }
-
-  /** Fire `onBrokerPreShutdown` (listeners about to close) and wait for it. */
-  stopping(): Promise<void> {
-    return this.#lifecycle("onBrokerPreShutdown");
-  }
-
-  /** Fire `onBrokerPostShutdown`, then call each plugin's `stop`, last loaded first. Never throws. */
+  /** Call each plugin's `stop`, last loaded first. Failures are logged; never throws. */
   async stop(): Promise<void> {
-    await this.#lifecycle("onBrokerPostShutdown");
     for (const entry of [...this.#loaded].reverse()) {
       if (typeof entry.plugin.stop !== "function") continue;
       await this.#call(entry, "stop");
@@ -246,10 +250,6 @@ export class PluginManager {
       const plugin = entry.plugin as Partial<ReloadablePlugin>;
       if (typeof plugin.reload === "function") await this.#call(entry, "reload");
     }
-  }
-
-  async #lifecycle(event: LifecycleEvent): Promise<void> {
-    for (const entry of this.#hooks[event]) await this.#call(entry, event);
   }
 
   /** Call a hook, waiting at most the timeout; `FAILED` when it threw, rejected or timed out. */
@@ -289,7 +289,11 @@ export class PluginManager {
   async authenticate(client: ClientInfo): Promise<AuthResult> {
     const entries = this.#hooks.authenticate;
     if (entries.length === 0)
-      return { accepted: false, reasonCode: ReasonCode.NOT_AUTHORIZED, reason: "no authentication plugin" };
+      return {
+        accepted: false,
+        reasonCode: ReasonCode.NOT_AUTHORIZED,
+        reasonString: "no authentication plugin",
+      };
     const answers = await Promise.all(entries.map((e) => this.#call(e, "authenticate", client)));
     let accepted = false;
     let refused = false;
@@ -302,7 +306,7 @@ export class PluginManager {
         coded ??=
           answer.reason === undefined
             ? { accepted: false, reasonCode: answer.refuse }
-            : { accepted: false, reasonCode: answer.refuse, reason: answer.reason };
+            : { accepted: false, reasonCode: answer.refuse, reasonString: answer.reason };
       }
       // undefined, null, FAILED and anything else: no answer.
     }
@@ -310,7 +314,11 @@ export class PluginManager {
     if (refused) return { accepted: false, reasonCode: ReasonCode.NOT_AUTHORIZED };
     return accepted
       ? { accepted: true }
-      : { accepted: false, reasonCode: ReasonCode.NOT_AUTHORIZED, reason: "no plugin accepted the client" };
+      : {
+          accepted: false,
+          reasonCode: ReasonCode.NOT_AUTHORIZED,
+          reasonString: "no plugin accepted the client",
+        };
   }
 
   /** May `client` publish `message`? Deny wins; no answer from anyone allows. */
@@ -326,13 +334,12 @@ export class PluginManager {
   }
 
   /**
-   * May `client` receive `message`? On the delivery path: with no plugin
-   * implementing it this returns `true` at once, and when every implementation
-   * answers synchronously so does this (no promise is made).
+   * May `client` receive `message`? On the delivery path, so: `undefined` when no
+   * plugin implements it (the broker skips the call: no promise, no allocation),
+   * and a function that answers synchronously when every implementation does.
    */
-  authorizeReceive(client: ClientInfo, message: PluginMessage): AuthzVerdict | Promise<AuthzVerdict> {
-    const entries = this.#hooks.authorizeReceive;
-    return entries.length === 0 ? true : this.#authorize(entries, "authorizeReceive", client, message);
+  get authorizeReceive(): ReceiveCheck | undefined {
+    return this.#receive;
   }
 
   /**
@@ -419,7 +426,7 @@ export class PluginManager {
    * Fire an observe-only event at every plugin that listens, without waiting.
    * Failures and timeouts are logged and otherwise ignored.
    */
-  fire<E extends PluginEventName>(event: E, ...args: Parameters<NonNullable<BrokerPlugin[E]>>): void {
+  fire<E extends PluginEventName>(event: E, ...args: PluginEventArgs<E>): void {
     const entries = this.#hooks[event];
     if (entries.length === 0) return;
     const [a, b, c] = args as unknown[];

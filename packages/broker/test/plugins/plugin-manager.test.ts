@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { PluginHost } from "../../src/core/plugin-host.js";
 import { type AuthzVerdict, PluginLoadError, PluginManager } from "../../src/plugins/index.js";
 import type { AuthAnswer, AuthzAnswer, BrokerPlugin, PluginFactory } from "../../src/plugins/types.js";
 import { client, context, type LogLine, message, recordingLogger } from "./helpers.js";
@@ -46,7 +47,7 @@ describe("authentication combines answers with aMQTT's rule", () => {
     expect(await manager.authenticate(client())).toEqual({
       accepted: false,
       reasonCode: 0x86,
-      reason: "bad password",
+      reasonString: "bad password",
     });
   });
 
@@ -127,10 +128,10 @@ describe("authorization: deny wins, abstaining allows", () => {
 });
 
 describe("authorizeReceive on the delivery path", () => {
-  it("returns true without a promise when no plugin implements it", async () => {
+  it("is undefined when no plugin implements it, so the broker skips the call", async () => {
     const { manager } = await loaded([auth("a", true), pub("p", true)]);
     expect(manager.has("authorizeReceive")).toBe(false);
-    expect(manager.authorizeReceive(client(), message("t"))).toBe(true);
+    expect(manager.authorizeReceive).toBeUndefined();
   });
 
   it("answers synchronously when every implementation is synchronous", async () => {
@@ -138,13 +139,13 @@ describe("authorizeReceive on the delivery path", () => {
       { name: "a", authorizeReceive: () => undefined },
       { name: "b", authorizeReceive: (_c, m) => m.topic !== "secret" },
     ]);
-    expect(manager.authorizeReceive(client(), message("open"))).toBe(true);
-    expect(manager.authorizeReceive(client(), message("secret"))).toBe(false);
+    expect(manager.authorizeReceive?.(client(), message("open"))).toBe(true);
+    expect(manager.authorizeReceive?.(client(), message("secret"))).toBe(false);
   });
 
   it("returns a promise when an implementation is asynchronous", async () => {
     const { manager } = await loaded([{ name: "a", authorizeReceive: async () => false }]);
-    const verdict = manager.authorizeReceive(client(), message("t"));
+    const verdict = manager.authorizeReceive?.(client(), message("t"));
     expect(verdict).toBeInstanceOf(Promise);
     expect(await verdict).toBe(false);
   });
@@ -263,7 +264,7 @@ describe("onPublish chains the plugins' changes", () => {
 });
 
 describe("lifecycle", () => {
-  it("starts plugins with their context, fires the broker events in order and stops last first", async () => {
+  it("starts plugins in order with their context, passes on the broker's lifecycle events and stops last first", async () => {
     const calls: string[] = [];
     const plugin = (name: string): BrokerPlugin => ({
       name,
@@ -280,8 +281,10 @@ describe("lifecycle", () => {
       createContext: (name) => context({ n: name }),
     });
     await manager.start();
-    await manager.started();
-    await manager.stopping();
+    manager.fire("onBrokerPreStart");
+    manager.fire("onBrokerPostStart");
+    manager.fire("onBrokerPreShutdown");
+    manager.fire("onBrokerPostShutdown");
     await manager.stop();
     expect(calls).toEqual([
       "a.start(a)",
@@ -343,5 +346,13 @@ describe("lifecycle", () => {
     const { manager } = await loaded([{ name: "r", reload } as BrokerPlugin, auth("a", true)]);
     await manager.reload();
     expect(reload).toHaveBeenCalledOnce();
+  });
+});
+
+describe("the broker core's contract", () => {
+  it("is met by PluginManager (checked by the type checker, and here at run time)", async () => {
+    const { manager } = await loaded([auth("a", true)]);
+    const host: PluginHost = manager;
+    expect(await host.authenticate(client())).toEqual({ accepted: true });
   });
 });
