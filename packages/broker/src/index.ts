@@ -21,3 +21,4 @@ export type { AuthDecision, PluginHost, PluginEvent } from "./core/plugin-host.j
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export type * from "./plugins/types.js";
+export * from "./store/index.js";

@@ -1,4 +1,4 @@
-import { type IClientOptions, type MqttClient, connectAsync } from "mqtt";
+import { connect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
@@ -28,6 +28,20 @@ export async function mqttClient(url: string, options: IClientOptions = {}): Pro
   const client = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
   clients.push(client);
   return client;
+}
+
+/**
+ * An MQTT.js client that connects when told, to watch its CONNACK: resolves
+ * with the client and a promise of its CONNACK's session present flag.
+ */
+export async function connectWatching(url: string, options: IClientOptions = {}): Promise<{ client: MqttClient; sessionPresent: Promise<boolean> }> {
+  const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options, manualConnect: true });
+  clients.push(client);
+  const sessionPresent = new Promise<boolean>((resolve, reject) => {
+    client.once("connect", (packet) => resolve(Boolean((packet as { sessionPresent?: boolean }).sessionPresent)));
+    client.once("error", reject);
+  });
+  return { client, sessionPresent };
 }
 
 /** Resolve with the next `count` messages a client receives, as [topic, payload text, packet]. */
