@@ -11,6 +11,7 @@ export {
   type AuthzVerdict,
   type PluginEventArgs,
   type PluginEventName,
+  type PluginHookName,
   PluginManager,
   type PluginManagerOptions,
   type ReceiveCheck,

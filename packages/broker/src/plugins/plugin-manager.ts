@@ -68,10 +68,11 @@ type PolicyHook =
   | "authorizeSubscribe"
   | "authorizeReceive"
   | "onPublish";
-type HookName = PolicyHook | PluginEventName;
+/** Every hook the manager tracks. */
+export type PluginHookName = PolicyHook | PluginEventName;
 
 // A record, so that a hook added to BrokerPlugin and left out here fails to compile.
-const hookSet: Record<HookName, true> = {
+const hookSet: Record<PluginHookName, true> = {
   authenticate: true,
   authorizePublish: true,
   authorizeSubscribe: true,
@@ -91,7 +92,7 @@ const hookSet: Record<HookName, true> = {
   onBrokerPreShutdown: true,
   onBrokerPostShutdown: true,
 };
-const hookNames = Object.keys(hookSet) as HookName[];
+const hookNames = Object.keys(hookSet) as PluginHookName[];
 
 /** A plugin that can re-read its files on demand (the broker calls it on SIGHUP). */
 export interface ReloadablePlugin extends BrokerPlugin {
@@ -143,7 +144,7 @@ export class PluginManager {
   }
 
   /** Whether any loaded plugin implements `hook`; lets the broker skip building arguments. */
-  has(hook: HookName): boolean {
+  has(hook: PluginHookName): boolean {
     return this.#hooks[hook].length > 0;
   }
 
@@ -434,8 +435,8 @@ export class PluginManager {
   }
 }
 
-function emptyHooks(): Record<HookName, LoadedPlugin[]> {
-  const hooks = {} as Record<HookName, LoadedPlugin[]>;
+function emptyHooks(): Record<PluginHookName, LoadedPlugin[]> {
+  const hooks = {} as Record<PluginHookName, LoadedPlugin[]>;
   for (const hook of hookNames) hooks[hook] = [];
   return hooks;
 }
