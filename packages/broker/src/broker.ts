@@ -13,17 +13,18 @@ import type {
 import type { Connection, Listener } from "@amqtt/transport";
 import { listenTcp } from "@amqtt/transport-tcp";
 import { listenWs } from "@amqtt/transport-ws/server";
-import type { BrokerConfigInput } from "./config/schema.js";
 import { type ResolvedBrokerConfig, type ResolvedListener, resolveBrokerConfig } from "./config/resolve.js";
+import type { BrokerConfigInput } from "./config/schema.js";
 import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
 import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
-import { NEVER_EXPIRES, type SubscriptionEntry, SessionState } from "./core/session-state.js";
-import { shouldPickShared, SharedPicker } from "./core/shared.js";
+import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
+import { SharedPicker, shouldPickShared } from "./core/shared.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
-import type { BrokerStats, ClientInfo, PluginMessage } from "./plugins/types.js";
+import { PluginManager } from "./plugins/plugin-manager.js";
+import type { BrokerPlugin, BrokerStats, ClientInfo, PluginFactory, PluginMessage } from "./plugins/types.js";
 
 /** Version reported in `$SYS/broker/version`. */
 export const BROKER_VERSION = "0.1.0";
@@ -32,8 +33,17 @@ export const BROKER_VERSION = "0.1.0";
 export interface BrokerOptions {
   /** Where the broker and its plugins log (default: console at `info`). */
   logger?: Logger;
-  /** The plugin host (policy and events). Default: allow everything, observe nothing. */
-  plugins?: PluginHost;
+  /** Plugins given in code (objects or factories), run after the configured ones. */
+  plugins?: readonly (BrokerPlugin | PluginFactory)[];
+  /** Folder that relative paths of plugin modules start from (the config file's folder). */
+  baseDir?: string;
+  /** Longest wait for one plugin hook, in ms (default 5000). */
+  pluginTimeoutMs?: number;
+  /**
+   * Replace the plugin machinery entirely (tests, special embeddings). By default
+   * a `PluginManager` runs the plugins of `config.plugins` and `plugins`.
+   */
+  pluginHost?: PluginHost;
 }
 
 /** A listener the broker opened, with the address it got (port 0 is resolved). */
@@ -53,15 +63,6 @@ export interface BrokerPublish {
   retain?: boolean;
   properties?: PublishProperties;
 }
-
-const allowAll: PluginHost = {
-  authenticate: () => ({ accepted: true }),
-  authorizePublish: () => true,
-  authorizeSubscribe: () => true,
-  authorizeReceive: undefined,
-  onPublish: (_client, message) => message,
-  fire: () => {},
-};
 
 /** Per-client aggregation of the subscriptions that matched one message. */
 interface Target {
@@ -83,6 +84,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** Retained messages, one per topic. */
   readonly retained = new RetainedStore();
   private readonly plugins: PluginHost;
+  /** The plugin manager, unless `pluginHost` replaced it. */
+  readonly pluginManager: PluginManager | undefined;
   private readonly tree = new SubscriptionTree<SubscriptionEntry>();
   private readonly sessionsById = new Map<string, SessionState>();
   private readonly connections = new Set<ClientConnection>();
@@ -97,7 +100,25 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     super();
     this.config = isResolved(config) ? config : resolveBrokerConfig(config);
     this.logger = options.logger ?? consoleLogger("info");
-    this.plugins = options.plugins ?? allowAll;
+    if (options.pluginHost !== undefined) {
+      this.plugins = options.pluginHost;
+    } else {
+      this.pluginManager = new PluginManager({
+        specs: this.config.plugins,
+        plugins: options.plugins ?? [],
+        logger: this.logger,
+        createContext: (name, pluginOptions) => ({
+          options: pluginOptions,
+          logger: this.logger.child(name),
+          publish: (m) => this.publish(m),
+          stats: () => this.stats(),
+          version: BROKER_VERSION,
+        }),
+        ...(options.pluginTimeoutMs === undefined ? {} : { timeoutMs: options.pluginTimeoutMs }),
+        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      });
+      this.plugins = this.pluginManager;
+    }
     const l = this.config.limits;
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
@@ -134,7 +155,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   stats(): BrokerStats {
     let stored = 0;
     for (const s of this.sessionsById.values()) stored += s.queue.length;
-    return { ...this.counters, storedMessages: stored, retainedCount: this.retained.size, subscriptionsCount: this.tree.size };
+    return {
+      ...this.counters,
+      storedMessages: stored,
+      retainedCount: this.retained.size,
+      subscriptionsCount: this.tree.size,
+    };
   }
 
   /** Sessions by client id (online and offline persistent ones). */
@@ -146,26 +172,42 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   addresses(): ListenerAddress[] {
     return this.open.map(({ spec, listener }) => {
       const a = listener.address();
-      return { name: spec.name, type: spec.type, tls: spec.tls !== undefined, host: a.host ?? spec.host, port: a.port ?? spec.port };
+      return {
+        name: spec.name,
+        type: spec.type,
+        tls: spec.tls !== undefined,
+        host: a.host ?? spec.host,
+        port: a.port ?? spec.port,
+      };
     });
   }
 
   /** Open the configured listeners. Fails (and closes what it opened) if one cannot listen. */
   async start(): Promise<void> {
-    if (this.phase !== "new" && this.phase !== "stopped") throw new Error(`cannot start a broker that is ${this.phase}`);
+    if (this.phase !== "new" && this.phase !== "stopped")
+      throw new Error(`cannot start a broker that is ${this.phase}`);
     this.phase = "starting";
-    this.plugins.fire("onBrokerPreStart");
     try {
+      // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.
+      await this.pluginManager?.start();
+      this.plugins.fire("onBrokerPreStart");
       for (const spec of this.config.listeners) {
         if (spec.type === "external") continue;
         const listener = await this.listen(spec);
         listener.onConnection((connection) => void this.handle(connection, spec.name));
         this.open.push({ spec, listener });
         const a = listener.address();
-        this.logger.info(`listening`, { listener: spec.name, type: spec.type, tls: spec.tls !== undefined, host: a.host, port: a.port });
+        this.logger.info(`listening`, {
+          listener: spec.name,
+          type: spec.type,
+          tls: spec.tls !== undefined,
+          host: a.host,
+          port: a.port,
+        });
       }
     } catch (error) {
       await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
+      await this.pluginManager?.stop();
       this.phase = "stopped";
       throw error;
     }
@@ -192,7 +234,11 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
           };
     const common = { host: spec.host, port: spec.port, maxConnections, connection };
     if (spec.type === "ws")
-      return listenWs({ ...common, ...(tls === undefined ? {} : { tls }), ...(spec.path === undefined ? {} : { path: spec.path }) });
+      return listenWs({
+        ...common,
+        ...(tls === undefined ? {} : { tls }),
+        ...(spec.path === undefined ? {} : { path: spec.path }),
+      });
     return listenTcp({ ...common, ...(tls === undefined ? {} : { tls }) });
   }
 
@@ -216,6 +262,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     for (const state of this.sessionsById.values()) state.clearTimers();
     this.phase = "stopped";
     this.plugins.fire("onBrokerPostShutdown");
+    await this.pluginManager?.stop();
     this.emit("stopped");
   }
 
@@ -232,10 +279,16 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   /** Publish a message from the broker itself (aMQTT `internal_message_broadcast`). */
   publish(message: BrokerPublish): void {
-    const payload = typeof message.payload === "string" ? new TextEncoder().encode(message.payload) : message.payload;
-    const m: PluginMessage = { topic: message.topic, payload, qos: message.qos ?? 0, retain: message.retain ?? false };
+    const payload =
+      typeof message.payload === "string" ? new TextEncoder().encode(message.payload) : message.payload;
+    const m: PluginMessage = {
+      topic: message.topic,
+      payload,
+      qos: message.qos ?? 0,
+      retain: message.retain ?? false,
+    };
     if (message.properties !== undefined) m.properties = message.properties;
-    this.accept(undefined, undefined, m);
+    this.accept(undefined, m);
   }
 
   // ---- ConnectionHost: what the connections ask ------------------------------
@@ -251,7 +304,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const decided = (decision: Awaited<ReturnType<PluginHost["authenticate"]>>): void => {
       if (conn.session.state !== "awaitingAccept") return; // closed while plugins thought
       if (!decision.accepted) {
-        const properties = decision.reasonString === undefined ? undefined : { reasonString: decision.reasonString };
+        const properties =
+          decision.reasonString === undefined ? undefined : { reasonString: decision.reasonString };
         conn.apply(conn.session.refuse(decision.reasonCode ?? 0x87, now(), properties));
         return;
       }
@@ -284,7 +338,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     const sessionPresent = state !== undefined;
     if (state === undefined) {
-      state = new SessionState(clientId, conn.info, this.config.limits.maxQueuedMessages, this.config.limits.maxQueuedBytes);
+      state = new SessionState(
+        clientId,
+        conn.info,
+        this.config.limits.maxQueuedMessages,
+        this.config.limits.maxQueuedBytes,
+      );
       this.sessionsById.set(clientId, state);
     }
     // Reconnecting before the Will Delay Interval passed cancels the will (5.0 section 3.1.3.2.2).
@@ -301,7 +360,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
           sessionPresent,
           ...(restore === undefined ? {} : { restore }),
           ...(action.needsClientId ? { assignedClientId: clientId } : {}),
-          ...(packet.protocolVersion === 5 ? { properties: this.connackProperties(packet.keepAlive, packet.properties?.sessionExpiryInterval) } : {}),
+          ...(packet.protocolVersion === 5
+            ? {
+                properties: this.connackProperties(
+                  packet.keepAlive,
+                  packet.properties?.sessionExpiryInterval,
+                ),
+              }
+            : {}),
         },
         now(),
       ),
@@ -327,7 +393,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const max = this.config.limits.maxKeepalive;
     if (max > 0 && (keepAlive === 0 || keepAlive > max)) props.serverKeepAlive = max;
     const cap = this.config.sessionExpiryInterval;
-    if (cap !== undefined && requestedExpiry !== undefined && requestedExpiry > cap) props.sessionExpiryInterval = cap;
+    if (cap !== undefined && requestedExpiry !== undefined && requestedExpiry > cap)
+      props.sessionExpiryInterval = cap;
     return props;
   }
 
@@ -355,10 +422,15 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       const will = action.will;
       const publishWill = () => {
         state.pendingWill = undefined;
-        const m: PluginMessage = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain };
+        const m: PluginMessage = {
+          topic: will.topic,
+          payload: will.payload,
+          qos: will.qos,
+          retain: will.retain,
+        };
         const { willDelayInterval: _delay, ...properties } = will.properties ?? {};
         if (Object.keys(properties).length > 0) m.properties = properties;
-        this.accept(conn.info, undefined, m);
+        this.accept(conn.info, m);
       };
       const delay = will.properties?.willDelayInterval ?? 0;
       if (delay > 0 && expiry > 0) {
@@ -372,7 +444,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     state.snapshot = conn.session.snapshot();
     state.expiryInterval = expiry;
-    if (expiry !== NEVER_EXPIRES) state.expiryTimer = unrefTimeout(() => this.endSession(state), expiry * 1000);
+    if (expiry !== NEVER_EXPIRES)
+      state.expiryTimer = unrefTimeout(() => this.endSession(state), expiry * 1000);
   }
 
   /** The session is over: its subscriptions and queue go; a delayed will goes out now. */
@@ -388,12 +461,20 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   onMessage(conn: ClientConnection, action: MessageAction): void {
     this.counters.publishReceived++;
-    const message: PluginMessage = { topic: action.topic, payload: action.payload, qos: action.qos, retain: action.retain };
+    const message: PluginMessage = {
+      topic: action.topic,
+      payload: action.payload,
+      qos: action.qos,
+      retain: action.retain,
+    };
     if (action.properties !== undefined) message.properties = action.properties;
     this.plugins.fire("onMessageReceived", conn.info, message);
     // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
     if (action.topic.startsWith("$")) {
-      this.logger.debug("dropped a client PUBLISH to a $ topic", { clientId: conn.info.clientId, topic: action.topic });
+      this.logger.debug("dropped a client PUBLISH to a $ topic", {
+        clientId: conn.info.clientId,
+        topic: action.topic,
+      });
       return;
     }
     serially(conn, () => {
@@ -406,32 +487,39 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   private afterPublishCheck(conn: ClientConnection, message: PluginMessage, allowed: unknown): void {
     if (allowed === false || typeof allowed === "number") {
-      this.logger.debug("publish refused by a plugin", { clientId: conn.info.clientId, topic: message.topic });
+      this.logger.debug("publish refused by a plugin", {
+        clientId: conn.info.clientId,
+        topic: message.topic,
+      });
       return;
     }
-    this.accept(conn.info, conn.state, message);
+    this.accept(conn.info, message);
   }
 
   /** A message past authorization: `onPublish` plugins, retained store, routing. */
-  private accept(client: ClientInfo | undefined, from: SessionState | undefined, message: PluginMessage): void {
+  private accept(client: ClientInfo | undefined, message: PluginMessage): void {
     const changed = this.plugins.onPublish(client, message);
     if (isPromiseLike(changed)) {
       changed.then(
-        (m) => m !== null && this.route(client, from, m),
+        (m) => m !== null && this.route(client, m),
         (error) => this.warn("onPublish failed", error),
       );
-    } else if (changed !== null) this.route(client, from, changed);
+    } else if (changed !== null) this.route(client, changed);
   }
 
-  private route(client: ClientInfo | undefined, from: SessionState | undefined, message: PluginMessage): void {
+  private route(client: ClientInfo | undefined, message: PluginMessage): void {
     const t = now();
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
     if (message.retain) {
-      const stored =
-        message.payload.length === 0
-          ? (this.retained.delete(message.topic), true)
-          : this.retained.set({ topic: message.topic, payload: message.payload, qos: message.qos, properties: message.properties, expiresAt });
+      // An empty payload clears the topic [MQTT-3.3.1-10]; set() handles both cases.
+      const stored = this.retained.set({
+        topic: message.topic,
+        payload: message.payload,
+        qos: message.qos,
+        properties: message.properties,
+        expiresAt,
+      });
       if (!stored) this.dropped(client?.clientId ?? "", message.topic, "retained store full");
       this.plugins.fire("onRetainedMessage", client, message);
       this.emit("retainedMessage", client, message);
@@ -459,7 +547,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       } else {
         if (e.qos > t0.qos) t0.qos = e.qos;
         t0.retainAsPublished ||= e.retainAsPublished;
-        if (e.subscriptionIdentifier !== undefined) (t0.ids ??= []).push(e.subscriptionIdentifier);
+        if (e.subscriptionIdentifier !== undefined) {
+          t0.ids ??= [];
+          t0.ids.push(e.subscriptionIdentifier);
+        }
       }
     }
     for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
@@ -481,17 +572,21 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** One copy to one session: online now, queued while offline, or dropped by a bound (and reported). */
   private deliver(target: Target, message: PluginMessage, expiresAt: number | undefined, t: number): void {
     const state = target.state;
-    const qos = (message.qos < target.qos ? message.qos : target.qos) as QoS;
+    const qos = Math.min(message.qos, target.qos) as QoS;
     // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
     const retain = target.retainAsPublished && message.retain;
     let properties = message.properties;
-    if (target.ids !== undefined && state.protocolVersion === 5) properties = { ...properties, subscriptionIdentifiers: target.ids };
+    if (target.ids !== undefined && state.protocolVersion === 5)
+      properties = { ...properties, subscriptionIdentifiers: target.ids };
     const check = this.plugins.authorizeReceive;
     if (check !== undefined) {
       const allowed = check(state.info, message);
       if (isPromiseLike(allowed)) {
         allowed.then(
-          (a) => a !== false && typeof a !== "number" && this.send(state, message, qos, retain, properties, expiresAt),
+          (a) =>
+            a !== false &&
+            typeof a !== "number" &&
+            this.send(state, message, qos, retain, properties, expiresAt),
           (error) => this.warn("authorizeReceive failed", error),
         );
         return;
@@ -519,8 +614,20 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       return;
     }
     if (qos === 0 && !this.config.limits.queueQos0Messages) return;
-    const evicted = state.queue.push({ topic: message.topic, payload: message.payload, qos, retain, properties, expiresAt });
-    if (evicted !== 0) this.dropped(state.clientId, message.topic, evicted < 0 ? "message larger than the offline queue" : "offline queue full (oldest dropped)");
+    const evicted = state.queue.push({
+      topic: message.topic,
+      payload: message.payload,
+      qos,
+      retain,
+      properties,
+      expiresAt,
+    });
+    if (evicted !== 0)
+      this.dropped(
+        state.clientId,
+        message.topic,
+        evicted < 0 ? "message larger than the offline queue" : "offline queue full (oldest dropped)",
+      );
   }
 
   onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void {
@@ -582,7 +689,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       const handling = sub.retainHandling ?? 0;
       if (sub.topicFilter.startsWith("$share/") || handling === 2 || (handling === 1 && !isNew)) return;
       for (const r of this.retained.match(sub.topicFilter, t)) {
-        const qos = (r.qos < entry.qos ? r.qos : entry.qos) as QoS;
+        const qos = Math.min(r.qos, entry.qos) as QoS;
         let properties = r.properties;
         if (entry.subscriptionIdentifier !== undefined && v5)
           properties = { ...properties, subscriptionIdentifiers: [entry.subscriptionIdentifier] };
@@ -681,7 +788,9 @@ function serially(conn: ClientConnection, task: () => void | Promise<void>): voi
     }
   };
   const settle = (p: Promise<void>): void => {
-    const guarded = p.catch((error) => conn.transport.abort(error instanceof Error ? error : new Error(String(error))));
+    const guarded = p.catch((error) =>
+      conn.transport.abort(error instanceof Error ? error : new Error(String(error))),
+    );
     conn.pending = guarded;
     guarded.then(() => {
       if (conn.pending === guarded) conn.pending = undefined;

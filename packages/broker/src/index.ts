@@ -14,11 +14,18 @@
  */
 
 export * from "./auth/index.js";
+export {
+  BROKER_VERSION,
+  Broker,
+  type BrokerOptions,
+  type BrokerPublish,
+  generateClientId,
+  type ListenerAddress,
+} from "./broker.js";
 export * from "./config/index.js";
-export { BROKER_VERSION, Broker, type BrokerOptions, type BrokerPublish, generateClientId, type ListenerAddress } from "./broker.js";
 export type { BrokerEvents } from "./core/events.js";
-export type { AuthDecision, PluginHost, PluginEvent } from "./core/plugin-host.js";
+export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.js";
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";
-export type * from "./plugins/types.js";
+export * from "./plugins/index.js";
 export * from "./store/index.js";

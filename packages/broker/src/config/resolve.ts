@@ -302,6 +302,10 @@ function resolvePlugins(
     const result = resolvePlugin(name, options, path);
     if (Array.isArray(result)) issues.push(...result);
     else {
+      if (result.name === "topic-acl" && typeof result.options.acl_file === "string") {
+        const file = result.options.acl_file;
+        result.options.acl_file = isAbsolute(file) ? file : resolvePath(baseDir, file);
+      }
       if (result.name === "file-auth") {
         const file = result.options.password_file as string | null | undefined;
         if (file == null)

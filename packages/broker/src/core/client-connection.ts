@@ -156,7 +156,11 @@ export class ClientConnection {
           this.host.onDeliveryDropped(this, action.topic, action.reason);
           break;
         case "packetDropped":
-          this.host.onDeliveryDropped(this, "", `packet of ${action.size} bytes over the client's maximum ${action.limit}`);
+          this.host.onDeliveryDropped(
+            this,
+            "",
+            `packet of ${action.size} bytes over the client's maximum ${action.limit}`,
+          );
           break;
         default:
           // published, publishAccepted, acked, protocolError, ignoredPacket, authRequest,
@@ -167,9 +171,18 @@ export class ClientConnection {
   }
 
   /** Deliver a message to this client; a no-op once the connection is over. */
-  deliver(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, properties?: PublishProperties): void {
+  deliver(
+    topic: string,
+    payload: Uint8Array,
+    qos: QoS,
+    retain: boolean,
+    properties?: PublishProperties,
+  ): void {
     if (this.finished || this.session.state !== "connected") return;
-    const message = properties === undefined ? { topic, payload, qos, retain } : { topic, payload, qos, retain, properties };
+    const message =
+      properties === undefined
+        ? { topic, payload, qos, retain }
+        : { topic, payload, qos, retain, properties };
     this.apply(this.session.deliver(message, now()));
   }
 

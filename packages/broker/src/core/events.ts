@@ -68,7 +68,8 @@ export class TypedEvents<E extends { [K in keyof E]: unknown[] }> {
       try {
         listener(...(args as unknown[]));
       } catch (error) {
-        if (event !== "warning") this.emit("warning" as K, ...([`${String(event)} listener threw`, error] as unknown as E[K]));
+        if (event !== "warning")
+          this.emit("warning" as K, ...([`${String(event)} listener threw`, error] as unknown as E[K]));
       }
     }
   }

@@ -50,7 +50,8 @@ export class OfflineQueue {
     let evicted = 0;
     while (
       this.length > 0 &&
-      ((this.maxMessages > 0 && this.length >= this.maxMessages) || (this.maxBytes > 0 && this.bytes + size > this.maxBytes))
+      ((this.maxMessages > 0 && this.length >= this.maxMessages) ||
+        (this.maxBytes > 0 && this.bytes + size > this.maxBytes))
     ) {
       this.shift();
       evicted++;

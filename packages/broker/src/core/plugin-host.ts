@@ -2,18 +2,28 @@ import type { QoS } from "@amqtt/codec";
 import type { AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "../plugins/types.js";
 
 /** The combined answer of the authentication plugins. */
-export type AuthDecision = { accepted: true } | { accepted: false; reasonCode?: number; reasonString?: string };
+export type AuthDecision =
+  | { accepted: true }
+  | { accepted: false; reasonCode?: number; reasonString?: string };
 
 /** The observe-only event hooks of `BrokerPlugin` (every `on...` but `onPublish`). */
 type EventHooks = {
-  [K in keyof BrokerPlugin as K extends `on${string}` ? (K extends "onPublish" ? never : K) : never]-?: BrokerPlugin[K];
+  [K in keyof BrokerPlugin as K extends `on${string}`
+    ? K extends "onPublish"
+      ? never
+      : K
+    : never]-?: BrokerPlugin[K];
 };
 
 /** Observe-only events, by the name of their `BrokerPlugin` hook. */
 export type PluginEvent = keyof EventHooks;
 
 /** The arguments of an event hook. */
-export type PluginEventArgs<E extends PluginEvent> = EventHooks[E] extends ((...args: infer A) => unknown) | undefined ? A : never;
+export type PluginEventArgs<E extends PluginEvent> = EventHooks[E] extends
+  | ((...args: infer A) => unknown)
+  | undefined
+  ? A
+  : never;
 
 /**
  * What the broker core needs from its plugins: combined policy answers and
@@ -28,7 +38,10 @@ export interface PluginHost {
   readonly authorizeReceive:
     | ((client: ClientInfo, message: PluginMessage) => AuthzAnswer | Promise<AuthzAnswer>)
     | undefined;
-  onPublish(client: ClientInfo | undefined, message: PluginMessage): PluginMessage | null | Promise<PluginMessage | null>;
+  onPublish(
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+  ): PluginMessage | null | Promise<PluginMessage | null>;
   /** Deliver an event to every plugin that observes it; never throws, never waits. */
   fire<E extends PluginEvent>(event: E, ...args: PluginEventArgs<E>): void;
 }

@@ -18,7 +18,11 @@ export class SharedPicker {
 
   constructor(private readonly strategy: BrokerCapabilities["sharedSubscriptionStrategy"]) {}
 
-  pick(group: SharedGroup<SubscriptionEntry>, topic: string, publisher: string | undefined): Subscription<SubscriptionEntry> {
+  pick(
+    group: SharedGroup<SubscriptionEntry>,
+    topic: string,
+    publisher: string | undefined,
+  ): Subscription<SubscriptionEntry> {
     const members = group.members;
     const key = `${group.shareName}\u0000${group.filter}`;
     let start: number;
@@ -28,8 +32,9 @@ export class SharedPicker {
         break;
       case "sticky": {
         const last = this.sticky.get(key);
-        const found = last === undefined ? -1 : members.findIndex((m) => m.clientId === last && m.value.state.online);
-        start = found >= 0 ? found : 0;
+        const found =
+          last === undefined ? -1 : members.findIndex((m) => m.clientId === last && m.value.state.online);
+        start = Math.max(found, 0);
         break;
       }
       case "hash-client-id":

@@ -1,7 +1,7 @@
 import { connect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
-import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
+import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
 
 const brokers: Broker[] = [];
 const clients: MqttClient[] = [];
@@ -12,9 +12,16 @@ afterEach(async () => {
 });
 
 /** A broker on 127.0.0.1 with a free TCP port (and a WebSocket one when asked), stopped after the test. */
-export async function startBroker(config: BrokerConfigInput = {}, options: BrokerOptions = {}): Promise<{ broker: Broker; port: number; url: string }> {
+export async function startBroker(
+  config: BrokerConfigInput = {},
+  options: BrokerOptions = {},
+): Promise<{ broker: Broker; port: number; url: string }> {
   const broker = new Broker(
-    { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: {}, ...config },
+    {
+      listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+      plugins: { "anonymous-auth": {} },
+      ...config,
+    },
     { logger: silentLogger, ...options },
   );
   await broker.start();
@@ -34,25 +41,37 @@ export async function mqttClient(url: string, options: IClientOptions = {}): Pro
  * An MQTT.js client that connects when told, to watch its CONNACK: resolves
  * with the client and a promise of its CONNACK's session present flag.
  */
-export async function connectWatching(url: string, options: IClientOptions = {}): Promise<{ client: MqttClient; sessionPresent: Promise<boolean> }> {
+export async function connectWatching(
+  url: string,
+  options: IClientOptions = {},
+): Promise<{ client: MqttClient; sessionPresent: Promise<boolean> }> {
   const client = connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options, manualConnect: true });
   clients.push(client);
   const sessionPresent = new Promise<boolean>((resolve, reject) => {
-    client.once("connect", (packet) => resolve(Boolean((packet as { sessionPresent?: boolean }).sessionPresent)));
+    client.once("connect", (packet) =>
+      resolve(Boolean((packet as { sessionPresent?: boolean }).sessionPresent)),
+    );
     client.once("error", reject);
   });
   return { client, sessionPresent };
 }
 
+/** A received message: topic, payload as text, and the PUBLISH fields tests look at. */
+export type Received = [
+  topic: string,
+  payload: string,
+  packet: { qos: number; retain: boolean; properties?: { subscriptionIdentifier?: number | number[] } },
+];
+
 /** Resolve with the next `count` messages a client receives, as [topic, payload text, packet]. */
-export function nextMessages(client: MqttClient, count: number, timeoutMs = 5000): Promise<[string, string, { qos: number; retain: boolean; properties?: Record<string, unknown> }][]> {
+export function nextMessages(client: MqttClient, count: number, timeoutMs = 5000): Promise<Received[]> {
   return new Promise((resolve, reject) => {
-    const got: [string, string, { qos: number; retain: boolean }][] = [];
+    const got: Received[] = [];
     const timer = setTimeout(() => {
       client.off("message", onMessage);
       reject(new Error(`got ${got.length} of ${count} messages: ${JSON.stringify(got.map((g) => g[0]))}`));
     }, timeoutMs);
-    const onMessage = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }) => {
+    const onMessage = (topic: string, payload: Buffer, packet: Received[2]) => {
       got.push([topic, payload.toString(), packet]);
       if (got.length === count) {
         clearTimeout(timer);

@@ -29,7 +29,7 @@ describe.each([4, 5] as const)("routing with MQTT.js at protocol level %i", (pro
     await sub.subscribeAsync({ "x/#": { qos: 0 }, "x/+": { qos: 1 }, "x/y": { qos: 2 } });
     const first = nextMessages(sub, 1);
     await pub.publishAsync("x/y", "m", { qos: 2 });
-    const [[topic, , packet]] = (await first) as [[string, string, { qos: number }]];
+    const [topic, , packet] = (await first)[0]!;
     expect([topic, packet.qos]).toEqual(["x/y", 2]);
     expect(await collectFor(sub, 300)).toEqual([]);
   });
@@ -44,7 +44,7 @@ describe.each([4, 5] as const)("routing with MQTT.js at protocol level %i", (pro
     const sub = await mqttClient(url, { protocolVersion });
     const got = nextMessages(sub, 1);
     await sub.subscribeAsync("r/#", { qos: 1 });
-    const [[topic, payload, packet]] = (await got) as [[string, string, { qos: number; retain: boolean }]];
+    const [topic, payload, packet] = (await got)[0]!;
     expect([topic, payload, packet.retain, packet.qos]).toEqual(["r/1", "new", true, 1]);
     expect(await collectFor(sub, 200)).toEqual([]);
   });
@@ -56,7 +56,7 @@ describe.each([4, 5] as const)("routing with MQTT.js at protocol level %i", (pro
     await sub.subscribeAsync("live/#");
     const got = nextMessages(sub, 1);
     await pub.publishAsync("live/x", "v", { retain: true, qos: 1 });
-    const [[, , packet]] = (await got) as [[string, string, { retain: boolean }]];
+    const [, , packet] = (await got)[0]!;
     expect(packet.retain).toBe(false);
   });
 

@@ -7,10 +7,13 @@ describe.each([4, 5] as const)("sessions at protocol level %i", (protocolVersion
     const { url } = await startBroker();
     const watcher = await mqttClient(url, { protocolVersion });
     await watcher.subscribeAsync("wills/#", { qos: 1 });
-    const dying = await mqttClient(url, { protocolVersion, will: { topic: "wills/a", payload: Buffer.from("gone"), qos: 1, retain: false } });
+    const dying = await mqttClient(url, {
+      protocolVersion,
+      will: { topic: "wills/a", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
     const got = nextMessages(watcher, 1);
     (dying as unknown as { stream: { destroy(): void } }).stream.destroy();
-    const [[topic, payload]] = (await got) as [[string, string]];
+    const [topic, payload] = (await got)[0]!;
     expect([topic, payload]).toEqual(["wills/a", "gone"]);
   });
 
@@ -18,21 +21,29 @@ describe.each([4, 5] as const)("sessions at protocol level %i", (protocolVersion
     const { url } = await startBroker();
     const watcher = await mqttClient(url, { protocolVersion });
     await watcher.subscribeAsync("wills/#");
-    const leaving = await mqttClient(url, { protocolVersion, will: { topic: "wills/b", payload: Buffer.from("x"), qos: 0, retain: false } });
+    const leaving = await mqttClient(url, {
+      protocolVersion,
+      will: { topic: "wills/b", payload: Buffer.from("x"), qos: 0, retain: false },
+    });
     await leaving.endAsync();
     expect(await collectFor(watcher, 300)).toEqual([]);
   });
 
   it("keeps a persistent session: subscriptions and queued QoS 1 messages survive a disconnect, with session present", async () => {
     const { url } = await startBroker();
-    const persistent = protocolVersion === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
+    const persistent =
+      protocolVersion === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false };
     const sub = await mqttClient(url, { protocolVersion, clientId: "keeper", ...persistent });
     await sub.subscribeAsync("q/#", { qos: 1 });
     await sub.endAsync();
     const pub = await mqttClient(url, { protocolVersion });
     for (let i = 0; i < 3; i++) await pub.publishAsync("q/t", `m${i}`, { qos: 1 });
     await pub.publishAsync("q/t", "qos0-dropped", { qos: 0 });
-    const { client: again, sessionPresent } = await connectWatching(url, { protocolVersion, clientId: "keeper", ...persistent });
+    const { client: again, sessionPresent } = await connectWatching(url, {
+      protocolVersion,
+      clientId: "keeper",
+      ...persistent,
+    });
     const got = nextMessages(again, 3);
     again.connect();
     expect(await sessionPresent).toBe(true);
@@ -42,10 +53,19 @@ describe.each([4, 5] as const)("sessions at protocol level %i", (protocolVersion
 
   it("a clean session starts empty: session present 0 and no old subscriptions", async () => {
     const { url } = await startBroker();
-    const sub = await mqttClient(url, { protocolVersion, clientId: "cleaner", clean: false, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 60 } } : {}) });
+    const sub = await mqttClient(url, {
+      protocolVersion,
+      clientId: "cleaner",
+      clean: false,
+      ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 60 } } : {}),
+    });
     await sub.subscribeAsync("c/#", { qos: 1 });
     await sub.endAsync();
-    const { client: again, sessionPresent } = await connectWatching(url, { protocolVersion, clientId: "cleaner", clean: true });
+    const { client: again, sessionPresent } = await connectWatching(url, {
+      protocolVersion,
+      clientId: "cleaner",
+      clean: true,
+    });
     again.connect();
     expect(await sessionPresent).toBe(false);
     const pub = await mqttClient(url, { protocolVersion });
@@ -82,7 +102,7 @@ describe("keep-alive", () => {
     socket.write(Buffer.from([0x10, body.length, ...body]));
     const got = nextMessages(watcher, 1, 4000);
     await closed;
-    const [[topic, payload]] = (await got) as [[string, string]];
+    const [topic, payload] = (await got)[0]!;
     expect([topic, payload]).toEqual(["ka/w", "late"]);
   });
 });
@@ -150,7 +170,7 @@ describe("MQTT 5 subscription options", () => {
     const got = nextMessages(c, 1);
     const pub = await mqttClient(url, { protocolVersion: 5 });
     await pub.publishAsync("si/x", "m", { qos: 1 });
-    const [[, , packet]] = (await got) as [[string, string, { properties?: { subscriptionIdentifier?: number[] | number } }]];
+    const [, , packet] = (await got)[0]!;
     expect([packet.properties?.subscriptionIdentifier].flat().sort()).toEqual([1, 2]);
     expect(await collectFor(c, 150)).toEqual([]);
   });
