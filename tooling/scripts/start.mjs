@@ -1,6 +1,6 @@
 // `npm start`: the project's main job on a fresh clone. Installs and builds what it
-// needs, then runs it. Until @amqtt/broker lands this is the codec demo; it will
-// start the broker with its embedded defaults (TCP 1883 and WS 8080 on 127.0.0.1).
+// needs, then starts the broker with its embedded defaults (TCP 1883 and WebSocket
+// 8080 on 127.0.0.1). Arguments after `--` go to the `amqtt` command.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePnpm, installDependencies, root, run } from "./bootstrap.mjs";
@@ -12,4 +12,4 @@ if (!existsSync(join(root, "node_modules", ".pnpm"))) {
 run("pnpm", ["exec", "turbo", "run", "build", "--output-logs=errors-only"], {
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
 });
-run("node", [join(root, "packages", "codec", "dist", "demo.js"), ...process.argv.slice(2)]);
+run("node", [join(root, "packages", "cli", "dist", "bin.js"), ...process.argv.slice(2)]);

@@ -1,0 +1,157 @@
+import { dirname, resolve } from "node:path";
+import {
+  Broker,
+  type BrokerConfigInput,
+  ConfigError,
+  consoleLogger,
+  loadBrokerConfigFile,
+  PluginLoadError,
+  type ResolvedBrokerConfig,
+  resolveBrokerConfig,
+} from "@amqtt/broker";
+import { Command, InvalidArgumentError } from "commander";
+import { VERSION } from "./version.js";
+
+/**
+ * The broker's embedded defaults, used without `-c`: MQTT on TCP 1883 and
+ * WebSocket 8080, both on 127.0.0.1 (reachable only from this machine until a
+ * config says otherwise), anonymous clients allowed, `$SYS` every 20 s, state in
+ * memory.
+ */
+export const EMBEDDED_DEFAULTS: BrokerConfigInput = {
+  listeners: {
+    default: { type: "tcp", bind: "127.0.0.1:1883" },
+    ws: { type: "ws", bind: "127.0.0.1:8080" },
+  },
+  plugins: {
+    "event-logger": {},
+    "packet-logger": {},
+    "anonymous-auth": { allow_anonymous: true },
+    sys: { sys_interval: 20 },
+  },
+};
+
+/** Options of the `amqtt` command. */
+interface BrokerCommandOptions {
+  config?: string;
+  debug?: boolean;
+  host?: string;
+  port?: number;
+  wsPort?: number;
+  ws: boolean;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError("expected a port number from 0 to 65535");
+  return n;
+}
+
+/** Build the `amqtt` command (the broker). `run` resolves with the exit code. */
+export function brokerCommand(): Command {
+  return new Command("amqtt")
+    .description("Run the amqtt MQTT broker (MQTT 3.1, 3.1.1 and 5.0).")
+    .version(`amqtt ${VERSION}`, "--version", "print the version and exit")
+    .option("-c, --config <file>", "aMQTT YAML configuration file (default: the embedded defaults)")
+    .option("-d, --debug", "log at debug level")
+    .option("--host <address>", "listen on this address instead of the configured ones")
+    .option("-p, --port <port>", "TCP port of the default listener", port)
+    .option("--ws-port <port>", "WebSocket port (embedded defaults only)", port)
+    .option("--no-ws", "no WebSocket listener (embedded defaults only)")
+    .helpOption("-h, --help", "show this help")
+    .showHelpAfterError();
+}
+
+/** Apply the command-line overrides to the embedded defaults or a loaded file. */
+function withOverrides(
+  config: BrokerConfigInput,
+  options: BrokerCommandOptions,
+  fromFile: boolean,
+): BrokerConfigInput {
+  const listeners = { ...config.listeners };
+  if (!fromFile && !options.ws) delete listeners.ws;
+  for (const [name, listener] of Object.entries(listeners)) {
+    const [, defaultPort] = /:(\d+)$/.exec(listener.bind ?? "") ?? [];
+    let listenerPort = defaultPort;
+    if (name === "default" && options.port !== undefined) listenerPort = String(options.port);
+    if (name === "ws" && !fromFile && options.wsPort !== undefined) listenerPort = String(options.wsPort);
+    if (options.host !== undefined || listenerPort !== defaultPort) {
+      const host = options.host ?? (listener.bind ?? "").replace(/:\d+$/, "");
+      listeners[name] = {
+        ...listener,
+        bind: `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${listenerPort ?? ""}`,
+      };
+    }
+  }
+  return { ...config, listeners };
+}
+
+/** Run the broker until SIGINT/SIGTERM. Resolves with the process exit code. */
+export async function runBroker(argv: readonly string[]): Promise<number> {
+  const command = brokerCommand();
+  command.exitOverride();
+  try {
+    command.parse(argv, { from: "user" });
+  } catch (error) {
+    // --help and --version exit 0; usage errors 2 (commander already printed them).
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const options = command.opts<BrokerCommandOptions>();
+  const logger = consoleLogger(options.debug ? "debug" : "info");
+  let config: ResolvedBrokerConfig;
+  let baseDir = process.cwd();
+  try {
+    if (options.config === undefined) {
+      config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false));
+    } else {
+      const file = resolve(options.config);
+      baseDir = dirname(file);
+      const loaded = await loadBrokerConfigFile(file);
+      config =
+        options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Broker failed to start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const broker = new Broker(config, { logger, baseDir });
+  try {
+    await broker.start();
+  } catch (error) {
+    const why = error instanceof PluginLoadError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Broker failed to start: ${why}\n`);
+    return 1;
+  }
+  process.on("SIGHUP", () => {
+    logger.info("SIGHUP: reloading plugin files");
+    broker.pluginManager
+      ?.reload()
+      .catch((error: unknown) => logger.error("reload failed", { error: String(error) }));
+  });
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal}: shutting down`);
+      broker.stop().then(done, done);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return 0;
+}
+
+/** Host and port overrides on a configuration loaded from a file (default listener only for the port). */
+function overrideResolved(config: ResolvedBrokerConfig, options: BrokerCommandOptions): ResolvedBrokerConfig {
+  return {
+    ...config,
+    listeners: config.listeners.map((l) => ({
+      ...l,
+      host: options.host ?? l.host,
+      port: l.name === "default" && options.port !== undefined ? options.port : l.port,
+    })),
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * @packageDocumentation
+ * `@amqtt/cli`: the `amqtt` command (the broker) as a library too, so other tools
+ * can embed the same argument handling.
+ *
+ * @example
+ * ```ts
+ * import { runBroker } from "@amqtt/cli";
+ * process.exit(await runBroker(["-c", "broker.yaml"]));
+ * ```
+ */
+export { brokerCommand, EMBEDDED_DEFAULTS, runBroker } from "./broker-command.js";
+export { VERSION } from "./version.js";
