@@ -111,6 +111,19 @@ export interface MessageAction {
   properties?: PublishProperties;
 }
 
+/**
+ * Server with `answerPublishes`: a PUBLISH (any QoS) arrived and waits for the
+ * shell's verdict, `answerPublish(requestId, reasonCode, now)`. Nothing is
+ * acknowledged or delivered yet: an accepting answer (below 0x80) brings the
+ * `message` action and the ack, so the shell routes `message` only, whatever the
+ * option. Requests leave in arrival order whatever the order of the answers.
+ */
+export interface PublishRequestAction extends Omit<MessageAction, "kind"> {
+  kind: "publishRequest";
+  /** Names this request in `answerPublish`; increasing per connection, also for QoS 0 (which has no packet id). */
+  requestId: number;
+}
+
 /** One entry of a SUBSCRIBE seen by the server. */
 export interface SubscriptionRequest extends Subscription {
   /** 5.0 Subscription Identifier of the SUBSCRIBE, if any. */
@@ -242,6 +255,7 @@ export type SessionAction =
   | ConnectedAction
   | ConnectRequestAction
   | MessageAction
+  | PublishRequestAction
   | SubscribeRequestAction
   | UnsubscribeRequestAction
   | SubscribedAction

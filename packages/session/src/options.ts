@@ -9,6 +9,8 @@ export const DEFAULT_RECEIVE_MAXIMUM = 100;
 export const DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
 /** Default bound on SUBSCRIBE/UNSUBSCRIBE requests waiting for their answer. */
 export const DEFAULT_MAX_PENDING_REQUESTS = 1000;
+/** Default bound on incoming PUBLISH packets a server holds for the shell's answer (`answerPublishes`). */
+export const DEFAULT_MAX_PENDING_PUBLISHES = 1000;
 /** Default bound on packets a server holds between a CONNECT and the shell's answer. */
 export const DEFAULT_MAX_EARLY_PACKETS = 64;
 
@@ -75,4 +77,17 @@ export interface ServerSessionOptions extends CommonSessionOptions {
   serverKeepAlive?: number;
   /** Bound on packets held between the CONNECT and `accept` (default {@link DEFAULT_MAX_EARLY_PACKETS}). */
   maxEarlyPackets?: number;
+  /**
+   * Ask the shell about every incoming PUBLISH (QoS 0, 1 and 2) with a
+   * `publishRequest` action instead of acknowledging and delivering it at once;
+   * the shell answers with `ServerSession.answerPublish` (default false).
+   */
+  answerPublishes?: boolean;
+  /**
+   * With `answerPublishes`: bound on PUBLISH packets waiting for their answer or
+   * held behind an unanswered one (default {@link DEFAULT_MAX_PENDING_PUBLISHES});
+   * one more is a protocol error answered with 0x97 Quota exceeded. QoS 1/2 ones
+   * also count against our Receive Maximum (0x93).
+   */
+  maxPendingPublishes?: number;
 }

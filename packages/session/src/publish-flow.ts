@@ -1,4 +1,5 @@
 import {
+  type AckProperties,
   encode,
   type MqttError,
   type Packet,
@@ -17,9 +18,11 @@ import {
   type SenderAck,
   type SenderAction,
 } from "@amqtt/qos";
-import type { SessionAction } from "./actions.js";
+import type { MessageAction, SessionAction } from "./actions.js";
+import { SessionUsageError } from "./errors.js";
 import type { CommonSessionOptions, PublishMessage } from "./options.js";
 import { DEFAULT_RECEIVE_MAXIMUM, DEFAULT_TOPIC_ALIAS_MAXIMUM } from "./options.js";
+import { PublishRequests } from "./publish-requests.js";
 import { DEFAULT_MAX_OUTBOUND_ALIASES, InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
 
 /** What the publish flows need from their machine: the wire and the error path. */
@@ -54,12 +57,18 @@ export class PublishFlow {
   private outAliases: OutboundTopicAliases;
   private readonly ourAliasMaximum: number;
   private readonly aliasCap: number;
+  /** Server with `answerPublishes`: PUBLISH packets waiting for the shell's answer. */
+  private readonly requests: PublishRequests | undefined;
+  /** With `requests`: the receiver's QoS 2 ids awaiting PUBREL, mirrored to tell a resend from a new message. */
+  private readonly awaitingRelease = new Set<number>();
 
   constructor(
     private readonly wire: Wire,
     private readonly role: "client" | "server",
     options: CommonSessionOptions,
     restored: QosState = {},
+    /** Hold incoming PUBLISH packets for the shell's answer, at most this many (server `answerPublishes`). */
+    maxPendingPublishes?: number,
   ) {
     const v5 = wire.protocolVersion === 5;
     this.packetIds = new PacketIdAllocator();
@@ -90,11 +99,21 @@ export class PublishFlow {
     this.aliasCap = options.maxOutboundTopicAliases ?? DEFAULT_MAX_OUTBOUND_ALIASES;
     this.inAliases = new InboundTopicAliases(this.ourAliasMaximum);
     this.outAliases = new OutboundTopicAliases(0);
+    if (maxPendingPublishes !== undefined) {
+      this.requests = new PublishRequests(maxPendingPublishes);
+      for (const id of this.receiver.snapshot().awaitingRelease) this.awaitingRelease.add(id);
+    }
+  }
+
+  /** Incoming PUBLISH packets waiting for `answerPublish` (or held behind one). */
+  get pendingPublishes(): number {
+    return this.requests?.size ?? 0;
   }
 
   /** The peer has no session: forget the incoming QoS 2 state of a restored one. */
   discardIncomingState(): void {
     this.receiver = new QosReceiver(this.receiverOptions);
+    this.awaitingRelease.clear();
   }
 
   /** The Topic Alias Maximum we advertise. */
@@ -126,6 +145,8 @@ export class PublishFlow {
   connectionLost(now: number): void {
     if (this.sender.isConnected) this.sender.connectionLost(now);
     this.receiver.connectionLost(now);
+    // Never acknowledged, so the client resends them on its next connection (section 4.4).
+    this.requests?.clear();
   }
 
   /** Publish an application message (validated by the caller). */
@@ -176,11 +197,34 @@ export class PublishFlow {
       const { topicAlias: _alias, ...rest } = props;
       resolved = { ...packet, topic, properties: rest };
     }
-    this.mapReceiver(this.receiver.receive(resolved, now), now, actions);
+    if (this.requests === undefined) this.mapReceiver(this.receiver.receive(resolved, now), now, actions);
+    else this.request(this.requests, resolved, now, actions);
+  }
+
+  /**
+   * The shell answered request `requestId`: below 0x80 the message is accepted, from
+   * 0x80 refused. Releases every answered entry at the head of the queue, in order.
+   * @throws SessionUsageError when no such request waits for an answer.
+   */
+  answerPublish(
+    requestId: number,
+    reasonCode: number,
+    properties: AckProperties | undefined,
+    now: number,
+    actions: SessionAction[],
+  ): void {
+    const entry = this.requests?.pending(requestId);
+    if (entry === undefined || entry.answer !== undefined) {
+      throw new SessionUsageError(`no publishRequest ${requestId} waits for an answer`);
+    }
+    entry.answer = properties === undefined ? { reasonCode } : { reasonCode, properties };
+    this.release(now, actions);
   }
 
   /** A PUBREL arrived. */
   onPubrel(packet: PubrelPacket, now: number, actions: SessionAction[]): void {
+    this.awaitingRelease.delete(packet.packetId);
+    this.requests?.dropReady(packet.packetId);
     this.mapReceiver(this.receiver.receive(packet, now), now, actions);
   }
 
@@ -192,6 +236,92 @@ export class PublishFlow {
   /** The QoS retry timer fired (3.1/3.1.1 with `retryIntervalMs`). */
   timerFired(now: number, actions: SessionAction[]): void {
     this.mapSender(this.sender.timerFired(now), now, actions);
+  }
+
+  /** `answerPublishes`: ask the shell about a PUBLISH instead of acknowledging it now. */
+  private request(
+    requests: PublishRequests,
+    packet: PublishPacket,
+    now: number,
+    actions: SessionAction[],
+  ): void {
+    const packetId = packet.packetId;
+    if (packetId !== undefined && packet.qos > 0) {
+      if (requests.holds(packetId)) {
+        // The same message until it is acknowledged: one request, one answer, one ack [MQTT-4.3.3-10].
+        actions.push({ kind: "ignoredPacket", packet, reason: "resend of a PUBLISH waiting for its answer" });
+        return;
+      }
+      if (packet.qos === 2 && this.awaitingRelease.has(packetId)) {
+        // Already received: PUBREC again, no request, no second message [MQTT-4.3.3-10].
+        if (requests.size === 0) {
+          this.mapReceiver(this.receiver.receive(packet, now), now, actions);
+          return;
+        }
+        // Counted once more when it was not yet unacknowledged on this connection; a same-connection
+        // resend (which 5.0 forbids, [MQTT-4.4.0-1]) may be counted twice here.
+        const ready = this.receiveMaximumFull(requests) ? undefined : this.receiver.receive(packet, now);
+        if (ready === undefined || ready.some((a) => a.kind === "receiveMaximumExceeded"))
+          this.receiveMaximumExceeded(now, actions);
+        else requests.addReady(packet, ready);
+        return;
+      }
+      if (this.receiveMaximumFull(requests)) {
+        this.receiveMaximumExceeded(now, actions);
+        return;
+      }
+    }
+    if (requests.size >= requests.limit) {
+      this.wire.fail(
+        new ProtocolError(`more than ${requests.limit} PUBLISH packets waiting for an answer`, {
+          reasonCode: ReasonCode.QUOTA_EXCEEDED,
+        }),
+        now,
+        actions,
+      );
+      return;
+    }
+    const requestId = requests.add(packet);
+    actions.push({ kind: "publishRequest", requestId, ...messageFields(packet) });
+  }
+
+  private receiveMaximumFull(requests: PublishRequests): boolean {
+    return (
+      this.receiver.unacknowledgedCount + requests.unacknowledged + 1 > this.receiverOptions.receiveMaximum
+    );
+  }
+
+  /** Ack (or refuse) and deliver every entry at the head of the queue that has its answer. */
+  private release(now: number, actions: SessionAction[]): void {
+    const requests = this.requests as PublishRequests;
+    for (const entry of requests.takeReleasable()) {
+      if (entry.ready !== undefined) {
+        this.mapReceiver(entry.ready, now, actions);
+        continue;
+      }
+      const answer = entry.answer as { reasonCode: number; properties?: AckProperties };
+      const list = this.receiver.receive(entry.packet, now, { reasonCode: answer.reasonCode });
+      if (answer.properties !== undefined && this.wire.protocolVersion === 5) {
+        for (const a of list)
+          if (a.kind === "send") a.packet = { ...a.packet, properties: answer.properties };
+      }
+      this.mapReceiver(list, now, actions);
+    }
+  }
+
+  private receiveMaximumExceeded(now: number, actions: SessionAction[]): void {
+    // More unacknowledged QoS 1/2 PUBLISH packets than our Receive Maximum: the sender broke
+    // [MQTT-3.3.4-7] (client) or [MQTT-3.3.4-9] (server); the receiver answers 0x93 (section 3.3.4).
+    this.wire.fail(
+      new ProtocolError(
+        `more than ${this.receiverOptions.receiveMaximum} unacknowledged QoS 1/2 PUBLISH packets`,
+        {
+          reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+        },
+      ),
+      now,
+      actions,
+    );
   }
 
   private fits(message: PublishMessage): boolean {
@@ -259,32 +389,30 @@ export class PublishFlow {
     for (const a of list) {
       if (a.kind === "deliver") {
         const p = a.packet;
-        actions.push({
-          kind: "message",
-          topic: p.topic,
-          payload: p.payload,
-          qos: p.qos,
-          retain: p.retain,
-          dup: p.dup,
-          ...(p.packetId === undefined ? {} : { packetId: p.packetId }),
-          ...(p.properties === undefined ? {} : { properties: p.properties }),
-        });
+        if (this.requests !== undefined && p.qos === 2 && p.packetId !== undefined)
+          this.awaitingRelease.add(p.packetId);
+        actions.push({ kind: "message", ...messageFields(p) });
       } else if (a.kind === "send") {
         this.wire.send(a.packet, now, actions);
       } else {
-        // More unacknowledged QoS 1/2 PUBLISH packets than our Receive Maximum: the sender broke
-        // [MQTT-3.3.4-7] (client) or [MQTT-3.3.4-9] (server); the receiver answers 0x93 (section 3.3.4).
-        this.wire.fail(
-          new ProtocolError(`more than ${a.receiveMaximum} unacknowledged QoS 1/2 PUBLISH packets`, {
-            reasonCode: ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
-          }),
-          now,
-          actions,
-        );
+        this.receiveMaximumExceeded(now, actions);
         return;
       }
     }
   }
+}
+
+/** What `message` and `publishRequest` tell about a received PUBLISH. */
+function messageFields(p: PublishPacket): Omit<MessageAction, "kind"> {
+  return {
+    topic: p.topic,
+    payload: p.payload,
+    qos: p.qos,
+    retain: p.retain,
+    dup: p.dup,
+    ...(p.packetId === undefined ? {} : { packetId: p.packetId }),
+    ...(p.properties === undefined ? {} : { properties: p.properties }),
+  };
 }
 
 /** The PUBLISH packet of a message (packet id 1 as a stand-in for sizing). */

@@ -1,6 +1,7 @@
 import {
   type AckProperties,
   type AuthPacket,
+  allowedReasonCodes,
   type ConnackPacket,
   type ConnackProperties,
   type ConnectPacket,
@@ -21,6 +22,7 @@ import { Connection } from "./connection.js";
 import { SessionUsageError } from "./errors.js";
 import {
   DEFAULT_MAX_EARLY_PACKETS,
+  DEFAULT_MAX_PENDING_PUBLISHES,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAXIMUM_PACKET_SIZE,
   DEFAULT_RECEIVE_MAXIMUM,
@@ -58,8 +60,9 @@ export interface ServerDisconnectOptions {
  * The server side of one MQTT connection, sans-IO. Call `start` when the
  * connection is accepted, then feed bytes, timers and the transport's close; the
  * machine asks the shell (`connectRequest`, `subscribeRequest`,
- * `unsubscribeRequest`, `authRequest`) and the shell answers with `accept`/
- * `refuse`, `answerSubscribe`, `answerUnsubscribe`, `authContinue`/`authSucceed`.
+ * `unsubscribeRequest`, `authRequest`, and `publishRequest` with the
+ * `answerPublishes` option) and the shell answers with `accept`/`refuse`,
+ * `answerSubscribe`, `answerUnsubscribe`, `authContinue`/`authSucceed`, `answerPublish`.
  */
 export class ServerSession extends Connection {
   readonly role = "server" as const;
@@ -121,7 +124,15 @@ export class ServerSession extends Connection {
       throw new SessionUsageError("a CONNECT with Clean Session/Clean Start 1 cannot resume a session");
     }
     this.clientId = answer.assignedClientId || connect.clientId;
-    this.flow = new PublishFlow(this, "server", this.options, restored ?? {});
+    this.flow = new PublishFlow(
+      this,
+      "server",
+      this.options,
+      restored ?? {},
+      this.options.answerPublishes === true
+        ? (this.options.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES)
+        : undefined,
+    );
     if (restored !== undefined)
       for (const sub of restored.subscriptions) this.subs.granted.set(sub.topicFilter, { ...sub });
     const connack: ConnackPacket = { type: PacketType.CONNACK, sessionPresent, reasonCode: 0 };
@@ -251,6 +262,46 @@ export class ServerSession extends Connection {
     const actions: SessionAction[] = [];
     this.send(unsuback, now, actions);
     return actions;
+  }
+
+  /**
+   * With `answerPublishes`: answer the `publishRequest` `requestId`. A code below
+   * 0x80 (0x00 Success, 0x10 No matching subscribers) accepts the message: PUBACK
+   * (QoS 1) or PUBREC (QoS 2) with that code, after the `message` action. From 0x80
+   * (0x87 Not authorized, 0x90 Topic Name invalid, 0x97 Quota exceeded, 0x99 Payload
+   * format invalid, ...) refuses it: no `message`; 5.0 sends the code in the
+   * PUBACK/PUBREC and a refused QoS 2 id is free again [MQTT-4.3.3-9]; 3.1/3.1.1 have
+   * no negative ack and send a plain one. QoS 0 is never acknowledged: the code only
+   * decides the `message`. Acks and messages leave in arrival order, so an answer
+   * given before an earlier request's yields nothing until that one is answered.
+   * `properties` (Reason String, User Properties) go on the 5.0 ack when the client
+   * did not turn problem information off [MQTT-3.1.2-29].
+   * After the connection closed the request is void and this returns no actions.
+   * @throws SessionUsageError without `answerPublishes`, for a code not allowed on a
+   * PUBACK/PUBREC, or when `requestId` is unknown or already answered.
+   */
+  answerPublish(
+    requestId: number,
+    reasonCode: number,
+    now: number,
+    properties?: AckProperties,
+  ): SessionAction[] {
+    if (this.ended) return [];
+    this.expectConnected("answerPublish");
+    if (this.options.answerPublishes !== true) {
+      throw new SessionUsageError("answerPublish needs the answerPublishes option");
+    }
+    if (!allowedReasonCodes[PacketType.PUBACK]?.has(reasonCode)) {
+      throw new SessionUsageError(`reason code ${reasonCode} is not a PUBACK/PUBREC reason code`);
+    }
+    const actions: SessionAction[] = [];
+    this.flow.answerPublish(requestId, reasonCode, properties, now, actions);
+    return actions;
+  }
+
+  /** With `answerPublishes`: PUBLISH packets waiting for `answerPublish` or held behind an unanswered one. */
+  get pendingPublishes(): number {
+    return this.flow?.pendingPublishes ?? 0;
   }
 
   /** Deliver an application message to this client (QoS 0, 1 or 2). */

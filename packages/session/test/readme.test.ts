@@ -34,4 +34,29 @@ describe("README examples", () => {
     p.advance(10_000);
     expect(p.events("client", "pong")).toEqual([{ kind: "pong" }]);
   });
+
+  it("runs the answerPublishes example", () => {
+    const client = new ClientSession({ protocolVersion: 5 });
+    const server = new ServerSession({ answerPublishes: true });
+    const deliver = (actions: SessionAction[], to: ClientSession | ServerSession, now: number) =>
+      actions.flatMap((a) => (a.kind === "send" ? to.received(a.bytes, now) : []));
+    deliver(client.connect({ clientId: "c", keepAlive: 0 }, 0), server, 0);
+    deliver(server.accept({}, 0), client, 0);
+    const payload = new TextEncoder().encode("x");
+    const asked = [
+      ...deliver(client.publish({ topic: "secret", payload, qos: 1 }, 1), server, 1),
+      ...deliver(client.publish({ topic: "ok", payload, qos: 1 }, 1), server, 1),
+    ];
+    expect(asked).toMatchObject([
+      { kind: "publishRequest", requestId: 1, topic: "secret", qos: 1, packetId: 1 },
+      { kind: "publishRequest", requestId: 2, topic: "ok", qos: 1, packetId: 2 },
+    ]);
+    expect(server.answerPublish(2, 0x00, 2)).toEqual([]);
+    const out = server.answerPublish(1, 0x87, 2, { reasonString: "not allowed" });
+    expect(out.map((a) => (a.kind === "send" ? a.packet : a.kind))).toEqual([
+      { type: 4, packetId: 1, reasonCode: 0x87, properties: { reasonString: "not allowed" } },
+      "message",
+      { type: 4, packetId: 2 },
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { Decoder, type Packet } from "@amqtt/codec";
 import type {
   AuthRequestAction,
   ConnectRequestAction,
+  PublishRequestAction,
   SessionAction,
   SubscribeRequestAction,
   TimerKind,
@@ -24,6 +25,8 @@ export interface ShellBehaviour {
   onSubscribe?: (request: SubscribeRequestAction, server: ServerSession, now: number) => ShellAnswer;
   /** Server: answer an `unsubscribeRequest`. Default: the machine's own codes. */
   onUnsubscribe?: (request: UnsubscribeRequestAction, server: ServerSession, now: number) => ShellAnswer;
+  /** Server with `answerPublishes`: answer a `publishRequest`. Default: accept it (0x00). */
+  onPublish?: (request: PublishRequestAction, server: ServerSession, now: number) => ShellAnswer;
   /** Server: answer an `authRequest`. Default: manual. */
   onServerAuth?: (request: AuthRequestAction, server: ServerSession, now: number) => ShellAnswer;
   /** Client: answer an `authRequest`. Default: manual. */
@@ -251,6 +254,11 @@ export class Pair {
         shell.onUnsubscribe
           ? shell.onUnsubscribe(action, server, this.now)
           : server.answerUnsubscribe(action.packetId, this.now);
+    } else if (side === "server" && action.kind === "publishRequest") {
+      run = () =>
+        shell.onPublish
+          ? shell.onPublish(action, server, this.now)
+          : server.answerPublish(action.requestId, 0, this.now);
     } else if (side === "server" && action.kind === "authRequest" && shell.onServerAuth) {
       const hook = shell.onServerAuth;
       run = () => hook(action, server, this.now);
