@@ -21,6 +21,7 @@ export const systemPackages = [
   { bin: "mosquitto", pkg: "mosquitto" },
   { bin: "mosquitto_pub", pkg: "mosquitto-clients" },
   { bin: "openssl", pkg: "openssl" },
+  { bin: "chromium", pkg: "chromium" },
 ];
 
 function log(msg) {

@@ -1,0 +1,47 @@
+/**
+ * @packageDocumentation
+ * `@amqtt/client`: aMQTT's `MQTTClient` for Node and browsers. MQTT 3.1.1 and 5.0
+ * over `mqtt://`, `mqtts://` (Node), `ws://` and `wss://`; promises that always
+ * settle with a typed error; reconnect with backoff and jitter, session resume
+ * and resubscription; bounded offline and delivery queues. This entry has no
+ * Node built-ins: the TCP dialer (`@amqtt/client/node`) is loaded only for
+ * `mqtt(s)://` URIs in Node.
+ *
+ * @example
+ * ```ts
+ * import { MQTTClient } from "@amqtt/client";
+ * const client = new MQTTClient({ config: { keep_alive: 30 } });
+ * await client.connect("mqtt://127.0.0.1:1883");
+ * await client.subscribe([["sensors/#", 1]]);
+ * await client.publish("sensors/t1", "21.5", { qos: 1 });
+ * const message = await client.deliverMessage({ timeout: 5 });
+ * await client.disconnect();
+ * ```
+ */
+
+export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
+export { type BackoffOptions, backoffDelay } from "./backoff.js";
+export {
+  type ClientState,
+  type ConnectCallOptions,
+  type EnhancedAuth,
+  MQTTClient,
+  type PublishCallOptions,
+  type SignalOptions,
+  type SubscriptionInput,
+} from "./client.js";
+export { type Clock, systemClock, type TimerHandle } from "./clock.js";
+export {
+  type ClientConfig,
+  type ClientConfigInput,
+  type ConnectionConfig,
+  type DialFunction,
+  resolveConfig,
+  type TlsSettings,
+  type TopicConfig,
+  type WillConfig,
+} from "./config.js";
+export { AbortError, ClientError, ClosedError, ConnectError, PublishError, TimeoutError } from "./errors.js";
+export { type ClientEvents, TypedEvents } from "./events.js";
+export { BoundedQueue, type OverflowPolicy } from "./offline-queue.js";
+export { type BrokerUri, DEFAULT_PORTS, parseBrokerUri } from "./uri.js";

@@ -1,0 +1,39 @@
+/**
+ * @packageDocumentation
+ * `@amqtt/client/node`: the TCP and TLS dialer for `mqtt://` and `mqtts://` URIs.
+ * The main entry loads it on first use in Node, so browser bundles never include
+ * it; import it yourself only to dial without an `MQTTClient`.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ConnectionOptions as TlsOptions } from "node:tls";
+import type { Connection } from "@amqtt/transport";
+import { dialTcp } from "@amqtt/transport-tcp";
+import type { TlsSettings } from "./config.js";
+
+/** Open TCP (`mqtt:`) or TLS (`mqtts:`) to the URL's host and port with aMQTT's TLS settings. */
+export async function dialTcpUri(url: URL, tls: TlsSettings): Promise<Connection> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port);
+  if (url.protocol !== "mqtts:") return dialTcp({ host, port });
+  return dialTcp({ host, port, tls: await tlsOptions(host, tls) });
+}
+
+/** Node TLS options from `cafile`/`capath`/`cadata`, `certfile`/`keyfile`, `verify_cert`, `check_hostname`. */
+export async function tlsOptions(host: string, tls: TlsSettings): Promise<TlsOptions> {
+  const ca: string[] = [];
+  if (tls.cafile !== undefined) ca.push(await readFile(tls.cafile, "utf8"));
+  if (tls.capath !== undefined) {
+    for (const name of await readdir(tls.capath)) {
+      if (/\.(pem|crt)$/.test(name)) ca.push(await readFile(join(tls.capath, name), "utf8"));
+    }
+  }
+  if (tls.cadata !== undefined) ca.push(tls.cadata);
+  const options: TlsOptions = { rejectUnauthorized: tls.verifyCert };
+  if (!/^[\d.]+$|:/.test(host)) options.servername = host;
+  if (ca.length > 0) options.ca = ca;
+  if (tls.certfile !== undefined) options.cert = await readFile(tls.certfile, "utf8");
+  if (tls.keyfile !== undefined) options.key = await readFile(tls.keyfile, "utf8");
+  if (!tls.checkHostname) options.checkServerIdentity = () => undefined;
+  return options;
+}
