@@ -131,46 +131,54 @@ export class RetainedStore {
    */
   match(filter: string, now: number): RetainedMessage[] {
     const out: RetainedMessage[] = [];
-    const levels = filter.split("/");
     const expired: string[] = [];
-    const visit = (node: Node, depth: number): void => {
-      if (depth === levels.length) {
-        if (node.message !== undefined) collect(node.message);
-        return;
-      }
-      const level = levels[depth]!;
-      if (level === "#") {
-        // "#" also matches the parent level itself (e.g. "a/#" matches "a").
-        if (node.message !== undefined && depth > 0) collect(node.message);
-        collectAll(node, depth === 0);
-        return;
-      }
-      if (node.children === undefined) return;
-      if (level === "+") {
-        for (const [name, child] of node.children) {
-          if (depth === 0 && name.startsWith("$")) continue;
-          visit(child, depth + 1);
-        }
-        return;
-      }
-      const child = node.children.get(level);
-      if (child !== undefined) visit(child, depth + 1);
-    };
-    const collectAll = (node: Node, skipDollar: boolean): void => {
-      if (node.children === undefined) return;
-      for (const [name, child] of node.children) {
-        if (skipDollar && name.startsWith("$")) continue;
-        if (child.message !== undefined) collect(child.message);
-        collectAll(child, false);
-      }
-    };
     const collect = (message: RetainedMessage): void => {
       if (message.expiresAt !== undefined && message.expiresAt <= now) expired.push(message.topic);
       else out.push(message);
     };
-    visit(this.root, 0);
+    const levels = filter.split("/");
+    // Explicit stacks, not recursion: a legal topic or filter has up to 65,536
+    // levels, far deeper than the call stack.
+    const stack: [Node, number][] = [[this.root, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop()!;
+      if (depth === levels.length) {
+        if (node.message !== undefined) collect(node.message);
+        continue;
+      }
+      const level = levels[depth]!;
+      if (level === "#") {
+        // "#" also matches the parent level itself ("a/#" matches "a").
+        if (node.message !== undefined && depth > 0) collect(node.message);
+        this.collectBelow(node, depth === 0, collect);
+        continue;
+      }
+      if (node.children === undefined) continue;
+      if (level === "+") {
+        for (const [name, child] of node.children) {
+          // Wildcards in the first level do not match "$" topics [MQTT-4.7.2-1].
+          if (depth === 0 && name.startsWith("$")) continue;
+          stack.push([child, depth + 1]);
+        }
+        continue;
+      }
+      const child = node.children.get(level);
+      if (child !== undefined) stack.push([child, depth + 1]);
+    }
     for (const topic of expired) this.delete(topic);
     return out;
+  }
+
+  /** Every message below `start` (not at it), skipping first-level `$` topics when asked. */
+  private collectBelow(start: Node, skipDollar: boolean, collect: (m: RetainedMessage) => void): void {
+    const stack: Node[] = [];
+    if (start.children !== undefined)
+      for (const [name, child] of start.children) if (!(skipDollar && name.startsWith("$"))) stack.push(child);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.message !== undefined) collect(node.message);
+      if (node.children !== undefined) for (const child of node.children.values()) stack.push(child);
+    }
   }
 
   /** Every retained message (for `$SYS` counts and persistence). */

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `pnpm bench` for @amqtt/broker: ours against Mosquitto and Aedes in one run,
+# with the shared harness (../shared/bench from the repository root). Starts the
+# peers, starts our built broker, runs compare.sh, stops everything it started.
+# Knobs are compare.sh's (SCENARIOS, ROUNDS, DURATION, ...); e.g.
+#   ROUNDS=1 SCENARIOS="fanin-q0 fanout-q1" pnpm --filter @amqtt/broker bench
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
+[ -x "$BENCH/compare.sh" ] || [ -f "$BENCH/compare.sh" ] || { echo "no benchmark harness at $BENCH" >&2; exit 2; }
+export OURS_PORT=18850
+export OURS_CMD="node $ROOT/packages/cli/dist/bin.js -c $HERE/bench-broker.yaml"
+export OURS_MATCH=bin.js
+[ -f "$ROOT/packages/cli/dist/bin.js" ] || (cd "$ROOT" && pnpm --filter @amqtt/cli... build >/dev/null)
+bash "$BENCH/peers.sh" setup >/dev/null
+trap 'bash "$BENCH/peers.sh" stop mosquitto aedes ours >/dev/null 2>&1 || true' EXIT
+bash "$BENCH/peers.sh" start mosquitto aedes ours
+sleep 1
+# Ours first: the ratio columns then read mosquitto/ours and aedes/ours.
+bash "$BENCH/compare.sh" $(bash "$BENCH/peers.sh" args ours mosquitto aedes)
