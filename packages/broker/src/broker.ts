@@ -6,6 +6,7 @@ import type {
   ConnectRequestAction,
   DisconnectedAction,
   MessageAction,
+  PublishRequestAction,
   ServerSessionOptions,
   SubscribeRequestAction,
   UnsubscribeRequestAction,
@@ -80,6 +81,7 @@ interface Target {
 export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost {
   readonly config: ResolvedBrokerConfig;
   readonly sessionOptions: ServerSessionOptions;
+  readonly backpressure: { high: number; low: number; maxPauseMs: number };
   readonly logger: Logger;
   /** Retained messages, one per topic. */
   readonly retained = new RetainedStore();
@@ -94,6 +96,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private readonly targets = new Map<string, Target>();
   private readonly shared: SharedPicker;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+  /** The connection whose PUBLISH is being routed right now (for backpressure). */
+  private publishing: ClientConnection | undefined;
   private readonly counters: BrokerStats;
 
   constructor(config: BrokerConfigInput | ResolvedBrokerConfig = {}, options: BrokerOptions = {}) {
@@ -128,7 +132,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       maxQueuedMessages: l.maxQueuedMessages,
       maxQueuedBytes: l.maxQueuedBytes,
       overflow: "drop-oldest",
+      answerPublishes: true,
+      maxPendingPublishes: 10_000,
     };
+    // Publishers pause when a subscriber holds half its queue bound unacknowledged.
+    const high = l.maxQueuedMessages > 0 ? Math.max(16, Math.floor(l.maxQueuedMessages / 2)) : 1000;
+    this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(this.config.capabilities.sharedSubscriptionStrategy);
     this.counters = {
       startedAt: Date.now(),
@@ -459,8 +468,46 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     if (this.sessionsById.get(state.clientId) === state) this.sessionsById.delete(state.clientId);
   }
 
-  onMessage(conn: ClientConnection, action: MessageAction): void {
+  /**
+   * Every PUBLISH is a question first (`answerPublishes`): plugins authorize it,
+   * and the answer (the PUBACK/PUBREC, with 0x87 in 5.0 when refused) waits while
+   * a subscriber of this publisher is congested. Answers go out in arrival order.
+   */
+  onPublishRequest(conn: ClientConnection, request: PublishRequestAction): void {
     this.counters.publishReceived++;
+    const message: PluginMessage = {
+      topic: request.topic,
+      payload: request.payload,
+      qos: request.qos,
+      retain: request.retain,
+    };
+    if (request.properties !== undefined) message.properties = request.properties;
+    this.plugins.fire("onMessageReceived", conn.info, message);
+    serially(conn, () => {
+      // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
+      if (request.topic.startsWith("$")) return this.answer(conn, request, 0x87);
+      const allowed = this.plugins.authorizePublish(conn.info, message);
+      if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
+      return this.answer(conn, request, verdictCode(allowed));
+    });
+  }
+
+  /** Send the answer once the publisher may go on (see `ClientConnection.pauseFor`). */
+  private answer(conn: ClientConnection, request: PublishRequestAction, code: number): void | Promise<void> {
+    // The session knows what an answer still means after the connection ended
+    // (a QoS 0 message received whole is still delivered).
+    const send = () => {
+      if (code >= 0x80)
+        this.logger.debug("publish refused", { clientId: conn.info.clientId, topic: request.topic, code });
+      conn.apply(conn.session.answerPublish(request.requestId, code, now()));
+    };
+    const wait = conn.pausedUntil();
+    if (wait === undefined) return send();
+    return wait.then(send);
+  }
+
+  /** An accepted PUBLISH (its acknowledgement is going out): route it. */
+  onMessage(conn: ClientConnection, action: MessageAction): void {
     const message: PluginMessage = {
       topic: action.topic,
       payload: action.payload,
@@ -468,32 +515,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       retain: action.retain,
     };
     if (action.properties !== undefined) message.properties = action.properties;
-    this.plugins.fire("onMessageReceived", conn.info, message);
-    // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
-    if (action.topic.startsWith("$")) {
-      this.logger.debug("dropped a client PUBLISH to a $ topic", {
-        clientId: conn.info.clientId,
-        topic: action.topic,
-      });
-      return;
+    this.publishing = conn;
+    try {
+      this.accept(conn.info, message);
+    } finally {
+      this.publishing = undefined;
     }
-    serially(conn, () => {
-      const allowed = this.plugins.authorizePublish(conn.info, message);
-      if (isPromiseLike(allowed)) return allowed.then((a) => this.afterPublishCheck(conn, message, a));
-      this.afterPublishCheck(conn, message, allowed);
-      return undefined;
-    });
-  }
-
-  private afterPublishCheck(conn: ClientConnection, message: PluginMessage, allowed: unknown): void {
-    if (allowed === false || typeof allowed === "number") {
-      this.logger.debug("publish refused by a plugin", {
-        clientId: conn.info.clientId,
-        topic: message.topic,
-      });
-      return;
-    }
-    this.accept(conn.info, message);
   }
 
   /** A message past authorization: `onPublish` plugins, retained store, routing. */
@@ -611,6 +638,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       if (p === null) return;
       this.counters.publishSent++;
       conn.deliver(message.topic, message.payload, qos, retain, p);
+      if (qos > 0 && this.publishing !== undefined && conn.congested) this.publishing.pauseFor(conn);
       return;
     }
     if (qos === 0 && !this.config.limits.queueQos0Messages) return;
@@ -742,6 +770,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.logger.warn(message, { error: String(error) });
     this.emit("warning", message, error);
   }
+}
+
+/** A plugin verdict as a PUBACK/PUBREC reason code: 0x00 allowed, 0x87 (or the plugin's code) refused. */
+function verdictCode(answer: unknown): number {
+  if (typeof answer === "number") return answer;
+  return answer === false ? 0x87 : 0x00;
 }
 
 function isResolved(config: BrokerConfigInput | ResolvedBrokerConfig): config is ResolvedBrokerConfig {

@@ -145,8 +145,9 @@ export class PublishFlow {
   connectionLost(now: number): void {
     if (this.sender.isConnected) this.sender.connectionLost(now);
     this.receiver.connectionLost(now);
-    // Never acknowledged, so the client resends them on its next connection (section 4.4).
-    this.requests?.clear();
+    // QoS 1/2 requests were never acknowledged: the client resends them on its next
+    // connection (section 4.4). QoS 0 requests may still be answered.
+    this.requests?.connectionEnded();
   }
 
   /** Publish an application message (validated by the caller). */
@@ -219,6 +220,16 @@ export class PublishFlow {
     }
     entry.answer = properties === undefined ? { reasonCode } : { reasonCode, properties };
     this.release(now, actions);
+  }
+
+  /**
+   * After the connection ended: the answer to a QoS 0 request that was pending
+   * then. Accepted (below 0x80), the message is delivered; nothing is sent.
+   */
+  answerAfterClose(requestId: number, reasonCode: number, actions: SessionAction[]): void {
+    const entry = this.requests?.takeQos0(requestId);
+    if (entry !== undefined && reasonCode < 0x80)
+      actions.push({ kind: "message", ...messageFields(entry.packet) });
   }
 
   /** A PUBREL arrived. */

@@ -88,7 +88,30 @@ export class PublishRequests {
     return out;
   }
 
-  /** The connection ended: every held request is void (never acknowledged, so the client resends). */
+  /**
+   * The connection ended. QoS 1/2 requests are void: never acknowledged, so the
+   * client resends them on its next connection. QoS 0 requests stay answerable:
+   * they were received whole (often right before a DISCONNECT, as
+   * `mosquitto_pub -q 0` does), and a QoS 0 message has no resend.
+   */
+  connectionEnded(): void {
+    for (const [id, entry] of this.held) {
+      if (entry.packet.qos === 0 && entry.ready === undefined && entry.answer === undefined) continue;
+      this.held.delete(id);
+    }
+    this.byPacketId.clear();
+    this.unreleasedQos12 = 0;
+  }
+
+  /** Take a still-unanswered QoS 0 request out (after the connection ended). */
+  takeQos0(requestId: number): HeldPublish | undefined {
+    const entry = this.held.get(requestId);
+    if (entry === undefined || entry.packet.qos !== 0) return undefined;
+    this.held.delete(requestId);
+    return entry;
+  }
+
+  /** Forget everything. */
   clear(): void {
     this.held.clear();
     this.byPacketId.clear();

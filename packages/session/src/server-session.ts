@@ -286,7 +286,12 @@ export class ServerSession extends Connection {
     now: number,
     properties?: AckProperties,
   ): SessionAction[] {
-    if (this.ended) return [];
+    if (this.ended) {
+      // A QoS 0 PUBLISH received before the connection ended is still delivered when accepted.
+      const actions: SessionAction[] = [];
+      this.flow?.answerAfterClose(requestId, reasonCode, actions);
+      return actions;
+    }
     this.expectConnected("answerPublish");
     if (this.options.answerPublishes !== true) {
       throw new SessionUsageError("answerPublish needs the answerPublishes option");

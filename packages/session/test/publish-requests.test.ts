@@ -257,6 +257,21 @@ describe("answerPublishes: the shell decides each incoming PUBLISH", () => {
     expect(p.events("server", "message")).toHaveLength(2);
   });
 
+  it("still delivers a QoS 0 PUBLISH that was pending when a DISCONNECT right behind it ended the connection", () => {
+    const p = asking(4, { connect: { clientId: "c1", keepAlive: 0 } });
+    p.onClient((c, now) => [
+      ...c.publish({ topic: "fire-and-forget", payload: bytes("x"), qos: 0 }, now),
+      ...c.disconnect(now),
+    ]);
+    expect(p.server.state).toBe("closed");
+    const [request] = requests(p);
+    expect(p.server.answerPublish(request!.requestId, 0, p.now)).toMatchObject([
+      { kind: "message", topic: "fire-and-forget", qos: 0 },
+    ]);
+    // Answered once only; a refused one yields nothing.
+    expect(p.server.answerPublish(request!.requestId, 0, p.now)).toEqual([]);
+  });
+
   it("drops pending requests when the connection closes; the client resends after reconnect and it is delivered once", () => {
     const connect = { clientId: "c1", keepAlive: 0, clean: false, properties: { sessionExpiryInterval: 60 } };
     const p = asking(5, { connect });

@@ -12,3 +12,4 @@ export {
   UnsupportedPasswordHashError,
   verifyPassword,
 } from "./password-hash.js";
+export * from "./scram/index.js";

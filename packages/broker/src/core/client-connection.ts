@@ -4,6 +4,7 @@ import {
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
+  type PublishRequestAction,
   ServerSession,
   type ServerSessionOptions,
   type SessionAction,
@@ -21,7 +22,10 @@ export const now = (): number => performance.now();
 /** What a connection asks of the broker (implemented by `Broker`). */
 export interface ConnectionHost {
   readonly sessionOptions: ServerSessionOptions;
+  /** Unacknowledged outgoing messages per subscriber above which publishers pause, below which they resume. */
+  readonly backpressure: { high: number; low: number; maxPauseMs: number };
   onConnectRequest(conn: ClientConnection, action: ConnectRequestAction): void;
+  onPublishRequest(conn: ClientConnection, action: PublishRequestAction): void;
   onMessage(conn: ClientConnection, action: MessageAction): void;
   onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void;
   onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void;
@@ -51,6 +55,14 @@ export class ClientConnection {
   takenOver = false;
   /** Set when the broker is shutting down (no will is published then). */
   stopping = false;
+  /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
+  private outstanding = 0;
+  /** Publishers paused because this connection is congested. */
+  private readonly waiters = new Set<ClientConnection>();
+  /** While set, reading waits: a subscriber of this client's messages is congested. */
+  private gate:
+    | { promise: Promise<void>; open: () => void; timer: ReturnType<typeof setTimeout> }
+    | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -105,6 +117,7 @@ export class ClientConnection {
         if (next.done === true) break;
         this.apply(this.session.received(next.value, now()));
         if (this.finished) break;
+        if (this.gate !== undefined) await this.gate.promise;
       }
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
@@ -138,8 +151,11 @@ export class ClientConnection {
           this.info.clientId = action.clientId;
           this.host.onConnected(this);
           break;
-        case "message":
+        case "publishRequest":
           this.host.onPacket(this, "in", action, action.payload.length);
+          this.host.onPublishRequest(this, action);
+          break;
+        case "message":
           this.host.onMessage(this, action);
           break;
         case "subscribeRequest":
@@ -152,7 +168,15 @@ export class ClientConnection {
           this.finish();
           this.host.onDisconnected(this, action);
           break;
+        case "publishAccepted":
+          this.outstanding++;
+          break;
+        case "acked":
+          this.outstanding--;
+          if (this.waiters.size > 0 && this.outstanding <= this.host.backpressure.low) this.releaseWaiters();
+          break;
         case "publishDropped":
+          if (action.seq !== undefined) this.outstanding--;
           this.host.onDeliveryDropped(this, action.topic, action.reason);
           break;
         case "packetDropped":
@@ -184,6 +208,49 @@ export class ClientConnection {
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
     this.apply(this.session.deliver(message, now()));
+  }
+
+  /** True when this subscriber has so many unacknowledged messages that publishers should wait. */
+  get congested(): boolean {
+    return this.outstanding >= this.host.backpressure.high;
+  }
+
+  /**
+   * Backpressure: stop reading from this publisher until `subscriber` drains
+   * below its low-water mark, or `maxPauseMs` passes (so a cycle of clients
+   * publishing to each other can never deadlock; the queue bound then applies).
+   * Not reading makes TCP push back, and an MQTT publisher runs out of its
+   * in-flight window: nothing acknowledged is ever dropped for being too fast.
+   */
+  pauseFor(subscriber: ClientConnection): void {
+    if (subscriber === this || this.finished) return;
+    subscriber.waiters.add(this);
+    if (this.gate !== undefined) return;
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const timer = setTimeout(() => this.resume(), this.host.backpressure.maxPauseMs);
+    this.gate = { promise, open, timer };
+  }
+
+  /** While paused, the promise of the resume; `undefined` when not paused. */
+  pausedUntil(): Promise<void> | undefined {
+    return this.gate?.promise;
+  }
+
+  /** Start reading again. */
+  resume(): void {
+    const gate = this.gate;
+    if (gate === undefined) return;
+    this.gate = undefined;
+    clearTimeout(gate.timer);
+    gate.open();
+  }
+
+  private releaseWaiters(): void {
+    for (const waiter of this.waiters) waiter.resume();
+    this.waiters.clear();
   }
 
   /** End the connection from the broker side: DISCONNECT with `reasonCode` in 5.0, a plain close before. */
@@ -225,6 +292,8 @@ export class ClientConnection {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.releaseWaiters();
+    this.resume();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }

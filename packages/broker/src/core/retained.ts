@@ -173,7 +173,8 @@ export class RetainedStore {
   private collectBelow(start: Node, skipDollar: boolean, collect: (m: RetainedMessage) => void): void {
     const stack: Node[] = [];
     if (start.children !== undefined)
-      for (const [name, child] of start.children) if (!(skipDollar && name.startsWith("$"))) stack.push(child);
+      for (const [name, child] of start.children)
+        if (!(skipDollar && name.startsWith("$"))) stack.push(child);
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (node.message !== undefined) collect(node.message);

@@ -71,13 +71,31 @@ describe.each([4, 5] as const)("routing with MQTT.js at protocol level %i", (pro
     expect(messages.map(([t]) => t).sort()).toEqual(["$SYS/broker/x", "normal/topic"]);
   });
 
-  it("ignores a client's PUBLISH to a $ topic, which belongs to the server", async () => {
+  it("refuses a client's PUBLISH to a $ topic, which belongs to the server (5.0: PUBACK 0x87)", async () => {
     const { url } = await startBroker();
     const sub = await mqttClient(url, { protocolVersion });
     const pub = await mqttClient(url, { protocolVersion });
     await sub.subscribeAsync("$SYS/#");
-    await pub.publishAsync("$SYS/fake", "x", { qos: 1 });
+    const sent = pub.publishAsync("$SYS/fake", "x", { qos: 1 });
+    if (protocolVersion === 5) await expect(sent).rejects.toMatchObject({ code: 0x87 });
+    else await sent; // 3.1.1 has no negative acknowledgement: acked and dropped
     expect(await collectFor(sub, 200)).toEqual([]);
+  });
+
+  it("refuses a PUBLISH a plugin denies: PUBACK 0x87 in 5.0, acknowledged and dropped in 3.1.1", async () => {
+    const { url } = await startBroker(
+      {},
+      { plugins: [{ name: "deny-secret", authorizePublish: (_c, m) => m.topic !== "secret" }] },
+    );
+    const sub = await mqttClient(url, { protocolVersion });
+    const pub = await mqttClient(url, { protocolVersion });
+    await sub.subscribeAsync("#");
+    const denied = pub.publishAsync("secret", "x", { qos: 1 });
+    if (protocolVersion === 5) await expect(denied).rejects.toMatchObject({ code: 0x87 });
+    else await denied;
+    const got = nextMessages(sub, 1);
+    await pub.publishAsync("open", "y", { qos: 1 });
+    expect((await got).map(([t]) => t)).toEqual(["open"]);
   });
 
   it("stops delivering after UNSUBSCRIBE", async () => {
