@@ -133,6 +133,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       maxQueuedBytes: l.maxQueuedBytes,
       overflow: "drop-oldest",
       answerPublishes: true,
+      connectTimeoutMs: l.connectTimeout * 1000,
       maxPendingPublishes: 10_000,
     };
     // Publishers pause when a subscriber holds half its queue bound unacknowledged.

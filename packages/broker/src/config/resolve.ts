@@ -56,6 +56,8 @@ export interface BrokerLimits {
   topicAliasMaximum: number;
   /** Longest client identifier accepted, in bytes. */
   maxClientIdLength: number;
+  /** Seconds a new connection has to complete its CONNECT handshake; 0 waits forever. */
+  connectTimeout: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -93,6 +95,7 @@ export const defaultLimits: BrokerLimits = {
   maxKeepalive: 0,
   topicAliasMaximum: 10,
   maxClientIdLength: 65_535,
+  connectTimeout: 10,
 };
 
 /** Connections per listener when `max_connections` is not written. */
@@ -153,6 +156,7 @@ export function resolveBrokerConfig(
       maxKeepalive: raw.max_keepalive ?? defaultLimits.maxKeepalive,
       topicAliasMaximum: raw.topic_alias_maximum ?? defaultLimits.topicAliasMaximum,
       maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
+      connectTimeout: raw.connect_timeout ?? defaultLimits.connectTimeout,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,

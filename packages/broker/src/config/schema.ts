@@ -86,6 +86,7 @@ export const brokerConfigSchema = z.strictObject({
     .enum(["round-robin", "random", "sticky", "hash-client-id", "hash-topic"])
     .optional(),
   max_client_id_length: z.int().min(23).max(65_535).optional(),
+  connect_timeout: z.number().min(0).optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */
