@@ -23,6 +23,22 @@ export function guard<T>(
   onGiveUp: () => void,
 ): { resolve: (value: T) => void; reject: (error: Error) => void; done: () => boolean } {
   let settled = false;
+  if (limits.signal === undefined && limits.timeoutMs === undefined) {
+    // Hot path (a plain publish): nothing to race, so no listeners or timers.
+    return {
+      resolve: (value) => {
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      },
+      reject: (error) => {
+        if (settled) return;
+        settled = true;
+        reject(error);
+      },
+      done: () => settled,
+    };
+  }
   let timer: unknown;
   const onAbort = (): void =>
     finish(new AbortError(`${limits.what} aborted`, { cause: limits.signal?.reason }));
