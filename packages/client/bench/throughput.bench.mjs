@@ -34,7 +34,10 @@ async function startMosquitto() {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise((r) => {
       const c = connect(port, "127.0.0.1")
-        .once("connect", () => (c.destroy(), r(true)))
+        .once("connect", () => {
+          c.destroy();
+          r(true);
+        })
         .once("error", () => r(false));
     });
     if (ok) break;
@@ -42,7 +45,10 @@ async function startMosquitto() {
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    stop: () => (child.kill("SIGKILL"), rmSync(dir, { recursive: true, force: true })),
+    stop: () => {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
