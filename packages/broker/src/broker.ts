@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { PublishProperties, QoS } from "@amqtt/codec";
+import { type PublishProperties, type QoS, utf8Length } from "@amqtt/codec";
 import { MatchResult, SubscriptionTree } from "@amqtt/message";
 import type {
   ConnectRequestAction,
@@ -306,7 +306,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   onConnectRequest(conn: ClientConnection, action: ConnectRequestAction): void {
     const packet = action.packet;
     const clientId = action.needsClientId ? generateClientId() : packet.clientId;
-    if (new TextEncoder().encode(clientId).length > this.config.limits.maxClientIdLength) {
+    if (utf8Length(clientId) > this.config.limits.maxClientIdLength) {
       conn.apply(conn.session.refuse(0x85, now()));
       return;
     }

@@ -18,14 +18,30 @@ const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_
  * `send` reports the socket's own high-water mark; reading pauses the socket.
  */
 export class TcpConnection extends ConnectionBase {
-  /** See {@link Connection.localAddress}. */
-  readonly localAddress: AddressInfo;
   /** See {@link Connection.remoteAddress}. */
   readonly remoteAddress: AddressInfo;
   readonly #socket: Socket;
   readonly #tls: TlsInfo | undefined;
   #corked = false;
+  #localAddress: AddressInfo | undefined;
   #error: Error | undefined;
+
+  /**
+   * See {@link Connection.localAddress}. Read on demand: `getsockname` per accepted
+   * connection was a visible share of a broker's connection rate, and few need it.
+   */
+  get localAddress(): AddressInfo {
+    if (this.#localAddress === undefined) {
+      const socket = this.#socket;
+      this.#localAddress = {
+        transport: this.#tls === undefined ? "tcp" : "tls",
+        host: socket.localAddress,
+        port: socket.localPort,
+        family: socket.localFamily,
+      };
+    }
+    return this.#localAddress;
+  }
 
   /**
    * Wrap a socket that is already connected (and, for TLS, past its handshake).
@@ -36,12 +52,6 @@ export class TcpConnection extends ConnectionBase {
     this.#socket = socket;
     const transport = socket instanceof TLSSocket ? "tls" : "tcp";
     this.#tls = socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined;
-    this.localAddress = {
-      transport,
-      host: socket.localAddress,
-      port: socket.localPort,
-      family: socket.localFamily,
-    };
     this.remoteAddress = {
       transport,
       host: socket.remoteAddress,
