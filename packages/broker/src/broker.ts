@@ -18,6 +18,14 @@ import { type ResolvedBrokerConfig, type ResolvedListener, resolveBrokerConfig }
 import type { BrokerConfigInput } from "./config/schema.js";
 import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
+import {
+  defaultStore,
+  type OfflineMessage,
+  sessionRecord,
+  snapshotOf,
+  toMonotonic,
+  toWall,
+} from "./core/persistence.js";
 import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
 import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
@@ -26,6 +34,7 @@ import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerPlugin, BrokerStats, ClientInfo, PluginFactory, PluginMessage } from "./plugins/types.js";
+import type { BrokerStore, QueuedRecord, RetainedRecord } from "./store/types.js";
 
 /** Version reported in `$SYS/broker/version`. */
 export const BROKER_VERSION = "0.1.0";
@@ -40,6 +49,12 @@ export interface BrokerOptions {
   baseDir?: string;
   /** Longest wait for one plugin hook, in ms (default 5000). */
   pluginTimeoutMs?: number;
+  /**
+   * Where sessions, offline queues and retained messages are kept beyond a
+   * connection, and restored from at start. Default: a `MemoryStore` with the
+   * configuration's bounds (nothing survives the process).
+   */
+  store?: BrokerStore;
   /**
    * Replace the plugin machinery entirely (tests, special embeddings). By default
    * a `PluginManager` runs the plugins of `config.plugins` and `plugins`.
@@ -83,8 +98,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   readonly sessionOptions: ServerSessionOptions;
   readonly backpressure: { high: number; low: number; maxPauseMs: number };
   readonly logger: Logger;
-  /** Retained messages, one per topic. */
+  /** Retained messages, one per topic (the in-memory index of the store's). */
   readonly retained = new RetainedStore();
+  /** Persistent sessions, offline queues and retained messages. */
+  get store(): BrokerStore {
+    return this.currentStore;
+  }
+  private currentStore: BrokerStore;
+  private readonly ownStore: boolean;
   private readonly plugins: PluginHost;
   /** The plugin manager, unless `pluginHost` replaced it. */
   readonly pluginManager: PluginManager | undefined;
@@ -96,6 +117,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private readonly targets = new Map<string, Target>();
   private readonly shared: SharedPicker;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+  private everStarted = false;
   /** The connection whose PUBLISH is being routed right now (for backpressure). */
   private publishing: ClientConnection | undefined;
   private readonly counters: BrokerStats;
@@ -124,6 +146,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       this.plugins = this.pluginManager;
     }
     const l = this.config.limits;
+    this.ownStore = options.store === undefined;
+    this.currentStore = options.store ?? defaultStore(l);
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
       receiveMaximum: l.receiveMaximum,
@@ -164,7 +188,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** Counters for `$SYS` and monitoring. */
   stats(): BrokerStats {
     let stored = 0;
-    for (const s of this.sessionsById.values()) stored += s.queue.length;
+    for (const s of this.sessionsById.values()) stored += s.queued;
     return {
       ...this.counters,
       storedMessages: stored,
@@ -198,6 +222,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       throw new Error(`cannot start a broker that is ${this.phase}`);
     this.phase = "starting";
     try {
+      // Our own memory store does not outlive a stop: a restarted broker starts empty.
+      if (this.ownStore && this.phase === "starting" && this.everStarted)
+        this.currentStore = defaultStore(this.config.limits);
+      this.everStarted = true;
+      await this.store.open();
+      await this.restore();
       // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.
       await this.pluginManager?.start();
       this.plugins.fire("onBrokerPreStart");
@@ -270,6 +300,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
     for (const c of this.connections) c.transport.abort();
     for (const state of this.sessionsById.values()) state.clearTimers();
+    this.sessionsById.clear();
+    await this.store.close();
     this.phase = "stopped";
     this.plugins.fire("onBrokerPostShutdown");
     await this.pluginManager?.stop();
@@ -348,12 +380,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     const sessionPresent = state !== undefined;
     if (state === undefined) {
-      state = new SessionState(
-        clientId,
-        conn.info,
-        this.config.limits.maxQueuedMessages,
-        this.config.limits.maxQueuedBytes,
-      );
+      state = new SessionState(clientId, conn.info);
       this.sessionsById.set(clientId, state);
     }
     // Reconnecting before the Will Delay Interval passed cancels the will (5.0 section 3.1.3.2.2).
@@ -383,13 +410,118 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       ),
     );
     // Messages queued while the session was offline go out now, in order.
-    const t = now();
-    for (let m = state.queue.shift(); m !== undefined; m = state.queue.shift()) {
-      if (conn.closed) break;
-      const properties = withRemainingExpiry(m.properties, m.expiresAt, t);
-      if (properties === null) continue;
-      conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
+    if (sessionPresent && state.queued > 0) void this.drain(state, conn);
+  }
+
+  /**
+   * Send a reconnected session's offline queue, oldest first, a batch at a time
+   * (removed from the store once handed to the session, whose own in-flight state
+   * then keeps QoS 1/2). Messages routed meanwhile queue behind, keeping order.
+   */
+  private async drain(state: SessionState, conn: ClientConnection): Promise<void> {
+    state.draining = true;
+    try {
+      for (;;) {
+        const issued = state.enqueues;
+        const batch = await this.store.peekQueue(state.clientId, 100);
+        if (conn.closed || state.connection !== conn) return;
+        if (batch.length === 0) {
+          if (state.enqueues === issued) return;
+          continue;
+        }
+        const t = now();
+        for (const m of batch) {
+          const properties = withRemainingExpiry(m.properties, toMonotonic(m.expiresAt), t);
+          if (properties !== null) conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
+        }
+        state.queued = Math.max(
+          0,
+          state.queued - (await this.store.ackQueue(state.clientId, batch.at(-1)!.seq)),
+        );
+      }
+    } catch (error) {
+      this.warn("sending the offline queue failed", error);
+    } finally {
+      state.draining = false;
     }
+  }
+
+  /** Restore persistent sessions and retained messages from the store (at start). */
+  private async restore(): Promise<void> {
+    const wall = Date.now();
+    for (const record of await this.store.listSessions()) {
+      if (record.expiresAt !== undefined && record.expiresAt <= wall) {
+        if (record.will !== undefined) this.publishStoredWill(record.will);
+        await this.store.deleteSession(record.clientId);
+        continue;
+      }
+      const info: ClientInfo = {
+        clientId: record.clientId,
+        username: record.username,
+        password: undefined,
+        protocolVersion: record.protocolVersion,
+        listener: "",
+        remoteAddress: undefined,
+        anonymous: record.username === undefined,
+        attributes: new Map(),
+      };
+      const state = new SessionState(record.clientId, info);
+      state.snapshot = snapshotOf(record);
+      state.expiryInterval = record.sessionExpiryInterval;
+      state.queued = (await this.store.queueUsage(record.clientId)).count;
+      for (const s of record.subscriptions) {
+        const entry: SubscriptionEntry = {
+          qos: s.qos,
+          noLocal: s.noLocal,
+          retainAsPublished: s.retainAsPublished,
+          retainHandling: s.retainHandling,
+          subscriptionIdentifier: s.subscriptionIdentifier,
+          state,
+        };
+        this.tree.add(s.topicFilter, record.clientId, entry);
+        state.filters.set(s.topicFilter, entry);
+      }
+      this.sessionsById.set(record.clientId, state);
+      if (record.expiresAt !== undefined)
+        state.expiryTimer = unrefTimeout(() => this.endSession(state), record.expiresAt - wall);
+      const will = record.will;
+      if (will?.publishAt !== undefined) {
+        state.delayedWill = { will, publishAt: will.publishAt };
+        state.pendingWill = () => {
+          state.pendingWill = undefined;
+          state.delayedWill = undefined;
+          this.publishStoredWill(will);
+        };
+        state.willTimer = unrefTimeout(state.pendingWill, will.publishAt - wall);
+      }
+    }
+    const t = now();
+    for (const r of await this.store.listRetained()) {
+      const expiresAt = toMonotonic(r.expiresAt);
+      if (expiresAt !== undefined && expiresAt <= t) continue;
+      this.retained.set({
+        topic: r.topic,
+        payload: r.payload,
+        qos: r.qos,
+        properties: r.properties,
+        expiresAt,
+      });
+    }
+  }
+
+  private publishStoredWill(will: {
+    topic: string;
+    payload: Uint8Array;
+    qos: QoS;
+    retain: boolean;
+    properties?: Record<string, unknown>;
+  }): void {
+    const m: PluginMessage = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain };
+    const { willDelayInterval: _delay, ...properties } = (will.properties ?? {}) as PublishProperties & {
+      willDelayInterval?: number;
+    };
+    if (Object.keys(properties).length > 0) m.properties = properties;
+    this.accept(undefined, m);
   }
 
   private connackProperties(keepAlive: number, requestedExpiry: number | undefined) {
@@ -444,8 +576,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       };
       const delay = will.properties?.willDelayInterval ?? 0;
       if (delay > 0 && expiry > 0) {
+        const ms = Math.min(delay, expiry) * 1000;
         state.pendingWill = publishWill;
-        state.willTimer = unrefTimeout(publishWill, Math.min(delay, expiry) * 1000);
+        state.delayedWill = { will, publishAt: Date.now() + ms };
+        state.willTimer = unrefTimeout(publishWill, ms);
       } else publishWill();
     }
     if (expiry === 0) {
@@ -454,6 +588,9 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     state.snapshot = conn.session.snapshot();
     state.expiryInterval = expiry;
+    this.store
+      .saveSession(sessionRecord(state, state.snapshot, expiry, state.delayedWill))
+      .catch((error) => this.warn("saving a session failed", error));
     if (expiry !== NEVER_EXPIRES)
       state.expiryTimer = unrefTimeout(() => this.endSession(state), expiry * 1000);
   }
@@ -465,8 +602,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     will?.();
     for (const filter of state.filters.keys()) this.tree.remove(filter, state.clientId);
     state.filters.clear();
-    state.queue.clear();
-    if (this.sessionsById.get(state.clientId) === state) this.sessionsById.delete(state.clientId);
+    state.queued = 0;
+    if (this.sessionsById.get(state.clientId) === state) {
+      this.sessionsById.delete(state.clientId);
+      // Deleting the session deletes its queue too.
+      this.store
+        .deleteSession(state.clientId)
+        .catch((error) => this.warn("deleting a session failed", error));
+    }
   }
 
   /**
@@ -549,6 +692,21 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         expiresAt,
       });
       if (!stored) this.dropped(client?.clientId ?? "", message.topic, "retained store full");
+      else {
+        const record: RetainedRecord = {
+          topic: message.topic,
+          payload: message.payload,
+          qos: message.qos,
+          retain: true,
+          storedAt: Date.now(),
+        };
+        if (message.properties !== undefined) record.properties = message.properties;
+        const wall = toWall(expiresAt);
+        if (wall !== undefined) record.expiresAt = wall;
+        this.store
+          .setRetained(record)
+          .catch((error) => this.warn("storing a retained message failed", error));
+      }
       this.plugins.fire("onRetainedMessage", client, message);
       this.emit("retainedMessage", client, message);
     }
@@ -634,7 +792,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     t = now(),
   ): void {
     const conn = state.connection;
-    if (conn !== undefined) {
+    if (conn !== undefined && !state.draining) {
       const p = withRemainingExpiry(properties, expiresAt, t);
       if (p === null) return;
       this.counters.publishSent++;
@@ -642,8 +800,9 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       if (qos > 0 && this.publishing !== undefined && conn.congested) this.publishing.pauseFor(conn);
       return;
     }
-    if (qos === 0 && !this.config.limits.queueQos0Messages) return;
-    const evicted = state.queue.push({
+    // Offline sessions queue QoS 0 only when configured; a session sending its queue takes everything, in order.
+    if (qos === 0 && !this.config.limits.queueQos0Messages && conn === undefined) return;
+    this.enqueue(state, {
       topic: message.topic,
       payload: message.payload,
       qos,
@@ -651,12 +810,32 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       properties,
       expiresAt,
     });
-    if (evicted !== 0)
-      this.dropped(
-        state.clientId,
-        message.topic,
-        evicted < 0 ? "message larger than the offline queue" : "offline queue full (oldest dropped)",
-      );
+  }
+
+  /** Append to a session's offline queue in the store; drops by its bounds are reported. */
+  private enqueue(state: SessionState, m: OfflineMessage): void {
+    const record: QueuedRecord = {
+      topic: m.topic,
+      payload: m.payload,
+      qos: m.qos,
+      retain: m.retain,
+      enqueuedAt: Date.now(),
+    };
+    if (m.properties !== undefined) record.properties = m.properties;
+    const wall = toWall(m.expiresAt);
+    if (wall !== undefined) record.expiresAt = wall;
+    state.enqueues++;
+    state.queued++;
+    this.store.enqueue(state.clientId, record).then(
+      (result) => {
+        state.queued -= result.dropped + (result.accepted ? 0 : 1);
+        if (result.dropped > 0)
+          for (let i = 0; i < result.dropped; i++)
+            this.dropped(state.clientId, m.topic, "offline queue full (oldest dropped)");
+        if (!result.accepted) this.dropped(state.clientId, m.topic, "offline queue full (refused)");
+      },
+      (error) => this.warn("queueing a message failed", error),
+    );
   }
 
   onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void {
@@ -706,6 +885,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         qos: granted as QoS,
         noLocal: sub.noLocal ?? false,
         retainAsPublished: sub.retainAsPublished ?? false,
+        retainHandling: sub.retainHandling ?? 0,
         subscriptionIdentifier: sub.subscriptionIdentifier,
         state,
       };

@@ -2,7 +2,6 @@ import type { ProtocolVersion, QoS } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { ClientInfo } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
-import { OfflineQueue } from "./offline-queue.js";
 
 /** Session Expiry Interval meaning "never" (5.0 section 3.1.2.11.2), also used for 3.1.1 persistent sessions. */
 export const NEVER_EXPIRES = 0xffffffff;
@@ -12,6 +11,8 @@ export interface SubscriptionEntry {
   qos: QoS;
   noLocal: boolean;
   retainAsPublished: boolean;
+  /** 5.0 Retain Handling, kept for the stored session. */
+  retainHandling: 0 | 1 | 2;
   /** 5.0 Subscription Identifier, if the SUBSCRIBE had one. */
   subscriptionIdentifier: number | undefined;
   /** The session it belongs to (saves a registry lookup on the hot path). */
@@ -30,8 +31,14 @@ export class SessionState {
   snapshot: SessionSnapshot | undefined;
   /** Filters this session subscribed to (also in the broker's tree). */
   readonly filters = new Map<string, SubscriptionEntry>();
-  /** Messages for it while offline. */
-  readonly queue: OfflineQueue;
+  /** Messages in its offline queue (in the store), as far as the broker counted. */
+  queued = 0;
+  /** Enqueue calls issued so far; the queue drain compares it to know the store is empty. */
+  enqueues = 0;
+  /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
+  draining = false;
+  /** A delayed will and when it is due (wall clock), kept for the stored session. */
+  delayedWill: { will: import("@amqtt/codec").Will; publishAt: number } | undefined;
   /** Seconds the session outlives its connection; 0 ends it at disconnect. */
   expiryInterval = 0;
   expiryTimer: { current: ReturnType<typeof setTimeout> } | undefined;
@@ -45,12 +52,9 @@ export class SessionState {
   constructor(
     readonly clientId: string,
     info: ClientInfo,
-    maxQueuedMessages: number,
-    maxQueuedBytes: number,
   ) {
     this.info = info;
     this.protocolVersion = info.protocolVersion;
-    this.queue = new OfflineQueue(maxQueuedMessages, maxQueuedBytes);
   }
 
   get online(): boolean {
@@ -64,5 +68,6 @@ export class SessionState {
     this.expiryTimer = undefined;
     this.willTimer = undefined;
     this.pendingWill = undefined;
+    this.delayedWill = undefined;
   }
 }

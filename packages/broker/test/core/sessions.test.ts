@@ -117,8 +117,9 @@ describe("bounds", () => {
     await sub.endAsync();
     const pub = await mqttClient(url);
     for (let i = 0; i < 8; i++) await pub.publishAsync("b/t", `m${i}`, { qos: 1 });
-    expect(broker.sessions.get("slowpoke")?.queue.length).toBe(5);
-    expect(drops).toHaveLength(3);
+    await until(() => drops.length === 3);
+    expect((await broker.store.queueUsage("slowpoke")).count).toBe(5);
+    expect(broker.stats().storedMessages).toBe(5);
     const { client: again } = await connectWatching(url, { clientId: "slowpoke", clean: false });
     const got = nextMessages(again, 5);
     again.connect();
@@ -132,9 +133,9 @@ describe("bounds", () => {
     await sub.endAsync();
     const pub = await mqttClient(url);
     for (let i = 0; i < 10; i++) await pub.publishAsync("b/t", Buffer.alloc(300, i), { qos: 1 });
-    const queue = broker.sessions.get("bytes")!.queue;
-    expect(queue.byteSize).toBeLessThanOrEqual(1000);
-    expect(queue.length).toBe(3);
+    const usage = await broker.store.queueUsage("bytes");
+    expect(usage.bytes).toBeLessThanOrEqual(1000);
+    expect(usage.count).toBe(3);
   });
 });
 

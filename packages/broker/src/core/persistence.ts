@@ -1,0 +1,110 @@
+import type { PublishProperties, QoS, Will } from "@amqtt/codec";
+import type { SessionSnapshot } from "@amqtt/session";
+import type { BrokerLimits } from "../config/resolve.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { BrokerStore, SessionRecord, StoredSubscription } from "../store/types.js";
+import { now } from "./client-connection.js";
+import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
+
+// The broker keeps its hot state in memory (subscription trie, retained trie,
+// live sessions) and writes through to a `BrokerStore`, from which it restores
+// sessions and retained messages at start. Offline queues live only in the store.
+// Stores speak wall-clock milliseconds; the broker's clock is monotonic.
+
+/** A store with the broker's bounds (0 in the configuration means no bound). */
+export function defaultStore(limits: BrokerLimits): BrokerStore {
+  const unbounded = Number.MAX_SAFE_INTEGER;
+  return new MemoryStore({
+    limits: {
+      maxQueuedMessages: limits.maxQueuedMessages || unbounded,
+      maxQueuedBytes: limits.maxQueuedBytes || unbounded,
+    },
+  });
+}
+
+/** Monotonic deadline to wall clock, and back. */
+export function toWall(monotonic: number | undefined): number | undefined {
+  return monotonic === undefined ? undefined : Date.now() + (monotonic - now());
+}
+export function toMonotonic(wall: number | undefined): number | undefined {
+  return wall === undefined ? undefined : now() + (wall - Date.now());
+}
+
+/** The record of a session that outlives its connection. */
+export function sessionRecord(
+  state: SessionState,
+  snapshot: SessionSnapshot,
+  expiry: number,
+  will: { will: Will; publishAt: number } | undefined,
+): SessionRecord {
+  const subscriptions: StoredSubscription[] = [];
+  for (const [topicFilter, e] of state.filters) {
+    const s: StoredSubscription = {
+      topicFilter,
+      qos: e.qos,
+      noLocal: e.noLocal,
+      retainAsPublished: e.retainAsPublished,
+      retainHandling: e.retainHandling,
+    };
+    if (e.subscriptionIdentifier !== undefined) s.subscriptionIdentifier = e.subscriptionIdentifier;
+    subscriptions.push(s);
+  }
+  const record: SessionRecord = {
+    version: 1,
+    clientId: state.clientId,
+    protocolVersion: state.protocolVersion,
+    sessionExpiryInterval: expiry,
+    subscriptions,
+    outgoing: snapshot.sender,
+    incoming: snapshot.receiver,
+  };
+  if (state.info.username !== undefined) record.username = state.info.username;
+  if (expiry !== NEVER_EXPIRES) record.expiresAt = Date.now() + expiry * 1000;
+  if (will !== undefined) {
+    const w = will.will;
+    record.will = {
+      topic: w.topic,
+      payload: w.payload,
+      qos: w.qos,
+      retain: w.retain,
+      publishAt: will.publishAt,
+    };
+    if (w.properties !== undefined) record.will.properties = w.properties;
+  }
+  return record;
+}
+
+/** The session machine's snapshot rebuilt from a stored record. */
+export function snapshotOf(record: SessionRecord): SessionSnapshot {
+  return {
+    version: 1,
+    kind: "amqtt-session",
+    role: "server",
+    protocolVersion: record.protocolVersion,
+    clientId: record.clientId,
+    sessionExpiryInterval: record.sessionExpiryInterval,
+    subscriptions: record.subscriptions.map((s) => {
+      const sub: SessionSnapshot["subscriptions"][number] = {
+        topicFilter: s.topicFilter,
+        qos: s.qos,
+        noLocal: s.noLocal,
+        retainAsPublished: s.retainAsPublished,
+        retainHandling: s.retainHandling,
+      };
+      if (s.subscriptionIdentifier !== undefined) sub.subscriptionIdentifier = s.subscriptionIdentifier;
+      return sub;
+    }),
+    sender: record.outgoing,
+    receiver: record.incoming,
+  };
+}
+
+/** A message for an offline queue. */
+export interface OfflineMessage {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  properties: PublishProperties | undefined;
+  expiresAt: number | undefined;
+}
