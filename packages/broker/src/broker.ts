@@ -23,8 +23,8 @@ import {
   type OfflineMessage,
   sessionRecord,
   snapshotOf,
+  storedMessage,
   toMonotonic,
-  toWall,
 } from "./core/persistence.js";
 import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
@@ -694,15 +694,9 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       if (!stored) this.dropped(client?.clientId ?? "", message.topic, "retained store full");
       else {
         const record: RetainedRecord = {
-          topic: message.topic,
-          payload: message.payload,
-          qos: message.qos,
-          retain: true,
+          ...storedMessage({ ...message, retain: true, properties: message.properties, expiresAt }),
           storedAt: Date.now(),
         };
-        if (message.properties !== undefined) record.properties = message.properties;
-        const wall = toWall(expiresAt);
-        if (wall !== undefined) record.expiresAt = wall;
         this.store
           .setRetained(record)
           .catch((error) => this.warn("storing a retained message failed", error));
@@ -814,16 +808,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   /** Append to a session's offline queue in the store; drops by its bounds are reported. */
   private enqueue(state: SessionState, m: OfflineMessage): void {
-    const record: QueuedRecord = {
-      topic: m.topic,
-      payload: m.payload,
-      qos: m.qos,
-      retain: m.retain,
-      enqueuedAt: Date.now(),
-    };
-    if (m.properties !== undefined) record.properties = m.properties;
-    const wall = toWall(m.expiresAt);
-    if (wall !== undefined) record.expiresAt = wall;
+    const record: QueuedRecord = { ...storedMessage(m), enqueuedAt: Date.now() };
     state.enqueues++;
     state.queued++;
     this.store.enqueue(state.clientId, record).then(

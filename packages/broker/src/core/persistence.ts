@@ -2,7 +2,7 @@ import type { PublishProperties, QoS, Will } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { BrokerLimits } from "../config/resolve.js";
 import { MemoryStore } from "../store/memory-store.js";
-import type { BrokerStore, SessionRecord, StoredSubscription } from "../store/types.js";
+import type { BrokerStore, SessionRecord, StoredMessage, StoredSubscription } from "../store/types.js";
 import { now } from "./client-connection.js";
 import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
 
@@ -99,7 +99,16 @@ export function snapshotOf(record: SessionRecord): SessionSnapshot {
   };
 }
 
-/** A message for an offline queue. */
+/** The store's form of a message: wall-clock expiry, no undefined fields. */
+export function storedMessage(m: OfflineMessage): StoredMessage {
+  const out: StoredMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
+  if (m.properties !== undefined) out.properties = m.properties;
+  const wall = toWall(m.expiresAt);
+  if (wall !== undefined) out.expiresAt = wall;
+  return out;
+}
+
+/** A message for an offline queue or the retained store, with a monotonic expiry. */
 export interface OfflineMessage {
   topic: string;
   payload: Uint8Array;

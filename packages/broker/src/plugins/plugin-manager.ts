@@ -1,5 +1,6 @@
 import { type QoS, ReasonCode } from "@amqtt/codec";
 import type { PluginSpec } from "../config/plugins.js";
+import type { PluginEvent, PluginEventArgs } from "../core/plugin-host.js";
 import type { Logger } from "../logger.js";
 import { builtinPluginFactories } from "./builtins.js";
 import { PluginLoadError } from "./errors.js";
@@ -43,24 +44,9 @@ export type AuthResult =
  */
 export type AuthzVerdict = boolean | number;
 
-/** The observe-only hooks of `BrokerPlugin`: every `on...` but `onPublish`, the lifecycle included. */
-type EventHooks = {
-  [K in keyof BrokerPlugin as K extends `on${string}`
-    ? K extends "onPublish"
-      ? never
-      : K
-    : never]-?: BrokerPlugin[K];
-};
-
 /** Observe-only events, fired without waiting (the broker's lifecycle included). */
-export type PluginEventName = keyof EventHooks;
-
-/** The arguments of an event hook. */
-export type PluginEventArgs<E extends PluginEventName> = EventHooks[E] extends
-  | ((...args: infer A) => unknown)
-  | undefined
-  ? A
-  : never;
+export type PluginEventName = PluginEvent;
+export type { PluginEventArgs };
 
 type PolicyHook =
   | "authenticate"
