@@ -7,6 +7,8 @@ import type {
   ConnectPacket,
   DisconnectPacket,
   Packet,
+  Packet5,
+  Packet311,
   PublishPacket,
   SubackPacket,
   SubscribePacket,
@@ -70,6 +72,20 @@ export function encode(packet: Packet, version: ProtocolVersion): Uint8Array {
     default:
       throw new InvalidPacketError(`unknown packet type ${(packet as { type: unknown }).type}`);
   }
+}
+
+/**
+ * `encode` for a 3.1 or 3.1.1 connection, typed so that a 5.0-only field
+ * (properties, an acknowledgement's reason code, subscription options, AUTH) is
+ * a compile error instead of being silently left out.
+ */
+export function encode311(packet: Packet311, version: 3 | 4 = 4): Uint8Array {
+  return encode(packet as Packet, version);
+}
+
+/** `encode` for a 5.0 connection. */
+export function encode5(packet: Packet5): Uint8Array {
+  return encode(packet, 5);
 }
 
 /** Allocate a packet of `remaining` body bytes and write its fixed header; returns [buf, pos]. */

@@ -24,7 +24,7 @@ export {
   SUBACK_FAILURE,
 } from "./constants.js";
 export { Decoder, type DecoderOptions, decodePacket } from "./decoder.js";
-export { encode, PublishTemplate } from "./encoder.js";
+export { encode, encode5, encode311, PublishTemplate } from "./encoder.js";
 export {
   InvalidPacketError,
   MalformedPacketError,
@@ -40,6 +40,8 @@ export type {
   ConnectPacket,
   DisconnectPacket,
   Packet,
+  Packet5,
+  Packet311,
   PacketOf,
   PingreqPacket,
   PingrespPacket,
@@ -51,6 +53,7 @@ export type {
   SubackPacket,
   SubscribePacket,
   Subscription,
+  Subscription311,
   UnsubackPacket,
   UnsubscribePacket,
   Will,

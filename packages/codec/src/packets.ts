@@ -200,3 +200,38 @@ export type Packet =
 
 /** The packet interface for a given type value, e.g. `PacketOf<3>` is `PublishPacket`. */
 export type PacketOf<T extends PacketType> = Extract<Packet, { type: T }>;
+
+/** Removes the 5.0-only members (properties, reason codes of acknowledgements, subscription options). */
+type Without5<P, K extends PropertyKey> = Omit<P, Extract<keyof P, K>>;
+
+/** A subscription as MQTT 3.1 and 3.1.1 know it: filter and QoS only. */
+export type Subscription311 = Without5<Subscription, "noLocal" | "retainAsPublished" | "retainHandling">;
+
+/**
+ * The packets of MQTT 3.1 and 3.1.1 (levels 3 and 4), where no packet has
+ * properties, acknowledgements carry no reason code (CONNACK and SUBACK carry
+ * return codes), subscriptions have no options, and AUTH does not exist. What
+ * differs by version is visible here: `encode311` takes this type, so a 5.0
+ * field given for a 3.1.1 connection is a compile error.
+ */
+export type Packet311 =
+  | (Without5<ConnectPacket, "properties"> & {
+      protocolVersion: 3 | 4;
+      will?: Without5<Will, "properties">;
+    })
+  | Without5<ConnackPacket, "properties">
+  | Without5<PublishPacket, "properties">
+  | Without5<PubackPacket, "properties" | "reasonCode">
+  | Without5<PubrecPacket, "properties" | "reasonCode">
+  | Without5<PubrelPacket, "properties" | "reasonCode">
+  | Without5<PubcompPacket, "properties" | "reasonCode">
+  | (Without5<SubscribePacket, "properties" | "subscriptions"> & { subscriptions: Subscription311[] })
+  | Without5<SubackPacket, "properties">
+  | Without5<UnsubscribePacket, "properties">
+  | Without5<UnsubackPacket, "properties" | "reasonCodes">
+  | PingreqPacket
+  | PingrespPacket
+  | Without5<DisconnectPacket, "properties" | "reasonCode">;
+
+/** The packets of MQTT 5.0: every field, AUTH included (the same as `Packet`). */
+export type Packet5 = Packet;
