@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { type PublishProperties, type QoS, utf8Length } from "@amqtt/codec";
 import { MatchResult, SubscriptionTree } from "@amqtt/message";
 import type {
+  AuthRequestAction,
   ConnectRequestAction,
   DisconnectedAction,
   MessageAction,
@@ -343,6 +344,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       return;
     }
     conn.info.clientId = clientId;
+    if (action.authentication !== undefined) {
+      // 5.0 enhanced authentication (section 4.12): the method's plugin runs the exchange.
+      conn.enhancedAuth = { conversation: new Map(), connect: { clientId, action } };
+      this.enhancedAuthStep(conn, action.authentication.method, action.authentication.data, "connect", true);
+      return;
+    }
     const decided = (decision: Awaited<ReturnType<PluginHost["authenticate"]>>): void => {
       if (conn.session.state !== "awaitingAccept") return; // closed while plugins thought
       if (!decision.accepted) {
@@ -362,8 +369,75 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     } else decided(decision);
   }
 
+  onAuthRequest(conn: ClientConnection, action: AuthRequestAction): void {
+    // AUTH 0x19 starts a re-authentication; AUTH 0x18 continues the exchange in progress.
+    const first = action.phase === "reauth" && action.reasonCode === 0x19;
+    if (first || conn.enhancedAuth === undefined) conn.enhancedAuth = { conversation: new Map() };
+    this.enhancedAuthStep(conn, action.method, action.data, action.phase, first);
+  }
+
+  /** Run one step of an enhanced authentication exchange through the plugin of `method`. */
+  private enhancedAuthStep(
+    conn: ClientConnection,
+    method: string,
+    data: Uint8Array | undefined,
+    phase: "connect" | "reauth",
+    first: boolean,
+  ): void {
+    const fail = (code: number, reasonString?: string): void => {
+      conn.enhancedAuth = undefined;
+      if (phase === "connect") {
+        if (conn.session.state === "awaitingAccept")
+          conn.apply(
+            conn.session.refuse(code, now(), reasonString === undefined ? undefined : { reasonString }),
+          );
+      } else conn.disconnect(code);
+    };
+    const plugin = this.pluginManager?.plugins.find(
+      (p) => p.authMethods?.includes(method) && p.authenticateEnhanced,
+    );
+    const exchange = conn.enhancedAuth;
+    if (plugin === undefined || exchange === undefined) {
+      fail(0x8c); // Bad authentication method
+      return;
+    }
+    Promise.resolve()
+      .then(() =>
+        plugin.authenticateEnhanced!(conn.info, {
+          method,
+          data,
+          phase,
+          first,
+          conversation: exchange.conversation,
+        }),
+      )
+      .then(
+        (answer) => {
+          if (conn.closed || conn.enhancedAuth !== exchange) return;
+          if ("continue" in answer) {
+            conn.apply(conn.session.authContinue(answer.continue, now()));
+          } else if ("success" in answer) {
+            if (answer.username !== undefined) conn.info.username = answer.username;
+            conn.enhancedAuth = undefined;
+            if (phase === "reauth") conn.apply(conn.session.authSucceed(answer.data, now()));
+            else if (exchange.connect !== undefined && conn.session.state === "awaitingAccept")
+              this.admit(conn, exchange.connect.clientId, exchange.connect.action, answer.data);
+          } else fail(answer.fail, answer.reasonString);
+        },
+        (error) => {
+          this.warn(`enhanced authentication (${method}) failed`, error);
+          if (!conn.closed && conn.enhancedAuth === exchange) fail(0x80);
+        },
+      );
+  }
+
   /** Attach an accepted client to its session: take over, clean start, or resume. */
-  private admit(conn: ClientConnection, clientId: string, action: ConnectRequestAction): void {
+  private admit(
+    conn: ClientConnection,
+    clientId: string,
+    action: ConnectRequestAction,
+    authenticationData?: Uint8Array,
+  ): void {
     const packet = action.packet;
     let state = this.sessionsById.get(clientId);
     const previous = state?.connection;
@@ -397,6 +471,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
           sessionPresent,
           ...(restore === undefined ? {} : { restore }),
           ...(action.needsClientId ? { assignedClientId: clientId } : {}),
+          ...(authenticationData === undefined ? {} : { authenticationData }),
           ...(packet.protocolVersion === 5
             ? {
                 properties: this.connackProperties(

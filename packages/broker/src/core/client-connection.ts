@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
 import {
+  type AuthRequestAction,
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
@@ -28,6 +29,7 @@ export interface ConnectionHost {
   onPublishRequest(conn: ClientConnection, action: PublishRequestAction): void;
   onMessage(conn: ClientConnection, action: MessageAction): void;
   onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void;
+  onAuthRequest(conn: ClientConnection, action: AuthRequestAction): void;
   onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void;
   onDisconnected(conn: ClientConnection, action: DisconnectedAction): void;
   onConnected(conn: ClientConnection): void;
@@ -51,6 +53,10 @@ export class ClientConnection {
   private finished = false;
   /** Serialises SUBSCRIBE/UNSUBSCRIBE handling and PUBLISH handling that waits on plugins. */
   pending: Promise<void> | undefined;
+  /** 5.0 enhanced authentication: the exchange in progress (plugin state) and the CONNECT it is for. */
+  enhancedAuth:
+    | { conversation: Map<string, unknown>; connect?: { clientId: string; action: ConnectRequestAction } }
+    | undefined;
   /** Set when another connection took this client id over (its will still goes out). */
   takenOver = false;
   /** Set when the broker is shutting down (no will is published then). */
@@ -157,6 +163,9 @@ export class ClientConnection {
           break;
         case "message":
           this.host.onMessage(this, action);
+          break;
+        case "authRequest":
+          this.host.onAuthRequest(this, action);
           break;
         case "subscribeRequest":
           this.host.onSubscribeRequest(this, action);

@@ -49,6 +49,31 @@ export type AuthAnswer = boolean | undefined | { refuse: number; reason?: string
  */
 export type AuthzAnswer = boolean | undefined | number;
 
+/** One step of a 5.0 enhanced authentication exchange (section 4.12). */
+export interface EnhancedAuthStep {
+  /** The Authentication Method, one of the plugin's `authMethods`. */
+  method: string;
+  /** The Authentication Data of the CONNECT or AUTH packet, if any. */
+  data: Uint8Array | undefined;
+  /** `connect` while the CONNECT is being authenticated; `reauth` for a re-authentication (AUTH 0x19 and after). */
+  phase: "connect" | "reauth";
+  /** True for the first step of an exchange (the CONNECT, or the AUTH 0x19). */
+  first: boolean;
+  /** State the plugin keeps across the steps of one exchange (a fresh map per exchange). */
+  conversation: Map<string, unknown>;
+}
+
+/**
+ * The answer to an enhanced authentication step: send more data to the client
+ * (AUTH 0x18), succeed (CONNACK 0x00 or AUTH 0x00, with final data; `username`
+ * names who the client proved to be), or fail with a reason code of 0x80 or
+ * more (CONNACK, or DISCONNECT during a re-authentication).
+ */
+export type EnhancedAuthAnswer =
+  | { continue: Uint8Array }
+  | { success: true; data?: Uint8Array; username?: string }
+  | { fail: number; reasonString?: string };
+
 /** What a plugin can do with the broker. */
 export interface PluginContext {
   /** The plugin's options from the configuration, validated for built-ins. */
@@ -92,6 +117,14 @@ export interface BrokerPlugin {
   start?(context: PluginContext): void | Promise<void>;
   /** Called once after the listeners closed (aMQTT `broker_post_shutdown`). */
   stop?(): void | Promise<void>;
+
+  /** 5.0 enhanced authentication: the Authentication Methods this plugin handles (e.g. `SCRAM-SHA-256`). */
+  readonly authMethods?: readonly string[];
+  /** One step of an enhanced authentication exchange for one of `authMethods`. */
+  authenticateEnhanced?(
+    client: ClientInfo,
+    step: EnhancedAuthStep,
+  ): EnhancedAuthAnswer | Promise<EnhancedAuthAnswer>;
 
   /** Authenticate a CONNECT (aMQTT `authenticate`). */
   authenticate?(client: ClientInfo): AuthAnswer | Promise<AuthAnswer>;
