@@ -183,7 +183,7 @@ describe("MQTT 5.0 in the broker", () => {
     });
     const properties = (await got)[0]![2].properties as Record<string, unknown> | undefined;
     expect(properties?.responseTopic).toBe("rpc/resp/1");
-    expect([...(properties?.correlationData as Buffer)]).toEqual([1, 2, 3]);
+    expect(Array.from((properties?.correlationData as Buffer | undefined) ?? [])).toEqual([1, 2, 3]);
     expect(properties?.userProperties).toEqual({ app: "demo" });
     expect(properties?.contentType).toBe("text/plain");
   });
