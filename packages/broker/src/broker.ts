@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type PublishProperties, type QoS, utf8Length } from "@amqtt/codec";
+import { type ConnackProperties, type PublishProperties, type QoS, utf8Length } from "@amqtt/codec";
 import { MatchResult, SubscriptionTree } from "@amqtt/message";
 import type {
   AuthRequestAction,
@@ -320,6 +320,19 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     return conn.run().finally(() => this.connections.delete(conn));
   }
 
+  /**
+   * Send a connected 5.0 client elsewhere (section 4.11): DISCONNECT 0x9C Use
+   * another server (or 0x9D Server moved when `permanent`) with the Server
+   * Reference. A 3.1.1 client is just disconnected. False when not connected.
+   */
+  redirect(clientId: string, serverReference: string, permanent = false): boolean {
+    const conn = this.sessionsById.get(clientId)?.connection;
+    if (conn === undefined || conn.session.state !== "connected") return false;
+    if (conn.protocolVersion !== 5) conn.disconnect(0x9c);
+    else conn.apply(conn.session.disconnect(now(), { reasonCode: permanent ? 0x9d : 0x9c, serverReference }));
+    return true;
+  }
+
   /** Publish a message from the broker itself (aMQTT `internal_message_broadcast`). */
   publish(message: BrokerPublish): void {
     const payload =
@@ -353,9 +366,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const decided = (decision: Awaited<ReturnType<PluginHost["authenticate"]>>): void => {
       if (conn.session.state !== "awaitingAccept") return; // closed while plugins thought
       if (!decision.accepted) {
-        const properties =
-          decision.reasonString === undefined ? undefined : { reasonString: decision.reasonString };
-        conn.apply(conn.session.refuse(decision.reasonCode ?? 0x87, now(), properties));
+        // A Reason String, and for 0x9C/0x9D the Server Reference of a redirection (section 4.11).
+        const properties: { reasonString?: string; serverReference?: string } = {};
+        if (decision.reasonString !== undefined) properties.reasonString = decision.reasonString;
+        if (decision.serverReference !== undefined) properties.serverReference = decision.serverReference;
+        const some = Object.keys(properties).length > 0 ? properties : undefined;
+        conn.apply(conn.session.refuse(decision.reasonCode ?? 0x87, now(), some));
         return;
       }
       this.admit(conn, clientId, action);
@@ -477,6 +493,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
                 properties: this.connackProperties(
                   packet.keepAlive,
                   packet.properties?.sessionExpiryInterval,
+                  clientId,
                 ),
               }
             : {}),
@@ -599,10 +616,17 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.accept(undefined, m);
   }
 
-  private connackProperties(keepAlive: number, requestedExpiry: number | undefined) {
+  private connackProperties(
+    keepAlive: number,
+    requestedExpiry: number | undefined,
+    clientId: string,
+  ): ConnackProperties {
     const c = this.config.capabilities;
-    const props: Record<string, number> = {};
-    if (c.maxQos < 2) props.maximumQos = c.maxQos;
+    const props: ConnackProperties = {};
+    // The basis for response topics; the session sends it only to a client that
+    // asked with Request Response Information 1 [MQTT-3.1.2-28].
+    props.responseInformation = `${this.config.responseInformation}${clientId}`;
+    if (c.maxQos < 2) props.maximumQos = c.maxQos as 0 | 1;
     if (!c.retainAvailable) props.retainAvailable = 0;
     if (!c.wildcardSubscriptionAvailable) props.wildcardSubscriptionAvailable = 0;
     if (!c.subscriptionIdentifierAvailable) props.subscriptionIdentifiersAvailable = 0;

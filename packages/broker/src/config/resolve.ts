@@ -80,6 +80,8 @@ export interface ResolvedBrokerConfig {
   plugins: PluginSpec[];
   limits: BrokerLimits;
   capabilities: BrokerCapabilities;
+  /** 5.0 Response Information prefix: a client that asks gets this followed by its client id. */
+  responseInformation: string;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -166,6 +168,7 @@ export function resolveBrokerConfig(
       sharedSubscriptionAvailable: raw.shared_subscription_available ?? true,
       sharedSubscriptionStrategy: raw.shared_subscription_strategy ?? "round-robin",
     },
+    responseInformation: raw.response_information ?? "response/",
     warnings,
   };
 }

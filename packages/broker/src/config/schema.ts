@@ -87,6 +87,7 @@ export const brokerConfigSchema = z.strictObject({
     .optional(),
   max_client_id_length: z.int().min(23).max(65_535).optional(),
   connect_timeout: z.number().min(0).optional(),
+  response_information: z.string().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -4,7 +4,7 @@ import type { AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "../pl
 /** The combined answer of the authentication plugins. */
 export type AuthDecision =
   | { accepted: true }
-  | { accepted: false; reasonCode?: number; reasonString?: string };
+  | { accepted: false; reasonCode?: number; reasonString?: string; serverReference?: string };
 
 /** The observe-only event hooks of `BrokerPlugin` (every `on...` but `onPublish`). */
 type EventHooks = {

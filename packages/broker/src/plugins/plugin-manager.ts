@@ -36,7 +36,7 @@ export interface PluginManagerOptions {
 export type AuthResult =
   | { accepted: true }
   /** `reasonCode` is a 5.0 CONNACK code; the broker maps it to a 3.1.1 return code. */
-  | { accepted: false; reasonCode: number; reasonString?: string };
+  | { accepted: false; reasonCode: number; reasonString?: string; serverReference?: string };
 
 /**
  * The combined answer of the authorization plugins: `true` allowed, `false`
@@ -290,10 +290,11 @@ export class PluginManager {
       else if (answer === false) refused = true;
       else if (answer !== null && typeof answer === "object" && typeof answer.refuse === "number") {
         // The first refusal with a code gives the CONNACK its code: it says more than a bare `false`.
-        coded ??=
-          answer.reason === undefined
-            ? { accepted: false, reasonCode: answer.refuse }
-            : { accepted: false, reasonCode: answer.refuse, reasonString: answer.reason };
+        if (coded === undefined) {
+          coded = { accepted: false, reasonCode: answer.refuse };
+          if (answer.reason !== undefined) coded.reasonString = answer.reason;
+          if (answer.serverReference !== undefined) coded.serverReference = answer.serverReference;
+        }
       }
       // undefined, null, FAILED and anything else: no answer.
     }

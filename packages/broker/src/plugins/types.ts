@@ -38,9 +38,11 @@ export interface PluginMessage {
 /**
  * An authentication answer: `true` accepts, `false` refuses, `undefined` abstains.
  * A client is accepted when at least one plugin accepted and none refused (aMQTT's rule).
- * An object refuses with a specific CONNACK reason code (5.0) and reason string.
+ * An object refuses with a specific CONNACK reason code (5.0) and reason string;
+ * with 0x9C Use another server or 0x9D Server moved and a `serverReference`, it
+ * redirects a 5.0 client (section 4.11).
  */
-export type AuthAnswer = boolean | undefined | { refuse: number; reason?: string };
+export type AuthAnswer = boolean | undefined | { refuse: number; reason?: string; serverReference?: string };
 
 /**
  * An authorization answer: `true` allows, `false` denies, `undefined` abstains

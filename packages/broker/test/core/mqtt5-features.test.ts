@@ -232,3 +232,55 @@ describe("MQTT 5.0 in the broker", () => {
     c.close();
   });
 });
+
+describe("server redirection (section 4.11)", () => {
+  it("a plugin can answer a CONNECT with 0x9C Use another server and a Server Reference", async () => {
+    const { port } = await startBroker(
+      {},
+      {
+        plugins: [
+          {
+            name: "elsewhere",
+            authenticate: () => ({ refuse: 0x9c, serverReference: "other.example:1883" }),
+          },
+        ],
+      },
+    );
+    const c = await raw5(port, connect5("moving"));
+    const connack = c.packets.find((p) => p.type === PacketType.CONNACK);
+    expect(
+      connack?.type === PacketType.CONNACK && [connack.reasonCode, connack.properties?.serverReference],
+    ).toEqual([0x9c, "other.example:1883"]);
+    c.close();
+  });
+
+  it("the broker can move a connected client with DISCONNECT 0x9D Server moved", async () => {
+    const { port, broker } = await startBroker();
+    const c = await raw5(port, connect5("moved"));
+    expect(broker.redirect("moved", "new.example:8883", true)).toBe(true);
+    await until(() => c.packets.some((p) => p.type === PacketType.DISCONNECT));
+    const d = c.packets.find((p) => p.type === PacketType.DISCONNECT);
+    expect(d?.type === PacketType.DISCONNECT && [d.reasonCode, d.properties?.serverReference]).toEqual([
+      0x9d,
+      "new.example:8883",
+    ]);
+    expect(broker.redirect("nobody", "x")).toBe(false);
+    c.close();
+  });
+});
+
+describe("response information", () => {
+  it("goes in CONNACK only to a client that asked for it [MQTT-3.1.2-28]", async () => {
+    const { port } = await startBroker({ response_information: "replies/" });
+    const asked = await raw5(port, connect5("asker", { requestResponseInformation: 1 }));
+    const quiet = await raw5(port, connect5("quiet"));
+    const info = (c: { packets: Packet[] }) => {
+      const connack = c.packets.find((p) => p.type === PacketType.CONNACK);
+      return connack?.type === PacketType.CONNACK ? connack.properties?.responseInformation : "none";
+    };
+    expect(info(asked)).toBe("replies/asker");
+    expect(info(quiet)).toBeUndefined();
+    asked.close();
+    quiet.close();
+  });
+});
