@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type ConnackProperties, type PublishProperties, type QoS, utf8Length } from "@amqtt/codec";
+import {
+  type ConnackProperties,
+  type PublishProperties,
+  type QoS,
+  reasonCodeName,
+  utf8Length,
+} from "@amqtt/codec";
 import { MatchResult, SubscriptionTree } from "@amqtt/message";
 import type {
   AuthRequestAction,
@@ -742,7 +748,9 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const send = () => {
       if (code >= 0x80)
         this.logger.debug("publish refused", { clientId: conn.info.clientId, topic: request.topic, code });
-      conn.apply(conn.session.answerPublish(request.requestId, code, now()));
+      // A refusal says why, unless the client asked for no problem information (the session drops it then).
+      const properties = code >= 0x80 ? { reasonString: reasonCodeName(code) } : undefined;
+      conn.apply(conn.session.answerPublish(request.requestId, code, now(), properties));
     };
     const wait = conn.pausedUntil();
     if (wait === undefined) return send();
@@ -960,7 +968,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       codes.push(Math.min(sub.qos, caps.maxQos));
     }
     if (conn.closed) return;
-    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now()));
+    const refused = codes.filter((c) => c >= 0x80);
+    const properties =
+      refused.length === 0
+        ? undefined
+        : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
+    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now(), properties));
     const t = now();
     action.subscriptions.forEach((sub, i) => {
       const granted = codes[i]!;

@@ -284,3 +284,21 @@ describe("response information", () => {
     quiet.close();
   });
 });
+
+describe("problem information", () => {
+  it("explains a refusal with a Reason String, unless the client set Request Problem Information to 0 [MQTT-3.1.2-29]", async () => {
+    const { port } = await startBroker({ wildcard_subscription_available: false });
+    const reason = async (clientId: string, properties: Record<string, unknown>) => {
+      const c = await raw5(port, connect5(clientId, properties));
+      c.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: "a/#", qos: 0 }] });
+      await until(() => c.packets.some((p) => p.type === PacketType.SUBACK));
+      const suback = c.packets.find((p) => p.type === PacketType.SUBACK);
+      c.close();
+      return suback?.type === PacketType.SUBACK
+        ? [suback.reasonCodes[0], suback.properties?.reasonString]
+        : [];
+    };
+    expect(await reason("wants", {})).toEqual([0xa2, "Wildcard Subscriptions not supported"]);
+    expect(await reason("silent", { requestProblemInformation: 0 })).toEqual([0xa2, undefined]);
+  });
+});
