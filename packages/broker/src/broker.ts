@@ -37,6 +37,7 @@ import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
 import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
 import { SharedPicker, shouldPickShared } from "./core/shared.js";
+import { emptyStats } from "./core/stats.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
@@ -171,24 +172,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const high = l.maxQueuedMessages > 0 ? Math.max(16, Math.floor(l.maxQueuedMessages / 2)) : 1000;
     this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(this.config.capabilities.sharedSubscriptionStrategy);
-    this.counters = {
-      startedAt: Date.now(),
-      bytesReceived: 0,
-      bytesSent: 0,
-      messagesReceived: 0,
-      messagesSent: 0,
-      publishReceived: 0,
-      publishSent: 0,
-      clientsConnected: 0,
-      clientsDisconnected: 0,
-      clientsMaximum: 0,
-      clientsTotal: 0,
-      inflightIn: 0,
-      inflightOut: 0,
-      storedMessages: 0,
-      retainedCount: 0,
-      subscriptionsCount: 0,
-    };
+    this.counters = emptyStats(Date.now());
     for (const warning of this.config.warnings) this.logger.warn(warning);
   }
 
@@ -196,8 +180,17 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   stats(): BrokerStats {
     let stored = 0;
     for (const s of this.sessionsById.values()) stored += s.queued;
+    // In flight: QoS 1/2 PUBLISH packets awaiting the broker's answer (in) or the client's ack (out).
+    let inflightIn = 0;
+    let inflightOut = 0;
+    for (const c of this.connections) {
+      inflightIn += c.session.pendingPublishes;
+      inflightOut += c.unacknowledged;
+    }
     return {
       ...this.counters,
+      inflightIn,
+      inflightOut,
       storedMessages: stored,
       retainedCount: this.retained.size,
       subscriptionsCount: this.tree.size,

@@ -219,6 +219,11 @@ export class ClientConnection {
     this.apply(this.session.deliver(message, now()));
   }
 
+  /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
+  get unacknowledged(): number {
+    return this.outstanding;
+  }
+
   /** True when this subscriber has so many unacknowledged messages that publishers should wait. */
   get congested(): boolean {
     return this.outstanding >= this.host.backpressure.high;

@@ -85,7 +85,7 @@ describe("MQTT 5.0 in the broker", () => {
   });
 
   it("never has more unacknowledged QoS 1 messages out to a client than its Receive Maximum", async () => {
-    const { port, url } = await startBroker();
+    const { port, url, broker } = await startBroker();
     const c = await raw5(port, connect5("window", { receiveMaximum: 3 }));
     c.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: "w/#", qos: 1 }] });
     await until(() => c.packets.some((p) => p.type === PacketType.SUBACK));
@@ -94,6 +94,8 @@ describe("MQTT 5.0 in the broker", () => {
     await until(() => c.publishes().length === 3);
     await new Promise((r) => setTimeout(r, 100));
     expect(c.publishes()).toHaveLength(3); // the window is full until we acknowledge
+    // $SYS counts them: 3 in flight and 7 waiting for the window, none acknowledged.
+    expect(broker.stats().inflightOut).toBe(10);
     for (const p of c.publishes()) c.send({ type: PacketType.PUBACK, packetId: p.packetId! });
     await until(() => c.publishes().length === 6);
     c.close();

@@ -1,3 +1,4 @@
+import { emptyStats } from "../../src/core/stats.js";
 import type { Logger } from "../../src/logger.js";
 import type { BrokerStats, ClientInfo, PluginContext, PluginMessage } from "../../src/plugins/types.js";
 
@@ -48,25 +49,7 @@ export function message(topic: string, payload = "x"): PluginMessage {
 
 /** Zeroed broker counters. */
 export function stats(overrides: Partial<BrokerStats> = {}): BrokerStats {
-  return {
-    startedAt: 0,
-    bytesReceived: 0,
-    bytesSent: 0,
-    messagesReceived: 0,
-    messagesSent: 0,
-    publishReceived: 0,
-    publishSent: 0,
-    clientsConnected: 0,
-    clientsDisconnected: 0,
-    clientsMaximum: 0,
-    clientsTotal: 0,
-    inflightIn: 0,
-    inflightOut: 0,
-    storedMessages: 0,
-    retainedCount: 0,
-    subscriptionsCount: 0,
-    ...overrides,
-  };
+  return { ...emptyStats(), ...overrides };
 }
 
 /** A plugin context with the given options; published messages land in `published`. */

@@ -1,0 +1,23 @@
+import type { BrokerStats } from "../plugins/types.js";
+
+/** Broker counters, all zero, started at `startedAt` (ms since the epoch). */
+export function emptyStats(startedAt = 0): BrokerStats {
+  return {
+    startedAt,
+    bytesReceived: 0,
+    bytesSent: 0,
+    messagesReceived: 0,
+    messagesSent: 0,
+    publishReceived: 0,
+    publishSent: 0,
+    clientsConnected: 0,
+    clientsDisconnected: 0,
+    clientsMaximum: 0,
+    clientsTotal: 0,
+    inflightIn: 0,
+    inflightOut: 0,
+    storedMessages: 0,
+    retainedCount: 0,
+    subscriptionsCount: 0,
+  };
+}
