@@ -10,4 +10,5 @@
  * ```
  */
 export { brokerCommand, EMBEDDED_DEFAULTS, runBroker } from "./broker-command.js";
+export { passwdCommand, runPasswd } from "./passwd-command.js";
 export { VERSION } from "./version.js";
