@@ -11,4 +11,6 @@
  */
 export { brokerCommand, EMBEDDED_DEFAULTS, runBroker } from "./broker-command.js";
 export { passwdCommand, runPasswd } from "./passwd-command.js";
+export { pubCommand, runPub } from "./pub-command.js";
+export { runSub, subCommand } from "./sub-command.js";
 export { VERSION } from "./version.js";

@@ -1,0 +1,122 @@
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import type { ClientConfigInput } from "@amqtt/client";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { parse as parseYaml } from "yaml";
+
+// The options amqtt_pub and amqtt_sub share: aMQTT's spellings, plus Mosquitto's
+// common ones (-h, -p, -u, -P, -V) so both kinds of users feel at home.
+
+/** Parsed connection options of amqtt_pub / amqtt_sub. */
+export interface ClientCommandOptions {
+  url?: string;
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  protocolVersion: 4 | 5;
+  configFile?: string;
+  clientId?: string;
+  qos: 0 | 1 | 2;
+  keepAlive?: number;
+  cleanSession?: boolean;
+  caFile?: string;
+  caPath?: string;
+  caData?: string;
+  willTopic?: string;
+  willMessage?: string;
+  willQos: 0 | 1 | 2;
+  willRetain?: boolean;
+  debug?: boolean;
+}
+
+/** A usage error: exit code 2 with the message. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function int(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be ${min}..${max}`);
+    return n;
+  };
+}
+
+function protocol(value: string): 4 | 5 {
+  if (["5", "mqttv5", "v5"].includes(value)) return 5;
+  if (["4", "311", "mqttv311", "v311", "3.1.1"].includes(value)) return 4;
+  throw new InvalidArgumentError("expected 311 (mqttv311) or 5 (mqttv5)");
+}
+
+/** Add the shared options to `command`. */
+export function addClientOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "broker URL: mqtt[s]|ws[s]://[user:password@]host[:port][/path]")
+    .option("-h, --host <host>", "broker host (Mosquitto style; default 127.0.0.1)")
+    .option("-p, --port <port>", "broker port (Mosquitto style)", int("port", 1, 65535))
+    .option("-u, --username <name>", "user name")
+    .option("-P, --password <password>", "password")
+    .addOption(
+      new Option("-V, --protocol-version <version>", "311 or 5").argParser(protocol).default(4, "311"),
+    )
+    .option("-c, --config-file <file>", "aMQTT client configuration (YAML)")
+    .option("-i, --client-id <id>", "client identifier")
+    .addOption(new Option("-q, --qos <qos>", "QoS 0, 1 or 2").argParser(int("QoS", 0, 2)).default(0))
+    .option("-k, --keep-alive <seconds>", "keep alive in seconds", int("keep alive", 0, 65535))
+    .option("--clean-session", "start a clean session")
+    .option("--ca-file <file>", "trusted CA certificates (PEM file)")
+    .option("--ca-path <dir>", "folder of trusted CA certificates")
+    .option("--ca-data <pem>", "trusted CA certificates as PEM text")
+    .option("--will-topic <topic>", "will topic")
+    .option("--will-message <text>", "will message")
+    .addOption(new Option("--will-qos <qos>", "will QoS").argParser(int("will QoS", 0, 2)).default(0))
+    .option("--will-retain", "retain the will")
+    .option("-d, --debug", "print connection events on stderr")
+    .helpOption("--help", "show this help")
+    .showHelpAfterError();
+}
+
+/** The broker URL from --url or the Mosquitto-style pieces. */
+export function brokerUrl(o: ClientCommandOptions): string {
+  if (o.url !== undefined) {
+    if (o.host !== undefined || o.port !== undefined)
+      throw new UsageError("give either --url or -h/-p, not both");
+    return o.url;
+  }
+  const url = new URL(`mqtt://${o.host ?? "127.0.0.1"}:${o.port ?? 1883}`);
+  if (o.username !== undefined) url.username = encodeURIComponent(o.username);
+  if (o.password !== undefined) url.password = encodeURIComponent(o.password);
+  return url.toString();
+}
+
+/** The client configuration: the YAML file (if any) with the command line on top. */
+export async function clientConfig(o: ClientCommandOptions): Promise<ClientConfigInput> {
+  let config: Record<string, unknown> = {};
+  if (o.configFile !== undefined) {
+    const data: unknown = parseYaml(await readFile(o.configFile, "utf8"));
+    if (data !== null && (typeof data !== "object" || Array.isArray(data)))
+      throw new UsageError(`${o.configFile}: expected a mapping`);
+    config = { ...(data as Record<string, unknown>) };
+  }
+  if (o.keepAlive !== undefined) config.keep_alive = o.keepAlive;
+  if (o.cleanSession !== undefined) config.cleansession = o.cleanSession;
+  config.auto_reconnect ??= false;
+  if (o.protocolVersion === 5) config.protocolVersion = 5;
+  if ((o.willTopic === undefined) !== (o.willMessage === undefined))
+    throw new UsageError("--will-topic and --will-message go together");
+  if (o.willTopic !== undefined)
+    config.will = {
+      topic: o.willTopic,
+      message: o.willMessage,
+      qos: o.willQos,
+      retain: o.willRetain ?? false,
+    };
+  return config as ClientConfigInput;
+}
+
+/** aMQTT's default client id: `<tool>/<pid>-<hostname>`. */
+export function defaultClientId(tool: string): string {
+  return `${tool}/${process.pid}-${hostname()}`.slice(0, 65535);
+}

@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { MQTTClient } from "@amqtt/client";
+import { Command } from "commander";
+import {
+  addClientOptions,
+  brokerUrl,
+  type ClientCommandOptions,
+  clientConfig,
+  defaultClientId,
+  UsageError,
+} from "./client-options.js";
+import { VERSION } from "./version.js";
+
+interface PubOptions extends ClientCommandOptions {
+  topic: string;
+  message?: string;
+  file?: string;
+  stdin?: boolean;
+  lines?: boolean;
+  nullMessage?: boolean;
+  retain?: boolean;
+}
+
+/** Build the `amqtt_pub` command. */
+export function pubCommand(): Command {
+  return addClientOptions(
+    new Command("amqtt_pub")
+      .description("Publish MQTT messages (aMQTT's amqtt_pub; Mosquitto's -h/-p/-u/-P/-V work too).")
+      .version(`amqtt_pub ${VERSION}`, "--version", "print the version and exit")
+      .requiredOption("-t, --topic <topic>", "topic to publish to")
+      .option("-m, --message <text>", "publish this message")
+      .option("-f, --file <file>", "publish each line of the file as a message")
+      .option("-s, --stdin", "publish all of stdin as one message")
+      .option("-l, --lines", "publish each line of stdin as a message")
+      .option("-n, --null-message", "publish an empty message")
+      .option("-r, --retain", "retain the message"),
+  );
+}
+
+/** Exactly one message source, checked before connecting. */
+function checkSource(o: PubOptions): void {
+  const sources = [o.message !== undefined, o.file !== undefined, o.stdin, o.lines, o.nullMessage].filter(
+    Boolean,
+  );
+  if (sources.length !== 1) throw new UsageError("give exactly one of -m, -f, -s, -l, -n");
+}
+
+/** The messages to publish. */
+async function* messages(o: PubOptions): AsyncGenerator<string> {
+  if (o.message !== undefined) yield o.message;
+  else if (o.nullMessage) yield "";
+  else if (o.file !== undefined) {
+    for (const line of (await readFile(o.file, "utf8")).split(/\r?\n/)) if (line !== "") yield line;
+  } else if (o.stdin) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    yield Buffer.concat(chunks).toString("utf8");
+  } else {
+    for await (const line of createInterface({ input: process.stdin, terminal: false })) yield line;
+  }
+}
+
+/** Run `amqtt_pub`. Resolves with the exit code (0 done, 1 failure, 2 usage). */
+export async function runPub(argv: readonly string[]): Promise<number> {
+  const command = pubCommand();
+  command.exitOverride();
+  try {
+    command.parse(argv, { from: "user" });
+  } catch (error) {
+    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+  }
+  const o = command.opts<PubOptions>();
+  let client: MQTTClient | undefined;
+  let stopped = false;
+  const onSigint = () => {
+    stopped = true;
+  };
+  process.once("SIGINT", onSigint);
+  try {
+    checkSource(o);
+    const source = messages(o);
+    const url = brokerUrl(o);
+    client = new MQTTClient({
+      clientId: o.clientId ?? defaultClientId("amqtt_pub"),
+      config: await clientConfig(o),
+    });
+    if (o.debug) client.on("disconnected", () => process.stderr.write("amqtt_pub: disconnected\n"));
+    await client.connect(url, {
+      ...(o.caFile === undefined ? {} : { cafile: o.caFile }),
+      ...(o.caPath === undefined ? {} : { capath: o.caPath }),
+      ...(o.caData === undefined ? {} : { cadata: o.caData }),
+    });
+    const progress = o.lines === true && process.stdout.isTTY === true;
+    let count = 0;
+    for await (const text of source) {
+      if (stopped) break;
+      await client.publish(o.topic, text, { qos: o.qos, retain: o.retain ?? false });
+      count++;
+      if (progress && count % 100 === 0) process.stdout.write(`\r${count} messages published`);
+    }
+    if (progress) process.stdout.write(`\r${count} messages published\n`);
+    await client.disconnect();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`amqtt_pub: ${(error as Error).message}\n`);
+    await client?.disconnect().catch(() => {});
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

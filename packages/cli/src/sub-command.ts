@@ -1,0 +1,95 @@
+import { MQTTClient } from "@amqtt/client";
+import { Command, InvalidArgumentError } from "commander";
+import {
+  addClientOptions,
+  brokerUrl,
+  type ClientCommandOptions,
+  clientConfig,
+  defaultClientId,
+  UsageError,
+} from "./client-options.js";
+import { VERSION } from "./version.js";
+
+interface SubOptions extends ClientCommandOptions {
+  topic: string[];
+  count?: number;
+  verbose?: boolean;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
+
+/** Build the `amqtt_sub` command. */
+export function subCommand(): Command {
+  return addClientOptions(
+    new Command("amqtt_sub")
+      .description(
+        "Subscribe to MQTT topics and print each payload (aMQTT's amqtt_sub; Mosquitto's flags work too).",
+      )
+      .version(`amqtt_sub ${VERSION}`, "--version", "print the version and exit")
+      .requiredOption("-t, --topic <filter...>", "topic filter (repeatable)")
+      .option("-n, --count <n>", "stop after n messages (aMQTT's spelling)", count)
+      .option("-C, --msg-count <n>", "stop after n messages (Mosquitto's spelling)", count)
+      .option("-v, --verbose", "print the topic before each payload (as mosquitto_sub -v)"),
+  );
+}
+
+/** Run `amqtt_sub` until Ctrl-C or the count. Resolves with the exit code. */
+export async function runSub(argv: readonly string[]): Promise<number> {
+  const command = subCommand();
+  command.exitOverride();
+  try {
+    command.parse(argv, { from: "user" });
+  } catch (error) {
+    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+  }
+  const o = command.opts<SubOptions & { msgCount?: number }>();
+  const limit = o.count ?? o.msgCount;
+  let client: MQTTClient | undefined;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const url = brokerUrl(o);
+    client = new MQTTClient({
+      clientId: o.clientId ?? defaultClientId("amqtt_sub"),
+      config: await clientConfig(o),
+    });
+    await client.connect(url, {
+      ...(o.caFile === undefined ? {} : { cafile: o.caFile }),
+      ...(o.caPath === undefined ? {} : { capath: o.caPath }),
+      ...(o.caData === undefined ? {} : { cadata: o.caData }),
+    });
+    const codes = await client.subscribe(o.topic.map((t) => [t, o.qos] as [string, 0 | 1 | 2]));
+    codes.forEach((code, i) => {
+      if (code >= 0x80)
+        process.stderr.write(`amqtt_sub: subscription to ${o.topic[i]} refused (0x${code.toString(16)})\n`);
+    });
+    if (codes.every((c) => c >= 0x80)) throw new Error("every subscription was refused");
+    let received = 0;
+    const decoder = new TextDecoder();
+    try {
+      for await (const message of client.messages(undefined, { signal: stop.signal })) {
+        const payload = decoder.decode(message.data);
+        process.stdout.write(o.verbose ? `${message.topic} ${payload}\n` : `${payload}\n`);
+        received++;
+        if (limit !== undefined && received >= limit) break;
+      }
+    } catch (error) {
+      if (!stop.signal.aborted) throw error;
+    }
+    await client.disconnect();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`amqtt_sub: ${(error as Error).message}\n`);
+    await client?.disconnect().catch(() => {});
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

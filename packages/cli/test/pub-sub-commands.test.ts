@@ -1,0 +1,189 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Broker, silentLogger } from "@amqtt/broker";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const dist = join(import.meta.dirname, "..", "dist");
+const dir = mkdtempSync(join(tmpdir(), "amqtt-pubsub-"));
+const children: ChildProcess[] = [];
+const brokers: Broker[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
+  await Promise.all(brokers.splice(0).map((b) => b.stop()));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function broker(): Promise<number> {
+  const b = new Broker(
+    { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: { "anonymous-auth": {} } },
+    { logger: silentLogger },
+  );
+  await b.start();
+  brokers.push(b);
+  return b.addresses()[0]!.port;
+}
+
+/** Start a subscriber command and resolve once it has subscribed (a short wait; neither tool signals it). */
+async function subscriber(
+  cmd: string,
+  args: string[],
+): Promise<{ output: Promise<{ code: number | null; out: string }> }> {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  const output = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.once("exit", (code) => resolve({ code, out: out + err })),
+  );
+  await new Promise((r) => setTimeout(r, 700));
+  return { output };
+}
+
+const node = (tool: string) => [process.execPath, join(dist, `${tool}-bin.js`)] as const;
+
+describe("amqtt_pub and amqtt_sub", () => {
+  it("amqtt_sub -n 3 prints what amqtt_pub sends with -m, -f and -l, then exits 0", async () => {
+    const port = await broker();
+    const [exe, sub] = node("sub");
+    const s = await subscriber(exe, [sub, "-p", String(port), "-t", "c/#", "-n", "4", "-q", "1"]);
+    const [, pub] = node("pub");
+    await run(exe, [pub, "-p", String(port), "-t", "c/m", "-m", "one", "-q", "1"]);
+    const file = join(dir, "lines.txt");
+    writeFileSync(file, "two\nthree\n");
+    await run(exe, [pub, "-p", String(port), "-t", "c/f", "-f", file, "-q", "1"]);
+    const child = spawn(exe, [pub, "--url", `mqtt://127.0.0.1:${port}`, "-t", "c/l", "-l", "-V", "5"], {
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    child.stdin.end("four\n");
+    await new Promise((r) => child.once("exit", r));
+    const { code, out } = await s.output;
+    expect(code).toBe(0);
+    expect(out.trim().split("\n")).toEqual(["one", "two", "three", "four"]);
+  });
+
+  it("interoperates with Debian's mosquitto clients both ways (3.1.1 and 5.0)", async () => {
+    const port = await broker();
+    const [exe, pub] = node("pub");
+    const m = await subscriber("mosquitto_sub", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "i/#",
+      "-C",
+      "2",
+      "-v",
+      "-V",
+      "mqttv5",
+    ]);
+    await run(exe, [
+      pub,
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "i/a",
+      "-m",
+      "from amqtt_pub",
+      "-V",
+      "5",
+      "-q",
+      "2",
+    ]);
+    await run(exe, [pub, "-h", "127.0.0.1", "-p", String(port), "-t", "i/b", "-n", "-q", "1"]);
+    // mosquitto_sub -v prints an empty payload as "(null)".
+    expect((await m.output).out.trim().split("\n")).toEqual(["i/a from amqtt_pub", "i/b (null)"]);
+    const [, sub] = node("sub");
+    const s = await subscriber(exe, [sub, "-p", String(port), "-t", "j/#", "-C", "1", "-v"]);
+    await run("mosquitto_pub", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "j/x",
+      "-m",
+      "from mosquitto_pub",
+      "-q",
+      "1",
+    ]);
+    expect((await s.output).out.trim()).toBe("j/x from mosquitto_pub");
+  });
+
+  it("sends credentials from -u/-P, and reports a refused connection with exit code 1", async () => {
+    const b = new Broker(
+      { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: {} },
+      {
+        logger: silentLogger,
+        plugins: [
+          {
+            name: "only-bob",
+            authenticate: (c) => c.username === "bob" && new TextDecoder().decode(c.password) === "pw",
+          },
+        ],
+      },
+    );
+    await b.start();
+    brokers.push(b);
+    const port = b.addresses()[0]!.port;
+    const [exe, pub] = node("pub");
+    await expect(
+      run(exe, [pub, "-p", String(port), "-u", "bob", "-P", "pw", "-t", "t", "-m", "ok"]),
+    ).resolves.toBeDefined();
+    const refused = await run(exe, [
+      pub,
+      "-p",
+      String(port),
+      "-u",
+      "eve",
+      "-P",
+      "pw",
+      "-t",
+      "t",
+      "-m",
+      "no",
+    ]).catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(String(refused.stderr)).toContain("amqtt_pub:");
+  });
+
+  it("gives usage errors exit code 2: no message source, two sources, --url with -h, a bad QoS", async () => {
+    const [exe, pub] = node("pub");
+    const codes: number[] = [];
+    for (const args of [
+      ["-t", "t"],
+      ["-t", "t", "-m", "a", "-n"],
+      ["-t", "t", "-m", "a", "--url", "mqtt://127.0.0.1:1", "-h", "x"],
+      ["-t", "t", "-m", "a", "-q", "3"],
+    ]) {
+      codes.push(
+        await run(exe, [pub, ...args]).then(
+          () => 0,
+          (e: { code: number }) => e.code,
+        ),
+      );
+    }
+    expect(codes).toEqual([2, 2, 2, 2]);
+    const help = await run(exe, [pub, "--help"]);
+    expect(help.stdout).toContain("-t, --topic <topic>");
+  });
+
+  it("amqtt_sub stops cleanly on SIGINT", async () => {
+    const port = await broker();
+    const [exe, sub] = node("sub");
+    const child = spawn(exe, [sub, "-p", String(port), "-t", "z/#"], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    await new Promise((r) => setTimeout(r, 700));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+});
