@@ -17,6 +17,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+let current: Broker | undefined;
+
 async function broker(): Promise<number> {
   const b = new Broker(
     { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: { "anonymous-auth": {} } },
@@ -24,14 +26,16 @@ async function broker(): Promise<number> {
   );
   await b.start();
   brokers.push(b);
+  current = b;
   return b.addresses()[0]!.port;
 }
 
-/** Start a subscriber command and resolve once it has subscribed (a short wait; neither tool signals it). */
+/** Start a subscriber command and resolve once the broker saw its subscription. */
 async function subscriber(
   cmd: string,
   args: string[],
 ): Promise<{ output: Promise<{ code: number | null; out: string }> }> {
+  const subscribed = new Promise<void>((resolve) => current!.once("clientSubscribed", () => resolve()));
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
@@ -41,7 +45,10 @@ async function subscriber(
   const output = new Promise<{ code: number | null; out: string }>((resolve) =>
     child.once("exit", (code) => resolve({ code, out: out + err })),
   );
-  await new Promise((r) => setTimeout(r, 700));
+  await Promise.race([
+    subscribed,
+    output.then((o) => Promise.reject(new Error(`subscriber exited: ${o.out}`))),
+  ]);
   return { output };
 }
 
@@ -179,9 +186,10 @@ describe("amqtt_pub and amqtt_sub", () => {
   it("amqtt_sub stops cleanly on SIGINT", async () => {
     const port = await broker();
     const [exe, sub] = node("sub");
+    const subscribed = new Promise<void>((resolve) => current!.once("clientSubscribed", () => resolve()));
     const child = spawn(exe, [sub, "-p", String(port), "-t", "z/#"], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
-    await new Promise((r) => setTimeout(r, 700));
+    await subscribed;
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGINT");
     expect(await exited).toBe(0);

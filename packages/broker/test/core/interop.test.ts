@@ -3,13 +3,20 @@ import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { Broker } from "../../src/index.js";
 import { mqttClient, nextMessages, startBroker } from "./helpers.js";
 
 const run = promisify(execFile);
 const fixtures = join(import.meta.dirname, "../../../transport-tcp/test/fixtures");
 
 /** Run mosquitto_sub until it has printed `count` lines; returns them. */
-function mosquittoSub(args: string[], count: number): { lines: Promise<string[]>; ready: Promise<void> } {
+function mosquittoSub(
+  broker: Broker,
+  args: string[],
+  count: number,
+): { lines: Promise<string[]>; ready: Promise<void> } {
+  // Ready when the broker has granted its subscription (mosquitto_sub prints nothing then).
+  const ready = new Promise<void>((resolve) => broker.once("clientSubscribed", () => resolve()));
   const child = spawn("mosquitto_sub", [...args, "-C", String(count), "-W", "10"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -25,7 +32,6 @@ function mosquittoSub(args: string[], count: number): { lines: Promise<string[]>
     );
   });
   // mosquitto_sub has no "subscribed" signal on stdout; -d prints the SUBACK on stderr... keep it simple with a short wait.
-  const ready = new Promise<void>((r) => setTimeout(r, 300));
   return { lines, ready };
 }
 
@@ -34,9 +40,9 @@ describe.each([
   ["mqttv5", 5],
 ] as const)("Debian's mosquitto clients, %s", (version, _level) => {
   it("mosquitto_pub publishes and mosquitto_sub receives, at QoS 0, 1 and 2", async () => {
-    const { port } = await startBroker();
+    const { broker, port } = await startBroker();
     const base = ["-h", "127.0.0.1", "-p", String(port), "-V", version];
-    const sub = mosquittoSub([...base, "-t", "interop/#", "-q", "2", "-v"], 3);
+    const sub = mosquittoSub(broker, [...base, "-t", "interop/#", "-q", "2", "-v"], 3);
     await sub.ready;
     for (const qos of [0, 1, 2])
       await run("mosquitto_pub", [...base, "-t", `interop/q${qos}`, "-m", `hello ${qos}`, "-q", String(qos)]);
@@ -44,10 +50,10 @@ describe.each([
   });
 
   it("mosquitto_sub receives a retained message that mosquitto_pub stored", async () => {
-    const { port } = await startBroker();
+    const { broker, port } = await startBroker();
     const base = ["-h", "127.0.0.1", "-p", String(port), "-V", version];
     await run("mosquitto_pub", [...base, "-t", "kept/x", "-m", "retained!", "-r", "-q", "1"]);
-    const sub = mosquittoSub([...base, "-t", "kept/#", "-v"], 1);
+    const sub = mosquittoSub(broker, [...base, "-t", "kept/#", "-v"], 1);
     expect(await sub.lines).toEqual(["kept/x retained!"]);
   });
 });
@@ -68,6 +74,7 @@ describe("listeners", () => {
     });
     const tlsPort = broker.addresses().find((a) => a.name === "secure")!.port;
     const sub = mosquittoSub(
+      broker,
       [
         "-h",
         "127.0.0.1",
