@@ -10,7 +10,7 @@ import {
   hashPassword,
   ScramClient,
 } from "../../src/index.js";
-import { mqttClient, startBroker } from "./helpers.js";
+import { mqttClient, startBroker, until } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-scram-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,8 +104,7 @@ describe("MQTT 5.0 enhanced authentication with SCRAM-SHA-256 (section 4.12)", (
     const restart = (outcome as unknown as { restart: () => Uint8Array }).restart;
     outcome.scramVerified = false;
     outcome.run(outcome.client.reauthenticate(restart(), Date.now()));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(outcome.scramVerified).toBe(true);
+    await until(() => outcome.scramVerified);
     expect(outcome.events.some((e) => e.kind === "disconnected")).toBe(false);
     outcome.socket.destroy();
   });
