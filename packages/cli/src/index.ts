@@ -10,6 +10,8 @@
  * ```
  */
 export { brokerCommand, EMBEDDED_DEFAULTS, runBroker } from "./broker-command.js";
+export { createCa, createDevice, createServer, type SubjectOptions } from "./creds.js";
+export { credsCommand, runCreds } from "./creds-command.js";
 export { passwdCommand, runPasswd } from "./passwd-command.js";
 export { pubCommand, runPub } from "./pub-command.js";
 export { runSub, subCommand } from "./sub-command.js";
