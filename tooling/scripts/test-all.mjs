@@ -9,7 +9,8 @@ import { ensurePnpm, ensureSystemPackages, installDependencies, root } from "./b
 const packagesDir = join(root, "packages");
 const packageDirs = readdirSync(packagesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(packagesDir, d.name, "package.json")))
-  .map((d) => join(packagesDir, d.name));
+  .map((d) => join(packagesDir, d.name))
+  .concat([join(root, "examples")].filter((d) => existsSync(join(d, "package.json"))));
 
 ensurePnpm();
 ensureSystemPackages();
