@@ -195,3 +195,60 @@ describe("amqtt_pub and amqtt_sub", () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("amqtt_pub and amqtt_sub against Debian's mosquitto broker", () => {
+  it("publish and subscribe through mosquitto, 3.1.1 and 5.0", async () => {
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const conf = join(dir, "mosquitto.conf");
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    const bin = (await import("node:fs")).existsSync("/usr/sbin/mosquitto")
+      ? "/usr/sbin/mosquitto"
+      : "mosquitto";
+    const mosquitto = spawn(bin, ["-c", conf], { stdio: "ignore" });
+    children.push(mosquitto);
+    // Ready when it accepts a connection.
+    for (let i = 0; i < 100; i++) {
+      const ok = await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), "-t", "ping", "-n"]).then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [exe, sub] = node("sub");
+    const [, pub] = node("pub");
+    for (const version of ["311", "5"]) {
+      const child = spawn(exe, [sub, "-p", String(port), "-t", "m/#", "-C", "1", "-V", version, "-q", "1"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.push(child);
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      // Publish retained, so the subscriber gets it whenever its SUBSCRIBE lands.
+      await run(exe, [
+        pub,
+        "-p",
+        String(port),
+        "-t",
+        `m/${version}`,
+        "-m",
+        `via mosquitto ${version}`,
+        "-r",
+        "-q",
+        "1",
+        "-V",
+        version,
+      ]);
+      expect(await exited).toBe(0);
+      expect(out.trim()).toBe(`via mosquitto ${version}`);
+      await run(exe, [pub, "-p", String(port), "-t", `m/${version}`, "-n", "-r"]);
+    }
+  });
+});
