@@ -27,6 +27,7 @@ export interface ClientCommandOptions {
   willMessage?: string;
   willQos: 0 | 1 | 2;
   willRetain?: boolean;
+  extraHeaders?: Record<string, string>;
   debug?: boolean;
 }
 
@@ -42,6 +43,23 @@ function int(name: string, min: number, max: number) {
       throw new InvalidArgumentError(`${name} must be ${min}..${max}`);
     return n;
   };
+}
+
+function headersJson(value: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError("expected a JSON object of header names to values");
+  }
+  if (
+    parsed === null ||
+    typeof parsed !== "object" ||
+    Array.isArray(parsed) ||
+    Object.values(parsed).some((v) => typeof v !== "string")
+  )
+    throw new InvalidArgumentError("expected a JSON object of header names to string values");
+  return parsed as Record<string, string>;
 }
 
 function protocol(value: string): 4 | 5 {
@@ -73,6 +91,7 @@ export function addClientOptions(command: Command): Command {
     .option("--will-message <text>", "will message")
     .addOption(new Option("--will-qos <qos>", "will QoS").argParser(int("will QoS", 0, 2)).default(0))
     .option("--will-retain", "retain the will")
+    .option("--extra-headers <json>", "extra HTTP headers for ws:// and wss:// as a JSON object", headersJson)
     .option("-d, --debug", "print connection events on stderr")
     .helpOption("--help", "show this help")
     .showHelpAfterError();
@@ -114,6 +133,21 @@ export async function clientConfig(o: ClientCommandOptions): Promise<ClientConfi
       retain: o.willRetain ?? false,
     };
   return config as ClientConfigInput;
+}
+
+/** The options of `MQTTClient.connect` from the command line: trusted CAs and WebSocket headers. */
+export function connectOptions(o: ClientCommandOptions): {
+  cafile?: string;
+  capath?: string;
+  cadata?: string;
+  additionalHeaders?: Record<string, string>;
+} {
+  const out: ReturnType<typeof connectOptions> = {};
+  if (o.caFile !== undefined) out.cafile = o.caFile;
+  if (o.caPath !== undefined) out.capath = o.caPath;
+  if (o.caData !== undefined) out.cadata = o.caData;
+  if (o.extraHeaders !== undefined) out.additionalHeaders = o.extraHeaders;
+  return out;
 }
 
 /** aMQTT's default client id: `<tool>/<pid>-<hostname>`. */

@@ -7,6 +7,7 @@ import {
   brokerUrl,
   type ClientCommandOptions,
   clientConfig,
+  connectOptions,
   defaultClientId,
   UsageError,
 } from "./client-options.js";
@@ -86,11 +87,7 @@ export async function runPub(argv: readonly string[]): Promise<number> {
       config: await clientConfig(o),
     });
     if (o.debug) client.on("disconnected", () => process.stderr.write("amqtt_pub: disconnected\n"));
-    await client.connect(url, {
-      ...(o.caFile === undefined ? {} : { cafile: o.caFile }),
-      ...(o.caPath === undefined ? {} : { capath: o.caPath }),
-      ...(o.caData === undefined ? {} : { cadata: o.caData }),
-    });
+    await client.connect(url, connectOptions(o));
     const progress = o.lines === true && process.stdout.isTTY === true;
     let count = 0;
     for await (const text of source) {

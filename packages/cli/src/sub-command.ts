@@ -5,6 +5,7 @@ import {
   brokerUrl,
   type ClientCommandOptions,
   clientConfig,
+  connectOptions,
   defaultClientId,
   UsageError,
 } from "./client-options.js";
@@ -59,11 +60,7 @@ export async function runSub(argv: readonly string[]): Promise<number> {
       clientId: o.clientId ?? defaultClientId("amqtt_sub"),
       config: await clientConfig(o),
     });
-    await client.connect(url, {
-      ...(o.caFile === undefined ? {} : { cafile: o.caFile }),
-      ...(o.caPath === undefined ? {} : { capath: o.caPath }),
-      ...(o.caData === undefined ? {} : { cadata: o.caData }),
-    });
+    await client.connect(url, connectOptions(o));
     const codes = await client.subscribe(o.topic.map((t) => [t, o.qos] as [string, 0 | 1 | 2]));
     codes.forEach((code, i) => {
       if (code >= 0x80)

@@ -252,3 +252,53 @@ describe("amqtt_pub and amqtt_sub against Debian's mosquitto broker", () => {
     }
   });
 });
+
+describe("--extra-headers", () => {
+  it("sends the headers with the WebSocket handshake, and refuses what is not a JSON object of strings", async () => {
+    const { createServer } = await import("node:http");
+    const { listenWs } = await import("@amqtt/transport-ws/server");
+    const headers: Record<string, string | string[] | undefined>[] = [];
+    const server = createServer();
+    server.on("upgrade", (request) => headers.push(request.headers));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const b = new Broker(
+      { listeners: { default: { type: "external" } }, plugins: { "anonymous-auth": {} } },
+      { logger: silentLogger },
+    );
+    await b.start();
+    brokers.push(b);
+    const listener = await listenWs({ server, path: "/mqtt" });
+    listener.onConnection((c) => void b.handle(c));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const [exe, pub] = node("pub");
+      await run(exe, [
+        pub,
+        "--url",
+        `ws://127.0.0.1:${port}/mqtt`,
+        "-t",
+        "h",
+        "-m",
+        "x",
+        "--extra-headers",
+        '{"x-api-key":"k1"}',
+      ]);
+      expect(headers[0]?.["x-api-key"]).toBe("k1");
+      const bad = await run(exe, [
+        pub,
+        "--url",
+        `ws://127.0.0.1:${port}/mqtt`,
+        "-t",
+        "h",
+        "-m",
+        "x",
+        "--extra-headers",
+        "[1]",
+      ]).catch((e) => e);
+      expect(bad.code).toBe(2);
+    } finally {
+      await listener.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -32,6 +32,8 @@ export interface ConnectCallOptions {
   cafile?: string;
   capath?: string;
   cadata?: string;
+  /** Extra HTTP headers for a `ws://`/`wss://` handshake (aMQTT's `additional_headers`; Node only). */
+  additionalHeaders?: Record<string, string>;
   /** 5.0 CONNECT properties (Session Expiry comes from the config unless given here). */
   properties?: ConnectProperties;
   /** 5.0 enhanced authentication: method, first data, and the answer to each challenge. */
@@ -192,6 +194,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     ] as const) {
       if (value !== undefined) tls[key] = value;
     }
+    if (options.additionalHeaders !== undefined) tls.headers = options.additionalHeaders;
     this.tls = tls;
     this.cleanSession = options.cleanSession ?? options.cleansession ?? this.config.cleanSession;
     if (this.cleanSession && this.stateValue === "closed") this.snapshot = undefined;

@@ -48,6 +48,8 @@ export interface TlsSettings {
   keyfile?: string;
   checkHostname: boolean;
   verifyCert: boolean;
+  /** Extra HTTP headers for a WebSocket handshake (aMQTT's `additional_headers`; Node only). */
+  headers?: Record<string, string>;
 }
 
 /**

@@ -17,6 +17,13 @@ export interface WsDialOptions extends ConnectionOptions {
    * exists (browsers, Node 22+), else the `ws` package, loaded on first use.
    */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Node only: extra HTTP headers for the handshake and TLS options for `wss:`
+   * (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, ...), handed to the
+   * `ws` package, which is then used even where a global `WebSocket` exists. A
+   * browser's `WebSocket` can take neither, so giving them there is an error.
+   */
+  node?: { headers?: Record<string, string> } & Record<string, unknown>;
 }
 
 /**
@@ -27,8 +34,18 @@ export interface WsDialOptions extends ConnectionOptions {
  */
 export async function dialWs(url: string | URL, options: WsDialOptions = {}): Promise<WebSocketConnection> {
   const target = new URL(url);
-  const WebSocketImpl = options.WebSocket ?? (await defaultWebSocket());
-  const socket = new WebSocketImpl(target.href, options.protocols ?? ["mqtt"]);
+  const protocols = options.protocols ?? ["mqtt"];
+  let socket: WebSocketLike;
+  if (options.node !== undefined) {
+    if (!isNode())
+      throw new TypeError("headers and TLS options need Node: a browser WebSocket cannot take them");
+    const ws = await import("ws");
+    const NodeWebSocket = ws.WebSocket as unknown as new (u: string, p: string[], o: object) => WebSocketLike;
+    socket = new NodeWebSocket(target.href, protocols, options.node);
+  } else {
+    const WebSocketImpl = options.WebSocket ?? (await defaultWebSocket());
+    socket = new WebSocketImpl(target.href, protocols);
+  }
   await opened(socket, target.href);
   if (!MQTT_SUBPROTOCOLS.includes(socket.protocol)) {
     socket.close(1002, "no MQTT subprotocol");
@@ -48,6 +65,11 @@ export async function dialWs(url: string | URL, options: WsDialOptions = {}): Pr
 
 /** {@link dialWs} as a `Dialer`, for shells that take one. */
 export const wsDialer: Dialer<string | URL> = { dial: dialWs };
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
 
 async function defaultWebSocket(): Promise<WebSocketConstructor> {
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
