@@ -192,3 +192,35 @@ describe("MQTT 5 subscription options", () => {
     expect(new Set([...ra, ...rb]).size).toBe(6);
   });
 });
+
+describe("shared subscription strategies", () => {
+  it.each(["random", "sticky", "hash-client-id", "hash-topic"] as const)(
+    "%s gives each message to exactly one member of the group",
+    async (strategy) => {
+      const { url } = await startBroker({ shared_subscription_strategy: strategy });
+      const members = await Promise.all([0, 1, 2].map(() => mqttClient(url, { protocolVersion: 5 })));
+      for (const m of members) await m.subscribeAsync("$share/g/st/#", { qos: 1 });
+      const got = members.map((m) => collectFor(m, 500));
+      const pub = await mqttClient(url, { protocolVersion: 5 });
+      for (let i = 0; i < 12; i++) await pub.publishAsync(`st/${i % 3}`, `m${i}`, { qos: 1 });
+      const all = (await Promise.all(got)).flat();
+      expect(all).toHaveLength(12);
+      expect(new Set(all).size).toBe(12);
+      if (strategy === "sticky" || strategy === "hash-client-id") {
+        // One publisher: both keep every message on one member.
+        expect((await Promise.all(got)).filter((g) => g.length > 0)).toHaveLength(1);
+      }
+      if (strategy === "hash-topic") {
+        // The same topic always lands on the same member.
+        const byTopic = new Map<string, number>();
+        (await Promise.all(got)).forEach((messages, member) => {
+          for (const m of messages) {
+            const topic = m.split(":")[0]!;
+            expect(byTopic.get(topic) ?? member).toBe(member);
+            byTopic.set(topic, member);
+          }
+        });
+      }
+    },
+  );
+});
