@@ -299,8 +299,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     });
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
     for (const c of this.connections) c.transport.abort();
-    for (const state of this.sessionsById.values()) state.clearTimers();
+    // The in-memory state goes: what must survive is in the store, and a restart
+    // restores it from there (an own memory store starts empty again).
+    for (const state of this.sessionsById.values()) {
+      state.clearTimers();
+      for (const filter of state.filters.keys()) this.tree.remove(filter, state.clientId);
+    }
     this.sessionsById.clear();
+    for (const r of [...this.retained.entries()]) this.retained.delete(r.topic);
     await this.store.close();
     this.phase = "stopped";
     this.plugins.fire("onBrokerPostShutdown");

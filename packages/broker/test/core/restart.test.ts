@@ -76,3 +76,33 @@ describe("the broker through its store", () => {
     }
   });
 });
+
+describe("stopping and starting the same broker", () => {
+  it("starts again clean with its own memory store: no stale subscriptions or retained messages", async () => {
+    const broker = new Broker(
+      { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } }, plugins: { "anonymous-auth": {} } },
+      { logger: silentLogger },
+    );
+    await broker.start();
+    let url = `mqtt://127.0.0.1:${broker.addresses()[0]!.port}`;
+    const sub = await mqttClient(url, { clientId: "old", clean: false });
+    await sub.subscribeAsync("s/#", { qos: 1 });
+    await sub.endAsync();
+    const pub = await mqttClient(url);
+    await pub.publishAsync("s/r", "kept", { qos: 1, retain: true });
+    await pub.endAsync();
+    await broker.stop();
+    await broker.start();
+    try {
+      url = `mqtt://127.0.0.1:${broker.addresses()[0]!.port}`;
+      expect(broker.sessions.size).toBe(0);
+      expect(broker.retained.size).toBe(0);
+      expect(broker.stats().subscriptionsCount).toBe(0);
+      const fresh = await mqttClient(url);
+      await fresh.subscribeAsync("s/#");
+      expect(await collectFor(fresh, 150)).toEqual([]);
+    } finally {
+      await broker.stop();
+    }
+  });
+});
