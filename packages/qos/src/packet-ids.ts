@@ -59,6 +59,16 @@ export class PacketIdAllocator {
     return this.maxId - this.used;
   }
 
+  /** The id `allocate` tries first (the rotating cursor), for snapshots. */
+  get nextCandidate(): number {
+    return this.cursor;
+  }
+
+  /** Continue allocating from `id` (restoring a snapshot); ignored when out of range. */
+  continueFrom(id: number): void {
+    if (this.isValid(id)) this.cursor = id;
+  }
+
   /** Whether `id` is currently in use. */
   isInUse(id: number): boolean {
     if (!this.isValid(id)) return false;

@@ -39,11 +39,18 @@ export interface SenderSnapshot {
   }[];
   /** Messages waiting for a slot, oldest first. */
   waiting: { seq: number; message: PlainMessage }[];
+  /**
+   * Where the packet id allocator continues (optional; older snapshots lack it).
+   * Restoring it keeps ids reused as late as possible across a restart, so a
+   * stale acknowledgement is less likely to meet a new flow with its id.
+   */
+  nextPacketId?: number;
 }
 
 /** Restored sender state, checked. @internal */
 export interface RestoredSender {
   nextSeq: number;
+  nextPacketId: number | undefined;
   inFlight: Pick<InFlightEntry, "seq" | "packetId" | "stage" | "sentBefore" | "message">[];
   waiting: { seq: number; message: OutgoingMessage }[];
 }
@@ -53,11 +60,13 @@ export function snapshotSender(
   nextSeq: number,
   inFlight: Iterable<InFlightEntry>,
   waiting: Iterable<WaitingEntry>,
+  nextPacketId?: number,
 ): SenderSnapshot {
   return {
     version: SENDER_SNAPSHOT_VERSION,
     kind: "qos-sender",
     nextSeq,
+    ...(nextPacketId === undefined ? {} : { nextPacketId }),
     inFlight: [...inFlight].map((e) => ({
       seq: e.seq,
       packetId: e.packetId,
@@ -120,7 +129,9 @@ export function restoreSender(snapshot: unknown): RestoredSender {
       message: restoreMessage(item.message, `waiting[${i}].message`),
     };
   });
-  return { nextSeq, inFlight, waiting };
+  const nextPacketId =
+    root.nextPacketId === undefined ? undefined : expectInt(root.nextPacketId, "nextPacketId", 1, 65_535);
+  return { nextSeq, nextPacketId, inFlight, waiting };
 }
 
 function restoreMessage(value: unknown, where: string): OutgoingMessage {

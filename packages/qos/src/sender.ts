@@ -128,6 +128,7 @@ export class QosSender {
       sender.inFlight.set(entry.seq, entry);
       sender.byPacketId.set(entry.packetId, entry);
     }
+    if (data.nextPacketId !== undefined) sender.packetIds.continueFrom(data.nextPacketId);
     for (const item of data.waiting) {
       const size = messageSize(item.message);
       sender.waiting.push({ seq: item.seq, message: item.message, size });
@@ -298,7 +299,7 @@ export class QosSender {
    * Connection state (window, timers) is not part of it.
    */
   snapshot(): SenderSnapshot {
-    return snapshotSender(this.nextSeq, this.inFlight.values(), this.waiting);
+    return snapshotSender(this.nextSeq, this.inFlight.values(), this.waiting, this.packetIds.nextCandidate);
   }
 
   private canSendNew(): boolean {
