@@ -10,6 +10,7 @@ import {
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
+import { parseOrExit } from "./command-line.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -90,14 +91,8 @@ function withOverrides(
 /** Run the broker until SIGINT/SIGTERM. Resolves with the process exit code. */
 export async function runBroker(argv: readonly string[]): Promise<number> {
   const command = brokerCommand();
-  command.exitOverride();
-  try {
-    command.parse(argv, { from: "user" });
-  } catch (error) {
-    // --help and --version exit 0; usage errors 2 (commander already printed them).
-    const code = (error as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
-  }
+  const exit = parseOrExit(command, argv);
+  if (exit !== undefined) return exit;
   const options = command.opts<BrokerCommandOptions>();
   const logger = consoleLogger(options.debug ? "debug" : "info");
   let config: ResolvedBrokerConfig;

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import type { ClientConfigInput } from "@amqtt/client";
+import { type ClientConfigInput, MQTTClient } from "@amqtt/client";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
+import { UsageError } from "./command-line.js";
 
 // The options amqtt_pub and amqtt_sub share: aMQTT's spellings, plus Mosquitto's
 // common ones (-h, -p, -u, -P, -V) so both kinds of users feel at home.
@@ -29,11 +30,6 @@ export interface ClientCommandOptions {
   willRetain?: boolean;
   extraHeaders?: Record<string, string>;
   debug?: boolean;
-}
-
-/** A usage error: exit code 2 with the message. */
-export class UsageError extends Error {
-  override name = "UsageError";
 }
 
 function int(name: string, min: number, max: number) {
@@ -148,6 +144,17 @@ export function connectOptions(o: ClientCommandOptions): {
   if (o.caData !== undefined) out.cadata = o.caData;
   if (o.extraHeaders !== undefined) out.additionalHeaders = o.extraHeaders;
   return out;
+}
+
+/** A client made from the command line and connected to its broker (`tool` names the default client id). */
+export async function connectedClient(o: ClientCommandOptions, tool: string): Promise<MQTTClient> {
+  const url = brokerUrl(o);
+  const client = new MQTTClient({
+    clientId: o.clientId ?? defaultClientId(tool),
+    config: await clientConfig(o),
+  });
+  await client.connect(url, connectOptions(o));
+  return client;
 }
 
 /** aMQTT's default client id: `<tool>/<pid>-<hostname>`. */

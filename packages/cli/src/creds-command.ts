@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { parseOrExit } from "./command-line.js";
 import { createCa, createDevice, createServer } from "./creds.js";
 import { VERSION } from "./version.js";
 
@@ -38,12 +39,8 @@ export function credsCommand(tool: Tool): Command {
 /** Run a certificate command. Resolves with the exit code. */
 export async function runCreds(tool: Tool, argv: readonly string[]): Promise<number> {
   const command = credsCommand(tool);
-  command.exitOverride();
-  try {
-    command.parse(argv, { from: "user" });
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const exit = parseOrExit(command, argv);
+  if (exit !== undefined) return exit;
   const o = command.opts<Record<string, string>>();
   try {
     const files =

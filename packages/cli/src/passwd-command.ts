@@ -10,6 +10,7 @@ import {
   parsePasswordFile,
 } from "@amqtt/broker";
 import { Command } from "commander";
+import { parseOrExit, UsageError } from "./command-line.js";
 import { VERSION } from "./version.js";
 
 /** Options of `amqtt_passwd`, after parsing. */
@@ -68,10 +69,6 @@ async function askPassword(): Promise<string> {
   }
 }
 
-class UsageError extends Error {
-  override name = "UsageError";
-}
-
 async function hashFor(password: string, algorithm: PasswdOptions["algorithm"]): Promise<string> {
   switch (algorithm) {
     case "argon2id":
@@ -92,12 +89,8 @@ async function hashFor(password: string, algorithm: PasswdOptions["algorithm"]):
 /** Run `amqtt_passwd`. Resolves with the exit code (0 done, 1 failure, 2 usage). */
 export async function runPasswd(argv: readonly string[]): Promise<number> {
   const command = passwdCommand();
-  command.exitOverride();
-  try {
-    command.parse(argv, { from: "user" });
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const exit = parseOrExit(command, argv);
+  if (exit !== undefined) return exit;
   const [file, username, given] = command.processedArgs as [string, string, string | undefined];
   const options = command.opts<PasswdOptions>();
   try {

@@ -1,16 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { MQTTClient } from "@amqtt/client";
+import type { MQTTClient } from "@amqtt/client";
 import { Command } from "commander";
-import {
-  addClientOptions,
-  brokerUrl,
-  type ClientCommandOptions,
-  clientConfig,
-  connectOptions,
-  defaultClientId,
-  UsageError,
-} from "./client-options.js";
+import { addClientOptions, type ClientCommandOptions, connectedClient } from "./client-options.js";
+import { parseOrExit, UsageError } from "./command-line.js";
 import { VERSION } from "./version.js";
 
 interface PubOptions extends ClientCommandOptions {
@@ -65,12 +58,8 @@ async function* messages(o: PubOptions): AsyncGenerator<string> {
 /** Run `amqtt_pub`. Resolves with the exit code (0 done, 1 failure, 2 usage). */
 export async function runPub(argv: readonly string[]): Promise<number> {
   const command = pubCommand();
-  command.exitOverride();
-  try {
-    command.parse(argv, { from: "user" });
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const exit = parseOrExit(command, argv);
+  if (exit !== undefined) return exit;
   const o = command.opts<PubOptions>();
   let client: MQTTClient | undefined;
   let stopped = false;
@@ -81,13 +70,8 @@ export async function runPub(argv: readonly string[]): Promise<number> {
   try {
     checkSource(o);
     const source = messages(o);
-    const url = brokerUrl(o);
-    client = new MQTTClient({
-      clientId: o.clientId ?? defaultClientId("amqtt_pub"),
-      config: await clientConfig(o),
-    });
+    client = await connectedClient(o, "amqtt_pub");
     if (o.debug) client.on("disconnected", () => process.stderr.write("amqtt_pub: disconnected\n"));
-    await client.connect(url, connectOptions(o));
     const progress = o.lines === true && process.stdout.isTTY === true;
     let count = 0;
     for await (const text of source) {

@@ -1,14 +1,7 @@
-import { MQTTClient } from "@amqtt/client";
+import type { MQTTClient } from "@amqtt/client";
 import { Command, InvalidArgumentError } from "commander";
-import {
-  addClientOptions,
-  brokerUrl,
-  type ClientCommandOptions,
-  clientConfig,
-  connectOptions,
-  defaultClientId,
-  UsageError,
-} from "./client-options.js";
+import { addClientOptions, type ClientCommandOptions, connectedClient } from "./client-options.js";
+import { parseOrExit, UsageError } from "./command-line.js";
 import { VERSION } from "./version.js";
 
 interface SubOptions extends ClientCommandOptions {
@@ -41,12 +34,8 @@ export function subCommand(): Command {
 /** Run `amqtt_sub` until Ctrl-C or the count. Resolves with the exit code. */
 export async function runSub(argv: readonly string[]): Promise<number> {
   const command = subCommand();
-  command.exitOverride();
-  try {
-    command.parse(argv, { from: "user" });
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const exit = parseOrExit(command, argv);
+  if (exit !== undefined) return exit;
   const o = command.opts<SubOptions & { msgCount?: number }>();
   const limit = o.count ?? o.msgCount;
   let client: MQTTClient | undefined;
@@ -55,12 +44,7 @@ export async function runSub(argv: readonly string[]): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const url = brokerUrl(o);
-    client = new MQTTClient({
-      clientId: o.clientId ?? defaultClientId("amqtt_sub"),
-      config: await clientConfig(o),
-    });
-    await client.connect(url, connectOptions(o));
+    client = await connectedClient(o, "amqtt_sub");
     const codes = await client.subscribe(o.topic.map((t) => [t, o.qos] as [string, 0 | 1 | 2]));
     codes.forEach((code, i) => {
       if (code >= 0x80)
