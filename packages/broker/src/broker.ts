@@ -36,7 +36,7 @@ import {
 import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
 import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
-import { SharedPicker, shouldPickShared } from "./core/shared.js";
+import { SharedPicker } from "./core/shared.js";
 import { emptyStats } from "./core/stats.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
@@ -464,7 +464,6 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const previous = state?.connection;
     if (previous !== undefined && previous !== conn) {
       // Take-over: the existing connection is closed, with 0x8E in 5.0 [MQTT-3.1.4-3].
-      previous.takenOver = true;
       previous.disconnect(0x8e);
       state = this.sessionsById.get(clientId);
     }
@@ -842,7 +841,6 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
     targets.clear();
     for (const group of match.sharedGroups) {
-      if (!shouldPickShared(group)) continue;
       const member = this.shared.pick(group, message.topic, publisher);
       const e = member.value;
       const target: Target = {

@@ -57,8 +57,6 @@ export class ClientConnection {
   enhancedAuth:
     | { conversation: Map<string, unknown>; connect?: { clientId: string; action: ConnectRequestAction } }
     | undefined;
-  /** Set when another connection took this client id over (its will still goes out). */
-  takenOver = false;
   /** Set when the broker is shutting down (no will is published then). */
   stopping = false;
   /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */

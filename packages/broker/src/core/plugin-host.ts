@@ -1,4 +1,5 @@
 import type { QoS } from "@amqtt/codec";
+import { isThenable } from "../plugins/guard.js";
 import type { AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "../plugins/types.js";
 
 /** The combined answer of the authentication plugins. */
@@ -48,5 +49,5 @@ export interface PluginHost {
 
 /** True when `value` is a promise-like, i.e. a plugin answered asynchronously. */
 export function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
+  return isThenable(value);
 }

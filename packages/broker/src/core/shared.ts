@@ -2,11 +2,6 @@ import type { SharedGroup, Subscription } from "@amqtt/message";
 import type { BrokerCapabilities } from "../config/resolve.js";
 import type { SubscriptionEntry } from "./session-state.js";
 
-/** True when a group has a member to pick. */
-export function shouldPickShared(group: SharedGroup<SubscriptionEntry>): boolean {
-  return group.members.length > 0;
-}
-
 /**
  * Chooses the one member of a shared subscription group that gets a message
  * (5.0 section 4.8.2), by the configured strategy. Online members are preferred:
