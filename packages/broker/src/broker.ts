@@ -6,6 +6,7 @@ import {
   type QoS,
   reasonCodeName,
   utf8Length,
+  type Will,
 } from "@amqtt/codec";
 import { MatchResult, SubscriptionTree } from "@amqtt/message";
 import type {
@@ -547,7 +548,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const wall = Date.now();
     for (const record of await this.store.listSessions()) {
       if (record.expiresAt !== undefined && record.expiresAt <= wall) {
-        if (record.will !== undefined) this.publishStoredWill(record.will);
+        if (record.will !== undefined) this.publishWill(undefined, record.will);
         await this.store.deleteSession(record.clientId);
         continue;
       }
@@ -586,7 +587,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         state.pendingWill = () => {
           state.pendingWill = undefined;
           state.delayedWill = undefined;
-          this.publishStoredWill(will);
+          this.publishWill(undefined, will);
         };
         state.willTimer = unrefTimeout(state.pendingWill, will.publishAt - wall);
       }
@@ -605,19 +606,13 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
   }
 
-  private publishStoredWill(will: {
-    topic: string;
-    payload: Uint8Array;
-    qos: QoS;
-    retain: boolean;
-    properties?: Record<string, unknown>;
-  }): void {
-    const m: PluginMessage = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain };
-    const { willDelayInterval: _delay, ...properties } = (will.properties ?? {}) as PublishProperties & {
-      willDelayInterval?: number;
-    };
-    if (Object.keys(properties).length > 0) m.properties = properties;
-    this.accept(undefined, m);
+  /** Publish a will: its properties minus the Will Delay Interval become the message's. */
+  private publishWill(client: ClientInfo | undefined, will: Will): void {
+    const { willDelayInterval: _delay, ...properties } = will.properties ?? {};
+    this.accept(
+      client,
+      messageOf({ ...will, ...(Object.keys(properties).length > 0 ? { properties } : {}) }),
+    );
   }
 
   private connackProperties(
@@ -667,15 +662,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       const will = action.will;
       const publishWill = () => {
         state.pendingWill = undefined;
-        const m: PluginMessage = {
-          topic: will.topic,
-          payload: will.payload,
-          qos: will.qos,
-          retain: will.retain,
-        };
-        const { willDelayInterval: _delay, ...properties } = will.properties ?? {};
-        if (Object.keys(properties).length > 0) m.properties = properties;
-        this.accept(conn.info, m);
+        this.publishWill(conn.info, will);
       };
       const delay = will.properties?.willDelayInterval ?? 0;
       if (delay > 0 && expiry > 0) {
@@ -722,13 +709,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
    */
   onPublishRequest(conn: ClientConnection, request: PublishRequestAction): void {
     this.counters.publishReceived++;
-    const message: PluginMessage = {
-      topic: request.topic,
-      payload: request.payload,
-      qos: request.qos,
-      retain: request.retain,
-    };
-    if (request.properties !== undefined) message.properties = request.properties;
+    const message = messageOf(request);
     this.plugins.fire("onMessageReceived", conn.info, message);
     serially(conn, () => {
       // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
@@ -757,13 +738,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   /** An accepted PUBLISH (its acknowledgement is going out): route it. */
   onMessage(conn: ClientConnection, action: MessageAction): void {
-    const message: PluginMessage = {
-      topic: action.topic,
-      payload: action.payload,
-      qos: action.qos,
-      retain: action.retain,
-    };
-    if (action.properties !== undefined) message.properties = action.properties;
+    const message = messageOf(action);
     this.publishing = conn;
     try {
       this.accept(conn.info, message);
@@ -1045,6 +1020,19 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.logger.warn(message, { error: String(error) });
     this.emit("warning", message, error);
   }
+}
+
+/** The plugin view of a received PUBLISH or a will (no undefined `properties`). */
+function messageOf(m: {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  properties?: PublishProperties;
+}): PluginMessage {
+  const message: PluginMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
+  if (m.properties !== undefined) message.properties = m.properties;
+  return message;
 }
 
 /** A plugin verdict as a PUBACK/PUBREC reason code: 0x00 allowed, 0x87 (or the plugin's code) refused. */
