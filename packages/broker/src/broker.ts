@@ -609,10 +609,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** Publish a will: its properties minus the Will Delay Interval become the message's. */
   private publishWill(client: ClientInfo | undefined, will: Will): void {
     const { willDelayInterval: _delay, ...properties } = will.properties ?? {};
-    this.accept(
-      client,
-      messageOf({ ...will, ...(Object.keys(properties).length > 0 ? { properties } : {}) }),
-    );
+    const message = messageOf({
+      topic: will.topic,
+      payload: will.payload,
+      qos: will.qos,
+      retain: will.retain,
+    });
+    if (Object.keys(properties).length > 0) message.properties = properties;
+    this.accept(client, message);
   }
 
   private connackProperties(
