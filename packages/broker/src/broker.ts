@@ -25,6 +25,7 @@ import { listenWs } from "@amqtt/transport-ws/server";
 import { type ResolvedBrokerConfig, type ResolvedListener, resolveBrokerConfig } from "./config/resolve.js";
 import type { BrokerConfigInput } from "./config/schema.js";
 import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
+import { DurableAcks } from "./core/durable-acks.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
 import {
   defaultStore,
@@ -130,6 +131,21 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** The connection whose PUBLISH is being routed right now (for backpressure). */
   private publishing: ClientConnection | undefined;
   private readonly counters: BrokerStats;
+  /** Async routing steps (plugins) whose store writes a durable acknowledgement must wait for. */
+  private asyncRouting: Promise<unknown>[] = [];
+  private readonly acks = new DurableAcks(
+    () => this.store,
+    () => {
+      if (this.asyncRouting.length === 0) return undefined;
+      const all = Promise.allSettled(this.asyncRouting);
+      this.asyncRouting = [];
+      return all;
+    },
+    (conn, error) => {
+      this.warn("the store could not make a message durable; closing its publisher", error);
+      conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
+    },
+  );
 
   constructor(config: BrokerConfigInput | ResolvedBrokerConfig = {}, options: BrokerOptions = {}) {
     super();
@@ -506,8 +522,29 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         now(),
       ),
     );
+    this.saveLiveSession(state, conn);
     // Messages queued while the session was offline go out now, in order.
     if (sessionPresent && state.queued > 0) void this.drain(state, conn);
+  }
+
+  /**
+   * A persistent store keeps connected sessions too (subscriptions, in-flight
+   * state as of now), so a crash does not forget them: saved on connect, on
+   * every subscription change and after each batch of the offline queue. The
+   * record has no `expiresAt` (the session is live); a restore after a crash
+   * starts its expiry from then. The memory store skips this: it would not
+   * outlive the process anyway.
+   */
+  private saveLiveSession(state: SessionState, conn: ClientConnection): Promise<void> | undefined {
+    if (!this.store.persistent || conn.closed || conn.session.state !== "connected") return undefined;
+    const snapshot = conn.session.snapshot();
+    const cap = this.config.sessionExpiryInterval;
+    const expiry =
+      cap === undefined ? snapshot.sessionExpiryInterval : Math.min(snapshot.sessionExpiryInterval, cap);
+    if (expiry === 0) return undefined;
+    return this.store
+      .saveSession(sessionRecord(state, snapshot, expiry, undefined, true))
+      .catch((error) => this.warn("saving a session failed", error));
   }
 
   /**
@@ -531,6 +568,9 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
           const properties = withRemainingExpiry(m.properties, toMonotonic(m.expiresAt), t);
           if (properties !== null) conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
         }
+        // The messages now live in the session's in-flight state: saved before they leave the
+        // queue, so a crash in between can only repeat them (DUP), never lose them.
+        await this.saveLiveSession(state, conn);
         state.queued = Math.max(
           0,
           state.queued - (await this.store.ackQueue(state.clientId, batch.at(-1)!.seq)),
@@ -579,8 +619,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         state.filters.set(s.topicFilter, entry);
       }
       this.sessionsById.set(record.clientId, state);
-      if (record.expiresAt !== undefined)
-        state.expiryTimer = unrefTimeout(() => this.endSession(state), record.expiresAt - wall);
+      // A record without a deadline was saved live, before a crash: its expiry starts now.
+      const expiresAt =
+        record.expiresAt ??
+        (record.sessionExpiryInterval === NEVER_EXPIRES
+          ? undefined
+          : wall + record.sessionExpiryInterval * 1000);
+      if (expiresAt !== undefined)
+        state.expiryTimer = unrefTimeout(() => this.endSession(state), expiresAt - wall);
       const will = record.will;
       if (will?.publishAt !== undefined) {
         state.delayedWill = { will, publishAt: will.publishAt };
@@ -733,7 +779,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         this.logger.debug("publish refused", { clientId: conn.info.clientId, topic: request.topic, code });
       // A refusal says why, unless the client asked for no problem information (the session drops it then).
       const properties = code >= 0x80 ? { reasonString: reasonCodeName(code) } : undefined;
-      conn.apply(conn.session.answerPublish(request.requestId, code, now(), properties));
+      const actions = conn.session.answerPublish(request.requestId, code, now(), properties);
+      // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
+      const durable = this.store.persistent && request.qos > 0 && code < 0x80;
+      this.acks.apply(conn, actions, durable);
     };
     const wait = conn.pausedUntil();
     if (wait === undefined) return send();
@@ -755,9 +804,11 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private accept(client: ClientInfo | undefined, message: PluginMessage): void {
     const changed = this.plugins.onPublish(client, message);
     if (isPromiseLike(changed)) {
-      changed.then(
-        (m) => m !== null && this.route(client, m),
-        (error) => this.warn("onPublish failed", error),
+      this.routedLater(
+        Promise.resolve(changed).then(
+          (m) => m !== null && this.route(client, m),
+          (error) => this.warn("onPublish failed", error),
+        ),
       );
     } else if (changed !== null) this.route(client, changed);
   }
@@ -845,12 +896,14 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     if (check !== undefined) {
       const allowed = check(state.info, message);
       if (isPromiseLike(allowed)) {
-        allowed.then(
-          (a) =>
-            a !== false &&
-            typeof a !== "number" &&
-            this.send(state, message, qos, retain, properties, expiresAt),
-          (error) => this.warn("authorizeReceive failed", error),
+        this.routedLater(
+          Promise.resolve(allowed).then(
+            (a) =>
+              a !== false &&
+              typeof a !== "number" &&
+              this.send(state, message, qos, retain, properties, expiresAt),
+            (error) => this.warn("authorizeReceive failed", error),
+          ),
         );
         return;
       }
@@ -980,6 +1033,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         if (p !== null) conn.deliver(r.topic, r.payload, qos, true, p);
       }
     });
+    this.saveLiveSession(state, conn);
   }
 
   onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void {
@@ -996,6 +1050,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         return removed ? 0x00 : 0x11;
       });
       conn.apply(conn.session.answerUnsubscribe(action.packetId, now(), codes));
+      this.saveLiveSession(state, conn);
     });
   }
 
@@ -1018,6 +1073,11 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private dropped(clientId: string, topic: string, reason: string): void {
     this.logger.debug("message dropped", { clientId, topic, reason });
     this.emit("dropped", clientId, topic, reason);
+  }
+
+  /** Routing finishing later; a persistent store's acknowledgements wait for it (see `DurableAcks`). */
+  private routedLater(step: Promise<unknown>): void {
+    if (this.store.persistent) this.asyncRouting.push(step);
   }
 
   private warn(message: string, error: unknown): void {

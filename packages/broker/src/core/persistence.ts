@@ -30,12 +30,13 @@ export function toMonotonic(wall: number | undefined): number | undefined {
   return wall === undefined ? undefined : now() + (wall - Date.now());
 }
 
-/** The record of a session that outlives its connection. */
+/** The record of a session that outlives its connection (`live`: still connected, so no deadline yet). */
 export function sessionRecord(
   state: SessionState,
   snapshot: SessionSnapshot,
   expiry: number,
   will: { will: Will; publishAt: number } | undefined,
+  live = false,
 ): SessionRecord {
   const subscriptions: StoredSubscription[] = [];
   for (const [topicFilter, e] of state.filters) {
@@ -59,7 +60,7 @@ export function sessionRecord(
     incoming: snapshot.receiver,
   };
   if (state.info.username !== undefined) record.username = state.info.username;
-  if (expiry !== NEVER_EXPIRES) record.expiresAt = Date.now() + expiry * 1000;
+  if (expiry !== NEVER_EXPIRES && !live) record.expiresAt = Date.now() + expiry * 1000;
   if (will !== undefined) {
     const w = will.will;
     record.will = {

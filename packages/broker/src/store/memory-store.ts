@@ -38,7 +38,7 @@ type State = "new" | "open" | "closed";
  * hot path). Every bound of {@link StoreLimits} holds.
  */
 export class MemoryStore implements BrokerStore {
-  readonly persistent = false;
+  readonly persistent: boolean = false;
   readonly limits: StoreLimits;
   private state: State = "new";
   private readonly sessions = new Map<string, SessionRecord>();

@@ -1,0 +1,67 @@
+import type { SessionAction } from "@amqtt/session";
+import type { BrokerStore } from "../store/types.js";
+import type { ClientConnection } from "./client-connection.js";
+
+/**
+ * Holds a publisher's PUBACK/PUBREC until the store made the message durable.
+ *
+ * With a persistent store, a QoS 1/2 message the broker accepted is routed at
+ * once (so subscribers online get it without waiting on the disk), but the
+ * acknowledgement goes out only after a `flush()` called after the routing
+ * resolved: once the publisher hears "got it", a crash cannot lose what was
+ * queued for offline sessions or retained. One flush serves every message
+ * routed before it (stores group-commit), so a pipelining publisher is not
+ * slowed to one sync per message.
+ *
+ * Acknowledgements leave in the order the PUBLISH packets arrived
+ * [MQTT-4.6.0-2]: an answer that needs no flush still waits behind a held one
+ * of the same connection.
+ */
+export class DurableAcks {
+  private readonly held = new WeakMap<ClientConnection, Promise<void>>();
+
+  constructor(
+    private readonly store: () => BrokerStore,
+    /** Routing that went asynchronous (plugins) since the last call, so its store writes are covered too. */
+    private readonly pendingRouting: () => Promise<unknown> | undefined,
+    private readonly onFailure: (conn: ClientConnection, error: unknown) => void,
+  ) {}
+
+  /**
+   * Carry out the actions of an answered PUBLISH: the `message` actions now
+   * (routing, store writes), the rest (the acknowledgement) now or after the
+   * flush. `durable` says whether this message needs the flush.
+   */
+  apply(conn: ClientConnection, actions: SessionAction[], durable: boolean): void {
+    const waiting = this.held.get(conn);
+    if (!durable && waiting === undefined) {
+      conn.apply(actions);
+      return;
+    }
+    const later: SessionAction[] = [];
+    for (const action of actions) {
+      if (action.kind === "message") conn.apply([action]);
+      else later.push(action);
+    }
+    // Everything routed so far is covered by this flush.
+    const routing = durable ? this.pendingRouting() : undefined;
+    const ready = !durable
+      ? Promise.resolve()
+      : routing === undefined
+        ? this.store().flush()
+        : routing.then(() => this.store().flush());
+    const chained = (waiting === undefined ? ready : Promise.all([waiting, ready])).then(
+      () => {
+        if (!conn.closed) conn.apply(later);
+      },
+      (error: unknown) => {
+        // Not durable: no acknowledgement. The client sends the PUBLISH again on its next connection.
+        this.onFailure(conn, error);
+      },
+    );
+    this.held.set(conn, chained);
+    void chained.then(() => {
+      if (this.held.get(conn) === chained) this.held.delete(conn);
+    });
+  }
+}
