@@ -8,7 +8,8 @@ import {
   utf8Length,
   type Will,
 } from "@amqtt/codec";
-import { MatchResult, SubscriptionTree } from "@amqtt/message";
+import { MatchResult, type SharedGroup, SubscriptionTree } from "@amqtt/message";
+import type { SenderSnapshot } from "@amqtt/qos";
 import type {
   AuthRequestAction,
   ConnectRequestAction,
@@ -39,6 +40,7 @@ import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
 import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
 import { SharedPicker } from "./core/shared.js";
+import { SharedDeliveryLog } from "./core/shared-handover.js";
 import { emptyStats } from "./core/stats.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
@@ -723,7 +725,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       } else publishWill();
     }
     if (expiry === 0) {
-      this.endSession(state);
+      this.endSession(state, state.sharedLog === undefined ? undefined : conn.session.snapshot().sender);
       return;
     }
     state.snapshot = conn.session.snapshot();
@@ -735,13 +737,18 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       state.expiryTimer = unrefTimeout(() => this.endSession(state), expiry * 1000);
   }
 
-  /** The session is over: its subscriptions and queue go; a delayed will goes out now. */
-  private endSession(state: SessionState): void {
+  /**
+   * The session is over: its subscriptions and queue go; a delayed will goes out
+   * now; unacknowledged messages from shared subscriptions go to other members
+   * (`sender`: its QoS state, when it ends while connected).
+   */
+  private endSession(state: SessionState, sender = state.snapshot?.sender): void {
     const will = state.pendingWill;
     state.clearTimers();
     will?.();
     for (const filter of state.filters.keys()) this.tree.remove(filter, state.clientId);
     state.filters.clear();
+    this.handOverShared(state, sender);
     state.queued = 0;
     if (this.sessionsById.get(state.clientId) === state) {
       this.sessionsById.delete(state.clientId);
@@ -870,16 +877,58 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
     targets.clear();
-    for (const group of match.sharedGroups) {
-      const member = this.shared.pick(group, message.topic, publisher);
-      const e = member.value;
-      const target: Target = {
-        state: e.state,
-        qos: e.qos,
-        retainAsPublished: false,
-        ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-      };
-      this.deliver(target, message, expiresAt, t);
+    for (const group of match.sharedGroups) this.deliverToGroup(group, message, publisher, expiresAt, t);
+  }
+
+  /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
+  private deliverToGroup(
+    group: SharedGroup<SubscriptionEntry>,
+    message: PluginMessage,
+    publisher: string | undefined,
+    expiresAt: number | undefined,
+    t: number,
+  ): void {
+    const e = this.shared.pick(group, message.topic, publisher).value;
+    const target: Target = {
+      state: e.state,
+      qos: e.qos,
+      retainAsPublished: false,
+      ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
+    };
+    if (message.qos > 0 && e.qos > 0) {
+      e.state.sharedLog ??= new SharedDeliveryLog();
+      e.state.sharedLog.record({
+        topic: message.topic,
+        payload: message.payload,
+        shareName: group.shareName,
+        filter: group.filter,
+      });
+    }
+    this.deliver(target, message, expiresAt, t);
+  }
+
+  /**
+   * A session with shared subscriptions ended: its unacknowledged QoS 1/2
+   * messages from those groups go to another member (5.0 section 4.8.2). Called
+   * after its subscriptions left the tree, so it is not picked again.
+   */
+  private handOverShared(state: SessionState, sender: SenderSnapshot | undefined): void {
+    const log = state.sharedLog;
+    state.sharedLog = undefined;
+    if (log === undefined || sender === undefined) return;
+    const t = now();
+    for (const { delivery, qos, properties } of log.unacknowledged(sender)) {
+      const match = this.tree.match(delivery.topic, new MatchResult<SubscriptionEntry>());
+      const group = match.sharedGroups.find(
+        (g) => g.shareName === delivery.shareName && g.filter === delivery.filter,
+      );
+      if (group === undefined) {
+        this.dropped(state.clientId, delivery.topic, "no other member of its shared subscription");
+        continue;
+      }
+      const message: PluginMessage = { topic: delivery.topic, payload: delivery.payload, qos, retain: false };
+      if (properties !== undefined) message.properties = properties;
+      this.deliverToGroup(group, message, undefined, undefined, t);
     }
   }
 

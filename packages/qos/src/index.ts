@@ -22,7 +22,7 @@ export {
   UnsupportedSnapshotVersionError,
 } from "./errors.js";
 export { MAX_PACKET_ID, PacketIdAllocator, type PacketIdAllocatorOptions } from "./packet-ids.js";
-export type { Plain, PlainBytes } from "./plain.js";
+export { fromPlain, type Plain, type PlainBytes, toPlain } from "./plain.js";
 export {
   type DeliverAction,
   QosReceiver,

@@ -2,6 +2,7 @@ import type { ProtocolVersion, QoS } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { ClientInfo } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
+import type { SharedDeliveryLog } from "./shared-handover.js";
 
 /** Session Expiry Interval meaning "never" (5.0 section 3.1.2.11.2), also used for 3.1.1 persistent sessions. */
 export const NEVER_EXPIRES = 0xffffffff;
@@ -45,6 +46,8 @@ export class SessionState {
   willTimer: { current: ReturnType<typeof setTimeout> } | undefined;
   /** A will waiting for its Will Delay Interval; published early if the session ends first. */
   pendingWill: (() => void) | undefined;
+  /** Recent deliveries through shared subscriptions, created on the first one. */
+  sharedLog: SharedDeliveryLog | undefined;
   /** Last known client facts (for plugins on offline delivery checks). */
   info: ClientInfo;
   protocolVersion: ProtocolVersion;
