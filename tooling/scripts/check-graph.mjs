@@ -28,6 +28,7 @@ const allowed = {
   broker: ["codec", "message", "qos", "session", "transport", "transport-memory", "transport-tcp", "transport-ws"],
   // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
   "store-conformance": ["broker"],
+  "store-sqlite": ["broker", "message"],
 };
 const edges = ["cli", "amqtt"];
 const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];

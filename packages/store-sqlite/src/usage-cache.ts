@@ -1,0 +1,53 @@
+import type { StoreUsage } from "@amqtt/broker";
+
+/**
+ * Count and bytes of the queues of recently used clients, so `enqueue` checks
+ * its bounds without a `COUNT(*)` per call. Entries are loaded from the
+ * database on a miss; the least recently used one is forgotten beyond
+ * `capacity` (it is only a cache: the rows stay the truth).
+ * @internal
+ */
+export class UsageCache {
+  private readonly entries = new Map<string, StoreUsage>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly load: (clientId: string) => StoreUsage,
+  ) {}
+
+  /** Number of clients cached now (at most `capacity`). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The live usage of `clientId`; the caller updates it in place after a write. */
+  get(clientId: string): StoreUsage {
+    let usage = this.entries.get(clientId);
+    if (usage === undefined) {
+      usage = this.load(clientId);
+      if (this.entries.size >= this.capacity) {
+        const oldest = this.entries.keys().next();
+        if (oldest.done !== true) this.entries.delete(oldest.value);
+      }
+    } else {
+      this.entries.delete(clientId); // re-inserted below: Map order is recency order
+    }
+    this.entries.set(clientId, usage);
+    return usage;
+  }
+
+  /** The cached usage of `clientId`, without loading it. */
+  peek(clientId: string): StoreUsage | undefined {
+    return this.entries.get(clientId);
+  }
+
+  /** Forget `clientId` (its queue was emptied or deleted). */
+  forget(clientId: string): void {
+    this.entries.delete(clientId);
+  }
+
+  /** Forget every client. */
+  clear(): void {
+    this.entries.clear();
+  }
+}
