@@ -23,6 +23,7 @@ import type {
 import type { Connection, Listener } from "@amqtt/transport";
 import { listenTcp } from "@amqtt/transport-tcp";
 import { listenWs } from "@amqtt/transport-ws/server";
+import { ConfigError } from "./config/errors.js";
 import { type ResolvedBrokerConfig, type ResolvedListener, resolveBrokerConfig } from "./config/resolve.js";
 import type { BrokerConfigInput } from "./config/schema.js";
 import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
@@ -173,6 +174,15 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       this.plugins = this.pluginManager;
     }
     const l = this.config.limits;
+    if (options.store === undefined && this.config.persistence.store === "sqlite") {
+      throw new ConfigError([
+        {
+          path: "persistence.store",
+          message:
+            "sqlite needs its store passed in: new Broker(config, { store: new SqliteStore({ path }) }) with @amqtt/store-sqlite (the amqtt command does this itself)",
+        },
+      ]);
+    }
     this.ownStore = options.store === undefined;
     this.currentStore = options.store ?? defaultStore(l);
     this.sessionOptions = {
@@ -326,11 +336,23 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     }
     this.sessionsById.clear();
     for (const r of [...this.retained.entries()]) this.retained.delete(r.topic);
+    if (this.config.persistence.clearOnShutdown) await this.clearStore();
     await this.store.close();
     this.phase = "stopped";
     this.plugins.fire("onBrokerPostShutdown");
     await this.pluginManager?.stop();
     this.emit("stopped");
+  }
+
+  /** aMQTT's `clear_on_shutdown`: erase every stored session (with its queue) and retained message. */
+  private async clearStore(): Promise<void> {
+    try {
+      for (const record of await this.store.listSessions()) await this.store.deleteSession(record.clientId);
+      for (const r of await this.store.listRetained())
+        await this.store.setRetained({ ...r, payload: new Uint8Array(0), storedAt: Date.now() });
+    } catch (error) {
+      this.warn("clearing the store at shutdown failed", error);
+    }
   }
 
   /** Serve one connection of any transport (aMQTT's external listener). Resolves when it ends. */

@@ -3,6 +3,7 @@ import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
 import { parseBind } from "./bind.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
   describeIssue,
   isEntryPointName,
@@ -82,6 +83,8 @@ export interface ResolvedBrokerConfig {
   capabilities: BrokerCapabilities;
   /** 5.0 Response Information prefix: a client that asks gets this followed by its client id. */
   responseInformation: string;
+  /** Where sessions, queues and retained messages are kept. */
+  persistence: ResolvedPersistence;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -137,7 +140,9 @@ export function resolveBrokerConfig(
   const warnings: string[] = [];
   const baseDir = options.baseDir ?? process.cwd();
   const listeners = resolveListeners(raw, baseDir, issues);
+  const sessionDb = takeSessionDbPlugin(raw);
   const plugins = resolvePlugins(raw, baseDir, issues, warnings);
+  const persistence = resolvePersistence(raw.persistence, sessionDb, baseDir, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -169,6 +174,7 @@ export function resolveBrokerConfig(
       sharedSubscriptionStrategy: raw.shared_subscription_strategy ?? "round-robin",
     },
     responseInformation: raw.response_information ?? "response/",
+    persistence,
     warnings,
   };
 }
@@ -273,6 +279,32 @@ function resolveListener(
     }
   }
   return listener;
+}
+
+/**
+ * aMQTT's SessionDBPlugin is persistence, not a plugin here: take it out of
+ * `plugins` (so plugin resolution does not refuse it) and return its options.
+ */
+function takeSessionDbPlugin(raw: RawConfig): { options: unknown; path: string } | undefined {
+  const plugins = raw.plugins;
+  if (plugins == null) return undefined;
+  if (Array.isArray(plugins)) {
+    for (let i = 0; i < plugins.length; i++) {
+      const entry = plugins[i]!;
+      const name = typeof entry === "string" ? entry : Object.keys(entry)[0];
+      if (name === undefined || !SESSION_DB_PLUGINS.has(name)) continue;
+      plugins.splice(i, 1);
+      return { options: typeof entry === "string" ? {} : entry[name], path: `plugins.${i}.${name}` };
+    }
+    return undefined;
+  }
+  for (const name of Object.keys(plugins)) {
+    if (!SESSION_DB_PLUGINS.has(name)) continue;
+    const options = plugins[name];
+    delete plugins[name];
+    return { options, path: `plugins.${name}` };
+  }
+  return undefined;
 }
 
 function resolvePlugins(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { persistenceSchema } from "./persistence.js";
 
 // The configuration as users write it: aMQTT's keys exactly as aMQTT spells
 // them (snake_case, plus the hyphenated keys of its deprecated sections), and our
@@ -88,6 +89,7 @@ export const brokerConfigSchema = z.strictObject({
   max_client_id_length: z.int().min(23).max(65_535).optional(),
   connect_timeout: z.number().min(0).optional(),
   response_information: z.string().optional(),
+  persistence: persistenceSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */
