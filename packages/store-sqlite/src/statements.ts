@@ -1,8 +1,11 @@
 import type Database from "better-sqlite3";
 
-// The SQL of every statement the store runs. Statements that return one column
-// are "plucked": they yield the value itself instead of a row object.
-const SQL = {
+/**
+ * The SQL of every statement the store runs (exported for query-plan tests).
+ * Statements listed in `PLUCKED` return one column and yield the value itself.
+ * @internal
+ */
+export const SQL = {
   saveSession: `INSERT INTO sessions (client_id, expires_at, record) VALUES (?, ?, ?)
        ON CONFLICT (client_id) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record`,
   loadSession: "SELECT record FROM sessions WHERE client_id = ?",
