@@ -24,6 +24,7 @@ export {
 } from "./broker.js";
 export * from "./config/index.js";
 export type { BrokerEvents } from "./core/events.js";
+export { storeLimitsOf } from "./core/persistence.js";
 export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.js";
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";

@@ -4,20 +4,22 @@ import {
   type BrokerConfigInput,
   ConfigError,
   consoleLogger,
+  DATA_FILE_NAME,
   loadBrokerConfigFile,
   PluginLoadError,
   type ResolvedBrokerConfig,
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
+import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { parseOrExit } from "./command-line.js";
 import { VERSION } from "./version.js";
 
 /**
  * The broker's embedded defaults, used without `-c`: MQTT on TCP 1883 and
  * WebSocket 8080, both on 127.0.0.1 (reachable only from this machine until a
- * config says otherwise), anonymous clients allowed, `$SYS` every 20 s, state in
- * memory.
+ * config says otherwise), anonymous clients allowed, `$SYS` every 20 s. State
+ * goes to SQLite in `./amqtt-data` (see `chooseStore`).
  */
 export const EMBEDDED_DEFAULTS: BrokerConfigInput = {
   listeners: {
@@ -40,6 +42,8 @@ interface BrokerCommandOptions {
   port?: number;
   wsPort?: number;
   ws: boolean;
+  memory?: boolean;
+  dataDir?: string;
 }
 
 function port(value: string): number {
@@ -60,6 +64,11 @@ export function brokerCommand(): Command {
     .option("-p, --port <port>", "TCP port of the default listener", port)
     .option("--ws-port <port>", "WebSocket port (embedded defaults only)", port)
     .option("--no-ws", "no WebSocket listener (embedded defaults only)")
+    .option(
+      "--data-dir <dir>",
+      `keep sessions, queues and retained messages in <dir>/${DATA_FILE_NAME} (SQLite; default ./${DEFAULT_DATA_DIR}, or the config's persistence section)`,
+    )
+    .option("--memory", "keep state in memory only: nothing survives a restart")
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
 }
@@ -114,7 +123,12 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const broker = new Broker(config, { logger, baseDir });
+  if (options.memory === true && options.dataDir !== undefined) {
+    process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
+    return 2;
+  }
+  const { store, file } = chooseStore(config, options);
+  const broker = new Broker(config, { logger, baseDir, store });
   try {
     await broker.start();
   } catch (error) {
@@ -122,6 +136,9 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Broker failed to start: ${why}\n`);
     return 1;
   }
+  logger.info(file === undefined ? "state in memory (--memory)" : "state kept in SQLite", {
+    ...(file === undefined ? {} : { file }),
+  });
   process.on("SIGHUP", () => {
     logger.info("SIGHUP: reloading plugin files");
     broker.pluginManager

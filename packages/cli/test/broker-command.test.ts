@@ -13,6 +13,11 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A new empty working folder for one broker run (the default data directory lands in it). */
+function freshDir(): string {
+  return mkdtempSync(join(dir, "cwd-"));
+}
+
 interface Started {
   child: ChildProcess;
   ports: Record<string, number>;
@@ -21,8 +26,8 @@ interface Started {
 }
 
 /** Start the built `amqtt` binary; resolves once it logged `count` listeners. */
-function startAmqtt(args: string[], count: number): Promise<Started> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startAmqtt(args: string[], count: number, cwd = freshDir()): Promise<Started> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
   children.push(child);
   let err = "";
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -41,8 +46,11 @@ function startAmqtt(args: string[], count: number): Promise<Started> {
 }
 
 /** Run the binary to completion; resolves with its exit code and output. */
-function runAmqtt(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function runAmqtt(
+  args: string[],
+  cwd = freshDir(),
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
   children.push(child);
   let stdout = "";
   let stderr = "";

@@ -2,7 +2,13 @@ import type { PublishProperties, QoS, Will } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { BrokerLimits } from "../config/resolve.js";
 import { MemoryStore } from "../store/memory-store.js";
-import type { BrokerStore, SessionRecord, StoredMessage, StoredSubscription } from "../store/types.js";
+import type {
+  BrokerStore,
+  SessionRecord,
+  StoredMessage,
+  StoredSubscription,
+  StoreLimits,
+} from "../store/types.js";
 import { now } from "./client-connection.js";
 import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
 
@@ -11,15 +17,21 @@ import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
 // sessions and retained messages at start. Offline queues live only in the store.
 // Stores speak wall-clock milliseconds; the broker's clock is monotonic.
 
-/** A store with the broker's bounds (0 in the configuration means no bound). */
-export function defaultStore(limits: BrokerLimits): BrokerStore {
+/**
+ * The store bounds a broker configuration asks for (`max_queued_messages`,
+ * `max_queued_bytes`; 0 means no bound). Give them to any store you pass in.
+ */
+export function storeLimitsOf(limits: BrokerLimits): Partial<StoreLimits> {
   const unbounded = Number.MAX_SAFE_INTEGER;
-  return new MemoryStore({
-    limits: {
-      maxQueuedMessages: limits.maxQueuedMessages || unbounded,
-      maxQueuedBytes: limits.maxQueuedBytes || unbounded,
-    },
-  });
+  return {
+    maxQueuedMessages: limits.maxQueuedMessages || unbounded,
+    maxQueuedBytes: limits.maxQueuedBytes || unbounded,
+  };
+}
+
+/** A memory store with the broker's bounds. */
+export function defaultStore(limits: BrokerLimits): BrokerStore {
+  return new MemoryStore({ limits: storeLimitsOf(limits) });
 }
 
 /** Monotonic deadline to wall clock, and back. */

@@ -1,0 +1,45 @@
+import { join, resolve } from "node:path";
+import {
+  type BrokerStore,
+  DATA_FILE_NAME,
+  MemoryStore,
+  type ResolvedBrokerConfig,
+  storeLimitsOf,
+} from "@amqtt/broker";
+import { SqliteStore } from "@amqtt/store-sqlite";
+
+/** The data directory of the `amqtt` command when neither flags nor the configuration name one. */
+export const DEFAULT_DATA_DIR = "amqtt-data";
+
+/** What the command line says about storage. */
+export interface StoreFlags {
+  /** `--memory`: keep nothing on disk. */
+  memory?: boolean;
+  /** `--data-dir <dir>`: the SQLite file goes there. */
+  dataDir?: string;
+}
+
+/** Where the `amqtt` command keeps its state, for the log line at start. */
+export interface ChosenStore {
+  store: BrokerStore;
+  /** The SQLite file, or `undefined` for memory. */
+  file: string | undefined;
+}
+
+/**
+ * The store of the `amqtt` command. Precedence: `--memory`, then `--data-dir`,
+ * then the configuration's `persistence` (or aMQTT's SessionDBPlugin), then
+ * SQLite in `./amqtt-data`: unlike an embedded broker, the command keeps its
+ * sessions, queues and retained messages across restarts unless told not to.
+ */
+export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): ChosenStore {
+  const limits = storeLimitsOf(config.limits);
+  const p = config.persistence;
+  if (flags.memory === true || (flags.dataDir === undefined && p.store === "memory"))
+    return { store: new MemoryStore({ limits }), file: undefined };
+  const file =
+    flags.dataDir !== undefined
+      ? join(resolve(flags.dataDir), DATA_FILE_NAME)
+      : (p.file ?? join(resolve(DEFAULT_DATA_DIR), DATA_FILE_NAME));
+  return { store: new SqliteStore({ path: file, limits, durability: p.durability }), file };
+}
