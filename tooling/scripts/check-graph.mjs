@@ -24,7 +24,7 @@ const allowed = {
   // The broker opens the listeners its configuration names, so it uses the
   // concrete transports (a departure from architecture.md, noted in docs/architecture-notes.md).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
-  cli: ["broker", "client"],
+  cli: ["broker", "client", "store-sqlite"],
   broker: ["codec", "message", "qos", "session", "transport", "transport-memory", "transport-tcp", "transport-ws"],
   // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
   "store-conformance": ["broker"],
