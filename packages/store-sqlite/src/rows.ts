@@ -1,6 +1,6 @@
 import type { QueuedRecord, QueueEntry, RetainedRecord, StoredMessage } from "@amqtt/broker";
 import type { MessageProperties } from "@amqtt/message";
-import { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
+import { fromTaggedJson } from "./tagged-json.js";
 
 /** A `queue` or `retained` row as better-sqlite3 returns it. @internal */
 export interface MessageRow {
@@ -21,19 +21,6 @@ export interface QueueRow extends MessageRow {
 /** A `retained` row. @internal */
 export interface RetainedRow extends MessageRow {
   stored_at: number;
-}
-
-/** The bind parameters shared by queue and retained inserts (better-sqlite3 binds no booleans or undefined). @internal */
-export function messageParams(message: StoredMessage, size: number) {
-  return {
-    topic: message.topic,
-    payload: message.payload,
-    qos: message.qos,
-    retain: message.retain ? 1 : 0,
-    properties: message.properties === undefined ? null : toTaggedJson(message.properties),
-    expires_at: message.expiresAt ?? null,
-    size,
-  };
 }
 
 function messageOf(row: MessageRow): StoredMessage {

@@ -16,7 +16,7 @@ import { topicMatches } from "@amqtt/message";
 import type Database from "better-sqlite3";
 import { openStoreDatabase } from "./open-database.js";
 import { retainedGlob } from "./retained-prefix.js";
-import { messageParams, type QueueRow, queueEntryOf, type RetainedRow, retainedOf } from "./rows.js";
+import { type QueueRow, queueEntryOf, type RetainedRow, retainedOf } from "./rows.js";
 import { MIGRATIONS, type Migration } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
 import { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
@@ -56,7 +56,10 @@ interface Connection {
   sql: Statements;
   batch: TurnBatch;
   queueUsage: UsageCache;
+  /** Count and bytes of the retained messages, updated in place. */
   retained: StoreUsage;
+  /** `PRAGMA data_version` when the counters were last known right. */
+  dataVersion: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -72,7 +75,9 @@ const DEFAULT_USAGE_CACHE_CLIENTS = 10_000;
  * reads see it); the transaction commits when the turn ends, and `flush()`
  * resolves after that commit. A crash keeps a prefix of the writes. Bounds are
  * checked against per-client counters kept in memory (loaded on first use), so
- * `enqueue` does not count rows. One instance writes a file at a time.
+ * `enqueue` does not count rows. Several instances may share a file: a batch
+ * holds the write lock, and counters are read again when another connection
+ * committed in between (`PRAGMA data_version`).
  */
 export class SqliteStore implements BrokerStore {
   readonly persistent = true;
@@ -137,16 +142,23 @@ export class SqliteStore implements BrokerStore {
       migrations: this.migrations,
     });
     const sql = prepareStatements(db);
-    this.connection = {
+    const connection: Connection = {
       db,
       sql,
-      batch: new TurnBatch(db, this.maxBatchWrites, (error) => this.fail(error)),
+      batch: new TurnBatch(
+        db,
+        this.maxBatchWrites,
+        (error) => this.fail(error),
+        () => refreshCounters(connection),
+      ),
       queueUsage: new UsageCache(
         this.usageCacheClients,
         (clientId) => sql.queueUsage.get(clientId) as StoreUsage,
       ),
       retained: { ...(sql.retainedUsage.get() as StoreUsage) },
+      dataVersion: sql.dataVersion.get() as number,
     };
+    this.connection = connection;
     this.state = "open";
   }
 
@@ -175,7 +187,7 @@ export class SqliteStore implements BrokerStore {
   // --- sessions ---
 
   async saveSession(record: SessionRecord): Promise<void> {
-    const { sql, batch } = this.use("saveSession");
+    const { sql, batch } = this.write("saveSession");
     batch.run(() => sql.saveSession.run(record.clientId, record.expiresAt ?? null, toTaggedJson(record)));
   }
 
@@ -185,8 +197,8 @@ export class SqliteStore implements BrokerStore {
   }
 
   async deleteSession(clientId: string): Promise<void> {
-    const { sql, batch, queueUsage } = this.use("deleteSession");
-    batch.run(() => {
+    const { sql, batch, queueUsage } = this.write("deleteSession");
+    batch.runAtomic(() => {
       sql.deleteSession.run(clientId);
       sql.clearQueue.run(clientId);
     });
@@ -199,8 +211,8 @@ export class SqliteStore implements BrokerStore {
   }
 
   async deleteExpiredSessions(now: number): Promise<SessionRecord[]> {
-    const { sql, batch, queueUsage } = this.use("deleteExpiredSessions");
-    const rows = batch.run(() => {
+    const { sql, batch, queueUsage } = this.write("deleteExpiredSessions");
+    const rows = batch.runAtomic(() => {
       // Served by the partial index on expires_at.
       const deleted = sql.deleteExpiredSessions.all(now) as { clientId: string; record: string }[];
       for (const row of deleted) sql.clearQueue.run(row.clientId);
@@ -213,7 +225,7 @@ export class SqliteStore implements BrokerStore {
   // --- offline queues ---
 
   async enqueue(clientId: string, message: QueuedRecord): Promise<EnqueueResult> {
-    const { sql, batch, queueUsage } = this.use("enqueue");
+    const { sql, batch, queueUsage } = this.write("enqueue");
     const { maxQueuedMessages, maxQueuedBytes, queueOverflow } = this.limits;
     const size = storedMessageSize(message);
     if (size > maxQueuedBytes) return { accepted: false, dropped: 0 };
@@ -223,8 +235,22 @@ export class SqliteStore implements BrokerStore {
     const full = (): boolean =>
       usage.count - dropCount + 1 > maxQueuedMessages || usage.bytes - dropBytes + size > maxQueuedBytes;
     if (full() && queueOverflow === "refuse-new") return { accepted: false, dropped: 0 };
-    batch.run(() => {
-      if (full()) {
+    const insert = (): unknown =>
+      sql.enqueue.run(
+        clientId,
+        message.topic,
+        message.payload,
+        message.qos,
+        message.retain ? 1 : 0,
+        message.properties === undefined ? null : toTaggedJson(message.properties),
+        message.expiresAt ?? null,
+        message.enqueuedAt,
+        size,
+      );
+    if (!full()) batch.run(insert);
+    else {
+      // Drop and insert together: a failed insert must not leave the drop behind.
+      batch.runAtomic(() => {
         let throughSeq = 0;
         for (const row of sql.oldestQueued.iterate(clientId) as IterableIterator<{
           seq: number;
@@ -236,13 +262,9 @@ export class SqliteStore implements BrokerStore {
           if (!full()) break; // leaving the loop closes the cursor before the next statement
         }
         sql.dropQueuedThrough.run(clientId, throughSeq);
-      }
-      sql.enqueue.run({
-        client_id: clientId,
-        enqueued_at: message.enqueuedAt,
-        ...messageParams(message, size),
+        insert();
       });
-    });
+    }
     usage.count += 1 - dropCount;
     usage.bytes += size - dropBytes;
     return { accepted: true, dropped: dropCount };
@@ -256,7 +278,7 @@ export class SqliteStore implements BrokerStore {
   }
 
   async ackQueue(clientId: string, throughSeq: number): Promise<number> {
-    const { sql, batch, queueUsage } = this.use("ackQueue");
+    const { sql, batch, queueUsage } = this.write("ackQueue");
     const sizes = batch.run(() => sql.ackQueue.all(clientId, throughSeq) as number[]);
     const usage = queueUsage.peek(clientId);
     if (usage !== undefined) {
@@ -267,18 +289,20 @@ export class SqliteStore implements BrokerStore {
   }
 
   async queueUsage(clientId: string): Promise<StoreUsage> {
-    const usage = this.use("queueUsage").queueUsage.get(clientId);
+    const connection = this.use("queueUsage");
+    if (!connection.batch.pending) refreshCounters(connection);
+    const usage = connection.queueUsage.get(clientId);
     return { count: usage.count, bytes: usage.bytes };
   }
 
   async clearQueue(clientId: string): Promise<void> {
-    const { sql, batch, queueUsage } = this.use("clearQueue");
+    const { sql, batch, queueUsage } = this.write("clearQueue");
     batch.run(() => sql.clearQueue.run(clientId));
     queueUsage.forget(clientId);
   }
 
   async dropExpiredQueued(now: number): Promise<number> {
-    const { sql, batch, queueUsage } = this.use("dropExpiredQueued");
+    const { sql, batch, queueUsage } = this.write("dropExpiredQueued");
     const rows = batch.run(() => sql.dropExpiredQueued.all(now) as { clientId: string; size: number }[]);
     for (const row of rows) {
       const usage = queueUsage.peek(row.clientId);
@@ -293,7 +317,7 @@ export class SqliteStore implements BrokerStore {
   // --- retained messages ---
 
   async setRetained(message: RetainedRecord): Promise<RetainResult> {
-    const { sql, batch, retained } = this.use("setRetained");
+    const { sql, batch, retained } = this.write("setRetained");
     const previous = sql.retainedSize.get(message.topic) as number | undefined;
     if (message.payload.byteLength === 0) {
       if (previous !== undefined) {
@@ -310,7 +334,18 @@ export class SqliteStore implements BrokerStore {
     if (retained.bytes - (previous ?? 0) + size > this.limits.maxRetainedBytes) {
       return { stored: false, refusedBy: "bytes" };
     }
-    batch.run(() => sql.setRetained.run({ stored_at: message.storedAt, ...messageParams(message, size) }));
+    batch.run(() =>
+      sql.setRetained.run(
+        message.topic,
+        message.payload,
+        message.qos,
+        message.retain ? 1 : 0,
+        message.properties === undefined ? null : toTaggedJson(message.properties),
+        message.expiresAt ?? null,
+        message.storedAt,
+        size,
+      ),
+    );
     if (previous === undefined) retained.count++;
     retained.bytes += size - (previous ?? 0);
     return { stored: true };
@@ -335,16 +370,28 @@ export class SqliteStore implements BrokerStore {
   }
 
   async retainedUsage(): Promise<StoreUsage> {
-    const { retained } = this.use("retainedUsage");
+    const connection = this.use("retainedUsage");
+    if (!connection.batch.pending) refreshCounters(connection);
+    const { retained } = connection;
     return { count: retained.count, bytes: retained.bytes };
   }
 
   async dropExpiredRetained(now: number): Promise<number> {
-    const { sql, batch, retained } = this.use("dropExpiredRetained");
+    const { sql, batch, retained } = this.write("dropExpiredRetained");
     const sizes = batch.run(() => sql.dropExpiredRetained.all(now) as number[]);
     retained.count -= sizes.length;
     for (const size of sizes) retained.bytes -= size;
     return sizes.length;
+  }
+
+  /**
+   * The open connection with its batch open, for a write: from here until the
+   * commit this connection holds the write lock, so the counters it reads stay true.
+   */
+  private write(operation: string): Connection {
+    const connection = this.use(operation);
+    connection.batch.open();
+    return connection;
   }
 
   /** The open connection, or a StoreClosedError. */
@@ -372,4 +419,16 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
     throw new RangeError(`${name} must be an integer of at least ${min}, got ${value}`);
   }
   return value;
+}
+
+/**
+ * Forget cached counters when another connection committed to the file since
+ * they were read (the counters of this connection would be stale).
+ */
+function refreshCounters(connection: Connection): void {
+  const version = connection.sql.dataVersion.get() as number;
+  if (version === connection.dataVersion) return;
+  connection.dataVersion = version;
+  connection.queueUsage.clear();
+  Object.assign(connection.retained, connection.sql.retainedUsage.get() as StoreUsage);
 }

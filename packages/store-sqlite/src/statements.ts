@@ -15,7 +15,7 @@ export const SQL = {
   queueUsage: "SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM queue WHERE client_id = ?",
   oldestQueued: "SELECT seq, size FROM queue WHERE client_id = ? ORDER BY seq",
   enqueue: `INSERT INTO queue (client_id, topic, payload, qos, retain, properties, expires_at, enqueued_at, size)
-       VALUES (@client_id, @topic, @payload, @qos, @retain, @properties, @expires_at, @enqueued_at, @size)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   peekQueue: `SELECT seq, topic, payload, qos, retain, properties, expires_at, enqueued_at
        FROM queue WHERE client_id = ? ORDER BY seq LIMIT ?`,
   ackQueue: "DELETE FROM queue WHERE client_id = ? AND seq <= ? RETURNING size",
@@ -24,7 +24,7 @@ export const SQL = {
   dropExpiredQueued: "DELETE FROM queue WHERE expires_at <= ? RETURNING client_id AS clientId, size",
   retainedSize: "SELECT size FROM retained WHERE topic = ?",
   setRetained: `INSERT INTO retained (topic, payload, qos, retain, properties, expires_at, stored_at, size)
-       VALUES (@topic, @payload, @qos, @retain, @properties, @expires_at, @stored_at, @size)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos,
          retain = excluded.retain, properties = excluded.properties, expires_at = excluded.expires_at,
          stored_at = excluded.stored_at, size = excluded.size`,
@@ -35,6 +35,8 @@ export const SQL = {
     "SELECT topic, payload, qos, retain, properties, expires_at, stored_at FROM retained WHERE topic GLOB ?",
   listRetained: "SELECT topic, payload, qos, retain, properties, expires_at, stored_at FROM retained",
   retainedUsage: "SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM retained",
+  // Changes whenever another connection commits to the file.
+  dataVersion: "PRAGMA data_version",
   dropExpiredRetained: "DELETE FROM retained WHERE expires_at <= ? RETURNING size",
 } as const;
 

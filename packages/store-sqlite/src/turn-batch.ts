@@ -25,6 +25,8 @@ export class TurnBatch {
     private readonly maxWrites: number,
     /** Called when a commit or a write failure lost writes that were already reported as applied. */
     private readonly onFailure: (error: unknown) => void,
+    /** Called right after a batch opens, holding the write lock (to refresh cached counters). */
+    private readonly onBegin: () => void = () => {},
   ) {
     // IMMEDIATE takes the write lock at BEGIN, so a commit never fails on an upgrade.
     this.begin = db.prepare("BEGIN IMMEDIATE");
@@ -38,20 +40,40 @@ export class TurnBatch {
   }
 
   /**
-   * Run `write` in the current batch, opening one if needed. The write is
-   * atomic (a savepoint): when it throws, it leaves nothing behind and the
-   * batch goes on.
+   * Run `write`, one SQL statement, in the current batch (opening one if
+   * needed). SQLite undoes a failed statement by itself, so a write that throws
+   * leaves nothing behind and the batch goes on.
    */
   run<T>(write: () => T): T {
-    if (this.timer === undefined) {
-      this.begin.run();
-      this.writes = 0;
-      this.timer = setImmediate(() => this.commitNow());
-    }
+    return this.apply(write);
+  }
+
+  /**
+   * Run `write`, several SQL statements, in the current batch, as one unit: a
+   * savepoint rolls all of them back when one throws.
+   */
+  runAtomic<T>(write: () => T): T {
+    // Inside an open transaction better-sqlite3 runs this as a SAVEPOINT.
+    return this.apply(this.db.transaction(write));
+  }
+
+  /**
+   * Open a batch if none is open. Writers call it before they read the state
+   * they decide on, so no other connection can change that state until the commit.
+   */
+  open(): void {
+    if (this.timer !== undefined) return;
+    this.begin.run();
+    this.writes = 0;
+    this.timer = setImmediate(() => this.commitNow());
+    this.onBegin();
+  }
+
+  private apply<T>(write: () => T): T {
+    this.open();
     let result: T;
     try {
-      // Inside an open transaction better-sqlite3 runs this as a SAVEPOINT.
-      result = this.db.transaction(write)();
+      result = write();
     } catch (error) {
       // Some errors (disk full, I/O) make SQLite roll back the whole transaction:
       // the turn's earlier writes are gone, so the store cannot go on.

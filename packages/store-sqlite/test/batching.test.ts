@@ -98,4 +98,17 @@ describe("writes batched per event-loop turn", () => {
     expect((await store.peekQueue("c", 10)).map((e) => e.payload[0])).toEqual([2, 4]);
     expect(await store.queueUsage("c")).toEqual({ count: 2, bytes: 8 });
   });
+
+  it("rejects a write that cannot take the file's write lock, and goes on once the lock is free", async () => {
+    const path = join(tempDir(), "b.db");
+    const holder = await openStoreAt(path);
+    const waiter = await openStoreAt(path, { busyTimeoutMs: 0 });
+    await holder.enqueue("c", queued(1)); // the holder's batch keeps the lock until its turn ends
+    await expect(waiter.enqueue("c", queued(2))).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+    expect(waiter.pendingCommit).toBe(false);
+    await holder.flush();
+    await expect(waiter.enqueue("c", queued(3))).resolves.toMatchObject({ accepted: true });
+    await waiter.flush();
+    expect((await holder.peekQueue("c", 10)).map((e) => e.payload[0])).toEqual([1, 3]);
+  });
 });

@@ -45,6 +45,27 @@ describe("queue bookkeeping in storage", () => {
   });
 });
 
+describe("several instances over one file", () => {
+  it("re-reads its counters after another instance committed, so bounds and usage stay exact", async () => {
+    const path = join(tempDir(), "s.db");
+    const limits = { maxQueuedMessages: 2, maxRetainedMessages: 2 };
+    const a = await openStoreAt(path, { limits });
+    const b = await openStoreAt(path, { limits });
+    expect(await a.queueUsage("c")).toEqual({ count: 0, bytes: 0 }); // a caches c's counters
+    await b.enqueue("c", queued(1));
+    await b.enqueue("c", queued(2));
+    await b.setRetained(retained("t1"));
+    await b.setRetained(retained("t2"));
+    await b.flush();
+    expect(await a.queueUsage("c")).toEqual({ count: 2, bytes: 8 });
+    expect(await a.enqueue("c", queued(3))).toEqual({ accepted: true, dropped: 1 });
+    expect(await a.setRetained(retained("t3"))).toEqual({ stored: false, refusedBy: "count" });
+    await a.flush();
+    expect((await b.peekQueue("c", 10)).map((e) => e.payload[0])).toEqual([2, 3]);
+    expect(await b.queueUsage("c")).toEqual({ count: 2, bytes: 8 });
+  });
+});
+
 describe("retained matching by topic prefix", () => {
   it("matches topics holding GLOB's special characters literally", async () => {
     const store = await openStoreAt(join(tempDir(), "s.db"));
