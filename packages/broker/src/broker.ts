@@ -320,13 +320,15 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     if (this.phase !== "started" && this.phase !== "starting") return;
     this.phase = "stopping";
     this.plugins.fire("onBrokerPreShutdown");
-    await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
+    // Clients hear DISCONNECT 0x8B first; closing a listener may drop its sockets at once.
+    // New connections meanwhile are turned away (`handle` checks the phase).
     const closing = [...this.connections].map((c) => {
       c.stopping = true;
       c.disconnect(0x8b);
       return c.transport.closed;
     });
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
     for (const c of this.connections) c.transport.abort();
     // The in-memory state goes: what must survive is in the store, and a restart
     // restores it from there (an own memory store starts empty again).
@@ -403,6 +405,11 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       return;
     }
     conn.info.clientId = clientId;
+    const willRefusal = this.willBeyondCapabilities(packet);
+    if (willRefusal !== undefined) {
+      conn.apply(conn.session.refuse(willRefusal, now(), { reasonString: reasonCodeName(willRefusal) }));
+      return;
+    }
     if (action.authentication !== undefined) {
       // 5.0 enhanced authentication (section 4.12): the method's plugin runs the exchange.
       conn.enhancedAuth = { conversation: new Map(), connect: { clientId, action } };
@@ -429,6 +436,20 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         decided({ accepted: false, reasonCode: 0x80 });
       });
     } else decided(decision);
+  }
+
+  /**
+   * A 5.0 will the broker could not publish as asked: a Will QoS above Maximum
+   * QoS gets 0x9B [MQTT-3.2.2-12], a retained will without Retain Available 0x9A
+   * [MQTT-3.2.2-13]. 3.1.1 has no such codes; its will QoS is capped on delivery.
+   */
+  private willBeyondCapabilities(packet: ConnectRequestAction["packet"]): number | undefined {
+    const will = packet.will;
+    if (packet.protocolVersion !== 5 || will === undefined) return undefined;
+    const caps = this.config.capabilities;
+    if (will.qos > caps.maxQos) return 0x9b;
+    if (will.retain && !caps.retainAvailable) return 0x9a;
+    return undefined;
   }
 
   onAuthRequest(conn: ClientConnection, action: AuthRequestAction): void {
@@ -847,7 +868,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
     if (message.retain) {
-      // An empty payload clears the topic [MQTT-3.3.1-10]; set() handles both cases.
+      // An empty payload clears the topic (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]); set() handles both cases.
       const stored = this.retained.set({
         topic: message.topic,
         payload: message.payload,
@@ -1055,7 +1076,13 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
               ? 0xa1
               : undefined;
       if (refusal !== undefined) {
-        codes.push(v5 ? refusal : 0x80);
+        // 5.0: using a feature CONNACK said is unavailable is a Protocol Error: DISCONNECT
+        // with that code (sections 3.2.2.3.11 to 3.2.2.3.13). 3.1.1 has only SUBACK 0x80.
+        if (v5) {
+          conn.disconnect(refusal);
+          return;
+        }
+        codes.push(0x80);
         continue;
       }
       let answer = this.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);

@@ -201,7 +201,7 @@ describe("MQTT 5.0 in the broker", () => {
     c.close();
   });
 
-  it("announces in CONNACK what the configuration switches off, and refuses those subscriptions with their codes", async () => {
+  it("announces in CONNACK what the configuration switches off, and caps a granted QoS at Maximum QoS", async () => {
     const { port } = await startBroker({
       max_qos: 1,
       retain_available: false,
@@ -218,19 +218,16 @@ describe("MQTT 5.0 in the broker", () => {
       subscriptionIdentifiersAvailable: 0,
       sharedSubscriptionAvailable: 0,
     });
-    c.send({
-      type: PacketType.SUBSCRIBE,
-      packetId: 9,
-      subscriptions: [
-        { topicFilter: "a/+", qos: 0 },
-        { topicFilter: "$share/g/a", qos: 0 },
-        { topicFilter: "plain", qos: 2 },
-      ],
-    });
+    c.send({ type: PacketType.SUBSCRIBE, packetId: 9, subscriptions: [{ topicFilter: "plain", qos: 2 }] });
     await until(() => c.packets.some((p) => p.type === PacketType.SUBACK));
     const suback = c.packets.find((p) => p.type === PacketType.SUBACK);
-    // 0xA2 wildcards, 0x9E shared subscriptions not supported; QoS 2 granted as the maximum 1.
-    expect(suback?.type === PacketType.SUBACK && suback.reasonCodes).toEqual([0xa2, 0x9e, 1]);
+    // QoS 2 asked, the maximum 1 granted.
+    expect(suback?.type === PacketType.SUBACK && suback.reasonCodes).toEqual([1]);
+    // Using a feature announced as unavailable is a Protocol Error: DISCONNECT 0xA2 (section 3.2.2.3.11).
+    c.send({ type: PacketType.SUBSCRIBE, packetId: 10, subscriptions: [{ topicFilter: "a/+", qos: 0 }] });
+    await until(() => c.packets.some((p) => p.type === PacketType.DISCONNECT));
+    const disconnect = c.packets.find((p) => p.type === PacketType.DISCONNECT);
+    expect(disconnect?.type === PacketType.DISCONNECT && disconnect.reasonCode).toBe(0xa2);
     c.close();
   });
 });
@@ -289,7 +286,10 @@ describe("response information", () => {
 
 describe("problem information", () => {
   it("explains a refusal with a Reason String, unless the client set Request Problem Information to 0 [MQTT-3.1.2-29]", async () => {
-    const { port } = await startBroker({ wildcard_subscription_available: false });
+    const { port } = await startBroker(
+      {},
+      { plugins: [{ name: "no-secrets", authorizeSubscribe: (_c, filter) => !filter.startsWith("a/") }] },
+    );
     const reason = async (clientId: string, properties: Record<string, unknown>) => {
       const c = await raw5(port, connect5(clientId, properties));
       c.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: "a/#", qos: 0 }] });
@@ -300,7 +300,7 @@ describe("problem information", () => {
         ? [suback.reasonCodes[0], suback.properties?.reasonString]
         : [];
     };
-    expect(await reason("wants", {})).toEqual([0xa2, "Wildcard Subscriptions not supported"]);
-    expect(await reason("silent", { requestProblemInformation: 0 })).toEqual([0xa2, undefined]);
+    expect(await reason("wants", {})).toEqual([0x80, "Unspecified error"]);
+    expect(await reason("silent", { requestProblemInformation: 0 })).toEqual([0x80, undefined]);
   });
 });
