@@ -9,6 +9,7 @@ import { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/m
 import {
   ClientSession,
   type ClientSessionOptions,
+  type PublishMessage,
   type SessionAction,
   type SessionSnapshot,
   type TimerKind,
@@ -21,6 +22,7 @@ import { dialUri } from "./dial.js";
 import { AbortError, ClientError, ClosedError, ConnectError, PublishError } from "./errors.js";
 import { type ClientEvents, TypedEvents } from "./events.js";
 import { BoundedQueue } from "./offline-queue.js";
+import { guardedPendingPublish, type PendingPublish, PlainPendingPublish } from "./pending-publish.js";
 import { type BrokerUri, parseBrokerUri } from "./uri.js";
 import { guard } from "./waiting.js";
 
@@ -72,13 +74,6 @@ export interface SignalOptions {
 
 /** Where the client is. */
 export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" | "closed";
-
-interface PendingPublish {
-  message: OutgoingApplicationMessage;
-  resolve(message: OutgoingApplicationMessage): void;
-  reject(error: Error): void;
-  done(): boolean;
-}
 
 interface PendingRequest {
   kind: "subscribe" | "unsubscribe";
@@ -241,26 +236,27 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
       retain,
       options.properties,
     );
+    if (qos === 0 && options.signal === undefined && this.stateValue === "connected") {
+      // QoS 0 completes when it is written: no entry to track.
+      const outcome = this.handOver(message, undefined);
+      return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(message);
+    }
     const ackSeconds = options.ackTimeout ?? this.config.ackTimeout;
-    return new Promise((resolve, reject) => {
-      const entry: PendingPublish = {
-        message,
-        ...guard<OutgoingApplicationMessage>(
-          this.config.clock,
-          {
-            signal: options.signal,
-            timeoutMs: qos > 0 && ackSeconds !== undefined ? ackSeconds * 1000 : undefined,
-            what: `publish to ${topic}`,
-          },
-          resolve,
-          reject,
-          () => this.offline.remove(entry),
-        ),
-      };
-      if (entry.done()) return;
+    const timeoutMs = qos > 0 && ackSeconds !== undefined ? ackSeconds * 1000 : undefined;
+    const entry =
+      options.signal === undefined && timeoutMs === undefined
+        ? new PlainPendingPublish(message)
+        : guardedPendingPublish(
+            message,
+            this.config.clock,
+            { signal: options.signal, timeoutMs, what: `publish to ${topic}` },
+            (e) => this.offline.remove(e),
+          );
+    if (!entry.done()) {
       if (this.stateValue === "connected") this.sendPublish(entry);
       else this.enqueueOffline(entry);
-    });
+    }
+    return entry.promise;
   }
 
   /** Subscribe; resolves with one SUBACK code per entry (granted QoS, or 0x80 and up). */
@@ -415,33 +411,39 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
   }
 
   private sendPublish(entry: PendingPublish): void {
+    const outcome = this.handOver(entry.message, entry);
+    if (outcome === true) entry.resolve(entry.message);
+    else if (outcome !== false) entry.reject(outcome);
+  }
+
+  /**
+   * Give a message to the session. Returns true when its flow is complete (QoS 0
+   * written), false when it is in flight (`entry` is then tracked by its sequence
+   * number until the acknowledgement), or the error that refused or dropped it.
+   */
+  private handOver(m: OutgoingApplicationMessage, entry: PendingPublish | undefined): boolean | Error {
     const session = this.session as ClientSession;
-    const m = entry.message;
+    const message: PublishMessage = { topic: m.topic, payload: m.data, qos: m.qos, retain: m.retain };
+    if (hasAnyKey(m.properties)) message.properties = m.properties;
     let actions: SessionAction[];
     try {
-      actions = session.publish(
-        {
-          topic: m.topic,
-          payload: m.data,
-          qos: m.qos,
-          retain: m.retain,
-          ...(Object.keys(m.properties).length === 0 ? {} : { properties: m.properties }),
-        },
-        this.config.clock.now(),
-      );
+      actions = session.publish(message, this.config.clock.now());
     } catch (cause) {
-      entry.reject(new ClientError(`publish refused: ${(cause as Error).message}`, { cause }));
-      return;
+      return new ClientError(`publish refused: ${(cause as Error).message}`, { cause });
     }
-    let resolved = false;
+    let outcome: boolean | Error = false;
     for (const a of actions) {
-      if (a.kind === "publishAccepted") this.publishes.set(a.seq, entry);
-      else if (a.kind === "published") resolved = true;
+      if (a.kind === "publishAccepted") {
+        if (entry !== undefined) this.publishes.set(a.seq, entry);
+      } else if (a.kind === "published") outcome = true;
       else if (a.kind === "publishDropped" && a.seq === undefined)
-        entry.reject(new PublishError(`publish to ${m.topic} dropped: ${a.reason}`, a.reason));
+        outcome = new PublishError(`publish to ${m.topic} dropped: ${a.reason}`, a.reason);
+      else if (a.kind === "packetDropped" && m.qos === 0 && outcome === false)
+        // Larger than the broker's Maximum Packet Size after all (e.g. with a Topic Alias): not sent.
+        outcome = new PublishError(`publish to ${m.topic} dropped: too-large`, "too-large");
     }
     this.carry(actions);
-    if (resolved) entry.resolve(m);
+    return outcome;
   }
 
   private enqueueOffline(entry: PendingPublish): void {
@@ -872,6 +874,12 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     for (const listener of [...this.closeListeners]) listener(error);
     this.closeListeners.clear();
   }
+}
+
+/** Whether `object` has an own enumerable key (without building the key array). */
+function hasAnyKey(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }
 
 function followReference(current: URL, reference: string): string {
