@@ -4,6 +4,12 @@
 # peers, starts our built broker, runs compare.sh, stops everything it started.
 # Knobs are compare.sh's (SCENARIOS, ROUNDS, DURATION, ...); e.g.
 #   ROUNDS=1 SCENARIOS="fanin-q0 fanout-q1" pnpm --filter @amqtt/broker bench
+#
+# Two passes: every scenario against long-running brokers (warm, as in
+# production), then, when `connections` is among the scenarios and FRESH is not
+# 0, `connections` once more with a fresh broker per run: only then can the
+# harness compute "KB RSS per connection" (a broker that grew and freed memory
+# before reuses it).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -12,10 +18,23 @@ BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
 export OURS_PORT=18850
 export OURS_CMD="node $ROOT/packages/cli/dist/bin.js -c $HERE/bench-broker.yaml"
 export OURS_MATCH=bin.js
+FRESH=${FRESH:-1}
+SCENARIOS=${SCENARIOS:-"fanin-q0 fanin-q1 fanout-q0 fanout-q1 latency-q0 latency-q1 connections"}
 [ -f "$ROOT/packages/cli/dist/bin.js" ] || (cd "$ROOT" && pnpm --filter @amqtt/cli... build >/dev/null)
 bash "$BENCH/peers.sh" setup >/dev/null
 trap 'bash "$BENCH/peers.sh" stop mosquitto aedes ours >/dev/null 2>&1 || true' EXIT
 bash "$BENCH/peers.sh" start mosquitto aedes ours
 sleep 1
 # Ours first: the ratio columns then read mosquitto/ours and aedes/ours.
-bash "$BENCH/compare.sh" $(bash "$BENCH/peers.sh" args ours mosquitto aedes)
+echo "## long-running brokers: $SCENARIOS"
+SCENARIOS="$SCENARIOS" bash "$BENCH/compare.sh" $(bash "$BENCH/peers.sh" args ours mosquitto aedes)
+case " $SCENARIOS " in
+*" connections "*)
+  if [ "$FRESH" != 0 ]; then
+    echo
+    echo "## fresh broker per run: connections (KB RSS per connection)"
+    SCENARIOS=connections RESTART_CMD="$BENCH/peers.sh restart" \
+      bash "$BENCH/compare.sh" $(bash "$BENCH/peers.sh" args ours mosquitto aedes)
+  fi
+  ;;
+esac

@@ -17,6 +17,8 @@ import {
   type ReceiverAction,
   type SenderAck,
   type SenderAction,
+  type SenderConnectedInput,
+  type SenderOptions,
 } from "@amqtt/qos";
 import type { MessageAction, SessionAction } from "./actions.js";
 import { SessionUsageError } from "./errors.js";
@@ -47,20 +49,31 @@ export interface QosState {
  * `@amqtt/qos` (window = the peer's Receive Maximum, our Receive Maximum enforced
  * with 0x93), Topic Aliases both ways (5.0), and the Maximum Packet Size check
  * before a message is taken.
+ *
+ * Design: a broker holds one flow per connected client, and most clients of a
+ * large broker sit idle or only ever see QoS 0. So the QoS machines, the packet
+ * id allocator, the alias maps and the request queue are made on first use, not
+ * per connection; a machine made while the connection is up is told about it
+ * with the same input `connected` got.
  */
 export class PublishFlow {
-  readonly sender: QosSender;
-  receiver: QosReceiver;
+  #sender: QosSender | undefined;
+  #receiver: QosReceiver | undefined;
+  #packetIds: PacketIdAllocator | undefined;
+  private readonly senderOptions: SenderOptions;
   private readonly receiverOptions: { protocolVersion: ProtocolVersion; receiveMaximum: number };
-  readonly packetIds: PacketIdAllocator;
-  private inAliases: InboundTopicAliases;
-  private outAliases: OutboundTopicAliases;
+  /** While a connection is up: what `connected` was given, for a sender made later. */
+  private online: SenderConnectedInput | undefined;
+  private inAliases: InboundTopicAliases | undefined;
+  private outAliases: OutboundTopicAliases | undefined;
   private readonly ourAliasMaximum: number;
   private readonly aliasCap: number;
+  /** Server with `answerPublishes`: the bound on held PUBLISH packets (undefined: no requests). */
+  private readonly maxPendingPublishes: number | undefined;
   /** Server with `answerPublishes`: PUBLISH packets waiting for the shell's answer. */
-  private readonly requests: PublishRequests | undefined;
-  /** With `requests`: the receiver's QoS 2 ids awaiting PUBREL, mirrored to tell a resend from a new message. */
-  private readonly awaitingRelease = new Set<number>();
+  #requests: PublishRequests | undefined;
+  /** With requests: the receiver's QoS 2 ids awaiting PUBREL, mirrored to tell a resend from a new message. */
+  #awaitingRelease: Set<number> | undefined;
 
   constructor(
     private readonly wire: Wire,
@@ -71,49 +84,81 @@ export class PublishFlow {
     maxPendingPublishes?: number,
   ) {
     const v5 = wire.protocolVersion === 5;
-    this.packetIds = new PacketIdAllocator();
-    const senderOptions = {
+    this.senderOptions = {
       protocolVersion: wire.protocolVersion,
-      packetIds: this.packetIds,
       ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       ...(options.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: options.maxQueuedMessages }),
       ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
       ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
       ...(options.retryIntervalMs === undefined || v5 ? {} : { retryIntervalMs: options.retryIntervalMs }),
     };
-    this.sender =
-      restored.sender === undefined
-        ? new QosSender(senderOptions)
-        : QosSender.restore(restored.sender, senderOptions);
     // 3.1.1 has no Receive Maximum: nothing to enforce there.
-    const receiverOptions = {
+    this.receiverOptions = {
       protocolVersion: wire.protocolVersion,
       receiveMaximum: v5 ? (options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 65_535,
     };
-    this.receiverOptions = receiverOptions;
-    this.receiver =
-      restored.receiver === undefined
-        ? new QosReceiver(receiverOptions)
-        : QosReceiver.restore(restored.receiver, receiverOptions);
+    if (restored.sender !== undefined)
+      this.#sender = QosSender.restore(restored.sender, { ...this.senderOptions, packetIds: this.packetIds });
+    if (restored.receiver !== undefined)
+      this.#receiver = QosReceiver.restore(restored.receiver, this.receiverOptions);
+    checkOptionsOnce(options, this.senderOptions, this.receiverOptions);
     this.ourAliasMaximum = v5 ? (options.topicAliasMaximum ?? DEFAULT_TOPIC_ALIAS_MAXIMUM) : 0;
     this.aliasCap = options.maxOutboundTopicAliases ?? DEFAULT_MAX_OUTBOUND_ALIASES;
-    this.inAliases = new InboundTopicAliases(this.ourAliasMaximum);
-    this.outAliases = new OutboundTopicAliases(0);
-    if (maxPendingPublishes !== undefined) {
-      this.requests = new PublishRequests(maxPendingPublishes);
-      for (const id of this.receiver.snapshot().awaitingRelease) this.awaitingRelease.add(id);
+    this.maxPendingPublishes = maxPendingPublishes;
+    if (maxPendingPublishes !== undefined && this.#receiver !== undefined) {
+      const ids = this.#receiver.snapshot().awaitingRelease;
+      if (ids.length > 0) this.#awaitingRelease = new Set(ids);
     }
+  }
+
+  /** The packet identifiers of this session (made on first use). */
+  get packetIds(): PacketIdAllocator {
+    this.#packetIds ??= new PacketIdAllocator();
+    return this.#packetIds;
+  }
+
+  /** The QoS 1/2 sender (made on first use; connected when the connection is up). */
+  get sender(): QosSender {
+    if (this.#sender === undefined) {
+      const sender = new QosSender({ ...this.senderOptions, packetIds: this.packetIds });
+      this.#sender = sender;
+      // A sender with nothing in flight answers `connected` with no actions.
+      if (this.online !== undefined) sender.connected(this.online, 0);
+    }
+    return this.#sender;
+  }
+
+  /** The QoS 1/2 receiver (made on first use). */
+  get receiver(): QosReceiver {
+    this.#receiver ??= new QosReceiver(this.receiverOptions);
+    return this.#receiver;
+  }
+
+  /** Whether the QoS machines exist yet (for tests of the lazy allocation). */
+  get allocated(): { sender: boolean; receiver: boolean; packetIds: boolean; requests: boolean } {
+    return {
+      sender: this.#sender !== undefined,
+      receiver: this.#receiver !== undefined,
+      packetIds: this.#packetIds !== undefined,
+      requests: this.#requests !== undefined,
+    };
+  }
+
+  private get requests(): PublishRequests | undefined {
+    if (this.maxPendingPublishes === undefined) return undefined;
+    this.#requests ??= new PublishRequests(this.maxPendingPublishes);
+    return this.#requests;
   }
 
   /** Incoming PUBLISH packets waiting for `answerPublish` (or held behind one). */
   get pendingPublishes(): number {
-    return this.requests?.size ?? 0;
+    return this.#requests?.size ?? 0;
   }
 
   /** The peer has no session: forget the incoming QoS 2 state of a restored one. */
   discardIncomingState(): void {
-    this.receiver = new QosReceiver(this.receiverOptions);
-    this.awaitingRelease.clear();
+    this.#receiver = undefined;
+    this.#awaitingRelease = undefined;
   }
 
   /** The Topic Alias Maximum we advertise. */
@@ -127,27 +172,26 @@ export class PublishFlow {
     now: number,
     actions: SessionAction[],
   ): void {
-    this.inAliases = new InboundTopicAliases(this.ourAliasMaximum);
-    this.outAliases = new OutboundTopicAliases(
-      this.wire.protocolVersion === 5 ? (input.peerTopicAliasMaximum ?? 0) : 0,
-      this.aliasCap,
-    );
-    this.receiver.connected(now);
-    const connected = { sessionPresent: input.sessionPresent } as {
-      sessionPresent: boolean;
-      receiveMaximum?: number;
-    };
+    // Fresh alias maps per connection [MQTT-3.3.2-7]; none at all when neither side may alias.
+    this.inAliases = this.ourAliasMaximum > 0 ? new InboundTopicAliases(this.ourAliasMaximum) : undefined;
+    const peerAliases = this.wire.protocolVersion === 5 ? (input.peerTopicAliasMaximum ?? 0) : 0;
+    this.outAliases =
+      peerAliases > 0 && this.aliasCap > 0 ? new OutboundTopicAliases(peerAliases, this.aliasCap) : undefined;
+    this.#receiver?.connected(now);
+    const connected: SenderConnectedInput = { sessionPresent: input.sessionPresent };
     if (input.peerReceiveMaximum !== undefined) connected.receiveMaximum = input.peerReceiveMaximum;
-    this.mapSender(this.sender.connected(connected, now), now, actions);
+    this.online = connected;
+    if (this.#sender !== undefined) this.mapSender(this.#sender.connected(connected, now), now, actions);
   }
 
   /** The connection is gone; QoS state stays for the next one. */
   connectionLost(now: number): void {
-    if (this.sender.isConnected) this.sender.connectionLost(now);
-    this.receiver.connectionLost(now);
+    this.online = undefined;
+    if (this.#sender?.isConnected === true) this.#sender.connectionLost(now);
+    this.#receiver?.connectionLost(now);
     // QoS 1/2 requests were never acknowledged: the client resends them on its next
     // connection (section 4.4). QoS 0 requests may still be answered.
-    this.requests?.connectionEnded();
+    this.#requests?.connectionEnded();
   }
 
   /** Publish an application message (validated by the caller). */
@@ -190,7 +234,8 @@ export class PublishFlow {
     }
     let resolved = packet;
     if (this.wire.protocolVersion === 5 && props?.topicAlias !== undefined) {
-      const topic = this.inAliases.resolve(packet.topic, props.topicAlias);
+      // Our Topic Alias Maximum is 0 when there is no map: every alias is then invalid.
+      const topic = (this.inAliases ?? NO_INBOUND_ALIASES).resolve(packet.topic, props.topicAlias);
       if (typeof topic !== "string") {
         this.wire.fail(topic, now, actions);
         return;
@@ -214,7 +259,7 @@ export class PublishFlow {
     now: number,
     actions: SessionAction[],
   ): void {
-    const entry = this.requests?.pending(requestId);
+    const entry = this.#requests?.pending(requestId);
     if (entry === undefined || entry.answer !== undefined) {
       throw new SessionUsageError(`no publishRequest ${requestId} waits for an answer`);
     }
@@ -227,15 +272,15 @@ export class PublishFlow {
    * then. Accepted (below 0x80), the message is delivered; nothing is sent.
    */
   answerAfterClose(requestId: number, reasonCode: number, actions: SessionAction[]): void {
-    const entry = this.requests?.takeQos0(requestId);
+    const entry = this.#requests?.takeQos0(requestId);
     if (entry !== undefined && reasonCode < 0x80)
       actions.push({ kind: "message", ...messageFields(entry.packet) });
   }
 
   /** A PUBREL arrived. */
   onPubrel(packet: PubrelPacket, now: number, actions: SessionAction[]): void {
-    this.awaitingRelease.delete(packet.packetId);
-    this.requests?.dropReady(packet.packetId);
+    this.#awaitingRelease?.delete(packet.packetId);
+    this.#requests?.dropReady(packet.packetId);
     this.mapReceiver(this.receiver.receive(packet, now), now, actions);
   }
 
@@ -263,7 +308,7 @@ export class PublishFlow {
         actions.push({ kind: "ignoredPacket", packet, reason: "resend of a PUBLISH waiting for its answer" });
         return;
       }
-      if (packet.qos === 2 && this.awaitingRelease.has(packetId)) {
+      if (packet.qos === 2 && this.#awaitingRelease?.has(packetId) === true) {
         // Already received: PUBREC again, no request, no second message [MQTT-4.3.3-10].
         if (requests.size === 0) {
           this.mapReceiver(this.receiver.receive(packet, now), now, actions);
@@ -345,15 +390,16 @@ export class PublishFlow {
   }
 
   private sendPublish(packet: PublishPacket, now: number, actions: SessionAction[]): boolean {
-    if (this.outAliases.limit === 0) return this.wire.send(packet, now, actions);
-    const { topic, alias } = this.outAliases.assign(packet.topic);
+    const aliases = this.outAliases;
+    if (aliases === undefined) return this.wire.send(packet, now, actions);
+    const { topic, alias } = aliases.assign(packet.topic);
     const aliased: PublishPacket = {
       ...packet,
       topic,
       properties: { ...packet.properties, topicAlias: alias as number },
     };
     if (this.wire.send(aliased, now, actions)) return true;
-    if (topic.length > 0) this.outAliases.forget(topic);
+    if (topic.length > 0) aliases.forget(topic);
     return false;
   }
 
@@ -400,8 +446,10 @@ export class PublishFlow {
     for (const a of list) {
       if (a.kind === "deliver") {
         const p = a.packet;
-        if (this.requests !== undefined && p.qos === 2 && p.packetId !== undefined)
-          this.awaitingRelease.add(p.packetId);
+        if (this.maxPendingPublishes !== undefined && p.qos === 2 && p.packetId !== undefined) {
+          this.#awaitingRelease ??= new Set();
+          this.#awaitingRelease.add(p.packetId);
+        }
         actions.push({ kind: "message", ...messageFields(p) });
       } else if (a.kind === "send") {
         this.wire.send(a.packet, now, actions);
@@ -443,4 +491,25 @@ function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
 
 function measure(packet: PublishPacket, version: ProtocolVersion): number {
   return encode(packet, version).length;
+}
+
+/** Our Topic Alias Maximum of 0: every inbound alias is invalid. */
+const NO_INBOUND_ALIASES = new InboundTopicAliases(0);
+
+// Options objects already checked: a broker shares one across its connections.
+const checkedOptions = new WeakSet<object>();
+
+/**
+ * Check the QoS options as eager construction would have (a RangeError for a bad
+ * bound), once per options object, now that the machines are made on first use.
+ */
+function checkOptionsOnce(
+  options: CommonSessionOptions,
+  sender: SenderOptions,
+  receiver: { protocolVersion: ProtocolVersion; receiveMaximum: number },
+): void {
+  if (checkedOptions.has(options)) return;
+  new QosSender(sender);
+  new QosReceiver(receiver);
+  checkedOptions.add(options);
 }

@@ -74,7 +74,8 @@ export class ServerSession extends Connection {
   private reauthInProgress = false;
   private connectSessionExpiry = 0;
   private connectTimerArmed = false;
-  private early: Packet[] = [];
+  /** Packets sent before the shell accepted the CONNECT (rare: made on first use). */
+  private early: Packet[] | undefined;
   /** 5.0 Maximum QoS and Retain Available announced in CONNACK. */
   private maximumQos = 2;
   private retainAvailable = true;
@@ -180,8 +181,8 @@ export class ServerSession extends Connection {
       now,
       actions,
     );
-    const early = this.early;
-    this.early = [];
+    const early = this.early ?? [];
+    this.early = undefined;
     for (const packet of early) {
       if (this.ended) break;
       this.handlePacket(packet, now, actions);
@@ -539,7 +540,9 @@ export class ServerSession extends Connection {
       );
       return;
     }
-    if (this.early.length >= (this.options.maxEarlyPackets ?? DEFAULT_MAX_EARLY_PACKETS)) {
+    this.early ??= [];
+    const early = this.early;
+    if (early.length >= (this.options.maxEarlyPackets ?? DEFAULT_MAX_EARLY_PACKETS)) {
       this.fail(
         new ProtocolError("too many packets before CONNACK", { reasonCode: ReasonCode.QUOTA_EXCEEDED }),
         now,
@@ -548,7 +551,7 @@ export class ServerSession extends Connection {
       return;
     }
     // A client may send before CONNACK arrives; keep them (bounded) until accept.
-    this.early.push(packet);
+    early.push(packet);
   }
 
   private onDisconnect(packet: DisconnectPacket, now: number, actions: SessionAction[]): void {

@@ -123,8 +123,10 @@ export class ClientSubscriptions {
  * answers (bounded), build SUBACK/UNSUBACK in order, and keep the granted set.
  */
 export class ServerSubscriptions {
-  private readonly pendingSubscribes = new Map<number, SubscriptionRequest[]>();
-  private readonly pendingUnsubscribes = new Map<number, string[]>();
+  // Requests are answered within a few milliseconds and most sessions subscribe
+  // once: the maps exist only while a request waits, not for the connection's life.
+  private pendingSubscribes: Map<number, SubscriptionRequest[]> | undefined;
+  private pendingUnsubscribes: Map<number, string[]> | undefined;
   /** Granted subscriptions by topic filter. */
   readonly granted = new Map<string, SessionSubscription>();
 
@@ -132,7 +134,12 @@ export class ServerSubscriptions {
 
   /** Requests waiting for the shell's answer. */
   get pendingCount(): number {
-    return this.pendingSubscribes.size + this.pendingUnsubscribes.size;
+    return (this.pendingSubscribes?.size ?? 0) + (this.pendingUnsubscribes?.size ?? 0);
+  }
+
+  /** Whether the request maps are allocated (for tests of the lazy allocation). */
+  get holdsRequestMaps(): boolean {
+    return this.pendingSubscribes !== undefined || this.pendingUnsubscribes !== undefined;
   }
 
   /**
@@ -163,6 +170,7 @@ export class ServerSubscriptions {
       }
       requests.push(request);
     }
+    this.pendingSubscribes ??= new Map();
     this.pendingSubscribes.set(packet.packetId, requests);
     return requests;
   }
@@ -174,6 +182,7 @@ export class ServerSubscriptions {
         reasonCode: ReasonCode.QUOTA_EXCEEDED,
       });
     }
+    this.pendingUnsubscribes ??= new Map();
     this.pendingUnsubscribes.set(packet.packetId, packet.topicFilters);
     return undefined;
   }
@@ -185,8 +194,8 @@ export class ServerSubscriptions {
    * @throws SessionUsageError for an unknown packet id or a wrong number of codes.
    */
   answerSubscribe(packetId: number, codes: readonly number[], version: ProtocolVersion): SubackPacket {
-    const requests = this.pendingSubscribes.get(packetId);
-    if (requests === undefined)
+    const requests = this.pendingSubscribes?.get(packetId);
+    if (requests === undefined || this.pendingSubscribes === undefined)
       throw new SessionUsageError(`no SUBSCRIBE with packet id ${packetId} is waiting`);
     if (codes.length !== requests.length) {
       throw new SessionUsageError(
@@ -194,6 +203,7 @@ export class ServerSubscriptions {
       );
     }
     this.pendingSubscribes.delete(packetId);
+    if (this.pendingSubscribes.size === 0) this.pendingSubscribes = undefined;
     const reasonCodes = requests.map((request, i) => {
       let code = request.refusedWith ?? (codes[i] as number);
       if (version !== 5 && code >= 0x80) code = 0x80;
@@ -216,8 +226,8 @@ export class ServerSubscriptions {
     codes: readonly number[] | undefined,
     version: ProtocolVersion,
   ): UnsubackPacket {
-    const filters = this.pendingUnsubscribes.get(packetId);
-    if (filters === undefined)
+    const filters = this.pendingUnsubscribes?.get(packetId);
+    if (filters === undefined || this.pendingUnsubscribes === undefined)
       throw new SessionUsageError(`no UNSUBSCRIBE with packet id ${packetId} is waiting`);
     if (codes !== undefined && codes.length !== filters.length) {
       throw new SessionUsageError(
@@ -225,6 +235,7 @@ export class ServerSubscriptions {
       );
     }
     this.pendingUnsubscribes.delete(packetId);
+    if (this.pendingUnsubscribes.size === 0) this.pendingUnsubscribes = undefined;
     const reasonCodes = filters.map((f, i) => {
       const given = codes?.[i];
       if (given !== undefined && given >= 0x80) return given;

@@ -9,7 +9,8 @@ export const DEFAULT_MAX_OUTBOUND_ALIASES = 64;
  * [MQTT-3.3.2-7]: make a new instance per connection.
  */
 export class InboundTopicAliases {
-  private readonly topics = new Map<number, string>();
+  /** Made with the first alias the peer sets. */
+  private topics: Map<number, string> | undefined;
 
   /** @param maximum our Topic Alias Maximum (0: the peer may not use aliases). */
   constructor(readonly maximum: number) {}
@@ -29,10 +30,11 @@ export class InboundTopicAliases {
       });
     }
     if (topic.length > 0) {
+      this.topics ??= new Map();
       this.topics.set(alias, topic);
       return topic;
     }
-    const known = this.topics.get(alias);
+    const known = this.topics?.get(alias);
     if (known === undefined)
       return new ProtocolError(`topic alias ${alias} has no mapping on this connection`);
     return known;
@@ -40,7 +42,7 @@ export class InboundTopicAliases {
 
   /** Aliases currently mapped. */
   get size(): number {
-    return this.topics.size;
+    return this.topics?.size ?? 0;
   }
 }
 
@@ -60,7 +62,8 @@ export class OutboundTopicAliases {
   /** topic -> alias, in least-recently-used-first order (Map insertion order). */
   private readonly byTopic = new Map<string, number>();
   private nextAlias = 1;
-  private readonly free: number[] = [];
+  /** Aliases given back by `forget` (rare: made on first use). */
+  private free: number[] | undefined;
   /** Largest alias this connection uses. */
   readonly limit: number;
 
@@ -82,7 +85,7 @@ export class OutboundTopicAliases {
       return { topic: "", alias: known };
     }
     let alias: number;
-    const reused = this.free.pop();
+    const reused = this.free?.pop();
     if (reused !== undefined) {
       alias = reused;
     } else if (this.nextAlias <= this.limit) {
@@ -101,6 +104,7 @@ export class OutboundTopicAliases {
     const alias = this.byTopic.get(topic);
     if (alias === undefined) return;
     this.byTopic.delete(topic);
+    this.free ??= [];
     this.free.push(alias);
   }
 

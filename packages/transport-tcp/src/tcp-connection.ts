@@ -11,6 +11,10 @@ import {
 
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_WRITE_AFTER_END"]);
 
+/** The connection a socket belongs to, so the socket's listeners can be shared functions. */
+const OWNER = Symbol("amqtt.tcpConnection");
+type OwnedSocket = Socket & { [OWNER]: TcpConnection };
+
 /**
  * A connection over a connected `net.Socket` or `tls.TLSSocket`. Nagle is off
  * (`setNoDelay(true)`): MQTT packets are small and latency matters. Sends made in
@@ -59,16 +63,49 @@ export class TcpConnection extends ConnectionBase {
       family: socket.remoteFamily,
     };
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.carrierReceived(chunk));
-    socket.on("drain", () => this.carrierDrained());
-    socket.on("end", () => this.carrierEnding());
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      this.#error ??= RESET_CODES.has(error.code ?? "")
-        ? new ConnectionResetError(`${transport} connection reset by peer (${error.code})`, { cause: error })
-        : error;
-    });
-    socket.on("close", () => this.carrierClosed(this.#error));
+    // Shared listener functions (`this` is the socket), not closures per connection:
+    // a broker holds thousands of idle connections.
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("data", TcpConnection.#onData);
+    socket.on("drain", TcpConnection.#onDrain);
+    socket.on("end", TcpConnection.#onEnd);
+    socket.on("error", TcpConnection.#onError);
+    socket.on("close", TcpConnection.#onClose);
     if (socket.destroyed) queueMicrotask(() => this.carrierClosed(this.#error));
+  }
+
+  static #onData(this: OwnedSocket, chunk: Buffer): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (one listener for every connection)
+    this[OWNER].carrierReceived(chunk);
+  }
+
+  static #onDrain(this: OwnedSocket): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (one listener for every connection)
+    this[OWNER].carrierDrained();
+  }
+
+  static #onEnd(this: OwnedSocket): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (one listener for every connection)
+    this[OWNER].carrierEnding();
+  }
+
+  static #onError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (one listener for every connection)
+    const owner = this[OWNER];
+    owner.#error ??= RESET_CODES.has(error.code ?? "")
+      ? new ConnectionResetError(
+          `${owner.remoteAddress.transport} connection reset by peer (${error.code})`,
+          {
+            cause: error,
+          },
+        )
+      : error;
+  }
+
+  static #onClose(this: OwnedSocket): void {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (one listener for every connection)
+    const owner = this[OWNER];
+    owner.carrierClosed(owner.#error);
   }
 
   /** See {@link Connection.tls}. */
@@ -84,16 +121,20 @@ export class TcpConnection extends ConnectionBase {
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
-      process.nextTick(this.#uncork);
+      process.nextTick(TcpConnection.#uncorkLater, this);
     }
     return this.#socket.write(bytes);
   }
 
-  readonly #uncork = (): void => {
+  static #uncorkLater(connection: TcpConnection): void {
+    connection.#uncork();
+  }
+
+  #uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
     this.#socket.uncork();
-  };
+  }
 
   protected override pauseCarrier(): void {
     this.#socket.pause();

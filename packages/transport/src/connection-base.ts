@@ -56,7 +56,8 @@ export abstract class ConnectionBase implements Connection {
   #iterator: AsyncIterator<Uint8Array> | undefined;
 
   #needDrain = false;
-  readonly #drainListeners = new Set<() => void>();
+  /** Made by the first `onDrain` (most connections never wait for a drain). */
+  #drainListeners: Set<() => void> | undefined;
 
   protected constructor(options: ConnectionOptions = {}) {
     this.maxBufferedBytes = positive(
@@ -121,6 +122,7 @@ export abstract class ConnectionBase implements Connection {
     if (!this.#needDrain || this.#state !== "open" || this.carrierBufferedBytes >= this.writeHighWaterMark)
       return;
     this.#needDrain = false;
+    if (this.#drainListeners === undefined) return;
     for (const listener of [...this.#drainListeners]) listener();
   }
 
@@ -136,7 +138,7 @@ export abstract class ConnectionBase implements Connection {
     if (this.#state === "closed") return;
     this.#state = "closed";
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-    this.#drainListeners.clear();
+    this.#drainListeners = undefined;
     this.#inputEnded = true;
     this.#wakeAtEnd();
     this.#resolveClosed({ initiator: this.#initiator ?? "remote", error: this.#reason ?? error });
@@ -179,8 +181,10 @@ export abstract class ConnectionBase implements Connection {
 
   /** See {@link Connection.onDrain}. */
   onDrain(listener: () => void): () => void {
-    this.#drainListeners.add(listener);
-    return () => this.#drainListeners.delete(listener);
+    this.#drainListeners ??= new Set();
+    const listeners = this.#drainListeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** See {@link Connection.close}. */

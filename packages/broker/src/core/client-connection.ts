@@ -49,7 +49,13 @@ export class ClientConnection {
   readonly info: ClientInfo;
   /** The broker's session record, once the CONNECT is accepted. */
   state: SessionState | undefined;
-  private readonly timers = new Map<TimerKind, ReturnType<typeof setTimeout>>();
+  /** Deadlines on the shared coarse wheel (0: not armed): the CONNECT deadline and the keep alive. */
+  private connectDue = 0;
+  private keepAliveDue = 0;
+  /** The wheel slot this connection sits in, if any. */
+  wheelSlot: number | undefined;
+  /** The rare fine-grained timers (QoS retry on 3.1.1, client ping response), made on first use. */
+  private timers: Map<TimerKind, ReturnType<typeof setTimeout>> | undefined;
   private finished = false;
   /** Serialises SUBSCRIBE/UNSUBSCRIBE handling and PUBLISH handling that waits on plugins. */
   pending: Promise<void> | undefined;
@@ -62,7 +68,7 @@ export class ClientConnection {
   /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
   private outstanding = 0;
   /** Publishers paused because this connection is congested. */
-  private readonly waiters = new Set<ClientConnection>();
+  private waiters: Set<ClientConnection> | undefined;
   /** While set, reading waits: a subscriber of this client's messages is congested. */
   private gate:
     | { promise: Promise<void>; open: () => void; timer: ReturnType<typeof setTimeout> }
@@ -180,7 +186,8 @@ export class ClientConnection {
           break;
         case "acked":
           this.outstanding--;
-          if (this.waiters.size > 0 && this.outstanding <= this.host.backpressure.low) this.releaseWaiters();
+          if (this.waiters !== undefined && this.outstanding <= this.host.backpressure.low)
+            this.releaseWaiters();
           break;
         case "publishDropped":
           if (action.seq !== undefined) this.outstanding--;
@@ -236,6 +243,7 @@ export class ClientConnection {
    */
   pauseFor(subscriber: ClientConnection): void {
     if (subscriber === this || this.finished) return;
+    subscriber.waiters ??= new Set();
     subscriber.waiters.add(this);
     if (this.gate !== undefined) return;
     let open!: () => void;
@@ -261,8 +269,10 @@ export class ClientConnection {
   }
 
   private releaseWaiters(): void {
-    for (const waiter of this.waiters) waiter.resume();
-    this.waiters.clear();
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    this.waiters = undefined;
+    for (const waiter of waiters) waiter.resume();
   }
 
   /** End the connection from the broker side: DISCONNECT with `reasonCode` in 5.0, a plain close before. */
@@ -286,19 +296,60 @@ export class ClientConnection {
 
   private setTimer(kind: TimerKind, ms: number): void {
     this.clearTimer(kind);
+    if (kind === "connect" || kind === "keepAlive") {
+      // Seconds-long deadlines checked again by the machine when they fire: the
+      // shared wheel's coarseness (WHEEL_RESOLUTION_MS late at most) does not matter.
+      const due = now() + ms;
+      if (kind === "connect") this.connectDue = due;
+      else this.keepAliveDue = due;
+      wheel.schedule(this, Math.min(this.connectDue || due, this.keepAliveDue || due));
+      return;
+    }
+    this.timers ??= new Map();
+    const timers = this.timers;
     const timer = setTimeout(() => {
-      this.timers.delete(kind);
+      timers.delete(kind);
       if (!this.finished) this.apply(this.session.timerFired(kind, now()));
     }, ms);
-    this.timers.set(kind, timer);
+    timers.set(kind, timer);
   }
 
   private clearTimer(kind: TimerKind): void {
-    const timer = this.timers.get(kind);
+    if (kind === "connect" || kind === "keepAlive") {
+      if (kind === "connect") this.connectDue = 0;
+      else this.keepAliveDue = 0;
+      const next =
+        this.connectDue === 0
+          ? this.keepAliveDue
+          : this.keepAliveDue === 0
+            ? this.connectDue
+            : Math.min(this.connectDue, this.keepAliveDue);
+      if (next === 0) wheel.cancel(this);
+      else wheel.schedule(this, next);
+      return;
+    }
+    const timer = this.timers?.get(kind);
     if (timer !== undefined) {
       clearTimeout(timer);
-      this.timers.delete(kind);
+      this.timers?.delete(kind);
     }
+  }
+
+  /** @internal The wheel reached this connection's slot: fire the deadlines that passed. */
+  wheelFired(t: number): void {
+    if (this.finished) return;
+    if (this.connectDue !== 0 && this.connectDue <= t) {
+      this.connectDue = 0;
+      this.apply(this.session.timerFired("connect", t));
+    }
+    if (!this.finished && this.keepAliveDue !== 0 && this.keepAliveDue <= t) {
+      this.keepAliveDue = 0;
+      this.apply(this.session.timerFired("keepAlive", t));
+    }
+    if (this.finished || this.wheelSlot !== undefined) return;
+    // A deadline not yet due (it shared the slot, or rounding): back on the wheel.
+    const next = Math.min(this.connectDue || Infinity, this.keepAliveDue || Infinity);
+    if (next !== Infinity) wheel.schedule(this, next);
   }
 
   private finish(): void {
@@ -306,7 +357,91 @@ export class ClientConnection {
     this.finished = true;
     this.releaseWaiters();
     this.resume();
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.connectDue = 0;
+    this.keepAliveDue = 0;
+    wheel.cancel(this);
+    if (this.timers !== undefined) for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers = undefined;
   }
 }
+
+/** Granularity of the shared wheel: a deadline fires at most this late. */
+export const WHEEL_RESOLUTION_MS = 250;
+
+/**
+ * One interval for the long deadlines of every connection (the CONNECT deadline,
+ * the keep alive) instead of a `setTimeout` per connection: deadlines fall into
+ * slots of {@link WHEEL_RESOLUTION_MS}, and the interval runs (unref'd) only while
+ * some slot is occupied.
+ */
+export class TimerWheel {
+  private readonly slots = new Map<number, Set<ClientConnection>>();
+  private interval: ReturnType<typeof setInterval> | undefined;
+  /** Slots up to this one were fired. */
+  private done = 0;
+
+  constructor(private readonly resolutionMs: number) {}
+
+  /** Connections waiting on the wheel. */
+  get size(): number {
+    let n = 0;
+    for (const slot of this.slots.values()) n += slot.size;
+    return n;
+  }
+
+  /** Put `conn` in the slot of `due` (moving it from its current slot). */
+  schedule(conn: ClientConnection, due: number): void {
+    if (this.interval === undefined) {
+      this.done = Math.floor(now() / this.resolutionMs) - 1;
+      this.interval = setInterval(() => this.tick(), this.resolutionMs);
+      (this.interval as { unref?: () => void }).unref?.();
+    }
+    const slot = Math.max(Math.ceil(due / this.resolutionMs), this.done + 1);
+    if (conn.wheelSlot === slot) return;
+    this.cancel(conn, false);
+    let set = this.slots.get(slot);
+    if (set === undefined) {
+      set = new Set();
+      this.slots.set(slot, set);
+    }
+    set.add(conn);
+    conn.wheelSlot = slot;
+  }
+
+  /** Take `conn` off the wheel. */
+  cancel(conn: ClientConnection, stopWhenEmpty = true): void {
+    const slot = conn.wheelSlot;
+    if (slot === undefined) return;
+    conn.wheelSlot = undefined;
+    const set = this.slots.get(slot);
+    if (set !== undefined) {
+      set.delete(conn);
+      if (set.size === 0) this.slots.delete(slot);
+    }
+    if (stopWhenEmpty) this.stopWhenEmpty();
+  }
+
+  private tick(): void {
+    const t = now();
+    const current = Math.floor(t / this.resolutionMs);
+    while (this.done < current) {
+      const slot = ++this.done;
+      const set = this.slots.get(slot);
+      if (set === undefined) continue;
+      this.slots.delete(slot);
+      for (const conn of set) {
+        conn.wheelSlot = undefined;
+        conn.wheelFired(t);
+      }
+    }
+    this.stopWhenEmpty();
+  }
+
+  private stopWhenEmpty(): void {
+    if (this.slots.size > 0 || this.interval === undefined) return;
+    clearInterval(this.interval);
+    this.interval = undefined;
+  }
+}
+
+const wheel = new TimerWheel(WHEEL_RESOLUTION_MS);
