@@ -40,12 +40,13 @@ export const SQL = {
   dropExpiredRetained: "DELETE FROM retained WHERE expires_at <= ? RETURNING size",
 } as const;
 
-const PLUCKED: ReadonlySet<string> = new Set([
+const PLUCKED: ReadonlySet<keyof typeof SQL> = new Set<keyof typeof SQL>([
   "loadSession",
   "listSessions",
   "ackQueue",
   "retainedSize",
   "dropExpiredRetained",
+  "dataVersion",
 ]);
 
 /** The prepared statements of one connection. @internal */

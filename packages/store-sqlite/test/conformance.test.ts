@@ -11,7 +11,7 @@ describeStoreConformance(
   "SqliteStore",
   async (limits) => {
     dir ??= await mkdtemp(join(tmpdir(), "amqtt-store-sqlite-"));
-    return new SqliteStore({ path: join(dir, "broker.db"), ...(limits === undefined ? {} : { limits }) });
+    return new SqliteStore({ path: join(dir, "broker.db"), limits });
   },
   async () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });

@@ -46,6 +46,30 @@ describe("queue bookkeeping in storage", () => {
 });
 
 describe("several instances over one file", () => {
+  it("reads a client's counters from the rows once, not again after its own commits", async () => {
+    const path = join(tempDir(), "s.db");
+    const store = await openStoreAt(path);
+    // The loader is private: wrap it to count the COUNT(*) queries.
+    const cache = (store as unknown as { connection: { queueUsage: { load: (id: string) => unknown } } })
+      .connection.queueUsage;
+    const load = cache.load;
+    let loads = 0;
+    cache.load = (id) => {
+      loads++;
+      return load(id);
+    };
+    for (let turn = 0; turn < 5; turn++) {
+      await store.enqueue("c", queued(turn));
+      await store.flush();
+    }
+    expect(loads).toBe(1);
+    const other = await openStoreAt(path);
+    await other.enqueue("c", queued(9));
+    await other.flush();
+    expect(await store.queueUsage("c")).toEqual({ count: 6, bytes: 24 });
+    expect(loads).toBe(2);
+  });
+
   it("re-reads its counters after another instance committed, so bounds and usage stay exact", async () => {
     const path = join(tempDir(), "s.db");
     const limits = { maxQueuedMessages: 2, maxRetainedMessages: 2 };
