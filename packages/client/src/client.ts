@@ -23,6 +23,7 @@ import { AbortError, ClientError, ClosedError, ConnectError, PublishError } from
 import { type ClientEvents, TypedEvents } from "./events.js";
 import { BoundedQueue } from "./offline-queue.js";
 import { guardedPendingPublish, type PendingPublish, PlainPendingPublish } from "./pending-publish.js";
+import { SilenceWatch } from "./silence-watch.js";
 import { type BrokerUri, parseBrokerUri } from "./uri.js";
 import { guard } from "./waiting.js";
 
@@ -130,6 +131,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
   private outbox: Uint8Array[] = [];
   private outboxBytes = 0;
   private flushQueued = false;
+  private readonly silence: SilenceWatch;
 
   constructor(options: { clientId?: string; config?: ClientConfigInput } = {}) {
     super();
@@ -142,6 +144,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
       this.config.maxOfflineBytes,
       this.config.offlineOverflow,
     );
+    this.silence = new SilenceWatch(this.config.clock, () => this.pingIfConnected());
     this.delivery = new DeliveryQueue(this.config.maxDeliveryQueue, this.config.deliveryOverflow, (m) =>
       this.emit("messageDropped", m),
     );
@@ -616,7 +619,9 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     try {
       for await (const chunk of connection) {
         if (generation !== this.generation) break;
-        this.carry(session.received(chunk, this.config.clock.now()), session);
+        const now = this.config.clock.now();
+        this.silence.received(now);
+        this.carry(session.received(chunk, now), session);
       }
     } catch {
       // The transport failed; `closed` below ends the session.
@@ -627,7 +632,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
 
   /** Carry out a session's actions, in order. */
   private carry(actions: SessionAction[], session = this.session, transportError?: Error): void {
-    let justConnected: { sessionPresent: boolean } | undefined;
+    let justConnected: { sessionPresent: boolean; keepAlive: number } | undefined;
     for (const a of actions) {
       switch (a.kind) {
         case "send":
@@ -647,7 +652,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
           else this.connection?.close();
           break;
         case "connected":
-          justConnected = { sessionPresent: a.sessionPresent };
+          justConnected = { sessionPresent: a.sessionPresent, keepAlive: a.keepAlive };
           if (a.clientId !== "") this.clientId = a.clientId;
           break;
         case "message":
@@ -683,7 +688,11 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
           break;
       }
     }
-    if (justConnected !== undefined) this.onConnected(justConnected.sessionPresent);
+    if (justConnected !== undefined) {
+      // The keep alive in force (the broker's Server Keep Alive when it sent one).
+      this.silence.start(justConnected.keepAlive * 1000, this.config.clock.now());
+      this.onConnected(justConnected.sessionPresent);
+    }
   }
 
   private async answerAuth(data: Uint8Array | undefined, session: ClientSession | undefined): Promise<void> {
@@ -785,6 +794,13 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     else entry.resolve(entry.message);
   }
 
+  /** Nothing received for a keep alive: a PINGREQ, whose missing PINGRESP will close the connection. */
+  private pingIfConnected(): void {
+    const session = this.session;
+    if (session !== undefined && session.state === "connected")
+      this.carry(session.ping(this.config.clock.now()), session);
+  }
+
   private onConnected(sessionPresent: boolean): void {
     const reconnect = this.everConnected;
     this.everConnected = true;
@@ -817,6 +833,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     transportError: Error | undefined,
   ): void {
     if (session === undefined || session !== this.session) return;
+    this.silence.stop();
     for (const kind of [...this.timers.keys()]) this.clearTimer(kind);
     this.flush();
     this.snapshot = session.snapshot();
@@ -861,6 +878,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
 
   /** Settle every promise still waiting: nothing hangs after `disconnect()` or giving up. */
   private failEverything(error: Error): void {
+    this.silence.stop();
     for (const kind of [...this.timers.keys()]) this.clearTimer(kind);
     this.connectWaiter?.reject(error);
     this.connectWaiter = undefined;

@@ -53,6 +53,24 @@ describe("MQTTClient under faults", () => {
     await client.ping();
   });
 
+  it("detects a stalled network while it keeps publishing, with a PINGREQ when nothing is received (section 3.1.2.10)", async () => {
+    const { url } = await startOurBroker();
+    const proxy = await startProxy(Number(new URL(url).port));
+    const client = newClient({ keep_alive: 1, pingTimeoutMs: 300, auto_reconnect: false });
+    await client.connect(proxy.url);
+    const lost = client.once("disconnected");
+    proxy.stall(true);
+    // Something is written every 100 ms, so the "nothing sent" rule alone never sends a PINGREQ.
+    const publisher = setInterval(() => void client.publish("stall/t", "x", { qos: 0 }).catch(() => {}), 100);
+    try {
+      const event = await lost;
+      expect(event.willReconnect).toBe(false);
+      expect(event.error?.message).toMatch(/0x8d|ping/i);
+    } finally {
+      clearInterval(publisher);
+    }
+  });
+
   it("bounds the offline queue by count (reject-new) while the broker is down, then sends what it kept", async () => {
     const first = await startOurBroker();
     const port = Number(new URL(first.url).port);

@@ -9,7 +9,7 @@ export interface Proxy {
   url: string;
   /** Destroy every open connection pair. */
   cut(): void;
-  /** Stop (true) or resume (false) forwarding in both directions, keeping the sockets open. */
+  /** Stop (true) or resume (false) forwarding in both directions, closes included, keeping the sockets open. */
   stall(on: boolean): void;
   /** Connection pairs opened so far. */
   readonly opened: number;
@@ -32,6 +32,8 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     forward(inbound, outbound);
     forward(outbound, inbound);
     const end = (): void => {
+      // A stalled network carries no FIN or RST either: each side finds out by itself.
+      if (stalled) return;
       pairs.delete(pair);
       inbound.destroy();
       outbound.destroy();
