@@ -9,6 +9,9 @@ import type { StoreUsage } from "@amqtt/broker";
  */
 export class UsageCache {
   private readonly entries = new Map<string, StoreUsage>();
+  // The most recent client: a run of calls for one client skips the reordering.
+  private lastId: string | undefined;
+  private lastUsage: StoreUsage | undefined;
 
   constructor(
     private readonly capacity: number,
@@ -22,6 +25,7 @@ export class UsageCache {
 
   /** The live usage of `clientId`; the caller updates it in place after a write. */
   get(clientId: string): StoreUsage {
+    if (clientId === this.lastId && this.lastUsage !== undefined) return this.lastUsage;
     let usage = this.entries.get(clientId);
     if (usage === undefined) {
       usage = this.load(clientId);
@@ -33,6 +37,8 @@ export class UsageCache {
       this.entries.delete(clientId); // re-inserted below: Map order is recency order
     }
     this.entries.set(clientId, usage);
+    this.lastId = clientId;
+    this.lastUsage = usage;
     return usage;
   }
 
@@ -44,10 +50,12 @@ export class UsageCache {
   /** Forget `clientId` (its queue was emptied or deleted). */
   forget(clientId: string): void {
     this.entries.delete(clientId);
+    if (clientId === this.lastId) this.lastUsage = undefined;
   }
 
   /** Forget every client. */
   clear(): void {
     this.entries.clear();
+    this.lastUsage = undefined;
   }
 }
