@@ -82,6 +82,8 @@ export function migrate(db: Database.Database, from: number, migrations: readonl
   let version = from;
   for (const step of migrations.slice(from)) {
     db.transaction(() => {
+      // Another process may have opened the same new file and migrated it first.
+      if (Number(db.pragma("user_version", { simple: true })) >= step.version) return;
       step.up(db);
       db.pragma(`user_version = ${step.version}`);
     }).immediate();

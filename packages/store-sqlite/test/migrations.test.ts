@@ -3,7 +3,7 @@ import { queued } from "@amqtt/store-conformance";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Migration } from "../src/index.js";
-import { MIGRATIONS } from "../src/schema.js";
+import { MIGRATIONS, migrate } from "../src/schema.js";
 import { openStoreAt, storeAt, tempDir } from "./helpers.js";
 
 const addNotes: Migration = {
@@ -96,5 +96,19 @@ describe("schema migrations", () => {
       name: "StoreFormatError",
       problem: "newer-version",
     });
+  });
+});
+
+describe("two processes creating one file at once", () => {
+  it("skips a step that another connection applied after this one read the version", () => {
+    const path = join(tempDir(), "race.db");
+    const first = new Database(path);
+    const second = new Database(path);
+    // Both saw an empty file (version 0); the first migrates, then the second.
+    expect(migrate(first, 0, MIGRATIONS)).toBe(1);
+    expect(migrate(second, 0, MIGRATIONS)).toBe(1);
+    first.close();
+    second.close();
+    expect(schemaOf(path).version).toBe(1);
   });
 });
