@@ -11,9 +11,21 @@ export function amqttDriver(payload) {
     async open(url) {
       const c = new MQTTClient({ config: { keep_alive: 60, auto_reconnect: false } });
       await c.connect(url);
+      let refused = 0;
+      const countRefusal = () => {
+        refused++;
+      };
       return {
-        publish: (topic, qos) => c.publish(topic, payload, { qos }),
-        close: () => c.disconnect(),
+        // A refused QoS 0 publish (a full write buffer) would make the timing a lie: counted, then fatal.
+        publish: (topic, qos) => {
+          const p = c.publish(topic, payload, { qos });
+          return qos === 0 ? void p.catch(countRefusal) : p;
+        },
+        close: async () => {
+          await c.disconnect();
+          if (refused > 0)
+            throw new Error(`@amqtt/client refused ${refused} publishes: the measurement is void`);
+        },
       };
     },
   };

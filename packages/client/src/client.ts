@@ -22,6 +22,7 @@ import { dialUri } from "./dial.js";
 import { AbortError, ClientError, ClosedError, ConnectError, PublishError } from "./errors.js";
 import { type ClientEvents, TypedEvents } from "./events.js";
 import { BoundedQueue } from "./offline-queue.js";
+import { Outbox } from "./outbox.js";
 import { guardedPendingPublish, type PendingPublish, PlainPendingPublish } from "./pending-publish.js";
 import { SilenceWatch } from "./silence-watch.js";
 import { type BrokerUri, parseBrokerUri } from "./uri.js";
@@ -128,9 +129,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
   private reconnecting: Promise<number> | undefined;
   private sleepTimer: { handle: unknown; wake(): void } | undefined;
   private readonly closeListeners = new Set<(error: Error) => void>();
-  private outbox: Uint8Array[] = [];
-  private outboxBytes = 0;
-  private flushQueued = false;
+  private readonly outbox = new Outbox();
   private readonly silence: SilenceWatch;
 
   constructor(options: { clientId?: string; config?: ClientConfigInput } = {}) {
@@ -425,6 +424,9 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
    * number until the acknowledgement), or the error that refused or dropped it.
    */
   private handOver(m: OutgoingApplicationMessage, entry: PendingPublish | undefined): boolean | Error {
+    if (m.qos === 0 && this.outbox.heldBytes > this.config.maxWriteBufferBytes)
+      // The connection is not taking bytes as fast as they come: QoS 0 may be lost, so it is refused here.
+      return new PublishError(`publish to ${m.topic} refused: the write buffer is full`, "queue-full");
     const session = this.session as ClientSession;
     const message: PublishMessage = { topic: m.topic, payload: m.data, qos: m.qos, retain: m.retain };
     if (hasAnyKey(m.properties)) message.properties = m.properties;
@@ -557,6 +559,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     }
     opened = connection;
     this.connection = connection;
+    this.outbox.attach(connection);
     const session = this.newSession();
     this.session = session;
     void this.readLoop(connection, session, generation);
@@ -636,7 +639,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     for (const a of actions) {
       switch (a.kind) {
         case "send":
-          this.write(a.bytes);
+          this.outbox.push(a.bytes);
           break;
         case "setTimer":
           this.setTimer(a.timer, a.ms, session);
@@ -645,7 +648,7 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
           this.clearTimer(a.timer);
           break;
         case "close":
-          this.flush();
+          this.outbox.flush(true);
           // A silent peer will not take a graceful close either.
           if (a.reason === "ping-timeout" || a.reason === "keep-alive-timeout")
             this.connection?.abort(new ClientError(`closed: ${a.reason}`));
@@ -699,39 +702,6 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     if (this.auth === undefined || session === undefined) return;
     const answer = await this.auth.onChallenge(data);
     if (!session.isClosed) this.carry(session.authContinue(answer, this.config.clock.now()), session);
-  }
-
-  private write(bytes: Uint8Array): void {
-    this.outbox.push(bytes);
-    this.outboxBytes += bytes.length;
-    // Many small packets in one event-loop turn go out as one write.
-    if (this.outboxBytes >= 64 * 1024) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    const chunks = this.outbox;
-    if (chunks.length === 0) return;
-    this.outbox = [];
-    const total = this.outboxBytes;
-    this.outboxBytes = 0;
-    const connection = this.connection;
-    if (connection === undefined) return;
-    if (chunks.length === 1) {
-      connection.send(chunks[0] as Uint8Array);
-      return;
-    }
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      joined.set(c, offset);
-      offset += c.length;
-    }
-    connection.send(joined);
   }
 
   private setTimer(kind: TimerKind, ms: number, session: ClientSession | undefined): void {
@@ -835,7 +805,8 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     if (session === undefined || session !== this.session) return;
     this.silence.stop();
     for (const kind of [...this.timers.keys()]) this.clearTimer(kind);
-    this.flush();
+    this.outbox.flush(true);
+    this.outbox.attach(undefined);
     this.snapshot = session.snapshot();
     this.session = undefined;
     this.connection?.close();

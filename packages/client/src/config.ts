@@ -101,6 +101,12 @@ export interface ClientConfigInput {
   maxOfflineBytes?: number;
   /** What a full offline queue does: `reject-new` (default) or `drop-oldest`. */
   offlineOverflow?: OverflowPolicy;
+  /**
+   * Bytes held for a connection that is not taking them (its send buffer is full),
+   * default 8 MiB. A QoS 0 publish made while more is held is refused with
+   * `PublishError("queue-full")`; QoS 1/2 are bounded by the in-flight window.
+   */
+  maxWriteBufferBytes?: number;
   /** Received messages waiting for `deliverMessage` (default 1000). */
   maxDeliveryQueue?: number;
   /** What a full delivery queue does: `drop-oldest` (default) or `drop-new`. */
@@ -142,6 +148,7 @@ export interface ClientConfig {
   maxOfflineMessages: number;
   maxOfflineBytes: number;
   offlineOverflow: OverflowPolicy;
+  maxWriteBufferBytes: number;
   maxDeliveryQueue: number;
   deliveryOverflow: "drop-oldest" | "drop-new";
   ackTimeout: number | undefined;
@@ -179,6 +186,7 @@ const singles = new Set([
   "maxOfflineMessages",
   "maxOfflineBytes",
   "offlineOverflow",
+  "maxWriteBufferBytes",
   "maxDeliveryQueue",
   "deliveryOverflow",
   "pingTimeoutMs",
@@ -252,6 +260,7 @@ export function resolveConfig(input: ClientConfigInput = {}): ClientConfig {
     maxOfflineMessages: positive("maxOfflineMessages", input.maxOfflineMessages ?? 1000),
     maxOfflineBytes: positive("maxOfflineBytes", input.maxOfflineBytes ?? 16 * 1024 * 1024),
     offlineOverflow: input.offlineOverflow ?? "reject-new",
+    maxWriteBufferBytes: positive("maxWriteBufferBytes", input.maxWriteBufferBytes ?? 8 * 1024 * 1024),
     maxDeliveryQueue: positive("maxDeliveryQueue", input.maxDeliveryQueue ?? 1000),
     deliveryOverflow: input.deliveryOverflow ?? "drop-oldest",
     ackTimeout,

@@ -71,6 +71,32 @@ describe("MQTTClient under faults", () => {
     }
   });
 
+  it("bounds the bytes held for a connection that is not taking them: QoS 0 beyond maxWriteBufferBytes is refused and the connection stays up", async () => {
+    const { url } = await startOurBroker();
+    const client = newClient({ maxWriteBufferBytes: 1024 * 1024, auto_reconnect: false });
+    await client.connect(url);
+    let lost = false;
+    client.on("disconnected", () => {
+      lost = true;
+    });
+    // 40 x 64 KiB in one turn: the first fills the socket's buffer, the outbox holds the rest up to the bound.
+    const big = new Uint8Array(64 * 1024);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 40 }, () => client.publish("w/t", big, { qos: 0 })),
+    );
+    const refused = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.reason).toBeInstanceOf(PublishError);
+      expect(r.reason.reason).toBe("queue-full");
+    }
+    // The first one plus at most 1 MiB more.
+    expect(settled.length - refused.length).toBeLessThanOrEqual(1 + 16);
+    await client.publish("w/t", "after the burst", { qos: 1 });
+    expect(lost).toBe(false);
+    expect(client.state).toBe("connected");
+  });
+
   it("bounds the offline queue by count (reject-new) while the broker is down, then sends what it kept", async () => {
     const first = await startOurBroker();
     const port = Number(new URL(first.url).port);
