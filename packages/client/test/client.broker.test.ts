@@ -126,6 +126,22 @@ describe("MQTTClient against our broker over TCP", () => {
     expect(msg.properties.userProperties).toEqual([["k", "v"]]);
   });
 
+  it("keeps to the broker's Receive Maximum when many QoS 1 publishes are fired at once (section 4.9, [MQTT-4.9.0-1])", async () => {
+    // Our broker refuses a client over its Receive Maximum with DISCONNECT 0x93: one too many ends the connection.
+    const { url } = await startOurBroker({ config: { receive_maximum: 3 } });
+    const client = newClient({ protocolVersion: 5, auto_reconnect: false });
+    let lost = false;
+    client.on("disconnected", () => {
+      lost = true;
+    });
+    await client.connect(url);
+    const sent = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.publish(`rm/${i}`, String(i), { qos: 1 })),
+    );
+    expect(sent.map((m) => m.topic)).toEqual(Array.from({ length: 50 }, (_, i) => `rm/${i}`));
+    expect(lost).toBe(false);
+  });
+
   it("connects over WebSocket (ws://)", async () => {
     const { wsUrl } = await startOurBroker({ ws: true });
     const client = newClient();

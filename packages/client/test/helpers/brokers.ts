@@ -26,15 +26,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Our broker on loopback (TCP, and WebSocket when asked), stopped after the test. */
+/** Our broker on loopback (TCP, and WebSocket when asked; `config` adds broker config keys), stopped after the test. */
 export async function startOurBroker(
-  options: { ws?: boolean; port?: number } = {},
+  options: { ws?: boolean; port?: number; config?: Record<string, unknown> } = {},
 ): Promise<{ broker: Broker; url: string; wsUrl: string | undefined; stop(): Promise<void> }> {
   const listeners: Record<string, { type: "tcp" | "ws"; bind: string }> = {
     default: { type: "tcp", bind: `127.0.0.1:${options.port ?? 0}` },
   };
   if (options.ws) listeners.ws = { type: "ws", bind: "127.0.0.1:0" };
-  const broker = new Broker({ listeners, plugins: { "anonymous-auth": {} } }, { logger: silentLogger });
+  const broker = new Broker(
+    { ...options.config, listeners, plugins: { "anonymous-auth": {} } },
+    { logger: silentLogger },
+  );
   await broker.start();
   let stopped = false;
   const stop = async (): Promise<void> => {
