@@ -5,17 +5,20 @@ const BATCH_BYTES = 64 * 1024;
 
 /**
  * The packets written to one connection. Packets of one event-loop turn leave as
- * one write (a microtask later, or as soon as 64 KiB are waiting). When the
- * connection reports its buffer full (`send` returns false), the outbox holds
- * what follows until the connection drains, so a burst never pushes the
- * transport past its own bound (it would close the connection as a slow
- * consumer); `heldBytes` lets the client refuse QoS 0 publishes beyond its bound.
+ * one write (a microtask later, or as soon as 64 KiB are waiting). Once the
+ * connection reports its buffer full (`send` returns false) and holds half of
+ * its `maxBufferedBytes`, the outbox keeps what follows until the connection
+ * drains, so a burst never pushes the transport past its own bound (it would
+ * close the connection as a slow consumer); `heldBytes` lets the client refuse
+ * QoS 0 publishes beyond its own bound.
  */
 export class Outbox {
   private chunks: Uint8Array[] = [];
   private head = 0;
   private held = 0;
   private flushQueued = false;
+  /** The last `send` said the connection's buffer is full. */
+  private full = false;
   private connection: Connection | undefined;
   private stopWaiting: (() => void) | undefined;
   private readonly flushTask = (): void => this.flush();
@@ -37,6 +40,7 @@ export class Outbox {
     this.chunks = [];
     this.head = 0;
     this.held = 0;
+    this.full = false;
     this.connection = connection;
   }
 
@@ -59,10 +63,15 @@ export class Outbox {
   flush(force = false): void {
     this.flushQueued = false;
     const connection = this.connection;
-    if (connection === undefined) return;
-    while (this.head < this.chunks.length && (force || this.stopWaiting === undefined)) {
-      const ok = connection.send(this.takeBatch());
-      if (!ok && !force && !connection.isClosed) this.stopWaiting = connection.onDrain(this.drained);
+    if (connection === undefined || (this.stopWaiting !== undefined && !force)) return;
+    // Half the transport's bound leaves room for one more batch and for what is already in flight.
+    const limit = connection.maxBufferedBytes / 2;
+    while (this.head < this.chunks.length) {
+      if (this.full && !force && !connection.isClosed && connection.bufferedBytes >= limit) {
+        this.stopWaiting = connection.onDrain(this.drained);
+        return;
+      }
+      this.full = !connection.send(this.takeBatch());
     }
   }
 
