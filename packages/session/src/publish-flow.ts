@@ -84,24 +84,13 @@ export class PublishFlow {
     maxPendingPublishes?: number,
   ) {
     const v5 = wire.protocolVersion === 5;
-    this.senderOptions = {
-      protocolVersion: wire.protocolVersion,
-      ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
-      ...(options.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: options.maxQueuedMessages }),
-      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
-      ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
-      ...(options.retryIntervalMs === undefined || v5 ? {} : { retryIntervalMs: options.retryIntervalMs }),
-    };
-    // 3.1.1 has no Receive Maximum: nothing to enforce there.
-    this.receiverOptions = {
-      protocolVersion: wire.protocolVersion,
-      receiveMaximum: v5 ? (options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 65_535,
-    };
+    const qos = qosOptionsFor(options, wire.protocolVersion);
+    this.senderOptions = qos.sender;
+    this.receiverOptions = qos.receiver;
     if (restored.sender !== undefined)
       this.#sender = QosSender.restore(restored.sender, { ...this.senderOptions, packetIds: this.packetIds });
     if (restored.receiver !== undefined)
       this.#receiver = QosReceiver.restore(restored.receiver, this.receiverOptions);
-    checkOptionsOnce(options, this.senderOptions, this.receiverOptions);
     this.ourAliasMaximum = v5 ? (options.topicAliasMaximum ?? DEFAULT_TOPIC_ALIAS_MAXIMUM) : 0;
     this.aliasCap = options.maxOutboundTopicAliases ?? DEFAULT_MAX_OUTBOUND_ALIASES;
     this.maxPendingPublishes = maxPendingPublishes;
@@ -496,20 +485,49 @@ function measure(packet: PublishPacket, version: ProtocolVersion): number {
 /** Our Topic Alias Maximum of 0: every inbound alias is invalid. */
 const NO_INBOUND_ALIASES = new InboundTopicAliases(0);
 
-// Options objects already checked: a broker shares one across its connections.
-const checkedOptions = new WeakSet<object>();
+type ReceiverOptions = { protocolVersion: ProtocolVersion; receiveMaximum: number };
+
+// QoS options derived once per session options object and protocol level: a broker
+// shares one options object across its connections, so they share these too.
+const derivedOptions = new WeakMap<
+  object,
+  Map<ProtocolVersion, { sender: SenderOptions; receiver: ReceiverOptions }>
+>();
 
 /**
- * Check the QoS options as eager construction would have (a RangeError for a bad
- * bound), once per options object, now that the machines are made on first use.
+ * The QoS machines' options for `options` at `version`, checked as eager
+ * construction would have (a RangeError for a bad bound) now that the machines
+ * are made on first use. Read once per options object (change options by passing
+ * a new object); the result is shared, so it is never modified.
  */
-function checkOptionsOnce(
+function qosOptionsFor(
   options: CommonSessionOptions,
-  sender: SenderOptions,
-  receiver: { protocolVersion: ProtocolVersion; receiveMaximum: number },
-): void {
-  if (checkedOptions.has(options)) return;
+  version: ProtocolVersion,
+): { sender: SenderOptions; receiver: ReceiverOptions } {
+  let byVersion = derivedOptions.get(options);
+  const known = byVersion?.get(version);
+  if (known !== undefined) return known;
+  const v5 = version === 5;
+  const sender: SenderOptions = {
+    protocolVersion: version,
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.maxQueuedMessages === undefined ? {} : { maxQueuedMessages: options.maxQueuedMessages }),
+    ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+    ...(options.retryIntervalMs === undefined || v5 ? {} : { retryIntervalMs: options.retryIntervalMs }),
+  };
+  // 3.1.1 has no Receive Maximum: nothing to enforce there.
+  const receiver: ReceiverOptions = {
+    protocolVersion: version,
+    receiveMaximum: v5 ? (options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM) : 65_535,
+  };
   new QosSender(sender);
   new QosReceiver(receiver);
-  checkedOptions.add(options);
+  const derived = { sender, receiver };
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    derivedOptions.set(options, byVersion);
+  }
+  byVersion.set(version, derived);
+  return derived;
 }

@@ -167,6 +167,8 @@ export class ServerSession extends Connection {
     this.send(connack, now, actions);
     this.phase = "connected";
     this.established = true;
+    // Only the handshake needs the CONNECT (the will is kept apart): free it for the connection's life.
+    this.connectPacket = undefined;
     actions.push({ kind: "connected", sessionPresent, clientId: this.clientId, keepAlive, connack });
     this.keepAlive.start(keepAlive, "server", now, actions);
     const cprops = connect.properties;

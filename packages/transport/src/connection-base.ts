@@ -4,6 +4,7 @@ import {
   type CloseInitiator,
   type Connection,
   type ConnectionOptions,
+  type ConnectionReader,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_READ_HIGH_WATER_MARK,
@@ -54,6 +55,13 @@ export abstract class ConnectionBase implements Connection {
   #discardInput = false;
   #waiter: ((result: IteratorResult<Uint8Array>) => void) | undefined;
   #iterator: AsyncIterator<Uint8Array> | undefined;
+  // Push-style reading (`read`): no promise per chunk and no iterator per connection.
+  #reader: ConnectionReader | undefined;
+  #readerPaused = false;
+  #readerEnded = false;
+
+  /** A listener's bookkeeping, called once at close (a promise reaction per connection costs more). */
+  #closedHook: ((connection: ConnectionBase) => void) | undefined;
 
   #needDrain = false;
   /** Made by the first `onDrain` (most connections never wait for a drain). */
@@ -101,6 +109,11 @@ export abstract class ConnectionBase implements Connection {
   /** The carrier received bytes. */
   protected carrierReceived(chunk: Uint8Array): void {
     if (this.#state === "closed" || this.#discardInput || chunk.length === 0) return;
+    const reader = this.#reader;
+    if (reader !== undefined && !this.#readerPaused && this.#head === this.#chunks.length) {
+      reader.data(chunk);
+      return;
+    }
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -142,6 +155,20 @@ export abstract class ConnectionBase implements Connection {
     this.#inputEnded = true;
     this.#wakeAtEnd();
     this.#resolveClosed({ initiator: this.#initiator ?? "remote", error: this.#reason ?? error });
+    const hook = this.#closedHook;
+    this.#closedHook = undefined;
+    hook?.(this);
+  }
+
+  /**
+   * For listeners: call `hook` once when the connection is fully closed (at once
+   * if it is), like `closed.then` but without a promise reaction per connection.
+   * One hook per connection.
+   */
+  whenClosed(hook: (connection: ConnectionBase) => void): void {
+    if (this.#closedHook !== undefined) throw new TransportError("a connection has a single close hook");
+    if (this.#state === "closed") hook(this);
+    else this.#closedHook = hook;
   }
 
   // ---- the public contract ----
@@ -213,9 +240,30 @@ export abstract class ConnectionBase implements Connection {
     this.destroyCarrier(reason);
   }
 
+  /** See {@link Connection.read}. */
+  read(reader: ConnectionReader): void {
+    if (this.#iterator !== undefined || this.#reader !== undefined)
+      throw new TransportError("a connection has a single reader");
+    this.#reader = reader;
+    this.#pump();
+  }
+
+  /** See {@link Connection.pauseReading}. */
+  pauseReading(): void {
+    if (this.#reader !== undefined) this.#readerPaused = true;
+  }
+
+  /** See {@link Connection.resumeReading}. */
+  resumeReading(): void {
+    if (!this.#readerPaused) return;
+    this.#readerPaused = false;
+    this.#pump();
+  }
+
   /** Read received bytes; one consumer per connection. Leaving the loop early closes the connection. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    if (this.#iterator !== undefined) throw new TransportError("a connection has a single reader");
+    if (this.#iterator !== undefined || this.#reader !== undefined)
+      throw new TransportError("a connection has a single reader");
     this.#iterator = {
       next: () => this.#next(),
       return: async () => {
@@ -227,21 +275,36 @@ export abstract class ConnectionBase implements Connection {
     return this.#iterator;
   }
 
-  #next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#head < this.#chunks.length) {
-      const chunk = this.#chunks[this.#head]!;
-      this.#chunks[this.#head++] = EMPTY;
-      if (this.#head === this.#chunks.length) {
-        this.#chunks.length = 0;
-        this.#head = 0;
-      }
-      this.#readBuffered -= chunk.length;
-      if (this.#readPaused && this.#readBuffered < this.readHighWaterMark) {
-        this.#readPaused = false;
-        if (this.#state !== "closed") this.resumeCarrier();
-      }
-      return Promise.resolve({ done: false, value: chunk });
+  /** Take the oldest queued chunk (the caller checked there is one). */
+  #shift(): Uint8Array {
+    const chunk = this.#chunks[this.#head]!;
+    this.#chunks[this.#head++] = EMPTY;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
     }
+    this.#readBuffered -= chunk.length;
+    if (this.#readPaused && this.#readBuffered < this.readHighWaterMark) {
+      this.#readPaused = false;
+      if (this.#state !== "closed") this.resumeCarrier();
+    }
+    return chunk;
+  }
+
+  /** Push queued chunks to the reader until it pauses, then the end once input is over. */
+  #pump(): void {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    while (!this.#readerPaused && this.#head < this.#chunks.length) reader.data(this.#shift());
+    if (this.#head < this.#chunks.length || this.#readerEnded) return;
+    if (this.#inputEnded || this.#discardInput) {
+      this.#readerEnded = true;
+      reader.end();
+    }
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#head < this.#chunks.length) return Promise.resolve({ done: false, value: this.#shift() });
     if (this.#inputEnded || this.#discardInput) return Promise.resolve(DONE);
     if (this.#waiter !== undefined)
       return Promise.reject(new TransportError("concurrent read on a connection"));
@@ -252,6 +315,14 @@ export abstract class ConnectionBase implements Connection {
 
   #wakeAtEnd(): void {
     if (this.#head < this.#chunks.length) return;
+    if (this.#reader !== undefined) {
+      // The end reaches a paused reader too: there is nothing left for it to read.
+      if (!this.#readerEnded) {
+        this.#readerEnded = true;
+        this.#reader.end();
+      }
+      return;
+    }
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.(DONE);

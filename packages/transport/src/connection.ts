@@ -103,6 +103,14 @@ export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
 /** Default of {@link ConnectionOptions.closeTimeoutMs}: 5 seconds. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 
+/** Push-style consumer of a connection's input; see {@link Connection.read}. */
+export interface ConnectionReader {
+  /** Received bytes, in order. May call `pauseReading`, `close` or `abort`. */
+  data(chunk: Uint8Array): void;
+  /** Input is over (the peer ended, the connection closed or was aborted); called once, after the last `data`. */
+  end(): void;
+}
+
 /**
  * One byte stream to a peer, whatever carries it. Bytes come in through async
  * iteration (one consumer; the transport stops reading while the consumer does
@@ -151,4 +159,18 @@ export interface Connection extends AsyncIterable<Uint8Array> {
   abort(reason?: Error): void;
   /** Resolves once, when the connection is fully closed. Never rejects. */
   readonly closed: Promise<CloseInfo>;
+  /**
+   * Push-style reading, the alternative to async iteration for servers holding
+   * many connections (no promise per chunk, no iterator per connection): the
+   * reader gets each chunk as it arrives, then `end` once. One consumer per
+   * connection, whichever style. While paused (`pauseReading`), chunks queue under
+   * the same bounds as for iteration (the carrier pauses at the read high-water
+   * mark, the connection aborts over `maxBufferedBytes`). Optional: transports
+   * built on `ConnectionBase` have it.
+   */
+  read?(reader: ConnectionReader): void;
+  /** Stop pushing to the reader given to `read` until `resumeReading`. */
+  pauseReading?(): void;
+  /** Push queued chunks to the reader again. */
+  resumeReading?(): void;
 }

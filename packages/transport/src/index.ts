@@ -25,6 +25,7 @@ export {
   type CloseInitiator,
   type Connection,
   type ConnectionOptions,
+  type ConnectionReader,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_READ_HIGH_WATER_MARK,

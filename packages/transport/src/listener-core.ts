@@ -1,4 +1,5 @@
 import type { Connection, ConnectionOptions } from "./connection.js";
+import { ConnectionBase } from "./connection-base.js";
 import { NoConnectionHandlerError } from "./errors.js";
 import { DEFAULT_MAX_CONNECTIONS, type ListenOptions } from "./listener.js";
 
@@ -15,6 +16,9 @@ export class ListenerCore {
   readonly #open = new Set<Connection>();
   #handler: ((connection: Connection) => void) | undefined;
   #closing: Promise<void> | undefined;
+  readonly #forget = (connection: Connection): void => {
+    this.#open.delete(connection);
+  };
 
   constructor(options: ListenOptions = {}) {
     const max = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
@@ -51,7 +55,8 @@ export class ListenerCore {
    */
   accept(connection: Connection): void {
     this.#open.add(connection);
-    void connection.closed.then(() => this.#open.delete(connection));
+    if (connection instanceof ConnectionBase) connection.whenClosed(this.#forget);
+    else void connection.closed.then(() => this.#forget(connection));
     const handler = this.#handler;
     if (handler === undefined) connection.abort(new NoConnectionHandlerError());
     else handler(connection);

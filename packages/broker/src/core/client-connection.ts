@@ -63,6 +63,9 @@ export class ClientConnection {
   enhancedAuth:
     | { conversation: Map<string, unknown>; connect?: { clientId: string; action: ConnectRequestAction } }
     | undefined;
+  /** Resolves `run` (push-style reading). */
+  private over: (() => void) | undefined;
+  private closeWatched = false;
   /** Set when the broker is shutting down (no will is published then). */
   stopping = false;
   /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
@@ -115,11 +118,37 @@ export class ClientConnection {
   }
 
   /** Start reading; resolves when the connection is over. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
     this.apply(this.session.start(now()));
-    this.transport.closed.then(() => {
-      if (!this.finished) this.apply(this.session.closed(now()));
+    const transport = this.transport;
+    if (transport.read === undefined || transport.pauseReading === undefined) return this.iterate();
+    // Push-style reading: no promise per chunk and no iterator held per connection.
+    return new Promise<void>((resolve) => {
+      this.over = resolve;
+      if (this.finished) resolve();
+      else transport.read?.(this);
     });
+  }
+
+  /** @internal The transport's reader: bytes from the client. */
+  data(chunk: Uint8Array): void {
+    if (this.finished) return;
+    try {
+      this.apply(this.session.received(chunk, now()));
+    } catch (error) {
+      this.transport.abort(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** @internal The transport's reader: the client's input ended. */
+  end(): void {
+    if (!this.finished) this.apply(this.session.closed(now()));
+    this.over?.();
+  }
+
+  /** Reading through async iteration, for a transport without push-style reading. */
+  private async iterate(): Promise<void> {
+    this.watchClose();
     const iterator = this.transport[Symbol.asyncIterator]();
     try {
       for (;;) {
@@ -133,6 +162,15 @@ export class ClientConnection {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
     if (!this.finished) this.apply(this.session.closed(now()));
+  }
+
+  /** End the machine as soon as the transport closes, even while reading waits (once per connection). */
+  private watchClose(): void {
+    if (this.closeWatched) return;
+    this.closeWatched = true;
+    this.transport.closed.then(() => {
+      if (!this.finished) this.apply(this.session.closed(now()));
+    });
   }
 
   /** Carry out a machine's actions, in order. */
@@ -246,6 +284,9 @@ export class ClientConnection {
     subscriber.waiters ??= new Set();
     subscriber.waiters.add(this);
     if (this.gate !== undefined) return;
+    // A paused reader may hear of the close only on resume: watch for it instead.
+    this.watchClose();
+    this.transport.pauseReading?.();
     let open!: () => void;
     const promise = new Promise<void>((resolve) => {
       open = resolve;
@@ -266,6 +307,13 @@ export class ClientConnection {
     this.gate = undefined;
     clearTimeout(gate.timer);
     gate.open();
+    if (this.transport.resumeReading !== undefined) {
+      // After the answers waiting on the gate, and never inside another connection's
+      // actions (a resume comes from a subscriber's acknowledgement).
+      queueMicrotask(() => {
+        if (this.gate === undefined && !this.finished) this.transport.resumeReading?.();
+      });
+    }
   }
 
   private releaseWaiters(): void {
@@ -362,6 +410,7 @@ export class ClientConnection {
     wheel.cancel(this);
     if (this.timers !== undefined) for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers = undefined;
+    this.over?.();
   }
 }
 
