@@ -8,7 +8,7 @@
 // sent after them, which the broker reads last on that connection); a warm-up
 // round first; then ROUNDS rounds in which the two clients run back to back in
 // alternating order for each measure, a fresh connection each, with a GC between runs.
-// The ratio column is the median of the per-round ratios (robust on a shared machine).
+// The ratio column divides the medians; "rounds won" shows how steady the lead is on a shared machine.
 // A second table repeats the measures against bench/ack-server.mjs, a peer that
 // costs almost nothing, so the clients' own costs show (ACK_SERVER=0 skips it).
 import { createRequire } from "node:module";
@@ -19,7 +19,7 @@ const QOS0_COUNT = Number(process.env.QOS0_COUNT ?? 100_000);
 const QOS1_COUNT = Number(process.env.QOS1_COUNT ?? 30_000);
 const WINDOW = Number(process.env.WINDOW ?? 100);
 const RTT_COUNT = Number(process.env.RTT_COUNT ?? 3_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const payload = new Uint8Array(64).fill(0x61);
 const mqttVersion = createRequire(import.meta.url)("mqtt/package.json").version;
 
@@ -161,18 +161,21 @@ async function compare(url, withCeiling) {
 function printTable(title, rows, withCeiling) {
   const fmt = (x) => Math.round(x).toLocaleString("en-US");
   console.log(`\n${title}`);
-  const head = `| measure | @amqtt/client | ${theirs.name} | ours vs MQTT.js (>1 = ours better) |`;
+  const head = `| measure | @amqtt/client | ${theirs.name} | ours vs MQTT.js (>1 = ours better) | rounds ours won |`;
   console.log(withCeiling ? `${head} broker ceiling |` : head);
-  console.log(withCeiling ? "| --- | --- | --- | --- | --- |" : "| --- | --- | --- | --- |");
+  console.log(withCeiling ? "| --- | --- | --- | --- | --- | --- |" : "| --- | --- | --- | --- | --- |");
   for (const [label, row] of rows) {
-    const cells = `| ${label} | ${fmt(median(row.ours))} ${row.unit} | ${fmt(median(row.theirs))} ${row.unit} | ${median(row.ratio).toFixed(2)}x |`;
+    const a = median(row.ours);
+    const b = median(row.theirs);
+    const won = row.ratio.filter((r) => r > 1).length;
+    const cells = `| ${label} | ${fmt(a)} ${row.unit} | ${fmt(b)} ${row.unit} | ${(row.higher ? a / b : b / a).toFixed(2)}x | ${won}/${row.ratio.length} |`;
     const ceiling = row.ceiling.length > 0 ? ` ${fmt(median(row.ceiling))} ${row.unit} |` : " |";
     console.log(withCeiling ? `${cells}${ceiling}` : cells);
   }
 }
 
 console.log(
-  `64-byte payloads, MQTT 3.1.1, medians of ${ROUNDS} rounds after a warm-up, ratio = median of per-round ratios; Node ${process.version}`,
+  `64-byte payloads, MQTT 3.1.1, medians of ${ROUNDS} rounds after a warm-up (ratio of the medians; rounds won counts the rounds in which ours did better); Node ${process.version}`,
 );
 const mosquitto = await startMosquitto();
 try {
