@@ -438,6 +438,13 @@ export class TimerWheel {
     return n;
   }
 
+  /** The connections waiting on the wheel. */
+  pending(): ClientConnection[] {
+    const out: ClientConnection[] = [];
+    for (const slot of this.slots.values()) out.push(...slot);
+    return out;
+  }
+
   /** Put `conn` in the slot of `due` (moving it from its current slot). */
   schedule(conn: ClientConnection, due: number): void {
     if (this.interval === undefined) {

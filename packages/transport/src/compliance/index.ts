@@ -2,7 +2,8 @@
  * @packageDocumentation
  * The compliance suite every `@amqtt/transport-*` package runs: echo, large
  * payloads across chunk boundaries, ordering, close both ways, `closed`
- * resolution, every buffer bound and the listener's connection bound. It
+ * resolution, every buffer bound, push-style reading and the listener's
+ * connection bound. It
  * registers vitest tests, so call it at the top level of a test file.
  *
  * @example
@@ -24,6 +25,7 @@ import { closeTests } from "./close-tests.js";
 import { dataTests } from "./data-tests.js";
 import { createSuiteContext, type TransportHarness } from "./harness.js";
 import { listenerTests } from "./listener-tests.js";
+import { pushReadTests } from "./push-read-tests.js";
 
 export type { ConnectedPair, HarnessEndpoint, SuiteContext, TransportHarness } from "./harness.js";
 export { concat, firstDifference, pattern, Reader, sendInChunks, sendUntil, tick } from "./helpers.js";
@@ -40,5 +42,6 @@ export function describeTransportCompliance(name: string, harness: TransportHarn
     describe("close", () => closeTests(context));
     describe("backpressure", () => backpressureTests(context));
     describe("listener", () => listenerTests(context));
+    describe("push-style reading", () => pushReadTests(context));
   });
 }
