@@ -10,8 +10,10 @@ interface NodeEntry {
 }
 
 // The specifier sits in a variable so bundlers do not follow it: a browser bundle
-// never contains the TCP dialer and its `node:` modules.
-const nodeEntrySpecifier = "./node.js";
+// never contains the TCP dialer and its `node:` modules. It names the package's
+// own `./node` export (a self-reference), so it resolves from the built files and,
+// in another package's tests, from the sources (the `@amqtt/source` condition).
+const nodeEntrySpecifier = "@amqtt/client/node";
 
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
