@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   type ConnackProperties,
+  PacketType,
   type PublishProperties,
   type QoS,
   reasonCodeName,
@@ -580,8 +581,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
    * starts its expiry from then. The memory store skips this: it would not
    * outlive the process anyway.
    */
-  private saveLiveSession(state: SessionState, conn: ClientConnection): Promise<void> | undefined {
-    if (!this.store.persistent || conn.closed || conn.session.state !== "connected") return undefined;
+  private saveLiveSession(
+    state: SessionState | undefined,
+    conn: ClientConnection,
+  ): Promise<void> | undefined {
+    if (state === undefined || !this.store.persistent || conn.closed || conn.session.state !== "connected")
+      return undefined;
     const snapshot = conn.session.snapshot();
     const cap = this.config.sessionExpiryInterval;
     const expiry =
@@ -832,7 +837,11 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       const actions = conn.session.answerPublish(request.requestId, code, now(), properties);
       // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
       const durable = this.store.persistent && request.qos > 0 && code < 0x80;
-      this.acks.apply(conn, actions, durable);
+      // QoS 2 exactly once across a crash: the packet id the publisher will release goes to
+      // the store in the same turn (one transaction) as the routed message, before PUBREC.
+      const alongside =
+        durable && request.qos === 2 ? () => this.saveLiveSession(conn.state, conn) : undefined;
+      this.acks.apply(conn, actions, durable, alongside);
     };
     const wait = conn.pausedUntil();
     if (wait === undefined) return send();
@@ -1161,6 +1170,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
       this.plugins.fire("onPacketSent", conn.info, packet);
+      // A PUBCOMP ends a QoS 2 flow: the stored session forgets the released packet id
+      // (else a restore after a crash would take a later PUBLISH reusing the id for a resend).
+      if ((packet as { type?: number }).type === PacketType.PUBCOMP && this.store.persistent)
+        this.saveLiveSession(conn.state, conn);
     }
   }
 

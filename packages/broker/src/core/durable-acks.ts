@@ -32,7 +32,13 @@ export class DurableAcks {
    * (routing, store writes), the rest (the acknowledgement) now or after the
    * flush. `durable` says whether this message needs the flush.
    */
-  apply(conn: ClientConnection, actions: SessionAction[], durable: boolean): void {
+  apply(
+    conn: ClientConnection,
+    actions: SessionAction[],
+    durable: boolean,
+    /** Writes that belong with the routed message (same turn, so the same store batch). */
+    alongside?: () => void,
+  ): void {
     const waiting = this.held.get(conn);
     if (!durable && waiting === undefined) {
       conn.apply(actions);
@@ -43,6 +49,7 @@ export class DurableAcks {
       if (action.kind === "message") conn.apply([action]);
       else later.push(action);
     }
+    alongside?.();
     // Everything routed so far is covered by this flush.
     const routing = durable ? this.pendingRouting() : undefined;
     const ready = !durable
