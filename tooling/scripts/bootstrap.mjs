@@ -76,10 +76,30 @@ export function ensureSystemPackages() {
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
 }
 
+/**
+ * Where node-gyp finds Node's headers for native addons (better-sqlite3): npm's
+ * own `nodedir` setting, which pnpm does not pass on. Without it node-gyp tries
+ * to download the headers, and a machine without internet access fails there.
+ */
+function nodeHeadersDir() {
+  if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
+  try {
+    const dir = execFileSync("npm", ["config", "get", "nodedir"], { encoding: "utf8" }).trim();
+    return dir === "" || dir === "undefined" || dir === "null" ? undefined : dir;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `pnpm install`, frozen when a lockfile exists. */
 export function installDependencies() {
   const frozen = existsSync(join(root, "pnpm-lock.yaml")) ? ["--frozen-lockfile"] : [];
+  const nodedir = nodeHeadersDir();
   run("pnpm", ["install", ...frozen, "--reporter=append-only"], {
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      TURBO_TELEMETRY_DISABLED: "1",
+      ...(nodedir === undefined ? {} : { npm_config_nodedir: nodedir }),
+    },
   });
 }
