@@ -137,6 +137,21 @@ export abstract class Connection implements Wire {
     return true;
   }
 
+  /**
+   * @internal Send `bytes` already encoded for `packet` (a shared PUBLISH); false
+   * when dropped for the peer's Maximum Packet Size, as `send` would.
+   */
+  sendEncoded(packet: Packet, bytes: Uint8Array, now: number, actions: SessionAction[]): boolean {
+    if (bytes.length > this.peerMaximumPacketSize) {
+      // [MQTT-3.1.2-24] / [MQTT-3.2.2-15]: discarded as if sent [MQTT-3.1.2-25].
+      actions.push({ kind: "packetDropped", packet, size: bytes.length, limit: this.peerMaximumPacketSize });
+      return false;
+    }
+    actions.push({ kind: "send", bytes, packet });
+    this.keepAlive.sent(now);
+    return true;
+  }
+
   /** @internal The peer broke a rule: report, DISCONNECT with the reason code where allowed (5.0), close. */
   fail(error: MqttError, now: number, actions: SessionAction[]): void {
     if (this.ended) return;

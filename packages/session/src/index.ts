@@ -62,6 +62,7 @@ export {
   type ServerSessionOptions,
 } from "./options.js";
 export { type AcceptOptions, type ServerDisconnectOptions, ServerSession } from "./server-session.js";
+export { MAX_SHARED_SHAPES, SharedPublish } from "./shared-publish.js";
 export { SESSION_SNAPSHOT_VERSION, type SessionSnapshot } from "./snapshot.js";
 export type { SessionSubscription } from "./subscriptions.js";
 export {

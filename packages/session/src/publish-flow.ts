@@ -25,6 +25,7 @@ import { SessionUsageError } from "./errors.js";
 import type { CommonSessionOptions, PublishMessage } from "./options.js";
 import { DEFAULT_RECEIVE_MAXIMUM, DEFAULT_TOPIC_ALIAS_MAXIMUM } from "./options.js";
 import { PublishRequests } from "./publish-requests.js";
+import type { SharedPublish } from "./shared-publish.js";
 import { DEFAULT_MAX_OUTBOUND_ALIASES, InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
 
 /** What the publish flows need from their machine: the wire and the error path. */
@@ -32,6 +33,8 @@ export interface Wire {
   readonly protocolVersion: ProtocolVersion;
   /** Encode and send; false when the packet was dropped for the peer's Maximum Packet Size. */
   send(packet: Packet, now: number, actions: SessionAction[]): boolean;
+  /** Send bytes already encoded for `packet`; false when dropped for the peer's Maximum Packet Size. */
+  sendEncoded(packet: Packet, bytes: Uint8Array, now: number, actions: SessionAction[]): boolean;
   /** The largest packet the peer accepts (Infinity when it set none). */
   readonly peerMaximumPacketSize: number;
   /** Handle a protocol error of the peer. */
@@ -74,6 +77,8 @@ export class PublishFlow {
   #requests: PublishRequests | undefined;
   /** With requests: the receiver's QoS 2 ids awaiting PUBREL, mirrored to tell a resend from a new message. */
   #awaitingRelease: Set<number> | undefined;
+  /** During `publish` only: the shared encodings of the message being published. */
+  #shared: SharedPublish | undefined;
 
   constructor(
     private readonly wire: Wire,
@@ -183,8 +188,12 @@ export class PublishFlow {
     this.#requests?.connectionEnded();
   }
 
-  /** Publish an application message (validated by the caller). */
-  publish(message: PublishMessage, now: number, actions: SessionAction[]): void {
+  /**
+   * Publish an application message (validated by the caller). With `shared`, the
+   * PUBLISH bytes come from its per-shape template instead of an encode per
+   * receiver (not while outbound Topic Aliases are in use: those differ per receiver).
+   */
+  publish(message: PublishMessage, now: number, actions: SessionAction[], shared?: SharedPublish): void {
     if (!this.fits(message)) {
       // Too large for the peer: discard it and carry on as if sent [MQTT-3.1.2-25].
       const packet = toPacket(message, message.qos === 0 ? undefined : 1);
@@ -193,9 +202,21 @@ export class PublishFlow {
       actions.push({ kind: "publishDropped", reason: "too-large", topic: message.topic });
       return;
     }
+    const usable =
+      shared !== undefined &&
+      this.outAliases === undefined &&
+      shared.topic === message.topic &&
+      shared.payload === message.payload
+        ? shared
+        : undefined;
     if (message.qos === 0) {
-      if (this.sendPublish(toPacket(message), now, actions))
-        actions.push({ kind: "published", topic: message.topic });
+      const packet = toPacket(message);
+      const template = usable?.template(this.wire.protocolVersion, 0, packet.retain, packet.properties);
+      const sent =
+        template === undefined
+          ? this.sendPublish(packet, now, actions)
+          : this.wire.sendEncoded(packet, template.bytes, now, actions);
+      if (sent) actions.push({ kind: "published", topic: message.topic });
       return;
     }
     const outgoing = {
@@ -205,7 +226,10 @@ export class PublishFlow {
       retain: message.retain ?? false,
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     };
-    this.mapSender(this.sender.publish(outgoing, now), now, actions);
+    this.#shared = usable;
+    const list = this.sender.publish(outgoing, now);
+    this.mapSender(list, now, actions);
+    this.#shared = undefined;
   }
 
   /** A PUBLISH arrived. */
@@ -392,6 +416,23 @@ export class PublishFlow {
     return false;
   }
 
+  /** A PUBLISH of the sender: patched from the shared template when it is the message being published. */
+  private sendSenderPublish(packet: PublishPacket, now: number, actions: SessionAction[]): void {
+    const shared = this.#shared;
+    if (
+      shared === undefined ||
+      packet.packetId === undefined ||
+      packet.topic !== shared.topic ||
+      packet.payload !== shared.payload
+    ) {
+      this.sendPublish(packet, now, actions);
+      return;
+    }
+    const template = shared.template(this.wire.protocolVersion, packet.qos, packet.retain, packet.properties);
+    if (template === undefined) this.sendPublish(packet, now, actions);
+    else this.wire.sendEncoded(packet, template.forPacketId(packet.packetId, packet.dup), now, actions);
+  }
+
   private mapSender(list: SenderAction[], now: number, actions: SessionAction[]): void {
     for (const a of list) {
       switch (a.kind) {
@@ -405,7 +446,7 @@ export class PublishFlow {
           actions.push({ kind: "publishDropped", seq: a.seq, reason: a.reason, topic: a.message.topic });
           break;
         case "send":
-          if (a.packet.type === PacketType.PUBLISH) this.sendPublish(a.packet, now, actions);
+          if (a.packet.type === PacketType.PUBLISH) this.sendSenderPublish(a.packet, now, actions);
           else this.wire.send(a.packet, now, actions);
           break;
         case "completed":

@@ -31,6 +31,7 @@ import {
 } from "./options.js";
 import { checkPublish } from "./publish-checks.js";
 import { PublishFlow } from "./publish-flow.js";
+import type { SharedPublish } from "./shared-publish.js";
 import { checkSnapshot, SESSION_SNAPSHOT_VERSION, type SessionSnapshot } from "./snapshot.js";
 import { ServerSubscriptions, type SessionSubscription } from "./subscriptions.js";
 
@@ -312,12 +313,16 @@ export class ServerSession extends Connection {
     return this.flow?.pendingPublishes ?? 0;
   }
 
-  /** Deliver an application message to this client (QoS 0, 1 or 2). */
-  deliver(message: PublishMessage, now: number): SessionAction[] {
+  /**
+   * Deliver an application message to this client (QoS 0, 1 or 2). Pass the same
+   * `shared` to every delivery of one message so its PUBLISH is encoded once per
+   * shape, not once per client (see {@link SharedPublish}).
+   */
+  deliver(message: PublishMessage, now: number, shared?: SharedPublish): SessionAction[] {
     this.expectConnected("deliver");
     checkPublish(message, this.protocolVersion, "server");
     const actions: SessionAction[] = [];
-    this.flow.publish(message, now, actions);
+    this.flow.publish(message, now, actions, shared);
     return actions;
   }
 

@@ -9,6 +9,7 @@ import {
   ServerSession,
   type ServerSessionOptions,
   type SessionAction,
+  type SharedPublish,
   type SubscribeRequestAction,
   type TimerKind,
   type UnsubscribeRequestAction,
@@ -246,20 +247,25 @@ export class ClientConnection {
     }
   }
 
-  /** Deliver a message to this client; a no-op once the connection is over. */
+  /**
+   * Deliver a message to this client; a no-op once the connection is over. Give
+   * every delivery of one routed message the same `shared` to encode its PUBLISH
+   * once per shape instead of once per client.
+   */
   deliver(
     topic: string,
     payload: Uint8Array,
     qos: QoS,
     retain: boolean,
     properties?: PublishProperties,
+    shared?: SharedPublish,
   ): void {
     if (this.finished || this.session.state !== "connected") return;
     const message =
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
-    this.apply(this.session.deliver(message, now()));
+    this.apply(this.session.deliver(message, now(), shared));
   }
 
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
