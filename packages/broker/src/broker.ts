@@ -606,13 +606,24 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     state.draining = true;
     try {
       for (;;) {
+        // Flow control: the next batch waits until the client acknowledged most of the last
+        // one. Keeps the session's in-flight state (and its stored snapshot) small, and a
+        // long queue in the store instead of in memory.
+        while (conn.unacknowledged > DRAIN_BATCH && !conn.closed && state.connection === conn)
+          await new Promise((r) => setTimeout(r, 1));
         const issued = state.enqueues;
-        const batch = await this.store.peekQueue(state.clientId, 100);
+        const peeked = await this.store.peekQueue(state.clientId, DRAIN_BATCH);
         if (conn.closed || state.connection !== conn) return;
-        if (batch.length === 0) {
+        if (peeked.length === 0) {
           if (state.enqueues === issued) return;
           continue;
         }
+        // A batch is also bounded by bytes (at least one message), so large payloads stay few.
+        let bytes = 0;
+        let end = 0;
+        while (end < peeked.length && (end === 0 || bytes + peeked[end]!.payload.length <= DRAIN_BATCH_BYTES))
+          bytes += peeked[end++]!.payload.length;
+        const batch = peeked.slice(0, end);
         const t = now();
         for (const m of batch) {
           const properties = withRemainingExpiry(m.properties, toMonotonic(m.expiresAt), t);
@@ -1219,6 +1230,16 @@ function verdictCode(answer: unknown): number {
 function isResolved(config: BrokerConfigInput | ResolvedBrokerConfig): config is ResolvedBrokerConfig {
   return Array.isArray((config as ResolvedBrokerConfig).listeners) && "limits" in config;
 }
+
+/**
+ * Offline-queue messages handed to a reconnected session at a time, and the
+ * unacknowledged ones it may hold before the next batch: large enough that a
+ * client delaying its acknowledgements (Nagle's algorithm) does not set the
+ * pace, small enough that the stored session snapshot stays small.
+ */
+const DRAIN_BATCH = 1000;
+/** ... and the payload bytes of one batch. */
+const DRAIN_BATCH_BYTES = 1024 * 1024;
 
 const ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
