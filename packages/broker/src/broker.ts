@@ -9,8 +9,7 @@ import {
   utf8Length,
   type Will,
 } from "@amqtt/codec";
-import { MatchResult, type SharedGroup, SubscriptionTree } from "@amqtt/message";
-import type { SenderSnapshot } from "@amqtt/qos";
+import { SubscriptionTree } from "@amqtt/message";
 import type {
   AuthRequestAction,
   ConnectRequestAction,
@@ -30,25 +29,19 @@ import type { BrokerConfigInput } from "./config/schema.js";
 import { ClientConnection, type ConnectionHost, now } from "./core/client-connection.js";
 import { DurableAcks } from "./core/durable-acks.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
-import {
-  defaultStore,
-  type OfflineMessage,
-  sessionRecord,
-  snapshotOf,
-  storedMessage,
-  toMonotonic,
-} from "./core/persistence.js";
+import { defaultStore, sessionRecord, snapshotOf, toMonotonic } from "./core/persistence.js";
 import { isPromiseLike, type PluginHost } from "./core/plugin-host.js";
 import { RetainedStore } from "./core/retained.js";
+import { messageOf, Router, withRemainingExpiry } from "./core/router.js";
 import { NEVER_EXPIRES, SessionState, type SubscriptionEntry } from "./core/session-state.js";
 import { SharedPicker } from "./core/shared.js";
-import { SharedDeliveryLog } from "./core/shared-handover.js";
 import { emptyStats } from "./core/stats.js";
+import { Subscriptions } from "./core/subscriptions.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerPlugin, BrokerStats, ClientInfo, PluginFactory, PluginMessage } from "./plugins/types.js";
-import type { BrokerStore, QueuedRecord, RetainedRecord } from "./store/types.js";
+import type { BrokerStore } from "./store/types.js";
 
 /** Version reported in `$SYS/broker/version`. */
 export const BROKER_VERSION = "0.1.0";
@@ -94,14 +87,6 @@ export interface BrokerPublish {
   properties?: PublishProperties;
 }
 
-/** Per-client aggregation of the subscriptions that matched one message. */
-interface Target {
-  state: SessionState;
-  qos: QoS;
-  retainAsPublished: boolean;
-  ids: number[] | undefined;
-}
-
 /**
  * The MQTT broker. `new Broker(config)`, `await start()`, `await stop()`; or
  * `handle(connection)` for connections of any transport. Configuration is
@@ -127,24 +112,15 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private readonly sessionsById = new Map<string, SessionState>();
   private readonly connections = new Set<ClientConnection>();
   private readonly open: { spec: ResolvedListener; listener: Listener }[] = [];
-  private readonly matchResult = new MatchResult<SubscriptionEntry>();
-  private readonly targets = new Map<string, Target>();
   private readonly shared: SharedPicker;
+  private readonly router: Router;
+  private readonly subscriptions: Subscriptions;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   private everStarted = false;
-  /** The connection whose PUBLISH is being routed right now (for backpressure). */
-  private publishing: ClientConnection | undefined;
   private readonly counters: BrokerStats;
-  /** Async routing steps (plugins) whose store writes a durable acknowledgement must wait for. */
-  private asyncRouting: Promise<unknown>[] = [];
   private readonly acks = new DurableAcks(
     () => this.store,
-    () => {
-      if (this.asyncRouting.length === 0) return undefined;
-      const all = Promise.allSettled(this.asyncRouting);
-      this.asyncRouting = [];
-      return all;
-    },
+    () => this.router.takeAsyncRouting(),
     (conn, error) => {
       this.warn("the store could not make a message durable; closing its publisher", error);
       conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
@@ -203,6 +179,30 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(this.config.capabilities.sharedSubscriptionStrategy);
     this.counters = emptyStats(Date.now());
+    const broker = this;
+    this.subscriptions = new Subscriptions({
+      config: this.config,
+      plugins: this.plugins,
+      tree: this.tree,
+      retained: this.retained,
+      emit: (event, ...args) => this.emit(event, ...args),
+      saveLiveSession: (state, conn) => void this.saveLiveSession(state, conn),
+    });
+    this.router = new Router({
+      get store() {
+        return broker.store;
+      },
+      config: this.config,
+      plugins: this.plugins,
+      tree: this.tree,
+      retained: this.retained,
+      shared: this.shared,
+      counters: this.counters,
+      emit: (event, ...args) => this.emit(event, ...args),
+      has: (event) => this.has(event),
+      dropped: (clientId, topic, reason) => this.dropped(clientId, topic, reason),
+      warn: (message, error) => this.warn(message, error),
+    });
     for (const warning of this.config.warnings) this.logger.warn(warning);
   }
 
@@ -393,7 +393,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       retain: message.retain ?? false,
     };
     if (message.properties !== undefined) m.properties = message.properties;
-    this.accept(undefined, m);
+    this.router.accept(undefined, m);
   }
 
   // ---- ConnectionHost: what the connections ask ------------------------------
@@ -723,7 +723,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       retain: will.retain,
     });
     if (Object.keys(properties).length > 0) message.properties = properties;
-    this.accept(client, message);
+    this.router.accept(client, message);
   }
 
   private connackProperties(
@@ -807,7 +807,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     will?.();
     for (const filter of state.filters.keys()) this.tree.remove(filter, state.clientId);
     state.filters.clear();
-    this.handOverShared(state, sender);
+    this.router.handOverShared(state, sender);
     state.queued = 0;
     if (this.sessionsById.get(state.clientId) === state) {
       this.sessionsById.delete(state.clientId);
@@ -862,314 +862,20 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   /** An accepted PUBLISH (its acknowledgement is going out): route it. */
   onMessage(conn: ClientConnection, action: MessageAction): void {
     const message = messageOf(action);
-    this.publishing = conn;
+    this.router.publishing = conn;
     try {
-      this.accept(conn.info, message);
+      this.router.accept(conn.info, message);
     } finally {
-      this.publishing = undefined;
+      this.router.publishing = undefined;
     }
-  }
-
-  /** A message past authorization: `onPublish` plugins, retained store, routing. */
-  private accept(client: ClientInfo | undefined, message: PluginMessage): void {
-    const changed = this.plugins.onPublish(client, message);
-    if (isPromiseLike(changed)) {
-      this.routedLater(
-        Promise.resolve(changed).then(
-          (m) => m !== null && this.route(client, m),
-          (error) => this.warn("onPublish failed", error),
-        ),
-      );
-    } else if (changed !== null) this.route(client, changed);
-  }
-
-  private route(client: ClientInfo | undefined, message: PluginMessage): void {
-    const t = now();
-    const expiryInterval = message.properties?.messageExpiryInterval;
-    const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
-    if (message.retain) {
-      // An empty payload clears the topic (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]); set() handles both cases.
-      const stored = this.retained.set({
-        topic: message.topic,
-        payload: message.payload,
-        qos: message.qos,
-        properties: message.properties,
-        expiresAt,
-      });
-      if (!stored) this.dropped(client?.clientId ?? "", message.topic, "retained store full");
-      else {
-        const record: RetainedRecord = {
-          ...storedMessage({ ...message, retain: true, properties: message.properties, expiresAt }),
-          storedAt: Date.now(),
-        };
-        this.store
-          .setRetained(record)
-          .catch((error) => this.warn("storing a retained message failed", error));
-      }
-      this.plugins.fire("onRetainedMessage", client, message);
-      this.emit("retainedMessage", client, message);
-    }
-    this.plugins.fire("onMessageBroadcast", client, message);
-    if (this.has("message")) this.emit("message", client, message);
-
-    const match = this.tree.match(message.topic, this.matchResult);
-    const targets = this.targets;
-    const publisher = client?.clientId;
-    // Several subscriptions of one client give one copy at the highest granted QoS
-    // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
-    for (const s of match.subscriptions) {
-      const e = s.value;
-      // No Local: not back to the publishing client [MQTT-3.8.3-3].
-      if (e.noLocal && s.clientId === publisher) continue;
-      const t0 = targets.get(s.clientId);
-      if (t0 === undefined) {
-        targets.set(s.clientId, {
-          state: e.state,
-          qos: e.qos,
-          retainAsPublished: e.retainAsPublished,
-          ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-        });
-      } else {
-        if (e.qos > t0.qos) t0.qos = e.qos;
-        t0.retainAsPublished ||= e.retainAsPublished;
-        if (e.subscriptionIdentifier !== undefined) {
-          t0.ids ??= [];
-          t0.ids.push(e.subscriptionIdentifier);
-        }
-      }
-    }
-    for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
-    targets.clear();
-    for (const group of match.sharedGroups) this.deliverToGroup(group, message, publisher, expiresAt, t);
-  }
-
-  /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
-  private deliverToGroup(
-    group: SharedGroup<SubscriptionEntry>,
-    message: PluginMessage,
-    publisher: string | undefined,
-    expiresAt: number | undefined,
-    t: number,
-  ): void {
-    const e = this.shared.pick(group, message.topic, publisher).value;
-    const target: Target = {
-      state: e.state,
-      qos: e.qos,
-      retainAsPublished: false,
-      ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-    };
-    if (message.qos > 0 && e.qos > 0) {
-      e.state.sharedLog ??= new SharedDeliveryLog();
-      e.state.sharedLog.record({
-        topic: message.topic,
-        payload: message.payload,
-        shareName: group.shareName,
-        filter: group.filter,
-      });
-    }
-    this.deliver(target, message, expiresAt, t);
-  }
-
-  /**
-   * A session with shared subscriptions ended: its unacknowledged QoS 1/2
-   * messages from those groups go to another member (5.0 section 4.8.2). Called
-   * after its subscriptions left the tree, so it is not picked again.
-   */
-  private handOverShared(state: SessionState, sender: SenderSnapshot | undefined): void {
-    const log = state.sharedLog;
-    state.sharedLog = undefined;
-    if (log === undefined || sender === undefined) return;
-    const t = now();
-    for (const { delivery, qos, properties } of log.unacknowledged(sender)) {
-      const match = this.tree.match(delivery.topic, new MatchResult<SubscriptionEntry>());
-      const group = match.sharedGroups.find(
-        (g) => g.shareName === delivery.shareName && g.filter === delivery.filter,
-      );
-      if (group === undefined) {
-        this.dropped(state.clientId, delivery.topic, "no other member of its shared subscription");
-        continue;
-      }
-      const message: PluginMessage = { topic: delivery.topic, payload: delivery.payload, qos, retain: false };
-      if (properties !== undefined) message.properties = properties;
-      this.deliverToGroup(group, message, undefined, undefined, t);
-    }
-  }
-
-  /** One copy to one session: online now, queued while offline, or dropped by a bound (and reported). */
-  private deliver(target: Target, message: PluginMessage, expiresAt: number | undefined, t: number): void {
-    const state = target.state;
-    const qos = Math.min(message.qos, target.qos) as QoS;
-    // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
-    const retain = target.retainAsPublished && message.retain;
-    let properties = message.properties;
-    if (target.ids !== undefined && state.protocolVersion === 5)
-      properties = { ...properties, subscriptionIdentifiers: target.ids };
-    const check = this.plugins.authorizeReceive;
-    if (check !== undefined) {
-      const allowed = check(state.info, message);
-      if (isPromiseLike(allowed)) {
-        this.routedLater(
-          Promise.resolve(allowed).then(
-            (a) =>
-              a !== false &&
-              typeof a !== "number" &&
-              this.send(state, message, qos, retain, properties, expiresAt),
-            (error) => this.warn("authorizeReceive failed", error),
-          ),
-        );
-        return;
-      }
-      if (allowed === false || typeof allowed === "number") return;
-    }
-    this.send(state, message, qos, retain, properties, expiresAt, t);
-  }
-
-  private send(
-    state: SessionState,
-    message: PluginMessage,
-    qos: QoS,
-    retain: boolean,
-    properties: PublishProperties | undefined,
-    expiresAt: number | undefined,
-    t = now(),
-  ): void {
-    const conn = state.connection;
-    if (conn !== undefined && !state.draining) {
-      const p = withRemainingExpiry(properties, expiresAt, t);
-      if (p === null) return;
-      this.counters.publishSent++;
-      conn.deliver(message.topic, message.payload, qos, retain, p);
-      if (qos > 0 && this.publishing !== undefined && conn.congested) this.publishing.pauseFor(conn);
-      return;
-    }
-    // Offline sessions queue QoS 0 only when configured; a session sending its queue takes everything, in order.
-    if (qos === 0 && !this.config.limits.queueQos0Messages && conn === undefined) return;
-    this.enqueue(state, {
-      topic: message.topic,
-      payload: message.payload,
-      qos,
-      retain,
-      properties,
-      expiresAt,
-    });
-  }
-
-  /** Append to a session's offline queue in the store; drops by its bounds are reported. */
-  private enqueue(state: SessionState, m: OfflineMessage): void {
-    const record: QueuedRecord = { ...storedMessage(m), enqueuedAt: Date.now() };
-    state.enqueues++;
-    state.queued++;
-    this.store.enqueue(state.clientId, record).then(
-      (result) => {
-        state.queued -= result.dropped + (result.accepted ? 0 : 1);
-        if (result.dropped > 0)
-          for (let i = 0; i < result.dropped; i++)
-            this.dropped(state.clientId, m.topic, "offline queue full (oldest dropped)");
-        if (!result.accepted) this.dropped(state.clientId, m.topic, "offline queue full (refused)");
-      },
-      (error) => this.warn("queueing a message failed", error),
-    );
   }
 
   onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void {
-    serially(conn, () => this.subscribe(conn, action));
-  }
-
-  private async subscribe(conn: ClientConnection, action: SubscribeRequestAction): Promise<void> {
-    const state = conn.state;
-    if (state === undefined) return;
-    const v5 = conn.protocolVersion === 5;
-    const caps = this.config.capabilities;
-    const codes: number[] = [];
-    for (const sub of action.subscriptions) {
-      if (sub.refusedWith !== undefined) {
-        codes.push(sub.refusedWith);
-        continue;
-      }
-      const shared = sub.topicFilter.startsWith("$share/");
-      const refusal =
-        shared && !caps.sharedSubscriptionAvailable
-          ? 0x9e
-          : !caps.wildcardSubscriptionAvailable && /[+#]/.test(sub.topicFilter)
-            ? 0xa2
-            : !caps.subscriptionIdentifierAvailable && sub.subscriptionIdentifier !== undefined
-              ? 0xa1
-              : undefined;
-      if (refusal !== undefined) {
-        // 5.0: using a feature CONNACK said is unavailable is a Protocol Error: DISCONNECT
-        // with that code (sections 3.2.2.3.11 to 3.2.2.3.13). 3.1.1 has only SUBACK 0x80.
-        if (v5) {
-          conn.disconnect(refusal);
-          return;
-        }
-        codes.push(0x80);
-        continue;
-      }
-      let answer = this.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
-      if (isPromiseLike(answer)) answer = await answer;
-      if (answer === false || typeof answer === "number") {
-        // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
-        codes.push(v5 && typeof answer === "number" ? answer : 0x80);
-        continue;
-      }
-      codes.push(Math.min(sub.qos, caps.maxQos));
-    }
-    if (conn.closed) return;
-    const refused = codes.filter((c) => c >= 0x80);
-    const properties =
-      refused.length === 0
-        ? undefined
-        : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
-    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now(), properties));
-    const t = now();
-    action.subscriptions.forEach((sub, i) => {
-      const granted = codes[i]!;
-      if (granted >= 0x80) return;
-      const entry: SubscriptionEntry = {
-        qos: granted as QoS,
-        noLocal: sub.noLocal ?? false,
-        retainAsPublished: sub.retainAsPublished ?? false,
-        retainHandling: sub.retainHandling ?? 0,
-        subscriptionIdentifier: sub.subscriptionIdentifier,
-        state,
-      };
-      const isNew = this.tree.add(sub.topicFilter, state.clientId, entry);
-      state.filters.set(sub.topicFilter, entry);
-      this.plugins.fire("onClientSubscribed", conn.info, sub.topicFilter, entry.qos);
-      this.emit("clientSubscribed", conn.info, sub.topicFilter, entry.qos);
-      // Retained messages: Retain Handling 0 always, 1 only for a new subscription, 2 never;
-      // never for a shared subscription (5.0 section 4.8.2).
-      const handling = sub.retainHandling ?? 0;
-      if (sub.topicFilter.startsWith("$share/") || handling === 2 || (handling === 1 && !isNew)) return;
-      for (const r of this.retained.match(sub.topicFilter, t)) {
-        const qos = Math.min(r.qos, entry.qos) as QoS;
-        let properties = r.properties;
-        if (entry.subscriptionIdentifier !== undefined && v5)
-          properties = { ...properties, subscriptionIdentifiers: [entry.subscriptionIdentifier] };
-        // Sent because of a new subscription: RETAIN is 1 [MQTT-3.3.1-8].
-        const p = withRemainingExpiry(properties, r.expiresAt, t);
-        if (p !== null) conn.deliver(r.topic, r.payload, qos, true, p);
-      }
-    });
-    this.saveLiveSession(state, conn);
+    serially(conn, () => this.subscriptions.subscribe(conn, action));
   }
 
   onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void {
-    serially(conn, () => {
-      const state = conn.state;
-      if (state === undefined || conn.closed) return;
-      const codes = action.topicFilters.map((filter) => {
-        const removed = this.tree.remove(filter, state.clientId);
-        state.filters.delete(filter);
-        if (removed) {
-          this.plugins.fire("onClientUnsubscribed", conn.info, filter);
-          this.emit("clientUnsubscribed", conn.info, filter);
-        }
-        return removed ? 0x00 : 0x11;
-      });
-      conn.apply(conn.session.answerUnsubscribe(action.packetId, now(), codes));
-      this.saveLiveSession(state, conn);
-    });
+    serially(conn, () => this.subscriptions.unsubscribe(conn, action));
   }
 
   onPacket(conn: ClientConnection, direction: "in" | "out", packet: unknown, bytes: number): void {
@@ -1197,28 +903,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.emit("dropped", clientId, topic, reason);
   }
 
-  /** Routing finishing later; a persistent store's acknowledgements wait for it (see `DurableAcks`). */
-  private routedLater(step: Promise<unknown>): void {
-    if (this.store.persistent) this.asyncRouting.push(step);
-  }
-
   private warn(message: string, error: unknown): void {
     this.logger.warn(message, { error: String(error) });
     this.emit("warning", message, error);
   }
-}
-
-/** The plugin view of a received PUBLISH or a will (no undefined `properties`). */
-function messageOf(m: {
-  topic: string;
-  payload: Uint8Array;
-  qos: QoS;
-  retain: boolean;
-  properties?: PublishProperties;
-}): PluginMessage {
-  const message: PluginMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
-  if (m.properties !== undefined) message.properties = m.properties;
-  return message;
 }
 
 /** A plugin verdict as a PUBACK/PUBREC reason code: 0x00 allowed, 0x87 (or the plugin's code) refused. */
@@ -1249,22 +937,6 @@ export function generateClientId(): string {
   let id = "amqtt/";
   for (const b of bytes) id += ID_CHARS[b % ID_CHARS.length];
   return id;
-}
-
-/**
- * The properties to send with a message that expires at `expiresAt`: the Message
- * Expiry Interval becomes the time left (5.0 section 3.3.2.3.3). `null` when it
- * already expired and must not be sent.
- */
-function withRemainingExpiry(
-  properties: PublishProperties | undefined,
-  expiresAt: number | undefined,
-  t: number,
-): PublishProperties | undefined | null {
-  if (expiresAt === undefined) return properties;
-  const left = Math.ceil((expiresAt - t) / 1000);
-  if (left <= 0) return null;
-  return { ...properties, messageExpiryInterval: left };
 }
 
 /**

@@ -1,0 +1,128 @@
+import type { QoS } from "@amqtt/codec";
+import { reasonCodeName } from "@amqtt/codec";
+import type { SubscriptionTree } from "@amqtt/message";
+import type { SubscribeRequestAction, UnsubscribeRequestAction } from "@amqtt/session";
+import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import { type ClientConnection, now } from "./client-connection.js";
+import type { BrokerEvents } from "./events.js";
+import { isPromiseLike, type PluginHost } from "./plugin-host.js";
+import type { RetainedStore } from "./retained.js";
+import { withRemainingExpiry } from "./router.js";
+import type { SessionState, SubscriptionEntry } from "./session-state.js";
+
+/** What SUBSCRIBE and UNSUBSCRIBE need from the broker. */
+export interface SubscriptionsHost {
+  readonly config: ResolvedBrokerConfig;
+  readonly plugins: PluginHost;
+  readonly tree: SubscriptionTree<SubscriptionEntry>;
+  readonly retained: RetainedStore;
+  emit<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void;
+  /** Keep a connected persistent session's subscriptions in a persistent store. */
+  saveLiveSession(state: SessionState | undefined, conn: ClientConnection): void;
+}
+
+/**
+ * SUBSCRIBE and UNSUBSCRIBE: capability checks (5.0 Protocol Errors for
+ * features CONNACK announced as unavailable), plugin authorization, the
+ * subscription tree, retained messages by Retain Handling.
+ */
+export class Subscriptions {
+  constructor(private readonly host: SubscriptionsHost) {}
+
+  /** SUBSCRIBE: answer every filter with its code, then add the granted ones and send their retained messages. */
+  async subscribe(conn: ClientConnection, action: SubscribeRequestAction): Promise<void> {
+    const state = conn.state;
+    if (state === undefined) return;
+    const v5 = conn.protocolVersion === 5;
+    const caps = this.host.config.capabilities;
+    const codes: number[] = [];
+    for (const sub of action.subscriptions) {
+      if (sub.refusedWith !== undefined) {
+        codes.push(sub.refusedWith);
+        continue;
+      }
+      const shared = sub.topicFilter.startsWith("$share/");
+      const refusal =
+        shared && !caps.sharedSubscriptionAvailable
+          ? 0x9e
+          : !caps.wildcardSubscriptionAvailable && /[+#]/.test(sub.topicFilter)
+            ? 0xa2
+            : !caps.subscriptionIdentifierAvailable && sub.subscriptionIdentifier !== undefined
+              ? 0xa1
+              : undefined;
+      if (refusal !== undefined) {
+        // 5.0: using a feature CONNACK said is unavailable is a Protocol Error: DISCONNECT
+        // with that code (sections 3.2.2.3.11 to 3.2.2.3.13). 3.1.1 has only SUBACK 0x80.
+        if (v5) {
+          conn.disconnect(refusal);
+          return;
+        }
+        codes.push(0x80);
+        continue;
+      }
+      let answer = this.host.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
+      if (isPromiseLike(answer)) answer = await answer;
+      if (answer === false || typeof answer === "number") {
+        // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
+        codes.push(v5 && typeof answer === "number" ? answer : 0x80);
+        continue;
+      }
+      codes.push(Math.min(sub.qos, caps.maxQos));
+    }
+    if (conn.closed) return;
+    const refused = codes.filter((c) => c >= 0x80);
+    const properties =
+      refused.length === 0
+        ? undefined
+        : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
+    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now(), properties));
+    const t = now();
+    action.subscriptions.forEach((sub, i) => {
+      const granted = codes[i]!;
+      if (granted >= 0x80) return;
+      const entry: SubscriptionEntry = {
+        qos: granted as QoS,
+        noLocal: sub.noLocal ?? false,
+        retainAsPublished: sub.retainAsPublished ?? false,
+        retainHandling: sub.retainHandling ?? 0,
+        subscriptionIdentifier: sub.subscriptionIdentifier,
+        state,
+      };
+      const isNew = this.host.tree.add(sub.topicFilter, state.clientId, entry);
+      state.filters.set(sub.topicFilter, entry);
+      this.host.plugins.fire("onClientSubscribed", conn.info, sub.topicFilter, entry.qos);
+      this.host.emit("clientSubscribed", conn.info, sub.topicFilter, entry.qos);
+      // Retained messages: Retain Handling 0 always, 1 only for a new subscription, 2 never;
+      // never for a shared subscription (5.0 section 4.8.2).
+      const handling = sub.retainHandling ?? 0;
+      if (sub.topicFilter.startsWith("$share/") || handling === 2 || (handling === 1 && !isNew)) return;
+      for (const r of this.host.retained.match(sub.topicFilter, t)) {
+        const qos = Math.min(r.qos, entry.qos) as QoS;
+        let properties = r.properties;
+        if (entry.subscriptionIdentifier !== undefined && v5)
+          properties = { ...properties, subscriptionIdentifiers: [entry.subscriptionIdentifier] };
+        // Sent because of a new subscription: RETAIN is 1 [MQTT-3.3.1-8].
+        const p = withRemainingExpiry(properties, r.expiresAt, t);
+        if (p !== null) conn.deliver(r.topic, r.payload, qos, true, p);
+      }
+    });
+    this.host.saveLiveSession(state, conn);
+  }
+
+  /** UNSUBSCRIBE: remove each filter, answer 0x00 or 0x11 (no subscription existed). */
+  unsubscribe(conn: ClientConnection, action: UnsubscribeRequestAction): void {
+    const state = conn.state;
+    if (state === undefined || conn.closed) return;
+    const codes = action.topicFilters.map((filter) => {
+      const removed = this.host.tree.remove(filter, state.clientId);
+      state.filters.delete(filter);
+      if (removed) {
+        this.host.plugins.fire("onClientUnsubscribed", conn.info, filter);
+        this.host.emit("clientUnsubscribed", conn.info, filter);
+      }
+      return removed ? 0x00 : 0x11;
+    });
+    conn.apply(conn.session.answerUnsubscribe(action.packetId, now(), codes));
+    this.host.saveLiveSession(state, conn);
+  }
+}
