@@ -67,6 +67,12 @@ export interface BrokerOptions {
    * a `PluginManager` runs the plugins of `config.plugins` and `plugins`.
    */
   pluginHost?: PluginHost;
+  /**
+   * How often expired messages and sessions are removed from the store and the
+   * retained index, in ms (default 60,000), so storage does not grow with
+   * messages nobody can receive any more.
+   */
+  storeCleanupIntervalMs?: number;
 }
 
 /** A listener the broker opened, with the address it got (port 0 is resolved). */
@@ -117,6 +123,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   private readonly subscriptions: Subscriptions;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   private everStarted = false;
+  private readonly cleanupIntervalMs: number;
+  private cleanupTimer: ReturnType<typeof setInterval> | undefined;
   private readonly counters: BrokerStats;
   private readonly acks = new DurableAcks(
     () => this.store,
@@ -150,6 +158,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       });
       this.plugins = this.pluginManager;
     }
+    this.cleanupIntervalMs = options.storeCleanupIntervalMs ?? 60_000;
     const l = this.config.limits;
     if (options.store === undefined && this.config.persistence.store === "sqlite") {
       throw new ConfigError([
@@ -282,6 +291,10 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
       throw error;
     }
     this.counters.startedAt = Date.now();
+    this.cleanupTimer = setInterval(() => {
+      this.removeExpired().catch((error) => this.warn("removing expired state from the store failed", error));
+    }, this.cleanupIntervalMs);
+    this.cleanupTimer.unref();
     this.phase = "started";
     this.plugins.fire("onBrokerPostStart");
     this.emit("started");
@@ -320,6 +333,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
   async stop(): Promise<void> {
     if (this.phase !== "started" && this.phase !== "starting") return;
     this.phase = "stopping";
+    clearInterval(this.cleanupTimer);
     this.plugins.fire("onBrokerPreShutdown");
     // Clients hear DISCONNECT 0x8B first; closing a listener may drop its sockets at once.
     // New connections meanwhile are turned away (`handle` checks the phase).
@@ -345,6 +359,28 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     this.plugins.fire("onBrokerPostShutdown");
     await this.pluginManager?.stop();
     this.emit("stopped");
+  }
+
+  /**
+   * The cleanup schedule: expired retained messages (index and store), expired
+   * queued messages, and stored sessions past their expiry that no timer of this
+   * process covers (their delayed wills go out).
+   */
+  private async removeExpired(): Promise<void> {
+    const t = now();
+    for (const r of [...this.retained.entries()])
+      if (r.expiresAt !== undefined && r.expiresAt <= t) this.retained.delete(r.topic);
+    const wall = Date.now();
+    await this.store.dropExpiredRetained(wall);
+    if ((await this.store.dropExpiredQueued(wall)) > 0) {
+      for (const state of this.sessionsById.values())
+        if (state.queued > 0 && !state.draining)
+          state.queued = (await this.store.queueUsage(state.clientId)).count;
+    }
+    for (const record of await this.store.deleteExpiredSessions(wall)) {
+      if (this.sessionsById.has(record.clientId)) continue; // its own expiry timer ends it
+      if (record.will !== undefined) this.publishWill(undefined, record.will);
+    }
   }
 
   /** aMQTT's `clear_on_shutdown`: erase every stored session (with its queue) and retained message. */
