@@ -1,6 +1,7 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
 import { MatchResult, type SharedGroup, type SubscriptionTree } from "@amqtt/message";
 import type { SenderSnapshot } from "@amqtt/qos";
+import { SharedPublish } from "@amqtt/session";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { BrokerStats, ClientInfo, PluginMessage } from "../plugins/types.js";
 import type { BrokerStore, QueuedRecord, RetainedRecord } from "../store/types.js";
@@ -128,9 +129,15 @@ export class Router {
         }
       }
     }
-    for (const target of targets.values()) this.deliver(target, message, expiresAt, t);
+    // Several copies: the PUBLISH is encoded once per shape and shared (architecture section 3).
+    const shared =
+      targets.size + match.sharedGroups.length > 1
+        ? new SharedPublish(message.topic, message.payload)
+        : undefined;
+    for (const target of targets.values()) this.deliver(target, message, expiresAt, t, shared);
     targets.clear();
-    for (const group of match.sharedGroups) this.deliverToGroup(group, message, publisher, expiresAt, t);
+    for (const group of match.sharedGroups)
+      this.deliverToGroup(group, message, publisher, expiresAt, t, shared);
   }
 
   /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
@@ -140,6 +147,7 @@ export class Router {
     publisher: string | undefined,
     expiresAt: number | undefined,
     t: number,
+    shared?: SharedPublish,
   ): void {
     const e = this.host.shared.pick(group, message.topic, publisher).value;
     const target: Target = {
@@ -157,7 +165,7 @@ export class Router {
         filter: group.filter,
       });
     }
-    this.deliver(target, message, expiresAt, t);
+    this.deliver(target, message, expiresAt, t, shared);
   }
 
   /**
@@ -186,7 +194,13 @@ export class Router {
   }
 
   /** One copy to one session: online now, queued while offline, or dropped by a bound (and reported). */
-  private deliver(target: Target, message: PluginMessage, expiresAt: number | undefined, t: number): void {
+  private deliver(
+    target: Target,
+    message: PluginMessage,
+    expiresAt: number | undefined,
+    t: number,
+    shared?: SharedPublish,
+  ): void {
     const state = target.state;
     const qos = Math.min(message.qos, target.qos) as QoS;
     // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
@@ -203,7 +217,7 @@ export class Router {
             (a) =>
               a !== false &&
               typeof a !== "number" &&
-              this.send(state, message, qos, retain, properties, expiresAt),
+              this.send(state, message, qos, retain, properties, expiresAt, now(), shared),
             (error) => this.host.warn("authorizeReceive failed", error),
           ),
         );
@@ -211,7 +225,7 @@ export class Router {
       }
       if (allowed === false || typeof allowed === "number") return;
     }
-    this.send(state, message, qos, retain, properties, expiresAt, t);
+    this.send(state, message, qos, retain, properties, expiresAt, t, shared);
   }
 
   private send(
@@ -222,13 +236,14 @@ export class Router {
     properties: PublishProperties | undefined,
     expiresAt: number | undefined,
     t = now(),
+    shared?: SharedPublish,
   ): void {
     const conn = state.connection;
     if (conn !== undefined && !state.draining) {
       const p = withRemainingExpiry(properties, expiresAt, t);
       if (p === null) return;
       this.host.counters.publishSent++;
-      conn.deliver(message.topic, message.payload, qos, retain, p);
+      conn.deliver(message.topic, message.payload, qos, retain, p, shared);
       if (qos > 0 && this.publishing !== undefined && conn.congested) this.publishing.pauseFor(conn);
       return;
     }
