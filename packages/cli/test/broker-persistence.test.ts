@@ -1,52 +1,21 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { killAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
-const bin = join(import.meta.dirname, "..", "dist", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-store-"));
-const children: ChildProcess[] = [];
 const clients: MqttClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Start the built `amqtt` binary in `cwd` (TCP only, free port); resolves with the port once it listens. */
-function startAmqtt(
-  args: string[],
-  cwd: string,
-): Promise<{ child: ChildProcess; port: number; exit: Promise<void> }> {
-  const child = spawn(process.execPath, [bin, "--port", "0", "--no-ws", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd,
-  });
-  children.push(child);
-  let err = "";
-  const exit = new Promise<void>((r) => child.once("exit", () => r()));
-  return new Promise((resolve, reject) => {
-    child.stderr!.on("data", (d) => {
-      err += d;
-      const m = /listening (\{.*\})/.exec(err);
-      if (m !== null) resolve({ child, port: (JSON.parse(m[1]!) as { port: number }).port, exit });
-    });
-    exit.then(() => reject(new Error(`amqtt exited: ${err}`)));
-  });
-}
-
-function runToExit(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [bin, "--port", "0", "--no-ws", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd,
-  });
-  children.push(child);
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  return new Promise((r) => child.once("exit", (code) => r({ code, stderr })));
-}
+/** The binary on TCP only, on a free port, in `cwd`. */
+const TCP_ONLY = ["--port", "0", "--no-ws"];
+const start = (args: string[], cwd: string) => startAmqtt([...TCP_ONLY, ...args], cwd);
+const runToExit = (args: string[], cwd: string) => runAmqtt([...TCP_ONLY, ...args], cwd);
 
 async function client(port: number, options: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
   const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
@@ -56,7 +25,7 @@ async function client(port: number, options: Parameters<typeof connectAsync>[1] 
 
 /** Leave a persistent session subscribed to `t/#`, publish a retained and a queued message, then SIGKILL the broker. */
 async function fillThenKill(args: string[], cwd: string): Promise<void> {
-  const first = await startAmqtt(args, cwd);
+  const first = await start(args, cwd);
   const sub = await client(first.port, { clientId: "keeper", clean: false });
   await sub.subscribeAsync("t/#", { qos: 1 });
   await sub.endAsync();
@@ -64,8 +33,7 @@ async function fillThenKill(args: string[], cwd: string): Promise<void> {
   await pub.publishAsync("t/queued", "waiting", { qos: 1 });
   await pub.publishAsync("r/kept", "retained", { qos: 1, retain: true });
   // Both PUBACKs arrived: the broker promises both are on disk. No graceful stop.
-  first.child.kill("SIGKILL");
-  await first.exit;
+  await killAmqtt(first);
 }
 
 /** What a restarted broker gives back: the queued message to the session, the retained one to a new subscriber. */
@@ -93,7 +61,7 @@ describe("amqtt keeps its state in SQLite", () => {
     const cwd = mkdtempSync(join(dir, "default-"));
     await fillThenKill([], cwd);
     expect(existsSync(join(cwd, "amqtt-data", "amqtt.db"))).toBe(true);
-    const second = await startAmqtt([], cwd);
+    const second = await start([], cwd);
     expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
   });
 
@@ -103,7 +71,7 @@ describe("amqtt keeps its state in SQLite", () => {
     await fillThenKill(["--data-dir", data], cwd);
     expect(existsSync(join(data, "amqtt.db"))).toBe(true);
     expect(existsSync(join(cwd, "amqtt-data"))).toBe(false);
-    const second = await startAmqtt(["--data-dir", data], cwd);
+    const second = await start(["--data-dir", data], cwd);
     expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
   });
 
@@ -128,7 +96,7 @@ describe("amqtt keeps its state in SQLite", () => {
     );
     await fillThenKill(["-c", config], cwd);
     expect(existsSync(join(cwd, "sessions.db"))).toBe(true);
-    const second = await startAmqtt(["-c", config], cwd);
+    const second = await start(["-c", config], cwd);
     expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
   });
 
@@ -136,7 +104,7 @@ describe("amqtt keeps its state in SQLite", () => {
     const cwd = mkdtempSync(join(dir, "memory-"));
     await fillThenKill(["--memory"], cwd);
     expect(existsSync(join(cwd, "amqtt-data"))).toBe(false);
-    const second = await startAmqtt(["--memory"], cwd);
+    const second = await start(["--memory"], cwd);
     expect(await whatSurvived(second.port)).toEqual([]);
   });
 

@@ -4,20 +4,17 @@
 // offline persistent subscriber, then restarted on the same data directory. What
 // the client reported as delivered must arrive: QoS 1 at least once, QoS 2
 // exactly once; retained messages and the subscription survive.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
-const bin = join(import.meta.dirname, "..", "dist", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "amqtt-crash-"));
-const children: ChildProcess[] = [];
 const clients: MQTTClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.disconnect().catch(() => {})));
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,35 +35,9 @@ function random(seed: number): () => number {
   };
 }
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  exit: Promise<void>;
-}
-
-/** Start the binary on `dataDir` (SQLite, the default store), on `port` (0: a free one). */
-function startBroker(dataDir: string, port: number): Promise<Running> {
-  const child = spawn(process.execPath, [bin, "--port", String(port), "--no-ws", "--data-dir", dataDir], {
-    stdio: ["ignore", "ignore", "pipe"],
-    cwd: dir,
-  });
-  children.push(child);
-  let err = "";
-  const exit = new Promise<void>((r) => child.once("exit", () => r()));
-  return new Promise((resolve, reject) => {
-    child.stderr!.on("data", (d) => {
-      err += d;
-      const m = /listening (\{.*\})/.exec(err);
-      if (m !== null) resolve({ child, port: (JSON.parse(m[1]!) as { port: number }).port, exit });
-    });
-    exit.then(() => reject(new Error(`amqtt exited: ${err}`)));
-  });
-}
-
-async function kill(running: Running): Promise<void> {
-  running.child.kill("SIGKILL");
-  await running.exit;
-}
+/** The binary on `dataDir` (SQLite, the default store), on `port` (0: a free one). */
+const startBroker = (dataDir: string, port: number) =>
+  startAmqtt(["--port", String(port), "--no-ws", "--data-dir", dataDir], dir);
 
 function client(clientId: string): MQTTClient {
   const c = new MQTTClient({
@@ -125,7 +96,7 @@ describe("amqtt with SQLite, killed with SIGKILL while a client publishes", () =
         kills++;
         const pause = Math.floor(rand() * 150);
         restarting = (async () => {
-          await kill(broker);
+          await killAmqtt(broker);
           await new Promise((r) => setTimeout(r, pause));
           broker = await startBroker(dataDir, broker.port);
           restarting = undefined;

@@ -8,6 +8,7 @@ import {
   resolveStoreLimits,
   type SessionRecord,
   StoreClosedError,
+  type StoredMessage,
   type StoreLimits,
   type StoreUsage,
   storedMessageSize,
@@ -236,17 +237,7 @@ export class SqliteStore implements BrokerStore {
       usage.count - dropCount + 1 > maxQueuedMessages || usage.bytes - dropBytes + size > maxQueuedBytes;
     if (full() && queueOverflow === "refuse-new") return { accepted: false, dropped: 0 };
     const insert = (): unknown =>
-      sql.enqueue.run(
-        clientId,
-        message.topic,
-        message.payload,
-        message.qos,
-        message.retain ? 1 : 0,
-        message.properties === undefined ? null : toTaggedJson(message.properties),
-        message.expiresAt ?? null,
-        message.enqueuedAt,
-        size,
-      );
+      sql.enqueue.run(clientId, ...messageColumns(message), message.enqueuedAt, size);
     if (!full()) batch.run(insert);
     else {
       // Drop and insert together: a failed insert must not leave the drop behind.
@@ -334,18 +325,7 @@ export class SqliteStore implements BrokerStore {
     if (retained.bytes - (previous ?? 0) + size > this.limits.maxRetainedBytes) {
       return { stored: false, refusedBy: "bytes" };
     }
-    batch.run(() =>
-      sql.setRetained.run(
-        message.topic,
-        message.payload,
-        message.qos,
-        message.retain ? 1 : 0,
-        message.properties === undefined ? null : toTaggedJson(message.properties),
-        message.expiresAt ?? null,
-        message.storedAt,
-        size,
-      ),
-    );
+    batch.run(() => sql.setRetained.run(...messageColumns(message), message.storedAt, size));
     if (previous === undefined) retained.count++;
     retained.bytes += size - (previous ?? 0);
     return { stored: true };
@@ -431,4 +411,18 @@ function refreshCounters(connection: Connection): void {
   connection.dataVersion = version;
   connection.queueUsage.clear();
   Object.assign(connection.retained, connection.sql.retainedUsage.get() as StoreUsage);
+}
+
+/** The columns every stored message has, in table order: topic, payload, qos, retain, properties, expires_at. */
+function messageColumns(
+  message: StoredMessage,
+): [string, Uint8Array, number, number, string | null, number | null] {
+  return [
+    message.topic,
+    message.payload,
+    message.qos,
+    message.retain ? 1 : 0,
+    message.properties === undefined ? null : toTaggedJson(message.properties),
+    message.expiresAt ?? null,
+  ];
 }
