@@ -1,6 +1,7 @@
 import { connect as netConnect } from "node:net";
 import { Decoder, encode, type Packet, PacketType, type PublishPacket } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
+import { connect5 } from "../v5-e2e/harness.js";
 import { collectFor, connectWatching, mqttClient, nextMessages, startBroker, until } from "./helpers.js";
 
 /** A raw 5.0 client: sends packets, collects every packet the broker sends. */
@@ -21,15 +22,6 @@ async function raw5(port: number, connect: Parameters<typeof encode>[0]) {
     publishes: () => packets.filter((p): p is PublishPacket => p.type === PacketType.PUBLISH),
   };
 }
-
-const connect5 = (clientId: string, properties: Record<string, unknown> = {}) => ({
-  type: PacketType.CONNECT,
-  protocolVersion: 5 as const,
-  clean: true,
-  keepAlive: 0,
-  clientId,
-  properties,
-});
 
 describe("MQTT 5.0 in the broker", () => {
   it("assigns outbound topic aliases when the client allows them: topic and alias first, then an empty topic [MQTT-3.3.2-11]", async () => {
