@@ -12,4 +12,9 @@ if (!existsSync(join(root, "node_modules", ".pnpm"))) {
 run("pnpm", ["exec", "turbo", "run", "build", "--output-logs=errors-only"], {
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
 });
-run("node", [join(root, "packages", "cli", "dist", "bin.js"), ...process.argv.slice(2)]);
+// The same Node flags as the binary's shebang line.
+run("node", [
+  "--max-semi-space-size=4",
+  join(root, "packages", "cli", "dist", "bin.js"),
+  ...process.argv.slice(2),
+]);

@@ -16,8 +16,8 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
 [ -x "$BENCH/compare.sh" ] || [ -f "$BENCH/compare.sh" ] || { echo "no benchmark harness at $BENCH" >&2; exit 2; }
 export OURS_PORT=18850
-# OURS_NODE_FLAGS: extra node flags for ours (e.g. --max-semi-space-size=4).
-export OURS_CMD="node ${OURS_NODE_FLAGS:-} $ROOT/packages/cli/dist/bin.js -c $HERE/bench-broker.yaml"
+# OURS_NODE_FLAGS: node flags for ours; by default those of the amqtt binary's shebang line.
+export OURS_CMD="node ${OURS_NODE_FLAGS---max-semi-space-size=4} $ROOT/packages/cli/dist/bin.js -c $HERE/bench-broker.yaml"
 export OURS_MATCH=bin.js
 FRESH=${FRESH:-1}
 SCENARIOS=${SCENARIOS:-"fanin-q0 fanin-q1 fanout-q0 fanout-q1 latency-q0 latency-q1 connections"}
