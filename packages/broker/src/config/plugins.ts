@@ -42,6 +42,11 @@ const builtins = {
     // Without a file the plugin abstains and the broker warns, as aMQTT's does.
     options: z.strictObject({ password_file: z.string().min(1).nullable().optional() }),
   },
+  "cert-auth": {
+    aliases: ["amqtt.contrib.cert.UserAuthCertPlugin"],
+    // The SPIFFE trust domain of the device certificates: spiffe://<uri_domain>/device/<client id>.
+    options: z.strictObject({ uri_domain: z.string().min(1) }),
+  },
   "topic-taboo": {
     aliases: ["amqtt.plugins.topic_checking.TopicTabooPlugin", "topic_taboo"],
     options: z.strictObject({}),

@@ -354,7 +354,15 @@ function resolvePlugins(
       specs.push(result);
     }
   }
-  if (!specs.some((s) => s.name === "anonymous-auth" || s.name === "file-auth" || s.name === "module"))
+  if (
+    !specs.some(
+      (s) =>
+        s.name === "anonymous-auth" ||
+        s.name === "file-auth" ||
+        s.name === "cert-auth" ||
+        s.name === "module",
+    )
+  )
     warnings.push("no authentication plugin is configured: every connection will be refused (as in aMQTT)");
   return specs;
 }

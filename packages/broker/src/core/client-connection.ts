@@ -103,6 +103,7 @@ export class ClientConnection {
         subject: Object.entries(cert.subject)
           .map(([k, v]) => `${k}=${v}`)
           .join(","),
+        uris: subjectAltUris(cert.subjectAltName),
         authorized: tls?.authorized ?? false,
       };
     }
@@ -507,3 +508,12 @@ export class TimerWheel {
 }
 
 const wheel = new TimerWheel(WHEEL_RESOLUTION_MS);
+
+/** The `URI:` entries of a subject alternative name list as Node prints it (`"URI:spiffe://a/b, DNS:x"`). */
+function subjectAltUris(subjectAltName: string | undefined): string[] {
+  if (subjectAltName === undefined) return [];
+  return subjectAltName
+    .split(", ")
+    .filter((entry) => entry.startsWith("URI:"))
+    .map((entry) => entry.slice(4));
+}

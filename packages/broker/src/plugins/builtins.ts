@@ -1,5 +1,6 @@
 import type { BuiltinPluginName } from "../config/plugins.js";
 import { createAnonymousAuthPlugin } from "./anonymous-auth.js";
+import { createCertAuthPlugin } from "./cert-auth.js";
 import { createEventLoggerPlugin } from "./event-logger.js";
 import { createFileAuthPlugin } from "./file-auth.js";
 import { createPacketLoggerPlugin } from "./packet-logger.js";
@@ -14,6 +15,7 @@ export const builtinPluginFactories: Readonly<Record<BuiltinPluginName, PluginFa
   "packet-logger": createPacketLoggerPlugin,
   "anonymous-auth": createAnonymousAuthPlugin,
   "file-auth": createFileAuthPlugin,
+  "cert-auth": createCertAuthPlugin,
   "topic-taboo": createTopicTabooPlugin,
   "topic-acl": createTopicAclPlugin,
   sys: (context) => createSysPlugin(context),

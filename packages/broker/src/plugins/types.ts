@@ -17,8 +17,11 @@ export interface ClientInfo {
   /** Name of the listener it came through (`default`, ...). */
   listener: string;
   remoteAddress: string | undefined;
-  /** The peer certificate of a TLS client that presented one (DER), and whether it verified. */
-  certificate?: { der: Uint8Array; subject?: string; authorized: boolean };
+  /**
+   * The peer certificate of a TLS client that presented one: DER, subject, the
+   * URIs among its subject alternative names, and whether its chain verified.
+   */
+  certificate?: { der: Uint8Array; subject?: string; uris?: string[]; authorized: boolean };
   /** True once an authentication plugin accepted the client as anonymous (aMQTT's `is_anonymous`). */
   anonymous: boolean;
   /** Free-form per-client state for plugins (aMQTT's `Session.attributes`). */
