@@ -645,8 +645,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
         // Flow control: the next batch waits until the client acknowledged most of the last
         // one. Keeps the session's in-flight state (and its stored snapshot) small, and a
         // long queue in the store instead of in memory.
-        while (conn.unacknowledged > DRAIN_BATCH && !conn.closed && state.connection === conn)
-          await new Promise((r) => setTimeout(r, 1));
+        await conn.unacknowledgedAtMost(DRAIN_BATCH);
         const issued = state.enqueues;
         const peeked = await this.store.peekQueue(state.clientId, DRAIN_BATCH);
         if (conn.closed || state.connection !== conn) return;

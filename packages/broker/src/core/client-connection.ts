@@ -71,6 +71,8 @@ export class ClientConnection {
   stopping = false;
   /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
   private outstanding = 0;
+  /** A wait for the unacknowledged count to fall to a level (the offline-queue drain). */
+  private ackWait: { atMost: number; resolve: () => void } | undefined;
   /** Publishers paused because this connection is congested. */
   private waiters: Set<ClientConnection> | undefined;
   /** While set, reading waits: a subscriber of this client's messages is congested. */
@@ -228,9 +230,11 @@ export class ClientConnection {
           this.outstanding--;
           if (this.waiters !== undefined && this.outstanding <= this.host.backpressure.low)
             this.releaseWaiters();
+          if (this.ackWait !== undefined && this.outstanding <= this.ackWait.atMost) this.endAckWait();
           break;
         case "publishDropped":
           if (action.seq !== undefined) this.outstanding--;
+          if (this.ackWait !== undefined && this.outstanding <= this.ackWait.atMost) this.endAckWait();
           this.host.onDeliveryDropped(this, action.topic, action.reason);
           break;
         case "packetDropped":
@@ -272,6 +276,24 @@ export class ClientConnection {
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
   get unacknowledged(): number {
     return this.outstanding;
+  }
+
+  /**
+   * Resolves once at most `atMost` outgoing QoS 1/2 messages are unacknowledged,
+   * or the connection is over. One wait at a time (the offline-queue drain).
+   */
+  unacknowledgedAtMost(atMost: number): Promise<void> {
+    if (this.outstanding <= atMost || this.finished) return Promise.resolve();
+    this.endAckWait();
+    return new Promise((resolve) => {
+      this.ackWait = { atMost, resolve };
+    });
+  }
+
+  private endAckWait(): void {
+    const wait = this.ackWait;
+    this.ackWait = undefined;
+    wait?.resolve();
   }
 
   /** True when this subscriber has so many unacknowledged messages that publishers should wait. */
@@ -411,6 +433,7 @@ export class ClientConnection {
     if (this.finished) return;
     this.finished = true;
     this.releaseWaiters();
+    this.endAckWait();
     this.resume();
     this.connectDue = 0;
     this.keepAliveDue = 0;
