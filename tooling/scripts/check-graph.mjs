@@ -1,9 +1,11 @@
 // Fails when a package depends on or imports across the edges allowed by
-// ../shared/docs/architecture.md (section 1). Checks package.json dependencies and
+// docs/architecture.md (section 1), has an import cycle among its source files,
+// or declares a runtime dependency that nothing imports. Checks package.json dependencies and
 // every import specifier under src/.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./bootstrap.mjs";
+import { importCycles, unusedDependencies } from "./graph-rules.mjs";
 
 /** Core packages: sans-IO, runnable in browsers. */
 const core = ["codec", "message", "qos", "session"];
@@ -25,7 +27,16 @@ const allowed = {
   // concrete transports (a departure from architecture.md, noted in docs/architecture-notes.md).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
   cli: ["broker", "client", "store-sqlite"],
-  broker: ["codec", "message", "qos", "session", "transport", "transport-memory", "transport-tcp", "transport-ws"],
+  broker: [
+    "codec",
+    "message",
+    "qos",
+    "session",
+    "transport",
+    "transport-memory",
+    "transport-tcp",
+    "transport-ws",
+  ],
   // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
   "store-conformance": ["broker"],
   "store-sqlite": ["broker", "message"],
@@ -97,6 +108,17 @@ for (const folder of folders) {
     if (core.includes(folder) && /\bBuffer\.|\bsetTimeout\(|\bDate\.now\(|\bMath\.random\(/.test(text))
       problems.push(`${rel}: core package uses Buffer, timers, Date.now or Math.random`);
   }
+}
+
+for (const folder of folders) {
+  const pkg = JSON.parse(readFileSync(join(packagesDir, folder, "package.json"), "utf8"));
+  const files = sourceFiles(join(packagesDir, folder, "src"));
+  for (const cycle of importCycles(files))
+    problems.push(
+      `packages/${folder}: import cycle ${cycle.map((f) => f.slice(root.length + 1)).join(" -> ")}`,
+    );
+  for (const dep of unusedDependencies(pkg, files))
+    problems.push(`packages/${folder}/package.json: declares ${dep} but no file under src/ imports it`);
 }
 
 if (problems.length > 0) {

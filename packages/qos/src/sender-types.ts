@@ -139,3 +139,27 @@ export type SenderAction =
   | UnexpectedAckAction
   | SetTimerAction
   | ClearTimerAction;
+
+/** A message that has a packet identifier: its PUBLISH or PUBREL may be on the wire. */
+export interface InFlightEntry {
+  seq: number;
+  message: OutgoingMessage;
+  packetId: number;
+  /** `publish`: waiting for PUBACK/PUBREC; `pubrel`: PUBREL sent, waiting for PUBCOMP. */
+  stage: "publish" | "pubrel";
+  /** The PUBLISH went out at least once, so any later copy carries DUP=1 [MQTT-3.3.1-1]. */
+  sentBefore: boolean;
+  /** Its current packet was sent on this connection (retry and resend bookkeeping). */
+  live: boolean;
+  /** It takes a slot of this connection's send quota (section 4.9). */
+  counted: boolean;
+  lastSentAt: number;
+  done: boolean;
+}
+
+/** A message waiting for an in-flight slot and a packet identifier. */
+export interface WaitingEntry {
+  seq: number;
+  message: OutgoingMessage;
+  size: number;
+}
