@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./bootstrap.mjs";
+import { brokenLinks } from "./check-links.mjs";
 import { importCycles, unusedDependencies } from "./graph-rules.mjs";
 
 /** Core packages: sans-IO, runnable in browsers. */
@@ -24,7 +25,7 @@ const allowed = {
   "transport-tcp": ["transport"],
   "transport-ws": ["transport"],
   // The broker opens the listeners its configuration names, so it uses the
-  // concrete transports (a departure from architecture.md, noted in docs/architecture-notes.md).
+  // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
   cli: ["broker", "client", "store-sqlite"],
   broker: [
@@ -120,6 +121,8 @@ for (const folder of folders) {
   for (const dep of unusedDependencies(pkg, files))
     problems.push(`packages/${folder}/package.json: declares ${dep} but no file under src/ imports it`);
 }
+
+for (const link of brokenLinks()) problems.push(`broken link in ${link}`);
 
 if (problems.length > 0) {
   for (const p of problems) console.error(p);

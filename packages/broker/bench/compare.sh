@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `pnpm bench` for @amqtt/broker: ours against Mosquitto and Aedes in one run,
-# with the shared harness (../shared/bench from the repository root). Starts the
+# with the load harness in tooling/bench (BENCH_DIR overrides it). Starts the
 # peers, starts our built broker, runs compare.sh, stops everything it started.
 # Knobs are compare.sh's (SCENARIOS, ROUNDS, DURATION, ...); e.g.
 #   ROUNDS=1 SCENARIOS="fanin-q0 fanout-q1" pnpm --filter @amqtt/broker bench
@@ -13,7 +13,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
-BENCH=${BENCH_DIR:-$ROOT/../shared/bench}
+BENCH=${BENCH_DIR:-$ROOT/tooling/bench}
 [ -x "$BENCH/compare.sh" ] || [ -f "$BENCH/compare.sh" ] || { echo "no benchmark harness at $BENCH" >&2; exit 2; }
 export OURS_PORT=18850
 # OURS_NODE_FLAGS: node flags for ours; by default those of the amqtt binary's shebang line.
