@@ -23,6 +23,7 @@ export {
 } from "./errors.js";
 export { MAX_PACKET_ID, PacketIdAllocator, type PacketIdAllocatorOptions } from "./packet-ids.js";
 export { fromPlain, type Plain, type PlainBytes, toPlain } from "./plain.js";
+export { type PublishFields, publishPacketOf } from "./publish-packet.js";
 export {
   type DeliverAction,
   QosReceiver,

@@ -1,8 +1,7 @@
 import type { PublishProperties } from "@amqtt/codec";
 import { InvalidSnapshotError } from "./errors.js";
 import { fromPlain, type Plain, type PlainBytes, toPlain } from "./plain.js";
-import type { InFlightEntry, WaitingEntry } from "./sender-types.js";
-import type { OutgoingMessage } from "./sender-types.js";
+import type { InFlightEntry, OutgoingMessage, WaitingEntry } from "./sender-types.js";
 import { expectArray, expectInt, expectObject, expectVersion } from "./snapshot-checks.js";
 
 /** The sender snapshot format version this package writes and reads. */

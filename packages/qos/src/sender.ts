@@ -1,12 +1,13 @@
-import { PacketType, type PublishPacket, utf8Length } from "@amqtt/codec";
+import { PacketType, utf8Length } from "@amqtt/codec";
 import { Deque } from "./deque.js";
 import { InvalidSnapshotError } from "./errors.js";
 import { PacketIdAllocator } from "./packet-ids.js";
+import { publishPacketOf } from "./publish-packet.js";
 import { restoreSender, type SenderSnapshot, snapshotSender } from "./sender-snapshot.js";
 import {
   DEFAULT_MAX_QUEUED_BYTES,
-  type InFlightEntry,
   DEFAULT_MAX_QUEUED_MESSAGES,
+  type InFlightEntry,
   MAX_RECEIVE_MAXIMUM,
   type OutgoingMessage,
   type OverflowPolicy,
@@ -346,16 +347,7 @@ export class QosSender {
   private sendPublish(entry: InFlightEntry, now: number, actions: SenderAction[]): void {
     const { message } = entry;
     // DUP=0 on the first send [MQTT-4.3.2-2] [MQTT-4.3.3-2], DUP=1 on every resend [MQTT-3.3.1-1].
-    const packet: PublishPacket = {
-      type: PacketType.PUBLISH,
-      topic: message.topic,
-      payload: message.payload,
-      qos: message.qos,
-      retain: message.retain ?? false,
-      dup: entry.sentBefore,
-      packetId: entry.packetId,
-    };
-    if (message.properties !== undefined) packet.properties = message.properties;
+    const packet = publishPacketOf(message, entry.sentBefore, entry.packetId);
     entry.sentBefore = true;
     entry.lastSentAt = now;
     this.markLive(entry);

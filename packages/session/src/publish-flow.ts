@@ -12,6 +12,7 @@ import {
 } from "@amqtt/codec";
 import {
   PacketIdAllocator,
+  publishPacketOf,
   QosReceiver,
   QosSender,
   type ReceiverAction,
@@ -506,17 +507,7 @@ function messageFields(p: PublishPacket): Omit<MessageAction, "kind"> {
 
 /** The PUBLISH packet of a message (packet id 1 as a stand-in for sizing). */
 function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
-  const packet: PublishPacket = {
-    type: PacketType.PUBLISH,
-    topic: message.topic,
-    payload: message.payload,
-    qos: message.qos,
-    retain: message.retain ?? false,
-    dup: false,
-  };
-  if (packetId !== undefined) packet.packetId = packetId;
-  if (message.properties !== undefined) packet.properties = message.properties;
-  return packet;
+  return publishPacketOf(message, false, packetId);
 }
 
 function measure(packet: PublishPacket, version: ProtocolVersion): number {
