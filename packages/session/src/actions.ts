@@ -4,8 +4,7 @@ import type {
   ConnectPacket,
   MqttError,
   Packet,
-  PublishProperties,
-  QoS,
+  PublishPacket,
   SubscribeProperties,
   Subscription,
   UnsubscribeProperties,
@@ -97,18 +96,13 @@ export interface ConnectRequestAction {
   authentication?: { method: string; data?: Uint8Array };
 }
 
-/** An application message received, its QoS acknowledgement already handled. */
-export interface MessageAction {
+/**
+ * An application message received, its QoS acknowledgement already handled: the
+ * fields of its PUBLISH, with the topic resolved from a Topic Alias when the
+ * PUBLISH used one, and the 5.0 properties as received without the Topic Alias.
+ */
+export interface MessageAction extends Omit<PublishPacket, "type"> {
   kind: "message";
-  /** Topic name (resolved from a Topic Alias when the PUBLISH used one). */
-  topic: string;
-  payload: Uint8Array;
-  qos: QoS;
-  retain: boolean;
-  dup: boolean;
-  packetId?: number;
-  /** 5.0 properties as received, without the Topic Alias. */
-  properties?: PublishProperties;
 }
 
 /**
