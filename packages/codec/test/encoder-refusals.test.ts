@@ -86,12 +86,14 @@ describe("encoder refusals, as properties", () => {
   it("writes a length prefix equal to the topic's UTF-8 length for every topic it accepts", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }), (raw) => {
-        const topic = raw.replace(/[+#\u0000]/g, "x");
+        const topic = raw.replaceAll("+", "x").replaceAll("#", "x").replaceAll("\u0000", "x");
         const bytes = encode(
           { type: PacketType.PUBLISH, topic, payload: new Uint8Array(0), qos: 0, retain: false, dup: false },
           4,
         );
-        const at = 2; // first byte, one-byte remaining length
+        let at = 1; // skip the first byte and the remaining length
+        while (bytes[at]! & 0x80) at++;
+        at++;
         expect((bytes[at]! << 8) | bytes[at + 1]!).toBe(Buffer.byteLength(topic, "utf8"));
       }),
       { numRuns: 300, seed: 5 },
