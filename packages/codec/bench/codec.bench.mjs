@@ -3,8 +3,14 @@
 // packets cut into 64 KiB chunks (packets straddle chunk boundaries, as on a socket).
 // Each case: a warm-up run, then RUNS [5] timed runs of SECONDS [1] s; prints medians
 // and the ratio ours/theirs. Pin it for steadier numbers: `taskset -c 1 pnpm bench`.
+//
+// WARMUP=poly first encodes and decodes a varied mix (every packet type at every
+// protocol level, ./mix.mjs) many times in both codecs, then measures only the
+// small PUBLISH cases: the numbers a long-running broker sees, after its call
+// sites have met every packet shape. `pnpm bench:poly`.
 import { createRequire } from "node:module";
 import { Decoder, encode } from "../dist/index.js";
+import { packetMix, theirMix } from "./mix.mjs";
 
 const require = createRequire(import.meta.url);
 const mqtt = require("mqtt-packet");
@@ -230,6 +236,26 @@ for (const c of cases) {
     console.warn(`note: ${c.name}: ours ${a.length} bytes, mqtt-packet ${b.length} bytes`);
 }
 
+const polymorphic = process.env.WARMUP === "poly";
+if (polymorphic) {
+  const mix = packetMix();
+  const wires = mix.map(([p, v]) => [encode(p, v), v]);
+  // Decoded packets are re-encoded too, as a broker forwards them.
+  for (const [bytes, v] of [...wires]) mix.push([new Decoder({ protocolVersion: v }).decodeAll(bytes)[0], v]);
+  const theirWires = theirMix.map((p) => mqtt.generate(p, { protocolVersion: p.protocolVersion ?? 4 }));
+  for (let round = 0; round < 20_000; round++) {
+    for (const [p, v] of mix) encode(p, v);
+    for (const [bytes, v] of wires) new Decoder({ protocolVersion: v }).decodeAll(bytes);
+    for (const p of theirMix) mqtt.generate(p, { protocolVersion: p.protocolVersion ?? 4 });
+    if (round % 10 === 0) {
+      const parser = mqtt.parser({ protocolVersion: 4 });
+      parser.on("error", () => {});
+      for (const b of theirWires) parser.parse(b);
+    }
+  }
+  cases.splice(1); // the small PUBLISH only
+}
+
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 const rows = [];
 for (const c of cases) {
@@ -242,7 +268,7 @@ for (const c of cases) {
   rows.push([c.name, "encode", eo, et], [c.name, "decode", dOurs, dTheirs]);
 }
 console.log(
-  `mqtt-packet ${require("mqtt-packet/package.json").version}, Node ${process.version}, medians of ${RUNS} x ${SECONDS}s (packets/s)\n`,
+  `mqtt-packet ${require("mqtt-packet/package.json").version}, Node ${process.version}, medians of ${RUNS} x ${SECONDS}s (packets/s)${polymorphic ? ", after a polymorphic warm-up" : ""}\n`,
 );
 console.log("| case | op | @amqtt/codec | mqtt-packet | ratio |");
 console.log("|---|---|---:|---:|---:|");

@@ -17,6 +17,7 @@ import type {
 import { readProperties, WILL_CONTEXT } from "./properties.js";
 import { Reader } from "./reader.js";
 import { allowedReasonCodes } from "./reason-codes.js";
+import { checkTopicFilterSyntax } from "./topic-filter.js";
 
 /** Packet types whose flag rule has its own statement id (same in 3.1.1 and 5.0). */
 const flagStatements: Record<number, string> = {
@@ -309,6 +310,7 @@ function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribePacket {
     });
   while (r.remaining > 0) {
     const topicFilter = r.utf8("topic filter");
+    checkTopicFilterSyntax(topicFilter, version === 5);
     const options = r.u8("subscription options");
     const qos = options & 3;
     const sub: Subscription = { topicFilter, qos: qos as QoS };
@@ -322,6 +324,10 @@ function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribePacket {
       const retainHandling = (options >> 4) & 3;
       if (retainHandling === 3) throw new ProtocolError("retain handling 3 is reserved");
       sub.noLocal = (options & 4) !== 0;
+      if (sub.noLocal && topicFilter.startsWith("$share/"))
+        throw new ProtocolError(`No Local on the shared subscription ${topicFilter}`, {
+          statement: "MQTT-3.8.3-4",
+        });
       sub.retainAsPublished = (options & 8) !== 0;
       sub.retainHandling = retainHandling as 0 | 1 | 2;
     } else if ((options & 0xfc) !== 0 || qos === 3) {
@@ -362,7 +368,11 @@ function decodeUnsubscribe(r: Reader, version: ProtocolVersion): UnsubscribePack
   }
   if (r.remaining === 0)
     throw new ProtocolError("UNSUBSCRIBE without a topic filter", { statement: "MQTT-3.10.3-2" });
-  while (r.remaining > 0) packet.topicFilters.push(r.utf8("topic filter"));
+  while (r.remaining > 0) {
+    const topicFilter = r.utf8("topic filter");
+    checkTopicFilterSyntax(topicFilter, version === 5);
+    packet.topicFilters.push(topicFilter);
+  }
   return packet;
 }
 
@@ -419,6 +429,11 @@ function decodeAuth(r: Reader): AuthPacket {
       const props = readProperties(r, PacketType.AUTH);
       if (props !== undefined) packet.properties = props;
     }
+    // 5.0 section 3.15.2.2.2 (no statement id): "It is a Protocol Error to omit the
+    // Authentication Method". Only the abbreviated AUTH of section 3.15.2.1
+    // (Remaining Length 0: Success, no properties) goes without one.
+    if (packet.properties?.authenticationMethod === undefined)
+      throw new ProtocolError("AUTH without an Authentication Method");
   }
   return packet;
 }

@@ -1,6 +1,6 @@
 import { MAX_REMAINING_LENGTH, PacketType, type ProtocolVersion } from "./constants.js";
 import { decodeBody } from "./decode-packet.js";
-import { MalformedPacketError, type MqttError, PacketTooLargeError } from "./errors.js";
+import { ConnectExpectedError, MalformedPacketError, type MqttError, PacketTooLargeError } from "./errors.js";
 import type { Packet } from "./packets.js";
 
 /** Options of a `Decoder`. */
@@ -16,9 +16,31 @@ export interface DecoderOptions {
    * wire format's own limit); brokers and clients should set a real bound.
    */
   maxPacketSize?: number;
+  /**
+   * Server side: the stream must open with a CONNECT [MQTT-3.1.0-1]. When set,
+   * the very first byte is judged as soon as it arrives: any first byte other
+   * than 0x10 throws `ConnectExpectedError` (0x82 Protocol Error) before the rest
+   * of the fixed header is waited for. Default false (a client's decoder reads
+   * CONNACK first).
+   */
+  expectConnectFirst?: boolean;
+  /**
+   * Largest packet accepted until a CONNECT has been decoded, in bytes: an
+   * unauthenticated peer should not make the server buffer `maxPacketSize`.
+   * The smaller of this and `maxPacketSize` applies. Default: `maxPacketSize`.
+   */
+  maxPacketSizeBeforeConnect?: number;
 }
 
 const WIRE_MAX_PACKET = 1 + 4 + MAX_REMAINING_LENGTH;
+/**
+ * First reservation for a packet that spans chunks. The buffer then doubles as
+ * bytes arrive (never past the declared length), so a header that announces
+ * 256 MiB holds no more memory than the bytes actually received.
+ */
+const INITIAL_PARTIAL_CAPACITY = 1024;
+/** The fixed header byte of CONNECT: type 1, flags 0 [MQTT-2.2.2-1]. */
+const CONNECT_FIRST_BYTE = 0x10;
 
 /**
  * Incremental MQTT decoder. Push chunks of any size (one byte included) and pull
@@ -37,6 +59,12 @@ export class Decoder {
   protocolVersion: ProtocolVersion;
   /** Largest packet accepted, in bytes. May be changed between packets. */
   maxPacketSize: number;
+  /** Largest packet accepted before a CONNECT has been decoded (see `DecoderOptions`). */
+  maxPacketSizeBeforeConnect: number;
+  /** Whether the first byte must be a CONNECT header (see `DecoderOptions`). */
+  readonly expectConnectFirst: boolean;
+  /** True once a CONNECT has been decoded on this stream. */
+  connectDecoded = false;
 
   private chunks: Uint8Array[] = [];
   private chunkIndex = 0;
@@ -44,21 +72,39 @@ export class Decoder {
   /** Fixed header bytes carried over a chunk boundary (at most 5). */
   private readonly header = new Uint8Array(5);
   private headerLength = 0;
-  /** The packet being assembled across chunks, and how much of it is filled. */
+  /**
+   * The packet being assembled across chunks: its buffer (grown as bytes
+   * arrive), how much of it is filled, and the packet's declared total size.
+   */
   private partial: Uint8Array | undefined;
   private partialFill = 0;
+  private partialTotal = 0;
   private partialHeaderLength = 0;
+  private firstByteChecked = false;
   private failure: MqttError | undefined;
 
   constructor(options: DecoderOptions = {}) {
     this.protocolVersion = options.protocolVersion ?? 4;
     this.maxPacketSize = options.maxPacketSize ?? WIRE_MAX_PACKET;
+    this.maxPacketSizeBeforeConnect = options.maxPacketSizeBeforeConnect ?? this.maxPacketSize;
+    this.expectConnectFirst = options.expectConnectFirst ?? false;
+    this.firstByteChecked = !this.expectConnectFirst;
   }
 
   /** Queue a chunk of received bytes. */
   push(chunk: Uint8Array): void {
     if (this.failure !== undefined) return;
     if (chunk.length > 0) this.chunks.push(chunk);
+  }
+
+  /**
+   * Bytes of memory the decoder holds for a packet in progress (the buffer of a
+   * packet spanning chunks plus the carried fixed header), excluding chunks
+   * pushed but not yet read. Grows with the bytes received, never with the
+   * length a header declares.
+   */
+  get reservedBytes(): number {
+    return this.header.length + (this.partial === undefined ? 0 : this.partial.length);
   }
 
   /** Bytes pushed but not yet returned as packets. */
@@ -103,6 +149,7 @@ export class Decoder {
         this.offset = 0;
         continue;
       }
+      if (!this.firstByteChecked) this.checkFirstByte(chunk[this.offset]!);
       if (this.partial !== undefined) {
         const packet = this.fillPartial(chunk);
         if (packet !== undefined) return packet;
@@ -182,31 +229,52 @@ export class Decoder {
   }
 
   private startPartial(headerBytes: Uint8Array, total: number, headerLength: number): void {
-    this.partial = new Uint8Array(total);
+    this.partial = new Uint8Array(Math.min(total, INITIAL_PARTIAL_CAPACITY));
     this.partial.set(headerBytes);
     this.partialFill = headerBytes.length;
+    this.partialTotal = total;
     this.partialHeaderLength = headerLength;
   }
 
   private fillPartial(chunk: Uint8Array): Packet | undefined {
-    const partial = this.partial!;
-    const take = Math.min(partial.length - this.partialFill, chunk.length - this.offset);
+    let partial = this.partial!;
+    const take = Math.min(this.partialTotal - this.partialFill, chunk.length - this.offset);
+    const need = this.partialFill + take;
+    if (need > partial.length) {
+      // Geometric growth, capped at the declared size: memory follows the bytes received.
+      const grown = new Uint8Array(Math.min(this.partialTotal, Math.max(partial.length * 2, need)));
+      grown.set(partial.subarray(0, this.partialFill));
+      partial = grown;
+      this.partial = grown;
+    }
     partial.set(chunk.subarray(this.offset, this.offset + take), this.partialFill);
-    this.partialFill += take;
+    this.partialFill = need;
     this.offset += take;
-    if (this.partialFill < partial.length) return undefined;
+    if (need < this.partialTotal) return undefined;
     this.partial = undefined;
-    return this.decode(partial[0]!, partial, this.partialHeaderLength, partial.length);
+    return this.decode(partial[0]!, partial, this.partialHeaderLength, this.partialTotal);
+  }
+
+  /** [MQTT-3.1.0-1]: judge the stream's first byte alone, before its length arrives. */
+  private checkFirstByte(first: number): void {
+    this.firstByteChecked = true;
+    if (first !== CONNECT_FIRST_BYTE) throw new ConnectExpectedError(first);
   }
 
   /** Refuse a packet over the limit before buffering its body (5.0 section 3.1.2.11.4). */
   private checkSize(total: number): void {
-    if (total > this.maxPacketSize) throw new PacketTooLargeError(total, this.maxPacketSize);
+    const limit = this.connectDecoded
+      ? this.maxPacketSize
+      : Math.min(this.maxPacketSize, this.maxPacketSizeBeforeConnect);
+    if (total > limit) throw new PacketTooLargeError(total, limit);
   }
 
   private decode(first: number, buf: Uint8Array, start: number, end: number): Packet {
     const packet = decodeBody(first, buf, start, end, this.protocolVersion);
-    if (packet.type === PacketType.CONNECT) this.protocolVersion = packet.protocolVersion;
+    if (packet.type === PacketType.CONNECT) {
+      this.protocolVersion = packet.protocolVersion;
+      this.connectDecoded = true;
+    }
     return packet;
   }
 }

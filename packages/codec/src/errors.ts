@@ -99,3 +99,21 @@ export class InvalidPacketError extends MqttError {
     super(message, ReasonCode.MALFORMED_PACKET, options);
   }
 }
+
+/**
+ * The first byte of a server's stream is not a CONNECT header (0x10) while the
+ * decoder was built with `expectConnectFirst` [MQTT-3.1.0-1]: reason code 0x82
+ * Protocol Error. Raised on that byte alone, so the server can close at once.
+ */
+export class ConnectExpectedError extends ProtocolError {
+  override name = "ConnectExpectedError";
+  /** The byte that arrived instead of 0x10. */
+  readonly firstByte: number;
+  constructor(firstByte: number, options?: MqttErrorOptions) {
+    super(`the first packet must be CONNECT, got first byte 0x${firstByte.toString(16).padStart(2, "0")}`, {
+      statement: "MQTT-3.1.0-1",
+      ...options,
+    });
+    this.firstByte = firstByte;
+  }
+}

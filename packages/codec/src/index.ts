@@ -26,6 +26,7 @@ export {
 export { Decoder, type DecoderOptions, decodePacket } from "./decoder.js";
 export { encode, encode5, encode311, PublishTemplate } from "./encoder.js";
 export {
+  ConnectExpectedError,
   InvalidPacketError,
   MalformedPacketError,
   MqttError,

@@ -321,8 +321,19 @@ export function propertiesBodySize(props: Properties | undefined, context: Prope
     if ((info.where & (1 << context)) === 0)
       throw new InvalidPacketError(`property ${key} is not allowed in ${contextName(context)}`);
     if (info.kind === Kind.Pair) {
-      for (const pair of value as UserProperty[])
-        size += 1 + 2 + utf8Length(pair[0]) + 2 + utf8Length(pair[1]);
+      if (!Array.isArray(value))
+        throw new InvalidPacketError("userProperties must be an array of [name, value]");
+      for (const pair of value as UserProperty[]) {
+        if (!Array.isArray(pair) || pair.length !== 2)
+          throw new InvalidPacketError("a user property must be a [name, value] pair");
+        // Both are UTF-8 Strings (5.0 section 1.5.7): at most 65,535 bytes each.
+        size +=
+          1 +
+          2 +
+          checkedStringLength(pair[0], "user property name") +
+          2 +
+          checkedStringLength(pair[1], "user property value");
+      }
     } else if (key === "subscriptionIdentifiers") {
       if (context !== PacketType.PUBLISH)
         throw new InvalidPacketError("subscriptionIdentifiers belongs to PUBLISH");
