@@ -19,10 +19,22 @@ describe("the memory peer harness", () => {
     sub.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: "h/+", qos: 1 }] });
     expect((await sub.expect("suback")).reasonCodes).toEqual([ReasonCode.GRANTED_QOS_1]);
     const { peer: pub } = await MqttPeer.connected(broker, "harness-pub");
-    pub.send({ type: PacketType.PUBLISH, topic: "h/1", qos: 1, packetId: 7, payload: text.encode("hi") });
+    pub.send({
+      type: PacketType.PUBLISH,
+      dup: false,
+      retain: false,
+      topic: "h/1",
+      qos: 1,
+      packetId: 7,
+      payload: text.encode("hi"),
+    });
     expect((await pub.expect("puback")).packetId).toBe(7);
     const delivered = await sub.expect("publish");
-    expect([delivered.topic, delivered.qos, new TextDecoder().decode(delivered.payload)]).toEqual(["h/1", 1, "hi"]);
+    expect([delivered.topic, delivered.qos, new TextDecoder().decode(delivered.payload)]).toEqual([
+      "h/1",
+      1,
+      "hi",
+    ]);
   });
 
   it("fails a step that expects one packet type when the broker sends another", async () => {

@@ -106,7 +106,8 @@ export class MqttPeer {
     const peer = MqttPeer.open(broker, options);
     peer.connect(clientId, connect);
     const connack = await peer.expect("connack");
-    if (connack.reasonCode !== ReasonCode.SUCCESS) throw new Error(`CONNACK refused ${clientId}: reason ${connack.reasonCode}`);
+    if (connack.reasonCode !== ReasonCode.SUCCESS)
+      throw new Error(`CONNACK refused ${clientId}: reason ${connack.reasonCode}`);
     return { peer, connack };
   }
 
@@ -191,7 +192,8 @@ export class MqttPeer {
     try {
       for await (const chunk of this.connection) {
         this.decoder.push(chunk);
-        for (let packet = this.decode(); packet !== undefined; packet = this.decode()) this.received.push(packet);
+        for (let packet = this.decode(); packet !== undefined; packet = this.decode())
+          this.received.push(packet);
         for (const wake of this.wakers.splice(0)) wake();
       }
     } finally {
@@ -215,8 +217,11 @@ export class MqttPeer {
 
 /** A short description of a packet for failure messages. */
 export function describe(packet: Packet): string {
-  const name = Object.entries(PacketType).find(([, value]) => value === packet.type)?.[0] ?? `type ${packet.type}`;
-  return "reasonCode" in packet && packet.reasonCode !== undefined ? `${name}(reason ${packet.reasonCode})` : name;
+  const name =
+    Object.entries(PacketType).find(([, value]) => value === packet.type)?.[0] ?? `type ${packet.type}`;
+  return "reasonCode" in packet && packet.reasonCode !== undefined
+    ? `${name}(reason ${packet.reasonCode})`
+    : name;
 }
 
 function bounded<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
