@@ -6,6 +6,11 @@ import { MqttPeer, startMemoryBroker, UndecodableBytesError } from "./peer.js";
 const text = new TextEncoder();
 
 describe("the memory peer harness", () => {
+  it("starts a broker that listens on no port: peers reach it only through handle()", async () => {
+    const broker = await startMemoryBroker();
+    expect(broker.addresses()).toEqual([]);
+  });
+
   it("connects through broker.handle() and reads CONNACK [MQTT-3.2.0-1]", async () => {
     const broker = await startMemoryBroker();
     const { connack } = await MqttPeer.connected(broker, "harness-a");
