@@ -43,6 +43,8 @@ const allowed = {
   "store-sqlite": ["broker", "message"],
 };
 const edges = ["cli", "amqtt"];
+/** Private tooling packages: devDependencies only, never imported from src/. */
+const tooling = ["@amqtt/tsconfig", "@amqtt/vitest-preset", "@amqtt/biome-config", "@amqtt/test-utils"];
 const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];
 
 const problems = [];
@@ -83,7 +85,7 @@ for (const folder of folders) {
   const pkg = JSON.parse(readFileSync(join(packagesDir, folder, "package.json"), "utf8"));
   const runtime = { ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
   for (const dep of Object.keys(runtime)) {
-    if (dep === "@amqtt/tsconfig" || dep === "@amqtt/vitest-preset" || dep === "@amqtt/biome-config")
+    if (tooling.includes(dep))
       problems.push(`packages/${folder}/package.json: tooling ${dep} must be a devDependency`);
     checkEdge(folder, dep, `packages/${folder}/package.json`);
   }
@@ -101,7 +103,8 @@ for (const folder of folders) {
           `${rel}: core package imports ${spec} (core has no runtime dependencies outside @amqtt)`,
         );
       const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-      if (name.startsWith("@amqtt/")) {
+      if (tooling.includes(name)) problems.push(`${rel}: src imports tooling ${name} (tests only)`);
+      else if (name.startsWith("@amqtt/")) {
         if (!(name in runtime)) problems.push(`${rel}: imports ${name} without declaring it in dependencies`);
         checkEdge(folder, name, rel);
       }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { amqttDocsDefaultConfig } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
@@ -37,23 +38,7 @@ describe("amqtt (the broker command)", () => {
 
   it("runs an aMQTT configuration file unchanged", async () => {
     const file = join(dir, "amqtt.yaml");
-    writeFileSync(
-      file,
-      `---
-listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-timeout_disconnect_delay: 0
-plugins:
-  amqtt.plugins.logging_amqtt.EventLoggerPlugin:
-  amqtt.plugins.logging_amqtt.PacketLoggerPlugin:
-  amqtt.plugins.authentication.AnonymousAuthPlugin:
-    allow_anonymous: true
-  amqtt.plugins.sys.broker.BrokerSysPlugin:
-    sys_interval: 20
-`,
-    );
+    writeFileSync(file, amqttDocsDefaultConfig("127.0.0.1:0"));
     const { child, ports, exit } = await start(["-c", file], 1);
     const client = await connectAsync(`mqtt://127.0.0.1:${ports.default}`, { reconnectPeriod: 0 });
     // The retained message may arrive in the same read as the SUBACK: listen first.

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import { seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
@@ -22,18 +23,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SEEDS = (process.env.CRASH_SEEDS ?? "1 2 3 4 5 6 7 8").split(/\s+/).filter(Boolean).map(Number);
 const MESSAGES = 80;
 const RETAINED_TOPICS = 3;
-
-/** A small seeded generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The binary on `dataDir` (SQLite, the default store), on `port` (0: a free one). */
 const startBroker = (dataDir: string, port: number) =>
@@ -71,7 +60,7 @@ describe("amqtt with SQLite, killed with SIGKILL while a client publishes", () =
   it.each(SEEDS)(
     "seed %i: every acknowledged message is delivered (QoS 1 at least once, QoS 2 exactly once); retained messages and subscriptions survive",
     async (seed) => {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const dataDir = join(dir, `seed-${seed}`);
       let broker = await startBroker(dataDir, 0);
       const url = `mqtt://127.0.0.1:${broker.port}`;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Broker, silentLogger } from "@amqtt/broker";
+import { startMosquitto } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -11,9 +12,11 @@ const dist = join(import.meta.dirname, "..", "dist");
 const dir = mkdtempSync(join(tmpdir(), "amqtt-pubsub-"));
 const children: ChildProcess[] = [];
 const brokers: Broker[] = [];
+const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
   await Promise.all(brokers.splice(0).map((b) => b.stop()));
+  await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -198,29 +201,9 @@ describe("amqtt_pub and amqtt_sub", () => {
 
 describe("amqtt_pub and amqtt_sub against Debian's mosquitto broker", () => {
   it("publish and subscribe through mosquitto, 3.1.1 and 5.0", async () => {
-    const { createServer } = await import("node:net");
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const conf = join(dir, "mosquitto.conf");
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-    const bin = (await import("node:fs")).existsSync("/usr/sbin/mosquitto")
-      ? "/usr/sbin/mosquitto"
-      : "mosquitto";
-    const mosquitto = spawn(bin, ["-c", conf], { stdio: "ignore" });
-    children.push(mosquitto);
-    // Ready when it accepts a connection.
-    for (let i = 0; i < 100; i++) {
-      const ok = await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), "-t", "ping", "-n"]).then(
-        () => true,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const broker = await startMosquitto();
+    stops.push(broker.stop);
+    const port = broker.port;
     const [exe, sub] = node("sub");
     const [, pub] = node("pub");
     for (const version of ["311", "5"]) {

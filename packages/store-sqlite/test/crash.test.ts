@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { seededRandom } from "@amqtt/test-utils/prng";
 import { build } from "esbuild";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededRandom } from "./fixtures/prng.js";
 import { openStoreAt, tempDir } from "./helpers.js";
 
 // The fixture is bundled from the TypeScript sources of this package and its

@@ -1,6 +1,6 @@
+import { certs } from "@amqtt/test-utils";
 import { describeTransportCompliance } from "@amqtt/transport/compliance";
 import { dialTcp, listenTcp } from "../src/index.js";
-import { certs } from "./certs.js";
 
 describeTransportCompliance("tcp", {
   async listen(options) {

@@ -1,9 +1,9 @@
 import { X509Certificate } from "node:crypto";
 import type { TlsOptions } from "node:tls";
+import { certs } from "@amqtt/test-utils";
 import type { Connection } from "@amqtt/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { dialTcp, listenTcp, type TcpListener, type TcpTarget } from "../src/index.js";
-import { certs } from "./certs.js";
 
 const listeners: TcpListener[] = [];
 const connections: Connection[] = [];

@@ -1,13 +1,14 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { dialWs } from "../src/index.js";
 import { startListener, tracked } from "./helpers.js";
 
-/** The committed test-only certificates of @amqtt/transport-tcp (see its make-certs.sh). */
+/** The shared test-only certificates (see @amqtt/test-utils). */
 function fixture(name: string): string {
-  return readFileSync(new URL(`../../transport-tcp/test/fixtures/${name}`, import.meta.url), "utf8");
+  return readFileSync(certPath(name), "utf8");
 }
 
 describe("wss on its own port", () => {

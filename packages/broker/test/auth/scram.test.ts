@@ -1,4 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
+import { randomBytes, seededRandom } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -483,20 +484,6 @@ describe("SASLprep-light", () => {
     expect(saslPrepLight(input)).toBeUndefined();
   });
 });
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(random: () => number, maxLength: number): Uint8Array {
-  return Uint8Array.from({ length: Math.floor(random() * maxLength) }, () => Math.floor(random() * 256));
-}
 
 /** Overwrite, delete or insert a few bytes. */
 function mutate(random: () => number, bytes: Uint8Array): Uint8Array {

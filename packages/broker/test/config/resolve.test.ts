@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { amqttDocsDefaultConfig } from "@amqtt/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConfigError,
@@ -59,21 +60,7 @@ describe("defaults", () => {
 
 describe("aMQTT configuration files run unchanged", () => {
   it("reads the default configuration of aMQTT's documentation", () => {
-    const c = parseBrokerConfigYaml(`
----
-listeners:
-  default:
-    type: tcp
-    bind: 0.0.0.0:1883
-timeout_disconnect_delay: 0
-plugins:
-  amqtt.plugins.logging_amqtt.EventLoggerPlugin:
-  amqtt.plugins.logging_amqtt.PacketLoggerPlugin:
-  amqtt.plugins.authentication.AnonymousAuthPlugin:
-    allow_anonymous: true
-  amqtt.plugins.sys.broker.BrokerSysPlugin:
-    sys_interval: 20
-`);
+    const c = parseBrokerConfigYaml(`\n${amqttDocsDefaultConfig("0.0.0.0:1883")}`);
     expect(c.plugins.map((p) => p.name)).toEqual(["event-logger", "packet-logger", "anonymous-auth", "sys"]);
     expect(c.plugins[0]?.configuredAs).toBe("amqtt.plugins.logging_amqtt.EventLoggerPlugin");
     expect(c.listeners[0]).toMatchObject({ type: "tcp", host: "0.0.0.0", port: 1883 });

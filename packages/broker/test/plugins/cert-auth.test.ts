@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { certPath } from "@amqtt/test-utils";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resolveBrokerConfig } from "../../src/index.js";
@@ -9,7 +10,7 @@ import { startBroker } from "../core/helpers.js";
 
 // The transport tests' CA (test-only keys) signs device certificates made here
 // with openssl, as aMQTT's `device_creds` makes them: SAN spiffe://<domain>/device/<id>.
-const fixtures = join(import.meta.dirname, "../../../transport-tcp/test/fixtures");
+
 let dir: string;
 
 function deviceCert(name: string, uri: string, ca = "ca"): { cert: Buffer; key: Buffer } {
@@ -29,9 +30,9 @@ function deviceCert(name: string, uri: string, ca = "ca"): { cert: Buffer; key: 
     ca === "ca"
       ? [
           "-CA",
-          join(fixtures, "ca.crt"),
+          certPath("ca.crt"),
           "-CAkey",
-          join(fixtures, "ca.key"),
+          certPath("ca.key"),
           "-CAcreateserial",
           "-CAserial",
           join(dir, "ca.srl"),
@@ -64,9 +65,9 @@ async function tlsBroker(extraPlugins: Record<string, unknown> = {}) {
         type: "tcp",
         bind: "127.0.0.1:0",
         ssl: true,
-        certfile: join(fixtures, "server.crt"),
-        keyfile: join(fixtures, "server.key"),
-        cafile: join(fixtures, "ca.crt"),
+        certfile: certPath("server.crt"),
+        keyfile: certPath("server.key"),
+        cafile: certPath("ca.crt"),
       },
     },
     plugins: { "amqtt.contrib.cert.UserAuthCertPlugin": { uri_domain: "example.org" }, ...extraPlugins },
@@ -84,7 +85,7 @@ async function connectWith(
   try {
     const c = await connectAsync(`mqtts://127.0.0.1:${port}`, {
       clientId,
-      ca: readFileSync(join(fixtures, "ca.crt")),
+      ca: readFileSync(certPath("ca.crt")),
       rejectUnauthorized: true,
       reconnectPeriod: 0,
       connectTimeout: 5000,

@@ -5,20 +5,26 @@ import { afterEach } from "vitest";
 import { mqttClient, nextMessages } from "../core/helpers.js";
 
 const sockets: Socket[] = [];
+const rawClients: RawClient[] = [];
 
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
+  // Bytes from the broker that do not decode are a broker bug: fail the test even if no step awaited them.
+  const failed = rawClients.splice(0).find((c) => c.decodeError !== undefined);
+  if (failed !== undefined) throw failed.decodeError;
 });
 
 /**
  * A raw TCP peer that can send any bytes, well-formed or not. It decodes what
- * the broker sends back (lenient: a packet it cannot decode ends the list) and
- * records when the broker closed the connection. Destroyed after the test.
+ * the broker sends back (strict: bytes it cannot decode fail the awaiting step
+ * and the test) and records when the broker closed the connection. Destroyed after the test.
  */
 export class RawClient {
   readonly packets: Packet[] = [];
   /** Resolves when the socket is closed (by either side). */
   readonly closed: Promise<void>;
+  /** Set once the broker sent bytes this client cannot decode. */
+  decodeError: Error | undefined;
   private readonly decoder: Decoder;
   private waiters: (() => void)[] = [];
 
@@ -27,14 +33,19 @@ export class RawClient {
     version: ProtocolVersion,
   ) {
     this.decoder = new Decoder({ protocolVersion: version, maxPacketSize: 256 * 1024 * 1024 });
+    rawClients.push(this);
     socket.on("data", (chunk) => {
+      if (this.decodeError !== undefined) return;
       this.decoder.push(chunk);
       for (;;) {
         let p: Packet | undefined;
         try {
           p = this.decoder.next();
-        } catch {
-          return;
+        } catch (error) {
+          this.decodeError ??= new Error("the broker sent bytes the raw client cannot decode", {
+            cause: error,
+          });
+          break;
         }
         if (p === undefined) break;
         this.packets.push(p);
@@ -86,6 +97,7 @@ export class RawClient {
   async next<T extends Packet["type"]>(type: T, timeoutMs = 5000): Promise<Extract<Packet, { type: T }>> {
     const end = Date.now() + timeoutMs;
     for (;;) {
+      if (this.decodeError !== undefined) throw this.decodeError;
       const found = this.packets.find((p) => p.type === type);
       if (found !== undefined) return found as Extract<Packet, { type: T }>;
       if (this.socket.destroyed) throw new Error(`closed before packet type ${type}`);
@@ -108,6 +120,7 @@ export class RawClient {
     });
     try {
       await Promise.race([this.closed, timeout]);
+      if (this.decodeError !== undefined) throw this.decodeError;
     } finally {
       clearTimeout(timer);
     }

@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Broker, silentLogger } from "@amqtt/broker";
+import { freePort, startMosquitto as startSharedMosquitto } from "@amqtt/test-utils";
 import { afterEach } from "vitest";
+
+export { freePort };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -15,15 +13,6 @@ afterEach(async () => {
 /** Run `fn` after the current test (in reverse order of registration). */
 export function onCleanup(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
-}
-
-/** A free loopback port: listen on 0, read the port, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Our broker on loopback (TCP, and WebSocket when asked; `config` adds broker config keys), stopped after the test. */
@@ -61,43 +50,7 @@ export async function startOurBroker(
 export async function startMosquitto(
   port?: number,
 ): Promise<{ url: string; port: number; kill(): Promise<void> }> {
-  const chosen = port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), "amqtt-client-mosquitto-"));
-  const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  // Debian installs it in /usr/sbin, which a non-login PATH may lack.
-  const bin = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
-  const child: ChildProcess = spawn(bin, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await exited;
-  };
-  onCleanup(async () => {
-    await kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await waitForPort(chosen, () => log);
-  return { url: `mqtt://127.0.0.1:${chosen}`, port: chosen, kill };
-}
-
-async function waitForPort(port: number, log: () => string): Promise<void> {
-  const { connect } = await import("node:net");
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`mosquitto did not listen on ${port}: ${log()}`);
+  const mosquitto = await startSharedMosquitto(port === undefined ? {} : { port });
+  onCleanup(mosquitto.stop);
+  return { url: mosquitto.url, port: mosquitto.port, kill: mosquitto.stop };
 }

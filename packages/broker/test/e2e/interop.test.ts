@@ -1,13 +1,12 @@
 import { execFile, spawn } from "node:child_process";
 import { connect as netConnect } from "node:net";
-import { join } from "node:path";
 import { promisify } from "node:util";
+import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { mqttClient, nextMessages, startBroker } from "./helpers.js";
+import { mqttClient, nextMessages, startBroker } from "../core/helpers.js";
 
 const run = promisify(execFile);
-const fixtures = join(import.meta.dirname, "../../../transport-tcp/test/fixtures");
 
 /** Run mosquitto_sub until it has printed `count` lines; returns them. */
 function mosquittoSub(
@@ -67,25 +66,15 @@ describe("listeners", () => {
           type: "tcp",
           bind: "127.0.0.1:0",
           ssl: true,
-          certfile: join(fixtures, "server.crt"),
-          keyfile: join(fixtures, "server.key"),
+          certfile: certPath("server.crt"),
+          keyfile: certPath("server.key"),
         },
       },
     });
     const tlsPort = broker.addresses().find((a) => a.name === "secure")!.port;
     const sub = mosquittoSub(
       broker,
-      [
-        "-h",
-        "127.0.0.1",
-        "-p",
-        String(tlsPort),
-        "--cafile",
-        join(fixtures, "ca.crt"),
-        "-t",
-        "tls/t",
-        "--insecure",
-      ],
+      ["-h", "127.0.0.1", "-p", String(tlsPort), "--cafile", certPath("ca.crt"), "-t", "tls/t", "--insecure"],
       1,
     );
     await sub.ready;
