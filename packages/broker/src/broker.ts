@@ -40,7 +40,7 @@ import { Subscriptions } from "./core/subscriptions.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import type { AnyPluginDefinition } from "./plugins/definition.js";
-import { PluginManager } from "./plugins/plugin-manager.js";
+import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerPlugin, BrokerStats, ClientInfo, PluginFactory, PluginMessage } from "./plugins/types.js";
 import type { BrokerStore } from "./store/types.js";
 
@@ -164,6 +164,7 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
           publish: (m) => this.publish(m),
           stats: () => this.stats(),
           version: BROKER_VERSION,
+          hookTimeoutMs: options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS,
         }),
         ...(options.pluginTimeoutMs === undefined ? {} : { timeoutMs: options.pluginTimeoutMs }),
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),

@@ -17,6 +17,7 @@ export { createPacketLoggerPlugin } from "./packet-logger.js";
 export {
   type AuthResult,
   type AuthzVerdict,
+  DEFAULT_PLUGIN_TIMEOUT_MS,
   type PluginEventArgs,
   type PluginEventName,
   type PluginHookName,

@@ -16,6 +16,9 @@ import type {
   PluginMessage,
 } from "./types.js";
 
+/** Longest wait for one plugin hook call unless configured, in ms. */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 5000;
+
 /** How the broker builds a plugin manager. */
 export interface PluginManagerOptions {
   /** Plugins chosen by the configuration, in order. */
@@ -121,7 +124,7 @@ export class PluginManager {
   constructor(options: PluginManagerOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
   }
 
   /** The loaded plugins, in call order (empty before `load`). */

@@ -165,4 +165,33 @@ describe("the plugin registry", () => {
     // 3.1.1 CONNACK return code 5: not authorized.
     expect(await connect(port, "wrong")).toBe(5);
   });
+
+  it("tells a plugin the hook timeout, so a remote check can give up before the broker stops waiting", async () => {
+    const seen: number[] = [];
+    const probe = definePlugin<Record<string, never>>({
+      name: "probe",
+      aliases: [],
+      options: z.strictObject({}),
+      create: (_options, context) => {
+        seen.push(context.hookTimeoutMs);
+        return { name: "probe" };
+      },
+    });
+    for (const pluginTimeoutMs of [undefined, 1234]) {
+      const b = new Broker(
+        {
+          listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+          plugins: { probe: {}, "anonymous-auth": {} },
+        },
+        {
+          pluginDefinitions: [probe],
+          logger: silentLogger,
+          ...(pluginTimeoutMs === undefined ? {} : { pluginTimeoutMs }),
+        },
+      );
+      await b.start();
+      await b.stop();
+    }
+    expect(seen).toEqual([5000, 1234]);
+  });
 });
