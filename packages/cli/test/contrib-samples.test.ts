@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectAsync } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAmqtt } from "./helpers/amqtt-process.js";
+
+// aMQTT's contrib plugin configurations, in the shape of aMQTT's docs, run by
+// the amqtt binary unchanged (the contrib packages are registered by the command).
+const dir = mkdtempSync(join(tmpdir(), "amqtt-contrib-"));
+let service: Server;
+let servicePort: number;
+beforeAll(async () => {
+  // The user check accepts alice/secret; the topic check allows everything.
+  service = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const fields = JSON.parse(Buffer.concat(chunks).toString() || "{}") as Record<string, unknown>;
+    const ok = req.url === "/acl" || (fields.username === "alice" && fields.password === "secret");
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok }));
+  });
+  await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+  servicePort = (service.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => service.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("aMQTT's sample contrib configurations start the amqtt command unchanged", () => {
+  it("the HTTP auth and topic plugins", async () => {
+    const file = join(dir, "http.yaml");
+    writeFileSync(
+      file,
+      `---
+listeners:
+  default:
+    type: tcp
+    bind: 127.0.0.1:0
+plugins:
+  amqtt.plugins.logging_amqtt.EventLoggerPlugin:
+  amqtt.contrib.http.UserAuthHttpPlugin:
+    host: 127.0.0.1
+    port: ${servicePort}
+    user_uri: /user
+    topic_uri: /acl
+    request_method: post
+    params_mode: json
+    response_mode: json
+    user_agent: amqtt
+  amqtt.contrib.http.TopicAuthHttpPlugin:
+    host: 127.0.0.1
+    port: ${servicePort}
+    user_uri: /user
+    topic_uri: /acl
+    request_method: post
+    params_mode: json
+    response_mode: json
+`,
+    );
+    const { child, ports, exit } = await startAmqtt(
+      ["-c", file, "--memory"],
+      mkdtempSync(join(dir, "cwd-")),
+      1,
+    );
+    try {
+      const url = `mqtt://127.0.0.1:${ports.default}`;
+      const client = await connectAsync(url, { reconnectPeriod: 0, username: "alice", password: "secret" });
+      await client.endAsync();
+      await expect(
+        connectAsync(url, { reconnectPeriod: 0, username: "alice", password: "nope" }),
+      ).rejects.toThrow(/Not authorized/i);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exit).toBe(0);
+  });
+});
