@@ -1,5 +1,6 @@
 import type { AnyPluginDefinition } from "@amqtt/broker";
 import { pluginDefinitions as http } from "@amqtt/contrib-http";
+import { pluginDefinitions as jwt } from "@amqtt/contrib-jwt";
 
 /**
  * Every contrib package's plugin definitions, so a configuration naming aMQTT's
@@ -7,4 +8,4 @@ import { pluginDefinitions as http } from "@amqtt/contrib-http";
  * with the `amqtt` command. Each contrib package exports `pluginDefinitions`;
  * add its list here (and the package to this one's dependencies).
  */
-export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [...http];
+export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [...http, ...jwt];

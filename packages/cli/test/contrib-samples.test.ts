@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import { connectAsync } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAmqtt } from "./helpers/amqtt-process.js";
@@ -71,6 +72,64 @@ plugins:
       await client.endAsync();
       await expect(
         connectAsync(url, { reconnectPeriod: 0, username: "alice", password: "nope" }),
+      ).rejects.toThrow(/Not authorized/i);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exit).toBe(0);
+  });
+
+  it("the JWT auth and topic plugins, with the claims of aMQTT's docs", async () => {
+    const secret = "a secret for the sample configuration";
+    const file = join(dir, "jwt.yaml");
+    writeFileSync(
+      file,
+      `---
+listeners:
+  default:
+    type: tcp
+    bind: 127.0.0.1:0
+plugins:
+  amqtt.contrib.jwt.UserAuthJwtPlugin:
+    secret_key: "${secret}"
+    user_claim: username
+    algorithm: HS256
+  amqtt.contrib.jwt.TopicAuthJwtPlugin:
+    secret_key: "${secret}"
+    publish_claim: publish_acl
+    subscribe_claim: subscribe_acl
+    receive_claim: receive_acl
+    algorithm: HS256
+`,
+    );
+    const token = await new SignJWT({
+      username: "example_user",
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      publish_acl: ["my/topic/#", "my/+/other"],
+      subscribe_acl: ["my/+/other"],
+      receive_acl: ["#"],
+    })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(new TextEncoder().encode(secret));
+    const { child, ports, exit } = await startAmqtt(
+      ["-c", file, "--memory"],
+      mkdtempSync(join(dir, "cwd-")),
+      1,
+    );
+    try {
+      const url = `mqtt://127.0.0.1:${ports.default}`;
+      const client = await connectAsync(url, {
+        reconnectPeriod: 0,
+        username: "example_user",
+        password: token,
+      });
+      expect((await client.subscribeAsync("my/x/other"))[0]?.qos).toBe(0);
+      const got = new Promise<string>((r) => client.once("message", (t, p) => r(`${t} ${p}`)));
+      await client.publishAsync("my/x/other", "hello", { qos: 1 });
+      expect(await got).toBe("my/x/other hello");
+      await client.endAsync();
+      await expect(
+        connectAsync(url, { reconnectPeriod: 0, username: "someone_else", password: token }),
       ).rejects.toThrow(/Not authorized/i);
     } finally {
       child.kill("SIGINT");
