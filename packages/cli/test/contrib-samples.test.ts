@@ -136,4 +136,50 @@ plugins:
     }
     expect(await exit).toBe(0);
   });
+
+  it("the LDAP auth and topic plugins (the directory is down: the broker starts, and refuses the client)", async () => {
+    const file = join(dir, "ldap.yaml");
+    writeFileSync(
+      file,
+      `---
+listeners:
+  default:
+    type: tcp
+    bind: 127.0.0.1:0
+plugins:
+  amqtt.contrib.ldap.UserAuthLdapPlugin:
+    server: "ldap://127.0.0.1:1"
+    base_dn: "dc=amqtt,dc=io"
+    user_attribute: "uid"
+    bind_dn: "cn=admin,dc=amqtt,dc=io"
+    bind_password: "adminpassword"
+  amqtt.contrib.ldap.TopicAuthLdapPlugin:
+    server: "ldap://127.0.0.1:1"
+    base_dn: "dc=amqtt,dc=io"
+    user_attribute: "uid"
+    bind_dn: "cn=admin,dc=amqtt,dc=io"
+    bind_password: "adminpassword"
+    publish_attribute: "publishACL"
+    subscribe_attribute: "subscribeACL"
+    receive_attribute: "receiveACL"
+`,
+    );
+    const { child, ports, exit } = await startAmqtt(
+      ["-c", file, "--memory"],
+      mkdtempSync(join(dir, "cwd-")),
+      1,
+    );
+    try {
+      await expect(
+        connectAsync(`mqtt://127.0.0.1:${ports.default}`, {
+          reconnectPeriod: 0,
+          username: "a",
+          password: "b",
+        }),
+      ).rejects.toThrow(/Not authorized/i);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exit).toBe(0);
+  });
 });
