@@ -77,22 +77,23 @@ export class HttpChecker {
         (response) => {
           const chunks: Buffer[] = [];
           let size = 0;
+          let overflowed = false;
           response.on("data", (chunk: Buffer) => {
+            if (overflowed) return;
             size += chunk.length;
             if (size > o.max_response_bytes) {
-              const error = new HttpCheckError(
-                "too-large",
-                `response larger than ${o.max_response_bytes} bytes`,
-              );
-              reject(error);
-              request.destroy(error);
+              // Stop reading and answer now; the socket is dropped, not reused.
+              overflowed = true;
+              reject(new HttpCheckError("too-large", `response larger than ${o.max_response_bytes} bytes`));
+              request.destroy();
               return;
             }
             chunks.push(chunk);
           });
-          response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-          );
+          response.on("end", () => {
+            if (!overflowed)
+              resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
           response.on("error", (error) => reject(asCheckError(error)));
         },
       );
