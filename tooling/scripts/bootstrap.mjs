@@ -22,6 +22,8 @@ export const systemPackages = [
   { bin: "mosquitto_pub", pkg: "mosquitto-clients" },
   { bin: "openssl", pkg: "openssl" },
   { bin: "chromium", pkg: "chromium" },
+  // @amqtt/contrib-ldap's tests run a real directory server (slapd, with its slapadd and slappasswd).
+  { bin: "slapd", pkg: "slapd" },
 ];
 
 function log(msg) {

@@ -27,7 +27,7 @@ const allowed = {
   // The broker opens the listeners its configuration names, so it uses the
   // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
-  cli: ["broker", "client", "store-sqlite"],
+  cli: ["broker", "client", "store-sqlite", "contrib-http", "contrib-jwt", "contrib-ldap"],
   broker: [
     "codec",
     "message",
@@ -41,6 +41,10 @@ const allowed = {
   // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
   "store-conformance": ["broker"],
   "store-sqlite": ["broker", "message"],
+  // Contrib plugins: the broker's plugin types only.
+  "contrib-http": ["broker"],
+  "contrib-jwt": ["broker"],
+  "contrib-ldap": ["broker"],
 };
 const edges = ["cli", "amqtt"];
 /** Private tooling packages: devDependencies only, never imported from src/. */

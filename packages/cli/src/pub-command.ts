@@ -8,7 +8,8 @@ import { VERSION } from "./version.js";
 
 interface PubOptions extends ClientCommandOptions {
   topic: string;
-  message?: string;
+  /** `false` when aMQTT's `--no-message` was given (commander's negation of `--message`). */
+  message?: string | false;
   file?: string;
   stdin?: boolean;
   lines?: boolean;
@@ -28,8 +29,16 @@ export function pubCommand(): Command {
       .option("-s, --stdin", "publish all of stdin as one message")
       .option("-l, --lines", "publish each line of stdin as a message")
       .option("-n, --null-message", "publish an empty message")
+      .option("--no-message", "publish an empty message (aMQTT's spelling of -n)")
       .option("-r, --retain", "retain the message"),
   );
+}
+
+/** aMQTT's `--no-message` arrives as `message: false`; it means `--null-message`. */
+function withNullMessage(o: PubOptions): PubOptions {
+  if (o.message !== false) return o;
+  const { message: _negated, ...rest } = o;
+  return { ...rest, nullMessage: true };
 }
 
 /** Exactly one message source, checked before connecting. */
@@ -42,7 +51,7 @@ function checkSource(o: PubOptions): void {
 
 /** The messages to publish. */
 async function* messages(o: PubOptions): AsyncGenerator<string> {
-  if (o.message !== undefined) yield o.message;
+  if (typeof o.message === "string") yield o.message;
   else if (o.nullMessage) yield "";
   else if (o.file !== undefined) {
     for (const line of (await readFile(o.file, "utf8")).split(/\r?\n/)) if (line !== "") yield line;
@@ -60,7 +69,7 @@ export async function runPub(argv: readonly string[]): Promise<number> {
   const command = pubCommand();
   const exit = parseOrExit(command, argv);
   if (exit !== undefined) return exit;
-  const o = command.opts<PubOptions>();
+  const o = withNullMessage(command.opts<PubOptions>());
   let client: MQTTClient | undefined;
   let stopped = false;
   const onSigint = () => {

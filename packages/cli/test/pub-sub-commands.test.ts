@@ -111,6 +111,20 @@ describe("amqtt_pub and amqtt_sub", () => {
     await run(exe, [pub, "-h", "127.0.0.1", "-p", String(port), "-t", "i/b", "-n", "-q", "1"]);
     // mosquitto_sub -v prints an empty payload as "(null)".
     expect((await m.output).out.trim().split("\n")).toEqual(["i/a from amqtt_pub", "i/b (null)"]);
+    // aMQTT's spelling of -n.
+    const n = await subscriber("mosquitto_sub", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "k",
+      "-C",
+      "1",
+      "-v",
+    ]);
+    await run(exe, [pub, "-h", "127.0.0.1", "-p", String(port), "-t", "k", "--no-message"]);
+    expect((await n.output).out.trim()).toBe("k (null)");
     const [, sub] = node("sub");
     const s = await subscriber(exe, [sub, "-p", String(port), "-t", "j/#", "-C", "1", "-v"]);
     await run("mosquitto_pub", [
@@ -171,6 +185,7 @@ describe("amqtt_pub and amqtt_sub", () => {
     for (const args of [
       ["-t", "t"],
       ["-t", "t", "-m", "a", "-n"],
+      ["-t", "t", "-l", "--no-message"],
       ["-t", "t", "-m", "a", "--url", "mqtt://127.0.0.1:1", "-h", "x"],
       ["-t", "t", "-m", "a", "-q", "3"],
     ]) {
@@ -181,7 +196,7 @@ describe("amqtt_pub and amqtt_sub", () => {
         ),
       );
     }
-    expect(codes).toEqual([2, 2, 2, 2]);
+    expect(codes).toEqual([2, 2, 2, 2, 2]);
     const help = await run(exe, [pub, "--help"]);
     expect(help.stdout).toContain("-t, --topic <topic>");
   });

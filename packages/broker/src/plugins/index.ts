@@ -2,6 +2,14 @@ export { AclFileError, parseAclFile, readAclFile } from "./acl-file.js";
 export { type AclAction, type AclRules, filterCovers, substitute } from "./acl-rules.js";
 export { createAnonymousAuthPlugin } from "./anonymous-auth.js";
 export { builtinPluginFactories } from "./builtins.js";
+export {
+  type AnyPluginDefinition,
+  definePlugin,
+  type PluginDefinition,
+  type PluginOptionsSchema,
+  type PluginValidation,
+  type PluginValidationContext,
+} from "./definition.js";
 export { PluginLoadError, type PluginLoadPhase, PluginTimeoutError } from "./errors.js";
 export { createEventLoggerPlugin } from "./event-logger.js";
 export { createFileAuthPlugin, type FileAuthPlugin } from "./file-auth.js";
@@ -9,6 +17,7 @@ export { createPacketLoggerPlugin } from "./packet-logger.js";
 export {
   type AuthResult,
   type AuthzVerdict,
+  DEFAULT_PLUGIN_TIMEOUT_MS,
   type PluginEventArgs,
   type PluginEventName,
   type PluginHookName,

@@ -1,5 +1,5 @@
 import { type QoS, ReasonCode } from "@amqtt/codec";
-import type { PluginSpec } from "../config/plugins.js";
+import type { BuiltinPluginName, PluginSpec } from "../config/plugins.js";
 import type { PluginEvent, PluginEventArgs } from "../core/plugin-host.js";
 import type { Logger } from "../logger.js";
 import { builtinPluginFactories } from "./builtins.js";
@@ -15,6 +15,9 @@ import type {
   PluginFactory,
   PluginMessage,
 } from "./types.js";
+
+/** Longest wait for one plugin hook call unless configured, in ms. */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 5000;
 
 /** How the broker builds a plugin manager. */
 export interface PluginManagerOptions {
@@ -121,7 +124,7 @@ export class PluginManager {
   constructor(options: PluginManagerOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
   }
 
   /** The loaded plugins, in call order (empty before `load`). */
@@ -148,7 +151,10 @@ export class PluginManager {
     for (const spec of this.#options.specs ?? []) {
       const context = this.#options.createContext(spec.configuredAs, spec.options);
       let made: PluginFactory | BrokerPlugin;
-      if (spec.name === "module") {
+      const definition = spec.definition;
+      if (definition !== undefined) {
+        made = (ctx) => definition.create(spec.options as never, ctx);
+      } else if (spec.name === "module") {
         if (spec.specifier === undefined)
           throw new PluginLoadError(spec.configuredAs, "import", "a module plugin needs a specifier");
         made = await importPluginModule(
@@ -157,7 +163,7 @@ export class PluginManager {
           this.#options.baseDir ?? process.cwd(),
         );
       } else {
-        made = builtinPluginFactories[spec.name];
+        made = builtinPluginFactories[spec.name as BuiltinPluginName];
       }
       loaded.push(await this.#instantiate(spec.configuredAs, made, context));
     }

@@ -91,6 +91,12 @@ export interface PluginContext {
   stats(): BrokerStats;
   /** Broker version string. */
   readonly version: string;
+  /**
+   * Longest wait for one hook call, in ms. A later answer counts as none (an
+   * abstention), so a plugin asking a remote service must give up before this
+   * to deny on time.
+   */
+  readonly hookTimeoutMs: number;
 }
 
 /** Counters kept by the broker (aMQTT's `$SYS` topics are made from these). */

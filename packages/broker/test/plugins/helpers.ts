@@ -66,6 +66,7 @@ export function context(
     },
     stats: extra.stats ?? (() => stats()),
     version: "0.0.0-test",
+    hookTimeoutMs: 5000,
     published,
   };
 }
