@@ -22,6 +22,9 @@ export const systemPackages = [
   { bin: "mosquitto_pub", pkg: "mosquitto-clients" },
   { bin: "openssl", pkg: "openssl" },
   { bin: "chromium", pkg: "chromium" },
+  // @amqtt/contrib-auth-db tests start real database servers.
+  { bin: "pg_ctlcluster", pkg: "postgresql" },
+  { bin: "mariadb-install-db", pkg: "mariadb-server" },
 ];
 
 function log(msg) {

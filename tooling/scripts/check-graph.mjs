@@ -27,7 +27,7 @@ const allowed = {
   // The broker opens the listeners its configuration names, so it uses the
   // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
-  cli: ["broker", "client", "store-sqlite"],
+  cli: ["broker", "client", "contrib-auth-db", "store-sqlite"],
   broker: [
     "codec",
     "message",
@@ -41,6 +41,7 @@ const allowed = {
   // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
   "store-conformance": ["broker"],
   "store-sqlite": ["broker", "message"],
+  "contrib-auth-db": ["broker"],
 };
 const edges = ["cli", "amqtt"];
 const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];
