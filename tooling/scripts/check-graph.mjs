@@ -42,6 +42,8 @@ const allowed = {
   "store-conformance": ["broker"],
   "store-sqlite": ["broker", "message"],
   "contrib-auth-db": ["broker"],
+  // The shadows use the auth-db package's bounded database layer for their `connection`.
+  "contrib-shadows": ["broker", "contrib-auth-db"],
 };
 const edges = ["cli", "amqtt"];
 const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];
