@@ -134,7 +134,7 @@ describe("device shadows", () => {
       version: 2,
     });
     expect(second["update/iota"]?.state).toEqual({ mode: "eco", fan: null });
-    expect((second["update/documents"]?.previous as { version: number }).version).toBe(1);
+    expect(second["update/documents"]).toMatchObject({ previous: { version: 1 }, current: { version: 2 } });
 
     const got = await request("get", {}, 1);
     expect(got["get/accepted"]).toEqual({
