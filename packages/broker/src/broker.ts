@@ -39,6 +39,7 @@ import { emptyStats } from "./core/stats.js";
 import { Subscriptions } from "./core/subscriptions.js";
 import { unrefTimeout } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import type { AnyPluginDefinition } from "./plugins/definition.js";
 import { PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerPlugin, BrokerStats, ClientInfo, PluginFactory, PluginMessage } from "./plugins/types.js";
 import type { BrokerStore } from "./store/types.js";
@@ -52,6 +53,12 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Plugins given in code (objects or factories), run after the configured ones. */
   plugins?: readonly (BrokerPlugin | PluginFactory)[];
+  /**
+   * Plugins of other packages the configuration may name (e.g. the definitions
+   * `@amqtt/contrib-http` exports), by our names or aMQTT's dotted class names.
+   * Used when `config` is not resolved yet; a resolved one carries its own.
+   */
+  pluginDefinitions?: readonly AnyPluginDefinition[];
   /** Folder that relative paths of plugin modules start from (the config file's folder). */
   baseDir?: string;
   /** Longest wait for one plugin hook, in ms (default 5000). */
@@ -137,7 +144,12 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
 
   constructor(config: BrokerConfigInput | ResolvedBrokerConfig = {}, options: BrokerOptions = {}) {
     super();
-    this.config = isResolved(config) ? config : resolveBrokerConfig(config);
+    this.config = isResolved(config)
+      ? config
+      : resolveBrokerConfig(
+          config,
+          options.pluginDefinitions === undefined ? {} : { pluginDefinitions: options.pluginDefinitions },
+        );
     this.logger = options.logger ?? consoleLogger("info");
     if (options.pluginHost !== undefined) {
       this.plugins = options.pluginHost;

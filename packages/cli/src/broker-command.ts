@@ -13,6 +13,7 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { parseOrExit } from "./command-line.js";
+import { contribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -108,11 +109,13 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   let baseDir = process.cwd();
   try {
     if (options.config === undefined) {
-      config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false));
+      config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
+        pluginDefinitions: contribPluginDefinitions,
+      });
     } else {
       const file = resolve(options.config);
       baseDir = dirname(file);
-      const loaded = await loadBrokerConfigFile(file);
+      const loaded = await loadBrokerConfigFile(file, { pluginDefinitions: contribPluginDefinitions });
       config =
         options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
     }

@@ -2,7 +2,12 @@ export { type BindAddress, parseBind } from "./bind.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { loadBrokerConfigFile, parseBrokerConfigYaml } from "./load.js";
 export { DATA_FILE_NAME, type ResolvedPersistence } from "./persistence.js";
-export type { BuiltinPluginName, PluginSpec } from "./plugins.js";
+export {
+  type BuiltinPluginName,
+  type PluginRegistry,
+  type PluginSpec,
+  pluginRegistry,
+} from "./plugins.js";
 export {
   type BrokerCapabilities,
   type BrokerLimits,

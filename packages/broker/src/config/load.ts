@@ -2,16 +2,13 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors.js";
-import { type ResolvedBrokerConfig, resolveBrokerConfig } from "./resolve.js";
+import { type ResolvedBrokerConfig, type ResolveOptions, resolveBrokerConfig } from "./resolve.js";
 
 /**
  * Parse YAML text as a broker configuration. Relative paths in it resolve
  * against `baseDir`. Throws `ConfigError` for YAML syntax errors too.
  */
-export function parseBrokerConfigYaml(
-  text: string,
-  options: { file?: string; baseDir?: string } = {},
-): ResolvedBrokerConfig {
+export function parseBrokerConfigYaml(text: string, options: ResolveOptions = {}): ResolvedBrokerConfig {
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: true });
@@ -30,8 +27,11 @@ export function parseBrokerConfigYaml(
   return resolveBrokerConfig(data ?? {}, options);
 }
 
-/** Read and resolve an aMQTT-style YAML configuration file. */
-export async function loadBrokerConfigFile(file: string): Promise<ResolvedBrokerConfig> {
+/** Read and resolve an aMQTT-style YAML configuration file (with the plugin definitions it may name). */
+export async function loadBrokerConfigFile(
+  file: string,
+  options: Pick<ResolveOptions, "pluginDefinitions"> = {},
+): Promise<ResolvedBrokerConfig> {
   const full = resolve(file);
   let text: string;
   try {
@@ -41,5 +41,5 @@ export async function loadBrokerConfigFile(file: string): Promise<ResolvedBroker
       cause: err,
     });
   }
-  return parseBrokerConfigYaml(text, { file: full, baseDir: dirname(full) });
+  return parseBrokerConfigYaml(text, { ...options, file: full, baseDir: dirname(full) });
 }

@@ -1,10 +1,21 @@
 import { z } from "zod";
-import type { ConfigIssue } from "./errors.js";
+import type {
+  AnyPluginDefinition,
+  PluginOptionsSchema,
+  PluginValidation,
+  PluginValidationContext,
+} from "../plugins/definition.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
 
 /** A plugin chosen by the configuration, with its validated options. */
 export interface PluginSpec {
-  /** Our name for a built-in plugin (`anonymous-auth`, ...), or `module` for user code. */
-  name: BuiltinPluginName | "module";
+  /**
+   * Our name for a built-in plugin (`anonymous-auth`, ...), `module` for user
+   * code, or the name of a registered definition (then `definition` is set).
+   */
+  name: BuiltinPluginName | "module" | (string & {});
+  /** The registered definition (a contrib package's plugin) that builds it. */
+  definition?: AnyPluginDefinition;
   /** For `module`: the import specifier of the user's plugin module. */
   specifier?: string;
   /** Options as written (snake_case, like aMQTT's), validated for built-ins. */
@@ -86,8 +97,63 @@ for (const [name, def] of Object.entries(builtins) as [
   for (const alias of def.aliases) byAlias.set(alias, name);
 }
 
-/** aMQTT contrib plugins we know of but do not ship. */
+/** aMQTT contrib plugins by dotted class name: the package of ours that provides each. */
+const contribPackages: Readonly<Record<string, string>> = {
+  "amqtt.contrib.http.UserAuthHttpPlugin": "@amqtt/contrib-http",
+  "amqtt.contrib.http.TopicAuthHttpPlugin": "@amqtt/contrib-http",
+  "amqtt.contrib.jwt.UserAuthJwtPlugin": "@amqtt/contrib-jwt",
+  "amqtt.contrib.jwt.TopicAuthJwtPlugin": "@amqtt/contrib-jwt",
+  "amqtt.contrib.ldap.UserAuthLdapPlugin": "@amqtt/contrib-ldap",
+  "amqtt.contrib.ldap.TopicAuthLdapPlugin": "@amqtt/contrib-ldap",
+  "amqtt.contrib.auth_db.UserAuthDBPlugin": "@amqtt/contrib-db",
+  "amqtt.contrib.auth_db.TopicAuthDBPlugin": "@amqtt/contrib-db",
+  "amqtt.contrib.shadows.ShadowPlugin": "@amqtt/contrib-shadows",
+  "amqtt.contrib.shadows.ShadowTopicAuthPlugin": "@amqtt/contrib-shadows",
+};
+
+/**
+ * aMQTT's Django plugins run inside a Python web framework and cannot run here;
+ * each name maps to the plugins of ours that do the same job.
+ */
+const djangoReplacements: Readonly<Record<string, string>> = {
+  "amqtt.contrib.django.plugins.DjangoAuthPlugin":
+    "the database plugin (amqtt.contrib.auth_db.UserAuthDBPlugin, @amqtt/contrib-db) over the same database, or the HTTP plugin (amqtt.contrib.http.UserAuthHttpPlugin, @amqtt/contrib-http) calling a view of the Django site",
+  "amqtt.contrib.django.plugins.UserTopicACLPlugin":
+    "the database topic plugin (amqtt.contrib.auth_db.TopicAuthDBPlugin, @amqtt/contrib-db), the HTTP topic plugin (amqtt.contrib.http.TopicAuthHttpPlugin, @amqtt/contrib-http), or topic-acl with %u/%c patterns (e.g. users/%u/#)",
+};
+
 const contribPrefix = "amqtt.contrib.";
+const djangoPrefix = "amqtt.contrib.django.";
+
+/** Registered plugin definitions by every name they answer to (ours and aMQTT's). */
+export type PluginRegistry = ReadonlyMap<string, AnyPluginDefinition>;
+
+/**
+ * Index definitions by name and alias. A name that clashes with a built-in or
+ * with another definition is a configuration error (two plugins, one name).
+ */
+export function pluginRegistry(definitions: readonly AnyPluginDefinition[] = []): PluginRegistry {
+  const registry = new Map<string, AnyPluginDefinition>();
+  const issues: ConfigIssue[] = [];
+  for (const definition of definitions) {
+    for (const name of [definition.name, ...definition.aliases]) {
+      const other = registry.get(name);
+      if (byAlias.has(name))
+        issues.push({
+          path: "",
+          message: `plugin definition "${definition.name}" uses the built-in name "${name}"`,
+        });
+      else if (other !== undefined && other !== definition)
+        issues.push({
+          path: "",
+          message: `plugin definitions "${other.name}" and "${definition.name}" both use the name "${name}"`,
+        });
+      else registry.set(name, definition);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return registry;
+}
 
 function isModuleSpecifier(name: string): boolean {
   return /^(\.\.?\/|\/|file:|npm:|@)/.test(name) || /\.(m?js|ts)$/.test(name);
@@ -95,12 +161,15 @@ function isModuleSpecifier(name: string): boolean {
 
 /**
  * Turn one `plugins` entry into a spec, or issues. Accepts our names, aMQTT's
- * dotted class paths and entry-point names, and module specifiers of user plugins.
+ * dotted class paths and entry-point names, the names of registered definitions,
+ * and module specifiers of user plugins.
  */
 export function resolvePlugin(
   configuredAs: string,
   rawOptions: unknown,
   path: string,
+  registry: PluginRegistry = new Map(),
+  context: PluginValidationContext = { baseDir: process.cwd() },
 ): PluginSpec | ConfigIssue[] {
   const options = rawOptions ?? {};
   const name = byAlias.get(configuredAs);
@@ -114,6 +183,17 @@ export function resolvePlugin(
     }
     return { name, options: parsed.data as Record<string, unknown>, configuredAs };
   }
+  const definition = registry.get(configuredAs);
+  if (definition !== undefined) {
+    const validated = validatePluginOptions(definition, options, path, context);
+    if (Array.isArray(validated)) return validated;
+    return {
+      name: definition.name,
+      definition,
+      options: validated.options as Record<string, unknown>,
+      configuredAs,
+    };
+  }
   if (isModuleSpecifier(configuredAs)) {
     if (typeof options !== "object" || Array.isArray(options))
       return [{ path, message: "plugin options must be a mapping" }];
@@ -124,6 +204,24 @@ export function resolvePlugin(
       configuredAs,
     };
   }
+  const replacement = djangoReplacements[configuredAs];
+  if (replacement !== undefined || configuredAs.startsWith(djangoPrefix)) {
+    return [
+      {
+        path,
+        message: `aMQTT's Django plugin "${configuredAs}" needs a Python web framework and cannot run in amqtt for TypeScript; use ${replacement ?? "the database (@amqtt/contrib-db) or HTTP (@amqtt/contrib-http) plugins"} instead`,
+      },
+    ];
+  }
+  const pkg = contribPackages[configuredAs];
+  if (pkg !== undefined) {
+    return [
+      {
+        path,
+        message: `aMQTT contrib plugin "${configuredAs}" is provided by ${pkg}, which is not registered: the amqtt command registers it when installed; in code, pass its definitions (new Broker(config, { pluginDefinitions }))`,
+      },
+    ];
+  }
   if (configuredAs.startsWith(contribPrefix)) {
     return [
       { path, message: `aMQTT contrib plugin "${configuredAs}" is not available in amqtt for TypeScript` },
@@ -132,9 +230,37 @@ export function resolvePlugin(
   return [
     {
       path,
-      message: `unknown plugin "${configuredAs}"; built-in plugins are ${Object.keys(builtins).join(", ")} (or their aMQTT names), and a plugin module is named by a path like "./my-plugin.js"`,
+      message: `unknown plugin "${configuredAs}"; built-in plugins are ${Object.keys(builtins).join(", ")} (or their aMQTT names)${registry.size > 0 ? `, registered plugins are ${[...new Set([...registry.values()].map((d) => d.name))].join(", ")}` : ""}, and a plugin module is named by a path like "./my-plugin.js"`,
     },
   ];
+}
+
+/**
+ * Validate the options of a registered definition; issue paths are prefixed
+ * with `path` (the key path of the plugin in the configuration).
+ */
+export function validatePluginOptions(
+  definition: AnyPluginDefinition,
+  raw: unknown,
+  path: string,
+  context: PluginValidationContext,
+): { options: unknown } | ConfigIssue[] {
+  const prefix = (inner: string) => (inner === "" ? path : `${path}.${inner}`);
+  const check = definition.options as
+    | PluginOptionsSchema<unknown>
+    | ((raw: unknown, context: PluginValidationContext) => PluginValidation<unknown>);
+  if (typeof check === "function") {
+    const result = check(raw, context);
+    if ("issues" in result) return result.issues.map((i) => ({ path: prefix(i.path), message: i.message }));
+    return { options: result.options };
+  }
+  const parsed = check.safeParse(raw);
+  if (parsed.success) return { options: parsed.data };
+  return (parsed.error?.issues ?? [{ path: [], message: "invalid options" }]).map((i) => ({
+    path: prefix(i.path.map(String).join(".")),
+    // A zod issue reads as our other config messages do.
+    message: "code" in i ? describeIssue(i as z.core.$ZodIssue) : i.message,
+  }));
 }
 
 /** A zod issue as one readable sentence, saying what was expected. */

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
+import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
@@ -8,7 +9,9 @@ import {
   describeIssue,
   isEntryPointName,
   legacyPluginName,
+  type PluginRegistry,
   type PluginSpec,
+  pluginRegistry,
   resolvePlugin,
 } from "./plugins.js";
 import { brokerConfigSchema, type listenerSchema } from "./schema.js";
@@ -119,15 +122,24 @@ const defaultPlugins: Record<string, Record<string, unknown>> = {
 type RawConfig = z.output<typeof brokerConfigSchema>;
 type RawListener = z.output<typeof listenerSchema>;
 
+/** How a configuration is resolved besides its content. */
+export interface ResolveOptions {
+  /** The file it came from, for messages. */
+  file?: string;
+  /** Folder relative file paths start from (default: the working directory). */
+  baseDir?: string;
+  /** Plugins of other packages the configuration may name (e.g. `@amqtt/contrib-http`'s). */
+  pluginDefinitions?: readonly AnyPluginDefinition[];
+}
+
 /**
  * Validate a configuration (parsed YAML or a TypeScript object) and apply every
  * default. Throws `ConfigError` listing every problem with its key path.
  * `baseDir` resolves relative file paths (the config file's folder).
+ * `pluginDefinitions` are the plugins of other packages (contrib) the
+ * configuration may name, by our names or aMQTT's.
  */
-export function resolveBrokerConfig(
-  input: unknown,
-  options: { file?: string; baseDir?: string } = {},
-): ResolvedBrokerConfig {
+export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}): ResolvedBrokerConfig {
   const parsed = brokerConfigSchema.safeParse(input ?? {}, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(
@@ -141,7 +153,8 @@ export function resolveBrokerConfig(
   const baseDir = options.baseDir ?? process.cwd();
   const listeners = resolveListeners(raw, baseDir, issues);
   const sessionDb = takeSessionDbPlugin(raw);
-  const plugins = resolvePlugins(raw, baseDir, issues, warnings);
+  const registry = pluginRegistry(options.pluginDefinitions);
+  const plugins = resolvePlugins(raw, baseDir, registry, issues, warnings);
   const persistence = resolvePersistence(raw.persistence, sessionDb, baseDir, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
@@ -310,6 +323,7 @@ function takeSessionDbPlugin(raw: RawConfig): { options: unknown; path: string }
 function resolvePlugins(
   raw: RawConfig,
   baseDir: string,
+  registry: PluginRegistry,
   issues: ConfigIssue[],
   warnings: string[],
 ): PluginSpec[] {
@@ -338,7 +352,7 @@ function resolvePlugins(
   }
   const specs: PluginSpec[] = [];
   for (const [name, options, path] of entries) {
-    const result = resolvePlugin(name, options, path);
+    const result = resolvePlugin(name, options, path, registry, { baseDir });
     if (Array.isArray(result)) issues.push(...result);
     else {
       if (result.name === "topic-acl" && typeof result.options.acl_file === "string") {
@@ -360,7 +374,8 @@ function resolvePlugins(
         s.name === "anonymous-auth" ||
         s.name === "file-auth" ||
         s.name === "cert-auth" ||
-        s.name === "module",
+        s.name === "module" ||
+        s.definition?.authenticates === true,
     )
   )
     warnings.push("no authentication plugin is configured: every connection will be refused (as in aMQTT)");

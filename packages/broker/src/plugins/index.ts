@@ -2,6 +2,14 @@ export { AclFileError, parseAclFile, readAclFile } from "./acl-file.js";
 export { type AclAction, type AclRules, filterCovers, substitute } from "./acl-rules.js";
 export { createAnonymousAuthPlugin } from "./anonymous-auth.js";
 export { builtinPluginFactories } from "./builtins.js";
+export {
+  type AnyPluginDefinition,
+  definePlugin,
+  type PluginDefinition,
+  type PluginOptionsSchema,
+  type PluginValidation,
+  type PluginValidationContext,
+} from "./definition.js";
 export { PluginLoadError, type PluginLoadPhase, PluginTimeoutError } from "./errors.js";
 export { createEventLoggerPlugin } from "./event-logger.js";
 export { createFileAuthPlugin, type FileAuthPlugin } from "./file-auth.js";

@@ -1,5 +1,5 @@
 import { type QoS, ReasonCode } from "@amqtt/codec";
-import type { PluginSpec } from "../config/plugins.js";
+import type { BuiltinPluginName, PluginSpec } from "../config/plugins.js";
 import type { PluginEvent, PluginEventArgs } from "../core/plugin-host.js";
 import type { Logger } from "../logger.js";
 import { builtinPluginFactories } from "./builtins.js";
@@ -148,7 +148,10 @@ export class PluginManager {
     for (const spec of this.#options.specs ?? []) {
       const context = this.#options.createContext(spec.configuredAs, spec.options);
       let made: PluginFactory | BrokerPlugin;
-      if (spec.name === "module") {
+      const definition = spec.definition;
+      if (definition !== undefined) {
+        made = (ctx) => definition.create(spec.options as never, ctx);
+      } else if (spec.name === "module") {
         if (spec.specifier === undefined)
           throw new PluginLoadError(spec.configuredAs, "import", "a module plugin needs a specifier");
         made = await importPluginModule(
@@ -157,7 +160,7 @@ export class PluginManager {
           this.#options.baseDir ?? process.cwd(),
         );
       } else {
-        made = builtinPluginFactories[spec.name];
+        made = builtinPluginFactories[spec.name as BuiltinPluginName];
       }
       loaded.push(await this.#instantiate(spec.configuredAs, made, context));
     }

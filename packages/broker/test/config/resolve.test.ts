@@ -320,7 +320,7 @@ describe("errors name the key path and what was expected", () => {
       "plugins.amqtt.plugins.authentication.AnonymousAuthPlugin.allow_anonymous",
       "plugins.amqtt.plugins.sys.broker.BrokerSysPlugin",
     ]);
-    expect(issues[1]?.message).toContain("not available");
+    expect(issues[1]?.message).toContain("provided by @amqtt/contrib-ldap, which is not registered");
     expect(issues[2]?.message).toBe('expected boolean, got string "yes"');
     expect(issues[3]?.message).toBe('unknown key "interval"');
   });

@@ -1,0 +1,9 @@
+import type { AnyPluginDefinition } from "@amqtt/broker";
+
+/**
+ * Every contrib package's plugin definitions, so a configuration naming aMQTT's
+ * contrib plugins (`amqtt.contrib.http.UserAuthHttpPlugin`, ...) runs unchanged
+ * with the `amqtt` command. Each contrib package exports `pluginDefinitions`;
+ * add its list here (and the package to this one's dependencies).
+ */
+export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [];
