@@ -27,7 +27,7 @@ const allowed = {
   // The broker opens the listeners its configuration names, so it uses the
   // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
-  cli: ["broker", "client", "contrib-auth-db", "store-sqlite"],
+  cli: ["broker", "client", "contrib-auth-db", "contrib-shadows", "store-sqlite"],
   broker: [
     "codec",
     "message",

@@ -1,4 +1,6 @@
 import type { AnyPluginDefinition } from "@amqtt/broker";
+import { pluginDefinitions as authDb } from "@amqtt/contrib-auth-db";
+import { pluginDefinitions as shadows } from "@amqtt/contrib-shadows";
 
 /**
  * Every contrib package's plugin definitions, so a configuration naming aMQTT's
@@ -6,4 +8,4 @@ import type { AnyPluginDefinition } from "@amqtt/broker";
  * with the `amqtt` command. Each contrib package exports `pluginDefinitions`;
  * add its list here (and the package to this one's dependencies).
  */
-export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [];
+export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [...authDb, ...shadows];

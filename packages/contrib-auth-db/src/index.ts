@@ -15,7 +15,12 @@ export {
   openDatabase,
   type PoolLimits,
 } from "./database.js";
-export { authDbPluginDefinitions, topicAuthDbDefinition, userAuthDbDefinition } from "./definitions.js";
+export {
+  pluginDefinitions,
+  topicAuthDbDefinition,
+  userAuthDbDefinition,
+  withBaseDir,
+} from "./definitions.js";
 export { AuthDbRequestError } from "./errors.js";
 export { HASH_SCHEMES, type HashCheck, type HashScheme, PasswordHasher, schemeOf } from "./hashing.js";
 export {

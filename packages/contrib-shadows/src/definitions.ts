@@ -1,27 +1,19 @@
-import type { BrokerPlugin, PluginContext } from "@amqtt/broker";
-import type { z } from "zod";
+import { type AnyPluginDefinition, definePlugin } from "@amqtt/broker";
+import { withBaseDir } from "@amqtt/contrib-auth-db";
 import { shadowOptions, shadowTopicAuthOptions } from "./options.js";
 import { createShadowPlugin } from "./plugin.js";
 import { createShadowTopicAuthPlugin } from "./topic-auth.js";
 
-/** A plugin as the broker's plugin registry takes it (shaped like the broker's `PluginDefinition`). */
-export interface ShadowPluginDefinition<S extends z.ZodType> {
-  name: string;
-  aliases: readonly string[];
-  options: S;
-  create(options: z.output<S>, context: PluginContext & { baseDir?: string }): BrokerPlugin;
-}
-
-/** `amqtt.contrib.shadows.ShadowPlugin`. */
-export const shadowDefinition: ShadowPluginDefinition<typeof shadowOptions> = {
+/** `amqtt.contrib.shadows.ShadowPlugin`, for the broker's plugin registry. */
+export const shadowDefinition: AnyPluginDefinition = definePlugin({
   name: "shadows",
   aliases: ["amqtt.contrib.shadows.ShadowPlugin", "amqtt.contrib.shadows.plugin.ShadowPlugin"],
-  options: shadowOptions,
-  create: (options, context) => createShadowPlugin(options, { baseDir: context.baseDir }),
-};
+  options: withBaseDir(shadowOptions),
+  create: ({ options, baseDir }) => createShadowPlugin(options, { baseDir }),
+});
 
-/** `amqtt.contrib.shadows.ShadowTopicAuthPlugin`. */
-export const shadowTopicAuthDefinition: ShadowPluginDefinition<typeof shadowTopicAuthOptions> = {
+/** `amqtt.contrib.shadows.ShadowTopicAuthPlugin`, for the broker's plugin registry. */
+export const shadowTopicAuthDefinition: AnyPluginDefinition = definePlugin({
   name: "shadow-topic-auth",
   aliases: [
     "amqtt.contrib.shadows.ShadowTopicAuthPlugin",
@@ -29,7 +21,10 @@ export const shadowTopicAuthDefinition: ShadowPluginDefinition<typeof shadowTopi
   ],
   options: shadowTopicAuthOptions,
   create: (options) => createShadowTopicAuthPlugin(options),
-};
+});
 
-/** Both definitions, for the registry. */
-export const shadowPluginDefinitions = [shadowDefinition, shadowTopicAuthDefinition] as const;
+/** Both definitions: pass them to the broker (`pluginDefinitions`) and the config resolver. */
+export const pluginDefinitions: readonly AnyPluginDefinition[] = [
+  shadowDefinition,
+  shadowTopicAuthDefinition,
+];

@@ -1,4 +1,4 @@
-export { shadowDefinition, shadowPluginDefinitions, shadowTopicAuthDefinition } from "./definitions.js";
+export { pluginDefinitions, shadowDefinition, shadowTopicAuthDefinition } from "./definitions.js";
 export {
   ANSWERS,
   acceptedMessage,
