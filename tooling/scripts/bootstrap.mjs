@@ -24,6 +24,9 @@ export const systemPackages = [
   { bin: "chromium", pkg: "chromium" },
   // @amqtt/contrib-ldap's tests run a real directory server (slapd, with its slapadd and slappasswd).
   { bin: "slapd", pkg: "slapd" },
+  // @amqtt/contrib-auth-db tests start real database servers.
+  { bin: "pg_ctlcluster", pkg: "postgresql" },
+  { bin: "mariadb-install-db", pkg: "mariadb-server" },
 ];
 
 function log(msg) {

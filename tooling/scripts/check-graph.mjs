@@ -27,7 +27,16 @@ const allowed = {
   // The broker opens the listeners its configuration names, so it uses the
   // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
-  cli: ["broker", "client", "store-sqlite", "contrib-http", "contrib-jwt", "contrib-ldap"],
+  cli: [
+    "broker",
+    "client",
+    "contrib-auth-db",
+    "contrib-http",
+    "contrib-jwt",
+    "contrib-ldap",
+    "contrib-shadows",
+    "store-sqlite",
+  ],
   broker: [
     "codec",
     "message",
@@ -45,6 +54,9 @@ const allowed = {
   "contrib-http": ["broker"],
   "contrib-jwt": ["broker"],
   "contrib-ldap": ["broker"],
+  "contrib-auth-db": ["broker"],
+  // The shadows use the auth-db package's bounded database layer for their `connection`.
+  "contrib-shadows": ["broker", "contrib-auth-db"],
 };
 const edges = ["cli", "amqtt"];
 /** Private tooling packages: devDependencies only, never imported from src/. */

@@ -1,4 +1,6 @@
 import type { AnyPluginDefinition } from "@amqtt/broker";
+import { pluginDefinitions as authDb } from "@amqtt/contrib-auth-db";
+import { pluginDefinitions as shadows } from "@amqtt/contrib-shadows";
 import { pluginDefinitions as http } from "@amqtt/contrib-http";
 import { pluginDefinitions as jwt } from "@amqtt/contrib-jwt";
 import { pluginDefinitions as ldap } from "@amqtt/contrib-ldap";
@@ -9,4 +11,10 @@ import { pluginDefinitions as ldap } from "@amqtt/contrib-ldap";
  * with the `amqtt` command. Each contrib package exports `pluginDefinitions`;
  * add its list here (and the package to this one's dependencies).
  */
-export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [...http, ...jwt, ...ldap];
+export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [
+  ...authDb,
+  ...http,
+  ...jwt,
+  ...ldap,
+  ...shadows,
+];

@@ -105,8 +105,8 @@ const contribPackages: Readonly<Record<string, string>> = {
   "amqtt.contrib.jwt.TopicAuthJwtPlugin": "@amqtt/contrib-jwt",
   "amqtt.contrib.ldap.UserAuthLdapPlugin": "@amqtt/contrib-ldap",
   "amqtt.contrib.ldap.TopicAuthLdapPlugin": "@amqtt/contrib-ldap",
-  "amqtt.contrib.auth_db.UserAuthDBPlugin": "@amqtt/contrib-db",
-  "amqtt.contrib.auth_db.TopicAuthDBPlugin": "@amqtt/contrib-db",
+  "amqtt.contrib.auth_db.UserAuthDBPlugin": "@amqtt/contrib-auth-db",
+  "amqtt.contrib.auth_db.TopicAuthDBPlugin": "@amqtt/contrib-auth-db",
   "amqtt.contrib.shadows.ShadowPlugin": "@amqtt/contrib-shadows",
   "amqtt.contrib.shadows.ShadowTopicAuthPlugin": "@amqtt/contrib-shadows",
 };
@@ -117,9 +117,9 @@ const contribPackages: Readonly<Record<string, string>> = {
  */
 const djangoReplacements: Readonly<Record<string, string>> = {
   "amqtt.contrib.django.plugins.DjangoAuthPlugin":
-    "the database plugin (amqtt.contrib.auth_db.UserAuthDBPlugin, @amqtt/contrib-db) over the same database, or the HTTP plugin (amqtt.contrib.http.UserAuthHttpPlugin, @amqtt/contrib-http) calling a view of the Django site",
+    "the database plugin (amqtt.contrib.auth_db.UserAuthDBPlugin, @amqtt/contrib-auth-db) over the same database, or the HTTP plugin (amqtt.contrib.http.UserAuthHttpPlugin, @amqtt/contrib-http) calling a view of the Django site",
   "amqtt.contrib.django.plugins.UserTopicACLPlugin":
-    "the database topic plugin (amqtt.contrib.auth_db.TopicAuthDBPlugin, @amqtt/contrib-db), the HTTP topic plugin (amqtt.contrib.http.TopicAuthHttpPlugin, @amqtt/contrib-http), or topic-acl with %u/%c patterns (e.g. users/%u/#)",
+    "the database topic plugin (amqtt.contrib.auth_db.TopicAuthDBPlugin, @amqtt/contrib-auth-db), the HTTP topic plugin (amqtt.contrib.http.TopicAuthHttpPlugin, @amqtt/contrib-http), or topic-acl with %u/%c patterns (e.g. users/%u/#)",
 };
 
 const contribPrefix = "amqtt.contrib.";
@@ -209,7 +209,7 @@ export function resolvePlugin(
     return [
       {
         path,
-        message: `aMQTT's Django plugin "${configuredAs}" needs a Python web framework and cannot run in amqtt for TypeScript; use ${replacement ?? "the database (@amqtt/contrib-db) or HTTP (@amqtt/contrib-http) plugins"} instead`,
+        message: `aMQTT's Django plugin "${configuredAs}" needs a Python web framework and cannot run in amqtt for TypeScript; use ${replacement ?? "the database (@amqtt/contrib-auth-db) or HTTP (@amqtt/contrib-http) plugins"} instead`,
       },
     ];
   }
