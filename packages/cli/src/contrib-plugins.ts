@@ -1,9 +1,9 @@
 import type { AnyPluginDefinition } from "@amqtt/broker";
 import { pluginDefinitions as authDb } from "@amqtt/contrib-auth-db";
-import { pluginDefinitions as shadows } from "@amqtt/contrib-shadows";
 import { pluginDefinitions as http } from "@amqtt/contrib-http";
 import { pluginDefinitions as jwt } from "@amqtt/contrib-jwt";
 import { pluginDefinitions as ldap } from "@amqtt/contrib-ldap";
+import { pluginDefinitions as shadows } from "@amqtt/contrib-shadows";
 
 /**
  * Every contrib package's plugin definitions, so a configuration naming aMQTT's
