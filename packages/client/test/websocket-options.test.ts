@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage } from "node:http";
-import { join } from "node:path";
 import { Broker, silentLogger } from "@amqtt/broker";
+import { certPath } from "@amqtt/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MQTTClient } from "../src/index.js";
 
-const fixtures = join(import.meta.dirname, "..", "..", "transport-tcp", "test", "fixtures");
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -19,8 +18,8 @@ describe("WebSocket options in Node", () => {
             type: "ws",
             bind: "127.0.0.1:0",
             ssl: true,
-            certfile: join(fixtures, "server.crt"),
-            keyfile: join(fixtures, "server.key"),
+            certfile: certPath("server.crt"),
+            keyfile: certPath("server.key"),
           },
         },
         plugins: { "anonymous-auth": {} },
@@ -34,9 +33,7 @@ describe("WebSocket options in Node", () => {
       clientId: "wss-ca",
       config: { auto_reconnect: false, check_hostname: false },
     });
-    expect(await client.connect(`wss://127.0.0.1:${port}/mqtt`, { cafile: join(fixtures, "ca.crt") })).toBe(
-      0,
-    );
+    expect(await client.connect(`wss://127.0.0.1:${port}/mqtt`, { cafile: certPath("ca.crt") })).toBe(0);
     await client.disconnect();
     // Without the CA the handshake fails: the certificate is not trusted.
     const untrusting = new MQTTClient({ clientId: "wss-no-ca", config: { auto_reconnect: false } });
