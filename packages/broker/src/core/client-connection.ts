@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import type { ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
 import {
   type AuthRequestAction,
@@ -11,31 +10,38 @@ import {
   type SessionAction,
   type SharedPublish,
   type SubscribeRequestAction,
-  type TimerKind,
   type UnsubscribeRequestAction,
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientInfo } from "../plugins/types.js";
-import type { SessionState } from "./session-state.js";
+import { clientInfoOf } from "./client-info.js";
+import { ConnectionTimers } from "./connection-timers.js";
+import { SerialTasks } from "./serial-tasks.js";
+import type { TimerWheel } from "./timer-wheel.js";
+import type { Clock, TimerHandle } from "./timers.js";
 
-/** Monotonic milliseconds, the clock every session machine runs on. */
-export const now = (): number => performance.now();
-
-/** What a connection asks of the broker (implemented by `Broker`). */
-export interface ConnectionHost {
+/**
+ * What a connection asks of the broker (the broker's internal `ConnectionCore`
+ * implements it; it is not part of `Broker`'s public type). `S` is the broker's
+ * record of the session a connection is attached to, opaque to the connection.
+ */
+export interface ConnectionHost<S> {
   readonly sessionOptions: ServerSessionOptions;
   /** Unacknowledged outgoing messages per subscriber above which publishers pause, below which they resume. */
   readonly backpressure: { high: number; low: number; maxPauseMs: number };
-  onConnectRequest(conn: ClientConnection, action: ConnectRequestAction): void;
-  onPublishRequest(conn: ClientConnection, action: PublishRequestAction): void;
-  onMessage(conn: ClientConnection, action: MessageAction): void;
-  onSubscribeRequest(conn: ClientConnection, action: SubscribeRequestAction): void;
-  onAuthRequest(conn: ClientConnection, action: AuthRequestAction): void;
-  onUnsubscribeRequest(conn: ClientConnection, action: UnsubscribeRequestAction): void;
-  onDisconnected(conn: ClientConnection, action: DisconnectedAction): void;
-  onConnected(conn: ClientConnection): void;
-  onPacket(conn: ClientConnection, direction: "in" | "out", packet: unknown, bytes: number): void;
-  onDeliveryDropped(conn: ClientConnection, topic: string, reason: string): void;
+  /** The broker's clock, and its wheel for the seconds-long deadlines. */
+  readonly clock: Clock;
+  readonly wheel: TimerWheel;
+  onConnectRequest(conn: ClientConnection<S>, action: ConnectRequestAction): void;
+  onPublishRequest(conn: ClientConnection<S>, action: PublishRequestAction): void;
+  onMessage(conn: ClientConnection<S>, action: MessageAction): void;
+  onSubscribeRequest(conn: ClientConnection<S>, action: SubscribeRequestAction): void;
+  onAuthRequest(conn: ClientConnection<S>, action: AuthRequestAction): void;
+  onUnsubscribeRequest(conn: ClientConnection<S>, action: UnsubscribeRequestAction): void;
+  onDisconnected(conn: ClientConnection<S>, action: DisconnectedAction): void;
+  onConnected(conn: ClientConnection<S>): void;
+  onPacket(conn: ClientConnection<S>, direction: "in" | "out", packet: unknown, bytes: number): void;
+  onDeliveryDropped(conn: ClientConnection<S>, topic: string, reason: string): void;
 }
 
 /**
@@ -44,31 +50,20 @@ export interface ConnectionHost {
  * owns the timers and the socket, and nothing else: every decision is the
  * machine's (protocol) or the broker's (policy, routing, sessions).
  */
-export class ClientConnection {
+export class ClientConnection<S = unknown> {
   readonly session: ServerSession;
   /** Facts about the client for plugins; filled in from the CONNECT. */
   readonly info: ClientInfo;
   /** The broker's session record, once the CONNECT is accepted. */
-  state: SessionState | undefined;
-  /** Deadlines on the shared coarse wheel (0: not armed): the CONNECT deadline and the keep alive. */
-  private connectDue = 0;
-  private keepAliveDue = 0;
-  /** The wheel slot this connection sits in, if any. */
-  wheelSlot: number | undefined;
-  /** The rare fine-grained timers (QoS retry on 3.1.1, client ping response), made on first use. */
-  private timers: Map<TimerKind, ReturnType<typeof setTimeout>> | undefined;
+  private attached: S | undefined;
+  private readonly timers: ConnectionTimers;
   private finished = false;
-  /** Serialises SUBSCRIBE/UNSUBSCRIBE handling and PUBLISH handling that waits on plugins. */
-  pending: Promise<void> | undefined;
-  /** 5.0 enhanced authentication: the exchange in progress (plugin state) and the CONNECT it is for. */
-  enhancedAuth:
-    | { conversation: Map<string, unknown>; connect?: { clientId: string; action: ConnectRequestAction } }
-    | undefined;
+  private readonly serial = new SerialTasks((error) => this.transport.abort(error));
+  private readonly clock: Clock;
   /** Resolves `run` (push-style reading). */
   private over: (() => void) | undefined;
   private closeWatched = false;
-  /** Set when the broker is shutting down (no will is published then). */
-  stopping = false;
+  private shuttingDown = false;
   /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
   private outstanding = 0;
   /** A wait for the unacknowledged count to fall to a level (the offline-queue drain). */
@@ -76,39 +71,52 @@ export class ClientConnection {
   /** Publishers paused because this connection is congested. */
   private waiters: Set<ClientConnection> | undefined;
   /** While set, reading waits: a subscriber of this client's messages is congested. */
-  private gate:
-    | { promise: Promise<void>; open: () => void; timer: ReturnType<typeof setTimeout> }
-    | undefined;
+  private gate: { promise: Promise<void>; open: () => void; timer: TimerHandle } | undefined;
 
   constructor(
-    private readonly host: ConnectionHost,
+    private readonly host: ConnectionHost<S>,
     readonly transport: Connection,
     readonly listener: string,
   ) {
     this.session = new ServerSession(host.sessionOptions);
-    const remote = transport.remoteAddress;
-    const tls = transport.tls;
-    this.info = {
-      clientId: "",
-      username: undefined,
-      password: undefined,
-      protocolVersion: 4,
-      listener,
-      remoteAddress: remote.host === undefined ? undefined : `${remote.host}:${remote.port ?? ""}`,
-      anonymous: false,
-      attributes: new Map(),
-    };
-    const cert = tls?.peerCertificate;
-    if (cert !== undefined) {
-      this.info.certificate = {
-        der: cert.raw,
-        subject: Object.entries(cert.subject)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(","),
-        uris: subjectAltUris(cert.subjectAltName),
-        authorized: tls?.authorized ?? false,
-      };
-    }
+    this.info = clientInfoOf(transport, listener);
+    this.clock = host.clock;
+    this.timers = new ConnectionTimers(
+      host.wheel,
+      host.clock,
+      () => this.finished,
+      (kind, t) => this.apply(this.session.timerFired(kind, t)),
+    );
+  }
+
+  /** The broker's session record this connection is attached to (once its CONNECT is accepted). */
+  get state(): S | undefined {
+    return this.attached;
+  }
+
+  /** The broker admitted this connection to `state` (a new, resumed or taken-over session). */
+  attach(state: S): void {
+    this.attached = state;
+  }
+
+  /** True when the broker, not the client, is ending the connection (a shutdown: no will). */
+  get stopping(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** The broker is shutting down: DISCONNECT with `reasonCode` (5.0), no will is published. */
+  shutDown(reasonCode: number): void {
+    this.shuttingDown = true;
+    this.disconnect(reasonCode);
+  }
+
+  /**
+   * Run `task` after everything this connection started before through here
+   * (SUBSCRIBE, UNSUBSCRIBE, PUBLISH answers that wait on plugins), so late
+   * plugin answers never reorder its packets. A task that throws aborts it.
+   */
+  inOrder(task: () => void | Promise<void>): void {
+    this.serial.run(task);
   }
 
   /** Protocol level of the client (4 until its CONNECT is decoded). */
@@ -123,7 +131,7 @@ export class ClientConnection {
 
   /** Start reading; resolves when the connection is over. */
   run(): Promise<void> {
-    this.apply(this.session.start(now()));
+    this.apply(this.session.start(this.clock.now()));
     const transport = this.transport;
     if (transport.read === undefined || transport.pauseReading === undefined) return this.iterate();
     // Push-style reading: no promise per chunk and no iterator held per connection.
@@ -138,7 +146,7 @@ export class ClientConnection {
   data(chunk: Uint8Array): void {
     if (this.finished) return;
     try {
-      this.apply(this.session.received(chunk, now()));
+      this.apply(this.session.received(chunk, this.clock.now()));
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
@@ -146,7 +154,7 @@ export class ClientConnection {
 
   /** @internal The transport's reader: the client's input ended. */
   end(): void {
-    if (!this.finished) this.apply(this.session.closed(now()));
+    if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     this.over?.();
   }
 
@@ -158,14 +166,14 @@ export class ClientConnection {
       for (;;) {
         const next = await iterator.next();
         if (next.done === true) break;
-        this.apply(this.session.received(next.value, now()));
+        this.apply(this.session.received(next.value, this.clock.now()));
         if (this.finished) break;
         if (this.gate !== undefined) await this.gate.promise;
       }
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
-    if (!this.finished) this.apply(this.session.closed(now()));
+    if (!this.finished) this.apply(this.session.closed(this.clock.now()));
   }
 
   /** End the machine as soon as the transport closes, even while reading waits (once per connection). */
@@ -173,7 +181,7 @@ export class ClientConnection {
     if (this.closeWatched) return;
     this.closeWatched = true;
     this.transport.closed.then(() => {
-      if (!this.finished) this.apply(this.session.closed(now()));
+      if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     });
   }
 
@@ -186,10 +194,10 @@ export class ClientConnection {
           this.transport.send(action.bytes);
           break;
         case "setTimer":
-          this.setTimer(action.timer, action.ms);
+          this.timers.set(action.timer, action.ms);
           break;
         case "clearTimer":
-          this.clearTimer(action.timer);
+          this.timers.clear(action.timer);
           break;
         case "close":
           this.finish();
@@ -270,7 +278,7 @@ export class ClientConnection {
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
-    this.apply(this.session.deliver(message, now(), shared));
+    this.apply(this.session.deliver(message, this.clock.now(), shared));
   }
 
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
@@ -320,7 +328,7 @@ export class ClientConnection {
     const promise = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const timer = setTimeout(() => this.resume(), this.host.backpressure.maxPauseMs);
+    const timer = this.clock.setTimeout(() => this.resume(), this.host.backpressure.maxPauseMs);
     this.gate = { promise, open, timer };
   }
 
@@ -334,7 +342,7 @@ export class ClientConnection {
     const gate = this.gate;
     if (gate === undefined) return;
     this.gate = undefined;
-    clearTimeout(gate.timer);
+    this.clock.clearTimeout(gate.timer);
     gate.open();
     if (this.transport.resumeReading !== undefined) {
       // After the answers waiting on the gate, and never inside another connection's
@@ -355,11 +363,12 @@ export class ClientConnection {
   /** End the connection from the broker side: DISCONNECT with `reasonCode` in 5.0, a plain close before. */
   disconnect(reasonCode: number): void {
     if (this.finished) return;
-    if (this.session.state === "connected") this.apply(this.session.disconnect(now(), { reasonCode }));
+    if (this.session.state === "connected")
+      this.apply(this.session.disconnect(this.clock.now(), { reasonCode }));
     else {
       this.finish();
       this.transport.close();
-      this.apply(this.session.closed(now()));
+      this.apply(this.session.closed(this.clock.now()));
     }
   }
 
@@ -371,172 +380,13 @@ export class ClientConnection {
     this.info.protocolVersion = p.protocolVersion;
   }
 
-  private setTimer(kind: TimerKind, ms: number): void {
-    this.clearTimer(kind);
-    if (kind === "connect" || kind === "keepAlive") {
-      // Seconds-long deadlines checked again by the machine when they fire: the
-      // shared wheel's coarseness (WHEEL_RESOLUTION_MS late at most) does not matter.
-      const due = now() + ms;
-      if (kind === "connect") this.connectDue = due;
-      else this.keepAliveDue = due;
-      wheel.schedule(this, Math.min(this.connectDue || due, this.keepAliveDue || due));
-      return;
-    }
-    this.timers ??= new Map();
-    const timers = this.timers;
-    const timer = setTimeout(() => {
-      timers.delete(kind);
-      if (!this.finished) this.apply(this.session.timerFired(kind, now()));
-    }, ms);
-    timers.set(kind, timer);
-  }
-
-  private clearTimer(kind: TimerKind): void {
-    if (kind === "connect" || kind === "keepAlive") {
-      if (kind === "connect") this.connectDue = 0;
-      else this.keepAliveDue = 0;
-      const next =
-        this.connectDue === 0
-          ? this.keepAliveDue
-          : this.keepAliveDue === 0
-            ? this.connectDue
-            : Math.min(this.connectDue, this.keepAliveDue);
-      if (next === 0) wheel.cancel(this);
-      else wheel.schedule(this, next);
-      return;
-    }
-    const timer = this.timers?.get(kind);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.timers?.delete(kind);
-    }
-  }
-
-  /** @internal The wheel reached this connection's slot: fire the deadlines that passed. */
-  wheelFired(t: number): void {
-    if (this.finished) return;
-    if (this.connectDue !== 0 && this.connectDue <= t) {
-      this.connectDue = 0;
-      this.apply(this.session.timerFired("connect", t));
-    }
-    if (!this.finished && this.keepAliveDue !== 0 && this.keepAliveDue <= t) {
-      this.keepAliveDue = 0;
-      this.apply(this.session.timerFired("keepAlive", t));
-    }
-    if (this.finished || this.wheelSlot !== undefined) return;
-    // A deadline not yet due (it shared the slot, or rounding): back on the wheel.
-    const next = Math.min(this.connectDue || Infinity, this.keepAliveDue || Infinity);
-    if (next !== Infinity) wheel.schedule(this, next);
-  }
-
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.releaseWaiters();
     this.endAckWait();
     this.resume();
-    this.connectDue = 0;
-    this.keepAliveDue = 0;
-    wheel.cancel(this);
-    if (this.timers !== undefined) for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers = undefined;
+    this.timers.clearAll();
     this.over?.();
   }
-}
-
-/** Granularity of the shared wheel: a deadline fires at most this late. */
-export const WHEEL_RESOLUTION_MS = 250;
-
-/**
- * One interval for the long deadlines of every connection (the CONNECT deadline,
- * the keep alive) instead of a `setTimeout` per connection: deadlines fall into
- * slots of {@link WHEEL_RESOLUTION_MS}, and the interval runs (unref'd) only while
- * some slot is occupied.
- */
-export class TimerWheel {
-  private readonly slots = new Map<number, Set<ClientConnection>>();
-  private interval: ReturnType<typeof setInterval> | undefined;
-  /** Slots up to this one were fired. */
-  private done = 0;
-
-  constructor(private readonly resolutionMs: number) {}
-
-  /** Connections waiting on the wheel. */
-  get size(): number {
-    let n = 0;
-    for (const slot of this.slots.values()) n += slot.size;
-    return n;
-  }
-
-  /** The connections waiting on the wheel. */
-  pending(): ClientConnection[] {
-    const out: ClientConnection[] = [];
-    for (const slot of this.slots.values()) out.push(...slot);
-    return out;
-  }
-
-  /** Put `conn` in the slot of `due` (moving it from its current slot). */
-  schedule(conn: ClientConnection, due: number): void {
-    if (this.interval === undefined) {
-      this.done = Math.floor(now() / this.resolutionMs) - 1;
-      this.interval = setInterval(() => this.tick(), this.resolutionMs);
-      (this.interval as { unref?: () => void }).unref?.();
-    }
-    const slot = Math.max(Math.ceil(due / this.resolutionMs), this.done + 1);
-    if (conn.wheelSlot === slot) return;
-    this.cancel(conn, false);
-    let set = this.slots.get(slot);
-    if (set === undefined) {
-      set = new Set();
-      this.slots.set(slot, set);
-    }
-    set.add(conn);
-    conn.wheelSlot = slot;
-  }
-
-  /** Take `conn` off the wheel. */
-  cancel(conn: ClientConnection, stopWhenEmpty = true): void {
-    const slot = conn.wheelSlot;
-    if (slot === undefined) return;
-    conn.wheelSlot = undefined;
-    const set = this.slots.get(slot);
-    if (set !== undefined) {
-      set.delete(conn);
-      if (set.size === 0) this.slots.delete(slot);
-    }
-    if (stopWhenEmpty) this.stopWhenEmpty();
-  }
-
-  private tick(): void {
-    const t = now();
-    const current = Math.floor(t / this.resolutionMs);
-    while (this.done < current) {
-      const slot = ++this.done;
-      const set = this.slots.get(slot);
-      if (set === undefined) continue;
-      this.slots.delete(slot);
-      for (const conn of set) {
-        conn.wheelSlot = undefined;
-        conn.wheelFired(t);
-      }
-    }
-    this.stopWhenEmpty();
-  }
-
-  private stopWhenEmpty(): void {
-    if (this.slots.size > 0 || this.interval === undefined) return;
-    clearInterval(this.interval);
-    this.interval = undefined;
-  }
-}
-
-const wheel = new TimerWheel(WHEEL_RESOLUTION_MS);
-
-/** The `URI:` entries of a subject alternative name list as Node prints it (`"URI:spiffe://a/b, DNS:x"`). */
-function subjectAltUris(subjectAltName: string | undefined): string[] {
-  if (subjectAltName === undefined) return [];
-  return subjectAltName
-    .split(", ")
-    .filter((entry) => entry.startsWith("URI:"))
-    .map((entry) => entry.slice(4));
 }

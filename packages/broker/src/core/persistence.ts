@@ -1,4 +1,4 @@
-import type { PublishProperties, QoS, Will } from "@amqtt/codec";
+import type { Will } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { BrokerLimits } from "../config/resolve.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -9,8 +9,9 @@ import type {
   StoredSubscription,
   StoreLimits,
 } from "../store/types.js";
-import { now } from "./client-connection.js";
+import type { OfflineMessage } from "./messages.js";
 import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
+import type { Clock } from "./timers.js";
 
 // The broker keeps its hot state in memory (subscription trie, retained trie,
 // live sessions) and writes through to a `BrokerStore`, from which it restores
@@ -34,12 +35,14 @@ export function defaultStore(limits: BrokerLimits): BrokerStore {
   return new MemoryStore({ limits: storeLimitsOf(limits) });
 }
 
-/** Monotonic deadline to wall clock, and back. */
-export function toWall(monotonic: number | undefined): number | undefined {
-  return monotonic === undefined ? undefined : Date.now() + (monotonic - now());
+/** Monotonic deadline on `clock` to wall clock. */
+export function toWall(clock: Clock, monotonic: number | undefined): number | undefined {
+  return monotonic === undefined ? undefined : Date.now() + (monotonic - clock.now());
 }
-export function toMonotonic(wall: number | undefined): number | undefined {
-  return wall === undefined ? undefined : now() + (wall - Date.now());
+
+/** Wall-clock deadline to monotonic on `clock`. */
+export function toMonotonic(clock: Clock, wall: number | undefined): number | undefined {
+  return wall === undefined ? undefined : clock.now() + (wall - Date.now());
 }
 
 /** The record of a session that outlives its connection (`live`: still connected, so no deadline yet). */
@@ -113,20 +116,10 @@ export function snapshotOf(record: SessionRecord): SessionSnapshot {
 }
 
 /** The store's form of a message: wall-clock expiry, no undefined fields. */
-export function storedMessage(m: OfflineMessage): StoredMessage {
+export function storedMessage(m: OfflineMessage, clock: Clock): StoredMessage {
   const out: StoredMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
   if (m.properties !== undefined) out.properties = m.properties;
-  const wall = toWall(m.expiresAt);
+  const wall = toWall(clock, m.expiresAt);
   if (wall !== undefined) out.expiresAt = wall;
   return out;
-}
-
-/** A message for an offline queue or the retained store, with a monotonic expiry. */
-export interface OfflineMessage {
-  topic: string;
-  payload: Uint8Array;
-  qos: QoS;
-  retain: boolean;
-  properties: PublishProperties | undefined;
-  expiresAt: number | undefined;
 }

@@ -1,6 +1,13 @@
 import type { QoS } from "@amqtt/codec";
 import { isThenable } from "../plugins/guard.js";
-import type { AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "../plugins/types.js";
+import type {
+  AuthzAnswer,
+  BrokerPlugin,
+  ClientInfo,
+  EnhancedAuthAnswer,
+  EnhancedAuthStep,
+  PluginMessage,
+} from "../plugins/types.js";
 
 /** The combined answer of the authentication plugins. */
 export type AuthDecision =
@@ -15,6 +22,12 @@ type EventHooks = {
       : K
     : never]-?: BrokerPlugin[K];
 };
+
+/** Runs the steps of a 5.0 enhanced authentication exchange (section 4.12) for one method. */
+export type EnhancedAuthenticator = (
+  client: ClientInfo,
+  step: EnhancedAuthStep,
+) => EnhancedAuthAnswer | Promise<EnhancedAuthAnswer>;
 
 /** Observe-only events, by the name of their `BrokerPlugin` hook. */
 export type PluginEvent = keyof EventHooks;
@@ -43,6 +56,12 @@ export interface PluginHost {
     client: ClientInfo | undefined,
     message: PluginMessage,
   ): PluginMessage | null | Promise<PluginMessage | null>;
+  /**
+   * The authenticator of an Authentication Method (5.0 enhanced authentication),
+   * `undefined` when no plugin handles `method` (the client gets 0x8C). A host
+   * without it has no enhanced authentication.
+   */
+  enhancedAuthenticator?(method: string): EnhancedAuthenticator | undefined;
   /** Deliver an event to every plugin that observes it; never throws, never waits. */
   fire<E extends PluginEvent>(event: E, ...args: PluginEventArgs<E>): void;
 }

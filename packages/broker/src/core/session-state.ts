@@ -1,33 +1,36 @@
-import type { ProtocolVersion, QoS } from "@amqtt/codec";
+import type { ProtocolVersion, Will } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
 import type { ClientInfo } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
-import type { SharedDeliveryLog } from "./shared-handover.js";
+import type { Delivery, DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
+import { type OfflineMessage, withRemainingExpiry } from "./messages.js";
+import { SharedDeliveryLog } from "./shared-handover.js";
+import { type Clock, type LongTimer, longTimeout } from "./timers.js";
 
 /** Session Expiry Interval meaning "never" (5.0 section 3.1.2.11.2), also used for 3.1.1 persistent sessions. */
 export const NEVER_EXPIRES = 0xffffffff;
 
-/** What the subscription tree stores for one client's subscription. */
-export interface SubscriptionEntry {
-  qos: QoS;
-  noLocal: boolean;
-  retainAsPublished: boolean;
-  /** 5.0 Retain Handling, kept for the stored session. */
-  retainHandling: 0 | 1 | 2;
-  /** 5.0 Subscription Identifier, if the SUBSCRIBE had one. */
-  subscriptionIdentifier: number | undefined;
-  /** The session it belongs to (saves a registry lookup on the hot path). */
-  state: SessionState;
+/** A connection of the broker: its session record is a {@link SessionState}. */
+export type BrokerConnection = ClientConnection<SessionState>;
+
+/** What a local session needs to deliver: shared by every session of a broker. */
+export interface LocalDelivery {
+  readonly counters: { publishSent: number };
+  /** aMQTT's `queue_qos0_messages`: whether an offline session queues QoS 0 messages. */
+  readonly queueQos0Messages: boolean;
+  /** Append to the session's offline queue (in the store). */
+  enqueue(state: SessionState, message: OfflineMessage): void;
 }
 
 /**
  * The broker's record of one client id: alive while connected, and after that
  * for as long as its session expiry allows. Holds the offline queue and, while
  * offline, the snapshot of the protocol state (subscriptions, in-flight QoS).
+ * As a router target it delivers to its connection, or into its offline queue.
  */
-export class SessionState {
+export class SessionState implements DeliveryTarget {
   /** The connection using this session, when online. */
-  connection: ClientConnection | undefined;
+  connection: BrokerConnection | undefined;
   /** Protocol state while offline, to restore on the next CONNECT. */
   snapshot: SessionSnapshot | undefined;
   /** Filters this session subscribed to (also in the broker's tree). */
@@ -38,23 +41,22 @@ export class SessionState {
   enqueues = 0;
   /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
   draining = false;
-  /** A delayed will and when it is due (wall clock), kept for the stored session. */
-  delayedWill: { will: import("@amqtt/codec").Will; publishAt: number } | undefined;
   /** Seconds the session outlives its connection; 0 ends it at disconnect. */
   expiryInterval = 0;
-  expiryTimer: { current: ReturnType<typeof setTimeout> } | undefined;
-  willTimer: { current: ReturnType<typeof setTimeout> } | undefined;
-  /** A will waiting for its Will Delay Interval; published early if the session ends first. */
-  pendingWill: (() => void) | undefined;
   /** Recent deliveries through shared subscriptions, created on the first one. */
   sharedLog: SharedDeliveryLog | undefined;
   /** Last known client facts (for plugins on offline delivery checks). */
   info: ClientInfo;
   protocolVersion: ProtocolVersion;
+  private expiryTimer: LongTimer | undefined;
+  private willTimer: LongTimer | undefined;
+  /** A will waiting for its Will Delay Interval, when it is due (wall clock), and how to publish it. */
+  private will: { will: Will; publishAt: number; publish: () => void } | undefined;
 
   constructor(
     readonly clientId: string,
     info: ClientInfo,
+    private readonly local: LocalDelivery,
   ) {
     this.info = info;
     this.protocolVersion = info.protocolVersion;
@@ -64,13 +66,88 @@ export class SessionState {
     return this.connection !== undefined;
   }
 
+  /** The client, for delivery checks (`authorizeReceive`). */
+  get client(): ClientInfo {
+    return this.info;
+  }
+
+  /** A delayed will and when it is due (wall clock), kept for the stored session. */
+  get delayedWill(): { will: Will; publishAt: number } | undefined {
+    return this.will;
+  }
+
+  /** End the session after `ms` of `clock` (its expiry), unless the client comes back first. */
+  expireIn(clock: Clock, ms: number, end: () => void): void {
+    this.expiryTimer?.cancel();
+    this.expiryTimer = longTimeout(clock, end, ms);
+  }
+
+  /**
+   * Hold `will` until `publishAt` (wall clock, in `ms` of `clock`): `publish`
+   * runs then, or when the session ends first; a reconnect cancels it.
+   */
+  delayWill(clock: Clock, will: Will, publishAt: number, ms: number, publish: () => void): void {
+    this.willTimer?.cancel();
+    const entry = { will, publishAt, publish };
+    this.will = entry;
+    this.willTimer = longTimeout(clock, () => this.releaseWill(entry), ms);
+  }
+
+  /** Publish the delayed will now, if one waits (the session ends). */
+  publishPendingWill(): void {
+    if (this.will !== undefined) this.releaseWill(this.will);
+  }
+
+  private releaseWill(entry: { publish: () => void }): void {
+    if (this.will !== entry) return;
+    this.will = undefined;
+    this.willTimer?.cancel();
+    this.willTimer = undefined;
+    entry.publish();
+  }
+
   /** Cancel the expiry timer and any delayed will (the client is back, or the broker stops). */
   clearTimers(): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer.current);
-    if (this.willTimer !== undefined) clearTimeout(this.willTimer.current);
+    this.expiryTimer?.cancel();
+    this.willTimer?.cancel();
     this.expiryTimer = undefined;
     this.willTimer = undefined;
-    this.pendingWill = undefined;
-    this.delayedWill = undefined;
+    this.will = undefined;
+  }
+
+  /** One copy for this session: to its connection now, or into its offline queue. */
+  deliver(d: Delivery): void {
+    const message = d.message;
+    if (d.group !== undefined && message.qos > 0 && d.qos > 0) {
+      this.sharedLog ??= new SharedDeliveryLog();
+      this.sharedLog.record({
+        topic: message.topic,
+        payload: message.payload,
+        shareName: d.group.shareName,
+        filter: d.group.filter,
+      });
+    }
+    let properties = message.properties;
+    if (d.subscriptionIds !== undefined && this.protocolVersion === 5)
+      properties = { ...properties, subscriptionIdentifiers: d.subscriptionIds };
+    const conn = this.connection;
+    if (conn !== undefined && !this.draining) {
+      const p = withRemainingExpiry(properties, d.expiresAt, d.t);
+      if (p === null) return;
+      this.local.counters.publishSent++;
+      conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
+      if (d.qos > 0 && d.publisher !== undefined && conn.congested) d.publisher.pauseFor(conn);
+      return;
+    }
+    // Offline sessions queue QoS 0 only when configured; a session sending its queue takes everything, in order.
+    if (d.qos === 0 && !this.local.queueQos0Messages && conn === undefined) return;
+    this.local.enqueue(this, {
+      topic: message.topic,
+      payload: message.payload,
+      qos: d.qos,
+      retain: d.retain,
+      properties,
+      expiresAt: d.expiresAt,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import type { SharedGroup, Subscription } from "@amqtt/message";
 import type { BrokerCapabilities } from "../config/resolve.js";
-import type { SubscriptionEntry } from "./session-state.js";
+import type { SubscriptionEntry } from "./delivery-target.js";
 
 /**
  * Chooses the one member of a shared subscription group that gets a message
@@ -28,7 +28,7 @@ export class SharedPicker {
       case "sticky": {
         const last = this.sticky.get(key);
         const found =
-          last === undefined ? -1 : members.findIndex((m) => m.clientId === last && m.value.state.online);
+          last === undefined ? -1 : members.findIndex((m) => m.clientId === last && m.value.target.online);
         start = Math.max(found, 0);
         break;
       }
@@ -46,7 +46,7 @@ export class SharedPicker {
     }
     for (let i = 0; i < members.length; i++) {
       const m = members[(start + i) % members.length]!;
-      if (m.value.state.online) {
+      if (m.value.target.online) {
         if (this.strategy === "sticky") this.sticky.set(key, m.clientId);
         return m;
       }

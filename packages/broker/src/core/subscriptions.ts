@@ -1,24 +1,26 @@
 import type { QoS } from "@amqtt/codec";
-import { reasonCodeName } from "@amqtt/codec";
+import { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 import type { SubscriptionTree } from "@amqtt/message";
 import type { SubscribeRequestAction, UnsubscribeRequestAction } from "@amqtt/session";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
-import { type ClientConnection, now } from "./client-connection.js";
+import type { SubscriptionEntry } from "./delivery-target.js";
 import type { BrokerEvents } from "./events.js";
+import { withRemainingExpiry } from "./messages.js";
 import { isPromiseLike, type PluginHost } from "./plugin-host.js";
 import type { RetainedStore } from "./retained.js";
-import { withRemainingExpiry } from "./router.js";
-import type { SessionState, SubscriptionEntry } from "./session-state.js";
+import type { BrokerConnection, SessionState } from "./session-state.js";
+import type { Clock } from "./timers.js";
 
 /** What SUBSCRIBE and UNSUBSCRIBE need from the broker. */
 export interface SubscriptionsHost {
   readonly config: ResolvedBrokerConfig;
+  readonly clock: Clock;
   readonly plugins: PluginHost;
   readonly tree: SubscriptionTree<SubscriptionEntry>;
   readonly retained: RetainedStore;
   emit<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void;
   /** Keep a connected persistent session's subscriptions in a persistent store. */
-  saveLiveSession(state: SessionState | undefined, conn: ClientConnection): void;
+  saveLiveSession(state: SessionState | undefined, conn: BrokerConnection): void;
 }
 
 /**
@@ -30,7 +32,7 @@ export class Subscriptions {
   constructor(private readonly host: SubscriptionsHost) {}
 
   /** SUBSCRIBE: answer every filter with its code, then add the granted ones and send their retained messages. */
-  async subscribe(conn: ClientConnection, action: SubscribeRequestAction): Promise<void> {
+  async subscribe(conn: BrokerConnection, action: SubscribeRequestAction): Promise<void> {
     const state = conn.state;
     if (state === undefined) return;
     const v5 = conn.protocolVersion === 5;
@@ -44,11 +46,11 @@ export class Subscriptions {
       const shared = sub.topicFilter.startsWith("$share/");
       const refusal =
         shared && !caps.sharedSubscriptionAvailable
-          ? 0x9e
+          ? ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
           : !caps.wildcardSubscriptionAvailable && /[+#]/.test(sub.topicFilter)
-            ? 0xa2
+            ? ReasonCode.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED
             : !caps.subscriptionIdentifierAvailable && sub.subscriptionIdentifier !== undefined
-              ? 0xa1
+              ? ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED
               : undefined;
       if (refusal !== undefined) {
         // 5.0: using a feature CONNACK said is unavailable is a Protocol Error: DISCONNECT
@@ -57,36 +59,36 @@ export class Subscriptions {
           conn.disconnect(refusal);
           return;
         }
-        codes.push(0x80);
+        codes.push(ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
       let answer = this.host.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
       if (isPromiseLike(answer)) answer = await answer;
       if (answer === false || typeof answer === "number") {
         // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
-        codes.push(v5 && typeof answer === "number" ? answer : 0x80);
+        codes.push(v5 && typeof answer === "number" ? answer : ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
       codes.push(Math.min(sub.qos, caps.maxQos));
     }
     if (conn.closed) return;
-    const refused = codes.filter((c) => c >= 0x80);
+    const refused = codes.filter(isFailure);
     const properties =
       refused.length === 0
         ? undefined
         : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
-    conn.apply(conn.session.answerSubscribe(action.packetId, codes, now(), properties));
-    const t = now();
+    conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
+    const t = this.host.clock.now();
     action.subscriptions.forEach((sub, i) => {
       const granted = codes[i]!;
-      if (granted >= 0x80) return;
+      if (isFailure(granted)) return;
       const entry: SubscriptionEntry = {
         qos: granted as QoS,
         noLocal: sub.noLocal ?? false,
         retainAsPublished: sub.retainAsPublished ?? false,
         retainHandling: sub.retainHandling ?? 0,
         subscriptionIdentifier: sub.subscriptionIdentifier,
-        state,
+        target: state,
       };
       const isNew = this.host.tree.add(sub.topicFilter, state.clientId, entry);
       state.filters.set(sub.topicFilter, entry);
@@ -110,7 +112,7 @@ export class Subscriptions {
   }
 
   /** UNSUBSCRIBE: remove each filter, answer 0x00 or 0x11 (no subscription existed). */
-  unsubscribe(conn: ClientConnection, action: UnsubscribeRequestAction): void {
+  unsubscribe(conn: BrokerConnection, action: UnsubscribeRequestAction): void {
     const state = conn.state;
     if (state === undefined || conn.closed) return;
     const codes = action.topicFilters.map((filter) => {
@@ -120,9 +122,9 @@ export class Subscriptions {
         this.host.plugins.fire("onClientUnsubscribed", conn.info, filter);
         this.host.emit("clientUnsubscribed", conn.info, filter);
       }
-      return removed ? 0x00 : 0x11;
+      return removed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED;
     });
-    conn.apply(conn.session.answerUnsubscribe(action.packetId, now(), codes));
+    conn.apply(conn.session.answerUnsubscribe(action.packetId, this.host.clock.now(), codes));
     this.host.saveLiveSession(state, conn);
   }
 }

@@ -1,6 +1,6 @@
 import { type QoS, ReasonCode } from "@amqtt/codec";
 import type { BuiltinPluginName, PluginSpec } from "../config/plugins.js";
-import type { PluginEvent, PluginEventArgs } from "../core/plugin-host.js";
+import type { EnhancedAuthenticator, PluginEvent, PluginEventArgs } from "../core/plugin-host.js";
 import type { Logger } from "../logger.js";
 import { builtinPluginFactories } from "./builtins.js";
 import { PluginLoadError } from "./errors.js";
@@ -130,6 +130,12 @@ export class PluginManager {
   /** The loaded plugins, in call order (empty before `load`). */
   get plugins(): readonly BrokerPlugin[] {
     return this.#loaded.map((l) => l.plugin);
+  }
+
+  /** The first plugin handling enhanced authentication `method`, as an authenticator (`PluginHost`). */
+  enhancedAuthenticator(method: string): EnhancedAuthenticator | undefined {
+    const plugin = this.plugins.find((p) => p.authMethods?.includes(method) && p.authenticateEnhanced);
+    return plugin === undefined ? undefined : (client, step) => plugin.authenticateEnhanced!(client, step);
   }
 
   /** Whether any loaded plugin implements `hook`; lets the broker skip building arguments. */

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type ClientConnection, now, TimerWheel } from "../../src/core/client-connection.js";
+import { TimerWheel, type WheelEntry } from "../../src/core/timer-wheel.js";
+import { systemClock } from "../../src/core/timers.js";
 
-/** Just what the wheel touches on a connection: its slot and the fire callback. */
-function fakeConnection(): { conn: ClientConnection; fired: number[]; next: () => Promise<number> } {
+const now = (): number => systemClock.now();
+
+/** Just what the wheel touches on a connection: the fire callback. */
+function fakeConnection(): { conn: WheelEntry; fired: number[]; next: () => Promise<number> } {
   const fired: number[] = [];
   let wake: ((t: number) => void) | undefined;
-  const conn = {
-    wheelSlot: undefined as number | undefined,
+  const conn: WheelEntry = {
     wheelFired: (t: number) => {
       fired.push(t);
       wake?.(t);
@@ -16,7 +18,7 @@ function fakeConnection(): { conn: ClientConnection; fired: number[]; next: () =
     new Promise<number>((resolve) => {
       wake = resolve;
     });
-  return { conn: conn as unknown as ClientConnection, fired, next };
+  return { conn, fired, next };
 }
 
 describe("the shared timer wheel", () => {
@@ -26,7 +28,7 @@ describe("the shared timer wheel", () => {
   });
 
   function wheel(): TimerWheel {
-    const w = new TimerWheel(10);
+    const w = new TimerWheel(systemClock, 10);
     wheels.push(w);
     return w;
   }

@@ -1,0 +1,337 @@
+import { PacketType, ReasonCode } from "@amqtt/codec";
+import { SubscriptionTree } from "@amqtt/message";
+import type {
+  AuthRequestAction,
+  ConnectRequestAction,
+  DisconnectedAction,
+  MessageAction,
+  PublishRequestAction,
+  ServerSessionOptions,
+  SubscribeRequestAction,
+  UnsubscribeRequestAction,
+} from "@amqtt/session";
+import type { Connection } from "@amqtt/transport";
+import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
+import type { SubscriptionEntry } from "../core/delivery-target.js";
+import { DurableAcks } from "../core/durable-acks.js";
+import type { BrokerEvents } from "../core/events.js";
+import { messageOf } from "../core/messages.js";
+import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
+import { RetainedStore } from "../core/retained.js";
+import { Router } from "../core/router.js";
+import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
+import { SharedPicker } from "../core/shared.js";
+import { emptyStats } from "../core/stats.js";
+import { Subscriptions } from "../core/subscriptions.js";
+import { TimerWheel } from "../core/timer-wheel.js";
+import type { Clock } from "../core/timers.js";
+import type { Logger } from "../logger.js";
+import type { BrokerStats } from "../plugins/types.js";
+import type { BrokerStore } from "../store/types.js";
+import { connackProperties } from "./connack.js";
+import { ConnectAuth } from "./connect-auth.js";
+import { drainOfflineQueue } from "./offline-drain.js";
+import { OfflineQueues } from "./offline-queue.js";
+import { PublishPolicy } from "./publish-policy.js";
+import { type Admission, LocalSessionRegistry, type SessionRegistry } from "./session-registry.js";
+import { SessionSaver } from "./session-saver.js";
+
+/** What the core is built from (the `Broker` facade resolves these). */
+export interface BrokerCoreOptions {
+  readonly config: ResolvedBrokerConfig;
+  readonly plugins: PluginHost;
+  readonly store: BrokerStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  emit<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void;
+  has(event: keyof BrokerEvents): boolean;
+}
+
+/**
+ * The broker's machinery behind the `Broker` facade, and what its connections
+ * call (`ConnectionHost`, not part of `Broker`'s public type): it wires the
+ * job modules (authentication, session registry, publish policy, router,
+ * subscriptions, offline queues and drain) and holds the in-memory state.
+ */
+export class BrokerCore implements ConnectionHost<SessionState> {
+  readonly config: ResolvedBrokerConfig;
+  readonly plugins: PluginHost;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This broker's wheel for the connections' long deadlines. */
+  readonly wheel: TimerWheel;
+  readonly sessionOptions: ServerSessionOptions;
+  readonly backpressure: { high: number; low: number; maxPauseMs: number };
+  readonly retained = new RetainedStore();
+  readonly tree = new SubscriptionTree<SubscriptionEntry>();
+  readonly shared: SharedPicker;
+  readonly counters: BrokerStats;
+  readonly connections = new Set<BrokerConnection>();
+  readonly router: Router;
+  readonly saver: SessionSaver;
+  readonly local: LocalDelivery;
+  readonly registry: SessionRegistry;
+  readonly acks: DurableAcks;
+  private readonly subscriptions: Subscriptions;
+  private readonly auth: ConnectAuth;
+  private readonly policy: PublishPolicy;
+  private currentStore: BrokerStore;
+  private readonly options: BrokerCoreOptions;
+
+  constructor(options: BrokerCoreOptions) {
+    this.options = options;
+    const { config, clock } = options;
+    this.config = config;
+    this.plugins = options.plugins;
+    this.clock = clock;
+    this.logger = options.logger;
+    this.currentStore = options.store;
+    this.wheel = new TimerWheel(clock);
+    const l = config.limits;
+    this.sessionOptions = {
+      maximumPacketSize: l.maxPacketSize,
+      receiveMaximum: l.receiveMaximum,
+      topicAliasMaximum: l.topicAliasMaximum,
+      maxInFlight: l.maxInflightMessages,
+      maxQueuedMessages: l.maxQueuedMessages,
+      maxQueuedBytes: l.maxQueuedBytes,
+      overflow: "drop-oldest",
+      answerPublishes: true,
+      connectTimeoutMs: l.connectTimeout * 1000,
+      maxPendingPublishes: 10_000,
+    };
+    // Publishers pause when a subscriber holds half its queue bound unacknowledged.
+    const high = l.maxQueuedMessages > 0 ? Math.max(16, Math.floor(l.maxQueuedMessages / 2)) : 1000;
+    this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
+    this.shared = new SharedPicker(config.capabilities.sharedSubscriptionStrategy);
+    this.counters = emptyStats(Date.now());
+    const emit = options.emit;
+    const core = this;
+    this.router = new Router({
+      get store() {
+        return core.store;
+      },
+      clock,
+      plugins: this.plugins,
+      tree: this.tree,
+      retained: this.retained,
+      shared: this.shared,
+      emit,
+      has: options.has,
+      dropped: (clientId, topic, reason) => this.dropped(clientId, topic, reason),
+      warn: (message, error) => this.warn(message, error),
+    });
+    this.saver = new SessionSaver(this);
+    const queues = new OfflineQueues(this);
+    this.local = {
+      counters: this.counters,
+      queueQos0Messages: l.queueQos0Messages,
+      enqueue: (state, message) => queues.enqueue(state, message),
+    };
+    this.registry = new LocalSessionRegistry(this);
+    this.subscriptions = new Subscriptions({
+      config,
+      clock,
+      plugins: this.plugins,
+      tree: this.tree,
+      retained: this.retained,
+      emit,
+      saveLiveSession: (state, conn) => void this.saver.saveLive(state, conn),
+    });
+    this.acks = new DurableAcks(
+      () => this.store,
+      () => this.router.takeAsyncRouting(),
+      (conn, error) => {
+        this.warn("the store could not make a message durable; closing its publisher", error);
+        conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    this.auth = new ConnectAuth({
+      config,
+      clock,
+      plugins: this.plugins,
+      admit: (conn, clientId, action, data) => this.admit(conn, clientId, action, data),
+      warn: (message, error) => this.warn(message, error),
+    });
+    this.policy = new PublishPolicy(this);
+  }
+
+  /** Persistent sessions, offline queues and retained messages. */
+  get store(): BrokerStore {
+    return this.currentStore;
+  }
+
+  /** A fresh store (the broker's own memory store, renewed at a restart). */
+  replaceStore(store: BrokerStore): void {
+    this.currentStore = store;
+  }
+
+  /** Serve one connection until it ends. */
+  serve(connection: Connection, listener: string): Promise<void> {
+    const conn: BrokerConnection = new ClientConnection(this, connection, listener);
+    this.connections.add(conn);
+    return conn.run().finally(() => this.connections.delete(conn));
+  }
+
+  /** Counters for `$SYS` and monitoring. */
+  stats(): BrokerStats {
+    let stored = 0;
+    for (const s of this.registry.sessions.values()) stored += s.queued;
+    // In flight: QoS 1/2 PUBLISH packets awaiting the broker's answer (in) or the client's ack (out).
+    let inflightIn = 0;
+    let inflightOut = 0;
+    for (const c of this.connections) {
+      inflightIn += c.session.pendingPublishes;
+      inflightOut += c.unacknowledged;
+    }
+    return {
+      ...this.counters,
+      inflightIn,
+      inflightOut,
+      storedMessages: stored,
+      retainedCount: this.retained.size,
+      subscriptionsCount: this.tree.size,
+    };
+  }
+
+  /** Forget the in-memory state at a stop: sessions (their timers), retained index. */
+  clear(): void {
+    this.registry.clear();
+    for (const r of [...this.retained.entries()]) this.retained.delete(r.topic);
+  }
+
+  // ---- ConnectionHost: what the connections ask ------------------------------
+
+  onConnectRequest(conn: BrokerConnection, action: ConnectRequestAction): void {
+    this.auth.connectRequest(conn, action);
+  }
+
+  onAuthRequest(conn: BrokerConnection, action: AuthRequestAction): void {
+    this.auth.authRequest(conn, action);
+  }
+
+  /** Attach an authenticated client to its session (the registry decides how), answer CONNACK, send its queue. */
+  private admit(
+    conn: BrokerConnection,
+    clientId: string,
+    action: ConnectRequestAction,
+    authenticationData?: Uint8Array,
+  ): void {
+    const packet = action.packet;
+    const admission = this.registry.admit(conn, clientId, packet);
+    if (isPromiseLike(admission)) {
+      admission.then(
+        (a) => {
+          if (conn.session.state === "awaitingAccept") this.accepted(conn, a, action, authenticationData);
+        },
+        (error) => {
+          this.warn("admitting a session failed", error);
+          conn.disconnect(ReasonCode.SERVER_UNAVAILABLE);
+        },
+      );
+    } else this.accepted(conn, admission, action, authenticationData);
+  }
+
+  private accepted(
+    conn: BrokerConnection,
+    { state, sessionPresent, restore }: Admission,
+    action: ConnectRequestAction,
+    authenticationData: Uint8Array | undefined,
+  ): void {
+    const packet = action.packet;
+    const clientId = state.clientId;
+    conn.apply(
+      conn.session.accept(
+        {
+          sessionPresent,
+          ...(restore === undefined ? {} : { restore }),
+          ...(action.needsClientId ? { assignedClientId: clientId } : {}),
+          ...(authenticationData === undefined ? {} : { authenticationData }),
+          ...(packet.protocolVersion === 5
+            ? {
+                properties: connackProperties(
+                  this.config,
+                  packet.keepAlive,
+                  packet.properties?.sessionExpiryInterval,
+                  clientId,
+                ),
+              }
+            : {}),
+        },
+        this.clock.now(),
+      ),
+    );
+    this.saver.saveLive(state, conn);
+    // Messages queued while the session was offline go out now, in order.
+    if (sessionPresent && state.queued > 0) void drainOfflineQueue(this, state, conn);
+  }
+
+  onConnected(conn: BrokerConnection): void {
+    const c = this.counters;
+    c.clientsConnected++;
+    c.clientsTotal++;
+    c.clientsMaximum = Math.max(c.clientsMaximum, c.clientsConnected);
+    this.plugins.fire("onClientConnected", conn.info);
+    this.options.emit("clientConnected", conn.info, conn.session.state === "connected");
+  }
+
+  onDisconnected(conn: BrokerConnection, action: DisconnectedAction): void {
+    const state = this.registry.detach(conn);
+    if (state === undefined) return; // never admitted, or replaced
+    this.counters.clientsConnected--;
+    this.counters.clientsDisconnected++;
+    this.plugins.fire("onClientDisconnected", conn.info);
+    this.options.emit("clientDisconnected", conn.info, action.reasonCode);
+    this.registry.connectionEnded(state, conn, action);
+  }
+
+  onPublishRequest(conn: BrokerConnection, request: PublishRequestAction): void {
+    this.policy.request(conn, request);
+  }
+
+  /** An accepted PUBLISH (its acknowledgement is going out): route it. */
+  onMessage(conn: BrokerConnection, action: MessageAction): void {
+    this.router.acceptFrom(conn, messageOf(action));
+  }
+
+  onSubscribeRequest(conn: BrokerConnection, action: SubscribeRequestAction): void {
+    conn.inOrder(() => this.subscriptions.subscribe(conn, action));
+  }
+
+  onUnsubscribeRequest(conn: BrokerConnection, action: UnsubscribeRequestAction): void {
+    conn.inOrder(() => this.subscriptions.unsubscribe(conn, action));
+  }
+
+  onPacket(conn: BrokerConnection, direction: "in" | "out", packet: unknown, bytes: number): void {
+    if (direction === "in") {
+      this.counters.messagesReceived++;
+      this.counters.bytesReceived += bytes;
+      this.plugins.fire("onPacketReceived", conn.info, packet);
+    } else {
+      this.counters.messagesSent++;
+      this.counters.bytesSent += bytes;
+      this.plugins.fire("onPacketSent", conn.info, packet);
+      // A PUBCOMP ends a QoS 2 flow: the stored session forgets the released packet id
+      // (else a restore after a crash would take a later PUBLISH reusing the id for a resend).
+      if ((packet as { type?: number }).type === PacketType.PUBCOMP && this.store.persistent)
+        this.saver.saveLive(conn.state, conn);
+    }
+  }
+
+  onDeliveryDropped(conn: BrokerConnection, topic: string, reason: string): void {
+    this.dropped(conn.info.clientId, topic, reason);
+  }
+
+  /** Report a message dropped by a bound. */
+  dropped(clientId: string, topic: string, reason: string): void {
+    this.logger.debug("message dropped", { clientId, topic, reason });
+    this.options.emit("dropped", clientId, topic, reason);
+  }
+
+  /** Report a non-fatal problem. */
+  warn(message: string, error: unknown): void {
+    this.logger.warn(message, { error: String(error) });
+    this.options.emit("warning", message, error);
+  }
+}

@@ -1,0 +1,74 @@
+import { withRemainingExpiry } from "../core/messages.js";
+import { toMonotonic } from "../core/persistence.js";
+import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import type { Clock } from "../core/timers.js";
+import type { BrokerStore } from "../store/types.js";
+import type { SessionSaver } from "./session-saver.js";
+
+/**
+ * Offline-queue messages handed to a reconnected session at a time, and the
+ * unacknowledged ones it may hold before the next batch: large enough that a
+ * client delaying its acknowledgements (Nagle's algorithm) does not set the
+ * pace, small enough that the stored session snapshot stays small.
+ */
+export const DRAIN_BATCH = 1000;
+/** ... and the payload bytes of one batch. */
+export const DRAIN_BATCH_BYTES = 1024 * 1024;
+
+/** What the drain needs from the broker. */
+export interface OfflineDrainHost {
+  readonly store: BrokerStore;
+  readonly clock: Clock;
+  readonly saver: SessionSaver;
+  warn(message: string, error: unknown): void;
+}
+
+/**
+ * Send a reconnected session's offline queue, oldest first, a batch at a time
+ * (removed from the store once handed to the session, whose own in-flight state
+ * then keeps QoS 1/2). Messages routed meanwhile queue behind, keeping order.
+ */
+export async function drainOfflineQueue(
+  host: OfflineDrainHost,
+  state: SessionState,
+  conn: BrokerConnection,
+): Promise<void> {
+  state.draining = true;
+  try {
+    for (;;) {
+      // Flow control: the next batch waits until the client acknowledged most of the last
+      // one. Keeps the session's in-flight state (and its stored snapshot) small, and a
+      // long queue in the store instead of in memory.
+      await conn.unacknowledgedAtMost(DRAIN_BATCH);
+      const issued = state.enqueues;
+      const peeked = await host.store.peekQueue(state.clientId, DRAIN_BATCH);
+      if (conn.closed || state.connection !== conn) return;
+      if (peeked.length === 0) {
+        if (state.enqueues === issued) return;
+        continue;
+      }
+      // A batch is also bounded by bytes (at least one message), so large payloads stay few.
+      let bytes = 0;
+      let end = 0;
+      while (end < peeked.length && (end === 0 || bytes + peeked[end]!.payload.length <= DRAIN_BATCH_BYTES))
+        bytes += peeked[end++]!.payload.length;
+      const batch = peeked.slice(0, end);
+      const t = host.clock.now();
+      for (const m of batch) {
+        const properties = withRemainingExpiry(m.properties, toMonotonic(host.clock, m.expiresAt), t);
+        if (properties !== null) conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
+      }
+      // The messages now live in the session's in-flight state: saved before they leave the
+      // queue, so a crash in between can only repeat them (DUP), never lose them.
+      await host.saver.saveLive(state, conn);
+      state.queued = Math.max(
+        0,
+        state.queued - (await host.store.ackQueue(state.clientId, batch.at(-1)!.seq)),
+      );
+    }
+  } catch (error) {
+    host.warn("sending the offline queue failed", error);
+  } finally {
+    state.draining = false;
+  }
+}

@@ -1,0 +1,46 @@
+import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import { sessionRecord } from "../core/persistence.js";
+import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import type { BrokerStore } from "../store/types.js";
+
+/** What saving sessions needs from the broker. */
+export interface SessionSaverHost {
+  readonly store: BrokerStore;
+  readonly config: ResolvedBrokerConfig;
+  warn(message: string, error: unknown): void;
+}
+
+/** Writes sessions to the store: live ones (persistent stores only) and ones whose connection ended. */
+export class SessionSaver {
+  constructor(private readonly host: SessionSaverHost) {}
+
+  /**
+   * A persistent store keeps connected sessions too (subscriptions, in-flight
+   * state as of now), so a crash does not forget them: saved on connect, on
+   * every subscription change and after each batch of the offline queue. The
+   * record has no `expiresAt` (the session is live); a restore after a crash
+   * starts its expiry from then. The memory store skips this: it would not
+   * outlive the process anyway.
+   */
+  saveLive(state: SessionState | undefined, conn: BrokerConnection): Promise<void> | undefined {
+    const store = this.host.store;
+    if (state === undefined || !store.persistent || conn.closed || conn.session.state !== "connected")
+      return undefined;
+    const snapshot = conn.session.snapshot();
+    const cap = this.host.config.sessionExpiryInterval;
+    const expiry =
+      cap === undefined ? snapshot.sessionExpiryInterval : Math.min(snapshot.sessionExpiryInterval, cap);
+    if (expiry === 0) return undefined;
+    return store
+      .saveSession(sessionRecord(state, snapshot, expiry, undefined, true))
+      .catch((error) => this.host.warn("saving a session failed", error));
+  }
+
+  /** Save a session that outlives its connection for `expiry` seconds (with its snapshot and delayed will). */
+  saveOffline(state: SessionState, expiry: number): void {
+    if (state.snapshot === undefined) return;
+    this.host.store
+      .saveSession(sessionRecord(state, state.snapshot, expiry, state.delayedWill))
+      .catch((error) => this.host.warn("saving a session failed", error));
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Runs tasks one after the other: each after everything started before it, so
+ * that plugin answers that arrive late never reorder a client's packets. Stays
+ * synchronous while nothing is pending and a task answers synchronously. A task
+ * that throws or rejects goes to `fail` (the connection aborts), and the tasks
+ * after it still run.
+ */
+export class SerialTasks {
+  /** The tail of the chain while some task is pending. */
+  private tail: Promise<void> | undefined;
+
+  constructor(private readonly fail: (error: Error) => void) {}
+
+  /** Run `task` after the pending ones (at once when none is). */
+  run(task: () => void | Promise<void>): void {
+    const run = (): void | Promise<void> => {
+      try {
+        return task();
+      } catch (error) {
+        this.fail(asError(error));
+      }
+    };
+    if (this.tail !== undefined) {
+      this.settle(this.tail.then(run));
+      return;
+    }
+    const result = run();
+    if (result !== undefined) this.settle(result);
+  }
+
+  private settle(p: Promise<void>): void {
+    const guarded = p.catch((error) => this.fail(asError(error)));
+    this.tail = guarded;
+    guarded.then(() => {
+      if (this.tail === guarded) this.tail = undefined;
+    });
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
