@@ -1,3 +1,4 @@
+import { ReasonCode } from "@amqtt/codec";
 import { z } from "zod";
 import type {
   AnyPluginDefinition,
@@ -75,7 +76,9 @@ const builtins = {
       deny_subscribe_acl: filterLists.optional(),
       deny_receive_acl: filterLists.optional(),
       acl_file: z.string().min(1).nullable().optional(),
-      subscribe_refusal_code: z.union([z.literal(0x80), z.literal(0x87)]).optional(),
+      subscribe_refusal_code: z
+        .union([z.literal(ReasonCode.UNSPECIFIED_ERROR), z.literal(ReasonCode.NOT_AUTHORIZED)])
+        .optional(),
     }),
   },
   sys: {

@@ -1,3 +1,4 @@
+// Over 400 lines: one resolver per aMQTT configuration section, kept in one file so the YAML-to-config mapping reads top to bottom.
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
