@@ -1,15 +1,15 @@
 import type { SharedGroup, Subscription } from "@amqtt/message";
 import { describe, expect, it } from "vitest";
-import type { SubscriptionEntry } from "../../src/core/session-state.js";
+import type { SubscriptionEntry } from "../../src/core/delivery-target.js";
 import { SharedPicker } from "../../src/core/shared.js";
 
-/** A group member: only `clientId` and `value.state.online` matter to the picker. */
+/** A group member: only `clientId` and `value.target.online` matter to the picker. */
 function member(clientId: string, online = true): Subscription<SubscriptionEntry> {
   return {
     clientId,
     filter: "jobs/#",
     shareName: "g",
-    value: { state: { online } } as unknown as SubscriptionEntry,
+    value: { target: { online } } as unknown as SubscriptionEntry,
   };
 }
 
@@ -52,7 +52,7 @@ describe("shared subscription picking (5.0 section 4.8.2)", () => {
     const first = picks(picker, group(a, b), 3);
     expect(new Set(first).size).toBe(1);
     const stuck = first[0] === "a" ? a : b;
-    (stuck.value.state as { online: boolean }).online = false;
+    (stuck.value.target as { online: boolean }).online = false;
     const after = picker.pick(group(a, b), "jobs/1", "pub").clientId;
     expect(after).not.toBe(stuck.clientId);
   });
