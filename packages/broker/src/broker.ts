@@ -878,7 +878,8 @@ export class Broker extends TypedEvents<BrokerEvents> implements ConnectionHost 
     serially(conn, () => {
       // "$SYS/" belongs to the broker (section 4.7.2); other "$" topics are accepted, as Mosquitto and EMQX do,
       // and reach only subscriptions that name them: wildcards never match a first "$" level [MQTT-4.7.2-1].
-      if (request.topic === "$SYS" || request.topic.startsWith("$SYS/")) return this.answer(conn, request, 0x87);
+      if (request.topic === "$SYS" || request.topic.startsWith("$SYS/"))
+        return this.answer(conn, request, 0x87);
       const allowed = this.plugins.authorizePublish(conn.info, message);
       if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
       return this.answer(conn, request, verdictCode(allowed));
