@@ -36,8 +36,10 @@ export class PublishPolicy {
     const message = messageOf(request);
     plugins.fire("onMessageReceived", conn.info, message);
     conn.inOrder(() => {
-      // Topics starting with "$" belong to the server (section 4.7.2): clients may not publish there.
-      if (request.topic.startsWith("$")) return this.answer(conn, request, ReasonCode.NOT_AUTHORIZED);
+      // "$SYS/" belongs to the broker (section 4.7.2); other "$" topics are accepted, as Mosquitto and EMQX do,
+      // and reach only subscriptions that name them: wildcards never match a first "$" level [MQTT-4.7.2-1].
+      if (request.topic === "$SYS" || request.topic.startsWith("$SYS/"))
+        return this.answer(conn, request, ReasonCode.NOT_AUTHORIZED);
       const allowed = plugins.authorizePublish(conn.info, message);
       if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
       return this.answer(conn, request, verdictCode(allowed));

@@ -90,6 +90,19 @@ describe.each([4, 5] as const)("routing at protocol level %i", (version) => {
     await expectNothingPending(sub);
   });
 
+  it("accepts a client's PUBLISH to a $ topic other than $SYS/ and delivers it only to a filter naming it [MQTT-4.7.2-1]", async () => {
+    const broker = await startMemoryBroker();
+    const wild = await peer(broker, "wild");
+    const named = await peer(broker, "named");
+    const pub = await peer(broker, "pub");
+    await subscribe(wild, { "#": 0, "+/app/x": 0 });
+    await subscribe(named, { "$app/#": 0 });
+    const code = await publish(pub, "$app/app/x", "x", { qos: 1 });
+    expect(code).toBe(ReasonCode.SUCCESS);
+    expect((await receive(named, 1)).map(([t]) => t)).toEqual(["$app/app/x"]);
+    await expectNothingPending(wild);
+  });
+
   it("refuses a PUBLISH a plugin denies: PUBACK Not Authorized in 5.0, acknowledged and dropped in 3.1.1", async () => {
     const broker = await startMemoryBroker(
       {},
