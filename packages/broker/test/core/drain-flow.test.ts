@@ -19,11 +19,12 @@ describe("sending a long offline queue to a reconnected session", () => {
     await until(() => broker.sessions.get("slow")?.online === false);
     const pub = await mqttClient(url);
     for (let i = 0; i < 2500; i++) pub.publish("q/t", String(i), { qos: 1 });
-    await until(() => broker.stats().storedMessages === 2500);
+    // Generous bounds: 2500 QoS 1 publishes take seconds on a loaded CI machine.
+    await until(() => broker.stats().storedMessages === 2500, 30_000);
 
     const back = await RawClient.connected(port, 4, "slow", false);
     // Two batches of 1000 go to the session; 500 stay in the store while nothing is acknowledged.
-    await until(() => broker.stats().storedMessages === 500);
+    await until(() => broker.stats().storedMessages === 500, 30_000);
     await new Promise((r) => setTimeout(r, 100));
     expect(broker.stats().storedMessages).toBe(500);
     // Acknowledging everything lets the rest follow, in order.
