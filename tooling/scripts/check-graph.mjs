@@ -46,10 +46,11 @@ const allowed = {
     "transport-memory",
     "transport-tcp",
     "transport-ws",
+    "store",
   ],
-  // The conformance suite takes the store types from the broker (a peer); the broker does not depend on it.
-  "store-conformance": ["broker"],
-  "store-sqlite": ["broker", "message"],
+  // The store contract: message and QoS types only, so a store installs none of the broker's dependencies.
+  store: ["codec", "message", "qos"],
+  "store-sqlite": ["store", "message"],
   // Contrib plugins: the broker's plugin types only.
   "contrib-http": ["broker"],
   "contrib-jwt": ["broker"],

@@ -1,4 +1,5 @@
 import { ReasonCode } from "@amqtt/codec";
+import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
 import { BrokerCore } from "./broker/core.js";
 import { Listeners } from "./broker/listeners.js";
@@ -22,7 +23,6 @@ import { type LongTimer, repeating, systemClock } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
-import type { BrokerStore } from "./store/types.js";
 
 export { generateClientId } from "./broker/client-id.js";
 export {

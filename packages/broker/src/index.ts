@@ -13,6 +13,7 @@
  * ```
  */
 
+export * from "@amqtt/store";
 export * from "./auth/index.js";
 export {
   BROKER_VERSION,
@@ -29,4 +30,3 @@ export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.j
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
 export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export * from "./plugins/index.js";
-export * from "./store/index.js";

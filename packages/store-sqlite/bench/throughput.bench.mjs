@@ -3,13 +3,13 @@
 // client and awaits flush() (the point where the broker may send PUBACK); then
 // the queue is drained the way a reconnecting client is served: peek up to 100,
 // ack them, flush. SqliteStore (durability full and relaxed) against the
-// MemoryStore of @amqtt/broker, in one run. Each case runs for about SECONDS [1]
+// MemoryStore of @amqtt/store, in one run. Each case runs for about SECONDS [1]
 // of enqueueing, RUNS [3] times; medians and ratios to the memory store are printed.
 // Run from the repository: `pnpm --filter @amqtt/store-sqlite bench` (builds first).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore } from "@amqtt/broker";
+import { MemoryStore } from "@amqtt/store";
 import { SqliteStore } from "../dist/index.js";
 
 const RUNS = Number(process.env.RUNS || 3);

@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * `@amqtt/store-sqlite`: a `BrokerStore` for `@amqtt/broker` in one SQLite file
+ * `@amqtt/store-sqlite`: a `BrokerStore` (the `@amqtt/store` contract) in one SQLite file
  * (better-sqlite3, WAL mode). Persistent sessions, offline queues and retained
  * messages survive restarts and crashes; writes are grouped into one
  * transaction per event-loop turn, and `flush()` resolves once they are on disk.

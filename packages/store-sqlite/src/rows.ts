@@ -1,5 +1,5 @@
-import type { QueuedRecord, QueueEntry, RetainedRecord, StoredMessage } from "@amqtt/broker";
 import type { MessageProperties } from "@amqtt/message";
+import type { QueuedRecord, QueueEntry, RetainedRecord, StoredMessage } from "@amqtt/store";
 import { fromTaggedJson } from "./tagged-json.js";
 
 /** A `queue` or `retained` row as better-sqlite3 returns it. @internal */

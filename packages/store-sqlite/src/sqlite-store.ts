@@ -1,3 +1,4 @@
+import { topicMatches } from "@amqtt/message";
 import {
   type BrokerStore,
   type EnqueueResult,
@@ -12,8 +13,7 @@ import {
   type StoreLimits,
   type StoreUsage,
   storedMessageSize,
-} from "@amqtt/broker";
-import { topicMatches } from "@amqtt/message";
+} from "@amqtt/store";
 import type Database from "better-sqlite3";
 import { openStoreDatabase } from "./open-database.js";
 import { retainedGlob } from "./retained-prefix.js";
@@ -31,7 +31,7 @@ export type SqliteDurability = "full" | "relaxed";
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. */
   path: string;
-  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value from `@amqtt/broker`. */
+  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value from `@amqtt/store`. */
   limits?: Partial<StoreLimits>;
   /**
    * `"full"` (default): `synchronous=FULL`, every commit is fsynced, so a

@@ -1,4 +1,4 @@
-import type { StoreUsage } from "@amqtt/broker";
+import type { StoreUsage } from "@amqtt/store";
 
 /**
  * Count and bytes of the queues of recently used clients, so `enqueue` checks

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { queued, retained } from "@amqtt/store-conformance";
+import { queued, retained } from "@amqtt/store/compliance";
 import { describe, expect, it } from "vitest";
 import { nextTurn, openStoreAt, tempDir } from "./helpers.js";
 

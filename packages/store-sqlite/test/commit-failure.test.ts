@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { queued } from "@amqtt/store-conformance";
+import { queued } from "@amqtt/store/compliance";
 import { describe, expect, it } from "vitest";
 import type { Migration } from "../src/index.js";
 import { MIGRATIONS } from "../src/schema.js";

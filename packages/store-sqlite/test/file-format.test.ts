@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bareSession, queued } from "@amqtt/store-conformance";
+import { bareSession, queued } from "@amqtt/store/compliance";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { APPLICATION_ID, SCHEMA_VERSION, StoreFormatError } from "../src/index.js";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { queued, retained } from "@amqtt/store-conformance";
+import { queued, retained } from "@amqtt/store/compliance";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SQL } from "../src/statements.js";

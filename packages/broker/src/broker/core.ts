@@ -10,6 +10,7 @@ import type {
   SubscribeRequestAction,
   UnsubscribeRequestAction,
 } from "@amqtt/session";
+import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
@@ -28,7 +29,6 @@ import { TimerWheel } from "../core/timer-wheel.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
-import type { BrokerStore } from "../store/types.js";
 import { connackProperties } from "./connack.js";
 import { ConnectAuth } from "./connect-auth.js";
 import { drainOfflineQueue } from "./offline-drain.js";

@@ -1,8 +1,8 @@
+import type { BrokerStore } from "@amqtt/store";
 import { withRemainingExpiry } from "../core/messages.js";
 import { toMonotonic } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
-import type { BrokerStore } from "../store/types.js";
 import type { SessionSaver } from "./session-saver.js";
 
 /**

@@ -1,8 +1,8 @@
+import type { BrokerStore, QueuedRecord } from "@amqtt/store";
 import type { OfflineMessage } from "../core/messages.js";
 import { storedMessage } from "../core/persistence.js";
 import type { SessionState } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
-import type { BrokerStore, QueuedRecord } from "../store/types.js";
 
 /** What the offline queues need from the broker. */
 export interface OfflineQueueHost {

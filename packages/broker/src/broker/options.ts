@@ -1,11 +1,11 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
+import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedListener } from "../config/resolve.js";
 import type { PluginHost } from "../core/plugin-host.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import type { BrokerPlugin, PluginFactory } from "../plugins/types.js";
-import type { BrokerStore } from "../store/types.js";
 
 /** Version reported in `$SYS/broker/version`. */
 export const BROKER_VERSION = "0.1.0";

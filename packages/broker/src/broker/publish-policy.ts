@@ -1,5 +1,6 @@
 import { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 import type { PublishRequestAction } from "@amqtt/session";
+import type { BrokerStore } from "@amqtt/store";
 import type { DurableAcks } from "../core/durable-acks.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
@@ -7,7 +8,6 @@ import type { BrokerConnection } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
-import type { BrokerStore } from "../store/types.js";
 import type { SessionSaver } from "./session-saver.js";
 
 /** What the publish policy needs from the broker. */

@@ -1,7 +1,7 @@
+import type { BrokerStore } from "@amqtt/store";
 import { toMonotonic } from "../core/persistence.js";
 import type { RetainedStore } from "../core/retained.js";
 import type { Clock } from "../core/timers.js";
-import type { BrokerStore } from "../store/types.js";
 import type { SessionRegistry } from "./session-registry.js";
 
 /** What a restore needs from the broker. */

@@ -2,6 +2,7 @@ import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
 import type { SubscriptionTree } from "@amqtt/message";
 import type { SenderSnapshot } from "@amqtt/qos";
 import type { DisconnectedAction, SessionSnapshot } from "@amqtt/session";
+import type { BrokerStore, SessionRecord, StoredWill } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { messageOf } from "../core/messages.js";
@@ -15,7 +16,6 @@ import {
 } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { ClientInfo } from "../plugins/types.js";
-import type { BrokerStore, SessionRecord, StoredWill } from "../store/types.js";
 import type { SessionSaver } from "./session-saver.js";
 
 /** The session a CONNECT was admitted to. */

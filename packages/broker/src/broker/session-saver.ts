@@ -1,7 +1,7 @@
+import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import { sessionRecord } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
-import type { BrokerStore } from "../store/types.js";
 
 /** What saving sessions needs from the broker. */
 export interface SessionSaverHost {

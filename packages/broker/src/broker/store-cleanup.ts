@@ -1,6 +1,6 @@
+import type { BrokerStore } from "@amqtt/store";
 import type { RetainedStore } from "../core/retained.js";
 import type { Clock } from "../core/timers.js";
-import type { BrokerStore } from "../store/types.js";
 import type { SessionRegistry } from "./session-registry.js";
 
 /** What the cleanup needs from the broker. */

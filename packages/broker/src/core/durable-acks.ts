@@ -1,5 +1,5 @@
 import type { SessionAction } from "@amqtt/session";
-import type { BrokerStore } from "../store/types.js";
+import type { BrokerStore } from "@amqtt/store";
 import type { ClientConnection } from "./client-connection.js";
 
 /**

@@ -1,14 +1,14 @@
 import type { Will } from "@amqtt/codec";
 import type { SessionSnapshot } from "@amqtt/session";
-import type { BrokerLimits } from "../config/resolve.js";
-import { MemoryStore } from "../store/memory-store.js";
 import type {
   BrokerStore,
   SessionRecord,
   StoredMessage,
   StoredSubscription,
   StoreLimits,
-} from "../store/types.js";
+} from "@amqtt/store";
+import { MemoryStore } from "@amqtt/store";
+import type { BrokerLimits } from "../config/resolve.js";
 import type { OfflineMessage } from "./messages.js";
 import { NEVER_EXPIRES, type SessionState } from "./session-state.js";
 import type { Clock } from "./timers.js";

@@ -1,8 +1,8 @@
 import type { QoS } from "@amqtt/codec";
 import { MatchResult, type SharedGroup, type SubscriptionTree } from "@amqtt/message";
 import { SharedPublish } from "@amqtt/session";
+import type { BrokerStore, RetainedRecord } from "@amqtt/store";
 import type { ClientInfo, PluginMessage } from "../plugins/types.js";
-import type { BrokerStore, RetainedRecord } from "../store/types.js";
 import type { ClientConnection } from "./client-connection.js";
 import type { DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
 import type { BrokerEvents } from "./events.js";

@@ -1,4 +1,4 @@
-import type { QueuedRecord, RetainedRecord, SessionRecord } from "@amqtt/broker";
+import type { QueuedRecord, RetainedRecord, SessionRecord } from "../index.js";
 
 /** UTF-8 bytes of `text`. */
 export function utf8(text: string): Uint8Array {
@@ -124,7 +124,7 @@ export function bareSession(clientId: string, expiresAt?: number): SessionRecord
 
 /**
  * A queued message on a one-character topic, so its size for the bounds is
- * `1 + payloadBytes` (see `storedMessageSize` in `@amqtt/broker`).
+ * `1 + payloadBytes` (see `storedMessageSize` in `@amqtt/store`).
  */
 export function queued(tag: number, payloadBytes = 3, expiresAt?: number): QueuedRecord {
   const message: QueuedRecord = {

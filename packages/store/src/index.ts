@@ -1,3 +1,17 @@
+/**
+ * @packageDocumentation
+ * `@amqtt/store`: the contract between the amqtt broker and its storage
+ * (persistent sessions, offline queues, retained messages, their bounds and
+ * errors), the in-memory reference implementation, and, under
+ * `@amqtt/store/compliance`, the tests every implementation runs.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "@amqtt/store";
+ * const store = new MemoryStore({ limits: { maxQueuedMessages: 1000 } });
+ * await store.open();
+ * ```
+ */
 export { StoreClosedError } from "./errors.js";
 export { DEFAULT_STORE_LIMITS, resolveStoreLimits } from "./limits.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";

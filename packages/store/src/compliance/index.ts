@@ -1,14 +1,14 @@
 /**
  * @packageDocumentation
- * `@amqtt/store-conformance`: the tests every `BrokerStore` of `@amqtt/broker`
+ * `@amqtt/store/compliance`: the tests every `BrokerStore`
  * passes (memory, SQLite, Redis, yours). It registers vitest tests, so call it at
  * the top level of a test file.
  *
  * @example
  * ```ts
- * import { MemoryStore } from "@amqtt/broker";
- * import { describeStoreConformance } from "@amqtt/store-conformance";
- * describeStoreConformance("memory", async (limits) => new MemoryStore({ limits }));
+ * import { MemoryStore } from "@amqtt/store";
+ * import { describeStoreCompliance } from "@amqtt/store/compliance";
+ * describeStoreCompliance("memory", async (limits) => new MemoryStore({ limits }));
  * ```
  */
 import { afterEach, describe } from "vitest";
@@ -22,7 +22,7 @@ export { bareSession, fullSession, pattern, plain, queued, retained } from "./fi
 export type { CleanupStore, CreateStore, SuiteContext } from "./harness.js";
 
 /**
- * Register the store conformance tests for `name`.
+ * Register the store compliance tests for `name`.
  *
  * `createStore(limits)` makes a new, unopened instance; every call within one
  * test must reach the same storage, so the reopen tests see what an earlier
@@ -30,12 +30,12 @@ export type { CleanupStore, CreateStore, SuiteContext } from "./harness.js";
  * is left when it is not: no test is skipped either way). After each test every
  * instance the suite opened is closed, then `cleanup()` erases the storage.
  */
-export function describeStoreConformance(
+export function describeStoreCompliance(
   name: string,
   createStore: CreateStore,
   cleanup?: CleanupStore,
 ): void {
-  describe(`${name} store conformance`, () => {
+  describe(`${name} store compliance`, () => {
     const suite = createSuiteContext(createStore, cleanup);
     afterEach(suite.cleanup);
     describe("sessions", () => sessionTests(suite.context));

@@ -1,4 +1,4 @@
-import type { BrokerStore, StoreLimits } from "@amqtt/broker";
+import type { BrokerStore, StoreLimits } from "../index.js";
 
 /**
  * Make a new, unopened store instance with the given bounds (the rest default).

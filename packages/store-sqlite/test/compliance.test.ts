@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeStoreConformance } from "@amqtt/store-conformance";
+import { describeStoreCompliance } from "@amqtt/store/compliance";
 import { SqliteStore } from "../src/index.js";
 
 // One temporary directory per test: every instance of a test shares its file.
 let dir: string | undefined;
 
-describeStoreConformance(
+describeStoreCompliance(
   "SqliteStore",
   async (limits) => {
     dir ??= await mkdtemp(join(tmpdir(), "amqtt-store-sqlite-"));

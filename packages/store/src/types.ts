@@ -158,7 +158,7 @@ export interface StoreLimits {
  * The storage the broker uses: persistent sessions, offline queues, retained
  * messages. Every method is async so SQLite, Redis or any other backend can
  * implement it; the broker never depends on a particular one. Run
- * `@amqtt/store-conformance` against an implementation to check it.
+ * `@amqtt/store/compliance` against an implementation to check it.
  *
  * ## Ordering and visibility
  * - Calls take effect in call order, whether or not the caller awaits each one

@@ -1,5 +1,5 @@
-import type { BrokerStore } from "@amqtt/broker";
 import { expect, it } from "vitest";
+import type { BrokerStore } from "../index.js";
 import { bareSession, fullSession, plain, queued, retained } from "./fixtures.js";
 import type { CreateStore, SuiteContext } from "./harness.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { QueuedRecord } from "../../src/store/index.js";
-import { DEFAULT_STORE_LIMITS, MemoryStore, resolveStoreLimits } from "../../src/store/index.js";
-import { RingQueue } from "../../src/store/ring-queue.js";
-import { storedMessageSize } from "../../src/store/size.js";
+import type { QueuedRecord } from "../src/index.js";
+import { DEFAULT_STORE_LIMITS, MemoryStore, resolveStoreLimits } from "../src/index.js";
+import { RingQueue } from "../src/ring-queue.js";
+import { storedMessageSize } from "../src/size.js";
 
 const bytes = (n: number): Uint8Array => new Uint8Array(n).fill(7);
 const message = (topic: string, payload: Uint8Array): QueuedRecord => ({

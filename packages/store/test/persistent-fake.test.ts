@@ -1,8 +1,9 @@
 // Runs the suite's persistent branch (reopen keeps data) against a fake: every
 // instance of one test shares a single MemoryStore, as instances of a SQLite
 // store share a file. Each instance keeps its own open/closed state.
-import { type BrokerStore, MemoryStore, type StoreLimits } from "@amqtt/broker";
-import { describeStoreConformance } from "../src/index.js";
+
+import { describeStoreCompliance } from "../src/compliance/index.js";
+import { type BrokerStore, MemoryStore, type StoreLimits } from "../src/index.js";
 
 let disk: MemoryStore | undefined;
 
@@ -39,7 +40,7 @@ async function createPersistentFake(limits?: Partial<StoreLimits>): Promise<Brok
   });
 }
 
-describeStoreConformance("persistent fake", createPersistentFake, async () => {
+describeStoreCompliance("persistent fake", createPersistentFake, async () => {
   await disk?.close();
   disk = undefined;
 });
