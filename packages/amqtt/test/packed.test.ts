@@ -18,6 +18,7 @@ const needed = [
   "transport-memory",
   "transport-tcp",
   "transport-ws",
+  "store",
   "broker",
   "client",
   "amqtt",
