@@ -3,3 +3,4 @@ export { certPath, certs, certsDir } from "./certs.js";
 export { debianBinary, type Mosquitto, type MosquittoOptions, startMosquitto } from "./mosquitto.js";
 export { accepts, freePort, waitForPort } from "./ports.js";
 export { randomBytes, seededRandom } from "./prng.js";
+export { expectAliceTopicLists, type TopicListClient } from "./topic-lists.js";
