@@ -21,15 +21,15 @@
 
 export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
-export {
-  type ClientState,
-  type ConnectCallOptions,
-  type EnhancedAuth,
-  MQTTClient,
-  type PublishCallOptions,
-  type SignalOptions,
-  type SubscriptionInput,
-} from "./client.js";
+export { MQTTClient } from "./client.js";
+export type {
+  ClientState,
+  ConnectCallOptions,
+  EnhancedAuth,
+  PublishCallOptions,
+  SignalOptions,
+  SubscriptionInput,
+} from "./client-options.js";
 export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
   type ClientConfig,
