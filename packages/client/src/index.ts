@@ -19,6 +19,8 @@
  * ```
  */
 
+// Reason codes by name, for SUBACK/PUBACK answers and `disconnect({ reasonCode })`.
+export { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { MQTTClient } from "./client.js";
