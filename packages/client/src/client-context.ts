@@ -8,6 +8,7 @@ import type { ClientEvents } from "./events.js";
 import type { BoundedQueue } from "./offline-queue.js";
 import type { Outbox } from "./outbox.js";
 import type { PendingPublish } from "./pending-publish.js";
+import type { ClientPluginHost } from "./plugins/host.js";
 import type { SilenceWatch } from "./silence-watch.js";
 import type { BrokerUri } from "./uri.js";
 
@@ -72,6 +73,8 @@ export interface ClientContext {
   readonly closeListeners: Set<(error: Error) => void>;
   readonly outbox: Outbox;
   readonly silence: SilenceWatch;
+  /** The configured plugins and their hooks. */
+  readonly plugins: ClientPluginHost;
 
   /** Tell the application (and the plugins) about an event. */
   emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void;

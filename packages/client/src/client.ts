@@ -13,6 +13,7 @@ import { type ClientConfig, type ClientConfigInput, resolveConfig, type TlsSetti
 import { ClientCore } from "./core.js";
 import { ClientError, ClosedError } from "./errors.js";
 import { type ClientEvents, TypedEvents } from "./events.js";
+import type { AnyClientPluginDefinition, ClientPlugin, ClientPluginFactory } from "./plugins/types.js";
 import { publish } from "./publishing.js";
 import { request } from "./requests.js";
 import { parseBrokerUri } from "./uri.js";
@@ -42,11 +43,29 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
   readonly config: ClientConfig;
   private readonly core: ClientCore;
 
-  constructor(options: { clientId?: string; config?: ClientConfigInput } = {}) {
+  /**
+   * `pluginDefinitions` are plugins the config's `plugins` key may name (a
+   * package's, or the application's); `plugins` are plugins given in code, run
+   * after the configured ones.
+   * @throws ClientError for a bad config; ClientConfigError names the key.
+   */
+  constructor(
+    options: {
+      clientId?: string;
+      config?: ClientConfigInput;
+      pluginDefinitions?: readonly AnyClientPluginDefinition[];
+      plugins?: readonly (ClientPlugin | ClientPluginFactory)[];
+    } = {},
+  ) {
     super();
-    this.config = resolveConfig(options.config);
+    this.config = resolveConfig(options.config, options.pluginDefinitions);
     const clientId = options.clientId ?? generateClientId(this.config.random);
-    this.core = new ClientCore(this.config, clientId, (event, value) => this.emit(event, value));
+    this.core = new ClientCore(
+      this.config,
+      clientId,
+      (event, value) => this.emit(event, value),
+      options.plugins,
+    );
   }
 
   /** The client identifier (generated as `amqtt/<16 chars>` when not given, as aMQTT; the broker's when it assigned one). */
@@ -106,6 +125,14 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     core.connectProperties = options.properties;
     core.auth = options.auth;
     core.state = "connecting";
+    if (core.plugins.needsStart) {
+      try {
+        await core.plugins.start();
+      } catch (error) {
+        core.state = "idle";
+        throw error;
+      }
+    }
     return core.establish(true, options.signal);
   }
 

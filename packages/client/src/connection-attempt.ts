@@ -60,6 +60,7 @@ export async function attemptConnection(
   opened = connection;
   ctx.connection = connection;
   ctx.outbox.attach(connection);
+  ctx.plugins.connectionOpened();
   const session = newSession(ctx);
   ctx.session = session;
   void readLoop(ctx, connection, session, generation);

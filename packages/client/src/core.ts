@@ -1,10 +1,11 @@
 import type { ConnectProperties, Subscription } from "@amqtt/codec";
-import type {
-  ClientSession,
-  DisconnectedAction,
-  SessionAction,
-  SessionSnapshot,
-  TimerKind,
+import {
+  type ClientSession,
+  DEFAULT_MAXIMUM_PACKET_SIZE,
+  type DisconnectedAction,
+  type SessionAction,
+  type SessionSnapshot,
+  type TimerKind,
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientContext, PendingRequest, Settle } from "./client-context.js";
@@ -15,6 +16,9 @@ import type { ClientEvents } from "./events.js";
 import { BoundedQueue } from "./offline-queue.js";
 import { Outbox } from "./outbox.js";
 import type { PendingPublish } from "./pending-publish.js";
+import { ClientPluginHost } from "./plugins/host.js";
+import { importPluginModule } from "./plugins/load-module.js";
+import type { ClientPlugin, ClientPluginFactory } from "./plugins/types.js";
 import { sendPublish } from "./publishing.js";
 import { establish, onConnected, onConnectionLost } from "./reconnect-loop.js";
 import { sendRequest } from "./requests.js";
@@ -57,12 +61,29 @@ export class ClientCore implements ClientContext {
   readonly closeListeners = new Set<(error: Error) => void>();
   readonly outbox = new Outbox();
   readonly silence: SilenceWatch;
+  readonly plugins: ClientPluginHost;
+  readonly emit: Emit;
 
   constructor(
     readonly config: ClientConfig,
     public clientId: string,
-    readonly emit: Emit,
+    emit: Emit,
+    plugins: readonly (ClientPlugin | ClientPluginFactory)[] = [],
   ) {
+    this.plugins = new ClientPluginHost({
+      specs: config.plugins,
+      plugins,
+      logger: config.logger,
+      clientId: () => this.clientId,
+      protocolVersion: config.protocolVersion,
+      maxPacketSize: DEFAULT_MAXIMUM_PACKET_SIZE,
+      importModule: importPluginModule,
+    });
+    // The application's listeners first, then the plugins' hooks.
+    this.emit = (event, value) => {
+      emit(event, value);
+      this.plugins.event(event, value);
+    };
     this.cleanSession = config.cleanSession;
     this.tls = { checkHostname: config.checkHostname, verifyCert: config.verifyCert };
     this.offline = new BoundedQueue(
@@ -72,7 +93,7 @@ export class ClientCore implements ClientContext {
     );
     this.silence = new SilenceWatch(config.clock, () => pingIfConnected(this));
     this.delivery = new DeliveryQueue(config.maxDeliveryQueue, config.deliveryOverflow, (m) =>
-      emit("messageDropped", m),
+      this.emit("messageDropped", m),
     );
   }
 

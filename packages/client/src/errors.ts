@@ -64,3 +64,30 @@ export class AbortError extends ClientError {
 export class ClosedError extends ClientError {
   override name = "ClosedError";
 }
+
+/** A client configuration key is wrong; `key` is its path (`plugins.amqtt.foo.Bar`, `keep_alive`). */
+export class ClientConfigError extends ClientError {
+  override name = "ClientConfigError";
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`client config "${key}": ${message}`);
+  }
+}
+
+/**
+ * A configured plugin could not be imported or created; `connect()` rejects with
+ * it, since the configuration would not mean what it says. `plugin` is the name
+ * the configuration used.
+ */
+export class ClientPluginError extends ClientError {
+  override name = "ClientPluginError";
+  constructor(
+    readonly plugin: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`plugin "${plugin}": ${message}`, options);
+  }
+}

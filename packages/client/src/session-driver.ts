@@ -21,6 +21,7 @@ export function carryActions(
   for (const a of actions) {
     switch (a.kind) {
       case "send":
+        ctx.plugins.packetSent(a.packet);
         ctx.outbox.push(a.bytes);
         break;
       case "setTimer":
@@ -112,6 +113,7 @@ export async function readLoop(
       if (generation !== ctx.generation) break;
       const now = ctx.config.clock.now();
       ctx.silence.received(now);
+      ctx.plugins.bytesReceived(chunk);
       ctx.carry(session.received(chunk, now), session);
     }
   } catch {
