@@ -19,15 +19,6 @@ import { request } from "./requests.js";
 import { parseBrokerUri } from "./uri.js";
 import { guard } from "./waiting.js";
 
-export type {
-  ClientState,
-  ConnectCallOptions,
-  EnhancedAuth,
-  PublishCallOptions,
-  SignalOptions,
-  SubscriptionInput,
-} from "./client-options.js";
-
 /**
  * aMQTT's `MQTTClient` for Node and browsers. Every method returns a promise that
  * settles: it resolves, or rejects with a typed error ({@link ConnectError},
