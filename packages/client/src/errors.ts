@@ -52,11 +52,6 @@ export class PublishError extends ClientError {
   }
 }
 
-/** The caller's `AbortSignal` fired; `cause` is the signal's reason. */
-export class AbortError extends ClientError {
-  override name = "AbortError";
-}
-
 /**
  * The client was disconnected (by `disconnect()`, or for good after the retries)
  * while the call waited.
@@ -74,6 +69,11 @@ export class ClientConfigError extends ClientError {
   ) {
     super(`client config "${key}": ${message}`);
   }
+}
+
+/** The caller's `AbortSignal` fired; `cause` is the signal's reason. */
+export class AbortError extends ClientError {
+  override name = "AbortError";
 }
 
 /**
