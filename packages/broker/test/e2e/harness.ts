@@ -27,9 +27,9 @@ import {
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { until } from "../core/helpers.js";
+import { until } from "./tcp.js";
 
-export { collectFor, mqttClient, nextMessages, startBroker, until } from "../core/helpers.js";
+export { collectFor, mqttClient, nextMessages, startBroker, until } from "./tcp.js";
 
 // Everything a test opens here is closed after it: sockets, child processes, MQTT.js clients.
 const sockets = new Set<Socket>();

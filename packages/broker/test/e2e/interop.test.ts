@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { mqttClient, nextMessages, startBroker } from "../core/helpers.js";
+import { mqttClient, nextMessages, startBroker } from "./tcp.js";
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { PacketType } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { startBroker } from "../core/helpers.js";
+import { startBroker } from "../tcp.js";
 import { bystanders, RawClient } from "./raw-client.js";
 
 // A topic filter is at most 65535 bytes [MQTT-4.7.3-3], so these are the deepest filters there are.
