@@ -15,6 +15,7 @@ import { type MemoryConnection, memoryPair } from "@amqtt/transport-memory";
 import { afterEach } from "vitest";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
 import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
+import { bounded } from "./wait.js";
 
 /** A packet type by its lower-case name, as `peer.expect("connack")` takes it. */
 export type PacketName = Lowercase<keyof typeof PacketType>;
@@ -267,20 +268,4 @@ export function describe(packet: Packet): string {
   return "reasonCode" in packet && packet.reasonCode !== undefined
     ? `${name}(reason ${packet.reasonCode})`
     : name;
-}
-
-function bounded<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

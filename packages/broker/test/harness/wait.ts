@@ -12,3 +12,20 @@ export async function until(predicate: () => boolean, timeoutMs = 5000): Promise
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** `promise`, or a failure naming `what` after `ms` (a bound on waiting, never a timing assertion). */
+export function bounded<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
