@@ -2,7 +2,7 @@
 // the store, over the memory harness (a gated store stands in for a slow disk).
 import { PacketType } from "@amqtt/codec";
 import { describe, expect, it, vi } from "vitest";
-import { type Broker, MemoryStore } from "../../src/index.js";
+import { type Broker, MemoryStore, type SessionRecord } from "../../src/index.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import { sendPublish, subscribe } from "../harness/steps.js";
 import { until } from "../harness/wait.js";
@@ -61,6 +61,18 @@ async function offlineSubscriber(broker: Broker, clientId: string, filter: strin
   const { peer } = await MqttPeer.connected(broker, clientId, { clean: false }, { version: 4 });
   await subscribe(peer, { [filter]: 1 });
   await peer.disconnect();
+}
+
+/** The session record of `clientId` once the store holds it with its one subscription (saved asynchronously). */
+function savedWithOneSubscription(store: MemoryStore, clientId: string): Promise<SessionRecord> {
+  return vi.waitFor(
+    async () => {
+      const saved = await store.loadSession(clientId);
+      expect(saved?.subscriptions).toHaveLength(1);
+      return saved!;
+    },
+    { timeout: 10_000 },
+  );
 }
 
 const peer4 = async (broker: Broker, id: string) =>
@@ -152,14 +164,7 @@ describe("connected sessions in a persistent store", () => {
     const broker = await startMemoryBroker({}, { store });
     const { peer: c } = await MqttPeer.connected(broker, "live", live5(60));
     await subscribe(c, { "live/#": 1 });
-    const record = await vi.waitFor(
-      async () => {
-        const saved = await store.loadSession("live");
-        expect(saved?.subscriptions).toHaveLength(1);
-        return saved;
-      },
-      { timeout: 10_000 },
-    );
+    const record = await savedWithOneSubscription(store, "live");
     expect(record?.subscriptions.map((s) => s.topicFilter)).toEqual(["live/#"]);
     expect(record?.sessionExpiryInterval).toBe(60);
     // Still connected: the expiry has not started.
@@ -173,14 +178,7 @@ describe("connected sessions in a persistent store", () => {
     const { peer: c } = await MqttPeer.connected(first, "crashed", live5(1));
     await subscribe(c, { "c/#": 1 });
     // What the disk held at the moment of a crash: the live record.
-    const live = await vi.waitFor(
-      async () => {
-        const saved = await store.loadSession("crashed");
-        expect(saved?.subscriptions).toHaveLength(1);
-        return saved!;
-      },
-      { timeout: 10_000 },
-    );
+    const live = await savedWithOneSubscription(store, "crashed");
     const afterCrash = new MemoryStore();
     await afterCrash.open();
     await afterCrash.saveSession(live);
