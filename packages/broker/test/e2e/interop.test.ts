@@ -24,7 +24,8 @@ function mosquittoSub(
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
   const lines = new Promise<string[]>((resolve, reject) => {
-    child.once("exit", (code) =>
+    // "close", not "exit": only then has all of its output been read.
+    child.once("close", (code) =>
       code === 0
         ? resolve(out.trim().split("\n"))
         : reject(new Error(`mosquitto_sub exited ${code}: ${err}`)),
