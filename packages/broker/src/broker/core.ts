@@ -1,4 +1,4 @@
-import { PacketType, ReasonCode } from "@amqtt/codec";
+import { type MqttError, PacketType, ReasonCode } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type {
   AuthRequestAction,
@@ -17,6 +17,7 @@ import { ClientConnection, type ConnectionHost } from "../core/client-connection
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { DurableAcks } from "../core/durable-acks.js";
 import type { BrokerEvents } from "../core/events.js";
+import { LogLimiter } from "../core/log-limiter.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
 import { RetainedStore } from "../core/retained.js";
@@ -76,6 +77,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
+  /** Protocol errors of clients are logged, rate-limited: a flood of garbage must not flood the log. */
+  private readonly protocolErrors: LogLimiter;
   private currentStore: BrokerStore;
   private readonly options: BrokerCoreOptions;
 
@@ -88,6 +91,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.logger = options.logger;
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
+    this.protocolErrors = new LogLimiter(this.logger, () => clock.now());
     const l = config.limits;
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
@@ -99,6 +103,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       overflow: "drop-oldest",
       answerPublishes: true,
       connectTimeoutMs: l.connectTimeout * 1000,
+      maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
       maxPendingPublishes: 10_000,
     };
     // Publishers pause when a subscriber holds half its queue bound unacknowledged.
@@ -321,6 +326,19 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   onDeliveryDropped(conn: BrokerConnection, topic: string, reason: string): void {
     this.dropped(conn.info.clientId, topic, reason);
+  }
+
+  onProtocolError(conn: BrokerConnection, error: MqttError): void {
+    // What was wrong and who sent it, never the bytes (they are unauthenticated and may be anything).
+    const beforeConnect = conn.state === undefined;
+    this.protocolErrors.log("info", beforeConnect ? "connection refused before CONNECT" : "protocol error", {
+      listener: conn.info.listener,
+      remoteAddress: conn.info.remoteAddress,
+      ...(beforeConnect ? {} : { clientId: conn.info.clientId }),
+      error: error.name,
+      reason: error.message,
+      reasonCode: error.reasonCode,
+    });
   }
 
   /** Report a message dropped by a bound. */
