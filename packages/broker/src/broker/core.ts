@@ -20,7 +20,7 @@ import type { BrokerEvents } from "../core/events.js";
 import { LogLimiter } from "../core/log-limiter.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
-import { RetainedStore } from "../core/retained.js";
+import { type RetainedRefusal, RetainedStore } from "../core/retained.js";
 import { Router } from "../core/router.js";
 import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
 import { SharedPicker } from "../core/shared.js";
@@ -29,7 +29,7 @@ import { Subscriptions } from "../core/subscriptions.js";
 import { TimerWheel } from "../core/timer-wheel.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
-import type { BrokerStats } from "../plugins/types.js";
+import type { BrokerStats, ClientInfo } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
 import { ConnectAuth } from "./connect-auth.js";
 import { drainOfflineQueue } from "./offline-drain.js";
@@ -64,7 +64,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly wheel: TimerWheel;
   readonly sessionOptions: ServerSessionOptions;
   readonly backpressure: { high: number; low: number; maxPauseMs: number };
-  readonly retained = new RetainedStore();
+  readonly retained: RetainedStore;
   readonly tree = new SubscriptionTree<SubscriptionEntry>();
   readonly shared: SharedPicker;
   readonly counters: BrokerStats;
@@ -79,6 +79,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly policy: PublishPolicy;
   /** Protocol errors of clients are logged, rate-limited: a flood of garbage must not flood the log. */
   private readonly protocolErrors: LogLimiter;
+  /** Refused retained messages are logged, rate-limited, and counted (`retainedRefused`). */
+  private readonly retainedRefusals: LogLimiter;
   private currentStore: BrokerStore;
   private readonly options: BrokerCoreOptions;
 
@@ -92,7 +94,9 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
     this.protocolErrors = new LogLimiter(this.logger, () => clock.now());
+    this.retainedRefusals = new LogLimiter(this.logger, () => clock.now());
     const l = config.limits;
+    this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
       receiveMaximum: l.receiveMaximum,
@@ -125,6 +129,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       emit,
       has: options.has,
       dropped: (clientId, topic, reason) => this.dropped(clientId, topic, reason),
+      retainedRefused: (client, topic, bound) =>
+        this.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
     });
     this.saver = new SessionSaver(this);
@@ -339,6 +345,30 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       reason: error.message,
       reasonCode: error.reasonCode,
     });
+  }
+
+  /**
+   * A retained message was not kept: over `bound`. `answer` says what the
+   * publisher was told (0x97 in 5.0, or a plain acknowledgement).
+   */
+  retainedRefused(
+    client: ClientInfo | undefined,
+    topic: string,
+    bound: RetainedRefusal,
+    answer: string,
+  ): void {
+    this.counters.retainedRefused++;
+    const limits = this.config.limits;
+    this.retainedRefusals.log("warn", "retained message refused", {
+      clientId: client?.clientId,
+      topic,
+      bound:
+        bound === "count"
+          ? `max_retained_messages ${limits.maxRetainedMessages}`
+          : `max_retained_bytes ${limits.maxRetainedBytes}`,
+      answer,
+    });
+    this.dropped(client?.clientId ?? "", topic, `retained store full (${bound})`);
   }
 
   /** Report a message dropped by a bound. */
