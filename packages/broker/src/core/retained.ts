@@ -107,28 +107,20 @@ export class RetainedStore {
       this.delete(message.topic);
       return true;
     }
-    const levels = message.topic.split("/");
+    // Judged once, before any node is made: sizes are linear in the topic, and a
+    // legal topic has up to 65,536 levels.
+    if (this.refusalFor(message, this.get(message.topic)) !== undefined) return false;
     let node = this.root;
-    const path: Node[] = [node];
-    for (const level of levels) {
+    for (const level of message.topic.split("/")) {
       let next = node.children?.get(level);
       if (next === undefined) {
-        if (this.refusalFor(message, undefined) !== undefined) {
-          this.prune(path, levels);
-          return false;
-        }
         next = new Node();
         node.children ??= new Map();
         node.children.set(level, next);
       }
       node = next;
-      path.push(node);
     }
     const old = node.message;
-    if (this.refusalFor(message, old) !== undefined) {
-      if (old === undefined) this.prune(path, levels);
-      return false;
-    }
     const usage = this.usageOf(message.topic);
     if (old === undefined) usage.count++;
     else usage.bytes -= sizeOf(old);
