@@ -34,17 +34,8 @@ describe("the retained bound with the SQLite store (the amqtt command's default)
   it("keeps 10 client retained messages beside $SYS/broker/version, refuses the 11th with 0x97 Quota exceeded, and restores all 10 after SIGKILL", async () => {
     const cwd = mkdtempSync(join(dir, "bound-"));
     const config = join(cwd, "broker.yaml");
-    writeFileSync(
-      config,
-      [
-        "plugins:",
-        "  anonymous-auth: {}",
-        "  sys:",
-        "    sys_interval: 0",
-        `max_retained_messages: ${BOUND}`,
-        "",
-      ].join("\n"),
-    );
+    const yaml = `plugins:\n  anonymous-auth: {}\n  sys:\n    sys_interval: 0\nmax_retained_messages: ${BOUND}\n`;
+    writeFileSync(config, yaml);
     const args = ["--port", "0", "--no-ws", "-c", config];
     const first = await startAmqtt(args, cwd);
     const pub = await client(first.port);

@@ -1,7 +1,7 @@
 import { connect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
-import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
+import { Broker, type BrokerOptions, type Logger, silentLogger } from "../../src/index.js";
 
 const brokers: Broker[] = [];
 const clients: MqttClient[] = [];
@@ -103,4 +103,20 @@ export function collectFor(client: MqttClient, ms: number): Promise<string[]> {
       resolve(got);
     }, ms);
   });
+}
+
+/** One line a {@link capturingLogger} kept. */
+export interface LogLine {
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line (any level), to prove what is logged and what is not. */
+export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const keep = (message: string, fields: Record<string, unknown> = {}) => {
+    lines.push({ message, fields });
+  };
+  const logger: Logger = { debug: keep, info: keep, warn: keep, error: keep, child: () => logger };
+  return { logger, lines };
 }

@@ -1,26 +1,10 @@
 import { ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import type { Logger } from "../../src/index.js";
+import { capturingLogger } from "../core/helpers.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import { expectNothingPending, publish, receive, receiveOne, subscribe } from "../harness/steps.js";
 
 const BOUND = 10;
-
-/** A logger that keeps every line, to prove refusals are logged. */
-function capturingLogger(): {
-  logger: Logger;
-  lines: { message: string; fields: Record<string, unknown> }[];
-} {
-  const lines: { message: string; fields: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    debug: (message, fields = {}) => lines.push({ message, fields }),
-    info: (message, fields = {}) => lines.push({ message, fields }),
-    warn: (message, fields = {}) => lines.push({ message, fields }),
-    error: (message, fields = {}) => lines.push({ message, fields }),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 /** A broker with `$SYS/broker/version` retained (the sys plugin publishes it at start) and a small retained bound. */
 async function boundedBroker(config: Record<string, unknown> = {}) {

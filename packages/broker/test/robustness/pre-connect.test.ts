@@ -1,37 +1,7 @@
 import { encode, PacketType, type ProtocolVersion, ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import type { Logger } from "../../src/index.js";
-import { startBroker } from "../core/helpers.js";
-import { bystanders, RawClient } from "./raw-client.js";
-
-/** A logger that keeps every line, to prove what is (and is not) logged. */
-function capturingLogger(): {
-  logger: Logger;
-  lines: { message: string; fields: Record<string, unknown> }[];
-} {
-  const lines: { message: string; fields: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    debug: (message, fields = {}) => lines.push({ message, fields }),
-    info: (message, fields = {}) => lines.push({ message, fields }),
-    warn: (message, fields = {}) => lines.push({ message, fields }),
-    error: (message, fields = {}) => lines.push({ message, fields }),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
-
-/** A CONNECT fixed header declaring `remaining` body bytes. */
-function connectHeader(remaining: number): number[] {
-  const bytes = [0x10];
-  let n = remaining;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    bytes.push(b);
-  } while (n > 0);
-  return bytes;
-}
+import { capturingLogger, startBroker } from "../core/helpers.js";
+import { bystanders, fixedHeader, RawClient } from "./raw-client.js";
 
 /** A CONNECT of about 131 KiB: a 65,535-byte password and a 65,535-byte will payload. */
 function bigConnect(version: ProtocolVersion, clientId: string): Uint8Array {
@@ -75,7 +45,7 @@ describe("bytes before CONNECT are judged before they are buffered", () => {
     const { port, broker } = await startBroker({ connect_timeout: 60 });
     const raw = await RawClient.open(port);
     const before = broker.stats().bytesReceived;
-    raw.write(connectHeader(1024 * 1024));
+    raw.write(fixedHeader(0x10, 1024 * 1024));
     await raw.waitClosed();
     expect(raw.packets).toEqual([]);
     expect(broker.stats().bytesReceived - before).toBe(0); // no packet was ever decoded

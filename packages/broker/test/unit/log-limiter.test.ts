@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { LogLimiter } from "../../src/core/log-limiter.js";
-import type { Logger } from "../../src/index.js";
-
-function recorder(): { logger: Logger; lines: [string, Record<string, unknown> | undefined][] } {
-  const lines: [string, Record<string, unknown> | undefined][] = [];
-  const logger: Logger = {
-    debug: (m, f) => lines.push([m, f]),
-    info: (m, f) => lines.push([m, f]),
-    warn: (m, f) => lines.push([m, f]),
-    error: (m, f) => lines.push([m, f]),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
+import { capturingLogger } from "../core/helpers.js";
 
 describe("LogLimiter (the bound on log lines per window)", () => {
   it("writes at most `burst` lines per window and counts the rest", () => {
     const now = 0;
-    const { logger, lines } = recorder();
+    const { logger, lines } = capturingLogger();
     const limiter = new LogLimiter(logger, () => now, 3, 1000);
     for (let i = 0; i < 100; i++) limiter.log("info", "refused", { i });
     expect(lines).toHaveLength(3);
@@ -26,14 +14,14 @@ describe("LogLimiter (the bound on log lines per window)", () => {
 
   it("says how many lines it held back on the first line of the next window", () => {
     let now = 0;
-    const { logger, lines } = recorder();
+    const { logger, lines } = capturingLogger();
     const limiter = new LogLimiter(logger, () => now, 2, 1000);
     for (let i = 0; i < 5; i++) limiter.log("warn", "refused", { i });
     now = 999;
     expect(limiter.log("warn", "refused", { i: 5 })).toBe(false);
     now = 1000;
     expect(limiter.log("warn", "refused", { i: 6 })).toBe(true);
-    expect(lines.at(-1)).toEqual(["refused", { i: 6, suppressed: 4 }]);
+    expect(lines.at(-1)).toEqual({ message: "refused", fields: { i: 6, suppressed: 4 } });
     expect(limiter.suppressed).toBe(0);
   });
 });
