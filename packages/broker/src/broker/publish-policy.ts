@@ -32,9 +32,10 @@ export interface PublishPolicyHost {
 }
 
 /**
- * Every PUBLISH is a question first (`answerPublishes`): plugins authorize it,
- * and the answer (the PUBACK/PUBREC, with 0x87 in 5.0 when refused) waits while
- * a subscriber of this publisher is congested. Answers go out in arrival order.
+ * Every PUBLISH is a question first (`answerPublishes`): the `$`-topic rule,
+ * plugins' authorization and the retained bounds decide it, and the answer (the
+ * PUBACK/PUBREC; in 5.0 0x87, 0x90 or 0x97 when refused) waits while a
+ * subscriber of this publisher is congested. Answers go out in arrival order.
  */
 export class PublishPolicy {
   constructor(private readonly host: PublishPolicyHost) {}

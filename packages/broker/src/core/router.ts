@@ -117,8 +117,10 @@ export class Router {
           (error) => this.host.warn("storing a retained message failed", error),
         );
       }
-      this.host.plugins.fire("onRetainedMessage", client, message);
-      this.host.emit("retainedMessage", client, message);
+      if (refusal === undefined) {
+        this.host.plugins.fire("onRetainedMessage", client, message);
+        this.host.emit("retainedMessage", client, message);
+      }
     }
     this.host.plugins.fire("onMessageBroadcast", client, message);
     if (this.host.has("message")) this.host.emit("message", client, message);

@@ -52,6 +52,8 @@ describe("the retained bound (max_retained_messages) [MQTT-3.3.1-5]", () => {
 
   it("3.1.1: over the bound a QoS 1 retained message is acknowledged (no negative PUBACK exists), delivered to current subscribers, not retained, logged and counted", async () => {
     const { broker, lines } = await boundedBroker();
+    const stored: string[] = [];
+    broker.on("retainedMessage", (_client, message) => stored.push(message.topic));
     const { peer: sub } = await MqttPeer.connected(broker, "sub", {}, { version: 4 });
     await subscribe(sub, { "r/#": 1 });
     const { peer: pub } = await MqttPeer.connected(broker, "pub", {}, { version: 4 });
@@ -61,6 +63,8 @@ describe("the retained bound (max_retained_messages) [MQTT-3.3.1-5]", () => {
     const [topic] = await receiveOne(sub);
     expect(topic).toBe("r/over");
     expect(broker.retained.get("r/over")).toBeUndefined();
+    expect(stored).toHaveLength(BOUND); // the event says "stored": not for r/over
+    expect(stored).not.toContain("r/over");
     expect(broker.stats().retainedRefused).toBe(1);
     expect(lines.find((l) => l.message === "retained message refused")?.fields).toMatchObject({
       topic: "r/over",
