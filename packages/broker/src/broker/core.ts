@@ -17,9 +17,9 @@ import { ClientConnection, type ConnectionHost } from "../core/client-connection
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { DurableAcks } from "../core/durable-acks.js";
 import type { BrokerEvents } from "../core/events.js";
-import { LogLimiter } from "../core/log-limiter.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
+import { RefusalLog } from "../core/refusal-log.js";
 import { type RetainedRefusal, RetainedStore } from "../core/retained.js";
 import { Router } from "../core/router.js";
 import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
@@ -77,10 +77,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
-  /** Protocol errors of clients are logged, rate-limited: a flood of garbage must not flood the log. */
-  private readonly protocolErrors: LogLimiter;
-  /** Refused retained messages are logged, rate-limited, and counted (`retainedRefused`). */
-  private readonly retainedRefusals: LogLimiter;
+  /** Protocol errors and retained refusals, logged rate-limited (and counted). */
+  private readonly refusals: RefusalLog;
   private currentStore: BrokerStore;
   private readonly options: BrokerCoreOptions;
 
@@ -93,8 +91,6 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.logger = options.logger;
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
-    this.protocolErrors = new LogLimiter(this.logger, () => clock.now());
-    this.retainedRefusals = new LogLimiter(this.logger, () => clock.now());
     const l = config.limits;
     this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
     this.sessionOptions = {
@@ -115,6 +111,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(config.capabilities.sharedSubscriptionStrategy);
     this.counters = emptyStats(Date.now());
+    this.refusals = new RefusalLog(this.logger, () => clock.now(), l, this.counters);
     const emit = options.emit;
     const core = this;
     this.router = new Router({
@@ -335,39 +332,17 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   }
 
   onProtocolError(conn: BrokerConnection, error: MqttError): void {
-    // What was wrong and who sent it, never the bytes (they are unauthenticated and may be anything).
-    const beforeConnect = conn.state === undefined;
-    this.protocolErrors.log("info", beforeConnect ? "connection refused before CONNECT" : "protocol error", {
-      listener: conn.info.listener,
-      remoteAddress: conn.info.remoteAddress,
-      ...(beforeConnect ? {} : { clientId: conn.info.clientId }),
-      error: error.name,
-      reason: error.message,
-      reasonCode: error.reasonCode,
-    });
+    this.refusals.protocolError(conn.info, conn.state === undefined, error);
   }
 
-  /**
-   * A retained message was not kept: over `bound`. `answer` says what the
-   * publisher was told (0x97 in 5.0, or a plain acknowledgement).
-   */
+  /** A retained message was not kept (logged, counted, reported as dropped); `answer`: what the publisher was told. */
   retainedRefused(
     client: ClientInfo | undefined,
     topic: string,
     bound: RetainedRefusal,
     answer: string,
   ): void {
-    this.counters.retainedRefused++;
-    const limits = this.config.limits;
-    this.retainedRefusals.log("warn", "retained message refused", {
-      clientId: client?.clientId,
-      topic,
-      bound:
-        bound === "count"
-          ? `max_retained_messages ${limits.maxRetainedMessages}`
-          : `max_retained_bytes ${limits.maxRetainedBytes}`,
-      answer,
-    });
+    this.refusals.retainedRefused(client, topic, bound, answer);
     this.dropped(client?.clientId ?? "", topic, `retained store full (${bound})`);
   }
 
