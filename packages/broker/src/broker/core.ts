@@ -20,7 +20,7 @@ import type { BrokerEvents } from "../core/events.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
 import { RefusalLog } from "../core/refusal-log.js";
-import { type RetainedRefusal, RetainedStore } from "../core/retained.js";
+import { RetainedStore } from "../core/retained.js";
 import { Router } from "../core/router.js";
 import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
 import { SharedPicker } from "../core/shared.js";
@@ -29,7 +29,7 @@ import { Subscriptions } from "../core/subscriptions.js";
 import { TimerWheel } from "../core/timer-wheel.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
-import type { BrokerStats, ClientInfo } from "../plugins/types.js";
+import type { BrokerStats } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
 import { ConnectAuth } from "./connect-auth.js";
 import { drainOfflineQueue } from "./offline-drain.js";
@@ -78,7 +78,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
   /** Protocol errors and retained refusals, logged rate-limited (and counted). */
-  private readonly refusals: RefusalLog;
+  readonly refusals: RefusalLog;
   private currentStore: BrokerStore;
   private readonly options: BrokerCoreOptions;
 
@@ -111,7 +111,13 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(config.capabilities.sharedSubscriptionStrategy);
     this.counters = emptyStats(Date.now());
-    this.refusals = new RefusalLog(this.logger, () => clock.now(), l, this.counters);
+    this.refusals = new RefusalLog(
+      this.logger,
+      () => clock.now(),
+      l,
+      this.counters,
+      (id, topic, reason) => this.dropped(id, topic, reason),
+    );
     const emit = options.emit;
     const core = this;
     this.router = new Router({
@@ -127,7 +133,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       has: options.has,
       dropped: (clientId, topic, reason) => this.dropped(clientId, topic, reason),
       retainedRefused: (client, topic, bound) =>
-        this.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
+        this.refusals.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
     });
     this.saver = new SessionSaver(this);
@@ -333,17 +339,6 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   onProtocolError(conn: BrokerConnection, error: MqttError): void {
     this.refusals.protocolError(conn.info, conn.state === undefined, error);
-  }
-
-  /** A retained message was not kept (logged, counted, reported as dropped); `answer`: what the publisher was told. */
-  retainedRefused(
-    client: ClientInfo | undefined,
-    topic: string,
-    bound: RetainedRefusal,
-    answer: string,
-  ): void {
-    this.refusals.retainedRefused(client, topic, bound, answer);
-    this.dropped(client?.clientId ?? "", topic, `retained store full (${bound})`);
   }
 
   /** Report a message dropped by a bound. */

@@ -5,11 +5,12 @@ import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { DurableAcks } from "../core/durable-acks.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
-import { isSysTopic, type RetainedRefusal, type RetainedStore } from "../core/retained.js";
+import type { RefusalLog } from "../core/refusal-log.js";
+import { isSysTopic, type RetainedStore } from "../core/retained.js";
 import type { BrokerConnection } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
-import type { BrokerStats, ClientInfo } from "../plugins/types.js";
+import type { BrokerStats } from "../plugins/types.js";
 import type { SessionSaver } from "./session-saver.js";
 
 /** What the publish policy needs from the broker. */
@@ -23,12 +24,7 @@ export interface PublishPolicyHost {
   readonly saver: SessionSaver;
   readonly retained: RetainedStore;
   readonly config: Pick<ResolvedBrokerConfig, "dollarTopicPublish">;
-  retainedRefused(
-    client: ClientInfo | undefined,
-    topic: string,
-    bound: RetainedRefusal,
-    answer: string,
-  ): void;
+  readonly refusals: Pick<RefusalLog, "retainedRefused">;
 }
 
 /**
@@ -125,7 +121,7 @@ export class PublishPolicy {
     if (!request.retain || request.qos === 0 || conn.info.protocolVersion !== 5) return ReasonCode.SUCCESS;
     const bound = this.host.retained.refusal(request);
     if (bound === undefined) return ReasonCode.SUCCESS;
-    this.host.retainedRefused(conn.info, request.topic, bound, "0x97 Quota exceeded");
+    this.host.refusals.retainedRefused(conn.info, request.topic, bound, "0x97 Quota exceeded");
     return ReasonCode.QUOTA_EXCEEDED;
   }
 }

@@ -20,6 +20,8 @@ export class RefusalLog {
     now: () => number,
     private readonly limits: Pick<BrokerLimits, "maxRetainedMessages" | "maxRetainedBytes">,
     private readonly counters: BrokerStats,
+    /** Also report each retained refusal as a drop (the `dropped` event). */
+    private readonly dropped: (clientId: string, topic: string, reason: string) => void,
   ) {
     this.protocolErrors = new LogLimiter(logger, now);
     this.retained = new LogLimiter(logger, now);
@@ -37,7 +39,7 @@ export class RefusalLog {
     });
   }
 
-  /** A retained message was not kept: over `bound`; `answer` says what the publisher was told. */
+  /** A retained message was not kept: over `bound`; `answer` says what the publisher was told. Counted, logged, reported as dropped. */
   retainedRefused(
     client: ClientInfo | undefined,
     topic: string,
@@ -54,5 +56,6 @@ export class RefusalLog {
           : `max_retained_bytes ${this.limits.maxRetainedBytes}`,
       answer,
     });
+    this.dropped(client?.clientId ?? "", topic, `retained store full (${bound})`);
   }
 }
