@@ -1,22 +1,12 @@
 import { encode, PacketType } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
 import { startBroker } from "../tcp.js";
-import { bystanders, RawClient } from "./raw-client.js";
+import { bystanders, fixedHeader, RawClient } from "./raw-client.js";
 
 const MAX_PACKET_SIZE = 1024;
 
 /** A PUBLISH fixed header claiming `remaining` bytes of body, and nothing else. */
-function headerOnly(remaining: number): number[] {
-  const bytes = [0x30];
-  let n = remaining;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    bytes.push(b);
-  } while (n > 0);
-  return bytes;
-}
+const headerOnly = (remaining: number): number[] => fixedHeader(0x30, remaining);
 
 function publish(payloadBytes: number, version: 4 | 5): Uint8Array {
   return encode(

@@ -148,3 +148,16 @@ export async function bystanders(
   await roundTrip("before");
   return { pub, sub, roundTrip };
 }
+
+/** A fixed header: byte `first`, then `remaining` as a Variable Byte Integer (nothing of the body). */
+export function fixedHeader(first: number, remaining: number): number[] {
+  const bytes = [first];
+  let n = remaining;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    bytes.push(b);
+  } while (n > 0);
+  return bytes;
+}
