@@ -5,6 +5,7 @@ import {
   definePlugin,
   filterCovers,
   type Logger,
+  topicAccessPlugin,
 } from "@amqtt/broker";
 import type { JWTPayload } from "jose";
 import {
@@ -69,18 +70,16 @@ export async function createJwtTopicPlugin(options: JwtTopicOptions, logger: Log
       return undefined;
     return payload;
   };
-  const allowed = async (client: ClientInfo, claim: string, topic: string): Promise<boolean> => {
-    const payload = await claims(client);
-    const filters = payload?.[claim];
+  const claimOf = {
+    publish: options.publishClaim,
+    subscribe: options.subscribeClaim,
+    receive: options.receiveClaim,
+  };
+  return topicAccessPlugin("jwt-acl", async (client, action, topic) => {
+    const filters = (await claims(client))?.[claimOf[action]];
     if (!Array.isArray(filters)) return false;
     return filters.some((f) => typeof f === "string" && filterCovers(f, topic));
-  };
-  return {
-    name: "jwt-acl",
-    authorizePublish: (client, message) => allowed(client, options.publishClaim, message.topic),
-    authorizeSubscribe: (client, filter) => allowed(client, options.subscribeClaim, filter),
-    authorizeReceive: (client, message) => allowed(client, options.receiveClaim, message.topic),
-  };
+  });
 }
 
 /** aMQTT's `amqtt.contrib.jwt.UserAuthJwtPlugin`. */

@@ -5,6 +5,7 @@ import {
   definePlugin,
   filterCovers,
   type Logger,
+  topicAccessPlugin,
 } from "@amqtt/broker";
 import { Directory } from "./directory.js";
 import {
@@ -67,16 +68,15 @@ export function createLdapTopicPlugin(options: LdapTopicOptions, logger: Logger)
       return undefined;
     }
   };
-  const allowed = async (client: ClientInfo, attribute: string, topic: string) => {
+  const attributeOf = {
+    publish: options.publishAttribute,
+    subscribe: options.subscribeAttribute,
+    receive: options.receiveAttribute,
+  };
+  return topicAccessPlugin("ldap-acl", async (client, action, topic) => {
     const attrs = await filtersOf(client);
-    return (attrs?.[attribute] ?? []).some((f) => filterCovers(f, topic));
-  };
-  return {
-    name: "ldap-acl",
-    authorizePublish: (client, message) => allowed(client, options.publishAttribute, message.topic),
-    authorizeSubscribe: (client, filter) => allowed(client, options.subscribeAttribute, filter),
-    authorizeReceive: (client, message) => allowed(client, options.receiveAttribute, message.topic),
-  };
+    return (attrs?.[attributeOf[action]] ?? []).some((f) => filterCovers(f, topic));
+  });
 }
 
 /** aMQTT's `amqtt.contrib.ldap.UserAuthLdapPlugin`. */
