@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeAmqttConfig } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
@@ -36,14 +37,9 @@ function mosquittoPub(port: number, user: string, password: string): Promise<num
 describe("user_mgr with the amqtt command", () => {
   it("adds a user to the SQLite database that amqtt -c uses through aMQTT's UserAuthDBPlugin", async () => {
     const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-db-"));
-    writeFileSync(
-      join(dir, "amqtt.yaml"),
-      `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-plugins:
-  amqtt.contrib.auth_db.UserAuthDBPlugin:
+    writeAmqttConfig(
+      dir,
+      `  amqtt.contrib.auth_db.UserAuthDBPlugin:
     connection: sqlite+aiosqlite:///auth.db
     sync_schema: true
 `,

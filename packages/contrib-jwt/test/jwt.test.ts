@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Broker, ConfigError, parseBrokerConfigYaml, silentLogger } from "@amqtt/broker";
-import { expectAliceTopicLists } from "@amqtt/test-utils";
+import { amqttConfigWithPlugins, expectAliceTopicLists, withMqttClient } from "@amqtt/test-utils";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
-import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 
@@ -49,10 +48,10 @@ function unsigned(claims: Record<string, unknown>): string {
 
 /** Start a broker from aMQTT-style YAML (with this package registered); returns its port. */
 async function start(pluginsYaml: string): Promise<number> {
-  const config = parseBrokerConfigYaml(
-    `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:0\nplugins:\n${pluginsYaml}`,
-    { baseDir: dir, pluginDefinitions },
-  );
+  const config = parseBrokerConfigYaml(amqttConfigWithPlugins(pluginsYaml), {
+    baseDir: dir,
+    pluginDefinitions,
+  });
   broker = new Broker(config, { logger: silentLogger });
   await broker.start();
   return broker.addresses()[0]!.port;
@@ -170,33 +169,19 @@ describe("the JWT topic plugin: allowed filters from the token's claims", () => 
       sub_topics: ["sensors/#"],
       recv: ["sensors/alice/#", "sensors/carol/#"],
     });
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
-      port,
-      username: "alice",
-      password: token,
-      reconnectPeriod: 0,
-    });
-    try {
+    await withMqttClient(port, { username: "alice", password: token }, async (client) => {
       await expectAliceTopicLists(client);
-    } finally {
-      await client.endAsync(true);
-    }
+    });
   });
 
   it("denies everything to a token without the claims", async () => {
     const port = await start(userPlugin() + topicPlugin());
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
+    await withMqttClient(
       port,
-      username: "alice",
-      password: await hs({ sub: "alice" }),
-      reconnectPeriod: 0,
-    });
-    try {
-      await expect(client.subscribeAsync("a")).rejects.toThrow(/Unspecified error/);
-    } finally {
-      await client.endAsync(true);
-    }
+      { username: "alice", password: await hs({ sub: "alice" }) },
+      async (client) => {
+        await expect(client.subscribeAsync("a")).rejects.toThrow(/Unspecified error/);
+      },
+    );
   });
 });

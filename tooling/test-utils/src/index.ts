@@ -1,6 +1,7 @@
-export { amqttDocsDefaultConfig } from "./amqtt-config.js";
+export { amqttConfigWithPlugins, amqttDocsDefaultConfig, writeAmqttConfig } from "./amqtt-config.js";
 export { certPath, certs, certsDir } from "./certs.js";
 export { debianBinary, type Mosquitto, type MosquittoOptions, startMosquitto } from "./mosquitto.js";
+export { withMqttClient } from "./mqtt-client.js";
 export { accepts, freePort, waitForPort } from "./ports.js";
 export { randomBytes, seededRandom } from "./prng.js";
 export { expectAliceTopicLists, type TopicListClient } from "./topic-lists.js";
