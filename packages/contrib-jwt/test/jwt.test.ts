@@ -1,15 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Broker, ConfigError, parseBrokerConfigYaml, silentLogger } from "@amqtt/broker";
-import { amqttConfigWithPlugins, expectAliceTopicLists, withMqttClient } from "@amqtt/test-utils";
+import {
+  amqttConfigWithPlugins,
+  expectAliceTopicLists,
+  mosquittoPub,
+  withMqttClient,
+} from "@amqtt/test-utils";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "amqtt-jwt-"));
 const SECRET = "a shared secret of enough length for HS256";
 let rsa: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -64,25 +66,7 @@ const topicPlugin = (keyLines = `    secret_key: "${SECRET}"\n`) =>
 
 /** Connect with mosquitto_pub (user name and the token as password); true when it could publish. */
 async function mosquittoConnects(port: number, username: string, token: string): Promise<boolean> {
-  try {
-    await run("mosquitto_pub", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-u",
-      username,
-      "-P",
-      token,
-      "-t",
-      "t",
-      "-m",
-      "x",
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await mosquittoPub(port, { user: username, password: token })).code === 0;
 }
 
 describe("the JWT user plugin: the password is the token", () => {

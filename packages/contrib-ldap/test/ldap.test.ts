@@ -1,14 +1,16 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Broker, ConfigError, parseBrokerConfigYaml, silentLogger } from "@amqtt/broker";
-import { amqttConfigWithPlugins, expectAliceTopicLists, withMqttClient } from "@amqtt/test-utils";
+import {
+  amqttConfigWithPlugins,
+  expectAliceTopicLists,
+  mosquittoPub,
+  withMqttClient,
+} from "@amqtt/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 import { BASE_DN, READER_DN, READER_PASSWORD, Slapd } from "./slapd.js";
 
-const run = promisify(execFile);
 let slapd: Slapd;
 let broker: Broker | undefined;
 
@@ -80,25 +82,7 @@ async function start(plugins: string): Promise<number> {
 }
 
 async function mosquittoConnects(port: number, username: string, password: string): Promise<boolean> {
-  try {
-    await run("mosquitto_pub", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-u",
-      username,
-      "-P",
-      password,
-      "-t",
-      "t",
-      "-m",
-      "x",
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await mosquittoPub(port, { user: username, password: password })).code === 0;
 }
 
 describe("the LDAP user plugin binds as the user to check the password (against slapd)", () => {
