@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  type AclAction,
-  optionsValidator,
-  topicAccessHooks,
-  topicAccessPlugin,
-} from "../../src/plugins/index.js";
+import { type AclAction, optionsValidator, topicAccessHooks, topicAccessPlugin } from "../../src/index.js";
 import { client, message } from "./helpers.js";
 
 describe("topicAccessPlugin / topicAccessHooks", () => {
