@@ -4,18 +4,14 @@ import {
   type AddressInfo,
   ListenerBase,
   ListenerCore,
-  type ListenOptions,
   listenOn,
+  type NetworkListenOptions,
   serverAddress,
 } from "@amqtt/transport";
 import { TcpConnection } from "./tcp-connection.js";
 
-/** Options of {@link listenTcp}. */
-export interface TcpListenOptions extends ListenOptions {
-  /** Interface to bind; Node's default (all interfaces) when omitted. Use `"127.0.0.1"` for loopback only. */
-  host?: string;
-  /** Port to bind; `0` picks a free one. Default 1883, or 8883 with `tls`. */
-  port?: number;
+/** Options of {@link listenTcp}: `host`, `port` (default 1883, or 8883 with `tls`), and these. */
+export interface TcpListenOptions extends NetworkListenOptions {
   /**
    * Serve TLS with these `node:tls` server options (`key`, `cert`, `ca`, ...). For
    * client certificates set `requestCert: true`; with `rejectUnauthorized: true`

@@ -7,8 +7,8 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
   ListenerBase,
   ListenerCore,
-  type ListenOptions,
   listenOn,
+  type NetworkListenOptions,
   serverAddress,
   type TlsInfo,
   tlsInfoOf,
@@ -18,17 +18,13 @@ import { parseSubprotocols, selectSubprotocol } from "./protocols.js";
 import { WebSocketConnection } from "./websocket-connection.js";
 import type { WebSocketLike } from "./websocket-like.js";
 
-/** Options of {@link listenWs}. */
-export interface WsListenOptions extends ListenOptions {
+/** Options of {@link listenWs}: `host` and `port` (default 8080) when it opens its own port, and these. */
+export interface WsListenOptions extends NetworkListenOptions {
   /**
    * Mount on this existing server instead of opening a port: the listener handles
    * `upgrade` requests for `path` and leaves the server running on `close()`.
    */
   server?: Server;
-  /** Interface to bind on its own port; Node's default (all interfaces) when omitted. */
-  host?: string;
-  /** Port to bind on its own port; `0` picks a free one. Default 8080. */
-  port?: number;
   /** Serve `wss:` on its own port with these `node:https` options. */
   tls?: HttpsOptions;
   /**

@@ -45,7 +45,13 @@ export {
   TooManyConnectionsError,
   TransportError,
 } from "./errors.js";
-export { DEFAULT_MAX_CONNECTIONS, type Dialer, type Listener, type ListenOptions } from "./listener.js";
+export {
+  DEFAULT_MAX_CONNECTIONS,
+  type Dialer,
+  type Listener,
+  type ListenOptions,
+  type NetworkListenOptions,
+} from "./listener.js";
 export { ListenerBase } from "./listener-base.js";
 export { ListenerCore } from "./listener-core.js";
 export { listenOn, type NodeServerLike, serverAddress } from "./node-server.js";
