@@ -32,8 +32,10 @@ export { aclRulesFromOptions, createTopicAclPlugin, type TopicAclPlugin } from "
 export {
   type TopicAccessHooks,
   type TopicCheck,
+  type TopicFilters,
   topicAccessHooks,
   topicAccessPlugin,
+  topicFilterPlugin,
 } from "./topic-check.js";
 export { createTopicTabooPlugin, TABOO_TOPICS } from "./topic-taboo.js";
 export type {

@@ -1,4 +1,5 @@
-import type { AclAction } from "./acl-rules.js";
+import { type AclAction, filterCovers } from "./acl-rules.js";
+import { isThenable } from "./guard.js";
 import type { AuthzAnswer, BrokerPlugin, ClientInfo } from "./types.js";
 
 /**
@@ -52,4 +53,43 @@ export function topicAccessPlugin<R extends Partial<BrokerPlugin> = Record<never
   rest?: R,
 ): BrokerPlugin & TopicAccessHooks & R {
   return { ...(rest as R), name, ...topicAccessHooks(check) };
+}
+
+/**
+ * The filters `client` may use for `action` (from a token's claims, a directory
+ * entry, a database row, ...), or `undefined` when it has none.
+ */
+export type TopicFilters = (
+  client: ClientInfo,
+  action: AclAction,
+) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
+
+/**
+ * A topic plugin over per-client filter lists: an action on a topic is allowed
+ * when one of the client's filters for that action covers it ({@link filterCovers}:
+ * wildcards; a subscription's filter must be covered whole), and denied
+ * otherwise, also when `filtersFor` has no list. `rest` adds other members.
+ *
+ * @example
+ * ```ts
+ * const plugin = topicFilterPlugin("token-acl", (client, action) => listsOf(client)?.[action]);
+ * ```
+ */
+export function topicFilterPlugin<R extends Partial<BrokerPlugin> = Record<never, never>>(
+  name: string,
+  filtersFor: TopicFilters,
+  rest?: R,
+): BrokerPlugin & TopicAccessHooks & R {
+  const covered = (filters: readonly string[] | undefined, topic: string): boolean =>
+    filters?.some((f) => filterCovers(f, topic)) ?? false;
+  return topicAccessPlugin(
+    name,
+    (client, action, topic) => {
+      const filters = filtersFor(client, action);
+      return isThenable(filters)
+        ? Promise.resolve(filters).then((f) => covered(f, topic))
+        : covered(filters, topic);
+    },
+    rest,
+  );
 }

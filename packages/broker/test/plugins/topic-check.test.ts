@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type AclAction, optionsValidator, topicAccessHooks, topicAccessPlugin } from "../../src/index.js";
+import {
+  type AclAction,
+  optionsValidator,
+  topicAccessHooks,
+  topicAccessPlugin,
+  topicFilterPlugin,
+} from "../../src/index.js";
 import { client, message } from "./helpers.js";
 
 describe("topicAccessPlugin / topicAccessHooks", () => {
@@ -42,6 +48,31 @@ describe("topicAccessPlugin / topicAccessHooks", () => {
     await plugin.start?.({} as never);
     expect(started).toBe(1);
     expect(await plugin.authorizePublish(client(), message("t"))).toBe(false);
+  });
+});
+
+describe("topicFilterPlugin", () => {
+  const lists: Record<string, Partial<Record<AclAction, string[]>>> = {
+    alice: { publish: ["sensors/alice/#"], subscribe: ["sensors/+/t"], receive: ["sensors/#"] },
+  };
+  const plugin = topicFilterPlugin("lists", async (client, action) => lists[client.username ?? ""]?.[action]);
+  const alice = client({ username: "alice" });
+
+  it("allows what a filter of the client's list for that action covers, and denies the rest", async () => {
+    expect(await plugin.authorizePublish(alice, message("sensors/alice/t"))).toBe(true);
+    expect(await plugin.authorizePublish(alice, message("sensors/bob/t"))).toBe(false);
+    expect(await plugin.authorizeReceive(alice, message("sensors/bob/t"))).toBe(true);
+  });
+
+  it("checks a subscription's filter whole: a list filter must cover every topic it can match", async () => {
+    expect(await plugin.authorizeSubscribe(alice, "sensors/bob/t", 0)).toBe(true);
+    expect(await plugin.authorizeSubscribe(alice, "sensors/+/t", 0)).toBe(true);
+    expect(await plugin.authorizeSubscribe(alice, "sensors/#", 0)).toBe(false);
+  });
+
+  it("denies a client without lists, synchronously when the lists are", () => {
+    const sync = topicFilterPlugin("sync", () => undefined);
+    expect(sync.authorizePublish(client({ username: "mallory" }), message("t"))).toBe(false);
   });
 });
 
