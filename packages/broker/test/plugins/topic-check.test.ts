@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  type AclAction,
-  optionsValidator,
-  topicAccessHooks,
-  topicAccessPlugin,
-  topicFilterPlugin,
-} from "../../src/index.js";
+import type { AclAction } from "../../src/index.js";
+import { optionsValidator, topicAccessHooks, topicAccessPlugin, topicFilterPlugin } from "../../src/index.js";
 import { client, message } from "./helpers.js";
 
 describe("topicAccessPlugin / topicAccessHooks", () => {
