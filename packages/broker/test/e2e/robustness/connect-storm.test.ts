@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startBroker } from "../core/helpers.js";
+import { startBroker } from "../tcp.js";
 import { bystanders, RawClient } from "./raw-client.js";
 
 const STORM = 500;

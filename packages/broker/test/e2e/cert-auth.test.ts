@@ -6,7 +6,7 @@ import { certPath } from "@amqtt/test-utils";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resolveBrokerConfig } from "../../src/index.js";
-import { startBroker } from "../core/helpers.js";
+import { startBroker } from "./tcp.js";
 
 // The transport tests' CA (test-only keys) signs device certificates made here
 // with openssl, as aMQTT's `device_creds` makes them: SAN spiffe://<domain>/device/<id>.

@@ -1,6 +1,6 @@
 import { encode, PacketType, type ProtocolVersion } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { startBroker } from "../core/helpers.js";
+import { startBroker } from "../tcp.js";
 import { bystanders, RawClient } from "./raw-client.js";
 
 const text = (s: string): number[] => [...Buffer.from(s, "latin1")];

@@ -1,28 +1,30 @@
+// The store cleanup schedule: expired messages and sessions leave the store, over the memory harness.
+import { QosReceiver, QosSender } from "@amqtt/qos";
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/index.js";
-import { mqttClient, startBroker, until } from "./helpers.js";
+import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
+import { publish, receiveOne, subscribe } from "../harness/steps.js";
+import { until } from "../harness/wait.js";
 
 describe("the store cleanup schedule", () => {
   it("removes expired queued and retained messages from the store, so storage does not grow with them", async () => {
     const store = new MemoryStore();
-    const { url, broker } = await startBroker({}, { store, storeCleanupIntervalMs: 100 });
-    const sub = await mqttClient(url, {
-      clientId: "away",
+    const broker = await startMemoryBroker({}, { store, storeCleanupIntervalMs: 100 });
+    const { peer: sub } = await MqttPeer.connected(broker, "away", {
       clean: false,
-      protocolVersion: 5,
       properties: { sessionExpiryInterval: 600 },
     });
-    await sub.subscribeAsync("exp/#", { qos: 1 });
-    await sub.endAsync();
-    const pub = await mqttClient(url, { protocolVersion: 5 });
+    await subscribe(sub, { "exp/#": 1 });
+    await sub.disconnect();
+    const { peer: pub } = await MqttPeer.connected(broker, "pub");
     const short = { qos: 1 as const, properties: { messageExpiryInterval: 1 } };
-    await pub.publishAsync("exp/q", "soon gone", short);
-    await pub.publishAsync("exp/r", "retained, soon gone", { ...short, retain: true });
-    await pub.publishAsync("exp/keep", "no expiry", { qos: 1 });
+    await publish(pub, "exp/q", "soon gone", short);
+    await publish(pub, "exp/r", "retained, soon gone", { ...short, retain: true });
+    await publish(pub, "exp/keep", "no expiry", { qos: 1 });
     expect((await store.queueUsage("away")).count).toBe(3);
     expect((await store.retainedUsage()).count).toBeGreaterThanOrEqual(1);
     // After the 1 s expiry, the next cleanup pass removes them without anyone asking.
-    await until(() => broker.stats().storedMessages === 1, 4000);
+    await until(() => broker.stats().storedMessages === 1, 10_000);
     expect((await store.queueUsage("away")).count).toBe(1);
     expect(await store.getRetained("exp/r")).toBeUndefined();
     expect(broker.retained.get("exp/r")).toBeUndefined();
@@ -31,15 +33,13 @@ describe("the store cleanup schedule", () => {
   it("deletes a stored session past its expiry that this broker never restored, and publishes its delayed will", async () => {
     const store = new MemoryStore();
     await store.open();
-    const { url } = await startBroker(
+    const broker = await startMemoryBroker(
       {},
       { store: Object.assign(store, { open: async () => {} }), storeCleanupIntervalMs: 100 },
     );
-    const watcher = await mqttClient(url);
-    const will = new Promise<string>((resolve) => watcher.on("message", (t, p) => resolve(`${t}=${p}`)));
-    await watcher.subscribeAsync("wills/#");
+    const { peer: watcher } = await MqttPeer.connected(broker, "watcher", {}, { version: 4 });
+    await subscribe(watcher, { "wills/#": 0 });
     // A record written by another broker instance over the same storage, already expired.
-    const { QosReceiver, QosSender } = await import("@amqtt/qos");
     await store.saveSession({
       version: 1,
       clientId: "elsewhere",
@@ -57,7 +57,8 @@ describe("the store cleanup schedule", () => {
       outgoing: new QosSender({ protocolVersion: 5 }).snapshot(),
       incoming: new QosReceiver({ protocolVersion: 5 }).snapshot(),
     });
-    expect(await will).toBe("wills/elsewhere=gone");
+    const [topic, payload] = await receiveOne(watcher);
+    expect(`${topic}=${payload}`).toBe("wills/elsewhere=gone");
     expect(await store.loadSession("elsewhere")).toBeUndefined();
   });
 });

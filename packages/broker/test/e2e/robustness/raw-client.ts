@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { Decoder, encode, type Packet, PacketType, type ProtocolVersion } from "@amqtt/codec";
 import type { MqttClient } from "mqtt";
 import { afterEach } from "vitest";
-import { mqttClient, nextMessages } from "../core/helpers.js";
+import { mqttClient, nextMessages } from "../tcp.js";
 
 const sockets: Socket[] = [];
 const rawClients: RawClient[] = [];

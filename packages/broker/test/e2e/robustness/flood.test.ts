@@ -1,7 +1,7 @@
 import { encode, PacketType } from "@amqtt/codec";
 import { SlowConsumerError } from "@amqtt/transport";
 import { describe, expect, it } from "vitest";
-import { mqttClient, startBroker, until } from "../core/helpers.js";
+import { mqttClient, startBroker, until } from "../tcp.js";
 import { bystanders, RawClient } from "./raw-client.js";
 
 const FLOOD_COUNT = 20_000;

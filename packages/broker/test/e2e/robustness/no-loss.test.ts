@@ -1,6 +1,6 @@
 import type { MqttClient } from "mqtt";
 import { describe, expect, it } from "vitest";
-import { mqttClient, startBroker, until } from "../core/helpers.js";
+import { mqttClient, startBroker, until } from "../tcp.js";
 
 const N = 300;
 /** The subscriber's connection is cut every this many acknowledged messages. */

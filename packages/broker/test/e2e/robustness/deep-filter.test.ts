@@ -1,6 +1,6 @@
-import { PacketType } from "@amqtt/codec";
+import { PacketType, type ProtocolVersion } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { startBroker } from "../core/helpers.js";
+import { startBroker } from "../tcp.js";
 import { bystanders, RawClient } from "./raw-client.js";
 
 // A topic filter is at most 65535 bytes [MQTT-4.7.3-3], so these are the deepest filters there are.
@@ -10,6 +10,24 @@ const SLASHES = "/".repeat(65_535);
 const PLUSES = `${"+/".repeat(32_767)}+`;
 /** A topic name those wildcards match: 32768 levels. */
 const DEEP_TOPIC = `${"a/".repeat(32_767)}a`;
+
+/** Publish a retained QoS 1 message on `topic` from a raw client, and await its PUBACK. */
+async function publishRetained(port: number, version: ProtocolVersion, topic: string): Promise<void> {
+  const publisher = await RawClient.connected(port, version, "deep-pub");
+  publisher.send(
+    {
+      type: PacketType.PUBLISH,
+      topic,
+      payload: new Uint8Array([1]),
+      qos: 1,
+      packetId: 1,
+      retain: true,
+      dup: false,
+    },
+    version,
+  );
+  await publisher.next(PacketType.PUBACK);
+}
 
 describe.each([4, 5] as const)("the deepest possible topic filters, MQTT level %i", (version) => {
   it.each([
@@ -48,20 +66,7 @@ describe.each([4, 5] as const)("the deepest possible topic filters, MQTT level %
   it("a retained message on a 32768-level topic is delivered to a 32768-level wildcard subscription, and the subscriber stays connected", async () => {
     const { port, url } = await startBroker();
     const others = await bystanders(url);
-    const publisher = await RawClient.connected(port, version, "deep-pub");
-    publisher.send(
-      {
-        type: PacketType.PUBLISH,
-        topic: DEEP_TOPIC,
-        payload: new Uint8Array([1]),
-        qos: 1,
-        packetId: 1,
-        retain: true,
-        dup: false,
-      },
-      version,
-    );
-    await publisher.next(PacketType.PUBACK);
+    await publishRetained(port, version, DEEP_TOPIC);
     const deep = await RawClient.connected(port, version, "deep");
     deep.send(
       { type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: PLUSES, qos: 0 }] },
@@ -79,20 +84,7 @@ describe.each([4, 5] as const)("the deepest possible topic filters, MQTT level %
   it("a retained message on a 65536-level topic does not cost a '#' subscriber its connection: it gets SUBACK and the message", async () => {
     const { port, url } = await startBroker();
     const others = await bystanders(url);
-    const publisher = await RawClient.connected(port, version, "deep-pub");
-    publisher.send(
-      {
-        type: PacketType.PUBLISH,
-        topic: SLASHES,
-        payload: new Uint8Array([1]),
-        qos: 1,
-        packetId: 1,
-        retain: true,
-        dup: false,
-      },
-      version,
-    );
-    await publisher.next(PacketType.PUBACK);
+    await publishRetained(port, version, SLASHES);
     const everything = await RawClient.connected(port, version, "everything");
     everything.send(
       { type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: "#", qos: 0 }] },
