@@ -53,59 +53,96 @@ class Entry<V> implements Subscription<V> {
   ) {}
 }
 
-/** Subscribers kept both as an array (fast to walk when matching) and by client id. */
-class Members<V> {
-  readonly list: Entry<V>[] = [];
-  readonly byClient = new Map<string, Entry<V>>();
+/** Up to this many subscribers of one filter are found by a scan; more get an index by client id. */
+const INDEX_FROM = 8;
 
-  add(entry: Entry<V>): void {
-    entry.slot = this.list.length;
-    this.list.push(entry);
-    this.byClient.set(entry.clientId, entry);
-  }
-
-  delete(clientId: string): boolean {
-    const entry = this.byClient.get(clientId);
-    if (entry === undefined) return false;
-    this.byClient.delete(clientId);
-    const last = this.list.pop() as Entry<V>;
-    if (last !== entry) {
-      this.list[entry.slot] = last;
-      last.slot = entry.slot;
-    }
-    return true;
-  }
+/**
+ * The subscribers of one filter (or of one shared group): an array, fast to
+ * walk when matching, and a map by client id only once there are more than
+ * {@link INDEX_FROM} (most filters have one subscriber: a map each would cost
+ * more than the subscription itself).
+ */
+interface Holder<V> {
+  list: Entry<V>[] | undefined;
+  index: Map<string, Entry<V>> | undefined;
 }
 
-class Group<V> extends Members<V> implements SharedGroup<V> {
+function find<V>(h: Holder<V>, clientId: string): Entry<V> | undefined {
+  if (h.index !== undefined) return h.index.get(clientId);
+  const list = h.list;
+  if (list !== undefined)
+    for (let i = 0; i < list.length; i++) if (list[i]?.clientId === clientId) return list[i];
+  return undefined;
+}
+
+function addTo<V>(h: Holder<V>, entry: Entry<V>): void {
+  const list = h.list;
+  if (list === undefined) {
+    entry.slot = 0;
+    h.list = [entry]; // an array literal of exactly one slot: no spare capacity for the common case
+    return;
+  }
+  entry.slot = list.length;
+  list.push(entry);
+  if (h.index !== undefined) h.index.set(entry.clientId, entry);
+  else if (list.length > INDEX_FROM) h.index = new Map(list.map((e) => [e.clientId, e]));
+}
+
+/** Removes the subscriber `clientId` (swap with the last: O(1)); the caller frees an emptied holder. */
+function deleteFrom<V>(h: Holder<V>, clientId: string): boolean {
+  const entry = find(h, clientId);
+  const list = h.list;
+  if (entry === undefined || list === undefined) return false;
+  const last = list.pop() as Entry<V>;
+  if (last !== entry) {
+    list[entry.slot] = last;
+    last.slot = entry.slot;
+  }
+  if (h.index !== undefined) {
+    h.index.delete(clientId);
+    // Hysteresis: the index goes at half its threshold, not at every crossing.
+    if (list.length <= INDEX_FROM / 2) h.index = undefined;
+  }
+  return true;
+}
+
+class Group<V> implements SharedGroup<V>, Holder<V> {
+  list: Entry<V>[] = [];
+  index: Map<string, Entry<V>> | undefined = undefined;
   constructor(
     readonly shareName: string,
     readonly filter: string,
-  ) {
-    super();
-  }
+  ) {}
   get members(): readonly Subscription<V>[] {
     return this.list;
   }
 }
 
+/** Where the subscriptions of one filter are held: an exact filter's slot, and the base of every trie level. */
+class Leaf<V> implements Holder<V> {
+  /** Non-shared subscribers; `undefined` when there are none. */
+  list: Entry<V>[] | undefined = undefined;
+  index: Map<string, Entry<V>> | undefined = undefined;
+  groups: Map<string, Group<V>> | undefined = undefined;
+
+  isEmpty(): boolean {
+    return this.list === undefined && this.groups === undefined;
+  }
+}
+
 /** One level of the trie. Fields stay `undefined` until used, to keep leaves small. */
-class TrieNode<V> {
+class TrieNode<V> extends Leaf<V> {
   /** Children by literal level (never `+` or `#`). */
   children: Map<string, TrieNode<V>> | undefined = undefined;
   plus: TrieNode<V> | undefined = undefined;
   hash: TrieNode<V> | undefined = undefined;
-  subscribers: Members<V> | undefined = undefined;
-  /** `subscribers.list`, kept here too so that matching reads it in one hop. */
-  list: Entry<V>[] | undefined = undefined;
-  groups: Map<string, Group<V>> | undefined = undefined;
 
-  isEmpty(): boolean {
+  override isEmpty(): boolean {
     return (
       this.children === undefined &&
       this.plus === undefined &&
       this.hash === undefined &&
-      this.subscribers === undefined &&
+      this.list === undefined &&
       this.groups === undefined
     );
   }
@@ -150,7 +187,7 @@ export class SubscriptionTree<V> {
    * Filters without wildcards, by the whole filter: one hash lookup per match
    * finds them all, however many there are.
    */
-  private readonly exact = new Map<string, TrieNode<V>>();
+  private readonly exact = new Map<string, Leaf<V>>();
   /** Filters with `+` or `#`, one trie level per topic level. */
   private readonly root = new TrieNode<V>();
   private count = 0;
@@ -184,14 +221,9 @@ export class SubscriptionTree<V> {
   add(filter: string, clientId: string, value: V): boolean {
     const parsed = parseTopicFilter(filter);
     const node = this.nodeFor(parsed.filter);
-    let members: Members<V>;
-    if (parsed.shareName === undefined) {
-      if (node.subscribers === undefined) {
-        node.subscribers = new Members<V>();
-        node.list = node.subscribers.list;
-      }
-      members = node.subscribers;
-    } else {
+    let members: Holder<V>;
+    if (parsed.shareName === undefined) members = node;
+    else {
       node.groups ??= new Map();
       let group = node.groups.get(parsed.shareName);
       if (group === undefined) {
@@ -200,12 +232,12 @@ export class SubscriptionTree<V> {
       }
       members = group;
     }
-    const existing = members.byClient.get(clientId);
+    const existing = find(members, clientId);
     if (existing !== undefined) {
       existing.value = value;
       return false;
     }
-    members.add(new Entry(clientId, parsed.filter, parsed.shareName, value, 0));
+    addTo(members, new Entry(clientId, parsed.filter, parsed.shareName, value, 0));
     this.count++;
     return true;
   }
@@ -222,19 +254,23 @@ export class SubscriptionTree<V> {
     const wild = hasWildcards(parsed.filter);
     const levels = wild ? parsed.filter.split("/") : [];
     const path: TrieNode<V>[] = [this.root];
-    let node: TrieNode<V> | undefined = wild ? this.root : this.exact.get(parsed.filter);
+    let node: Leaf<V> | undefined;
+    if (wild) {
+      let at: TrieNode<V> | undefined = this.root;
+      for (const level of levels) {
+        at = at.child(level);
+        if (at === undefined) return false;
+        path.push(at);
+      }
+      node = at;
+    } else node = this.exact.get(parsed.filter);
     if (node === undefined) return false;
-    for (const level of levels) {
-      node = node.child(level);
-      if (node === undefined) return false;
-      path.push(node);
-    }
     if (parsed.shareName === undefined) {
-      if (node.subscribers === undefined || !node.subscribers.delete(clientId)) return false;
-      if (node.subscribers.list.length === 0) node.subscribers = node.list = undefined;
+      if (!deleteFrom(node, clientId)) return false;
+      if (node.list?.length === 0) node.list = node.index = undefined;
     } else {
       const group = node.groups?.get(parsed.shareName);
-      if (group === undefined || !group.delete(clientId)) return false;
+      if (group === undefined || !deleteFrom(group, clientId)) return false;
       if (group.list.length === 0) {
         node.groups?.delete(parsed.shareName);
         if (node.groups?.size === 0) node.groups = undefined;
@@ -259,19 +295,20 @@ export class SubscriptionTree<V> {
   get(filter: string, clientId: string): V | undefined {
     const parsed = tryParseTopicFilter(filter);
     if (parsed === undefined) return undefined;
-    let node: TrieNode<V> | undefined;
+    let node: Leaf<V> | undefined;
     if (hasWildcards(parsed.filter)) {
-      node = this.root;
+      let at: TrieNode<V> | undefined = this.root;
       for (const level of parsed.filter.split("/")) {
-        node = node.child(level);
-        if (node === undefined) return undefined;
+        at = at.child(level);
+        if (at === undefined) return undefined;
       }
+      node = at;
     } else {
       node = this.exact.get(parsed.filter);
       if (node === undefined) return undefined;
     }
-    const members = parsed.shareName === undefined ? node.subscribers : node.groups?.get(parsed.shareName);
-    return members?.byClient.get(clientId)?.value;
+    const members = parsed.shareName === undefined ? node : node.groups?.get(parsed.shareName);
+    return members === undefined ? undefined : find(members, clientId)?.value;
   }
 
   /**
@@ -358,11 +395,11 @@ export class SubscriptionTree<V> {
   }
 
   /** The node that holds `filter`'s subscriptions, created if missing. */
-  private nodeFor(filter: string): TrieNode<V> {
+  private nodeFor(filter: string): Leaf<V> {
     if (!hasWildcards(filter)) {
       let node = this.exact.get(filter);
       if (node === undefined) {
-        node = new TrieNode<V>();
+        node = new Leaf<V>();
         this.exact.set(filter, node);
         this.nodes++;
       }
@@ -396,13 +433,13 @@ export class SubscriptionTree<V> {
 }
 
 /** The subscriptions stored at `node`, shared group members included. */
-function* held<V>(node: TrieNode<V>): IterableIterator<Subscription<V>> {
+function* held<V>(node: Leaf<V>): IterableIterator<Subscription<V>> {
   if (node.list !== undefined) yield* node.list;
   if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
 }
 
 /** Adds the subscriptions and groups stored at `node` to `out`. */
-function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
+function collect<V>(node: Leaf<V>, out: MatchResult<V>): void {
   const list = node.list;
   if (list !== undefined) {
     const subs = out.subscriptions;
