@@ -1,0 +1,78 @@
+// What a SUBSCRIBE costs the store: a session that ends with its connection is
+// never written (nor snapshotted), with the real SQLite store under a counting spy.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PacketType } from "@amqtt/codec";
+import { ServerSession } from "@amqtt/session";
+import type { BrokerStore } from "@amqtt/store";
+import { SqliteStore } from "@amqtt/store-sqlite";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The real SQLite store in a temp dir, with a count of calls per method (the calls go through). */
+function countedSqliteStore(): { store: BrokerStore; calls: Map<string, number> } {
+  const dir = mkdtempSync(join(tmpdir(), "amqtt-subscribe-writes-"));
+  dirs.push(dir);
+  const real = new SqliteStore({ path: join(dir, "amqtt.db") });
+  const calls = new Map<string, number>();
+  const store = new Proxy(real, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== "function" || typeof key !== "string") return value;
+      return (...args: unknown[]) => {
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { store, calls };
+}
+
+/** Ten SUBSCRIBEs of ten filters each, then one UNSUBSCRIBE, each answered. */
+async function churnSubscriptions(peer: MqttPeer): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    peer.send({
+      type: PacketType.SUBSCRIBE,
+      packetId: i + 1,
+      subscriptions: Array.from({ length: 10 }, (_, k) => ({ topicFilter: `w/${i}/${k}`, qos: 1 as const })),
+    });
+    await peer.expect("suback");
+  }
+  peer.send({ type: PacketType.UNSUBSCRIBE, packetId: 99, topicFilters: ["w/0/0"] });
+  await peer.expect("unsuback");
+}
+
+describe("SUBSCRIBE and the store", () => {
+  for (const version of [4, 5] as const) {
+    it(`a session that is not persisted (level ${version}, ${version === 5 ? "Session Expiry 0" : "Clean Session 1"}) is neither written to SQLite nor snapshotted per SUBSCRIBE`, async () => {
+      const { store, calls } = countedSqliteStore();
+      const broker = await startMemoryBroker({}, { store });
+      const { peer } = await MqttPeer.connected(broker, `not-kept-${version}`, { clean: true }, { version });
+      const snapshots = vi.spyOn(ServerSession.prototype, "snapshot");
+      const before = new Map(calls);
+      await churnSubscriptions(peer);
+      await store.flush();
+      expect(calls.get("saveSession") ?? 0).toBe(before.get("saveSession") ?? 0);
+      expect(snapshots).not.toHaveBeenCalled();
+      expect(await store.loadSession(`not-kept-${version}`)).toBeUndefined();
+    });
+  }
+
+  it("a persistent session is written on each subscription change (the spy sees writes that happen)", async () => {
+    const { store, calls } = countedSqliteStore();
+    const broker = await startMemoryBroker({}, { store });
+    const { peer } = await MqttPeer.connected(broker, "kept", { clean: false }, { version: 4 });
+    const before = calls.get("saveSession") ?? 0;
+    await churnSubscriptions(peer);
+    await store.flush();
+    expect((calls.get("saveSession") ?? 0) - before).toBe(11);
+    expect((await store.loadSession("kept"))?.subscriptions).toHaveLength(99);
+  });
+});
