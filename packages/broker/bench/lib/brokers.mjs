@@ -110,6 +110,24 @@ export async function startBroker(kind, extraYaml = "") {
         child.send("mem");
       });
     },
+    /** Ours only: process.memoryUsage() as it is, no GC first. */
+    usageNow() {
+      return new Promise((resolve) => {
+        child.once("message", resolve);
+        child.send("mem-nogc");
+      });
+    },
+    /** Ours only: start ("sample-start") or stop ("sample-stop": resolves with the file) allocation sampling. */
+    sample(what) {
+      return new Promise((resolve) => {
+        child.once("message", (m) => resolve(m.profile));
+        child.send(what);
+      });
+    },
+    /** RSS now, as /proc says, without a GC first (what a monitoring tool sees). */
+    rssNow() {
+      return rssOf(child.pid);
+    },
     /** Ours only: write a heap snapshot (in the broker's cwd); resolves with its file name. */
     heapSnapshot() {
       return new Promise((resolve) => {

@@ -32,10 +32,17 @@ export class RawClient {
     return new Promise((resolve) => this.waiters.push({ type, resolve }));
   }
 
-  /** CONNECT and wait for CONNACK. */
-  async open(clientId, clean = true) {
+  /** CONNECT (with `extra` fields: keepAlive, will, properties) and wait for CONNACK. */
+  async open(clientId, clean = true, extra = {}) {
     const ack = this.next(PacketType.CONNACK);
-    this.send({ type: PacketType.CONNECT, protocolVersion: this.version, clean, keepAlive: 0, clientId });
+    this.send({
+      type: PacketType.CONNECT,
+      protocolVersion: this.version,
+      clean,
+      keepAlive: 0,
+      clientId,
+      ...extra,
+    });
     return ack;
   }
 

@@ -33,6 +33,7 @@ export class SessionSaver {
     const expiry = cap === undefined ? own : Math.min(own, cap);
     if (expiry === 0) return undefined;
     const snapshot = conn.session.snapshot();
+    state.stored = true;
     return store
       .saveSession(sessionRecord(state, snapshot, expiry, undefined, true))
       .catch((error) => this.host.warn("saving a session failed", error));
@@ -41,6 +42,7 @@ export class SessionSaver {
   /** Save a session that outlives its connection for `expiry` seconds (with its snapshot and delayed will). */
   saveOffline(state: SessionState, expiry: number): void {
     if (state.snapshot === undefined) return;
+    state.stored = true;
     this.host.store
       .saveSession(sessionRecord(state, state.snapshot, expiry, state.delayedWill))
       .catch((error) => this.host.warn("saving a session failed", error));
