@@ -92,7 +92,8 @@ export async function startBroker(kind, extraYaml = "") {
       `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:${port}\nplugins:\n  anonymous-auth:\n    allow_anonymous: true\n${store}${extraYaml}`,
     );
     child = spawn(process.execPath, [...OURS_FLAGS, "--expose-gc", "--import", PRELOAD, BIN, "-c", conf], {
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      // BROKER_STDOUT=1: keep ours' stdout (where --trace-gc and friends write).
+      stdio: ["ignore", process.env.BROKER_STDOUT === "1" ? "inherit" : "ignore", "inherit", "ipc"],
     });
   }
   await waitForPort(port, child);
