@@ -15,14 +15,17 @@ if (process.send !== undefined) {
       process.send?.({ snapshot: writeHeapSnapshot() });
       return;
     }
-    if (m === "sample-start") {
-      // Allocation sampling that also counts objects collected since: what a churn allocates.
+    if (m === "sample-start" || m === "sample-start-live") {
+      // Allocation sampling; "sample-start" also counts objects collected since (what a
+      // churn allocates), "sample-start-live" only what is still in the heap at the stop
+      // (live, or promoted garbage that only a full GC frees).
+      const all = m === "sample-start";
       sampling = new Session();
       sampling.connect();
       sampling.post("HeapProfiler.startSampling", {
         samplingInterval: 512,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMajorGC: all,
+        includeObjectsCollectedByMinorGC: all,
       });
       process.send?.({ sampling: true });
       return;
