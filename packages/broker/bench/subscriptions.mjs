@@ -3,7 +3,8 @@
 // waiting for its SUBACK) on ours with the memory store, ours with SQLite, and
 // Mosquitto, in the same run. Reports wall time, RSS delta and (ours) heap delta
 // after a full GC, per subscription, and the ratio to Mosquitto.
-// Knobs: SUBS (default 100000), BATCH (100), BROKERS ("memory sqlite mosquitto"),
+// BROKERS may add "base-memory base-sqlite" with BASE_BIN=<main>/packages/cli/dist/bin.js
+// for before and after in the same run. Knobs: SUBS (default 100000), BATCH (100), BROKERS ("memory sqlite mosquitto"),
 // MAX_SUBS (max_subscriptions_per_client for ours; default: SUBS, so the bound
 // does not refuse any; "none" leaves the key out, for builds that predate it),
 // WILDCARD=1 (every 10th filter ends in /+), SNAPSHOTS=1 (ours: heap snapshots
@@ -26,7 +27,7 @@ function filterOf(i) {
 async function run(kind) {
   const broker = await startBroker(
     kind,
-    MAX_SUBS === "none" ? "" : `max_subscriptions_per_client: ${MAX_SUBS}\n`,
+    MAX_SUBS === "none" || kind.startsWith("base-") ? "" : `max_subscriptions_per_client: ${MAX_SUBS}\n`,
   );
   try {
     const client = new RawClient(broker.port, 4);

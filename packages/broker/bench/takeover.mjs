@@ -5,7 +5,8 @@
 // and the RSS (and, ours, heap after a full GC) left once the churn settled.
 // Each take-over waits for its CONNACK and for the close of the connection it
 // replaced. Knobs: TAKEOVERS (default 100000), CLEAN (1: Clean Session 1, the default; 0: a persistent session), BROKERS
-// ("memory sqlite mosquitto"), VERSION (4 or 5, default 5), KEEPALIVE (s, default
+// ("memory sqlite mosquitto"; add "base-memory base-sqlite" with BASE_BIN=<main's
+// packages/cli/dist/bin.js> for before and after in one run), VERSION (4 or 5, default 5), KEEPALIVE (s, default
 // 60), WILL=1 (a will, 5.0 with a Will Delay Interval), STORM (connections in flight at once, default 1:
 // one after the other), SNAPSHOTS=1 (ours: heap snapshots before/after).
 import { PacketType } from "@amqtt/codec";

@@ -58,10 +58,16 @@ function waitForPort(port, child, timeoutMs = 15_000) {
 }
 
 /**
- * Start one broker: `kind` is "memory", "sqlite" or "mosquitto".
+ * Start one broker: `kind` is "memory", "sqlite" or "mosquitto", or "base-memory" /
+ * "base-sqlite" for the build at BASE_BIN (e.g. main's `packages/cli/dist/bin.js`),
+ * to put before and after in one run.
  * @returns {{name, port, pid, memory(): Promise<{rss:number, heap?:number}>, stop(): Promise<void>}}
  */
 export async function startBroker(kind, extraYaml = "") {
+  const base = kind.startsWith("base-");
+  if (base && process.env.BASE_BIN === undefined) throw new Error(`${kind} needs BASE_BIN`);
+  const bin = base ? process.env.BASE_BIN : BIN;
+  const store = base ? kind.slice("base-".length) : kind;
   const dir = mkdtempSync(join(tmpdir(), `amqtt-bench-${kind}-`));
   const port = await freePort();
   let child;
@@ -83,21 +89,21 @@ export async function startBroker(kind, extraYaml = "") {
     child = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "inherit"] });
   } else {
     const conf = join(dir, "broker.yaml");
-    const store =
-      kind === "sqlite"
+    const persistence =
+      store === "sqlite"
         ? `persistence:\n  store: sqlite\n  data_dir: ${join(dir, "data")}\n`
         : "persistence:\n  store: memory\n";
     writeFileSync(
       conf,
-      `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:${port}\nplugins:\n  anonymous-auth:\n    allow_anonymous: true\n${store}${extraYaml}`,
+      `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:${port}\nplugins:\n  anonymous-auth:\n    allow_anonymous: true\n${persistence}${extraYaml}`,
     );
-    child = spawn(process.execPath, [...OURS_FLAGS, "--expose-gc", "--import", PRELOAD, BIN, "-c", conf], {
+    child = spawn(process.execPath, [...OURS_FLAGS, "--expose-gc", "--import", PRELOAD, bin, "-c", conf], {
       // BROKER_STDOUT=1: keep ours' stdout (where --trace-gc and friends write).
       stdio: ["ignore", process.env.BROKER_STDOUT === "1" ? "inherit" : "ignore", "inherit", "ipc"],
     });
   }
   await waitForPort(port, child);
-  const name = kind === "mosquitto" ? "mosquitto" : `amqtt-${kind}`;
+  const name = kind === "mosquitto" ? "mosquitto" : base ? `main-${store}` : `amqtt-${store}`;
   return {
     name,
     port,

@@ -1,15 +1,11 @@
 // Take-over churn keeps nothing: after K take-overs of one client id the broker's
 // structures hold one session's worth, and the store sees one write per take-over.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PacketType, ReasonCode } from "@amqtt/codec";
-import type { BrokerStore } from "@amqtt/store";
-import { SqliteStore } from "@amqtt/store-sqlite";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BrokerCore } from "../../src/broker/core.js";
 import type { Broker } from "../../src/broker.js";
 import { type Clock, systemClock, type TimerHandle } from "../../src/core/timers.js";
+import { countedSqliteStore } from "../harness/counted-store.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 
 /** The system clock, counting the timers armed and not yet fired or cleared. */
@@ -30,30 +26,6 @@ class CountingClock implements Clock {
     this.live.delete(handle);
     systemClock.clearTimeout(handle);
   }
-}
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** The real SQLite store in a temp dir, with a count of calls per method (the calls go through). */
-function countedSqliteStore(): { store: BrokerStore; calls: Map<string, number> } {
-  const dir = mkdtempSync(join(tmpdir(), "amqtt-takeover-"));
-  dirs.push(dir);
-  const real = new SqliteStore({ path: join(dir, "amqtt.db") });
-  const calls = new Map<string, number>();
-  const store = new Proxy(real, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof value !== "function" || typeof key !== "string") return value;
-      return (...args: unknown[]) => {
-        calls.set(key, (calls.get(key) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store, calls };
 }
 
 /** The broker's machinery (private to the facade), to count what it holds. */

@@ -1,39 +1,12 @@
 // What a SUBSCRIBE costs the store: a session that ends with its connection is
 // never written (nor snapshotted), with the real SQLite store under a counting spy.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PacketType } from "@amqtt/codec";
 import { ServerSession } from "@amqtt/session";
-import type { BrokerStore } from "@amqtt/store";
-import { SqliteStore } from "@amqtt/store-sqlite";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { countedSqliteStore } from "../harness/counted-store.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** The real SQLite store in a temp dir, with a count of calls per method (the calls go through). */
-function countedSqliteStore(): { store: BrokerStore; calls: Map<string, number> } {
-  const dir = mkdtempSync(join(tmpdir(), "amqtt-subscribe-writes-"));
-  dirs.push(dir);
-  const real = new SqliteStore({ path: join(dir, "amqtt.db") });
-  const calls = new Map<string, number>();
-  const store = new Proxy(real, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof value !== "function" || typeof key !== "string") return value;
-      return (...args: unknown[]) => {
-        calls.set(key, (calls.get(key) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store, calls };
-}
+afterEach(() => vi.restoreAllMocks());
 
 /** Ten SUBSCRIBEs of ten filters each, then one UNSUBSCRIBE, each answered. */
 async function churnSubscriptions(peer: MqttPeer): Promise<void> {
