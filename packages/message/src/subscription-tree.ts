@@ -57,76 +57,102 @@ class Entry<V> implements Subscription<V> {
 const INDEX_FROM = 8;
 
 /**
- * The subscribers of one filter (or of one shared group): an array, fast to
- * walk when matching, and a map by client id only once there are more than
- * {@link INDEX_FROM} (most filters have one subscriber: a map each would cost
- * more than the subscription itself).
+ * Two or more subscribers of one filter, or the members of a shared group: an
+ * array, fast to walk when matching, and a map by client id only once there are
+ * more than {@link INDEX_FROM}.
  */
-interface Holder<V> {
-  list: Entry<V>[] | undefined;
-  index: Map<string, Entry<V>> | undefined;
-}
-
-function find<V>(h: Holder<V>, clientId: string): Entry<V> | undefined {
-  if (h.index !== undefined) return h.index.get(clientId);
-  const list = h.list;
-  if (list !== undefined)
-    for (let i = 0; i < list.length; i++) if (list[i]?.clientId === clientId) return list[i];
-  return undefined;
-}
-
-function addTo<V>(h: Holder<V>, entry: Entry<V>): void {
-  const list = h.list;
-  if (list === undefined) {
-    entry.slot = 0;
-    h.list = [entry]; // an array literal of exactly one slot: no spare capacity for the common case
-    return;
-  }
-  entry.slot = list.length;
-  list.push(entry);
-  if (h.index !== undefined) h.index.set(entry.clientId, entry);
-  else if (list.length > INDEX_FROM) h.index = new Map(list.map((e) => [e.clientId, e]));
-}
-
-/** Removes the subscriber `clientId` (swap with the last: O(1)); the caller frees an emptied holder. */
-function deleteFrom<V>(h: Holder<V>, clientId: string): boolean {
-  const entry = find(h, clientId);
-  const list = h.list;
-  if (entry === undefined || list === undefined) return false;
-  const last = list.pop() as Entry<V>;
-  if (last !== entry) {
-    list[entry.slot] = last;
-    last.slot = entry.slot;
-  }
-  if (h.index !== undefined) {
-    h.index.delete(clientId);
-    // Hysteresis: the index goes at half its threshold, not at every crossing.
-    if (list.length <= INDEX_FROM / 2) h.index = undefined;
-  }
-  return true;
-}
-
-class Group<V> implements SharedGroup<V>, Holder<V> {
+class Members<V> {
   list: Entry<V>[] = [];
   index: Map<string, Entry<V>> | undefined = undefined;
+
+  find(clientId: string): Entry<V> | undefined {
+    if (this.index !== undefined) return this.index.get(clientId);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]?.clientId === clientId) return list[i];
+    return undefined;
+  }
+
+  add(entry: Entry<V>): void {
+    const list = this.list;
+    entry.slot = list.length;
+    list.push(entry);
+    if (this.index !== undefined) this.index.set(entry.clientId, entry);
+    else if (list.length > INDEX_FROM) this.index = new Map(list.map((e) => [e.clientId, e]));
+  }
+
+  /** Removes the subscriber `clientId` (swapped with the last: O(1)); the owner frees an emptied one. */
+  delete(clientId: string): boolean {
+    const entry = this.find(clientId);
+    if (entry === undefined) return false;
+    const list = this.list;
+    const last = list.pop() as Entry<V>;
+    if (last !== entry) {
+      list[entry.slot] = last;
+      last.slot = entry.slot;
+    }
+    if (this.index !== undefined) {
+      this.index.delete(clientId);
+      // Hysteresis: the index goes at half its threshold, not at every crossing.
+      if (list.length <= INDEX_FROM / 2) this.index = undefined;
+    }
+    return true;
+  }
+}
+
+class Group<V> extends Members<V> implements SharedGroup<V> {
   constructor(
     readonly shareName: string,
     readonly filter: string,
-  ) {}
+  ) {
+    super();
+  }
   get members(): readonly Subscription<V>[] {
     return this.list;
   }
 }
 
-/** Where the subscriptions of one filter are held: an exact filter's slot, and the base of every trie level. */
-class Leaf<V> implements Holder<V> {
-  /** Non-shared subscribers; `undefined` when there are none. */
-  list: Entry<V>[] | undefined = undefined;
-  index: Map<string, Entry<V>> | undefined = undefined;
+/**
+ * Where the subscriptions of one filter are held: an exact filter's slot, and
+ * the base of every trie level. Most filters have one subscriber: it is held
+ * as is, without an array or a map around it.
+ */
+class Leaf<V> {
+  /** The non-shared subscribers: none, the only one, or two and more. */
+  subscribers: Entry<V> | Members<V> | undefined = undefined;
   groups: Map<string, Group<V>> | undefined = undefined;
 
   isEmpty(): boolean {
-    return this.list === undefined && this.groups === undefined;
+    return this.subscribers === undefined && this.groups === undefined;
+  }
+
+  find(clientId: string): Entry<V> | undefined {
+    const s = this.subscribers;
+    if (s instanceof Entry) return s.clientId === clientId ? s : undefined;
+    return s?.find(clientId);
+  }
+
+  add(entry: Entry<V>): void {
+    const s = this.subscribers;
+    if (s === undefined) this.subscribers = entry;
+    else if (s instanceof Entry) {
+      const members = new Members<V>();
+      members.add(s);
+      members.add(entry);
+      this.subscribers = members;
+    } else s.add(entry);
+  }
+
+  delete(clientId: string): boolean {
+    const s = this.subscribers;
+    if (s instanceof Entry) {
+      if (s.clientId !== clientId) return false;
+      this.subscribers = undefined;
+      return true;
+    }
+    if (s === undefined || !s.delete(clientId)) return false;
+    // Back to one: held as is again.
+    if (s.list.length === 1) this.subscribers = s.list[0];
+    return true;
   }
 }
 
@@ -142,7 +168,7 @@ class TrieNode<V> extends Leaf<V> {
       this.children === undefined &&
       this.plus === undefined &&
       this.hash === undefined &&
-      this.list === undefined &&
+      this.subscribers === undefined &&
       this.groups === undefined
     );
   }
@@ -221,7 +247,7 @@ export class SubscriptionTree<V> {
   add(filter: string, clientId: string, value: V): boolean {
     const parsed = parseTopicFilter(filter);
     const node = this.nodeFor(parsed.filter);
-    let members: Holder<V>;
+    let members: Leaf<V> | Group<V>;
     if (parsed.shareName === undefined) members = node;
     else {
       node.groups ??= new Map();
@@ -232,12 +258,12 @@ export class SubscriptionTree<V> {
       }
       members = group;
     }
-    const existing = find(members, clientId);
+    const existing = members.find(clientId);
     if (existing !== undefined) {
       existing.value = value;
       return false;
     }
-    addTo(members, new Entry(clientId, parsed.filter, parsed.shareName, value, 0));
+    members.add(new Entry(clientId, parsed.filter, parsed.shareName, value, 0));
     this.count++;
     return true;
   }
@@ -266,11 +292,10 @@ export class SubscriptionTree<V> {
     } else node = this.exact.get(parsed.filter);
     if (node === undefined) return false;
     if (parsed.shareName === undefined) {
-      if (!deleteFrom(node, clientId)) return false;
-      if (node.list?.length === 0) node.list = node.index = undefined;
+      if (!node.delete(clientId)) return false;
     } else {
       const group = node.groups?.get(parsed.shareName);
-      if (group === undefined || !deleteFrom(group, clientId)) return false;
+      if (group === undefined || !group.delete(clientId)) return false;
       if (group.list.length === 0) {
         node.groups?.delete(parsed.shareName);
         if (node.groups?.size === 0) node.groups = undefined;
@@ -308,7 +333,7 @@ export class SubscriptionTree<V> {
       if (node === undefined) return undefined;
     }
     const members = parsed.shareName === undefined ? node : node.groups?.get(parsed.shareName);
-    return members === undefined ? undefined : find(members, clientId)?.value;
+    return members?.find(clientId)?.value;
   }
 
   /**
@@ -434,14 +459,18 @@ export class SubscriptionTree<V> {
 
 /** The subscriptions stored at `node`, shared group members included. */
 function* held<V>(node: Leaf<V>): IterableIterator<Subscription<V>> {
-  if (node.list !== undefined) yield* node.list;
+  const s = node.subscribers;
+  if (s instanceof Entry) yield s;
+  else if (s !== undefined) yield* s.list;
   if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
 }
 
 /** Adds the subscriptions and groups stored at `node` to `out`. */
 function collect<V>(node: Leaf<V>, out: MatchResult<V>): void {
-  const list = node.list;
-  if (list !== undefined) {
+  const s = node.subscribers;
+  if (s instanceof Entry) out.subscriptions.push(s);
+  else if (s !== undefined) {
+    const list = s.list;
     const subs = out.subscriptions;
     for (let i = 0; i < list.length; i++) subs.push(list[i] as Entry<V>);
   }
