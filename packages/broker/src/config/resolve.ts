@@ -65,6 +65,12 @@ export interface BrokerLimits {
   maxSubscriptionsPerClient: number;
   /** Seconds a new connection has to complete its CONNECT handshake; 0 waits forever. */
   connectTimeout: number;
+  /** Largest packet accepted before the CONNECT is decoded (the CONNECT itself), in bytes. */
+  maxPacketSizeBeforeConnect: number;
+  /** Retained messages of clients kept at once (the broker's own `$SYS/` ones are outside it). */
+  maxRetainedMessages: number;
+  /** Bytes of clients' retained messages kept at once (as the store counts them: topic, payload, properties). */
+  maxRetainedBytes: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -91,6 +97,8 @@ export interface ResolvedBrokerConfig {
   responseInformation: string;
   /** Where sessions, queues and retained messages are kept. */
   persistence: ResolvedPersistence;
+  /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
+  dollarTopicPublish: "accept" | "refuse";
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -108,6 +116,9 @@ export const defaultLimits: BrokerLimits = {
   maxClientIdLength: 65_535,
   maxSubscriptionsPerClient: 10_000,
   connectTimeout: 10,
+  maxPacketSizeBeforeConnect: 128 * 1024,
+  maxRetainedMessages: 100_000,
+  maxRetainedBytes: 256 * 1024 * 1024,
 };
 
 /** Connections per listener when `max_connections` is not written. */
@@ -182,6 +193,10 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
       maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
       maxSubscriptionsPerClient: raw.max_subscriptions_per_client ?? defaultLimits.maxSubscriptionsPerClient,
       connectTimeout: raw.connect_timeout ?? defaultLimits.connectTimeout,
+      maxPacketSizeBeforeConnect:
+        raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,
+      maxRetainedMessages: raw.max_retained_messages ?? defaultLimits.maxRetainedMessages,
+      maxRetainedBytes: raw.max_retained_bytes ?? defaultLimits.maxRetainedBytes,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,
@@ -193,6 +208,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     },
     responseInformation: raw.response_information ?? "response/",
     persistence,
+    dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     warnings,
   };
 }
