@@ -53,25 +53,47 @@ class Entry<V> implements Subscription<V> {
   ) {}
 }
 
-/** Subscribers kept both as an array (fast to walk when matching) and by client id. */
-class Members<V> {
-  readonly list: Entry<V>[] = [];
-  readonly byClient = new Map<string, Entry<V>>();
+/** Up to this many subscribers of one filter are found by a scan; more get an index by client id. */
+const INDEX_FROM = 8;
 
-  add(entry: Entry<V>): void {
-    entry.slot = this.list.length;
-    this.list.push(entry);
-    this.byClient.set(entry.clientId, entry);
+/**
+ * Two or more subscribers of one filter, or the members of a shared group: an
+ * array, fast to walk when matching, and a map by client id only once there are
+ * more than {@link INDEX_FROM}.
+ */
+class Members<V> {
+  list: Entry<V>[] = [];
+  index: Map<string, Entry<V>> | undefined = undefined;
+
+  find(clientId: string): Entry<V> | undefined {
+    if (this.index !== undefined) return this.index.get(clientId);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]?.clientId === clientId) return list[i];
+    return undefined;
   }
 
+  add(entry: Entry<V>): void {
+    const list = this.list;
+    entry.slot = list.length;
+    list.push(entry);
+    if (this.index !== undefined) this.index.set(entry.clientId, entry);
+    else if (list.length > INDEX_FROM) this.index = new Map(list.map((e) => [e.clientId, e]));
+  }
+
+  /** Removes the subscriber `clientId` (swapped with the last: O(1)); the owner frees an emptied one. */
   delete(clientId: string): boolean {
-    const entry = this.byClient.get(clientId);
+    const entry = this.find(clientId);
     if (entry === undefined) return false;
-    this.byClient.delete(clientId);
-    const last = this.list.pop() as Entry<V>;
+    const list = this.list;
+    const last = list.pop() as Entry<V>;
     if (last !== entry) {
-      this.list[entry.slot] = last;
+      list[entry.slot] = last;
       last.slot = entry.slot;
+    }
+    if (this.index !== undefined) {
+      this.index.delete(clientId);
+      // Hysteresis: the index goes at half its threshold, not at every crossing.
+      if (list.length <= INDEX_FROM / 2) this.index = undefined;
     }
     return true;
   }
@@ -89,18 +111,59 @@ class Group<V> extends Members<V> implements SharedGroup<V> {
   }
 }
 
+/**
+ * Where the subscriptions of one filter are held: an exact filter's slot, and
+ * the base of every trie level. Most filters have one subscriber: it is held
+ * as is, without an array or a map around it.
+ */
+class Leaf<V> {
+  /** The non-shared subscribers: none, the only one, or two and more. */
+  subscribers: Entry<V> | Members<V> | undefined = undefined;
+  groups: Map<string, Group<V>> | undefined = undefined;
+
+  isEmpty(): boolean {
+    return this.subscribers === undefined && this.groups === undefined;
+  }
+
+  find(clientId: string): Entry<V> | undefined {
+    const s = this.subscribers;
+    if (s instanceof Entry) return s.clientId === clientId ? s : undefined;
+    return s?.find(clientId);
+  }
+
+  add(entry: Entry<V>): void {
+    const s = this.subscribers;
+    if (s === undefined) this.subscribers = entry;
+    else if (s instanceof Entry) {
+      const members = new Members<V>();
+      members.add(s);
+      members.add(entry);
+      this.subscribers = members;
+    } else s.add(entry);
+  }
+
+  delete(clientId: string): boolean {
+    const s = this.subscribers;
+    if (s instanceof Entry) {
+      if (s.clientId !== clientId) return false;
+      this.subscribers = undefined;
+      return true;
+    }
+    if (s === undefined || !s.delete(clientId)) return false;
+    // Back to one: held as is again.
+    if (s.list.length === 1) this.subscribers = s.list[0];
+    return true;
+  }
+}
+
 /** One level of the trie. Fields stay `undefined` until used, to keep leaves small. */
-class TrieNode<V> {
+class TrieNode<V> extends Leaf<V> {
   /** Children by literal level (never `+` or `#`). */
   children: Map<string, TrieNode<V>> | undefined = undefined;
   plus: TrieNode<V> | undefined = undefined;
   hash: TrieNode<V> | undefined = undefined;
-  subscribers: Members<V> | undefined = undefined;
-  /** `subscribers.list`, kept here too so that matching reads it in one hop. */
-  list: Entry<V>[] | undefined = undefined;
-  groups: Map<string, Group<V>> | undefined = undefined;
 
-  isEmpty(): boolean {
+  override isEmpty(): boolean {
     return (
       this.children === undefined &&
       this.plus === undefined &&
@@ -150,7 +213,7 @@ export class SubscriptionTree<V> {
    * Filters without wildcards, by the whole filter: one hash lookup per match
    * finds them all, however many there are.
    */
-  private readonly exact = new Map<string, TrieNode<V>>();
+  private readonly exact = new Map<string, Leaf<V>>();
   /** Filters with `+` or `#`, one trie level per topic level. */
   private readonly root = new TrieNode<V>();
   private count = 0;
@@ -184,14 +247,9 @@ export class SubscriptionTree<V> {
   add(filter: string, clientId: string, value: V): boolean {
     const parsed = parseTopicFilter(filter);
     const node = this.nodeFor(parsed.filter);
-    let members: Members<V>;
-    if (parsed.shareName === undefined) {
-      if (node.subscribers === undefined) {
-        node.subscribers = new Members<V>();
-        node.list = node.subscribers.list;
-      }
-      members = node.subscribers;
-    } else {
+    let members: Leaf<V> | Group<V>;
+    if (parsed.shareName === undefined) members = node;
+    else {
       node.groups ??= new Map();
       let group = node.groups.get(parsed.shareName);
       if (group === undefined) {
@@ -200,7 +258,7 @@ export class SubscriptionTree<V> {
       }
       members = group;
     }
-    const existing = members.byClient.get(clientId);
+    const existing = members.find(clientId);
     if (existing !== undefined) {
       existing.value = value;
       return false;
@@ -222,16 +280,19 @@ export class SubscriptionTree<V> {
     const wild = hasWildcards(parsed.filter);
     const levels = wild ? parsed.filter.split("/") : [];
     const path: TrieNode<V>[] = [this.root];
-    let node: TrieNode<V> | undefined = wild ? this.root : this.exact.get(parsed.filter);
+    let node: Leaf<V> | undefined;
+    if (wild) {
+      let at: TrieNode<V> | undefined = this.root;
+      for (const level of levels) {
+        at = at.child(level);
+        if (at === undefined) return false;
+        path.push(at);
+      }
+      node = at;
+    } else node = this.exact.get(parsed.filter);
     if (node === undefined) return false;
-    for (const level of levels) {
-      node = node.child(level);
-      if (node === undefined) return false;
-      path.push(node);
-    }
     if (parsed.shareName === undefined) {
-      if (node.subscribers === undefined || !node.subscribers.delete(clientId)) return false;
-      if (node.subscribers.list.length === 0) node.subscribers = node.list = undefined;
+      if (!node.delete(clientId)) return false;
     } else {
       const group = node.groups?.get(parsed.shareName);
       if (group === undefined || !group.delete(clientId)) return false;
@@ -259,19 +320,20 @@ export class SubscriptionTree<V> {
   get(filter: string, clientId: string): V | undefined {
     const parsed = tryParseTopicFilter(filter);
     if (parsed === undefined) return undefined;
-    let node: TrieNode<V> | undefined;
+    let node: Leaf<V> | undefined;
     if (hasWildcards(parsed.filter)) {
-      node = this.root;
+      let at: TrieNode<V> | undefined = this.root;
       for (const level of parsed.filter.split("/")) {
-        node = node.child(level);
-        if (node === undefined) return undefined;
+        at = at.child(level);
+        if (at === undefined) return undefined;
       }
+      node = at;
     } else {
       node = this.exact.get(parsed.filter);
       if (node === undefined) return undefined;
     }
-    const members = parsed.shareName === undefined ? node.subscribers : node.groups?.get(parsed.shareName);
-    return members?.byClient.get(clientId)?.value;
+    const members = parsed.shareName === undefined ? node : node.groups?.get(parsed.shareName);
+    return members?.find(clientId)?.value;
   }
 
   /**
@@ -358,11 +420,11 @@ export class SubscriptionTree<V> {
   }
 
   /** The node that holds `filter`'s subscriptions, created if missing. */
-  private nodeFor(filter: string): TrieNode<V> {
+  private nodeFor(filter: string): Leaf<V> {
     if (!hasWildcards(filter)) {
       let node = this.exact.get(filter);
       if (node === undefined) {
-        node = new TrieNode<V>();
+        node = new Leaf<V>();
         this.exact.set(filter, node);
         this.nodes++;
       }
@@ -396,15 +458,19 @@ export class SubscriptionTree<V> {
 }
 
 /** The subscriptions stored at `node`, shared group members included. */
-function* held<V>(node: TrieNode<V>): IterableIterator<Subscription<V>> {
-  if (node.list !== undefined) yield* node.list;
+function* held<V>(node: Leaf<V>): IterableIterator<Subscription<V>> {
+  const s = node.subscribers;
+  if (s instanceof Entry) yield s;
+  else if (s !== undefined) yield* s.list;
   if (node.groups !== undefined) for (const group of node.groups.values()) yield* group.list;
 }
 
 /** Adds the subscriptions and groups stored at `node` to `out`. */
-function collect<V>(node: TrieNode<V>, out: MatchResult<V>): void {
-  const list = node.list;
-  if (list !== undefined) {
+function collect<V>(node: Leaf<V>, out: MatchResult<V>): void {
+  const s = node.subscribers;
+  if (s instanceof Entry) out.subscriptions.push(s);
+  else if (s !== undefined) {
+    const list = s.list;
     const subs = out.subscriptions;
     for (let i = 0; i < list.length; i++) subs.push(list[i] as Entry<V>);
   }

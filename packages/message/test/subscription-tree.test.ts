@@ -265,3 +265,33 @@ describe("SubscriptionTree with many subscriptions", () => {
     expect(count).toBe(140_001);
   });
 });
+
+describe("SubscriptionTree: many subscribers of one filter (past the index threshold)", () => {
+  for (const filter of ["many/one", "many/+", "$share/g/many/+"]) {
+    it(`adds, replaces, finds and removes 40 clients of ${filter} in any order`, () => {
+      const tree = new SubscriptionTree<Options>();
+      const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
+      for (const id of ids) expect(tree.add(filter, id, { qos: 0 })).toBe(true);
+      // A second SUBSCRIBE of the same filter replaces, never adds (5.0 section 4.8.1).
+      for (const id of ids) expect(tree.add(filter, id, { qos: 1 })).toBe(false);
+      expect(tree.size).toBe(40);
+      // Remove every third, then the rest backwards: the scan and the index must agree throughout.
+      const order = [...ids.filter((_, i) => i % 3 === 0), ...ids.filter((_, i) => i % 3 !== 0).reverse()];
+      const left = new Set(ids);
+      for (const id of order) {
+        expect(tree.remove(filter, id)).toBe(true);
+        expect(tree.remove(filter, id)).toBe(false);
+        left.delete(id);
+        for (const other of left) expect(tree.get(filter, other)).toEqual({ qos: 1 });
+        expect(tree.get(filter, id)).toBeUndefined();
+        const m = tree.match("many/one");
+        const got = filter.startsWith("$share/")
+          ? (m.sharedGroups[0]?.members ?? []).map((s) => s.clientId)
+          : m.subscriptions.map((s) => s.clientId);
+        expect(got.sort()).toEqual([...left].sort());
+      }
+      expect(tree.size).toBe(0);
+      expect(tree.nodeCount).toBe(1);
+    });
+  }
+});

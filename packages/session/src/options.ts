@@ -104,4 +104,12 @@ export interface ServerSessionOptions extends CommonSessionOptions {
    * also count against our Receive Maximum (0x93).
    */
   maxPendingPublishes?: number;
+  /**
+   * Keep the granted subscriptions in the machine (default true): `subscriptions`,
+   * `snapshot().subscriptions` and the 0x00/0x11 choice of `answerUnsubscribe`
+   * without codes read them. A shell that keeps its own set (a broker with a
+   * subscription tree) says false, so each subscription is held once, not twice;
+   * it must then give `answerUnsubscribe` its codes.
+   */
+  trackSubscriptions?: boolean;
 }

@@ -94,7 +94,10 @@ export class ServerSession extends Connection {
         options.maximumPacketSizeBeforeConnect ?? DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT,
     });
     this.options = options;
-    this.subs = new ServerSubscriptions(options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
+    this.subs = new ServerSubscriptions(
+      options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
+      options.trackSubscriptions ?? true,
+    );
   }
 
   /** `awaitingConnect`, `awaitingAccept` (the shell decides), `connected`, or `closed`. */
@@ -107,7 +110,16 @@ export class ServerSession extends Connection {
     return this.clientId;
   }
 
-  /** Granted subscriptions by topic filter. */
+  /**
+   * Seconds the session outlives the connection as of now (3.1.1: 0 for Clean
+   * Session 1, 0xFFFFFFFF otherwise), what `snapshot()` would say, without
+   * building the snapshot.
+   */
+  get currentSessionExpiryInterval(): number {
+    return this.sessionExpiryInterval;
+  }
+
+  /** Granted subscriptions by topic filter (empty with `trackSubscriptions: false`). */
   get subscriptions(): ReadonlyMap<string, SessionSubscription> {
     return this.subs.granted;
   }
@@ -142,7 +154,7 @@ export class ServerSession extends Connection {
         ? (this.options.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES)
         : undefined,
     );
-    if (restored !== undefined)
+    if (restored !== undefined && this.subs.track)
       for (const sub of restored.subscriptions) this.subs.granted.set(sub.topicFilter, { ...sub });
     const connack: ConnackPacket = { type: PacketType.CONNACK, sessionPresent, reasonCode: 0 };
     let keepAlive = connect.keepAlive;

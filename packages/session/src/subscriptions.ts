@@ -7,7 +7,7 @@ import type {
   UnsubackPacket,
   UnsubscribePacket,
 } from "@amqtt/codec";
-import { PacketType, ProtocolError, ReasonCode } from "@amqtt/codec";
+import { PacketType, ProtocolError, ReasonCode, SUBACK_FAILURE } from "@amqtt/codec";
 import { checkTopicFilter, isSharedFilter } from "@amqtt/message";
 import type { SubscribedAction, SubscriptionRequest, UnsubscribedAction } from "./actions.js";
 import { SessionUsageError } from "./errors.js";
@@ -125,10 +125,16 @@ export class ServerSubscriptions {
   // once: the maps exist only while a request waits, not for the connection's life.
   private pendingSubscribes: Map<number, SubscriptionRequest[]> | undefined;
   private pendingUnsubscribes: Map<number, string[]> | undefined;
-  /** Granted subscriptions by topic filter. */
+  /** Granted subscriptions by topic filter (always empty when not tracking). */
   readonly granted = new Map<string, SessionSubscription>();
 
-  constructor(private readonly maxPending: number) {}
+  /**
+   * @param track - keep the granted set (see `ServerSessionOptions.trackSubscriptions`).
+   */
+  constructor(
+    private readonly maxPending: number,
+    readonly track = true,
+  ) {}
 
   /** Requests waiting for the shell's answer. */
   get pendingCount(): number {
@@ -160,7 +166,7 @@ export class ServerSubscriptions {
       // 3.1.1 has no shared subscriptions: `$share/...` is an ordinary filter there.
       const invalid = checkTopicFilter(sub.topicFilter, { shared: v5 });
       if (invalid !== undefined) {
-        request.refusedWith = v5 ? ReasonCode.TOPIC_FILTER_INVALID : 0x80;
+        request.refusedWith = v5 ? ReasonCode.TOPIC_FILTER_INVALID : SUBACK_FAILURE;
       } else if (v5 && sub.noLocal === true && isSharedFilter(sub.topicFilter)) {
         return new ProtocolError(`No Local on the shared subscription ${sub.topicFilter}`, {
           statement: "MQTT-3.8.3-4",
@@ -204,8 +210,8 @@ export class ServerSubscriptions {
     if (this.pendingSubscribes.size === 0) this.pendingSubscribes = undefined;
     const reasonCodes = requests.map((request, i) => {
       let code = request.refusedWith ?? (codes[i] as number);
-      if (version !== 5 && code >= 0x80) code = 0x80;
-      if (code < 0x80) {
+      if (version !== 5 && code >= 0x80) code = SUBACK_FAILURE;
+      if (code < 0x80 && this.track) {
         const { refusedWith: _r, ...sub } = request;
         this.granted.set(request.topicFilter, { ...sub, qos: Math.min(code, 2) as 0 | 1 | 2 });
       }

@@ -1,4 +1,4 @@
-import { PacketType, ReasonCode } from "@amqtt/codec";
+import { PacketType, ReasonCode, SUBACK_FAILURE } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
 import { ServerSession, SessionUsageError } from "../src/index.js";
 import { connected, versions, wire } from "./helpers.js";
@@ -184,5 +184,49 @@ describe("SUBSCRIBE and UNSUBSCRIBE bookkeeping", () => {
     p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 2 }], now, { subscriptionIdentifier: 5 }));
     expect(p.server.subscriptions.get("a")).toMatchObject({ qos: 2, subscriptionIdentifier: 5 });
     expect(p.client.subscriptions.get("a")).toMatchObject({ qos: 2, subscriptionIdentifier: 5 });
+  });
+});
+
+describe("trackSubscriptions: false (the shell keeps the granted set)", () => {
+  it("grants in SUBACK but holds no copy: subscriptions and snapshot().subscriptions stay empty", () => {
+    const p = connected(5, { server: { trackSubscriptions: false } });
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a/+", qos: 1 }], now));
+    expect(p.packets("server").at(-1)).toMatchObject({ type: PacketType.SUBACK, reasonCodes: [1] });
+    expect([...p.client.subscriptions.keys()]).toEqual(["a/+"]);
+    expect(p.server.subscriptions.size).toBe(0);
+    expect(p.server.snapshot().subscriptions).toEqual([]);
+  });
+
+  it("answers the same SUBACK as a tracking machine, 3.1.1 failures as SUBACK_FAILURE (0x80) [MQTT-3.9.3-1]", () => {
+    const run = (track: boolean) => {
+      const p = connected(4, {
+        server: { trackSubscriptions: track },
+        pair: {
+          shell: {
+            onSubscribe: (r, s, now) => s.answerSubscribe(r.packetId, [ReasonCode.QUOTA_EXCEEDED, 1], now),
+          },
+        },
+      });
+      p.onClient((c, now) =>
+        c.subscribe(
+          [
+            { topicFilter: "x", qos: 1 },
+            { topicFilter: "y", qos: 1 },
+          ],
+          now,
+        ),
+      );
+      return p.packets("server").at(-1);
+    };
+    expect(run(false)).toEqual(run(true));
+    expect(run(false)).toMatchObject({ reasonCodes: [SUBACK_FAILURE, 1] });
+  });
+
+  it("reports the current Session Expiry Interval without a snapshot", () => {
+    const p = connected(4, { server: { trackSubscriptions: false } });
+    expect(p.server.currentSessionExpiryInterval).toBe(0);
+    const q = connected(4, { connect: { clientId: "c2", keepAlive: 0, clean: false } });
+    expect(q.server.currentSessionExpiryInterval).toBe(0xffff_ffff);
+    expect(q.server.currentSessionExpiryInterval).toBe(q.server.snapshot().sessionExpiryInterval);
   });
 });

@@ -105,6 +105,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       connectTimeoutMs: l.connectTimeout * 1000,
       maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
       maxPendingPublishes: 10_000,
+      // The broker holds each subscription once (tree and `SessionState.filters`), not also in the machine.
+      trackSubscriptions: false,
     };
     // Publishers pause when a subscriber holds half its queue bound unacknowledged.
     const high = l.maxQueuedMessages > 0 ? Math.max(16, Math.floor(l.maxQueuedMessages / 2)) : 1000;

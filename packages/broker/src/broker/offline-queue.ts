@@ -24,6 +24,7 @@ export class OfflineQueues {
   enqueue(state: SessionState, m: OfflineMessage): void {
     const record: QueuedRecord = { ...storedMessage(m, this.host.clock), enqueuedAt: Date.now() };
     state.enqueues++;
+    state.stored = true;
     state.queued++;
     this.host.store.enqueue(state.clientId, record).then(
       (result) => {

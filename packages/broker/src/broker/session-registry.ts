@@ -75,6 +75,8 @@ export interface LocalSessionRegistryHost {
 /** The sessions of one broker process. */
 export class LocalSessionRegistry implements SessionRegistry {
   private readonly byId = new Map<string, SessionState>();
+  /** The session whose connection `admit` is taking over right now (its end is not saved: the new one is). */
+  private takingOver: SessionState | undefined;
 
   constructor(private readonly host: LocalSessionRegistryHost) {}
 
@@ -91,7 +93,12 @@ export class LocalSessionRegistry implements SessionRegistry {
     const previous = state?.connection;
     if (previous !== undefined && previous !== conn) {
       // Take-over: the existing connection is closed, with 0x8E in 5.0 [MQTT-3.1.4-3].
-      previous.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+      this.takingOver = state;
+      try {
+        previous.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+      } finally {
+        this.takingOver = undefined;
+      }
       state = this.byId.get(clientId);
     }
     if (
@@ -146,6 +153,9 @@ export class LocalSessionRegistry implements SessionRegistry {
     }
     state.snapshot = conn.session.snapshot();
     state.expiryInterval = expiry;
+    // Taken over: the session goes on at once on the new connection, which saves it
+    // (or ends it, on a clean start); an offline record and an expiry timer would be undone next line.
+    if (this.takingOver === state) return;
     this.host.saver.saveOffline(state, expiry);
     if (expiry !== NEVER_EXPIRES) state.expireIn(clock, expiry * 1000, () => this.end(state));
   }
@@ -167,10 +177,11 @@ export class LocalSessionRegistry implements SessionRegistry {
     state.queued = 0;
     if (this.byId.get(state.clientId) === state) {
       this.byId.delete(state.clientId);
-      // Deleting the session deletes its queue too.
-      this.host.store
-        .deleteSession(state.clientId)
-        .catch((error) => this.host.warn("deleting a session failed", error));
+      // Deleting the session deletes its queue too; a session never written has nothing to delete.
+      if (state.stored)
+        this.host.store
+          .deleteSession(state.clientId)
+          .catch((error) => this.host.warn("deleting a session failed", error));
     }
   }
 
@@ -191,6 +202,7 @@ export class LocalSessionRegistry implements SessionRegistry {
     state.snapshot = snapshotOf(record);
     state.expiryInterval = record.sessionExpiryInterval;
     state.queued = queued;
+    state.stored = true;
     for (const s of record.subscriptions) {
       const entry: SubscriptionEntry = {
         qos: s.qos,

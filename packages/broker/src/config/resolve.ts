@@ -61,6 +61,8 @@ export interface BrokerLimits {
   topicAliasMaximum: number;
   /** Longest client identifier accepted, in bytes. */
   maxClientIdLength: number;
+  /** Subscriptions one session may hold; more are refused per filter (SUBACK 0x97 / 0x80). 0 = no limit. */
+  maxSubscriptionsPerClient: number;
   /** Seconds a new connection has to complete its CONNECT handshake; 0 waits forever. */
   connectTimeout: number;
   /** Largest packet accepted before the CONNECT is decoded (the CONNECT itself), in bytes. */
@@ -112,6 +114,7 @@ export const defaultLimits: BrokerLimits = {
   maxKeepalive: 0,
   topicAliasMaximum: 10,
   maxClientIdLength: 65_535,
+  maxSubscriptionsPerClient: 10_000,
   connectTimeout: 10,
   maxPacketSizeBeforeConnect: 128 * 1024,
   maxRetainedMessages: 100_000,
@@ -188,6 +191,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
       maxKeepalive: raw.max_keepalive ?? defaultLimits.maxKeepalive,
       topicAliasMaximum: raw.topic_alias_maximum ?? defaultLimits.topicAliasMaximum,
       maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
+      maxSubscriptionsPerClient: raw.max_subscriptions_per_client ?? defaultLimits.maxSubscriptionsPerClient,
       connectTimeout: raw.connect_timeout ?? defaultLimits.connectTimeout,
       maxPacketSizeBeforeConnect:
         raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,

@@ -87,6 +87,8 @@ export const brokerConfigSchema = z.strictObject({
     .enum(["round-robin", "random", "sticky", "hash-client-id", "hash-topic"])
     .optional(),
   max_client_id_length: z.int().min(23).max(65_535).optional(),
+  /** Subscriptions per session (default 10,000; 0: no limit); more get SUBACK 0x97 (5.0) / 0x80 (3.1.1). */
+  max_subscriptions_per_client: nonNegativeInt.optional(),
   connect_timeout: z.number().min(0).optional(),
   response_information: z.string().optional(),
   persistence: persistenceSchema.nullable().optional(),

@@ -39,6 +39,12 @@ export class SessionState implements DeliveryTarget {
   queued = 0;
   /** Enqueue calls issued so far; the queue drain compares it to know the store is empty. */
   enqueues = 0;
+  /**
+   * True once the store may hold something of this session (a record, a queued
+   * message): only then does its end cost a store delete (for a clean session,
+   * that was a committed, synced transaction per connection).
+   */
+  stored = false;
   /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
   draining = false;
   /** Seconds the session outlives its connection; 0 ends it at disconnect. */

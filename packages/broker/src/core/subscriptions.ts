@@ -1,5 +1,5 @@
 import type { QoS } from "@amqtt/codec";
-import { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
+import { isFailure, ReasonCode, reasonCodeName, SUBACK_FAILURE } from "@amqtt/codec";
 import type { SubscriptionTree } from "@amqtt/message";
 import type { SubscribeRequestAction, UnsubscribeRequestAction } from "@amqtt/session";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
@@ -38,6 +38,11 @@ export class Subscriptions {
     const v5 = conn.protocolVersion === 5;
     const caps = this.host.config.capabilities;
     const codes: number[] = [];
+    // The per-session bound counts filters held plus those this SUBSCRIBE adds;
+    // a filter already held (or twice in one packet) replaces, so it counts once.
+    const bound = this.host.config.limits.maxSubscriptionsPerClient;
+    let held = state.filters.size;
+    const adding = bound > 0 ? new Set<string>() : undefined;
     for (const sub of action.subscriptions) {
       if (sub.refusedWith !== undefined) {
         codes.push(sub.refusedWith);
@@ -68,6 +73,15 @@ export class Subscriptions {
         // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
         codes.push(v5 && typeof answer === "number" ? answer : ReasonCode.UNSPECIFIED_ERROR);
         continue;
+      }
+      if (adding !== undefined && !state.filters.has(sub.topicFilter) && !adding.has(sub.topicFilter)) {
+        if (held >= bound) {
+          // Over `max_subscriptions_per_client`: this filter only is refused (5.0 0x97, 3.1.1 0x80 Failure).
+          codes.push(v5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE);
+          continue;
+        }
+        held++;
+        adding.add(sub.topicFilter);
       }
       codes.push(Math.min(sub.qos, caps.maxQos));
     }

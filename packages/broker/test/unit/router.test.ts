@@ -45,7 +45,6 @@ function routerWith(pluginHost = plugins()) {
   const retained = new RetainedStore();
   const dropped: string[] = [];
   const warnings: unknown[] = [];
-  const refusedRetained: string[] = [];
   const router = new Router({
     store: new MemoryStore(),
     clock: fixedClock,
@@ -56,8 +55,8 @@ function routerWith(pluginHost = plugins()) {
     emit: () => {},
     has: () => false,
     dropped: (clientId, topic, reason) => dropped.push(`${clientId}:${topic}:${reason}`),
+    retainedRefused: (_client, topic, bound) => dropped.push(`retained:${topic}:${bound}`),
     warn: (_message, error) => warnings.push(error),
-    retainedRefused: (_client, topic, bound) => refusedRetained.push(`${topic}:${bound}`),
   });
   /** Subscribe `clientId` (its target) to `filter`. */
   const subscribe = (
@@ -75,7 +74,7 @@ function routerWith(pluginHost = plugins()) {
       ...options,
       target,
     });
-  return { router, tree, retained, dropped, warnings, refusedRetained, subscribe };
+  return { router, tree, retained, dropped, warnings, subscribe };
 }
 
 const at = (qos: QoS, m: PluginMessage = message("a/b")): PluginMessage => ({ ...m, qos });
@@ -196,5 +195,80 @@ describe("the router", () => {
       },
     ]);
     expect(dropped).toEqual(["gone:jobs/1:no other member of its shared subscription"]);
+  });
+});
+
+describe("the router: matching", () => {
+  const topics = (t: RecordingTarget) => t.deliveries.map((d) => d.message.topic);
+
+  it("delivers to the exact and wildcard filters that match, and to no other", () => {
+    const { router, subscribe } = routerWith();
+    const [exact, plus, hash, other] = [0, 1, 2, 3].map(() => new RecordingTarget());
+    subscribe("exact", "a/b/c", exact!);
+    subscribe("plus", "a/+/c", plus!);
+    subscribe("hash", "a/#", hash!);
+    for (const f of ["a/b", "b/#", "a/+/d"]) subscribe("other", f, other!);
+    router.accept(undefined, message("a/b/c"));
+    expect([exact, plus, hash, other].map((t) => topics(t!))).toEqual([["a/b/c"], ["a/b/c"], ["a/b/c"], []]);
+  });
+
+  it("matches # at its parent level too, and + on exactly one level, empty ones included (4.7.1.2, 4.7.1.3)", () => {
+    const { router, subscribe } = routerWith();
+    const hash = new RecordingTarget();
+    const plus = new RecordingTarget();
+    subscribe("h", "sport/#", hash);
+    subscribe("p", "+/+", plus);
+    for (const t of ["sport", "sport/tennis/player1", "/finance"]) router.accept(undefined, message(t));
+    expect(topics(hash)).toEqual(["sport", "sport/tennis/player1"]);
+    expect(topics(plus)).toEqual(["/finance"]);
+  });
+
+  it("does not match $-topics with filters starting with # or +; filters naming them do [MQTT-4.7.2-1]", () => {
+    const { router, subscribe } = routerWith();
+    const all = new RecordingTarget();
+    const plus = new RecordingTarget();
+    const named = new RecordingTarget();
+    subscribe("all", "#", all);
+    subscribe("plus", "+/monitor/Clients", plus);
+    subscribe("named", "$SYS/#", named);
+    subscribe("named", "$SYS/monitor/+", named);
+    router.accept(undefined, message("$SYS/monitor/Clients"));
+    router.accept(undefined, message("$own/x"));
+    expect([topics(all), topics(plus), topics(named)]).toEqual([[], [], ["$SYS/monitor/Clients"]]);
+  });
+
+  it("still delivers through an overlapping subscription without No Local, and a message of no client to all [MQTT-3.8.3-3]", () => {
+    const { router, subscribe } = routerWith();
+    const t = new RecordingTarget();
+    subscribe("nl", "x/#", t, { noLocal: true });
+    subscribe("nl", "x/+", t);
+    const only = new RecordingTarget();
+    subscribe("only", "y/#", only, { noLocal: true });
+    router.accept(client({ clientId: "nl" }), message("x/1"));
+    router.accept(client({ clientId: "only" }), message("y/1"));
+    router.accept(undefined, message("y/2"));
+    expect([topics(t), topics(only)]).toEqual([["x/1"], ["y/2"]]);
+  });
+
+  it("carries only the identifiers of the subscriptions that matched [MQTT-3.3.4-4]", () => {
+    const { router, subscribe } = routerWith();
+    const t = new RecordingTarget();
+    subscribe("ids", "s/#", t, { subscriptionIdentifier: 7 });
+    subscribe("ids", "s/+", t, { subscriptionIdentifier: 9 });
+    router.accept(undefined, message("s/y/z"));
+    expect(t.deliveries.map((d) => d.subscriptionIds)).toEqual([[7]]);
+  });
+
+  it("frees every trie node once the last subscriptions go: an emptied tree holds only its root", () => {
+    const { router, tree, subscribe } = routerWith();
+    const t = new RecordingTarget();
+    const filters = ["a/b/c", "a/+/c", "a/#", "$share/g/a/b/#", "+/+/+", "#", "deep/1/2/3/4/5/6/7/8"];
+    for (const f of filters) subscribe("u", f, t);
+    router.accept(undefined, message("a/b/c"));
+    expect(t.deliveries).toHaveLength(2); // one merged copy, one through the shared group
+    for (const f of filters) expect(tree.remove(f, "u")).toBe(true);
+    expect([tree.size, tree.nodeCount]).toEqual([0, 1]);
+    router.accept(undefined, message("a/b/c"));
+    expect(t.deliveries).toHaveLength(2);
   });
 });

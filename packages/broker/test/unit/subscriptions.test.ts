@@ -1,11 +1,11 @@
 // SUBSCRIBE and UNSUBSCRIBE handling on its own: a real subscription tree and
 // retained store, a recording stand-in for the connection (what it was told to
 // answer, deliver or disconnect with) and a small plugin host.
-import { type QoS, ReasonCode } from "@amqtt/codec";
+import { type QoS, ReasonCode, SUBACK_FAILURE } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type { SubscribeRequestAction, SubscriptionRequest } from "@amqtt/session";
 import { describe, expect, it } from "vitest";
-import { type BrokerCapabilities, resolveBrokerConfig } from "../../src/config/resolve.js";
+import { type BrokerCapabilities, type BrokerLimits, resolveBrokerConfig } from "../../src/config/resolve.js";
 import type { SubscriptionEntry } from "../../src/core/delivery-target.js";
 import type { PluginHost } from "../../src/core/plugin-host.js";
 import { RetainedStore } from "../../src/core/retained.js";
@@ -26,12 +26,17 @@ function setUp(
   options: {
     version?: 4 | 5;
     caps?: Partial<BrokerCapabilities>;
+    limits?: Partial<BrokerLimits>;
     authorizeSubscribe?: PluginHost["authorizeSubscribe"];
   } = {},
 ) {
   const version = options.version ?? 5;
   const base = resolveBrokerConfig({});
-  const config = { ...base, capabilities: { ...base.capabilities, ...options.caps } };
+  const config = {
+    ...base,
+    capabilities: { ...base.capabilities, ...options.caps },
+    limits: { ...base.limits, ...options.limits },
+  };
   const tree = new SubscriptionTree<SubscriptionEntry>();
   const retained = new RetainedStore();
   const saved: string[] = [];
@@ -197,5 +202,46 @@ describe("SUBSCRIBE and UNSUBSCRIBE", () => {
     });
     expect(recorded.answers.at(-1)!.codes).toEqual([ReasonCode.SUCCESS, ReasonCode.NO_SUBSCRIPTION_EXISTED]);
     expect(tree.match("a/x").subscriptions).toEqual([]);
+  });
+});
+
+describe("SUBSCRIBE: replacement, identifiers, the per-session bound, an emptied tree", () => {
+  it("replaces the subscription of a filter already held, never adds a second [MQTT-3.8.4-3]", async () => {
+    const { subscribe, tree, state } = setUp();
+    await subscribe(sub("x/+", 0));
+    await subscribe(sub("x/+", 2, { noLocal: true }));
+    expect(tree.size).toBe(1);
+    expect(state.filters.size).toBe(1);
+    expect(tree.get("x/+", "c")).toMatchObject({ qos: 2, noLocal: true });
+  });
+
+  it("keeps the Subscription Identifier with the subscription (5.0) [MQTT-3.3.4-3]", async () => {
+    const { subscribe, tree } = setUp();
+    await subscribe(sub("id/+", 1, { subscriptionIdentifier: 42 }));
+    expect(tree.get("id/+", "c")?.subscriptionIdentifier).toBe(42);
+  });
+
+  for (const version of [4, 5] as const) {
+    it(`refuses past max_subscriptions_per_client per filter: ${version === 5 ? "0x97 Quota exceeded" : "0x80 Failure"}; a held filter counts once (level ${version})`, async () => {
+      const { subscribe, recorded, tree } = setUp({ version, limits: { maxSubscriptionsPerClient: 2 } });
+      const refused = version === 5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE;
+      await subscribe(sub("q/1"), sub("q/2"), sub("q/3"));
+      expect(recorded.answers[0]!.codes).toEqual([1, 1, refused]);
+      // Re-subscribing a held filter at the bound is a replacement; one more new one is not.
+      await subscribe(sub("q/1", 0), sub("q/4", 0), sub("q/4", 0));
+      expect(recorded.answers[1]!.codes).toEqual([0, refused, refused]);
+      expect(tree.size).toBe(2);
+    });
+  }
+
+  it("leaves an emptied tree with no node but its root after UNSUBSCRIBE (a bound on trie memory)", async () => {
+    const { subscribe, subscriptions, conn, tree, state } = setUp();
+    const filters = ["e/1/2/3", "e/+/2/#", "+/+", "#", "$share/g/e/#", "e/1"];
+    await subscribe(...filters.map((f) => sub(f)));
+    expect(tree.nodeCount).toBeGreaterThan(filters.length);
+    subscriptions.unsubscribe(conn, { kind: "unsubscribeRequest", packetId: 9, topicFilters: filters });
+    expect(tree.size).toBe(0);
+    expect(tree.nodeCount).toBe(1);
+    expect(state.filters.size).toBe(0);
   });
 });
