@@ -19,5 +19,9 @@ export function emptyStats(startedAt = 0): BrokerStats {
     storedMessages: 0,
     retainedCount: 0,
     subscriptionsCount: 0,
+    messagesDropped: 0,
+    publisherPauses: 0,
+    publisherPausedMs: 0,
+    ackTimeoutDisconnects: 0,
   };
 }
