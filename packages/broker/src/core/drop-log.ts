@@ -24,7 +24,7 @@ interface Entry {
 export class DropLog {
   private readonly entries = new Map<string, Entry>();
   /** Drops of clients beyond `maxClients` since the last line, and how many clients. */
-  private overflow = { count: 0, clients: new Set<string>() };
+  private overflow = { count: 0, clients: new Set<string>(), more: false };
   private timer: LongTimer | undefined;
 
   constructor(
@@ -52,6 +52,7 @@ export class DropLog {
       this.overflow.count++;
       // The set is bounded too: it only names how many clients the sum covers.
       if (this.overflow.clients.size < this.maxClients) this.overflow.clients.add(clientId);
+      else if (!this.overflow.clients.has(clientId)) this.overflow.more = true;
       this.arm();
       return;
     }
@@ -91,8 +92,10 @@ export class DropLog {
       this.logger.warn("messages dropped for other clients", {
         dropped: this.overflow.count,
         clients: this.overflow.clients.size,
+        // More clients than the bound lets the log count.
+        moreClients: this.overflow.more,
       });
-      this.overflow = { count: 0, clients: new Set() };
+      this.overflow = { count: 0, clients: new Set(), more: false };
     }
     if (this.entries.size === 0 && this.timer !== undefined) {
       this.timer.cancel();
