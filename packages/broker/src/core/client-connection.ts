@@ -18,6 +18,7 @@ import { clientInfoOf } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { SerialTasks } from "./serial-tasks.js";
+import { SlicedInput } from "./sliced-input.js";
 import type { Clock } from "./timers.js";
 
 /** Why the session's bounded queue dropped a message (for the drop log). */
@@ -69,6 +70,8 @@ export class ClientConnection<S = unknown> {
   private shuttingDown = false;
   /** Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this client's own pause. */
   private readonly load: DeliveryLoad;
+  /** Push-style input, fed a slice per event-loop turn (fairness between connections). */
+  private readonly input: SlicedInput;
 
   constructor(
     private readonly host: ConnectionHost<S>,
@@ -93,6 +96,11 @@ export class ClientConnection<S = unknown> {
       resumeReading: () => this.readAgain(),
       ackTimedOut: () => this.ackTimedOut(),
     });
+    this.input = new SlicedInput(
+      transport,
+      (bytes) => this.feed(bytes),
+      () => this.finished || this.load.pausedUntil !== undefined,
+    );
   }
 
   /** The broker's session record this connection is attached to (once its CONNECT is accepted). */
@@ -150,9 +158,13 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: bytes from the client. */
   data(chunk: Uint8Array): void {
+    if (!this.finished) this.input.data(chunk);
+  }
+
+  private feed(bytes: Uint8Array): void {
     if (this.finished) return;
     try {
-      this.apply(this.session.received(chunk, this.clock.now()));
+      this.apply(this.session.received(bytes, this.clock.now()));
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
@@ -160,6 +172,8 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: the client's input ended. */
   end(): void {
+    // What was received before the end is still the client's: fed first, in order.
+    this.input.flush();
     if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     this.over?.();
   }
@@ -344,7 +358,7 @@ export class ClientConnection<S = unknown> {
     // After the answers waiting on the pause, and never inside another connection's
     // actions (a resume comes from a subscriber's acknowledgement).
     queueMicrotask(() => {
-      if (this.load.pausedUntil === undefined && !this.finished) this.transport.resumeReading?.();
+      if (this.load.pausedUntil === undefined && !this.finished) this.input.resume();
     });
   }
 
