@@ -269,12 +269,11 @@ export class ClientConnection<S = unknown> {
         case "unsubscribed":
         case "pong":
         case "authSucceeded":
-          // Client-side actions: a server machine never emits them.
-          break;
         case "published":
         case "protocolError":
         case "ignoredPacket":
-          // Nothing for the shell to do: the machine already answered (or closes) as the spec says.
+          // Client-side actions (a server machine never emits them), or ones the machine
+          // already carried out (answered, or closing as the spec says): nothing for the shell.
           break;
         default: {
           const _never: never = action;
@@ -318,21 +317,16 @@ export class ClientConnection<S = unknown> {
     return this.finished ? Promise.resolve() : this.load.atMost(atMost);
   }
 
-  /**
-   * True when publisher backpressure is on (`publisher_backpressure`, off by
-   * default) and this subscriber holds its high-water mark of unacknowledged messages.
-   */
+  /** True when opt-in publisher backpressure is on and this subscriber holds its high-water mark. */
   get congested(): boolean {
     return this.load.congested;
   }
 
   /**
    * Opt-in backpressure: stop reading from this publisher until `subscriber`
-   * drains to its low-water mark, for at most `maxPauseMs` at a time (so a cycle
-   * of clients publishing to each other can never deadlock) and within the
-   * publisher's total pause budget (see `PublisherPause`); past it the
-   * subscriber's queue bound applies. Not reading makes TCP push back, and an
-   * MQTT publisher runs out of its in-flight window.
+   * drains to its low-water mark, within the bounds of `PublisherPause` (a
+   * cycle of clients publishing to each other never deadlocks); past them the
+   * subscriber's queue bound applies. Not reading makes TCP push back.
    */
   pauseFor(subscriber: ClientConnection): void {
     if (!this.finished) this.load.pauseFor(subscriber.load);
@@ -341,11 +335,6 @@ export class ClientConnection<S = unknown> {
   /** While paused, the promise of the resume; `undefined` when not paused. */
   pausedUntil(): Promise<void> | undefined {
     return this.load.pausedUntil;
-  }
-
-  /** Pause time this publisher used in its current budget window, in ms. */
-  get pausedMs(): number {
-    return this.load.pausedMs;
   }
 
   /** Start reading again. */

@@ -111,11 +111,6 @@ export class DeliveryLoad {
     return this.pause?.promise;
   }
 
-  /** Pause time this publisher used in its current budget window, in ms. */
-  get pausedMs(): number {
-    return this.pause?.used ?? 0;
-  }
-
   /** End this publisher's pause, if any. */
   resume(): void {
     this.pause?.resume();

@@ -38,11 +38,6 @@ export class PublisherPause {
     return this.gate?.promise;
   }
 
-  /** Pause total used in the current window, in ms (a test looks at the bound). */
-  get used(): number {
-    return this.spent;
-  }
-
   /** Pause now (true), or not: already paused (true) or the budget is spent (false). */
   pause(): boolean {
     if (this.gate !== undefined) return true;
