@@ -93,4 +93,17 @@ describe("a QoS 1 subscriber that stops reading (slow consumer)", () => {
     ];
     expect(payloads).toEqual(expected);
   }, 60_000);
+
+  it("with max_queued_messages 0 and max_queued_bytes 0 (no bound, as written) queues for a connected subscriber instead of dropping everything beyond its window", async () => {
+    const { broker, port, url } = await startBroker({
+      max_inflight_messages: 2,
+      max_queued_messages: 0,
+      max_queued_bytes: 0,
+    });
+    await stalledSubscriber(port, "slow", "sc/#");
+    const pub = await mqttClient(url, { clientId: "publisher" });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => pub.publishAsync("sc/t", `m${i}`, { qos: 1 })));
+    await until(() => broker.sessions.get("slow")!.connection!.unacknowledged === 50);
+    expect(broker.stats().messagesDropped).toBe(0);
+  });
 });
