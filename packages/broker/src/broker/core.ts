@@ -66,6 +66,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly sessionOptions: ServerSessionOptions;
   readonly backpressure: PublisherBackpressure | undefined;
   readonly ackTimeoutMs: number;
+  readonly contention = { queued: 0 };
   /** Drops logged at most once per `drop_log_interval` per client. */
   readonly dropLog: DropLog;
   readonly retained = new RetainedStore();

@@ -100,6 +100,7 @@ export class ClientConnection<S = unknown> {
       transport,
       (bytes) => this.feed(bytes),
       () => this.finished || this.load.pausedUntil !== undefined,
+      () => host.contention.queued,
     );
   }
 

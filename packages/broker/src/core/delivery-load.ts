@@ -4,6 +4,9 @@ import { type PauseCounters, PublisherPause } from "./publisher-pause.js";
 import type { TimerWheel } from "./timer-wheel.js";
 import type { Clock } from "./timers.js";
 
+/** A subscriber that acknowledged within this many ms is draining (it counts for read fairness); else stalled. */
+const DRAINING_MS = 1000;
+
 /** What a {@link DeliveryLoad} reads from the broker. */
 export interface DeliveryLoadHost {
   /** Opt-in publisher backpressure; `undefined`: a subscriber never pauses a publisher. */
@@ -11,6 +14,10 @@ export interface DeliveryLoadHost {
   /** `ack_timeout` in ms; 0: never. */
   readonly ackTimeoutMs: number;
   readonly counters: PauseCounters;
+  /** `maxInFlight`: messages beyond it wait in the subscriber's queue. */
+  readonly sessionOptions: { readonly maxInFlight?: number };
+  /** Moves when a subscriber that keeps acknowledging queues a message (read fairness, `SlicedInput`). */
+  readonly contention: { queued: number };
   readonly clock: Clock;
   readonly wheel: TimerWheel;
 }
@@ -42,6 +49,8 @@ export class DeliveryLoad {
   private pause: PublisherPause | undefined;
   /** `ack_timeout`, made on the first unacknowledged message when configured. */
   private deadline: AckDeadline | undefined;
+  /** When this subscriber last completed a flow (clock ms): recently means it is draining, not stalled. */
+  private lastAck = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly host: DeliveryLoadHost,
@@ -55,6 +64,13 @@ export class DeliveryLoad {
 
   /** The session took a QoS 1/2 message (in flight or queued). */
   accepted(): void {
+    if (
+      this.outstanding >= (this.host.sessionOptions.maxInFlight ?? 65_535) &&
+      this.host.clock.now() - this.lastAck < DRAINING_MS
+    ) {
+      // A subscriber that keeps up had to queue: read its acknowledgements before more input.
+      this.host.contention.queued++;
+    }
     if (this.outstanding++ === 0 && this.host.ackTimeoutMs > 0) {
       this.deadline ??= new AckDeadline(this.host.wheel, this.host.clock, this.host.ackTimeoutMs, () =>
         this.conn.ackTimedOut(),
@@ -66,6 +82,7 @@ export class DeliveryLoad {
   /** A QoS 1/2 flow completed (PUBACK, PUBCOMP): the client made progress. */
   acked(): void {
     this.outstanding--;
+    this.lastAck = this.host.clock.now();
     this.deadline?.progressed(this.outstanding);
     this.less();
   }

@@ -5,12 +5,14 @@ export const INPUT_SLICE_BYTES = 2 * 1024;
 
 /**
  * Fair reading for push-style transports: a large chunk (a fast publisher's
- * 64 KiB read holds ~1,500 small PUBLISH packets) is fed to the machine a slice
- * per event-loop turn, with reading paused in between, so the other
- * connections' input (a healthy subscriber's PUBACKs) is read between the
- * slices: a burst of one publisher does not overflow the queues of subscribers
- * that keep up. Mosquitto gets the same fairness by reading one packet per
- * client per loop.
+ * 64 KiB read holds ~1,500 small PUBLISH packets) is fed to the machine in
+ * slices, and when a slice made a subscriber that is acknowledging queue
+ * messages behind its in-flight window (`contention` moved), the rest waits for
+ * the next event-loop turn with reading paused: that subscriber's PUBACKs are
+ * read first, so a burst of one publisher does not overflow the queues of
+ * subscribers that keep up. Without contention the chunk is fed at once (no
+ * cost on the hot path). Mosquitto gets the same fairness by reading one packet
+ * per client per loop.
  */
 export class SlicedInput {
   /** What is left of a chunk, fed on a later turn. */
@@ -23,6 +25,8 @@ export class SlicedInput {
     private readonly feed: (bytes: Uint8Array) => void,
     /** True while nothing may be fed (the connection is paused as a publisher, or over). */
     private readonly held: () => boolean,
+    /** A count that moves when a subscriber that keeps acknowledging had to queue a message. */
+    private readonly contention: () => number,
   ) {}
 
   /** True while part of a chunk waits for its turn (reading stays paused meanwhile). */
@@ -57,12 +61,23 @@ export class SlicedInput {
   }
 
   private slice(bytes: Uint8Array): void {
-    if (bytes.length > INPUT_SLICE_BYTES && this.transport.pauseReading !== undefined) {
-      this.rest = bytes.subarray(INPUT_SLICE_BYTES);
-      this.transport.pauseReading();
-      this.schedule();
-      this.feed(bytes.subarray(0, INPUT_SLICE_BYTES));
-    } else this.feed(bytes);
+    let offset = 0;
+    if (this.transport.pauseReading !== undefined) {
+      while (bytes.length - offset > INPUT_SLICE_BYTES) {
+        const before = this.contention();
+        this.feed(bytes.subarray(offset, offset + INPUT_SLICE_BYTES));
+        offset += INPUT_SLICE_BYTES;
+        const paused = this.held();
+        if (paused || this.contention() !== before) {
+          // The rest waits: for the next turn, or (paused) for `resume`.
+          this.rest = bytes.subarray(offset);
+          this.transport.pauseReading();
+          if (!paused) this.schedule();
+          return;
+        }
+      }
+    }
+    this.feed(offset === 0 ? bytes : bytes.subarray(offset));
   }
 
   private schedule(): void {

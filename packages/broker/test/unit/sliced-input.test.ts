@@ -8,14 +8,20 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const counting = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 256);
 
 describe("sliced input (fair reading)", () => {
-  it("feeds a large chunk one slice per event-loop turn, in order, and holds the rest while its holder says so", async () => {
+  it("under contention feeds a large chunk one slice per event-loop turn, in order, and holds the rest while its holder says so", async () => {
     const [server] = memoryPair();
     const fed: Uint8Array[] = [];
     let held = false;
+    // Every slice finds contention (a subscriber queued): the rest waits for the next turn.
+    let contention = 0;
     const input = new SlicedInput(
       server,
-      (b) => fed.push(b),
+      (b) => {
+        fed.push(b);
+        contention++;
+      },
       () => held,
+      () => contention,
     );
     const chunk = counting(5 * INPUT_SLICE_BYTES + 10);
     input.data(chunk);
@@ -38,13 +44,18 @@ describe("sliced input (fair reading)", () => {
     server.close();
   });
 
-  it("feeds what is left at once when the input ends (nothing received is lost), and small chunks directly", () => {
+  it("under contention feeds what is left at once when the input ends (nothing received is lost), and small chunks directly", () => {
     const [server] = memoryPair();
     const fed: Uint8Array[] = [];
+    let contention = 0;
     const input = new SlicedInput(
       server,
-      (b) => fed.push(b),
+      (b) => {
+        fed.push(b);
+        contention++;
+      },
       () => false,
+      () => contention,
     );
     input.data(counting(10));
     expect(fed.map((b) => b.length)).toEqual([10]);
@@ -53,6 +64,22 @@ describe("sliced input (fair reading)", () => {
     input.flush();
     expect(input.pending).toBe(false);
     expect(Buffer.concat(fed.slice(1))).toEqual(Buffer.from(chunk));
+    server.close();
+  });
+
+  it("feeds a large chunk at once when no slice made a subscriber queue (no contention: no cost)", () => {
+    const [server] = memoryPair();
+    const fed: Uint8Array[] = [];
+    const input = new SlicedInput(
+      server,
+      (b) => fed.push(b),
+      () => false,
+      () => 7,
+    );
+    const chunk = counting(5 * INPUT_SLICE_BYTES + 10);
+    input.data(chunk);
+    expect(input.pending).toBe(false);
+    expect(Buffer.concat(fed)).toEqual(Buffer.from(chunk));
     server.close();
   });
 });
