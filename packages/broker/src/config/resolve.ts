@@ -64,6 +64,12 @@ export interface BrokerLimits {
   maxClientIdLength: number;
   /** Seconds a new connection has to complete its CONNECT handshake; 0 waits forever. */
   connectTimeout: number;
+  /** Largest packet accepted before the CONNECT is decoded (the CONNECT itself), in bytes. */
+  maxPacketSizeBeforeConnect: number;
+  /** Retained messages of clients kept at once (the broker's own `$SYS/` ones are outside it). */
+  maxRetainedMessages: number;
+  /** Bytes of clients' retained messages kept at once (as the store counts them: topic, payload, properties). */
+  maxRetainedBytes: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -92,6 +98,8 @@ export interface ResolvedBrokerConfig {
   persistence: ResolvedPersistence;
   /** Slow subscribers: queue overflow, acknowledgement deadline, opt-in publisher backpressure. */
   slowConsumer: SlowConsumerPolicy;
+  /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
+  dollarTopicPublish: "accept" | "refuse";
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -108,6 +116,9 @@ export const defaultLimits: BrokerLimits = {
   topicAliasMaximum: 10,
   maxClientIdLength: 65_535,
   connectTimeout: 10,
+  maxPacketSizeBeforeConnect: 128 * 1024,
+  maxRetainedMessages: 100_000,
+  maxRetainedBytes: 256 * 1024 * 1024,
 };
 
 /** Connections per listener when `max_connections` is not written. */
@@ -189,6 +200,10 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
       topicAliasMaximum: raw.topic_alias_maximum ?? defaultLimits.topicAliasMaximum,
       maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
       connectTimeout: raw.connect_timeout ?? defaultLimits.connectTimeout,
+      maxPacketSizeBeforeConnect:
+        raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,
+      maxRetainedMessages: raw.max_retained_messages ?? defaultLimits.maxRetainedMessages,
+      maxRetainedBytes: raw.max_retained_bytes ?? defaultLimits.maxRetainedBytes,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,
@@ -201,6 +216,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     responseInformation: raw.response_information ?? "response/",
     persistence,
     slowConsumer,
+    dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     warnings,
   };
 }

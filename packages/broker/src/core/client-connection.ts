@@ -1,4 +1,10 @@
-import { type ProtocolVersion, type PublishProperties, type QoS, ReasonCode } from "@amqtt/codec";
+import {
+  type MqttError,
+  type ProtocolVersion,
+  type PublishProperties,
+  type QoS,
+  ReasonCode,
+} from "@amqtt/codec";
 import {
   type AuthRequestAction,
   type ConnectRequestAction,
@@ -46,6 +52,8 @@ export interface ConnectionHost<S> extends DeliveryLoadHost {
   onDeliveryDropped(conn: ClientConnection<S>, topic: string, reason: string): void;
   /** The client acknowledged nothing for `ack_timeout`; the connection is ended next. */
   onAckTimeout(conn: ClientConnection<S>): void;
+  /** The client broke a rule (the session is closing the connection); before CONNECT too. */
+  onProtocolError(conn: ClientConnection<S>, error: MqttError): void;
 }
 
 /**
@@ -266,15 +274,17 @@ export class ClientConnection<S = unknown> {
         case "packetDropped":
           // The "publishDropped" that follows reports the drop.
           break;
+        case "protocolError":
+          this.host.onProtocolError(this, action.error);
+          break;
         case "subscribed":
         case "unsubscribed":
         case "pong":
         case "authSucceeded":
         case "published":
-        case "protocolError":
         case "ignoredPacket":
           // Client-side actions (a server machine never emits them), or ones the machine
-          // already carried out (answered, or closing as the spec says): nothing for the shell.
+          // already carried out: nothing for the shell.
           break;
         default: {
           const _never: never = action;

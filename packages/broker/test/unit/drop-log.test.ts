@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DropLog } from "../../src/core/drop-log.js";
-import type { Logger } from "../../src/logger.js";
-import { ManualClock } from "../core/manual-clock.js";
-
-/** A logger that keeps its warn lines (message and fields) for the test to read. */
-function capturingLogger(): { logger: Logger; lines: [string, Record<string, unknown> | undefined][] } {
-  const lines: [string, Record<string, unknown> | undefined][] = [];
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    warn: (message, fields) => lines.push([message, fields]),
-    error() {},
-    child: () => logger,
-  };
-  return { logger, lines };
-}
+import { capturingLogger } from "../harness/logger.js";
+import { ManualClock } from "../harness/manual-clock.js";
 
 describe("the drop log", () => {
   it("logs a client's first drop at once, then at most one line per interval with the count since the last line", () => {
@@ -23,7 +10,7 @@ describe("the drop log", () => {
     const log = new DropLog(logger, clock, 10_000);
     for (let i = 0; i < 1000; i++) log.dropped("slow", "t/1", "queue-full");
     expect(lines).toHaveLength(1);
-    expect(lines[0]![1]).toMatchObject({ clientId: "slow", topic: "t/1", reason: "queue-full" });
+    expect(lines[0]!.fields).toMatchObject({ clientId: "slow", topic: "t/1", reason: "queue-full" });
 
     // Half an interval later nothing more is written, however many drops.
     clock.advance(5_000);
@@ -33,7 +20,7 @@ describe("the drop log", () => {
     // One interval after the first line: one line carrying every drop since (999 + 500).
     clock.advance(5_000);
     expect(lines).toHaveLength(2);
-    expect(lines[1]![1]).toMatchObject({ clientId: "slow", dropped: 1499, lastTopic: "t/2" });
+    expect(lines[1]!.fields).toMatchObject({ clientId: "slow", dropped: 1499, lastTopic: "t/2" });
 
     // A quiet interval writes nothing and forgets the client; its next drop is logged at once again.
     clock.advance(20_000);
@@ -41,7 +28,7 @@ describe("the drop log", () => {
     expect(log.tracked).toBe(0);
     log.dropped("slow", "t/3", "queue-full");
     expect(lines).toHaveLength(3);
-    expect(lines[2]![1]).toMatchObject({ clientId: "slow", topic: "t/3" });
+    expect(lines[2]!.fields).toMatchObject({ clientId: "slow", topic: "t/3" });
     log.close();
   });
 
@@ -53,9 +40,9 @@ describe("the drop log", () => {
       log.dropped("a", "x", "queue-full");
       log.dropped("b", "y", "too-large");
     }
-    expect(lines.map(([, f]) => f?.clientId)).toEqual(["a", "b"]);
+    expect(lines.map((l) => l.fields.clientId)).toEqual(["a", "b"]);
     clock.advance(1_000);
-    expect(lines.slice(2).map(([, f]) => [f?.clientId, f?.dropped])).toEqual([
+    expect(lines.slice(2).map((l) => [l.fields.clientId, l.fields.dropped])).toEqual([
       ["a", 9],
       ["b", 9],
     ]);
@@ -71,8 +58,8 @@ describe("the drop log", () => {
     // The three tracked clients got their first line; the 97 others are not logged one by one.
     expect(lines).toHaveLength(3);
     clock.advance(1_000);
-    const summary = lines.find(([m]) => m === "messages dropped for other clients");
-    expect(summary?.[1]).toEqual({ dropped: 97, clients: 3, moreClients: true });
+    const summary = lines.find((l) => l.message === "messages dropped for other clients");
+    expect(summary?.fields).toEqual({ dropped: 97, clients: 3, moreClients: true });
     expect(log.tracked).toBeLessThanOrEqual(3);
     log.close();
   });
@@ -85,7 +72,7 @@ describe("the drop log", () => {
     log.dropped("a", "t", "queue-full");
     log.close();
     expect(lines).toHaveLength(2);
-    expect(lines[1]![1]).toMatchObject({ clientId: "a", dropped: 1 });
+    expect(lines[1]!.fields).toMatchObject({ clientId: "a", dropped: 1 });
     clock.advance(60_000);
     expect(lines).toHaveLength(2);
   });
