@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { leaveQueuedAndRetained } from "@amqtt/test-utils";
 import { connect, connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
@@ -26,15 +27,12 @@ async function client(port: number, options: Parameters<typeof connectAsync>[1] 
 /** Leave a persistent session subscribed to `t/#`, publish a retained and a queued message, then SIGKILL the broker. */
 async function fillThenKill(args: string[], cwd: string): Promise<void> {
   const first = await start(args, cwd);
-  const sub = await client(first.port, { clientId: "keeper", clean: false });
-  await sub.subscribeAsync("t/#", { qos: 1 });
-  await sub.endAsync();
-  const pub = await client(first.port);
-  const messages = [
-    { topic: "t/queued", payload: "waiting", retain: false },
-    { topic: "r/kept", payload: "retained", retain: true },
-  ];
-  for (const m of messages) await pub.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+  await leaveQueuedAndRetained(first.port, {
+    clientId: "keeper",
+    filter: "t/#",
+    queued: { topic: "t/queued", payload: "waiting" },
+    retained: { topic: "r/kept", payload: "retained" },
+  });
   // Both PUBACKs arrived: the broker promises both are on disk. No graceful stop.
   await killAmqtt(first);
 }
