@@ -56,7 +56,6 @@ function routerWith(pluginHost = plugins()) {
     emit: () => {},
     has: () => false,
     dropped: (clientId, topic, reason) => dropped.push(`${clientId}:${topic}:${reason}`),
-    retainedRefused: (client, topic, bound) => dropped.push(`${client?.clientId}:${topic}:retained ${bound}`),
     warn: (_message, error) => warnings.push(error),
     retainedRefused: (_client, topic, bound) => refusedRetained.push(`${topic}:${bound}`),
   });
