@@ -13,8 +13,10 @@ import type {
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import type { PublisherBackpressure } from "../config/slow-consumer.js";
 import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
+import { DropLog } from "../core/drop-log.js";
 import { DurableAcks } from "../core/durable-acks.js";
 import type { BrokerEvents } from "../core/events.js";
 import { messageOf } from "../core/messages.js";
@@ -63,7 +65,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   /** This broker's wheel for the connections' long deadlines. */
   readonly wheel: TimerWheel;
   readonly sessionOptions: ServerSessionOptions;
-  readonly backpressure: { high: number; low: number; maxPauseMs: number };
+  readonly backpressure: PublisherBackpressure | undefined;
+  readonly ackTimeoutMs: number;
+  readonly contention = { queued: 0 };
+  /** Drops logged at most once per `drop_log_interval` per client. */
+  readonly dropLog: DropLog;
   readonly retained: RetainedStore;
   readonly tree = new SubscriptionTree<SubscriptionEntry>();
   readonly shared: SharedPicker;
@@ -98,9 +104,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       receiveMaximum: l.receiveMaximum,
       topicAliasMaximum: l.topicAliasMaximum,
       maxInFlight: l.maxInflightMessages,
-      maxQueuedMessages: l.maxQueuedMessages,
-      maxQueuedBytes: l.maxQueuedBytes,
-      overflow: "drop-oldest",
+      // 0 in the configuration means no bound (as Mosquitto); 0 to the machine would mean no queue at all.
+      maxQueuedMessages: l.maxQueuedMessages || Number.MAX_SAFE_INTEGER,
+      maxQueuedBytes: l.maxQueuedBytes || Number.MAX_SAFE_INTEGER,
+      // A connected subscriber's full queue costs only that subscriber (README "Slow subscribers").
+      overflow: config.slowConsumer.onlineQueueOverflow === "drop-new" ? "reject-new" : "drop-oldest",
       answerPublishes: true,
       connectTimeoutMs: l.connectTimeout * 1000,
       maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
@@ -108,9 +116,9 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       // The broker holds each subscription once (tree and `SessionState.filters`), not also in the machine.
       trackSubscriptions: false,
     };
-    // Publishers pause when a subscriber holds half its queue bound unacknowledged.
-    const high = l.maxQueuedMessages > 0 ? Math.max(16, Math.floor(l.maxQueuedMessages / 2)) : 1000;
-    this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
+    this.backpressure = config.slowConsumer.publisherBackpressure;
+    this.ackTimeoutMs = config.slowConsumer.ackTimeoutMs;
+    this.dropLog = new DropLog(options.logger, clock, config.slowConsumer.dropLogIntervalMs);
     this.shared = new SharedPicker(config.capabilities.sharedSubscriptionStrategy);
     this.counters = emptyStats(Date.now());
     this.refusals = new RefusalLog(
@@ -213,6 +221,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   /** Forget the in-memory state at a stop: sessions (their timers), retained index. */
   clear(): void {
+    this.dropLog.close();
     this.registry.clear();
     for (const r of [...this.retained.entries()]) this.retained.delete(r.topic);
   }
@@ -343,9 +352,19 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.refusals.protocolError(conn.info, conn.state === undefined, error);
   }
 
-  /** Report a message dropped by a bound. */
+  onAckTimeout(conn: BrokerConnection): void {
+    this.counters.ackTimeoutDisconnects++;
+    this.logger.warn("disconnecting a client that acknowledged nothing for ack_timeout", {
+      clientId: conn.info.clientId,
+      ackTimeoutMs: this.ackTimeoutMs,
+      unacknowledged: conn.unacknowledged,
+    });
+  }
+
+  /** Report a message dropped by a bound: counted, logged (rate-limited), emitted. */
   dropped(clientId: string, topic: string, reason: string): void {
-    this.logger.debug("message dropped", { clientId, topic, reason });
+    this.counters.messagesDropped++;
+    this.dropLog.dropped(clientId, topic, reason);
     this.options.emit("dropped", clientId, topic, reason);
   }
 

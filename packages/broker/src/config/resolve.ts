@@ -16,6 +16,7 @@ import {
   resolvePlugin,
 } from "./plugins.js";
 import { brokerConfigSchema, type listenerSchema } from "./schema.js";
+import { resolveSlowConsumer, type SlowConsumerPolicy } from "./slow-consumer.js";
 
 /** A listener ready to open. */
 export interface ResolvedListener {
@@ -97,6 +98,8 @@ export interface ResolvedBrokerConfig {
   responseInformation: string;
   /** Where sessions, queues and retained messages are kept. */
   persistence: ResolvedPersistence;
+  /** Slow subscribers: queue overflow, acknowledgement deadline, opt-in publisher backpressure. */
+  slowConsumer: SlowConsumerPolicy;
   /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
   dollarTopicPublish: "accept" | "refuse";
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
@@ -171,6 +174,14 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
   const registry = pluginRegistry(options.pluginDefinitions);
   const plugins = resolvePlugins(raw, baseDir, registry, issues, warnings);
   const persistence = resolvePersistence(raw.persistence, sessionDb, baseDir, issues);
+  const maxInflight = raw.max_inflight_messages ?? defaultLimits.maxInflightMessages;
+  const maxQueued = raw.max_queued_messages ?? defaultLimits.maxQueuedMessages;
+  const slowConsumer = resolveSlowConsumer(
+    raw,
+    maxQueued === 0 ? 0 : maxInflight + maxQueued,
+    issues,
+    warnings,
+  );
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -184,8 +195,8 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     limits: {
       maxPacketSize: raw.max_packet_size ?? defaultLimits.maxPacketSize,
       receiveMaximum: raw.receive_maximum ?? defaultLimits.receiveMaximum,
-      maxInflightMessages: raw.max_inflight_messages ?? defaultLimits.maxInflightMessages,
-      maxQueuedMessages: raw.max_queued_messages ?? defaultLimits.maxQueuedMessages,
+      maxInflightMessages: maxInflight,
+      maxQueuedMessages: maxQueued,
       maxQueuedBytes: raw.max_queued_bytes ?? defaultLimits.maxQueuedBytes,
       queueQos0Messages: raw.queue_qos0_messages ?? defaultLimits.queueQos0Messages,
       maxKeepalive: raw.max_keepalive ?? defaultLimits.maxKeepalive,
@@ -208,6 +219,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     },
     responseInformation: raw.response_information ?? "response/",
     persistence,
+    slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     warnings,
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { persistenceSchema } from "./persistence.js";
+import { slowConsumerKeys } from "./slow-consumer.js";
 
 // The configuration as users write it: aMQTT's keys exactly as aMQTT spells
 // them (snake_case, plus the hyphenated keys of its deprecated sections), and our
@@ -76,6 +77,8 @@ export const brokerConfigSchema = z.strictObject({
   max_queued_messages: nonNegativeInt.optional(),
   max_queued_bytes: nonNegativeInt.optional(),
   queue_qos0_messages: z.boolean().optional(),
+  // online_queue_overflow, ack_timeout, drop_log_interval, publisher_backpressure
+  ...slowConsumerKeys,
   max_keepalive: z.int().min(0).max(65_535).optional(),
   topic_alias_maximum: z.int().min(0).max(65_535).optional(),
   max_qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),

@@ -1,4 +1,10 @@
-import type { MqttError, ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
+import {
+  type MqttError,
+  type ProtocolVersion,
+  type PublishProperties,
+  type QoS,
+  ReasonCode,
+} from "@amqtt/codec";
 import {
   type AuthRequestAction,
   type ConnectRequestAction,
@@ -16,22 +22,24 @@ import type { Connection } from "@amqtt/transport";
 import type { ClientInfo } from "../plugins/types.js";
 import { clientInfoOf } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
+import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { SerialTasks } from "./serial-tasks.js";
-import type { TimerWheel } from "./timer-wheel.js";
-import type { Clock, TimerHandle } from "./timers.js";
+import { SlicedInput } from "./sliced-input.js";
+import type { Clock } from "./timers.js";
+
+/** Why the session's bounded queue dropped a message (for the drop log). */
+const dropReasons = {
+  "queue-full": "the subscriber's queue is full (online_queue_overflow)",
+  "too-large": "larger than the subscriber's queue (max_queued_bytes) or maximum packet size",
+} as const;
 
 /**
  * What a connection asks of the broker (the broker's internal `ConnectionCore`
  * implements it; it is not part of `Broker`'s public type). `S` is the broker's
  * record of the session a connection is attached to, opaque to the connection.
  */
-export interface ConnectionHost<S> {
+export interface ConnectionHost<S> extends DeliveryLoadHost {
   readonly sessionOptions: ServerSessionOptions;
-  /** Unacknowledged outgoing messages per subscriber above which publishers pause, below which they resume. */
-  readonly backpressure: { high: number; low: number; maxPauseMs: number };
-  /** The broker's clock, and its wheel for the seconds-long deadlines. */
-  readonly clock: Clock;
-  readonly wheel: TimerWheel;
   onConnectRequest(conn: ClientConnection<S>, action: ConnectRequestAction): void;
   onPublishRequest(conn: ClientConnection<S>, action: PublishRequestAction): void;
   onMessage(conn: ClientConnection<S>, action: MessageAction): void;
@@ -42,6 +50,8 @@ export interface ConnectionHost<S> {
   onConnected(conn: ClientConnection<S>): void;
   onPacket(conn: ClientConnection<S>, direction: "in" | "out", packet: unknown, bytes: number): void;
   onDeliveryDropped(conn: ClientConnection<S>, topic: string, reason: string): void;
+  /** The client acknowledged nothing for `ack_timeout`; the connection is ended next. */
+  onAckTimeout(conn: ClientConnection<S>): void;
   /** The client broke a rule (the session is closing the connection); before CONNECT too. */
   onProtocolError(conn: ClientConnection<S>, error: MqttError): void;
 }
@@ -66,14 +76,10 @@ export class ClientConnection<S = unknown> {
   private over: (() => void) | undefined;
   private closeWatched = false;
   private shuttingDown = false;
-  /** Outgoing QoS 1/2 messages taken by the session and not yet acknowledged or dropped. */
-  private outstanding = 0;
-  /** A wait for the unacknowledged count to fall to a level (the offline-queue drain). */
-  private ackWait: { atMost: number; resolve: () => void } | undefined;
-  /** Publishers paused because this connection is congested. */
-  private waiters: Set<ClientConnection> | undefined;
-  /** While set, reading waits: a subscriber of this client's messages is congested. */
-  private gate: { promise: Promise<void>; open: () => void; timer: TimerHandle } | undefined;
+  /** Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this client's own pause. */
+  private readonly load: DeliveryLoad;
+  /** Push-style input, fed a slice per event-loop turn (fairness between connections). */
+  private readonly input: SlicedInput;
 
   constructor(
     private readonly host: ConnectionHost<S>,
@@ -88,6 +94,21 @@ export class ClientConnection<S = unknown> {
       host.clock,
       () => this.finished,
       (kind, t) => this.apply(this.session.timerFired(kind, t)),
+    );
+    this.load = new DeliveryLoad(host, {
+      pauseReading: () => {
+        // A paused reader may hear of the close only on resume: watch for it instead.
+        this.watchClose();
+        this.transport.pauseReading?.();
+      },
+      resumeReading: () => this.readAgain(),
+      ackTimedOut: () => this.ackTimedOut(),
+    });
+    this.input = new SlicedInput(
+      transport,
+      (bytes) => this.feed(bytes),
+      () => this.finished || this.load.pausedUntil !== undefined,
+      () => host.contention.queued,
     );
   }
 
@@ -146,9 +167,13 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: bytes from the client. */
   data(chunk: Uint8Array): void {
+    if (!this.finished) this.input.data(chunk);
+  }
+
+  private feed(bytes: Uint8Array): void {
     if (this.finished) return;
     try {
-      this.apply(this.session.received(chunk, this.clock.now()));
+      this.apply(this.session.received(bytes, this.clock.now()));
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
@@ -156,6 +181,8 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: the client's input ended. */
   end(): void {
+    // What was received before the end is still the client's: fed first, in order.
+    this.input.flush();
     if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     this.over?.();
   }
@@ -170,7 +197,8 @@ export class ClientConnection<S = unknown> {
         if (next.done === true) break;
         this.apply(this.session.received(next.value, this.clock.now()));
         if (this.finished) break;
-        if (this.gate !== undefined) await this.gate.promise;
+        const pause = this.load.pausedUntil;
+        if (pause !== undefined) await pause;
       }
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
@@ -234,33 +262,34 @@ export class ClientConnection<S = unknown> {
           this.host.onDisconnected(this, action);
           break;
         case "publishAccepted":
-          this.outstanding++;
+          this.load.accepted();
           break;
         case "acked":
-          this.outstanding--;
-          if (this.waiters !== undefined && this.outstanding <= this.host.backpressure.low)
-            this.releaseWaiters();
-          if (this.ackWait !== undefined && this.outstanding <= this.ackWait.atMost) this.endAckWait();
+          this.load.acked();
           break;
         case "publishDropped":
-          if (action.seq !== undefined) this.outstanding--;
-          if (this.ackWait !== undefined && this.outstanding <= this.ackWait.atMost) this.endAckWait();
-          this.host.onDeliveryDropped(this, action.topic, action.reason);
+          if (action.seq !== undefined) this.load.dropped();
+          this.host.onDeliveryDropped(this, action.topic, `${action.reason}: ${dropReasons[action.reason]}`);
           break;
         case "packetDropped":
-          this.host.onDeliveryDropped(
-            this,
-            "",
-            `packet of ${action.size} bytes over the client's maximum ${action.limit}`,
-          );
+          // The "publishDropped" that follows reports the drop.
           break;
         case "protocolError":
           this.host.onProtocolError(this, action.error);
           break;
-        default:
-          // published, publishAccepted, acked, ignoredPacket, authRequest,
-          // pong...: nothing for the shell to do (the broker has no enhanced auth yet).
+        case "subscribed":
+        case "unsubscribed":
+        case "pong":
+        case "authSucceeded":
+        case "published":
+        case "ignoredPacket":
+          // Client-side actions (a server machine never emits them), or ones the machine
+          // already carried out: nothing for the shell.
           break;
+        default: {
+          const _never: never = action;
+          throw new Error(`unhandled session action ${JSON.stringify(_never)}`);
+        }
       }
     }
   }
@@ -288,7 +317,7 @@ export class ClientConnection<S = unknown> {
 
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
   get unacknowledged(): number {
-    return this.outstanding;
+    return this.load.unacknowledged;
   }
 
   /**
@@ -296,73 +325,56 @@ export class ClientConnection<S = unknown> {
    * or the connection is over. One wait at a time (the offline-queue drain).
    */
   unacknowledgedAtMost(atMost: number): Promise<void> {
-    if (this.outstanding <= atMost || this.finished) return Promise.resolve();
-    this.endAckWait();
-    return new Promise((resolve) => {
-      this.ackWait = { atMost, resolve };
-    });
+    return this.finished ? Promise.resolve() : this.load.atMost(atMost);
   }
 
-  private endAckWait(): void {
-    const wait = this.ackWait;
-    this.ackWait = undefined;
-    wait?.resolve();
-  }
-
-  /** True when this subscriber has so many unacknowledged messages that publishers should wait. */
+  /** True when opt-in publisher backpressure is on and this subscriber holds its high-water mark. */
   get congested(): boolean {
-    return this.outstanding >= this.host.backpressure.high;
+    return this.load.congested;
   }
 
   /**
-   * Backpressure: stop reading from this publisher until `subscriber` drains
-   * below its low-water mark, or `maxPauseMs` passes (so a cycle of clients
-   * publishing to each other can never deadlock; the queue bound then applies).
-   * Not reading makes TCP push back, and an MQTT publisher runs out of its
-   * in-flight window: nothing acknowledged is ever dropped for being too fast.
+   * Opt-in backpressure: stop reading from this publisher until `subscriber`
+   * drains to its low-water mark, within the bounds of `PublisherPause` (a
+   * cycle of clients publishing to each other never deadlocks); past them the
+   * subscriber's queue bound applies. Not reading makes TCP push back.
    */
   pauseFor(subscriber: ClientConnection): void {
-    if (subscriber === this || this.finished) return;
-    subscriber.waiters ??= new Set();
-    subscriber.waiters.add(this);
-    if (this.gate !== undefined) return;
-    // A paused reader may hear of the close only on resume: watch for it instead.
-    this.watchClose();
-    this.transport.pauseReading?.();
-    let open!: () => void;
-    const promise = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const timer = this.clock.setTimeout(() => this.resume(), this.host.backpressure.maxPauseMs);
-    this.gate = { promise, open, timer };
+    if (!this.finished) this.load.pauseFor(subscriber.load);
   }
 
   /** While paused, the promise of the resume; `undefined` when not paused. */
   pausedUntil(): Promise<void> | undefined {
-    return this.gate?.promise;
+    return this.load.pausedUntil;
   }
 
   /** Start reading again. */
   resume(): void {
-    const gate = this.gate;
-    if (gate === undefined) return;
-    this.gate = undefined;
-    this.clock.clearTimeout(gate.timer);
-    gate.open();
-    if (this.transport.resumeReading !== undefined) {
-      // After the answers waiting on the gate, and never inside another connection's
-      // actions (a resume comes from a subscriber's acknowledgement).
-      queueMicrotask(() => {
-        if (this.gate === undefined && !this.finished) this.transport.resumeReading?.();
-      });
-    }
+    this.load.resume();
   }
 
-  private releaseWaiters(): void {
-    const waiters = this.waiters;
-    if (waiters === undefined) return;
-    this.waiters = undefined;
-    for (const waiter of waiters) waiter.resume();
+  private readAgain(): void {
+    if (this.transport.resumeReading === undefined) return;
+    // After the answers waiting on the pause, and never inside another connection's
+    // actions (a resume comes from a subscriber's acknowledgement).
+    queueMicrotask(() => {
+      if (this.load.pausedUntil === undefined && !this.finished) this.input.resume();
+    });
+  }
+
+  /**
+   * Nothing acknowledged for `ack_timeout`: end the connection. 5.0 DISCONNECT
+   * 0x97 Quota exceeded, "an implementation or administratively imposed limit
+   * has been exceeded" (5.0 section 3.14.2.1): the limit is the broker's
+   * acknowledgement deadline. Not 0x8D Keep Alive timeout (the client is alive
+   * and reading), not 0x98 Administrative action (no operator acted). The
+   * session keeps its unacknowledged messages: they are resent on the next
+   * connection (5.0 section 4.4).
+   */
+  private ackTimedOut(): void {
+    if (this.finished) return;
+    this.host.onAckTimeout(this);
+    this.disconnect(ReasonCode.QUOTA_EXCEEDED);
   }
 
   /** End the connection from the broker side: DISCONNECT with `reasonCode` in 5.0, a plain close before. */
@@ -388,9 +400,7 @@ export class ClientConnection<S = unknown> {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.releaseWaiters();
-    this.endAckWait();
-    this.resume();
+    this.load.end();
     this.timers.clearAll();
     this.over?.();
   }

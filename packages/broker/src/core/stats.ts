@@ -20,5 +20,9 @@ export function emptyStats(startedAt = 0): BrokerStats {
     retainedCount: 0,
     retainedRefused: 0,
     subscriptionsCount: 0,
+    messagesDropped: 0,
+    publisherPauses: 0,
+    publisherPausedMs: 0,
+    ackTimeoutDisconnects: 0,
   };
 }

@@ -38,7 +38,8 @@ export interface SysPlugin extends BrokerPlugin {
  * packets), time (epoch seconds), uptime (seconds), uptime/formatted (the start
  * time in UTC, ISO 8601, as aMQTT), clients/connected, clients/disconnected,
  * clients/maximum, clients/total, messages/inflight(/in, /out, /stored),
- * messages/publish/received, messages/publish/sent, messages/retained/count,
+ * messages/publish/received, messages/publish/sent, messages/publish/dropped
+ * (messages dropped by a bound, as Mosquitto's `publish/messages/dropped`), messages/retained/count,
  * messages/subscriptions/count, heap/size and heap/maximum (MB of resident
  * memory), cpu/percent and cpu/maximum (of one core, since the last round).
  *
@@ -107,6 +108,7 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
       send("messages/inflight/stored", s.storedMessages);
       send("messages/publish/received", s.publishReceived);
       send("messages/publish/sent", s.publishSent);
+      send("messages/publish/dropped", s.messagesDropped);
       send("messages/retained/count", s.retainedCount);
       send("messages/subscriptions/count", s.subscriptionsCount);
       send("heap/size", heap);

@@ -119,6 +119,14 @@ export interface BrokerStats {
   /** Retained messages not kept because of `max_retained_messages` / `max_retained_bytes` (logged, rate-limited). */
   retainedRefused: number;
   subscriptionsCount: number;
+  /** Messages dropped by a bound (a subscriber's queue, an offline queue, the retained store, a packet size). */
+  messagesDropped: number;
+  /** Times a publisher was paused by opt-in backpressure (`publisher_backpressure`). */
+  publisherPauses: number;
+  /** Total ms publishers spent paused by opt-in backpressure. */
+  publisherPausedMs: number;
+  /** Clients disconnected for acknowledging nothing for `ack_timeout`. */
+  ackTimeoutDisconnects: number;
 }
 
 /** A broker plugin. Every member is optional. */

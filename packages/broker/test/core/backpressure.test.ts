@@ -39,9 +39,20 @@ async function slowSubscriber(
   return { socket, received };
 }
 
-describe("backpressure", () => {
-  it("pauses a fast QoS 1 publisher instead of dropping what a slow subscriber cannot take yet: nothing acknowledged is lost", async () => {
-    const { broker, url, port } = await startBroker({ max_inflight_messages: 4, max_queued_messages: 20 });
+describe("opt-in publisher backpressure", () => {
+  it("with publisher_backpressure enabled, pauses a fast QoS 1 publisher instead of dropping what a slow subscriber cannot take yet: nothing acknowledged is lost", async () => {
+    const { broker, url, port } = await startBroker({
+      max_inflight_messages: 4,
+      max_queued_messages: 20,
+      // A budget the test never reaches: within it nothing is dropped.
+      publisher_backpressure: {
+        enabled: true,
+        high_water: 16,
+        low_water: 8,
+        max_pause_ms: 1000,
+        max_total_pause_ms: 600_000,
+      },
+    });
     const dropped: string[] = [];
     broker.on("dropped", (_c, _t, reason) => dropped.push(reason));
     const sub = await slowSubscriber(port, "bp/#", 2);

@@ -2,51 +2,11 @@
 // virtual time), over the memory harness.
 import { PacketType, ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import type { Clock, TimerHandle } from "../../src/core/timers.js";
 import { disconnected } from "../harness/events.js";
+import { ManualClock } from "../harness/manual-clock.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import { expectNothingPending, receiveOne, sendPublish, subscribe } from "../harness/steps.js";
 import { until } from "../harness/wait.js";
-
-/**
- * A clock whose time moves only when told: timers fire in deadline order,
- * synchronously, inside `advance`. A unit-test fake of our own clock seam;
- * the brokers and the MQTT peers around it are real.
- */
-class ManualClock implements Clock {
-  private t = 1_000_000;
-  private nextId = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.nextId;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Move time forward by `ms`, firing every timer that falls due on the way. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let first: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers)
-        if (entry[1].at <= end && (first === undefined || entry[1].at < first[1].at)) first = entry;
-      if (first === undefined) break;
-      this.timers.delete(first[0]);
-      this.t = Math.max(this.t, first[1].at);
-      first[1].fn();
-    }
-    this.t = end;
-  }
-}
 
 /** The reason code of the next packet, which must be the broker's DISCONNECT. */
 async function nextDisconnect(peer: MqttPeer): Promise<number | undefined> {

@@ -57,6 +57,7 @@ describe("sys (aMQTT's BrokerSysPlugin)", () => {
       storedMessages: 7,
       retainedCount: 8,
       subscriptionsCount: 9,
+      messagesDropped: 11,
     });
     const metrics = fakeMetrics();
     const ctx = context({ sys_interval: 10 }, { stats: () => counters });
@@ -87,6 +88,7 @@ describe("sys (aMQTT's BrokerSysPlugin)", () => {
       "$SYS/broker/messages/inflight/stored": "7",
       "$SYS/broker/messages/publish/received": "5",
       "$SYS/broker/messages/publish/sent": "6",
+      "$SYS/broker/messages/publish/dropped": "11",
       "$SYS/broker/messages/retained/count": "8",
       "$SYS/broker/messages/subscriptions/count": "9",
       "$SYS/broker/heap/size": "64",
