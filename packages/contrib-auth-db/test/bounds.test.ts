@@ -1,4 +1,5 @@
 import { createServer, type Socket } from "node:net";
+import { freePort } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import {
   BoundedDatabase,
@@ -9,7 +10,6 @@ import {
   DEFAULT_POOL_LIMITS,
   parseConnectionUrl,
 } from "../src/index.js";
-import { freePort } from "./db-servers.js";
 import { mosquittoPub, startBroker } from "./helpers.js";
 
 // A database that is down, silent or swamped denies: it never hangs a CONNECT.

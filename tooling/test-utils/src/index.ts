@@ -1,5 +1,6 @@
 export { amqttDocsDefaultConfig } from "./amqtt-config.js";
 export { certPath, certs, certsDir } from "./certs.js";
+export type { DbServer } from "./db-server.js";
 export { debianBinary, type Mosquitto, type MosquittoOptions, startMosquitto } from "./mosquitto.js";
 export { accepts, freePort, waitForPort } from "./ports.js";
 export { randomBytes, seededRandom } from "./prng.js";
