@@ -2,6 +2,7 @@ import { topicMatches } from "@amqtt/message";
 import {
   type BrokerStore,
   type EnqueueResult,
+  fromTaggedJson,
   type QueuedRecord,
   type QueueEntry,
   type RetainedRecord,
@@ -13,6 +14,8 @@ import {
   type StoreLimits,
   type StoreUsage,
   storedMessageSize,
+  toTaggedJson,
+  UsageCache,
 } from "@amqtt/store";
 import type Database from "better-sqlite3";
 import { openStoreDatabase } from "./open-database.js";
@@ -20,9 +23,7 @@ import { retainedGlob } from "./retained-prefix.js";
 import { type QueueRow, queueEntryOf, type RetainedRow, retainedOf } from "./rows.js";
 import { MIGRATIONS, type Migration } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
-import { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
 import { TurnBatch } from "./turn-batch.js";
-import { UsageCache } from "./usage-cache.js";
 
 /** How hard a commit is pushed to disk. */
 export type SqliteDurability = "full" | "relaxed";

@@ -16,6 +16,7 @@ export { StoreClosedError } from "./errors.js";
 export { DEFAULT_STORE_LIMITS, resolveStoreLimits } from "./limits.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { storedMessageSize } from "./size.js";
+export { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
 export {
   type BrokerStore,
   type EnqueueResult,
@@ -32,3 +33,4 @@ export {
   type StoreLimits,
   type StoreUsage,
 } from "./types.js";
+export { UsageCache } from "./usage-cache.js";
