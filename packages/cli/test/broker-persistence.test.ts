@@ -1,60 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, connectAsync, type MqttClient } from "mqtt";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { killAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { fillThenKill, runToExit, start, whatSurvived } from "./helpers/survival.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-store-"));
-const clients: MqttClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The binary on TCP only, on a free port, in `cwd`. */
-const TCP_ONLY = ["--port", "0", "--no-ws"];
-const start = (args: string[], cwd: string) => startAmqtt([...TCP_ONLY, ...args], cwd);
-const runToExit = (args: string[], cwd: string) => runAmqtt([...TCP_ONLY, ...args], cwd);
-
-async function client(port: number, options: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
-  const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
-  clients.push(c);
-  return c;
-}
-
-/** Leave a persistent session subscribed to `t/#`, publish a retained and a queued message, then SIGKILL the broker. */
-async function fillThenKill(args: string[], cwd: string): Promise<void> {
-  const first = await start(args, cwd);
-  const sub = await client(first.port, { clientId: "keeper", clean: false });
-  await sub.subscribeAsync("t/#", { qos: 1 });
-  await sub.endAsync();
-  const pub = await client(first.port);
-  await pub.publishAsync("t/queued", "waiting", { qos: 1 });
-  await pub.publishAsync("r/kept", "retained", { qos: 1, retain: true });
-  // Both PUBACKs arrived: the broker promises both are on disk. No graceful stop.
-  await killAmqtt(first);
-}
-
-/** What a restarted broker gives back: the queued message to the session, the retained one to a new subscriber. */
-async function whatSurvived(port: number): Promise<string[]> {
-  const got: string[] = [];
-  const sub = connect(`mqtt://127.0.0.1:${port}`, {
-    reconnectPeriod: 0,
-    clientId: "keeper",
-    clean: false,
-    manualConnect: true,
-  });
-  clients.push(sub);
-  sub.on("message", (t, p) => got.push(`${t}=${p}`));
-  sub.connect();
-  await new Promise((r) => sub.once("connect", r));
-  const fresh = await client(port);
-  fresh.on("message", (t, p, packet) => got.push(`${t}=${p}${packet.retain ? " (retained)" : ""}`));
-  await fresh.subscribeAsync("r/#", { qos: 1 });
-  await new Promise((r) => setTimeout(r, 300));
-  return got.sort();
-}
 
 describe("amqtt keeps its state in SQLite", () => {
   it("by default in ./amqtt-data: an acknowledged queued message and a retained message survive SIGKILL", async () => {

@@ -1,7 +1,6 @@
 import { describeStoreCompliance } from "@amqtt/store/compliance";
 import { describe } from "vitest";
-import { BACKENDS, useServer } from "./servers.js";
-import { dropStoreTables } from "./tables.js";
+import { BACKENDS, dropStoreTables, useServer } from "./servers.js";
 
 // The suite every broker store passes, against real servers started here: each
 // test starts on an empty database (the tables are dropped after it).
@@ -11,7 +10,7 @@ for (const backend of BACKENDS) {
     describeStoreCompliance(
       `${backend.name} SqlStore`,
       async (limits) => backend.store({ url: server().url, limits }),
-      () => dropStoreTables(server().url),
+      () => dropStoreTables(server()),
     );
   });
 }

@@ -34,3 +34,11 @@ export function useServer(backend: Backend): () => DbServer {
     return server;
   };
 }
+
+/** The store's tables, children first. */
+export const STORE_TABLES = ["amqtt_queue", "amqtt_sessions", "amqtt_retained", "amqtt_store_meta"];
+
+/** Drop every table of the store: the next test starts on an empty database. */
+export async function dropStoreTables(server: DbServer): Promise<void> {
+  await server.query(...STORE_TABLES.map((t) => `DROP TABLE IF EXISTS ${t}`));
+}

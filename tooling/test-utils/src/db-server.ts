@@ -13,6 +13,8 @@ export interface DbServer {
   database: string;
   /** The server's PID. */
   pid: number;
+  /** Run statements as the password user on the test database (a fresh connection); the rows of each. */
+  query(...statements: string[]): Promise<unknown[][]>;
   /** Stop it by PID (graceful, SIGKILL after 10 s) and remove its temp dir; safe to call twice. */
   stop(): Promise<void>;
   /** Kill it by PID with SIGKILL at once (a crash or a lost server); `stop()` still removes the dir. */

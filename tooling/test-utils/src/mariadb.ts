@@ -57,6 +57,22 @@ export async function startMariadb(): Promise<DbServer> {
     password,
     database: "amqtt_test",
     pid: child.pid ?? 0,
+    query: async (...statements) => {
+      const c = await mysql.createConnection({
+        host: "127.0.0.1",
+        port,
+        user: "amqtt",
+        password,
+        database: "amqtt_test",
+      });
+      try {
+        const out: unknown[][] = [];
+        for (const sql of statements) out.push((await c.query(sql))[0] as unknown[]);
+        return out;
+      } finally {
+        await c.end();
+      }
+    },
     stop: async () => {
       await stopChild(child, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });

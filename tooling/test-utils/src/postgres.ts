@@ -84,6 +84,17 @@ export async function startPostgres(): Promise<DbServer> {
     password,
     database: "amqtt_test",
     pid: child.pid ?? 0,
+    query: async (...statements) => {
+      const c = new pg.Client({ host: "127.0.0.1", port, user: "amqtt", password, database: "amqtt_test" });
+      await c.connect();
+      try {
+        const out: unknown[][] = [];
+        for (const sql of statements) out.push((await c.query(sql)).rows);
+        return out;
+      } finally {
+        await c.end();
+      }
+    },
     stop: async () => {
       await stopChild(child, "SIGINT");
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DbServer } from "@amqtt/test-utils";
+import { startMariadb } from "@amqtt/test-utils/mariadb";
+import { startPostgres } from "@amqtt/test-utils/postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { killAmqtt } from "./helpers/amqtt-process.js";
+import { fill, fillThenKill, runToExit, start, stopAmqtt, whatSurvived } from "./helpers/survival.js";
+
+// The `amqtt` command with an aMQTT configuration whose SessionDBPlugin names a
+// PostgreSQL or MariaDB server: real servers started here (free port, temp dir,
+// stopped by PID), the real `amqtt` process, MQTT.js clients.
+
+const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-sql-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SERVERS: [name: string, start: () => Promise<DbServer>, kind: string][] = [
+  ["PostgreSQL", startPostgres, "PostgreSQL"],
+  ["MariaDB", startMariadb, "MySQL/MariaDB"],
+];
+
+/** An aMQTT YAML naming SessionDBPlugin with `connection`, plus extra top-level lines. */
+function amqttYaml(connection: string, pluginLines: string[] = [], extra: string[] = []): string {
+  const cwd = mkdtempSync(join(dir, "cfg-"));
+  const file = join(cwd, "broker.yaml");
+  writeFileSync(
+    file,
+    [
+      "listeners:",
+      "  default:",
+      "    type: tcp",
+      "    bind: 127.0.0.1:0",
+      "plugins:",
+      "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
+      "    allow_anonymous: true",
+      "  amqtt.contrib.persistence.SessionDBPlugin:",
+      `    connection: ${connection}`,
+      ...pluginLines.map((line) => `    ${line}`),
+      ...extra,
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+describe.each(SERVERS)("amqtt with aMQTT's SessionDBPlugin on %s", (_name, startServer, kind) => {
+  let server: DbServer;
+  beforeAll(async () => {
+    server = await startServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  // Each test starts on an empty database.
+  afterEach(async () => {
+    await server.query(
+      ...["amqtt_queue", "amqtt_sessions", "amqtt_retained", "amqtt_store_meta"].map(
+        (t) => `DROP TABLE IF EXISTS ${t}`,
+      ),
+    );
+  });
+
+  it("keeps a persistent session's queued message and a retained message across a graceful restart (clear_on_shutdown: false)", async () => {
+    const config = amqttYaml(server.url, ["clear_on_shutdown: false"]);
+    const cwd = mkdtempSync(join(dir, "graceful-"));
+    const first = await fill(["-c", config], cwd);
+    expect(await stopAmqtt(first)).toBe(0);
+    // The URL is logged with its password hidden.
+    expect(first.stderr()).toContain(`state kept in ${kind}`);
+    expect(first.stderr()).not.toContain(server.password);
+    const second = await start(["-c", config], cwd);
+    expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
+  });
+
+  it("keeps what was acknowledged across SIGKILL of the broker", async () => {
+    const config = amqttYaml(server.url, ["clear_on_shutdown: false"]);
+    const cwd = mkdtempSync(join(dir, "kill-"));
+    await fillThenKill(["-c", config], cwd);
+    const second = await start(["-c", config], cwd);
+    expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
+  });
+
+  it("takes the password from persistence.password_file when the URL has none", async () => {
+    const secret = join(mkdtempSync(join(dir, "secret-")), "db-password");
+    writeFileSync(secret, `${server.password}\n`, { mode: 0o600 });
+    const withoutPassword = server.url.replace(`:${server.password}@`, "@");
+    const config = amqttYaml(
+      withoutPassword,
+      ["clear_on_shutdown: false"],
+      ["persistence:", `  password_file: ${secret}`],
+    );
+    const cwd = mkdtempSync(join(dir, "pwfile-"));
+    await fillThenKill(["-c", config], cwd);
+    const second = await start(["-c", config], cwd);
+    expect(await whatSurvived(second.port)).toEqual(["r/kept=retained (retained)", "t/queued=waiting"]);
+    await killAmqtt(second);
+  });
+
+  it("erases the stored state at a graceful stop with aMQTT's default clear_on_shutdown (true)", async () => {
+    const config = amqttYaml(server.url);
+    const cwd = mkdtempSync(join(dir, "cleared-"));
+    expect(await stopAmqtt(await fill(["-c", config], cwd))).toBe(0);
+    const second = await start(["-c", config], cwd);
+    expect(await whatSurvived(second.port)).toEqual([]);
+  });
+
+  it("refuses to start when the server does not accept the password, without printing it", async () => {
+    const wrong = server.url.replace(`:${server.password}@`, ":not-the-password@");
+    const config = amqttYaml(wrong);
+    const cwd = mkdtempSync(join(dir, "wrong-"));
+    const { code, stderr } = await runToExit(["-c", config], cwd);
+    expect(code).toBe(1);
+    expect(stderr).toContain("Broker failed to start");
+    expect(stderr).not.toContain("not-the-password");
+  });
+});
