@@ -47,7 +47,8 @@ export async function connectMysql(
   const query = async (sql: string, params: readonly unknown[] = []): Promise<QueryResult> => {
     if (lost) throw new StoreConnectionError(`the connection to MySQL/MariaDB at ${target} is lost`);
     try {
-      const [result] = await connection.query({ sql, timeout: timeouts.queryTimeoutMs }, [...params]);
+      // The client gives up a little later than the server's lock wait, which reports its own timeout.
+      const [result] = await connection.query({ sql, timeout: timeouts.queryTimeoutMs + 1000 }, [...params]);
       if (Array.isArray(result)) return { rows: result as Row[], affected: 0, insertId: 0 };
       const header = result as mysql.ResultSetHeader;
       return { rows: [], affected: header.affectedRows, insertId: header.insertId };

@@ -50,6 +50,8 @@ const isConnectionError = (error: unknown): boolean =>
 export class SerialBatch {
   /** Transactions committed so far. */
   commits = 0;
+  /** Sessions opened so far (the first, and one after each broken one). */
+  sessionsOpened = 0;
   /** Why the batch failed for good, once it has. */
   failure: unknown;
   private readonly tasks: Task[] = [];
@@ -59,12 +61,14 @@ export class SerialBatch {
   private inTransaction = false;
   private writes = 0;
   private readonly flushes: Task[] = [];
+  // The call being run (taken off the queue, not yet settled).
+  private inFlight = 0;
 
   constructor(private readonly options: SerialBatchOptions) {}
 
   /** Calls waiting or running. */
   get pending(): number {
-    return this.tasks.length - this.head + this.flushes.length;
+    return this.tasks.length - this.head + this.inFlight + this.flushes.length;
   }
 
   /** True while a transaction holds writes not yet committed. */
@@ -141,7 +145,12 @@ export class SerialBatch {
             continue;
           }
         }
-        await this.run(task);
+        this.inFlight = 1;
+        try {
+          await this.run(task);
+        } finally {
+          this.inFlight = 0;
+        }
       }
     } finally {
       this.running = false;
@@ -191,7 +200,10 @@ export class SerialBatch {
       this.connection = undefined;
       await broken.close();
     }
-    this.connection ??= await this.options.connect();
+    if (this.connection === undefined) {
+      this.connection = await this.options.connect();
+      this.sessionsOpened++;
+    }
     return this.connection;
   }
 
@@ -218,7 +230,9 @@ export class SerialBatch {
     for (const flush of this.flushes.splice(0)) flush.reject(error);
     while (this.head < this.tasks.length) {
       const task = this.tasks[this.head++] as Task;
-      task.reject(new StoreClosedError(`${task.kind} after a lost batch`, { cause: error }));
+      // A flush called before the failure waited for lost writes: it hears why.
+      if (task.kind === "flush") task.reject(error);
+      else task.reject(new StoreClosedError(`${task.kind} after a lost batch`, { cause: error }));
     }
     this.tasks.length = 0;
     this.head = 0;

@@ -107,6 +107,11 @@ export class SqlStore implements BrokerStore {
     return this.batch?.commits ?? 0;
   }
 
+  /** Database sessions this instance opened: 1, plus one for each broken session replaced. */
+  get sessionsOpened(): number {
+    return this.batch?.sessionsOpened ?? 0;
+  }
+
   /** Calls waiting for the database now (at most `maxPendingOperations`). */
   get pendingOperations(): number {
     return this.batch?.pending ?? 0;

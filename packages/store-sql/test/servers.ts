@@ -42,3 +42,36 @@ export const STORE_TABLES = ["amqtt_queue", "amqtt_sessions", "amqtt_retained", 
 export async function dropStoreTables(server: DbServer): Promise<void> {
   await server.query(...STORE_TABLES.map((t) => `DROP TABLE IF EXISTS ${t}`));
 }
+
+/** Cut the store's sessions from the server side, as an outage or a DBA would (the server stays up). */
+export async function terminateStoreSessions(
+  backend: Backend,
+  server: DbServer,
+  /** MariaDB sessions of the test's own to spare (the store's cannot be told apart by name there). */
+  spare: number[] = [],
+): Promise<void> {
+  if (backend.name === "PostgreSQL") {
+    await server.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'amqtt-store'",
+    );
+    return;
+  }
+  const [rows] = await server.query(
+    "SELECT id FROM information_schema.processlist WHERE user = 'amqtt' AND id <> CONNECTION_ID()",
+  );
+  const ids = (rows as { id: number }[]).map((r) => Number(r.id)).filter((id) => !spare.includes(id));
+  if (ids.length > 0) await server.query(...ids.map((id) => `KILL ${id}`));
+}
+
+/** Resolves once the server lists no session of the store any more. */
+export async function storeSessionsGone(backend: Backend, server: DbServer): Promise<void> {
+  const sql =
+    backend.name === "PostgreSQL"
+      ? "SELECT pid FROM pg_stat_activity WHERE application_name = 'amqtt-store'"
+      : "SELECT id FROM information_schema.processlist WHERE user = 'amqtt' AND id <> CONNECTION_ID()";
+  for (;;) {
+    const [rows] = await server.query(sql);
+    if ((rows as unknown[]).length === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
