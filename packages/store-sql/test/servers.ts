@@ -2,19 +2,34 @@ import type { DbServer } from "@amqtt/test-utils";
 import { startMariadb } from "@amqtt/test-utils/mariadb";
 import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, beforeAll } from "vitest";
+import type { Migration } from "../src/dialect.js";
 import { MysqlStore, PostgresStore, type SqlStore, type SqlStoreOptions } from "../src/index.js";
+import { mysqlDialect } from "../src/mysql-dialect.js";
+import { postgresDialect } from "../src/postgres-dialect.js";
 
 /** A real server the tests of one file share, and how to make a store on it. */
 export interface Backend {
   name: string;
   start(): Promise<DbServer>;
   store(options: SqlStoreOptions): SqlStore;
+  /** The dialect's schema steps (for tests that add one). */
+  migrations(): readonly Migration[];
 }
 
 /** PostgreSQL and MariaDB, each started for real by the file that uses it. */
 export const BACKENDS: readonly Backend[] = [
-  { name: "PostgreSQL", start: startPostgres, store: (options) => new PostgresStore(options) },
-  { name: "MariaDB", start: startMariadb, store: (options) => new MysqlStore(options) },
+  {
+    name: "PostgreSQL",
+    start: startPostgres,
+    store: (options) => new PostgresStore(options),
+    migrations: () => postgresDialect.migrations,
+  },
+  {
+    name: "MariaDB",
+    start: startMariadb,
+    store: (options) => new MysqlStore(options),
+    migrations: () => mysqlDialect.migrations,
+  },
 ];
 
 /**
