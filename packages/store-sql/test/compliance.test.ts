@@ -6,7 +6,7 @@ import { BACKENDS, dropStoreTables, useServer } from "./servers.js";
 // test starts on an empty database (the tables are dropped after it).
 for (const backend of BACKENDS) {
   describe(`on ${backend.name}`, () => {
-    const server = useServer(backend);
+    const server = useServer(backend, "compliance");
     describeStoreCompliance(
       `${backend.name} SqlStore`,
       async (limits) => backend.store({ url: server().url, limits }),

@@ -17,7 +17,7 @@ beforeAll(() => bundleFixture(join(packageDir, "test", "fixtures", "crash-writer
 
 for (const backend of BACKENDS) {
   describe(`crash safety on ${backend.name} (the writer SIGKILLed at a seeded random point)`, () => {
-    const server = useServer(backend);
+    const server = useServer(backend, "crash");
     const stores: SqlStore[] = [];
     afterEach(async () => {
       killWriters();

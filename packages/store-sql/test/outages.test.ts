@@ -17,7 +17,7 @@ import {
 
 for (const backend of BACKENDS) {
   describe(`outages on ${backend.name}`, () => {
-    const server = useServer(backend);
+    const server = useServer(backend, "outages");
     const stores: SqlStore[] = [];
     const open = async (options: Partial<SqlStoreOptions> = {}): Promise<SqlStore> => {
       const store = backend.store({ url: server().url, ...options });

@@ -19,7 +19,7 @@ const failingStep: Migration = {
 
 for (const backend of BACKENDS) {
   describe(`on ${backend.name}`, () => {
-    const server = useServer(backend);
+    const server = useServer(backend, "schema_bounds");
     const stores: SqlStore[] = [];
     const make = (options: Partial<SqlStoreOptions> = {}): SqlStore => {
       const store = backend.store({ url: server().url, ...options });
@@ -72,7 +72,8 @@ for (const backend of BACKENDS) {
         const [rows] = await server().query("SELECT name FROM amqtt_sessions");
         expect(rows).toEqual([{ name: "theirs" }]);
         const [tables] = await server().query(
-          "SELECT table_name AS t FROM information_schema.tables WHERE table_name = 'amqtt_store_meta'",
+          `SELECT table_name AS t FROM information_schema.tables
+             WHERE table_name = 'amqtt_store_meta' AND table_schema = ${backend.name === "PostgreSQL" ? "current_schema()" : "DATABASE()"}`,
         );
         expect(tables).toEqual([]);
         await server().query("DROP TABLE amqtt_sessions");

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { asRoot, type DbServer, retryWhileStarting, stopChild } from "./db-server.js";
 import { freePort } from "./ports.js";
+import { runSql } from "./sql.js";
 
 /**
  * Start MariaDB (`mariadb-install-db` + `mariadbd`) in a temp dir on a free
@@ -49,30 +50,18 @@ export async function startMariadb(): Promise<DbServer> {
   await admin.query("CREATE DATABASE amqtt_test");
   await admin.query(`CREATE USER 'amqtt'@'127.0.0.1' IDENTIFIED BY '${password}'`);
   await admin.query("GRANT ALL ON amqtt_test.* TO 'amqtt'@'127.0.0.1'");
+  // Test files that share the server each make a database of their own (amqtt_<word>).
+  await admin.query("GRANT ALL ON `amqtt\\_%`.* TO 'amqtt'@'127.0.0.1'");
   await admin.end();
+  const url = `mysql+aiomysql://amqtt:${password}@127.0.0.1:${port}/amqtt_test`;
   return {
-    url: `mysql+aiomysql://amqtt:${password}@127.0.0.1:${port}/amqtt_test`,
+    url,
     port,
     user: "amqtt",
     password,
     database: "amqtt_test",
     pid: child.pid ?? 0,
-    query: async (...statements) => {
-      const c = await mysql.createConnection({
-        host: "127.0.0.1",
-        port,
-        user: "amqtt",
-        password,
-        database: "amqtt_test",
-      });
-      try {
-        const out: unknown[][] = [];
-        for (const sql of statements) out.push((await c.query(sql))[0] as unknown[]);
-        return out;
-      } finally {
-        await c.end();
-      }
-    },
+    query: (...statements) => runSql(url, ...statements),
     stop: async () => {
       await stopChild(child, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { asRoot, type DbServer, dropRoot, retryWhileStarting, stopChild } from "./db-server.js";
 import { freePort } from "./ports.js";
+import { runSql } from "./sql.js";
 
 // A real PostgreSQL for the tests: `initdb` in a temp dir, `postgres` on a free
 // loopback port, stopped by PID. PostgreSQL refuses to run as root, so as root it
@@ -74,27 +75,19 @@ export async function startPostgres(): Promise<DbServer> {
     () => log,
   );
   const password = "pg-secret";
-  await client.query(`CREATE USER amqtt WITH PASSWORD '${password}'`);
+  // CREATEDB: test files that share the server each make a database of their own.
+  await client.query(`CREATE USER amqtt WITH PASSWORD '${password}' CREATEDB`);
   await client.query("CREATE DATABASE amqtt_test OWNER amqtt");
   await client.end();
+  const url = `postgresql+asyncpg://amqtt:${password}@127.0.0.1:${port}/amqtt_test`;
   return {
-    url: `postgresql+asyncpg://amqtt:${password}@127.0.0.1:${port}/amqtt_test`,
+    url,
     port,
     user: "amqtt",
     password,
     database: "amqtt_test",
     pid: child.pid ?? 0,
-    query: async (...statements) => {
-      const c = new pg.Client({ host: "127.0.0.1", port, user: "amqtt", password, database: "amqtt_test" });
-      await c.connect();
-      try {
-        const out: unknown[][] = [];
-        for (const sql of statements) out.push((await c.query(sql)).rows);
-        return out;
-      } finally {
-        await c.end();
-      }
-    },
+    query: (...statements) => runSql(url, ...statements),
     stop: async () => {
       await stopChild(child, "SIGINT");
       rmSync(dir, { recursive: true, force: true });
