@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fillThenKill, runToExit, start, whatSurvived } from "./helpers/survival.js";
+import { fillThenKill, runToExit, start, whatSurvived, writeSessionDbConfig } from "./helpers/survival.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,23 +28,7 @@ describe("amqtt keeps its state in SQLite", () => {
 
   it("in the file of aMQTT's SessionDBPlugin connection URL, from an aMQTT config file", async () => {
     const cwd = mkdtempSync(join(dir, "amqtt-yaml-"));
-    const config = join(cwd, "broker.yaml");
-    writeFileSync(
-      config,
-      [
-        "listeners:",
-        "  default:",
-        "    type: tcp",
-        "    bind: 127.0.0.1:0",
-        "plugins:",
-        "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
-        "    allow_anonymous: true",
-        "  amqtt.contrib.persistence.SessionDBPlugin:",
-        "    connection: sqlite+aiosqlite:///sessions.db",
-        "    clear_on_shutdown: false",
-        "",
-      ].join("\n"),
-    );
+    const config = writeSessionDbConfig(cwd, "sqlite+aiosqlite:///sessions.db", ["clear_on_shutdown: false"]);
     await fillThenKill(["-c", config], cwd);
     expect(existsSync(join(cwd, "sessions.db"))).toBe(true);
     const second = await start(["-c", config], cwd);

@@ -6,7 +6,15 @@ import { startMariadb } from "@amqtt/test-utils/mariadb";
 import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { killAmqtt } from "./helpers/amqtt-process.js";
-import { fill, fillThenKill, runToExit, start, stopAmqtt, whatSurvived } from "./helpers/survival.js";
+import {
+  fill,
+  fillThenKill,
+  runToExit,
+  start,
+  stopAmqtt,
+  whatSurvived,
+  writeSessionDbConfig,
+} from "./helpers/survival.js";
 
 // The `amqtt` command with an aMQTT configuration whose SessionDBPlugin names a
 // PostgreSQL or MariaDB server: real servers started here (free port, temp dir,
@@ -20,29 +28,9 @@ const SERVERS: [name: string, start: () => Promise<DbServer>, kind: string][] = 
   ["MariaDB", startMariadb, "MySQL/MariaDB"],
 ];
 
-/** An aMQTT YAML naming SessionDBPlugin with `connection`, plus extra top-level lines. */
-function amqttYaml(connection: string, pluginLines: string[] = [], extra: string[] = []): string {
-  const cwd = mkdtempSync(join(dir, "cfg-"));
-  const file = join(cwd, "broker.yaml");
-  writeFileSync(
-    file,
-    [
-      "listeners:",
-      "  default:",
-      "    type: tcp",
-      "    bind: 127.0.0.1:0",
-      "plugins:",
-      "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
-      "    allow_anonymous: true",
-      "  amqtt.contrib.persistence.SessionDBPlugin:",
-      `    connection: ${connection}`,
-      ...pluginLines.map((line) => `    ${line}`),
-      ...extra,
-      "",
-    ].join("\n"),
-  );
-  return file;
-}
+/** An aMQTT YAML naming SessionDBPlugin with `connection`, in a folder of its own. */
+const amqttYaml = (connection: string, pluginLines: string[] = [], extra: string[] = []): string =>
+  writeSessionDbConfig(mkdtempSync(join(dir, "cfg-")), connection, pluginLines, extra);
 
 describe.each(SERVERS)("amqtt with aMQTT's SessionDBPlugin on %s", (_name, startServer, kind) => {
   let server: DbServer;

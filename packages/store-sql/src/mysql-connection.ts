@@ -1,12 +1,6 @@
 import mysql from "mysql2/promise";
-import {
-  type ConnectionTimeouts,
-  closeWithin,
-  messageOf,
-  type QueryResult,
-  type Row,
-  type SqlConnection,
-} from "./connection.js";
+import type { ConnectionTimeouts, QueryResult, Row, SqlConnection } from "./connection.js";
+import { closeWithin, messageOf } from "./connection.js";
 import { StoreConnectionError } from "./errors.js";
 
 // ER_LOCK_WAIT_TIMEOUT and ER_STATEMENT_TIMEOUT / ER_QUERY_TIMEOUT: the statement

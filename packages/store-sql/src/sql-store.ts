@@ -1,5 +1,6 @@
 import { topicMatches } from "@amqtt/message";
 import {
+  type BatchingStoreOptions,
   type BrokerStore,
   type EnqueueResult,
   fromTaggedJson,
@@ -8,6 +9,7 @@ import {
   type RetainedRecord,
   type RetainResult,
   resolveStoreLimits,
+  retainedRefusal,
   type SessionRecord,
   StoreClosedError,
   type StoreLimits,
@@ -25,7 +27,7 @@ import { likePrefix, SQL } from "./statements.js";
 import { redactDatabaseUrl, resolveServerUrl } from "./url.js";
 
 /** Options of {@link PostgresStore} and {@link MysqlStore}. */
-export interface SqlStoreOptions {
+export interface SqlStoreOptions extends BatchingStoreOptions {
   /**
    * The server: `postgresql://user:password@host:port/db` (or aMQTT's
    * `postgresql+asyncpg://...`), `mysql://...`, `mysql+aiomysql://...`,
@@ -34,19 +36,12 @@ export interface SqlStoreOptions {
   url: string;
   /** A file whose first line is the password; it wins over a password in the URL. */
   passwordFile?: string;
-  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value from `@amqtt/store`. */
-  limits?: Partial<StoreLimits>;
-  /** How long connecting may take. Default 10,000 ms. */
+  /** Limits on the server's time, in ms: connecting, and one statement or row-lock wait. Default 10,000 each. */
   connectTimeoutMs?: number;
-  /** How long one statement (or a row-lock wait) may take. Default 10,000 ms. */
   queryTimeoutMs?: number;
-  /** Writes after which a batch commits before the queue of calls is empty. Default 10,000. */
-  maxBatchWrites?: number;
-  /** Calls waiting for the database at most; more reject with `StoreBusyError`. Default 100,000. */
+  /** Bound on the calls waiting for the database; past it a call rejects with `StoreBusyError`. Default 100,000. */
   maxPendingOperations?: number;
-  /** Clients whose queue usage is kept in memory (the rest is read back on use). Default 10,000. */
-  usageCacheClients?: number;
-  /** Schema steps, for tests of the migration mechanism only. @internal */
+  /** Test only: the schema steps, to exercise migrations. @internal */
   migrations?: readonly Migration[];
 }
 
@@ -102,7 +97,7 @@ export class SqlStore implements BrokerStore {
     this.usages = new UsageCache(options.usageCacheClients ?? 10_000, () => ({ count: 0, bytes: 0 }));
   }
 
-  /** Transactions committed by this instance (a batch of writes is one). */
+  /** How many batches this instance has committed. */
   get commits(): number {
     return this.batch?.commits ?? 0;
   }
@@ -117,7 +112,7 @@ export class SqlStore implements BrokerStore {
     return this.batch?.pending ?? 0;
   }
 
-  /** Clients whose queue usage is held in memory now (at most `usageCacheClients`). */
+  /** How many clients' queue counters are in memory now (never more than `usageCacheClients`). */
   get cachedQueueUsages(): number {
     return this.usages.size;
   }
@@ -325,12 +320,8 @@ export class SqlStore implements BrokerStore {
         }
         return { stored: true };
       }
-      if (previous === undefined && retained.count + 1 > this.limits.maxRetainedMessages) {
-        return { stored: false, refusedBy: "count" };
-      }
-      if (retained.bytes - (previous ?? 0) + size > this.limits.maxRetainedBytes) {
-        return { stored: false, refusedBy: "bytes" };
-      }
+      const refusedBy = retainedRefusal(this.limits, retained, previous, size);
+      if (refusedBy !== undefined) return { stored: false, refusedBy };
       await c.query(this.sqlDialect.setRetained, params);
       if (previous === undefined) retained.count++;
       retained.bytes += size - (previous ?? 0);

@@ -1,5 +1,6 @@
 import { topicMatches } from "@amqtt/message";
 import {
+  type BatchingStoreOptions,
   type BrokerStore,
   type EnqueueResult,
   fromTaggedJson,
@@ -8,6 +9,7 @@ import {
   type RetainedRecord,
   type RetainResult,
   resolveStoreLimits,
+  retainedRefusal,
   type SessionRecord,
   StoreClosedError,
   type StoredMessage,
@@ -29,11 +31,9 @@ import { TurnBatch } from "./turn-batch.js";
 export type SqliteDurability = "full" | "relaxed";
 
 /** Options of {@link SqliteStore}. */
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends BatchingStoreOptions {
   /** The database file; its directory is created when missing. */
   path: string;
-  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value from `@amqtt/store`. */
-  limits?: Partial<StoreLimits>;
   /**
    * `"full"` (default): `synchronous=FULL`, every commit is fsynced, so a
    * resolved `flush()` survives a power loss. `"relaxed"`: `synchronous=NORMAL`
@@ -43,10 +43,6 @@ export interface SqliteStoreOptions {
   durability?: SqliteDurability;
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
-  /** Writes after which a batch commits before the end of its turn. Default 10,000. */
-  maxBatchWrites?: number;
-  /** Clients whose queue usage is kept in memory (the rest is read back on use). Default 10,000. */
-  usageCacheClients?: number;
   /** Schema steps, for tests of the migration mechanism only. @internal */
   migrations?: readonly Migration[];
 }
@@ -320,12 +316,8 @@ export class SqliteStore implements BrokerStore {
       return { stored: true };
     }
     const size = storedMessageSize(message);
-    if (previous === undefined && retained.count + 1 > this.limits.maxRetainedMessages) {
-      return { stored: false, refusedBy: "count" };
-    }
-    if (retained.bytes - (previous ?? 0) + size > this.limits.maxRetainedBytes) {
-      return { stored: false, refusedBy: "bytes" };
-    }
+    const refusedBy = retainedRefusal(this.limits, retained, previous, size);
+    if (refusedBy !== undefined) return { stored: false, refusedBy };
     batch.run(() => sql.setRetained.run(...messageColumns(message), message.storedAt, size));
     if (previous === undefined) retained.count++;
     retained.bytes += size - (previous ?? 0);

@@ -1,4 +1,6 @@
 import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { runSql } from "./sql.js";
 
 // What the PostgreSQL and MariaDB spawners share: the handle, stopping by PID,
 // waiting for the server to accept, and dropping root for servers that refuse it.
@@ -58,4 +60,33 @@ export function dropRoot(command: string, args: string[]): [string, string[]] {
   return asRoot
     ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", command, ...args]]
     : [command, args];
+}
+
+/**
+ * The handle of a started server whose password user is `amqtt` on database
+ * `amqtt_test`: `stop()` sends `stopSignal` and removes `dir`. @internal
+ */
+export function serverHandle(
+  scheme: string,
+  port: number,
+  password: string,
+  child: ChildProcess,
+  dir: string,
+  stopSignal: NodeJS.Signals,
+): DbServer {
+  const url = `${scheme}://amqtt:${password}@127.0.0.1:${port}/amqtt_test`;
+  return {
+    url,
+    port,
+    user: "amqtt",
+    password,
+    database: "amqtt_test",
+    pid: child.pid ?? 0,
+    query: (...statements) => runSql(url, ...statements),
+    stop: async () => {
+      await stopChild(child, stopSignal);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => stopChild(child, "SIGKILL"),
+  };
 }

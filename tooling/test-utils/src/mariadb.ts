@@ -1,11 +1,10 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
-import { asRoot, type DbServer, retryWhileStarting, stopChild } from "./db-server.js";
+import { asRoot, type DbServer, retryWhileStarting, serverHandle } from "./db-server.js";
 import { freePort } from "./ports.js";
-import { runSql } from "./sql.js";
 
 /**
  * Start MariaDB (`mariadb-install-db` + `mariadbd`) in a temp dir on a free
@@ -53,19 +52,5 @@ export async function startMariadb(): Promise<DbServer> {
   // Test files that share the server each make a database of their own (amqtt_<word>).
   await admin.query("GRANT ALL ON `amqtt\\_%`.* TO 'amqtt'@'127.0.0.1'");
   await admin.end();
-  const url = `mysql+aiomysql://amqtt:${password}@127.0.0.1:${port}/amqtt_test`;
-  return {
-    url,
-    port,
-    user: "amqtt",
-    password,
-    database: "amqtt_test",
-    pid: child.pid ?? 0,
-    query: (...statements) => runSql(url, ...statements),
-    stop: async () => {
-      await stopChild(child, "SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    },
-    kill: () => stopChild(child, "SIGKILL"),
-  };
+  return serverHandle("mysql+aiomysql", port, password, child, dir, "SIGTERM");
 }

@@ -1,11 +1,10 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { asRoot, type DbServer, dropRoot, retryWhileStarting, stopChild } from "./db-server.js";
+import { asRoot, type DbServer, dropRoot, retryWhileStarting, serverHandle } from "./db-server.js";
 import { freePort } from "./ports.js";
-import { runSql } from "./sql.js";
 
 // A real PostgreSQL for the tests: `initdb` in a temp dir, `postgres` on a free
 // loopback port, stopped by PID. PostgreSQL refuses to run as root, so as root it
@@ -79,19 +78,5 @@ export async function startPostgres(): Promise<DbServer> {
   await client.query(`CREATE USER amqtt WITH PASSWORD '${password}' CREATEDB`);
   await client.query("CREATE DATABASE amqtt_test OWNER amqtt");
   await client.end();
-  const url = `postgresql+asyncpg://amqtt:${password}@127.0.0.1:${port}/amqtt_test`;
-  return {
-    url,
-    port,
-    user: "amqtt",
-    password,
-    database: "amqtt_test",
-    pid: child.pid ?? 0,
-    query: (...statements) => runSql(url, ...statements),
-    stop: async () => {
-      await stopChild(child, "SIGINT");
-      rmSync(dir, { recursive: true, force: true });
-    },
-    kill: () => stopChild(child, "SIGKILL"),
-  };
+  return serverHandle("postgresql+asyncpg", port, password, child, dir, "SIGINT");
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connect, connectAsync, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import { killAmqtt, type RunningAmqtt, runAmqtt, startAmqtt } from "./amqtt-process.js";
@@ -68,4 +70,36 @@ export async function whatSurvived(port: number): Promise<string[]> {
   await fresh.subscribeAsync("r/#", { qos: 1 });
   await new Promise((r) => setTimeout(r, 300));
   return got.sort();
+}
+
+/**
+ * Write `folder/broker.yaml`: an aMQTT configuration with a TCP listener on a free
+ * port, anonymous clients, and SessionDBPlugin on `connection` (with
+ * `pluginLines` as its further options and `extra` top-level lines). Returns its path.
+ */
+export function writeSessionDbConfig(
+  folder: string,
+  connection: string,
+  pluginLines: string[] = [],
+  extra: string[] = [],
+): string {
+  const file = join(folder, "broker.yaml");
+  writeFileSync(
+    file,
+    [
+      "listeners:",
+      "  default:",
+      "    type: tcp",
+      "    bind: 127.0.0.1:0",
+      "plugins:",
+      "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
+      "    allow_anonymous: true",
+      "  amqtt.contrib.persistence.SessionDBPlugin:",
+      `    connection: ${connection}`,
+      ...pluginLines.map((line) => `    ${line}`),
+      ...extra,
+      "",
+    ].join("\n"),
+  );
+  return file;
 }
