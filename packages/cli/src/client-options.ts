@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import { consoleLogger } from "@amqtt/broker";
 import { type ClientConfigInput, MQTTClient } from "@amqtt/client";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
@@ -88,7 +89,7 @@ export function addClientOptions(command: Command): Command {
     .addOption(new Option("--will-qos <qos>", "will QoS").argParser(int("will QoS", 0, 2)).default(0))
     .option("--will-retain", "retain the will")
     .option("--extra-headers <json>", "extra HTTP headers for ws:// and wss:// as a JSON object", headersJson)
-    .option("-d, --debug", "print connection events on stderr")
+    .option("-d, --debug", "print connection events on stderr, and the log of the configured client plugins")
     .helpOption("--help", "show this help")
     .showHelpAfterError();
 }
@@ -115,6 +116,8 @@ export async function clientConfig(o: ClientCommandOptions): Promise<ClientConfi
       throw new UsageError(`${o.configFile}: expected a mapping`);
     config = { ...(data as Record<string, unknown>) };
   }
+  // -d is aMQTT's debug logging: the client's plugins (the packet logger) write to stderr.
+  if (o.debug) config.logger ??= consoleLogger("debug", "amqtt.client");
   if (o.keepAlive !== undefined) config.keep_alive = o.keepAlive;
   if (o.cleanSession !== undefined) config.cleansession = o.cleanSession;
   config.auto_reconnect ??= false;

@@ -1,4 +1,4 @@
-import type { MQTTClient } from "@amqtt/client";
+import { isFailure, type MQTTClient } from "@amqtt/client";
 import { Command, InvalidArgumentError } from "commander";
 import { addClientOptions, type ClientCommandOptions, connectedClient } from "./client-options.js";
 import { parseOrExit, UsageError } from "./command-line.js";
@@ -47,10 +47,11 @@ export async function runSub(argv: readonly string[]): Promise<number> {
     client = await connectedClient(o, "amqtt_sub");
     const codes = await client.subscribe(o.topic.map((t) => [t, o.qos] as [string, 0 | 1 | 2]));
     codes.forEach((code, i) => {
-      if (code >= 0x80)
+      // A SUBACK code of 0x80 and up refuses that filter [MQTT-3.9.3-1].
+      if (isFailure(code))
         process.stderr.write(`amqtt_sub: subscription to ${o.topic[i]} refused (0x${code.toString(16)})\n`);
     });
-    if (codes.every((c) => c >= 0x80)) throw new Error("every subscription was refused");
+    if (codes.every(isFailure)) throw new Error("every subscription was refused");
     let received = 0;
     const decoder = new TextDecoder();
     try {

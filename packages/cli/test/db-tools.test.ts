@@ -38,14 +38,13 @@ describe("user_mgr with the amqtt command", () => {
     const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-db-"));
     writeFileSync(
       join(dir, "amqtt.yaml"),
-      `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-plugins:
+      // The plugin section first and a flow-style listener: YAML as users write it, in any order.
+      `plugins:
   amqtt.contrib.auth_db.UserAuthDBPlugin:
     connection: sqlite+aiosqlite:///auth.db
     sync_schema: true
+listeners:
+  default: { type: tcp, bind: "127.0.0.1:0" }
 `,
     );
     const broker = await startAmqtt(["-c", "amqtt.yaml"], dir);

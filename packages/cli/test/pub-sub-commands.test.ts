@@ -179,6 +179,51 @@ describe("amqtt_pub and amqtt_sub", () => {
     expect(String(refused.stderr)).toContain("amqtt_pub:");
   });
 
+  it("amqtt_pub -c with aMQTT's client plugins key and -d logs each packet on stderr, without the password or the payload", async () => {
+    const port = await broker();
+    const config = join(dir, "client-plugins.yaml");
+    writeFileSync(
+      config,
+      `keep_alive: 10
+plugins:
+  amqtt.plugins.logging_amqtt.PacketLoggerPlugin:
+`,
+    );
+    const [exe, pub] = node("pub");
+    const { stderr } = await run(exe, [
+      pub,
+      "-c",
+      config,
+      "-d",
+      "-p",
+      String(port),
+      "-u",
+      "carol",
+      "-P",
+      "s3cret-pw",
+      "-t",
+      "d/1",
+      "-m",
+      "body-text",
+      "-q",
+      "1",
+    ]);
+    const packets = String(stderr)
+      .split("\n")
+      .filter((l) => l.includes("-out->") || l.includes("<-in--"))
+      .map((l) => /(-out->|<-in--) (\w+)/.exec(l)?.slice(1).join(" "));
+    expect(packets).toEqual([
+      "-out-> CONNECT",
+      "<-in-- CONNACK",
+      "-out-> PUBLISH",
+      "<-in-- PUBACK",
+      "-out-> DISCONNECT",
+    ]);
+    expect(String(stderr)).toContain('"password":"<redacted>"');
+    expect(String(stderr)).not.toContain("s3cret-pw");
+    expect(String(stderr)).not.toContain("body-text");
+  });
+
   it("gives usage errors exit code 2: no message source, two sources, --url with -h, a bad QoS", async () => {
     const [exe, pub] = node("pub");
     const codes: number[] = [];

@@ -4,6 +4,9 @@ import type { BackoffOptions } from "./backoff.js";
 import { type Clock, systemClock } from "./clock.js";
 import { ClientError } from "./errors.js";
 import type { OverflowPolicy } from "./offline-queue.js";
+import { type ClientLogger, defaultClientLogger } from "./plugins/logger.js";
+import { type ClientPluginSpec, resolveClientPlugins } from "./plugins/resolve.js";
+import type { AnyClientPluginDefinition } from "./plugins/types.js";
 
 /** aMQTT's `will` section. */
 export interface WillConfig {
@@ -84,8 +87,15 @@ export interface ClientConfigInput {
   checkHostname?: boolean;
   verify_cert?: boolean;
   verifyCert?: boolean;
-  /** Accepted for aMQTT configs; the client has no plugin system. */
-  plugins?: unknown;
+  /**
+   * aMQTT's client plugins: a mapping of plugin name to options (or, as aMQTT's
+   * legacy form, a list of names). Names are aMQTT's dotted class names and
+   * entry-point names (`amqtt.plugins.logging_amqtt.PacketLoggerPlugin`,
+   * `packet_logger_plugin`), ours (`packet-logger`, `event-logger`), those of
+   * definitions given to the client, or plugin module paths (`./my-plugin.js`).
+   * Default: none (aMQTT loads the packet logger, which writes only at DEBUG).
+   */
+  plugins?: Record<string, unknown> | (string | Record<string, unknown>)[] | null;
   // Ours.
   /** 4 (MQTT 3.1.1, default) or 5 (MQTT 5.0). */
   protocolVersion?: ProtocolVersion;
@@ -118,6 +128,8 @@ export interface ClientConfigInput {
   pingTimeoutMs?: number;
   /** 5.0: follow a Server Reference of a CONNACK/DISCONNECT (0x9C/0x9D) on the next reconnect (default false). */
   followServerReference?: boolean;
+  /** Where the client and its plugins log (default: warnings and errors to the console). */
+  logger?: ClientLogger;
   /** Clock and timers (tests inject a virtual one). */
   clock?: Clock;
   /** Random numbers for jitter and client ids (tests inject a fixed one). */
@@ -154,6 +166,9 @@ export interface ClientConfig {
   ackTimeout: number | undefined;
   pingTimeoutMs: number | undefined;
   followServerReference: boolean;
+  /** The configured plugins, resolved and their options checked. */
+  plugins: ClientPluginSpec[];
+  logger: ClientLogger;
   clock: Clock;
   random: () => number;
   dial: DialFunction | undefined;
@@ -191,6 +206,7 @@ const singles = new Set([
   "deliveryOverflow",
   "pingTimeoutMs",
   "followServerReference",
+  "logger",
   "clock",
   "random",
   "dial",
@@ -198,10 +214,15 @@ const singles = new Set([
 
 /**
  * Resolve a config (aMQTT keys or their camelCase twins) with aMQTT's defaults.
+ * `pluginDefinitions` are plugins the `plugins` key may name besides the built-ins.
  * @throws ClientError for unknown keys, both twins given, or values out of range
- * (e.g. `verify_cert: false` with `check_hostname: true`, as aMQTT).
+ * (e.g. `verify_cert: false` with `check_hostname: true`, as aMQTT);
+ * ClientConfigError (naming the key) for an unknown plugin or a bad plugin option.
  */
-export function resolveConfig(input: ClientConfigInput = {}): ClientConfig {
+export function resolveConfig(
+  input: ClientConfigInput = {},
+  pluginDefinitions: readonly AnyClientPluginDefinition[] = [],
+): ClientConfig {
   const raw = input as Record<string, unknown>;
   const known = new Set([...singles, ...twins.flat()]);
   for (const key of Object.keys(raw)) {
@@ -266,6 +287,8 @@ export function resolveConfig(input: ClientConfigInput = {}): ClientConfig {
     ackTimeout,
     pingTimeoutMs: input.pingTimeoutMs,
     followServerReference: input.followServerReference ?? false,
+    plugins: resolveClientPlugins(input.plugins, pluginDefinitions),
+    logger: input.logger ?? defaultClientLogger(),
     clock: input.clock ?? systemClock,
     random,
     dial: input.dial,

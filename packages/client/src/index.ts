@@ -19,17 +19,19 @@
  * ```
  */
 
+// Reason codes by name, for SUBACK/PUBACK answers and `disconnect({ reasonCode })`.
+export { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
-export {
-  type ClientState,
-  type ConnectCallOptions,
-  type EnhancedAuth,
-  MQTTClient,
-  type PublishCallOptions,
-  type SignalOptions,
-  type SubscriptionInput,
-} from "./client.js";
+export { MQTTClient } from "./client.js";
+export type {
+  ClientState,
+  ConnectCallOptions,
+  EnhancedAuth,
+  PublishCallOptions,
+  SignalOptions,
+  SubscriptionInput,
+} from "./client-options.js";
 export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
   type ClientConfig,
@@ -41,7 +43,30 @@ export {
   type TopicConfig,
   type WillConfig,
 } from "./config.js";
-export { AbortError, ClientError, ClosedError, ConnectError, PublishError, TimeoutError } from "./errors.js";
+export {
+  AbortError,
+  ClientConfigError,
+  ClientError,
+  ClientPluginError,
+  ClosedError,
+  ConnectError,
+  PublishError,
+  TimeoutError,
+} from "./errors.js";
 export { type ClientEvents, TypedEvents } from "./events.js";
 export { BoundedQueue, type OverflowPolicy } from "./offline-queue.js";
+export { eventLoggerPlugin } from "./plugins/event-logger.js";
+export { type ClientLogger, defaultClientLogger } from "./plugins/logger.js";
+export { packetForLog, packetLoggerPlugin } from "./plugins/packet-logger.js";
+export { builtinClientPlugins, type ClientPluginSpec } from "./plugins/resolve.js";
+export {
+  type AnyClientPluginDefinition,
+  type ClientPlugin,
+  type ClientPluginContext,
+  type ClientPluginDefinition,
+  type ClientPluginFactory,
+  type ClientPluginOptionIssue,
+  defineClientPlugin,
+  noOptions,
+} from "./plugins/types.js";
 export { type BrokerUri, DEFAULT_PORTS, parseBrokerUri } from "./uri.js";

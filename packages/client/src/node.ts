@@ -5,8 +5,10 @@
  * it; import it yourself only to dial without an `MQTTClient`.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { isAbsolute, join, resolve } from "node:path";
 import type { ConnectionOptions as TlsOptions } from "node:tls";
+import { pathToFileURL } from "node:url";
 import type { Connection } from "@amqtt/transport";
 import { dialTcp } from "@amqtt/transport-tcp";
 import type { TlsSettings } from "./config.js";
@@ -36,4 +38,23 @@ export async function tlsOptions(host: string, tls: TlsSettings): Promise<TlsOpt
   if (tls.keyfile !== undefined) options.key = await readFile(tls.keyfile, "utf8");
   if (!tls.checkHostname) options.checkServerIdentity = () => undefined;
   return options;
+}
+
+/**
+ * What `import()` needs for a client plugin module named in the configuration:
+ * `./` and `../` paths start from the working directory, absolute paths become
+ * file URLs, and package names (`npm:` prefix allowed) resolve from the working
+ * directory's `node_modules` (the application's, not this package's).
+ */
+export function pluginModuleUrl(specifier: string): string {
+  const cwd = process.cwd();
+  if (specifier.startsWith("file:")) return specifier;
+  if (specifier.startsWith("./") || specifier.startsWith("../") || isAbsolute(specifier))
+    return pathToFileURL(resolve(cwd, specifier)).href;
+  const name = specifier.replace(/^npm:/, "");
+  try {
+    return pathToFileURL(createRequire(pathToFileURL(`${cwd}/`)).resolve(name)).href;
+  } catch {
+    return name; // an ESM-only package (no `require` condition): `import()` resolves it
+  }
 }

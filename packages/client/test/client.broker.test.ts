@@ -4,17 +4,22 @@ import {
   ClientError,
   ClosedError,
   IncomingApplicationMessage,
+  type MQTTClient,
   OutgoingApplicationMessage,
   TimeoutError,
 } from "../src/index.js";
 import { startOurBroker } from "./helpers/brokers.js";
 import { newClient, text } from "./helpers/clients.js";
 
+/** Our broker and two fresh clients of it (not connected yet), all stopped after the test. */
+async function brokerAndTwoClients(): Promise<{ url: string; sub: MQTTClient; pub: MQTTClient }> {
+  const { url } = await startOurBroker();
+  return { url, sub: newClient(), pub: newClient() };
+}
+
 describe("MQTTClient against our broker over TCP", () => {
   it("connects, returns the CONNACK code 0 and round-trips QoS 0, 1 and 2 messages", async () => {
-    const { url } = await startOurBroker();
-    const sub = newClient();
-    const pub = newClient();
+    const { url, sub, pub } = await brokerAndTwoClients();
     expect(await sub.connect(url)).toBe(0);
     expect(await pub.connect(url)).toBe(0);
     expect(await sub.subscribe([["a/#", 2]])).toEqual([2]);

@@ -1,6 +1,7 @@
 import {
   allowedReasonCodes,
   Decoder,
+  type DecoderOptions,
   type DisconnectPacket,
   encode,
   MqttError,
@@ -53,15 +54,26 @@ export abstract class Connection implements Wire {
   /** Whether the machine passed the CONNECT/CONNACK exchange. */
   protected established = false;
 
+  /** `stream`: what the role's decoder adds (the server judges the first packet, see `ServerSession`). */
   constructor(
     protocolVersion: ProtocolVersion,
     protected readonly common: CommonSessionOptions,
+    stream: Pick<DecoderOptions, "expectConnectFirst" | "maxPacketSizeBeforeConnect"> = {},
   ) {
     this.protocolVersion = protocolVersion;
     this.decoder = new Decoder({
+      ...stream,
       protocolVersion,
       maxPacketSize: common.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE,
     });
+  }
+
+  /**
+   * Bytes the decoder holds for a packet still arriving (see `Decoder.reservedBytes`):
+   * grows with the bytes received, never with the length a fixed header declares.
+   */
+  get receiveBufferBytes(): number {
+    return this.decoder.reservedBytes;
   }
 
   /** Whether the connection is over. */

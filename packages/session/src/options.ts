@@ -11,6 +11,13 @@ export const DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
 export const DEFAULT_MAX_PENDING_REQUESTS = 1000;
 /** Default bound on incoming PUBLISH packets a server holds for the shell's answer (`answerPublishes`). */
 export const DEFAULT_MAX_PENDING_PUBLISHES = 1000;
+/**
+ * Default largest packet a server accepts before a CONNECT has been decoded:
+ * 128 KiB. It fits a CONNECT with one field at its 65,535-byte maximum (a
+ * password or will payload) beside ordinary others, and keeps what an
+ * unauthenticated peer can make the server buffer far below `maximumPacketSize`.
+ */
+export const DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT = 128 * 1024;
 /** Default bound on packets a server holds between a CONNECT and the shell's answer. */
 export const DEFAULT_MAX_EARLY_PACKETS = 64;
 
@@ -73,6 +80,13 @@ export interface ServerSessionOptions extends CommonSessionOptions {
   protocolVersions?: readonly ProtocolVersion[];
   /** Deadline for the CONNECT after `start`, in ms (default 10 s; 0 turns it off). */
   connectTimeoutMs?: number;
+  /**
+   * Largest packet accepted until the CONNECT is decoded, in bytes (default
+   * {@link DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT}; the smaller of this and
+   * `maximumPacketSize` applies). Judged from the fixed header: a larger one
+   * closes the connection without CONNACK before its body is buffered.
+   */
+  maximumPacketSizeBeforeConnect?: number;
   /** 5.0: a Server Keep Alive to impose on every client (seconds). */
   serverKeepAlive?: number;
   /** Bound on packets held between the CONNECT and `accept` (default {@link DEFAULT_MAX_EARLY_PACKETS}). */

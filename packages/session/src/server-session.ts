@@ -25,6 +25,7 @@ import {
   DEFAULT_MAX_PENDING_PUBLISHES,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAXIMUM_PACKET_SIZE,
+  DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT,
   DEFAULT_RECEIVE_MAXIMUM,
   type PublishMessage,
   type ServerSessionOptions,
@@ -85,7 +86,13 @@ export class ServerSession extends Connection {
 
   constructor(options: ServerSessionOptions = {}) {
     // The level is unknown until CONNECT; the decoder takes it from the CONNECT.
-    super(4, options);
+    // The first byte must be a CONNECT header [MQTT-3.1.0-1], judged alone as it arrives,
+    // and until the CONNECT is decoded a smaller packet limit applies.
+    super(4, options, {
+      expectConnectFirst: true,
+      maxPacketSizeBeforeConnect:
+        options.maximumPacketSizeBeforeConnect ?? DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT,
+    });
     this.options = options;
     this.subs = new ServerSubscriptions(options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
   }

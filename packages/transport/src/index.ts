@@ -19,6 +19,7 @@
  * }
  * ```
  */
+export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
   type AddressInfo,
   type CloseInfo,

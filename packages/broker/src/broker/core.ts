@@ -1,4 +1,4 @@
-import { PacketType, ReasonCode } from "@amqtt/codec";
+import { type MqttError, PacketType, ReasonCode } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type {
   AuthRequestAction,
@@ -19,6 +19,7 @@ import { DurableAcks } from "../core/durable-acks.js";
 import type { BrokerEvents } from "../core/events.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
+import { RefusalLog } from "../core/refusal-log.js";
 import { RetainedStore } from "../core/retained.js";
 import { Router } from "../core/router.js";
 import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
@@ -63,7 +64,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly wheel: TimerWheel;
   readonly sessionOptions: ServerSessionOptions;
   readonly backpressure: { high: number; low: number; maxPauseMs: number };
-  readonly retained = new RetainedStore();
+  readonly retained: RetainedStore;
   readonly tree = new SubscriptionTree<SubscriptionEntry>();
   readonly shared: SharedPicker;
   readonly counters: BrokerStats;
@@ -76,6 +77,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
+  /** Protocol errors and retained refusals, logged rate-limited (and counted). */
+  readonly refusals: RefusalLog;
   private currentStore: BrokerStore;
   private readonly options: BrokerCoreOptions;
 
@@ -89,6 +92,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
     const l = config.limits;
+    this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
       receiveMaximum: l.receiveMaximum,
@@ -99,6 +103,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       overflow: "drop-oldest",
       answerPublishes: true,
       connectTimeoutMs: l.connectTimeout * 1000,
+      maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
       maxPendingPublishes: 10_000,
     };
     // Publishers pause when a subscriber holds half its queue bound unacknowledged.
@@ -106,6 +111,13 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.backpressure = { high, low: Math.floor(high / 2), maxPauseMs: 1000 };
     this.shared = new SharedPicker(config.capabilities.sharedSubscriptionStrategy);
     this.counters = emptyStats(Date.now());
+    this.refusals = new RefusalLog(
+      this.logger,
+      () => clock.now(),
+      l,
+      this.counters,
+      (id, topic, reason) => this.dropped(id, topic, reason),
+    );
     const emit = options.emit;
     const core = this;
     this.router = new Router({
@@ -120,6 +132,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       emit,
       has: options.has,
       dropped: (clientId, topic, reason) => this.dropped(clientId, topic, reason),
+      retainedRefused: (client, topic, bound) =>
+        this.refusals.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
     });
     this.saver = new SessionSaver(this);
@@ -321,6 +335,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   onDeliveryDropped(conn: BrokerConnection, topic: string, reason: string): void {
     this.dropped(conn.info.clientId, topic, reason);
+  }
+
+  onProtocolError(conn: BrokerConnection, error: MqttError): void {
+    this.refusals.protocolError(conn.info, conn.state === undefined, error);
   }
 
   /** Report a message dropped by a bound. */

@@ -1,9 +1,12 @@
 import { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 import type { PublishRequestAction } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
+import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { DurableAcks } from "../core/durable-acks.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
+import type { RefusalLog } from "../core/refusal-log.js";
+import { isSysTopic, type RetainedStore } from "../core/retained.js";
 import type { BrokerConnection } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
@@ -19,12 +22,16 @@ export interface PublishPolicyHost {
   readonly logger: Logger;
   readonly acks: DurableAcks;
   readonly saver: SessionSaver;
+  readonly retained: RetainedStore;
+  readonly config: Pick<ResolvedBrokerConfig, "dollarTopicPublish">;
+  readonly refusals: Pick<RefusalLog, "retainedRefused">;
 }
 
 /**
- * Every PUBLISH is a question first (`answerPublishes`): plugins authorize it,
- * and the answer (the PUBACK/PUBREC, with 0x87 in 5.0 when refused) waits while
- * a subscriber of this publisher is congested. Answers go out in arrival order.
+ * Every PUBLISH is a question first (`answerPublishes`): the `$`-topic rule,
+ * plugins' authorization and the retained bounds decide it, and the answer (the
+ * PUBACK/PUBREC; in 5.0 0x87, 0x90 or 0x97 when refused) waits while a
+ * subscriber of this publisher is congested. Answers go out in arrival order.
  */
 export class PublishPolicy {
   constructor(private readonly host: PublishPolicyHost) {}
@@ -36,10 +43,8 @@ export class PublishPolicy {
     const message = messageOf(request);
     plugins.fire("onMessageReceived", conn.info, message);
     conn.inOrder(() => {
-      // "$SYS/" belongs to the broker (section 4.7.2); other "$" topics are accepted, as Mosquitto and EMQX do,
-      // and reach only subscriptions that name them: wildcards never match a first "$" level [MQTT-4.7.2-1].
-      if (request.topic === "$SYS" || request.topic.startsWith("$SYS/"))
-        return this.answer(conn, request, ReasonCode.NOT_AUTHORIZED);
+      const dollar = this.dollarTopicCode(request.topic);
+      if (dollar !== undefined) return this.answer(conn, request, dollar);
       const allowed = plugins.authorizePublish(conn.info, message);
       if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
       return this.answer(conn, request, verdictCode(allowed));
@@ -47,10 +52,15 @@ export class PublishPolicy {
   }
 
   /** Send the answer once the publisher may go on (see `ClientConnection.pauseFor`). */
-  private answer(conn: BrokerConnection, request: PublishRequestAction, code: number): void | Promise<void> {
+  private answer(
+    conn: BrokerConnection,
+    request: PublishRequestAction,
+    verdict: number,
+  ): void | Promise<void> {
     // The session knows what an answer still means after the connection ended
     // (a QoS 0 message received whole is still delivered).
     const send = () => {
+      const code = verdict === ReasonCode.SUCCESS ? this.retainedQuota(conn, request) : verdict;
       const refused = isFailure(code);
       if (refused)
         this.host.logger.debug("publish refused", {
@@ -72,6 +82,47 @@ export class PublishPolicy {
     const wait = conn.pausedUntil();
     if (wait === undefined) return send();
     return wait.then(send);
+  }
+
+  /**
+   * The refusal of a PUBLISH to a `$` topic, or `undefined` when it goes on.
+   * "$SYS/" belongs to the broker (section 4.7.2): 0x87 Not authorized. Other "$"
+   * topics are accepted by default, as Mosquitto and EMQX do, and reach only
+   * subscriptions that name them: wildcards never match a first "$" level
+   * [MQTT-4.7.2-1]. With `dollar_topic_publish: refuse` they get 0x90 Topic Name
+   * invalid: the name is well formed but this server keeps clients from
+   * exchanging messages on "$" topics, as section 4.7.2 says it SHOULD; the
+   * refusal is about the name, for every client, not about this publisher (0x87).
+   * 3.1.1 clients get a plain acknowledgement and the message is dropped [MQTT-3.3.5-2].
+   */
+  private dollarTopicCode(topic: string): number | undefined {
+    if (!topic.startsWith("$")) return undefined;
+    if (isSysTopic(topic)) return ReasonCode.NOT_AUTHORIZED;
+    const policy = this.host.config.dollarTopicPublish;
+    switch (policy) {
+      case "accept":
+        return undefined;
+      case "refuse":
+        return ReasonCode.TOPIC_NAME_INVALID;
+      default: {
+        const _never: never = policy;
+        return _never;
+      }
+    }
+  }
+
+  /**
+   * 5.0 QoS 1/2: a retained message the retained bounds would refuse is refused
+   * with 0x97 Quota exceeded before it is acknowledged, never acknowledged and
+   * then silently not kept. 3.1.1 (no negative acknowledgement) and QoS 0 are
+   * accepted here: the router delivers without retaining, and logs and counts it.
+   */
+  private retainedQuota(conn: BrokerConnection, request: PublishRequestAction): number {
+    if (!request.retain || request.qos === 0 || conn.info.protocolVersion !== 5) return ReasonCode.SUCCESS;
+    const bound = this.host.retained.refusal(request);
+    if (bound === undefined) return ReasonCode.SUCCESS;
+    this.host.refusals.retainedRefused(conn.info, request.topic, bound, "0x97 Quota exceeded");
+    return ReasonCode.QUOTA_EXCEEDED;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { BrokerStore } from "@amqtt/store";
 import { toMonotonic } from "../core/persistence.js";
-import type { RetainedStore } from "../core/retained.js";
+import { isSysTopic, type RetainedStore } from "../core/retained.js";
 import type { Clock } from "../core/timers.js";
 import type { SessionRegistry } from "./session-registry.js";
 
@@ -30,6 +30,11 @@ export async function restoreFromStore(host: RestoreHost): Promise<void> {
   }
   const t = host.clock.now();
   for (const r of await store.listRetained()) {
+    // `$SYS/` is the broker's live state, published again at start (older versions stored it).
+    if (isSysTopic(r.topic)) {
+      await store.setRetained({ ...r, payload: new Uint8Array(0) });
+      continue;
+    }
     const expiresAt = toMonotonic(host.clock, r.expiresAt);
     if (expiresAt !== undefined && expiresAt <= t) continue;
     host.retained.set({

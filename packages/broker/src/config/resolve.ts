@@ -63,6 +63,12 @@ export interface BrokerLimits {
   maxClientIdLength: number;
   /** Seconds a new connection has to complete its CONNECT handshake; 0 waits forever. */
   connectTimeout: number;
+  /** Largest packet accepted before the CONNECT is decoded (the CONNECT itself), in bytes. */
+  maxPacketSizeBeforeConnect: number;
+  /** Retained messages of clients kept at once (the broker's own `$SYS/` ones are outside it). */
+  maxRetainedMessages: number;
+  /** Bytes of clients' retained messages kept at once (as the store counts them: topic, payload, properties). */
+  maxRetainedBytes: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -89,6 +95,8 @@ export interface ResolvedBrokerConfig {
   responseInformation: string;
   /** Where sessions, queues and retained messages are kept. */
   persistence: ResolvedPersistence;
+  /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
+  dollarTopicPublish: "accept" | "refuse";
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -105,6 +113,9 @@ export const defaultLimits: BrokerLimits = {
   topicAliasMaximum: 10,
   maxClientIdLength: 65_535,
   connectTimeout: 10,
+  maxPacketSizeBeforeConnect: 128 * 1024,
+  maxRetainedMessages: 100_000,
+  maxRetainedBytes: 256 * 1024 * 1024,
 };
 
 /** Connections per listener when `max_connections` is not written. */
@@ -178,6 +189,10 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
       topicAliasMaximum: raw.topic_alias_maximum ?? defaultLimits.topicAliasMaximum,
       maxClientIdLength: raw.max_client_id_length ?? defaultLimits.maxClientIdLength,
       connectTimeout: raw.connect_timeout ?? defaultLimits.connectTimeout,
+      maxPacketSizeBeforeConnect:
+        raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,
+      maxRetainedMessages: raw.max_retained_messages ?? defaultLimits.maxRetainedMessages,
+      maxRetainedBytes: raw.max_retained_bytes ?? defaultLimits.maxRetainedBytes,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,
@@ -189,6 +204,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     },
     responseInformation: raw.response_information ?? "response/",
     persistence,
+    dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     warnings,
   };
 }

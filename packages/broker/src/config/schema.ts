@@ -90,6 +90,11 @@ export const brokerConfigSchema = z.strictObject({
   connect_timeout: z.number().min(0).optional(),
   response_information: z.string().optional(),
   persistence: persistenceSchema.nullable().optional(),
+  // Hardening (issue 14): the pre-CONNECT packet bound, the retained bounds, the `$`-topic policy.
+  max_packet_size_before_connect: z.int().min(16).max(268_435_460).optional(),
+  max_retained_messages: z.int().min(1).optional(),
+  max_retained_bytes: z.int().min(1).optional(),
+  dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -1,4 +1,4 @@
-import type { ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
+import type { MqttError, ProtocolVersion, PublishProperties, QoS } from "@amqtt/codec";
 import {
   type AuthRequestAction,
   type ConnectRequestAction,
@@ -42,6 +42,8 @@ export interface ConnectionHost<S> {
   onConnected(conn: ClientConnection<S>): void;
   onPacket(conn: ClientConnection<S>, direction: "in" | "out", packet: unknown, bytes: number): void;
   onDeliveryDropped(conn: ClientConnection<S>, topic: string, reason: string): void;
+  /** The client broke a rule (the session is closing the connection); before CONNECT too. */
+  onProtocolError(conn: ClientConnection<S>, error: MqttError): void;
 }
 
 /**
@@ -252,8 +254,11 @@ export class ClientConnection<S = unknown> {
             `packet of ${action.size} bytes over the client's maximum ${action.limit}`,
           );
           break;
+        case "protocolError":
+          this.host.onProtocolError(this, action.error);
+          break;
         default:
-          // published, publishAccepted, acked, protocolError, ignoredPacket, authRequest,
+          // published, publishAccepted, acked, ignoredPacket, authRequest,
           // pong...: nothing for the shell to do (the broker has no enhanced auth yet).
           break;
       }

@@ -20,13 +20,16 @@ import type { Clock } from "./timers.js";
 
 /**
  * The store bounds a broker configuration asks for (`max_queued_messages`,
- * `max_queued_bytes`; 0 means no bound). Give them to any store you pass in.
+ * `max_queued_bytes`, 0 meaning no bound; `max_retained_messages`,
+ * `max_retained_bytes`). Give them to any store you pass in.
  */
 export function storeLimitsOf(limits: BrokerLimits): Partial<StoreLimits> {
   const unbounded = Number.MAX_SAFE_INTEGER;
   return {
     maxQueuedMessages: limits.maxQueuedMessages || unbounded,
     maxQueuedBytes: limits.maxQueuedBytes || unbounded,
+    maxRetainedMessages: limits.maxRetainedMessages,
+    maxRetainedBytes: limits.maxRetainedBytes,
   };
 }
 

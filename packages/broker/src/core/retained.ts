@@ -1,4 +1,5 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
+import { storedMessageSize } from "@amqtt/store";
 
 /** A retained message as the broker keeps it. */
 export interface RetainedMessage {
@@ -15,30 +16,85 @@ class Node {
   message: RetainedMessage | undefined;
 }
 
+/** What the bounds look at in a message. */
+type Sized = { topic: string; payload: Uint8Array; properties?: PublishProperties | undefined };
+
+/** Which bound refused a retained message. */
+export type RetainedRefusal = "count" | "bytes";
+
+/** Bounds of the broker's own `$SYS/` retained messages, kept apart from the clients' bounds. */
+export const SYS_RETAINED_BOUNDS = { maxMessages: 1000, maxBytes: 16 * 1024 * 1024 } as const;
+
+/** Whether `topic` is the broker's own (`$SYS/...`, section 4.7.2): outside the clients' bounds. */
+export function isSysTopic(topic: string): boolean {
+  return topic.startsWith("$SYS/") || topic === "$SYS";
+}
+
+/** Messages and bytes (as `storedMessageSize` counts them, like every store) under one pair of bounds. */
+class Usage {
+  count = 0;
+  bytes = 0;
+  constructor(
+    readonly maxMessages: number,
+    readonly maxBytes: number,
+  ) {}
+}
+
 /**
  * Retained messages, one per topic, in a trie of topic levels so that a SUBSCRIBE
  * walks only the branches its filter can match instead of scanning every topic.
- * Bounded by count and bytes: a store over its bound refuses new topics (the
- * caller logs and counts it); replacing or clearing a topic always works.
+ * Bounded by count and bytes (bytes as the stores count them: topic, payload and
+ * properties): a new topic past a bound, or a replacement past the byte bound, is
+ * refused (the caller answers, logs and counts it); clearing always works. The
+ * broker's own `$SYS/` messages are counted apart ({@link SYS_RETAINED_BOUNDS}),
+ * so they never take a client's slot.
  */
 export class RetainedStore {
   private readonly root = new Node();
-  private count = 0;
-  private bytes = 0;
+  private readonly clients: Usage;
+  private readonly sys = new Usage(SYS_RETAINED_BOUNDS.maxMessages, SYS_RETAINED_BOUNDS.maxBytes);
 
   constructor(
     readonly maxMessages = 100_000,
     readonly maxBytes = 256 * 1024 * 1024,
-  ) {}
-
-  /** Number of retained messages. */
-  get size(): number {
-    return this.count;
+  ) {
+    this.clients = new Usage(maxMessages, maxBytes);
   }
 
-  /** Payload bytes held. */
+  /** Number of retained messages, `$SYS/` ones included. */
+  get size(): number {
+    return this.clients.count + this.sys.count;
+  }
+
+  /** Number of retained messages of clients (what `maxMessages` bounds). */
+  get clientCount(): number {
+    return this.clients.count;
+  }
+
+  /** Bytes held by clients' retained messages (what `maxBytes` bounds). */
   get byteSize(): number {
-    return this.bytes;
+    return this.clients.bytes;
+  }
+
+  /**
+   * Which bound `set(message)` would refuse it by, or `undefined` when it would
+   * be kept (or is a clear). Changes nothing: the publish policy asks before it
+   * acknowledges.
+   */
+  refusal(message: Sized): RetainedRefusal | undefined {
+    if (message.payload.length === 0) return undefined;
+    return this.refusalFor(message, this.get(message.topic));
+  }
+
+  private refusalFor(message: Sized, replacing: RetainedMessage | undefined): RetainedRefusal | undefined {
+    const usage = this.usageOf(message.topic);
+    if (replacing === undefined && usage.count + 1 > usage.maxMessages) return "count";
+    const bytes = usage.bytes + sizeOf(message) - (replacing === undefined ? 0 : sizeOf(replacing));
+    return bytes > usage.maxBytes ? "bytes" : undefined;
+  }
+
+  private usageOf(topic: string): Usage {
+    return isSysTopic(topic) ? this.sys : this.clients;
   }
 
   /**
@@ -51,39 +107,26 @@ export class RetainedStore {
       this.delete(message.topic);
       return true;
     }
-    const levels = message.topic.split("/");
+    // Judged once, before any node is made: sizes are linear in the topic, and a
+    // legal topic has up to 65,536 levels.
+    if (this.refusalFor(message, this.get(message.topic)) !== undefined) return false;
     let node = this.root;
-    const path: Node[] = [node];
-    for (const level of levels) {
+    for (const level of message.topic.split("/")) {
       let next = node.children?.get(level);
       if (next === undefined) {
-        if (!this.hasRoomFor(message.payload.length, undefined)) {
-          this.prune(path, levels);
-          return false;
-        }
         next = new Node();
         node.children ??= new Map();
         node.children.set(level, next);
       }
       node = next;
-      path.push(node);
     }
     const old = node.message;
-    if (!this.hasRoomFor(message.payload.length, old)) {
-      if (old === undefined) this.prune(path, levels);
-      return false;
-    }
-    if (old === undefined) this.count++;
-    else this.bytes -= old.payload.length;
-    this.bytes += message.payload.length;
+    const usage = this.usageOf(message.topic);
+    if (old === undefined) usage.count++;
+    else usage.bytes -= sizeOf(old);
+    usage.bytes += sizeOf(message);
     node.message = message;
     return true;
-  }
-
-  private hasRoomFor(size: number, replacing: RetainedMessage | undefined): boolean {
-    const count = this.count + (replacing === undefined ? 1 : 0);
-    const bytes = this.bytes + size - (replacing?.payload.length ?? 0);
-    return count <= this.maxMessages && bytes <= this.maxBytes;
   }
 
   /** The retained message of `topic`, if any. */
@@ -109,8 +152,9 @@ export class RetainedStore {
     const old = node.message;
     if (old === undefined) return false;
     node.message = undefined;
-    this.count--;
-    this.bytes -= old.payload.length;
+    const usage = this.usageOf(topic);
+    usage.count--;
+    usage.bytes -= sizeOf(old);
     this.prune(path, levels);
     return true;
   }
@@ -191,4 +235,15 @@ export class RetainedStore {
       if (node.children !== undefined) for (const child of node.children.values()) stack.push(child);
     }
   }
+}
+
+function sizeOf(message: Sized): number {
+  const { topic, payload, properties } = message;
+  return storedMessageSize({
+    topic,
+    payload,
+    qos: 0,
+    retain: true,
+    ...(properties === undefined ? {} : { properties }),
+  });
 }

@@ -8,7 +8,7 @@ import type { DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
 import type { BrokerEvents } from "./events.js";
 import { storedMessage } from "./persistence.js";
 import { isPromiseLike, type PluginHost } from "./plugin-host.js";
-import type { RetainedStore } from "./retained.js";
+import { isSysTopic, type RetainedRefusal, type RetainedStore } from "./retained.js";
 import type { SharedPicker } from "./shared.js";
 import type { Handover } from "./shared-handover.js";
 import type { Clock } from "./timers.js";
@@ -25,6 +25,8 @@ export interface RouterHost {
   has(event: keyof BrokerEvents): boolean;
   /** Report a message dropped by a bound. */
   dropped(clientId: string, topic: string, reason: string): void;
+  /** Report a retained message the retained bounds refused (it is still delivered). */
+  retainedRefused(client: ClientInfo | undefined, topic: string, bound: RetainedRefusal): void;
   warn(message: string, error: unknown): void;
 }
 
@@ -88,15 +90,17 @@ export class Router {
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
     if (message.retain) {
       // An empty payload clears the topic (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]); set() handles both cases.
-      const stored = this.host.retained.set({
+      const retained = {
         topic: message.topic,
         payload: message.payload,
         qos: message.qos,
         properties: message.properties,
         expiresAt,
-      });
-      if (!stored) this.host.dropped(client?.clientId ?? "", message.topic, "retained store full");
-      else {
+      };
+      const refusal = this.host.retained.refusal(retained);
+      if (refusal !== undefined) this.host.retainedRefused(client, message.topic, refusal);
+      else if (this.host.retained.set(retained) && !isSysTopic(message.topic)) {
+        // The broker's own `$SYS/` messages stay out of the store: published again at every start.
         const record: RetainedRecord = {
           ...storedMessage(
             { ...message, retain: true, properties: message.properties, expiresAt },
@@ -104,12 +108,19 @@ export class Router {
           ),
           storedAt: Date.now(),
         };
-        this.host.store
-          .setRetained(record)
-          .catch((error) => this.host.warn("storing a retained message failed", error));
+        this.host.store.setRetained(record).then(
+          (result) => {
+            // The store has the same bounds (`storeLimitsOf`); a refusal here means they disagree.
+            if (!result.stored)
+              this.host.warn(`the store refused retained ${record.topic}`, result.refusedBy);
+          },
+          (error) => this.host.warn("storing a retained message failed", error),
+        );
       }
-      this.host.plugins.fire("onRetainedMessage", client, message);
-      this.host.emit("retainedMessage", client, message);
+      if (refusal === undefined) {
+        this.host.plugins.fire("onRetainedMessage", client, message);
+        this.host.emit("retainedMessage", client, message);
+      }
     }
     this.host.plugins.fire("onMessageBroadcast", client, message);
     if (this.host.has("message")) this.host.emit("message", client, message);

@@ -18,6 +18,7 @@ export function emptyStats(startedAt = 0): BrokerStats {
     inflightOut: 0,
     storedMessages: 0,
     retainedCount: 0,
+    retainedRefused: 0,
     subscriptionsCount: 0,
   };
 }

@@ -1,32 +1,17 @@
-import { performance } from "node:perf_hooks";
+import { type Clock, systemClock as globalClock, type TimerHandle } from "@amqtt/transport";
 
-/** What a {@link Clock} returns for a timer; only given back to the same clock. */
-export type TimerHandle = unknown;
+// The Clock shape is `@amqtt/transport`'s, the same one the client takes, so one fake clock drives both.
+export type { Clock, TimerHandle };
 
-/**
- * Where the broker's logic reads the time and sets its timers: keep alive and
- * CONNECT deadlines, session expiry, delayed wills, QoS retries, the store
- * cleanup. The same shape as `@amqtt/client`'s `Clock`, so one fake clock can
- * drive both in a test. Wall-clock times written to a store stay `Date.now()`.
- */
-export interface Clock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  /** Call `fn` after `ms` milliseconds. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  /** Cancel a timer of {@link Clock.setTimeout}. */
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The real clock: `performance.now()` and Node's timers, unref'd (a broker's sockets keep the process alive, its timers do not). */
+/** The real clock, its timers unref'd (a broker's sockets keep the process alive, its timers do not). */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: globalClock.now,
   setTimeout: (fn, ms) => {
-    const timer = setTimeout(fn, ms);
+    const timer = globalClock.setTimeout(fn, ms) as { unref?: () => void };
     timer.unref?.();
     return timer;
   },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clearTimeout: globalClock.clearTimeout,
 };
 
 /** Node's setTimeout holds at most 2^31-1 ms (about 24.8 days); session expiry may be 136 years. */

@@ -116,6 +116,8 @@ export interface BrokerStats {
   inflightOut: number;
   storedMessages: number;
   retainedCount: number;
+  /** Retained messages not kept because of `max_retained_messages` / `max_retained_bytes` (logged, rate-limited). */
+  retainedRefused: number;
   subscriptionsCount: number;
 }
 

@@ -215,7 +215,7 @@ describe("a broker and its configured persistence", () => {
     })();
     const broker = new Broker(
       {
-        listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+        listeners: {},
         plugins: { "anonymous-auth": {} },
         persistence: { clear_on_shutdown: true },
       },

@@ -56,6 +56,32 @@ describe("defaults", () => {
     expect(limits.maxInflightMessages).toBeGreaterThan(0);
     expect(limits.maxPacketSize).toBeLessThan(268_435_460);
   });
+
+  it("bounds the CONNECT at 128 KiB and clients' retained messages at 100,000 / 256 MiB; each key overrides its default", () => {
+    const { limits } = resolveBrokerConfig({});
+    expect(limits.maxPacketSizeBeforeConnect).toBe(128 * 1024);
+    expect(limits.maxPacketSizeBeforeConnect).toBeLessThan(limits.maxPacketSize);
+    expect([limits.maxRetainedMessages, limits.maxRetainedBytes]).toEqual([100_000, 256 * 1024 * 1024]);
+    const set = resolveBrokerConfig({
+      max_packet_size_before_connect: 4096,
+      max_retained_messages: 10,
+      max_retained_bytes: 1000,
+      dollar_topic_publish: "refuse",
+    });
+    expect(set.limits).toMatchObject({
+      maxPacketSizeBeforeConnect: 4096,
+      maxRetainedMessages: 10,
+      maxRetainedBytes: 1000,
+    });
+    expect(set.dollarTopicPublish).toBe("refuse");
+    const issues = issuesOf(() =>
+      resolveBrokerConfig({ max_packet_size_before_connect: 8, max_retained_messages: 0 }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      "max_packet_size_before_connect",
+      "max_retained_messages",
+    ]);
+  });
 });
 
 describe("aMQTT configuration files run unchanged", () => {

@@ -27,9 +27,9 @@ import {
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { until } from "../core/helpers.js";
+import { until } from "./tcp.js";
 
-export { collectFor, mqttClient, nextMessages, startBroker, until } from "../core/helpers.js";
+export { collectFor, mqttClient, nextMessages, startBroker, until } from "./tcp.js";
 
 // Everything a test opens here is closed after it: sockets, child processes, MQTT.js clients.
 const sockets = new Set<Socket>();
@@ -336,7 +336,8 @@ export function mosquittoSub(
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
   const lines = new Promise<string[]>((resolve, reject) => {
-    child.once("exit", (code) =>
+    // "close", not "exit": only then has all of its output been read.
+    child.once("close", (code) =>
       code === 0
         ? resolve(out.trimEnd().split("\n"))
         : reject(new Error(`mosquitto_sub exited ${code}: ${err}`)),
@@ -359,7 +360,7 @@ export function mosquitto(
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   return deadline(
-    new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr }))),
+    new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr }))),
     command,
     10_000,
   );

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { mqttClient, nextMessages, startBroker } from "../core/helpers.js";
+import { mqttClient, nextMessages, startBroker } from "./tcp.js";
 
 const run = promisify(execFile);
 
@@ -24,7 +24,8 @@ function mosquittoSub(
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
   const lines = new Promise<string[]>((resolve, reject) => {
-    child.once("exit", (code) =>
+    // "close", not "exit": only then has all of its output been read.
+    child.once("close", (code) =>
       code === 0
         ? resolve(out.trim().split("\n"))
         : reject(new Error(`mosquitto_sub exited ${code}: ${err}`)),

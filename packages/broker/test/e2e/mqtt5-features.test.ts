@@ -1,15 +1,8 @@
 import { connect as netConnect } from "node:net";
 import { Decoder, encode, type Packet, PacketType, type PublishPacket } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import {
-  collectFor,
-  connectWatching,
-  mqttClient,
-  nextMessages,
-  startBroker,
-  until,
-} from "../core/helpers.js";
 import { connect5 } from "./harness.js";
+import { collectFor, connectWatching, mqttClient, nextMessages, startBroker, until } from "./tcp.js";
 
 /** A raw 5.0 client: sends packets, collects every packet the broker sends. */
 async function raw5(port: number, connect: Parameters<typeof encode>[0]) {

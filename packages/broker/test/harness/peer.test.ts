@@ -1,7 +1,9 @@
 import { PacketType, ReasonCode } from "@amqtt/codec";
 import { memoryPair } from "@amqtt/transport-memory";
 import { describe, expect, it } from "vitest";
+import { disconnected } from "./events.js";
 import { MqttPeer, startMemoryBroker, UndecodableBytesError } from "./peer.js";
+import { publish, receiveAll, settled, subscribe } from "./steps.js";
 
 const text = new TextEncoder();
 
@@ -66,5 +68,48 @@ describe("the memory peer harness", () => {
     // Clear it so this test's own cleanup does not fail on the error it provoked on purpose.
     peer.decodeError = undefined;
     theirs.abort();
+  });
+
+  it("receiveAll takes what was routed before the PINGRESP, acknowledging QoS 1, and no more", async () => {
+    const broker = await startMemoryBroker();
+    const { peer: sub } = await MqttPeer.connected(broker, "harness-all-sub");
+    await subscribe(sub, { "all/#": 1 });
+    const { peer: pub } = await MqttPeer.connected(broker, "harness-all-pub");
+    await publish(pub, "all/1", "a", { qos: 1 });
+    await publish(pub, "all/2", "b", { qos: 0 });
+    await settled(pub); // the QoS 0 message has no PUBACK of its own
+    // Whatever came after the PINGRESP is read by the next call; the QoS 1 copy was acknowledged.
+    expect((await receiveAll(sub)).map(([t, p, pkt]) => [t, p, pkt.qos])).toEqual([
+      ["all/1", "a", 1],
+      ["all/2", "b", 0],
+    ]);
+    expect(await receiveAll(sub)).toEqual([]);
+    expect(broker.sessions.get("harness-all-sub")?.online).toBe(true);
+  });
+
+  it("fails an until() step when the connection closes before the condition holds", async () => {
+    const broker = await startMemoryBroker();
+    const { peer } = await MqttPeer.connected(broker, "harness-until", {}, { version: 4 });
+    peer.connect("harness-until"); // a second CONNECT: the broker closes the connection [MQTT-3.1.0-2]
+    await expect(peer.until(() => peer.publishes().length > 0, "a PUBLISH")).rejects.toThrow(
+      /the connection closed before a PUBLISH/,
+    );
+  });
+
+  it("fails disconnect() when the broker sent packets the script never read", async () => {
+    const broker = await startMemoryBroker();
+    const { peer } = await MqttPeer.connected(broker, "harness-unread", {}, { version: 4 });
+    peer.send({ type: PacketType.PINGREQ });
+    await peer.until(() => peer.received.length === 2, "the PINGRESP");
+    await expect(peer.disconnect()).rejects.toThrow(/closed with unread packets: PINGRESP/);
+  });
+
+  it("sees the broker handle a dropped connection through its clientDisconnected event", async () => {
+    const broker = await startMemoryBroker();
+    const { peer } = await MqttPeer.connected(broker, "harness-drop");
+    const gone = disconnected(broker, "harness-drop");
+    peer.drop();
+    await gone;
+    expect(broker.stats().clientsConnected).toBe(0);
   });
 });

@@ -15,13 +15,14 @@ import { type MemoryConnection, memoryPair } from "@amqtt/transport-memory";
 import { afterEach } from "vitest";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
 import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
+import { bounded } from "./wait.js";
 
 /** A packet type by its lower-case name, as `peer.expect("connack")` takes it. */
 export type PacketName = Lowercase<keyof typeof PacketType>;
 type PacketNamed<N extends PacketName> = PacketOf<(typeof PacketType)[Uppercase<N>]>;
 
-/** The bound on waiting for one packet: a guard against a hung test, never a timing assertion. */
-const DEFAULT_WAIT_MS = 5000;
+/** The bound on waiting for one packet: a guard against a hung test (generous: 2 shared cores), never a timing assertion. */
+const DEFAULT_WAIT_MS = 10_000;
 
 const peers: MqttPeer[] = [];
 const brokers: Broker[] = [];
@@ -134,6 +135,51 @@ export class MqttPeer {
   }
 
   /**
+   * Drop the connection without DISCONNECT, as a network failure does: the broker
+   * sees the connection reset (and publishes the will, when there is one).
+   */
+  drop(): void {
+    this.connection.abort();
+  }
+
+  /**
+   * End the session's connection normally: DISCONNECT (5.0: with `reasonCode`),
+   * then close, and await the close. Packets still unread fail the step, as in
+   * {@link MqttPeer.expectClosed}.
+   */
+  async disconnect(reasonCode: number = ReasonCode.NORMAL_DISCONNECTION): Promise<void> {
+    this.send(
+      this.version === 5 ? { type: PacketType.DISCONNECT, reasonCode } : { type: PacketType.DISCONNECT },
+    );
+    this.connection.close();
+    await this.expectClosed();
+  }
+
+  /** Every PUBLISH received so far (read or not), in order. */
+  publishes(): PacketOf<typeof PacketType.PUBLISH>[] {
+    return this.received.filter(
+      (p): p is PacketOf<typeof PacketType.PUBLISH> => p.type === PacketType.PUBLISH,
+    );
+  }
+
+  /**
+   * Await `holds()` becoming true, checked on every packet the broker sends (no
+   * polling): for counting packets without reading them one by one. The
+   * connection ending first, undecodable bytes or `waitMs` fail the step.
+   */
+  async until(holds: () => boolean, what: string, waitMs = DEFAULT_WAIT_MS): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      this.throwIfUndecodable();
+      if (holds()) return;
+      if (this.ended) throw new Error(`the connection closed before ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`not ${what} within ${waitMs} ms`);
+      await bounded(this.woken(), what, left).catch(() => undefined);
+    }
+  }
+
+  /**
    * The next packet the broker sent, which must be a `name` packet: a packet of
    * another type, the connection closing, undecodable bytes or `waitMs` without
    * a packet fail the step.
@@ -222,20 +268,4 @@ export function describe(packet: Packet): string {
   return "reasonCode" in packet && packet.reasonCode !== undefined
     ? `${name}(reason ${packet.reasonCode})`
     : name;
-}
-
-function bounded<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

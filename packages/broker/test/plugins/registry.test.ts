@@ -1,5 +1,5 @@
-import mqtt from "mqtt";
-import { afterEach, describe, expect, it } from "vitest";
+import { ConnackReturnCode } from "@amqtt/codec";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   Broker,
@@ -10,6 +10,7 @@ import {
   resolveBrokerConfig,
   silentLogger,
 } from "../../src/index.js";
+import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 
 // A definition as a contrib package writes one: options by zod schema, an
 // authentication plugin that accepts one password taken from its options.
@@ -50,26 +51,6 @@ function issuesOf(fn: () => unknown): { path: string; message: string }[] {
     return [...(err as ConfigError).issues];
   }
   throw new Error("expected a ConfigError");
-}
-
-let broker: Broker | undefined;
-afterEach(async () => {
-  await broker?.stop();
-  broker = undefined;
-});
-
-function connect(port: number, password: string): Promise<"connected" | number> {
-  return new Promise((resolve) => {
-    const c = mqtt.connect({ host: "127.0.0.1", port, username: "u", password, reconnectPeriod: 0 });
-    c.once("connect", () => {
-      c.end(true);
-      resolve("connected");
-    });
-    c.once("error", (e) => {
-      c.end(true);
-      resolve((e as { code?: number }).code ?? -1);
-    });
-  });
 }
 
 describe("the plugin registry", () => {
@@ -152,18 +133,19 @@ describe("the plugin registry", () => {
   });
 
   it("runs a registered plugin in a broker: the right password connects, a wrong one is refused", async () => {
-    broker = new Broker(
-      {
-        listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
-        plugins: { "amqtt.contrib.example.SharedSecretPlugin": { secret: "open sesame" } },
-      },
-      { pluginDefinitions: [sharedSecret], logger: silentLogger },
+    const broker = await startMemoryBroker(
+      { plugins: { "amqtt.contrib.example.SharedSecretPlugin": { secret: "open sesame" } } },
+      { pluginDefinitions: [sharedSecret] },
     );
-    await broker.start();
-    const port = broker.addresses()[0]!.port;
-    expect(await connect(port, "open sesame")).toBe("connected");
-    // 3.1.1 CONNACK return code 5: not authorized.
-    expect(await connect(port, "wrong")).toBe(5);
+    const password = (secret: string) => ({ username: "u", password: new TextEncoder().encode(secret) });
+    const right = MqttPeer.open(broker, { version: 4 });
+    right.connect("right", password("open sesame"));
+    expect((await right.expect("connack")).reasonCode).toBe(ConnackReturnCode.ACCEPTED);
+    const wrong = MqttPeer.open(broker, { version: 4 });
+    wrong.connect("wrong", password("wrong"));
+    // 3.1.1 CONNACK return code 5: not authorized [MQTT-3.2.2-5].
+    expect((await wrong.expect("connack")).reasonCode).toBe(ConnackReturnCode.NOT_AUTHORIZED);
+    await wrong.expectClosed();
   });
 
   it("tells a plugin the hook timeout, so a remote check can give up before the broker stops waiting", async () => {
@@ -180,7 +162,7 @@ describe("the plugin registry", () => {
     for (const pluginTimeoutMs of [undefined, 1234]) {
       const b = new Broker(
         {
-          listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+          listeners: {},
           plugins: { probe: {}, "anonymous-auth": {} },
         },
         {

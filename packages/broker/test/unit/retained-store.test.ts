@@ -16,7 +16,7 @@ describe("the retained store", () => {
     store.set(retained("a/b", "two"));
     expect(store.size).toBe(1);
     expect(new TextDecoder().decode(store.get("a/b")?.payload)).toBe("two");
-    expect(store.byteSize).toBe(3);
+    expect(store.byteSize).toBe(3 + 3); // topic and payload, as every store counts (storedMessageSize)
   });
 
   it("clears a topic on an empty payload and never stores the empty one [MQTT-3.3.1-10] [MQTT-3.3.1-11]", () => {
@@ -75,6 +75,30 @@ describe("the retained store", () => {
     expect(store.set(retained("a", "123456"))).toBe(false);
     expect(new TextDecoder().decode(store.get("a")?.payload)).toBe("1234");
     expect(topics([...store.entries()])).toEqual(["a"]);
+  });
+
+  it("keeps the broker's own $SYS/ messages outside the clients' bounds", () => {
+    const store = new RetainedStore(2);
+    expect(store.set(retained("$SYS/broker/version"))).toBe(true);
+    expect(store.set(retained("one"))).toBe(true);
+    expect(store.set(retained("two"))).toBe(true);
+    expect(store.refusal(retained("three"))).toBe("count");
+    expect(store.set(retained("three"))).toBe(false);
+    expect(store.set(retained("$SYS/broker/uptime"))).toBe(true);
+    expect([store.size, store.clientCount]).toEqual([4, 2]);
+    // Clearing a $SYS topic frees nothing of the clients' room.
+    expect(store.set(retained("$SYS/broker/version", ""))).toBe(true);
+    expect(store.set(retained("three"))).toBe(false);
+  });
+
+  it("tells which bound would refuse a message without changing anything", () => {
+    const store = new RetainedStore(100, 10);
+    store.set(retained("a", "12345")); // 6 bytes
+    expect(store.refusal(retained("b", "123"))).toBeUndefined(); // exactly 10
+    expect(store.refusal(retained("b", "1234"))).toBe("bytes");
+    expect(store.refusal(retained("a", "123456789"))).toBeUndefined(); // a replacement: 10
+    expect(store.refusal(retained("a", ""))).toBeUndefined(); // a clear always works
+    expect([store.size, store.byteSize]).toEqual([1, 6]);
   });
 
   it("has default bounds of 100,000 messages and 256 MiB", () => {

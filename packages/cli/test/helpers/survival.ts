@@ -40,8 +40,11 @@ export async function fill(args: string[], cwd: string): Promise<RunningAmqtt> {
   await sub.subscribeAsync("t/#", { qos: 1 });
   await sub.endAsync();
   const pub = await client(first.port);
-  await pub.publishAsync("t/queued", "waiting", { qos: 1 });
-  await pub.publishAsync("r/kept", "retained", { qos: 1, retain: true });
+  const messages = [
+    { topic: "t/queued", payload: "waiting", retain: false },
+    { topic: "r/kept", payload: "retained", retain: true },
+  ];
+  for (const m of messages) await pub.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
   // Both PUBACKs arrived: the broker promises both are stored.
   return first;
 }

@@ -1,0 +1,207 @@
+import { isFailure, ReasonCode } from "@amqtt/codec";
+import { IncomingApplicationMessage } from "@amqtt/message";
+import type { ClientSession, MessageAction, SessionAction, TimerKind } from "@amqtt/session";
+import type { Connection } from "@amqtt/transport";
+import type { ClientContext } from "./client-context.js";
+import { ClientError, PublishError } from "./errors.js";
+
+/**
+ * The action interpreter: carries out what the sans-IO `ClientSession` asks for
+ * (send, timers, close) and turns what it reports (connected, message, acked,
+ * disconnected, ...) into the client's promises and events. The switch is
+ * exhaustive: a new action kind fails to compile here until it is handled.
+ */
+export function carryActions(
+  ctx: ClientContext,
+  actions: SessionAction[],
+  session: ClientSession | undefined,
+  transportError?: Error,
+): void {
+  let justConnected: { sessionPresent: boolean; keepAlive: number } | undefined;
+  for (const a of actions) {
+    switch (a.kind) {
+      case "send":
+        ctx.plugins.packetSent(a.packet);
+        ctx.outbox.push(a.bytes);
+        break;
+      case "setTimer":
+        setTimer(ctx, a.timer, a.ms, session);
+        break;
+      case "clearTimer":
+        clearTimer(ctx, a.timer);
+        break;
+      case "close":
+        ctx.outbox.flush(true);
+        // A silent peer will not take a graceful close either.
+        if (a.reason === "ping-timeout" || a.reason === "keep-alive-timeout")
+          ctx.connection?.abort(new ClientError(`closed: ${a.reason}`));
+        else ctx.connection?.close();
+        break;
+      case "connected":
+        justConnected = { sessionPresent: a.sessionPresent, keepAlive: a.keepAlive };
+        if (a.clientId !== "") ctx.clientId = a.clientId;
+        break;
+      case "message":
+        deliver(ctx, a);
+        break;
+      case "subscribed":
+      case "unsubscribed":
+        requestAnswered(ctx, a.packetId, a.reasonCodes);
+        break;
+      case "pong":
+        for (const p of ctx.pings.splice(0)) p.resolve();
+        break;
+      case "acked":
+        acked(ctx, a.seq, a.packetId, a.reasonCode);
+        break;
+      case "publishDropped":
+        if (a.seq !== undefined) {
+          const entry = ctx.publishes.get(a.seq);
+          ctx.publishes.delete(a.seq);
+          entry?.reject(new PublishError(`publish to ${a.topic} dropped: ${a.reason}`, a.reason));
+        }
+        // Without `seq` the publish never entered the flow: `handOver` (publishing.ts) reports it.
+        break;
+      case "authRequest":
+        void answerAuth(ctx, a.data, session);
+        break;
+      case "protocolError":
+        ctx.emit("protocolError", a.error);
+        break;
+      case "disconnected":
+        ctx.connectionLost(a, session, transportError);
+        break;
+      case "published":
+      case "publishAccepted":
+      case "packetDropped":
+        // Outcomes of one `publish` call: `handOver` (publishing.ts) reads them from the same list.
+        break;
+      case "authSucceeded":
+        // A 5.0 re-authentication ended well (AUTH 0x00): nothing waits for it.
+        break;
+      case "ignoredPacket":
+        // The session already judged it harmless (e.g. a SUBACK for no pending request).
+        break;
+      case "connectRequest":
+      case "publishRequest":
+      case "subscribeRequest":
+      case "unsubscribeRequest":
+        // Server-role actions: a ClientSession never returns them.
+        break;
+      default: {
+        const unhandled: never = a;
+        throw new ClientError(`unhandled session action ${(unhandled as SessionAction).kind}`);
+      }
+    }
+  }
+  if (justConnected !== undefined) {
+    // The keep alive in force (the broker's Server Keep Alive when it sent one).
+    ctx.silence.start(justConnected.keepAlive * 1000, ctx.config.clock.now());
+    ctx.connected(justConnected.sessionPresent);
+  }
+}
+
+/** Feed a connection's bytes to its session until the connection ends, then end the session. */
+export async function readLoop(
+  ctx: ClientContext,
+  connection: Connection,
+  session: ClientSession,
+  generation: number,
+): Promise<void> {
+  try {
+    for await (const chunk of connection) {
+      if (generation !== ctx.generation) break;
+      const now = ctx.config.clock.now();
+      ctx.silence.received(now);
+      ctx.plugins.bytesReceived(chunk);
+      ctx.carry(session.received(chunk, now), session);
+    }
+  } catch {
+    // The transport failed; `closed` below ends the session.
+  }
+  const info = await connection.closed;
+  if (ctx.session === session) ctx.carry(session.closed(ctx.config.clock.now()), session, info.error);
+}
+
+/** Disarm every timer the session asked for (the connection ended). */
+export function clearAllTimers(ctx: ClientContext): void {
+  for (const kind of [...ctx.timers.keys()]) clearTimer(ctx, kind);
+}
+
+/** Nothing received for a keep alive: a PINGREQ, whose missing PINGRESP will close the connection. */
+export function pingIfConnected(ctx: ClientContext): void {
+  const session = ctx.session;
+  if (session !== undefined && session.state === "connected")
+    ctx.carry(session.ping(ctx.config.clock.now()), session);
+}
+
+async function answerAuth(
+  ctx: ClientContext,
+  data: Uint8Array | undefined,
+  session: ClientSession | undefined,
+): Promise<void> {
+  if (ctx.auth === undefined || session === undefined) return;
+  const answer = await ctx.auth.onChallenge(data);
+  if (!session.isClosed) ctx.carry(session.authContinue(answer, ctx.config.clock.now()), session);
+}
+
+function setTimer(ctx: ClientContext, kind: TimerKind, ms: number, session: ClientSession | undefined): void {
+  clearTimer(ctx, kind);
+  const handle = ctx.config.clock.setTimeout(() => {
+    ctx.timers.delete(kind);
+    if (session !== undefined && session === ctx.session)
+      ctx.carry(session.timerFired(kind, ctx.config.clock.now()), session);
+  }, ms);
+  ctx.timers.set(kind, handle);
+}
+
+function clearTimer(ctx: ClientContext, kind: TimerKind): void {
+  const handle = ctx.timers.get(kind);
+  if (handle === undefined) return;
+  ctx.config.clock.clearTimeout(handle);
+  ctx.timers.delete(kind);
+}
+
+function deliver(ctx: ClientContext, a: MessageAction): void {
+  const message = new IncomingApplicationMessage(
+    a.packetId,
+    a.topic,
+    a.qos,
+    a.payload,
+    a.retain,
+    a.properties,
+  );
+  ctx.emit("message", message);
+  ctx.delivery.push(message);
+}
+
+function requestAnswered(ctx: ClientContext, packetId: number, codes: number[]): void {
+  const entry = ctx.requests.get(packetId);
+  if (entry === undefined) return;
+  ctx.requests.delete(packetId);
+  if (entry.kind === "subscribe") {
+    entry.subscriptions.forEach((s, i) => {
+      // One code per filter, in order [MQTT-3.9.3-1]; a missing one counts as a refusal.
+      if (!isFailure(codes[i] ?? ReasonCode.UNSPECIFIED_ERROR)) ctx.wanted.set(s.topicFilter, s);
+    });
+  } else {
+    for (const f of entry.topicFilters) ctx.wanted.delete(f);
+  }
+  entry.resolve(codes);
+}
+
+function acked(ctx: ClientContext, seq: number, packetId: number, reasonCode: number): void {
+  const entry = ctx.publishes.get(seq);
+  if (entry === undefined) return;
+  ctx.publishes.delete(seq);
+  entry.message.packetId = packetId;
+  if (isFailure(reasonCode))
+    entry.reject(
+      new PublishError(
+        `the broker refused the publish (0x${reasonCode.toString(16)})`,
+        "refused",
+        reasonCode,
+      ),
+    );
+  else entry.resolve(entry.message);
+}
