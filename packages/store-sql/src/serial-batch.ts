@@ -39,6 +39,10 @@ const isConnectionError = (error: unknown): boolean =>
  * one after another on one session, so the database always holds a prefix of
  * the writes.
  *
+ * A write that fails with nothing uncommitted (it never applied) makes every
+ * `flush()` behind it reject until the queue runs dry: a flush must not vouch
+ * for a write that was lost.
+ *
  * A failure inside a transaction that already ran a write (a lost connection,
  * a timeout, a failed commit) loses writes that were reported as applied:
  * going on would break the prefix rule, so the batch fails for good (every
@@ -63,6 +67,10 @@ export class SerialBatch {
   private readonly flushes: Task[] = [];
   // The call being run (taken off the queue, not yet settled).
   private inFlight = 0;
+  // A write that failed with nothing uncommitted (it was not applied): every flush
+  // until the queue next runs dry rejects with its error, so nothing is acknowledged
+  // as durable while a write before it was lost.
+  private failedWrite: unknown;
 
   constructor(private readonly options: SerialBatchOptions) {}
 
@@ -136,7 +144,10 @@ export class SerialBatch {
       while (this.failure === undefined) {
         let task = this.next();
         if (task === undefined) {
-          if (!this.inTransaction) break;
+          if (!this.inTransaction) {
+            this.failedWrite = undefined;
+            break;
+          }
           // Let the calls of this turn join the batch before it commits.
           await new Promise((resolve) => setImmediate(resolve));
           task = this.next();
@@ -159,7 +170,8 @@ export class SerialBatch {
 
   private async run(task: Task): Promise<void> {
     if (task.kind === "flush") {
-      if (this.uncommitted) this.flushes.push(task);
+      if (this.failedWrite !== undefined) task.reject(this.failedWrite);
+      else if (this.uncommitted) this.flushes.push(task);
       else task.resolve(undefined);
       return;
     }
@@ -177,7 +189,10 @@ export class SerialBatch {
     } catch (error) {
       task.reject(error);
       if (this.uncommitted) this.fail(error);
-      else await this.abandonTransaction(error);
+      else {
+        if (task.kind === "write") this.failedWrite = error;
+        await this.abandonTransaction(error);
+      }
     }
   }
 
