@@ -7,6 +7,7 @@ import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { killAmqtt } from "./helpers/amqtt-process.js";
 import {
+  client,
   fill,
   fillThenKill,
   runToExit,
@@ -40,8 +41,10 @@ describe.each(SERVERS)("amqtt with aMQTT's SessionDBPlugin on %s", (_name, start
   afterAll(async () => {
     await server?.stop();
   });
+  let killed = false;
   // Each test starts on an empty database.
   afterEach(async () => {
+    if (killed) return;
     await server.query(
       ...["amqtt_queue", "amqtt_sessions", "amqtt_retained", "amqtt_store_meta"].map(
         (t) => `DROP TABLE IF EXISTS ${t}`,
@@ -101,5 +104,37 @@ describe.each(SERVERS)("amqtt with aMQTT's SessionDBPlugin on %s", (_name, start
     expect(code).toBe(1);
     expect(stderr).toContain("Broker failed to start");
     expect(stderr).not.toContain("not-the-password");
+  });
+
+  // Last in this block: it kills the database server.
+  it("keeps serving when the database server dies: QoS 0 flows, a QoS 1 message that must be stored gets no PUBACK and its publisher is closed", async () => {
+    const config = amqttYaml(server.url, ["clear_on_shutdown: false"]);
+    const cwd = mkdtempSync(join(dir, "db-dies-"));
+    const broker = await start(["-c", config], cwd);
+    const keeper = await client(broker.port, { clientId: "keeper", clean: false });
+    await keeper.subscribeAsync("t/#", { qos: 1 });
+    await keeper.endAsync();
+    const listener = await client(broker.port);
+    await listener.subscribeAsync("live/#", { qos: 0 });
+    const publisher = await client(broker.port);
+
+    killed = true;
+    await server.kill();
+
+    // The offline session's message cannot be stored: no PUBACK, the publisher is closed (it resends later).
+    let acked = false;
+    const closed = new Promise<void>((resolve) => publisher.once("close", () => resolve()));
+    publisher.publish("t/queued", "lost", { qos: 1 }, (error) => {
+      if (error === undefined) acked = true;
+    });
+    await closed;
+    expect(acked).toBe(false);
+    // Everyone else is still served.
+    const got = new Promise<string>((resolve) => listener.once("message", (_t, p) => resolve(String(p))));
+    const other = await client(broker.port);
+    await other.publishAsync("live/x", "still here", { qos: 0 });
+    expect(await got).toBe("still here");
+    expect(broker.child.exitCode).toBeNull();
+    expect(broker.stderr()).not.toContain(server.password);
   });
 });
