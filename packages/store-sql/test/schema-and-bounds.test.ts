@@ -121,6 +121,7 @@ for (const backend of BACKENDS) {
         await one.open();
         await two.open();
         await one.enqueue("c", queued(1));
+        await one.flush(); // committed: other sessions see it
         expect(await two.queueUsage("c")).toMatchObject({ count: 1 }); // loads it
         await one.enqueue("c", queued(2));
         await one.enqueue("c", queued(3));
