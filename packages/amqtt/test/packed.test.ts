@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,20 +9,18 @@ import { afterAll, describe, expect, it } from "vitest";
 // applied), install the tarballs into a scratch project with npm, and use them.
 
 const packages = join(import.meta.dirname, "..", "..");
-const needed = [
-  "codec",
-  "message",
-  "qos",
-  "session",
-  "transport",
-  "transport-memory",
-  "transport-tcp",
-  "transport-ws",
-  "store",
-  "broker",
-  "client",
-  "amqtt",
-];
+/** This package and every workspace package it depends on at run time, found from the package.json files. */
+function runtimeClosure(folder: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(folder)) return seen;
+  seen.add(folder);
+  const manifest = JSON.parse(readFileSync(join(packages, folder, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const [name, range] of Object.entries(manifest.dependencies ?? {}))
+    if (range.startsWith("workspace:")) runtimeClosure(name.replace(/^@amqtt\//, ""), seen);
+  return seen;
+}
+const needed = [...runtimeClosure("amqtt")];
 const scratch = mkdtempSync(join(tmpdir(), "amqtt-packed-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mosquittoPub, writeAmqttConfig } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
@@ -24,32 +25,19 @@ function run(
   return new Promise((resolve) => child.once("exit", (code) => resolve({ code, out })));
 }
 
-function mosquittoPub(port: number, user: string, password: string): Promise<number | null> {
-  const child = spawn(
-    "mosquitto_pub",
-    ["-h", "127.0.0.1", "-p", String(port), "-u", user, "-P", password, "-t", "t", "-m", "x"],
-    { stdio: "ignore" },
-  );
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
-
 describe("user_mgr with the amqtt command", () => {
   it("adds a user to the SQLite database that amqtt -c uses through aMQTT's UserAuthDBPlugin", async () => {
     const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-db-"));
-    writeFileSync(
-      join(dir, "amqtt.yaml"),
-      // The plugin section first and a flow-style listener: YAML as users write it, in any order.
-      `plugins:
-  amqtt.contrib.auth_db.UserAuthDBPlugin:
+    writeAmqttConfig(
+      dir,
+      `  amqtt.contrib.auth_db.UserAuthDBPlugin:
     connection: sqlite+aiosqlite:///auth.db
     sync_schema: true
-listeners:
-  default: { type: tcp, bind: "127.0.0.1:0" }
 `,
     );
     const broker = await startAmqtt(["-c", "amqtt.yaml"], dir);
     try {
-      expect(await mosquittoPub(broker.port, "hana", "hana-pw")).not.toBe(0);
+      expect((await mosquittoPub(broker.port, { user: "hana", password: "hana-pw" })).code).not.toBe(0);
       const added = await run(
         "user-mgr-bin.js",
         ["-d", "sqlite", "-f", "auth.db", "add", "-c", "hana"],
@@ -57,7 +45,7 @@ listeners:
         dir,
       );
       expect(added).toMatchObject({ code: 0, out: expect.stringContaining("Success: created 'hana'") });
-      expect(await mosquittoPub(broker.port, "hana", "hana-pw")).toBe(0);
+      expect((await mosquittoPub(broker.port, { user: "hana", password: "hana-pw" })).code).toBe(0);
       const removed = await run(
         "user-mgr-bin.js",
         ["-d", "sqlite", "-f", "auth.db", "rm", "-c", "hana"],
@@ -65,7 +53,7 @@ listeners:
         dir,
       );
       expect(removed.code).toBe(0);
-      expect(await mosquittoPub(broker.port, "hana", "hana-pw")).not.toBe(0);
+      expect((await mosquittoPub(broker.port, { user: "hana", password: "hana-pw" })).code).not.toBe(0);
     } finally {
       await killAmqtt(broker);
     }

@@ -1,4 +1,11 @@
-import { type AnyPluginDefinition, definePlugin, type PluginValidation } from "@amqtt/broker";
+import {
+  type AnyPluginDefinition,
+  definePlugin,
+  optionsValidator,
+  type PluginOptionsSchema,
+  type PluginValidation,
+  type PluginValidationContext,
+} from "@amqtt/broker";
 import type { z } from "zod";
 import { topicAuthDbOptions, userAuthDbOptions } from "./options.js";
 import { createTopicAuthDbPlugin, createUserAuthDbPlugin } from "./plugins.js";
@@ -9,18 +16,15 @@ interface WithBaseDir<O> {
   baseDir: string;
 }
 
-/** Validate with `schema` and keep the folder relative paths start at. */
-export function withBaseDir<S extends z.ZodType>(schema: S) {
-  return (raw: unknown, context: { baseDir: string }): PluginValidation<WithBaseDir<z.output<S>>> => {
-    const parsed = schema.safeParse(raw ?? {});
-    if (parsed.success) return { options: { options: parsed.data, baseDir: context.baseDir } };
-    return {
-      issues: parsed.error.issues.map((issue) => ({
-        path: issue.path.map(String).join("."),
-        message: issue.message,
-      })),
-    };
-  };
+/** Validate with `schema` (missing options are `{}`) and keep the folder relative paths start at. */
+export function withBaseDir<S extends z.ZodType>(
+  schema: S,
+): (raw: unknown, context: PluginValidationContext) => PluginValidation<WithBaseDir<z.output<S>>> {
+  const validate = optionsValidator(schema as PluginOptionsSchema<z.output<S>>, (options, { baseDir }) => ({
+    options,
+    baseDir,
+  }));
+  return (raw, context) => validate(raw ?? {}, context);
 }
 
 /** `amqtt.contrib.auth_db.UserAuthDBPlugin`, for the broker's plugin registry. */

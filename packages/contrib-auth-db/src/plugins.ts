@@ -1,5 +1,5 @@
 import type { BrokerPlugin, ClientInfo, Logger, PluginContext } from "@amqtt/broker";
-import { filterCovers, silentLogger } from "@amqtt/broker";
+import { filterCovers, silentLogger, topicAccessPlugin } from "@amqtt/broker";
 import { parseConnectionUrl, redactConnectionUrl } from "./connection.js";
 import { type Database, openDatabase } from "./database.js";
 import { PasswordHasher } from "./hashing.js";
@@ -115,8 +115,8 @@ export function createTopicAuthDbPlugin(
   let logger: Logger = silentLogger;
   const allowed = async (
     client: ClientInfo,
-    topic: string,
     action: AclAction,
+    topic: string,
   ): Promise<boolean | undefined> => {
     if (client.username === undefined || client.username === "" || topic === "") return undefined;
     try {
@@ -127,16 +127,12 @@ export function createTopicAuthDbPlugin(
       return false;
     }
   };
-  return {
-    name: "topic-auth-db",
+  return topicAccessPlugin("topic-auth-db", allowed, {
     async start(context: PluginContext) {
       logger = context.logger;
       handle.logger = logger;
       await handle.get();
     },
     stop: () => handle.close(),
-    authorizePublish: (client, message) => allowed(client, message.topic, "publish"),
-    authorizeSubscribe: (client, filter) => allowed(client, filter, "subscribe"),
-    authorizeReceive: (client, message) => allowed(client, message.topic, "receive"),
-  };
+  });
 }

@@ -14,9 +14,12 @@ import { mosquittoPub, startBroker } from "./helpers.js";
 
 // A database that is down, silent or swamped denies: it never hangs a CONNECT.
 
+/** aMQTT's spellings of the two network databases. */
+const networkSchemes = ["postgresql+asyncpg", "mysql+aiomysql"] as const;
+
 describe("an unavailable database", () => {
   it("refuses the CONNECT when nothing listens on the PostgreSQL or MySQL port, and logs it", async () => {
-    for (const scheme of ["postgresql+asyncpg", "mysql+aiomysql"]) {
+    for (const scheme of networkSchemes) {
       const port = await freePort();
       const warnings: string[] = [];
       const plugin = createUserAuthDbPlugin({
@@ -107,27 +110,36 @@ describe("bounds", () => {
     expect(db.pendingCount).toBe(0);
   });
 
-  it("connection URLs parse in aMQTT's SQLAlchemy spellings", () => {
-    expect(parseConnectionUrl("sqlite+aiosqlite:///auth.db", "/base")).toEqual({
-      dialect: "sqlite",
-      file: "/base/auth.db",
-    });
-    expect(parseConnectionUrl("sqlite:////var/lib/auth.db")).toEqual({
-      dialect: "sqlite",
-      file: "/var/lib/auth.db",
-    });
-    expect(parseConnectionUrl("postgresql+asyncpg://amqtt:p%40ss@db.local:5433/mqtt")).toMatchObject({
-      dialect: "postgresql",
-      host: "db.local",
-      port: 5433,
-      user: "amqtt",
-      password: "p@ss",
-      database: "mqtt",
-    });
-    expect(parseConnectionUrl("mariadb://root@localhost/x")).toMatchObject({
-      dialect: "mysql",
-      port: undefined,
-    });
+  it.each([
+    ["sqlite+aiosqlite:///auth.db", { dialect: "sqlite", file: "/base/auth.db" }],
+    ["sqlite:////var/lib/auth.db", { dialect: "sqlite", file: "/var/lib/auth.db" }],
+    [
+      "postgresql+asyncpg://amqtt:p%40ss@db.local:5433/mqtt",
+      {
+        dialect: "postgresql",
+        host: "db.local",
+        port: 5433,
+        user: "amqtt",
+        password: "p@ss",
+        database: "mqtt",
+      },
+    ],
+    [
+      "mariadb://root@localhost/x",
+      {
+        dialect: "mysql",
+        host: "localhost",
+        port: undefined,
+        user: "root",
+        password: undefined,
+        database: "x",
+      },
+    ],
+  ])("connection URL %s parses in aMQTT's SQLAlchemy spelling", (url, expected) => {
+    expect(parseConnectionUrl(url, "/base")).toEqual(expected);
+  });
+
+  it("an unsupported database in a connection URL is refused", () => {
     expect(() => parseConnectionUrl("oracle://x")).toThrow(/unsupported database/);
   });
 });

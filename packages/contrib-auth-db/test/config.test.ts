@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Broker, loadBrokerConfigFile, resolveBrokerConfig, silentLogger } from "@amqtt/broker";
+import { writeAmqttConfig } from "@amqtt/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   openDatabase,
@@ -23,15 +22,9 @@ afterEach(async () => {
 describe("an aMQTT configuration naming the database plugins", () => {
   it("starts the broker unchanged, with the SQLite path taken from the config file's folder", async () => {
     const dir = tempDir();
-    const file = join(dir, "amqtt.yaml");
-    writeFileSync(
-      file,
-      `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-plugins:
-  amqtt.contrib.auth_db.UserAuthDBPlugin:
+    const file = writeAmqttConfig(
+      dir,
+      `  amqtt.contrib.auth_db.UserAuthDBPlugin:
     connection: sqlite+aiosqlite:///auth.db
     sync_schema: true
     hash_schemes: [argon2, bcrypt]

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Broker, type BrokerPlugin, silentLogger } from "@amqtt/broker";
+import { mosquittoPub as publishWithMosquitto } from "@amqtt/test-utils";
 import { afterEach } from "vitest";
 import type { CommandIo } from "../src/index.js";
 
@@ -26,44 +26,14 @@ export async function startBroker(plugins: BrokerPlugin[]): Promise<{ broker: Br
   return { broker, port: broker.addresses()[0]?.port ?? 0 };
 }
 
-/** Run mosquitto_pub (MQTT 3.1.1) as `user`; resolves with its exit code and stderr. */
+/** Run mosquitto_pub (MQTT 3.1.1, QoS 1) as `user`; resolves with its exit code and stderr. */
 export function mosquittoPub(
   port: number,
   user: string,
   password: string,
   topic = "t/1",
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(
-    "mosquitto_pub",
-    [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-V",
-      "mqttv311",
-      "-u",
-      user,
-      "-P",
-      password,
-      "-t",
-      topic,
-      "-m",
-      "x",
-      "-q",
-      "1",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  return new Promise((resolve) =>
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    }),
-  );
+  return publishWithMosquitto(port, { user, password, topic, qos: 1, protocol: "mqttv311" });
 }
 
 /** Run a user_mgr / topic_mgr function with `answers` as its stdin lines; collects stdout and stderr. */

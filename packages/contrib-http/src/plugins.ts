@@ -6,6 +6,7 @@ import {
   definePlugin,
   type Logger,
   type PluginContext,
+  topicAccessHooks,
 } from "@amqtt/broker";
 import { AnswerCache } from "./cache.js";
 import { type HttpPluginOptions, httpOptionsSchema } from "./options.js";
@@ -77,12 +78,6 @@ export function createHttpPlugin(
   context: PluginContext,
 ): BrokerPlugin {
   const checks = new HttpChecks(options, context.logger, context.hookTimeoutMs);
-  const acl = (client: ClientInfo, topic: string, acc: number) =>
-    checks.ask(
-      options.topic_uri,
-      { username: client.username ?? "", client_id: client.clientId, topic, acc },
-      "topic",
-    );
   const plugin: BrokerPlugin = { name, stop: () => checks.close() };
   if (role !== "acl")
     Object.assign(plugin, {
@@ -94,13 +89,16 @@ export function createHttpPlugin(
         ),
     });
   if (role !== "auth")
-    Object.assign(plugin, {
-      authorizePublish: (client: ClientInfo, message: { topic: string }) =>
-        acl(client, message.topic, ACC.publish),
-      authorizeSubscribe: (client: ClientInfo, filter: string) => acl(client, filter, ACC.subscribe),
-      authorizeReceive: (client: ClientInfo, message: { topic: string }) =>
-        acl(client, message.topic, ACC.receive),
-    });
+    Object.assign(
+      plugin,
+      topicAccessHooks((client, action, topic) =>
+        checks.ask(
+          options.topic_uri,
+          { username: client.username ?? "", client_id: client.clientId, topic, acc: ACC[action] },
+          "topic",
+        ),
+      ),
+    );
   return plugin;
 }
 

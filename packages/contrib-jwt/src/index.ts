@@ -7,11 +7,7 @@ export {
   validateTopicOptions,
   validateUserOptions,
 } from "./options.js";
-export {
-  createJwtTopicPlugin,
-  createJwtUserPlugin,
-  jwtAclPlugin,
-  jwtAuthPlugin,
-  pluginDefinitions,
-} from "./plugins.js";
+export { pluginDefinitions } from "./plugins.js";
+export { createJwtTopicPlugin, jwtAclPlugin } from "./topic-plugin.js";
+export { createJwtUserPlugin, jwtAuthPlugin } from "./user-plugin.js";
 export { loadKey, type TokenRefusal, type Verified, verifyToken } from "./verify.js";

@@ -1,6 +1,11 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import type { ConfigIssue, PluginValidation, PluginValidationContext } from "@amqtt/broker";
+import {
+  type ConfigIssue,
+  optionsValidator,
+  type PluginValidation,
+  type PluginValidationContext,
+} from "@amqtt/broker";
 import { z } from "zod";
 
 /** Algorithms accepted in `algorithm` (aMQTT's list, less the two `jose` cannot verify). */
@@ -109,37 +114,26 @@ function keySource(
   return issues.length > 0 ? issues : source;
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-}
-
 /** Validate the user plugin's options (aMQTT's `secret_key`, `user_claim`, `algorithm`, and ours). */
-export function validateUserOptions(
+export const validateUserOptions: (
   raw: unknown,
   context: PluginValidationContext,
-): PluginValidation<JwtUserOptions> {
-  const parsed = userSchema.safeParse(raw);
-  if (!parsed.success) return { issues: zodIssues(parsed.error) };
-  const source = keySource(parsed.data, context.baseDir);
-  if (Array.isArray(source)) return { issues: source };
-  return { options: { ...source, userClaim: parsed.data.user_claim } };
-}
+) => PluginValidation<JwtUserOptions> = optionsValidator(userSchema, (parsed, { baseDir }) => {
+  const source = keySource(parsed, baseDir);
+  return Array.isArray(source) ? source : { ...source, userClaim: parsed.user_claim };
+});
 
 /** Validate the topic plugin's options (aMQTT's `*_claim` names, and the key). */
-export function validateTopicOptions(
+export const validateTopicOptions: (
   raw: unknown,
   context: PluginValidationContext,
-): PluginValidation<JwtTopicOptions> {
-  const parsed = topicSchema.safeParse(raw);
-  if (!parsed.success) return { issues: zodIssues(parsed.error) };
-  const source = keySource(parsed.data, context.baseDir);
-  if (Array.isArray(source)) return { issues: source };
+) => PluginValidation<JwtTopicOptions> = optionsValidator(topicSchema, (parsed, { baseDir }) => {
+  const source = keySource(parsed, baseDir);
+  if (Array.isArray(source)) return source;
   return {
-    options: {
-      ...source,
-      publishClaim: parsed.data.publish_claim,
-      subscribeClaim: parsed.data.subscribe_claim,
-      receiveClaim: parsed.data.receive_claim,
-    },
+    ...source,
+    publishClaim: parsed.publish_claim,
+    subscribeClaim: parsed.subscribe_claim,
+    receiveClaim: parsed.receive_claim,
   };
-}
+});

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { ClientInfo } from "@amqtt/broker";
 import {
   createLocalJWKSet,
   errors,
@@ -60,3 +61,7 @@ export async function verifyToken(token: string, key: Key, source: KeySource): P
     return { ok: false, why: "malformed" };
   }
 }
+
+/** The client's password as text: the token (none without a password). */
+export const tokenOf = (client: ClientInfo): string | undefined =>
+  client.password === undefined ? undefined : Buffer.from(client.password).toString("utf8");

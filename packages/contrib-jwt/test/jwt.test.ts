@@ -1,16 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Broker, ConfigError, parseBrokerConfigYaml, silentLogger } from "@amqtt/broker";
-import { expectAliceTopicLists } from "@amqtt/test-utils";
+import {
+  amqttConfigWithPlugins,
+  expectAliceTopicLists,
+  mosquittoPub,
+  withMqttClient,
+} from "@amqtt/test-utils";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
-import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "amqtt-jwt-"));
 const SECRET = "a shared secret of enough length for HS256";
 let rsa: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -49,10 +50,10 @@ function unsigned(claims: Record<string, unknown>): string {
 
 /** Start a broker from aMQTT-style YAML (with this package registered); returns its port. */
 async function start(pluginsYaml: string): Promise<number> {
-  const config = parseBrokerConfigYaml(
-    `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:0\nplugins:\n${pluginsYaml}`,
-    { baseDir: dir, pluginDefinitions },
-  );
+  const config = parseBrokerConfigYaml(amqttConfigWithPlugins(pluginsYaml), {
+    baseDir: dir,
+    pluginDefinitions,
+  });
   broker = new Broker(config, { logger: silentLogger });
   await broker.start();
   return broker.addresses()[0]!.port;
@@ -65,25 +66,7 @@ const topicPlugin = (keyLines = `    secret_key: "${SECRET}"\n`) =>
 
 /** Connect with mosquitto_pub (user name and the token as password); true when it could publish. */
 async function mosquittoConnects(port: number, username: string, token: string): Promise<boolean> {
-  try {
-    await run("mosquitto_pub", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-u",
-      username,
-      "-P",
-      token,
-      "-t",
-      "t",
-      "-m",
-      "x",
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await mosquittoPub(port, { user: username, password: token })).code === 0;
 }
 
 describe("the JWT user plugin: the password is the token", () => {
@@ -170,33 +153,19 @@ describe("the JWT topic plugin: allowed filters from the token's claims", () => 
       sub_topics: ["sensors/#"],
       recv: ["sensors/alice/#", "sensors/carol/#"],
     });
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
-      port,
-      username: "alice",
-      password: token,
-      reconnectPeriod: 0,
-    });
-    try {
+    await withMqttClient(port, { username: "alice", password: token }, async (client) => {
       await expectAliceTopicLists(client);
-    } finally {
-      await client.endAsync(true);
-    }
+    });
   });
 
   it("denies everything to a token without the claims", async () => {
     const port = await start(userPlugin() + topicPlugin());
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
+    await withMqttClient(
       port,
-      username: "alice",
-      password: await hs({ sub: "alice" }),
-      reconnectPeriod: 0,
-    });
-    try {
-      await expect(client.subscribeAsync("a")).rejects.toThrow(/Unspecified error/);
-    } finally {
-      await client.endAsync(true);
-    }
+      { username: "alice", password: await hs({ sub: "alice" }) },
+      async (client) => {
+        await expect(client.subscribeAsync("a")).rejects.toThrow(/Unspecified error/);
+      },
+    );
   });
 });

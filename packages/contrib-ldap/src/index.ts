@@ -5,10 +5,6 @@ export {
   validateTopicOptions,
   validateUserOptions,
 } from "./options.js";
-export {
-  createLdapTopicPlugin,
-  createLdapUserPlugin,
-  ldapAclPlugin,
-  ldapAuthPlugin,
-  pluginDefinitions,
-} from "./plugins.js";
+export { pluginDefinitions } from "./plugins.js";
+export { createLdapTopicPlugin, ldapAclPlugin } from "./topic-plugin.js";
+export { createLdapUserPlugin, ldapAuthPlugin } from "./user-plugin.js";

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import type { ConfigIssue, PluginValidation, PluginValidationContext } from "@amqtt/broker";
+import {
+  type ConfigIssue,
+  optionsValidator,
+  type PluginValidation,
+  type PluginValidationContext,
+} from "@amqtt/broker";
 import { z } from "zod";
 
 const common = {
@@ -94,38 +99,27 @@ function connection(raw: z.output<typeof userSchema>, baseDir: string): LdapConn
   };
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-}
-
 /** Validate the user plugin's options (aMQTT's names, and ours). */
-export function validateUserOptions(
+export const validateUserOptions: (
   raw: unknown,
   context: PluginValidationContext,
-): PluginValidation<LdapConnection> {
-  const parsed = userSchema.safeParse(raw);
-  if (!parsed.success) return { issues: zodIssues(parsed.error) };
-  const result = connection(parsed.data, context.baseDir);
-  return Array.isArray(result) ? { issues: result } : { options: result };
-}
+) => PluginValidation<LdapConnection> = optionsValidator(userSchema, (parsed, { baseDir }) =>
+  connection(parsed, baseDir),
+);
 
 /** Validate the topic plugin's options. */
-export function validateTopicOptions(
+export const validateTopicOptions: (
   raw: unknown,
   context: PluginValidationContext,
-): PluginValidation<LdapTopicOptions> {
-  const parsed = topicSchema.safeParse(raw);
-  if (!parsed.success) return { issues: zodIssues(parsed.error) };
-  const { publish_attribute, subscribe_attribute, receive_attribute, cache_ttl, ...rest } = parsed.data;
-  const result = connection(rest, context.baseDir);
-  if (Array.isArray(result)) return { issues: result };
+) => PluginValidation<LdapTopicOptions> = optionsValidator(topicSchema, (parsed, { baseDir }) => {
+  const { publish_attribute, subscribe_attribute, receive_attribute, cache_ttl, ...rest } = parsed;
+  const result = connection(rest, baseDir);
+  if (Array.isArray(result)) return result;
   return {
-    options: {
-      ...result,
-      publishAttribute: publish_attribute,
-      subscribeAttribute: subscribe_attribute,
-      receiveAttribute: receive_attribute,
-      cacheTtlMs: cache_ttl * 1000,
-    },
+    ...result,
+    publishAttribute: publish_attribute,
+    subscribeAttribute: subscribe_attribute,
+    receiveAttribute: receive_attribute,
+    cacheTtlMs: cache_ttl * 1000,
   };
-}
+});

@@ -1,15 +1,16 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Broker, ConfigError, parseBrokerConfigYaml, silentLogger } from "@amqtt/broker";
-import { expectAliceTopicLists } from "@amqtt/test-utils";
-import mqtt from "mqtt";
+import {
+  amqttConfigWithPlugins,
+  expectAliceTopicLists,
+  mosquittoPub,
+  withMqttClient,
+} from "@amqtt/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 import { BASE_DN, READER_DN, READER_PASSWORD, Slapd } from "./slapd.js";
 
-const run = promisify(execFile);
 let slapd: Slapd;
 let broker: Broker | undefined;
 
@@ -71,38 +72,17 @@ const topicPlugin = () =>
   `  amqtt.contrib.ldap.TopicAuthLdapPlugin:\n${connection()}    publish_attribute: mqttPublish\n    subscribe_attribute: mqttSubscribe\n    receive_attribute: mqttReceive\n`;
 
 async function start(plugins: string): Promise<number> {
-  const config = parseBrokerConfigYaml(
-    `listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:0\nplugins:\n${plugins}`,
-    {
-      baseDir: slapd.dir,
-      pluginDefinitions,
-    },
-  );
+  const config = parseBrokerConfigYaml(amqttConfigWithPlugins(plugins), {
+    baseDir: slapd.dir,
+    pluginDefinitions,
+  });
   broker = new Broker(config, { logger: silentLogger });
   await broker.start();
   return broker.addresses()[0]!.port;
 }
 
 async function mosquittoConnects(port: number, username: string, password: string): Promise<boolean> {
-  try {
-    await run("mosquitto_pub", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-u",
-      username,
-      "-P",
-      password,
-      "-t",
-      "t",
-      "-m",
-      "x",
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await mosquittoPub(port, { user: username, password: password })).code === 0;
 }
 
 describe("the LDAP user plugin binds as the user to check the password (against slapd)", () => {
@@ -146,34 +126,16 @@ describe("the LDAP user plugin binds as the user to check the password (against 
 describe("the LDAP topic plugin reads the topic lists from the user's attributes", () => {
   it("lets alice publish, subscribe and receive only what her entry allows", async () => {
     const port = await start(userPlugin() + topicPlugin());
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
-      port,
-      username: "alice",
-      password: "alice-pw",
-      reconnectPeriod: 0,
-    });
-    try {
+    await withMqttClient(port, { username: "alice", password: "alice-pw" }, async (client) => {
       await expectAliceTopicLists(client);
-    } finally {
-      await client.endAsync(true);
-    }
+    });
   });
 
   it("denies a user without topic attributes", async () => {
     const port = await start(userPlugin() + topicPlugin());
-    const client = await mqtt.connectAsync({
-      host: "127.0.0.1",
-      port,
-      username: "bob",
-      password: "bob-pw",
-      reconnectPeriod: 0,
-    });
-    try {
+    await withMqttClient(port, { username: "bob", password: "bob-pw" }, async (client) => {
       await expect(client.subscribeAsync("sensors/#")).rejects.toThrow(/Unspecified error/);
-    } finally {
-      await client.endAsync(true);
-    }
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { BrokerPlugin, ClientInfo } from "@amqtt/broker";
+import { type BrokerPlugin, topicAccessPlugin } from "@amqtt/broker";
 import { type ShadowTopicAuthOptionsInput, shadowTopicAuthOptions } from "./options.js";
 
 /** A shadow topic or filter: `$shadow/<device>/<name>/...`. */
@@ -12,16 +12,10 @@ const SHADOW = /^\$shadow\/([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)\//;
  */
 export function createShadowTopicAuthPlugin(input: ShadowTopicAuthOptionsInput = {}): BrokerPlugin {
   const { superusers } = shadowTopicAuthOptions.parse(input);
-  const allowed = (client: ClientInfo, topic: string): boolean => {
+  return topicAccessPlugin("shadow-topic-auth", (client, _action, topic) => {
     const match = SHADOW.exec(topic);
     if (match === null) return false;
     const user = client.username;
     return user !== undefined && (match[1] === user || superusers.includes(user));
-  };
-  return {
-    name: "shadow-topic-auth",
-    authorizePublish: (client, message) => allowed(client, message.topic),
-    authorizeSubscribe: (client, filter) => allowed(client, filter),
-    authorizeReceive: (client, message) => allowed(client, message.topic),
-  };
+  });
 }

@@ -1,22 +1,17 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Broker, loadBrokerConfigFile, silentLogger } from "@amqtt/broker";
+import { writeAmqttConfig } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { expect, it } from "vitest";
 import { pluginDefinitions } from "../src/index.js";
 
 it("aMQTT's shadow configuration starts the broker unchanged and answers a device on its own shadow", async () => {
   const dir = mkdtempSync(join(tmpdir(), "amqtt-shadow-config-"));
-  const file = join(dir, "amqtt.yaml");
-  writeFileSync(
-    file,
-    `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:0
-plugins:
-  amqtt.plugins.authentication.AnonymousAuthPlugin:
+  const file = writeAmqttConfig(
+    dir,
+    `  amqtt.plugins.authentication.AnonymousAuthPlugin:
     allow_anonymous: true
   amqtt.contrib.shadows.ShadowPlugin:
     connection: sqlite+aiosqlite:///shadows.db

@@ -1,7 +1,17 @@
 /**
- * A first-in first-out queue over a growable ring buffer: O(1) push at the back
- * and shift at the front. Bounds are the caller's business.
- * @internal
+ * A first-in first-out queue over a growable ring buffer: O(1) push at the back,
+ * shift at the front and access by position. It holds what it is given: the
+ * bound (count, bytes) is the caller's, checked before `push` (the QoS sender's
+ * receive maximum, the store's queue limits).
+ *
+ * @example
+ * ```ts
+ * const queue = new Deque<string>();
+ * queue.push("a");
+ * queue.push("b");
+ * queue.shift(); // "a"
+ * queue.at(0); // "b"
+ * ```
  */
 export class Deque<T> {
   private items: (T | undefined)[] = new Array<T | undefined>(8);
@@ -22,14 +32,20 @@ export class Deque<T> {
 
   /** The front item, without removing it. */
   peek(): T | undefined {
-    return this.count === 0 ? undefined : this.items[this.head];
+    return this.at(0);
+  }
+
+  /** The item `index` places from the front (0 is the front), or `undefined`. */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    return this.items[(this.head + index) % this.items.length];
   }
 
   /** Remove and return the front item. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;
     const item = this.items[this.head];
-    this.items[this.head] = undefined;
+    this.items[this.head] = undefined; // let the item be collected
     this.head = (this.head + 1) % this.items.length;
     this.count--;
     return item;

@@ -16,6 +16,8 @@
  * // send = { kind: "send", packet: PUBLISH qos 2 packetId 1 }; hand the packet to the receiver, and so on.
  * ```
  */
+
+export { Deque } from "./deque.js";
 export {
   InvalidSnapshotError,
   type SnapshotErrorOptions,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   InvalidSnapshotError,
   PacketIdAllocator,
+  publishPacketOf,
   QosReceiver,
   QosSender,
   type SenderSnapshot,
@@ -129,15 +130,7 @@ describe("QosReceiver snapshots", () => {
   it("keep the QoS 2 ids waiting for PUBREL, so a resent PUBLISH is still not delivered twice [MQTT-4.3.3-10]", () => {
     const receiver = new QosReceiver({ protocolVersion: 5 });
     receiver.connected(0);
-    const publish: PublishPacket = {
-      type: PacketType.PUBLISH,
-      topic: "t",
-      payload: new Uint8Array(),
-      qos: 2,
-      retain: false,
-      dup: false,
-      packetId: 12,
-    };
+    const publish = publishPacketOf({ topic: "t", payload: new Uint8Array(), qos: 2 }, false, 12);
     receiver.receive(publish, 0);
     const restored = QosReceiver.restore(viaJson(receiver.snapshot()), { protocolVersion: 5 });
     restored.connected(1);

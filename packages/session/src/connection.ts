@@ -89,18 +89,27 @@ export abstract class Connection implements Wire {
     const actions: SessionAction[] = [];
     if (this.ended) return actions;
     this.decoder.push(bytes);
-    for (;;) {
-      let packet: Packet | undefined;
-      try {
-        packet = this.decoder.next();
-      } catch (err) {
-        this.onDecodeError(err instanceof MqttError ? err : new MqttError(String(err), 0x81), now, actions);
-        return actions;
-      }
-      if (packet === undefined) return actions;
+    let packet = this.nextPacket(now, actions);
+    while (packet !== undefined) {
       this.keepAlive.received(now);
       this.handlePacket(packet, now, actions);
-      if (this.ended) return actions;
+      if (this.ended) break;
+      packet = this.nextPacket(now, actions);
+    }
+    return actions;
+  }
+
+  /**
+   * The next whole packet from the decoder, or `undefined` when it needs more
+   * bytes or the bytes were malformed (then the error is handled into `actions`).
+   */
+  private nextPacket(now: number, actions: SessionAction[]): Packet | undefined {
+    try {
+      return this.decoder.next();
+    } catch (err) {
+      const error = err instanceof MqttError ? err : new MqttError(String(err), ReasonCode.MALFORMED_PACKET);
+      this.onDecodeError(error, now, actions);
+      return undefined;
     }
   }
 

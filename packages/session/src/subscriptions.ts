@@ -1,15 +1,13 @@
-import {
-  PacketType,
-  ProtocolError,
-  type ProtocolVersion,
-  ReasonCode,
-  type SubackPacket,
-  type SubscribePacket,
-  type SubscribeProperties,
-  type Subscription,
-  type UnsubackPacket,
-  type UnsubscribePacket,
+import type {
+  ProtocolVersion,
+  SubackPacket,
+  SubscribePacket,
+  SubscribeProperties,
+  Subscription,
+  UnsubackPacket,
+  UnsubscribePacket,
 } from "@amqtt/codec";
+import { PacketType, ProtocolError, ReasonCode } from "@amqtt/codec";
 import { checkTopicFilter, isSharedFilter } from "@amqtt/message";
 import type { SubscribedAction, SubscriptionRequest, UnsubscribedAction } from "./actions.js";
 import { SessionUsageError } from "./errors.js";

@@ -1,8 +1,8 @@
 import { topicMatches } from "@amqtt/message";
+import { Deque } from "@amqtt/qos";
 import { copyMessage, copySession } from "./copy.js";
 import { StoreClosedError } from "./errors.js";
 import { resolveStoreLimits, retainedRefusal } from "./limits.js";
-import { RingQueue } from "./ring-queue.js";
 import { storedMessageSize } from "./size.js";
 import type {
   BrokerStore,
@@ -23,7 +23,7 @@ export interface MemoryStoreOptions {
 }
 
 interface ClientQueue {
-  entries: RingQueue<{ entry: QueueEntry; size: number }>;
+  entries: Deque<{ entry: QueueEntry; size: number }>;
   bytes: number;
 }
 
@@ -116,7 +116,7 @@ export class MemoryStore implements BrokerStore {
     if (size > maxQueuedBytes) return { accepted: false, dropped: 0 };
     let queue = this.queues.get(clientId);
     if (queue === undefined) {
-      queue = { entries: new RingQueue(), bytes: 0 };
+      queue = { entries: new Deque(), bytes: 0 };
       this.queues.set(clientId, queue);
     }
     const full = (): boolean =>
@@ -182,7 +182,7 @@ export class MemoryStore implements BrokerStore {
     let dropped = 0;
     for (const [clientId, queue] of this.queues) {
       // A sweep rebuilds each queue once: O(n) per sweep, O(1) per queue operation.
-      const kept = new RingQueue<{ entry: QueueEntry; size: number }>();
+      const kept = new Deque<{ entry: QueueEntry; size: number }>();
       for (const item of queue.entries) {
         if (item.entry.expiresAt !== undefined && item.entry.expiresAt <= now) {
           queue.bytes -= item.size;

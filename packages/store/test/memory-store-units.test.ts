@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QueuedRecord } from "../src/index.js";
 import { DEFAULT_STORE_LIMITS, MemoryStore, resolveStoreLimits } from "../src/index.js";
-import { RingQueue } from "../src/ring-queue.js";
 import { storedMessageSize } from "../src/size.js";
 
 const bytes = (n: number): Uint8Array => new Uint8Array(n).fill(7);
@@ -97,24 +96,6 @@ describe("storedMessageSize", () => {
         },
       }),
     ).toBe(4 + 10 + 4 + 1 + 3 + 3);
-  });
-});
-
-describe("RingQueue", () => {
-  it("keeps first-in first-out order across growth and wrap-around", () => {
-    const q = new RingQueue<number>();
-    const expected: number[] = [];
-    let next = 0;
-    for (let round = 0; round < 50; round++) {
-      for (let i = 0; i < 3; i++) {
-        q.push(next);
-        expected.push(next++);
-      }
-      expect(q.shift()).toBe(expected.shift());
-    }
-    expect([...q]).toEqual(expected);
-    expect(q.at(0)).toBe(expected[0]);
-    expect(q.at(q.length)).toBeUndefined();
   });
 });
 

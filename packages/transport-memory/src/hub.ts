@@ -4,7 +4,7 @@ import {
   type ConnectionOptions,
   ConnectionRefusedError,
   type Dialer,
-  type Listener,
+  ListenerBase,
   ListenerCore,
   type ListenOptions,
   TooManyConnectionsError,
@@ -38,27 +38,16 @@ export class MemoryHub implements Dialer<string> {
 }
 
 /** A listener of a {@link MemoryHub}. */
-export class MemoryListener implements Listener {
+export class MemoryListener extends ListenerBase {
   readonly #name: string;
-  readonly #core: ListenerCore;
   readonly #unregister: () => void;
   #dialed = 0;
 
   /** Use {@link MemoryHub.listen}. @internal */
   constructor(name: string, options: ListenOptions, unregister: () => void) {
+    super(new ListenerCore(options));
     this.#name = name;
-    this.#core = new ListenerCore(options);
     this.#unregister = unregister;
-  }
-
-  /** See {@link Listener.maxConnections}. */
-  get maxConnections(): number {
-    return this.#core.maxConnections;
-  }
-
-  /** See {@link Listener.connectionCount}. */
-  get connectionCount(): number {
-    return this.#core.connectionCount;
   }
 
   /** See {@link Listener.address}. */
@@ -66,30 +55,25 @@ export class MemoryListener implements Listener {
     return { transport: "memory", path: this.#name };
   }
 
-  /** See {@link Listener.onConnection}. */
-  onConnection(handler: (connection: Connection) => void): void {
-    this.#core.onConnection(handler);
-  }
-
   /** Create a pair, hand the accepted end to the handler, return the dialer's end. @internal */
   connect(options: ConnectionOptions = {}): Connection {
-    if (this.#core.isFull) {
+    if (this.core.isFull) {
       throw new ConnectionRefusedError(`memory listener "${this.#name}" refused the connection`, {
-        cause: new TooManyConnectionsError(this.#core.maxConnections),
+        cause: new TooManyConnectionsError(this.core.maxConnections),
       });
     }
     const id = ++this.#dialed;
     const [client, server] = MemoryConnection.createPair(
       { address: { transport: "memory", path: `${this.#name}#${id}` }, options },
-      { address: this.address(), options: this.#core.connectionOptions },
+      { address: this.address(), options: this.core.connectionOptions },
     );
-    this.#core.accept(server);
+    this.core.accept(server);
     return client;
   }
 
-  /** See {@link Listener.close}. */
-  close(): Promise<void> {
+  /** Leave the hub: the name is free again and dialing it is refused. */
+  protected stopAccepting(): Promise<void> {
     this.#unregister();
-    return this.#core.closeAll();
+    return Promise.resolve();
   }
 }

@@ -2,19 +2,16 @@ import { createServer as createNetServer, type Server, type Socket } from "node:
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import {
   type AddressInfo,
-  type Connection,
-  type Listener,
+  ListenerBase,
   ListenerCore,
-  type ListenOptions,
+  listenOn,
+  type NetworkListenOptions,
+  serverAddress,
 } from "@amqtt/transport";
 import { TcpConnection } from "./tcp-connection.js";
 
-/** Options of {@link listenTcp}. */
-export interface TcpListenOptions extends ListenOptions {
-  /** Interface to bind; Node's default (all interfaces) when omitted. Use `"127.0.0.1"` for loopback only. */
-  host?: string;
-  /** Port to bind; `0` picks a free one. Default 1883, or 8883 with `tls`. */
-  port?: number;
+/** Options of {@link listenTcp}: `host`, `port` (default 1883, or 8883 with `tls`), and these. */
+export interface TcpListenOptions extends NetworkListenOptions {
   /**
    * Serve TLS with these `node:tls` server options (`key`, `cert`, `ca`, ...). For
    * client certificates set `requestCert: true`; with `rejectUnauthorized: true`
@@ -55,62 +52,33 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
   } else {
     server.on("connection", accept);
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(
-      { host: options.host, port: options.port ?? (options.tls ? 8883 : 1883), backlog: options.backlog },
-      () => {
-        server.off("error", reject);
-        resolve();
-      },
-    );
+  await listenOn(server, {
+    host: options.host,
+    port: options.port ?? (options.tls ? 8883 : 1883),
+    backlog: options.backlog,
   });
   return listener;
 }
 
 /** A started TCP or TLS listener; see {@link listenTcp}. */
-export class TcpListener implements Listener {
+export class TcpListener extends ListenerBase {
   readonly #server: Server;
-  readonly #core: ListenerCore;
   readonly #transport: "tcp" | "tls";
-  #closing: Promise<void> | undefined;
 
   /** Use {@link listenTcp}. @internal */
   constructor(server: Server, core: ListenerCore, transport: "tcp" | "tls") {
+    super(core);
     this.#server = server;
-    this.#core = core;
     this.#transport = transport;
-  }
-
-  /** See {@link Listener.maxConnections}. */
-  get maxConnections(): number {
-    return this.#core.maxConnections;
-  }
-
-  /** See {@link Listener.connectionCount}. */
-  get connectionCount(): number {
-    return this.#core.connectionCount;
   }
 
   /** See {@link Listener.address}; `host` and `port` are the bound ones. */
   address(): AddressInfo {
-    const bound = this.#server.address();
-    if (bound === null || typeof bound === "string")
-      return { transport: this.#transport, path: bound ?? undefined };
-    return { transport: this.#transport, host: bound.address, port: bound.port, family: bound.family };
+    return serverAddress(this.#server, this.#transport);
   }
 
-  /** See {@link Listener.onConnection}. */
-  onConnection(handler: (connection: Connection) => void): void {
-    this.#core.onConnection(handler);
-  }
-
-  /** See {@link Listener.close}. */
-  close(): Promise<void> {
-    this.#closing ??= Promise.all([
-      new Promise<void>((resolve) => this.#server.close(() => resolve())),
-      this.#core.closeAll(),
-    ]).then(() => undefined);
-    return this.#closing;
+  /** Close the server (connections already accepted are closed by the base). */
+  protected stopAccepting(): Promise<void> {
+    return new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }

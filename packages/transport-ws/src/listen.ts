@@ -4,11 +4,12 @@ import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
 import {
   type AddressInfo,
-  type Connection,
   DEFAULT_MAX_BUFFERED_BYTES,
-  type Listener,
+  ListenerBase,
   ListenerCore,
-  type ListenOptions,
+  listenOn,
+  type NetworkListenOptions,
+  serverAddress,
   type TlsInfo,
   tlsInfoOf,
 } from "@amqtt/transport";
@@ -17,17 +18,13 @@ import { parseSubprotocols, selectSubprotocol } from "./protocols.js";
 import { WebSocketConnection } from "./websocket-connection.js";
 import type { WebSocketLike } from "./websocket-like.js";
 
-/** Options of {@link listenWs}. */
-export interface WsListenOptions extends ListenOptions {
+/** Options of {@link listenWs}: `host` and `port` (default 8080) when it opens its own port, and these. */
+export interface WsListenOptions extends NetworkListenOptions {
   /**
    * Mount on this existing server instead of opening a port: the listener handles
    * `upgrade` requests for `path` and leaves the server running on `close()`.
    */
   server?: Server;
-  /** Interface to bind on its own port; Node's default (all interfaces) when omitted. */
-  host?: string;
-  /** Port to bind on its own port; `0` picks a free one. Default 8080. */
-  port?: number;
   /** Serve `wss:` on its own port with these `node:https` options. */
   tls?: HttpsOptions;
   /**
@@ -95,13 +92,7 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
       response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
       response.end("MQTT over WebSocket: upgrade required\n");
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host: options.host, port: options.port ?? 8080 }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listenOn(server, { host: options.host, port: options.port ?? 8080 });
   }
   return new WsListener(server, core, {
     transport: secure ? "wss" : "ws",
@@ -118,13 +109,11 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
 }
 
 /** A started WebSocket listener; see {@link listenWs}. */
-export class WsListener implements Listener {
+export class WsListener extends ListenerBase {
   readonly #server: Server;
-  readonly #core: ListenerCore;
   readonly #transport: string;
   readonly #path: string | undefined;
   readonly #stop: () => Promise<void>;
-  #closing: Promise<void> | undefined;
 
   /** Use {@link listenWs}. @internal */
   constructor(
@@ -132,45 +121,21 @@ export class WsListener implements Listener {
     core: ListenerCore,
     how: { transport: string; path: string | undefined; stop: () => Promise<void> },
   ) {
+    super(core);
     this.#server = server;
-    this.#core = core;
     this.#transport = how.transport;
     this.#path = how.path;
     this.#stop = how.stop;
   }
 
-  /** See {@link Listener.maxConnections}. */
-  get maxConnections(): number {
-    return this.#core.maxConnections;
-  }
-
-  /** See {@link Listener.connectionCount}. */
-  get connectionCount(): number {
-    return this.#core.connectionCount;
-  }
-
   /** See {@link Listener.address}; `path` is the upgrade path, if one is required. */
   address(): AddressInfo {
-    const bound = this.#server.address();
-    if (bound === null || typeof bound === "string") return { transport: this.#transport, path: this.#path };
-    return {
-      transport: this.#transport,
-      host: bound.address,
-      port: bound.port,
-      family: bound.family,
-      path: this.#path,
-    };
+    return serverAddress(this.#server, this.#transport, this.#path);
   }
 
-  /** See {@link Listener.onConnection}. */
-  onConnection(handler: (connection: Connection) => void): void {
-    this.#core.onConnection(handler);
-  }
-
-  /** See {@link Listener.close}. A mounted listener leaves its server running. */
-  close(): Promise<void> {
-    this.#closing ??= Promise.all([this.#stop(), this.#core.closeAll()]).then(() => undefined);
-    return this.#closing;
+  /** Stop upgrading; a mounted listener leaves its server running. */
+  protected stopAccepting(): Promise<void> {
+    return this.#stop();
   }
 }
 

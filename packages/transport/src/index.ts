@@ -46,8 +46,16 @@ export {
   TooManyConnectionsError,
   TransportError,
 } from "./errors.js";
-export { DEFAULT_MAX_CONNECTIONS, type Dialer, type Listener, type ListenOptions } from "./listener.js";
+export {
+  DEFAULT_MAX_CONNECTIONS,
+  type Dialer,
+  type Listener,
+  type ListenOptions,
+  type NetworkListenOptions,
+} from "./listener.js";
+export { ListenerBase } from "./listener-base.js";
 export { ListenerCore } from "./listener-core.js";
+export { listenOn, type NodeServerLike, serverAddress } from "./node-server.js";
 export { onData } from "./on-data.js";
 export {
   type NodeCertificateLike,

@@ -18,6 +18,14 @@ export interface ListenOptions {
   onConnection?: (connection: Connection) => void;
 }
 
+/** Options of a listener that binds a network port (TCP, TLS, WebSocket on its own port). */
+export interface NetworkListenOptions extends ListenOptions {
+  /** Interface to bind; Node's default (all interfaces) when omitted. Use `"127.0.0.1"` for loopback only. */
+  host?: string;
+  /** Port to bind; `0` picks a free one. Each transport documents its default. */
+  port?: number;
+}
+
 /**
  * A started listener: it accepts connections until {@link Listener.close}.
  * Each transport has its own `listen(options)` factory that returns one.

@@ -1,13 +1,17 @@
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import {
   type AddressInfo,
   ConnectionBase,
   type ConnectionOptions,
   DEFAULT_MAX_BUFFERED_BYTES,
+  ListenerBase,
   ListenerCore,
+  listenOn,
   NoConnectionHandlerError,
   onData,
   SlowConsumerError,
+  serverAddress,
   TransportError,
   waitForDrain,
 } from "../src/index.js";
@@ -196,5 +200,89 @@ describe("ListenerCore", () => {
     await connection.closed;
     expect(core.connectionCount).toBe(0);
     expect(core.isFull).toBe(false);
+  });
+});
+
+/** A listener whose stopAccepting is counted and resolved by the test. */
+class CountingListener extends ListenerBase {
+  stops = 0;
+  release: () => void = () => {};
+  constructor(core: ListenerCore) {
+    super(core);
+  }
+  address(): AddressInfo {
+    return { transport: "test" };
+  }
+  protected stopAccepting(): Promise<void> {
+    this.stops++;
+    return new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+  }
+}
+
+describe("ListenerBase", () => {
+  it("reads the bound and the count from its core and hands accepted connections to the handler set", async () => {
+    const core = new ListenerCore({ maxConnections: 2 });
+    const listener = new CountingListener(core);
+    const seen: unknown[] = [];
+    listener.onConnection((c) => seen.push(c));
+    const connection = new ScriptedConnection();
+    core.accept(connection);
+    expect([listener.maxConnections, listener.connectionCount, seen]).toEqual([2, 1, [connection]]);
+  });
+
+  it("stops accepting once and closes every accepted connection; close() again is the same promise", async () => {
+    const core = new ListenerCore({ onConnection: () => {} });
+    const listener = new CountingListener(core);
+    const connection = new ScriptedConnection();
+    core.accept(connection);
+    const closing = listener.close();
+    expect(listener.close()).toBe(closing);
+    expect(listener.stops).toBe(1);
+    expect(core.isFull).toBe(true);
+    await connection.closed;
+    let done = false;
+    void closing.then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(false); // still waiting for stopAccepting
+    listener.release();
+    await closing;
+    expect(listener.connectionCount).toBe(0);
+  });
+});
+
+describe("listenOn / serverAddress", () => {
+  it("listen on a free loopback port and report the bound host, port and family", async () => {
+    const server = createServer();
+    await listenOn(server, { host: "127.0.0.1", port: 0 });
+    try {
+      const address = serverAddress(server, "tcp");
+      expect(address).toMatchObject({ transport: "tcp", host: "127.0.0.1", family: "IPv4" });
+      expect(address.port).toBeGreaterThan(0);
+      expect(serverAddress(server, "ws", "/mqtt").path).toBe("/mqtt");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("rejects with the server's error when the port is taken", async () => {
+    const first = createServer();
+    await listenOn(first, { host: "127.0.0.1", port: 0 });
+    const second = createServer();
+    try {
+      const port = serverAddress(first, "tcp").port!;
+      await expect(listenOn(second, { host: "127.0.0.1", port })).rejects.toMatchObject({
+        code: "EADDRINUSE",
+      });
+    } finally {
+      await new Promise((resolve) => first.close(resolve));
+    }
+  });
+
+  it("reports an unbound server without host or port", () => {
+    expect(serverAddress(createServer(), "tcp")).toEqual({ transport: "tcp", path: undefined });
   });
 });

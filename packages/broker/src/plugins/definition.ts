@@ -46,3 +46,32 @@ export type AnyPluginDefinition = PluginDefinition<never>;
 export function definePlugin<O>(definition: PluginDefinition<O>): AnyPluginDefinition {
   return definition as unknown as AnyPluginDefinition;
 }
+
+/**
+ * A definition's `options` function built from a schema and a second step:
+ * `raw` is parsed with `schema` (its issues become config issues at their key
+ * paths), then `finish` turns the parsed value into the plugin's options, or
+ * issues (files that do not exist, fields that exclude each other, ...).
+ *
+ * @example
+ * ```ts
+ * options: optionsValidator(schema, (parsed, { baseDir }) => ({ file: resolve(baseDir, parsed.file) })),
+ * ```
+ */
+export function optionsValidator<P, O>(
+  schema: PluginOptionsSchema<P>,
+  finish: (parsed: P, context: PluginValidationContext) => O | ConfigIssue[],
+): (raw: unknown, context: PluginValidationContext) => PluginValidation<O> {
+  return (raw, context) => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success)
+      return {
+        issues: (parsed.error?.issues ?? [{ path: [], message: "invalid options" }]).map((i) => ({
+          path: i.path.map(String).join("."),
+          message: i.message,
+        })),
+      };
+    const result = finish(parsed.data as P, context);
+    return Array.isArray(result) ? { issues: result } : { options: result };
+  };
+}

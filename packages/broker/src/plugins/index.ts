@@ -5,6 +5,7 @@ export { builtinPluginFactories } from "./builtins.js";
 export {
   type AnyPluginDefinition,
   definePlugin,
+  optionsValidator,
   type PluginDefinition,
   type PluginOptionsSchema,
   type PluginValidation,
@@ -28,6 +29,14 @@ export {
 } from "./plugin-manager.js";
 export { createSysPlugin, type ProcessMetrics, type SysPlugin } from "./sys.js";
 export { aclRulesFromOptions, createTopicAclPlugin, type TopicAclPlugin } from "./topic-acl.js";
+export {
+  type TopicAccessHooks,
+  type TopicCheck,
+  type TopicFilters,
+  topicAccessHooks,
+  topicAccessPlugin,
+  topicFilterPlugin,
+} from "./topic-check.js";
 export { createTopicTabooPlugin, TABOO_TOPICS } from "./topic-taboo.js";
 export type {
   AuthAnswer,

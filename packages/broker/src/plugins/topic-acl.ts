@@ -13,6 +13,7 @@ import {
   resolveClientAcl,
   type UserFilters,
 } from "./acl-rules.js";
+import { topicAccessPlugin } from "./topic-check.js";
 import { withoutSharePrefix } from "./topic-taboo.js";
 import type { BrokerPlugin, ClientInfo, PluginContext } from "./types.js";
 
@@ -126,26 +127,23 @@ export function createTopicAclPlugin(context: PluginContext): TopicAclPlugin {
     return acl;
   };
 
-  const plugin: TopicAclPlugin = {
-    name: "topic-acl",
-    async start() {
-      await plugin.reload();
-    },
-    async reload() {
-      if (aclFile === undefined) return;
-      const next = await readAclFile(aclFile, aclRulesFromOptions(options));
-      checkFilters(next);
-      rules = next;
-      generation++;
-      context.logger.info(`read ACL rules from ${aclFile}`);
-    },
-    authorizePublish: (client, message) => decide(aclFor(client), "publish", message.topic),
-    authorizeSubscribe(client, filter) {
-      const allowed = decide(aclFor(client), "subscribe", withoutSharePrefix(filter, client.protocolVersion));
+  const reload = async (): Promise<void> => {
+    if (aclFile === undefined) return;
+    const next = await readAclFile(aclFile, aclRulesFromOptions(options));
+    checkFilters(next);
+    rules = next;
+    generation++;
+    context.logger.info(`read ACL rules from ${aclFile}`);
+  };
+  const plugin: TopicAclPlugin = topicAccessPlugin(
+    "topic-acl",
+    (client, action, topic) => {
+      if (action !== "subscribe") return decide(aclFor(client), action, topic);
+      const allowed = decide(aclFor(client), action, withoutSharePrefix(topic, client.protocolVersion));
       if (allowed !== false) return allowed;
       return client.protocolVersion === 5 ? refusalCode : false;
     },
-    authorizeReceive: (client, message) => decide(aclFor(client), "receive", message.topic),
-  };
+    { start: reload, reload },
+  );
   return plugin;
 }

@@ -1,4 +1,5 @@
-import type { BrokerPlugin, ClientInfo } from "./types.js";
+import { topicAccessPlugin } from "./topic-check.js";
+import type { BrokerPlugin } from "./types.js";
 
 /** aMQTT's hard-coded taboo topics, matched exactly (no wildcards). */
 export const TABOO_TOPICS: ReadonlySet<string> = new Set(["prohibited", "top-secret", "data/classified"]);
@@ -16,21 +17,14 @@ export function withoutSharePrefix(filter: string, protocolVersion: 3 | 4 | 5): 
   return slash === -1 ? filter : filter.slice(slash + 1);
 }
 
-function allowed(client: ClientInfo, topic: string): false | undefined {
-  return client.username !== EXEMPT_USER && TABOO_TOPICS.has(topic) ? false : undefined;
-}
-
 /**
  * aMQTT's `TopicTabooPlugin` (no options): publishing to, subscribing to and
  * receiving on `prohibited`, `top-secret` and `data/classified` (exact names) is
  * denied to everyone but user `admin`. Other topics get no answer.
  */
 export function createTopicTabooPlugin(): BrokerPlugin {
-  return {
-    name: "topic-taboo",
-    authorizePublish: (client, message) => allowed(client, message.topic),
-    authorizeSubscribe: (client, filter) =>
-      allowed(client, withoutSharePrefix(filter, client.protocolVersion)),
-    authorizeReceive: (client, message) => allowed(client, message.topic),
-  };
+  return topicAccessPlugin("topic-taboo", (client, action, topic) => {
+    const name = action === "subscribe" ? withoutSharePrefix(topic, client.protocolVersion) : topic;
+    return client.username !== EXEMPT_USER && TABOO_TOPICS.has(name) ? false : undefined;
+  });
 }

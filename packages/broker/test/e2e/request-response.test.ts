@@ -13,13 +13,15 @@ import {
 
 // Request / response (section 4.10) and the PUBLISH properties the broker must forward unaltered.
 
+/** mosquitto_pub's arguments for one PUBLISH property (`-D PUBLISH <name> <value>...`). */
+const publishProperty = (...a: string[]) => ["-D", "PUBLISH", ...a];
+
 describe("PUBLISH properties forwarded unaltered", () => {
   it("from mosquitto_pub to MQTT.js: Response Topic, Correlation Data, Content Type, Payload Format Indicator, user properties in order [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-18] [MQTT-3.3.2-20]", async () => {
     const { port, url } = await startBroker();
     const { client: sub } = await mqtt5(url);
     await sub.subscribeAsync("rr/props");
     const got = nextMessages(sub, 1);
-    const D = (...a: string[]) => ["-D", "PUBLISH", ...a];
     const result = await mosquitto("mosquitto_pub", [
       ...mosquittoArgs(port),
       "-t",
@@ -28,12 +30,12 @@ describe("PUBLISH properties forwarded unaltered", () => {
       "héllo",
       "-q",
       "1",
-      ...D("response-topic", "rr/reply/1"),
-      ...D("correlation-data", "req-7"),
-      ...D("content-type", "text/plain"),
-      ...D("payload-format-indicator", "1"),
-      ...D("user-property", "z", "last-letter"),
-      ...D("user-property", "a", "first-letter"),
+      ...publishProperty("response-topic", "rr/reply/1"),
+      ...publishProperty("correlation-data", "req-7"),
+      ...publishProperty("content-type", "text/plain"),
+      ...publishProperty("payload-format-indicator", "1"),
+      ...publishProperty("user-property", "z", "last-letter"),
+      ...publishProperty("user-property", "a", "first-letter"),
     ]);
     expect(result.code).toBe(0);
     const [[, payload, packet]] = (await got) as unknown as [

@@ -45,6 +45,7 @@ function routerWith(pluginHost = plugins()) {
   const retained = new RetainedStore();
   const dropped: string[] = [];
   const warnings: unknown[] = [];
+  const refusedRetained: string[] = [];
   const router = new Router({
     store: new MemoryStore(),
     clock: fixedClock,
@@ -56,6 +57,7 @@ function routerWith(pluginHost = plugins()) {
     has: () => false,
     dropped: (clientId, topic, reason) => dropped.push(`${clientId}:${topic}:${reason}`),
     warn: (_message, error) => warnings.push(error),
+    retainedRefused: (_client, topic, bound) => refusedRetained.push(`${topic}:${bound}`),
   });
   /** Subscribe `clientId` (its target) to `filter`. */
   const subscribe = (
@@ -73,7 +75,7 @@ function routerWith(pluginHost = plugins()) {
       ...options,
       target,
     });
-  return { router, tree, retained, dropped, warnings, subscribe };
+  return { router, tree, retained, dropped, warnings, refusedRetained, subscribe };
 }
 
 const at = (qos: QoS, m: PluginMessage = message("a/b")): PluginMessage => ({ ...m, qos });

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { amqttConfigWithPlugins, leaveQueuedAndRetained } from "@amqtt/test-utils";
 import { connect, connectAsync, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import { killAmqtt, type RunningAmqtt, runAmqtt, startAmqtt } from "./amqtt-process.js";
@@ -36,15 +37,12 @@ export async function fillThenKill(args: string[], cwd: string): Promise<void> {
 /** Start the broker, leave the session, publish both messages (acknowledged); the broker keeps running. */
 export async function fill(args: string[], cwd: string): Promise<RunningAmqtt> {
   const first = await start(args, cwd);
-  const sub = await client(first.port, { clientId: "keeper", clean: false });
-  await sub.subscribeAsync("t/#", { qos: 1 });
-  await sub.endAsync();
-  const pub = await client(first.port);
-  const messages = [
-    { topic: "t/queued", payload: "waiting", retain: false },
-    { topic: "r/kept", payload: "retained", retain: true },
-  ];
-  for (const m of messages) await pub.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+  await leaveQueuedAndRetained(first.port, {
+    clientId: "keeper",
+    filter: "t/#",
+    queued: { topic: "t/queued", payload: "waiting" },
+    retained: { topic: "r/kept", payload: "retained" },
+  });
   // Both PUBACKs arrived: the broker promises both are stored.
   return first;
 }
@@ -86,23 +84,14 @@ export function writeSessionDbConfig(
   pluginLines: string[] = [],
   extra: string[] = [],
 ): string {
+  const plugins = [
+    "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
+    "    allow_anonymous: true",
+    "  amqtt.contrib.persistence.SessionDBPlugin:",
+    `    connection: ${connection}`,
+    ...pluginLines.map((line) => `    ${line}`),
+  ];
   const file = join(folder, "broker.yaml");
-  writeFileSync(
-    file,
-    [
-      "listeners:",
-      "  default:",
-      "    type: tcp",
-      "    bind: 127.0.0.1:0",
-      "plugins:",
-      "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
-      "    allow_anonymous: true",
-      "  amqtt.contrib.persistence.SessionDBPlugin:",
-      `    connection: ${connection}`,
-      ...pluginLines.map((line) => `    ${line}`),
-      ...extra,
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(file, `${amqttConfigWithPlugins(plugins.join("\n"))}\n${[...extra, ""].join("\n")}`);
   return file;
 }
