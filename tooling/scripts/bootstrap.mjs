@@ -24,7 +24,7 @@ export const systemPackages = [
   { bin: "chromium", pkg: "chromium" },
   // @amqtt/contrib-ldap's tests run a real directory server (slapd, with its slapadd and slappasswd).
   { bin: "slapd", pkg: "slapd" },
-  // @amqtt/contrib-auth-db tests start real database servers.
+  // @amqtt/contrib-auth-db, @amqtt/store-sql and @amqtt/cli tests start real database servers.
   { bin: "pg_ctlcluster", pkg: "postgresql" },
   { bin: "mariadb-install-db", pkg: "mariadb-server" },
 ];

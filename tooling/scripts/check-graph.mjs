@@ -35,6 +35,7 @@ const allowed = {
     "contrib-jwt",
     "contrib-ldap",
     "contrib-shadows",
+    "store-sql",
     "store-sqlite",
   ],
   broker: [
@@ -51,6 +52,8 @@ const allowed = {
   // The store contract: message and QoS types only, so a store installs none of the broker's dependencies.
   store: ["codec", "message", "qos"],
   "store-sqlite": ["store", "message"],
+  // Server databases (PostgreSQL, MySQL/MariaDB): the contract and topic matching only, never the broker.
+  "store-sql": ["store", "message"],
   // Contrib plugins: the broker's plugin types only.
   "contrib-http": ["broker"],
   "contrib-jwt": ["broker"],

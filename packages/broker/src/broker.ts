@@ -83,12 +83,16 @@ export class Broker extends TypedEvents<BrokerEvents> {
       plugins = this.pluginManager;
     }
     this.cleanupIntervalMs = options.storeCleanupIntervalMs ?? 60_000;
-    if (options.store === undefined && this.config.persistence.store === "sqlite") {
+    const named = this.config.persistence.store;
+    if (options.store === undefined && named !== undefined && named !== "memory") {
       throw new ConfigError([
         {
           path: "persistence.store",
-          message:
-            "sqlite needs its store passed in: new Broker(config, { store: new SqliteStore({ path }) }) with @amqtt/store-sqlite (the amqtt command does this itself)",
+          message: `${named} needs its store passed in: new Broker(config, { store }) with ${
+            named === "sqlite"
+              ? "new SqliteStore({ path }) from @amqtt/store-sqlite"
+              : "createSqlStore({ url, passwordFile }) from @amqtt/store-sql"
+          } (the amqtt command does this itself)`,
         },
       ]);
     }

@@ -130,7 +130,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
-  const { store, file } = chooseStore(config, options);
+  const { store, file, kind, server } = chooseStore(config, options);
   const broker = new Broker(config, { logger, baseDir, store });
   try {
     await broker.start();
@@ -139,8 +139,10 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Broker failed to start: ${why}\n`);
     return 1;
   }
-  logger.info(file === undefined ? "state in memory (--memory)" : "state kept in SQLite", {
+  // The server URL is logged redacted: never with its password.
+  logger.info(kind === "memory" ? "state in memory (--memory)" : `state kept in ${kind}`, {
     ...(file === undefined ? {} : { file }),
+    ...(server === undefined ? {} : { server }),
   });
   process.on("SIGHUP", () => {
     logger.info("SIGHUP: reloading plugin files");

@@ -6,6 +6,7 @@ import {
   type ResolvedBrokerConfig,
   storeLimitsOf,
 } from "@amqtt/broker";
+import { createSqlStore, redactDatabaseUrl } from "@amqtt/store-sql";
 import { SqliteStore } from "@amqtt/store-sqlite";
 
 /** The data directory of the `amqtt` command when neither flags nor the configuration name one. */
@@ -22,13 +23,18 @@ export interface StoreFlags {
 /** Where the `amqtt` command keeps its state, for the log line at start. */
 export interface ChosenStore {
   store: BrokerStore;
-  /** The SQLite file, or `undefined` for memory. */
+  /** The SQLite file, or `undefined` for memory and servers. */
   file: string | undefined;
+  /** For the log line: "memory", "SQLite", "PostgreSQL" or "MySQL/MariaDB". */
+  kind: string;
+  /** The server URL with its password replaced by `***`, for a server store. */
+  server?: string;
 }
 
 /**
  * The store of the `amqtt` command. Precedence: `--memory`, then `--data-dir`,
- * then the configuration's `persistence` (or aMQTT's SessionDBPlugin), then
+ * then the configuration's `persistence` (or aMQTT's SessionDBPlugin, whose
+ * PostgreSQL or MySQL/MariaDB URL makes an `@amqtt/store-sql` store), then
  * SQLite in `./amqtt-data`: unlike an embedded broker, the command keeps its
  * sessions, queues and retained messages across restarts unless told not to.
  */
@@ -36,10 +42,27 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
   const limits = storeLimitsOf(config.limits);
   const p = config.persistence;
   if (flags.memory === true || (flags.dataDir === undefined && p.store === "memory"))
-    return { store: new MemoryStore({ limits }), file: undefined };
+    return { store: new MemoryStore({ limits }), file: undefined, kind: "memory" };
+  if (
+    flags.dataDir === undefined &&
+    (p.store === "postgresql" || p.store === "mysql") &&
+    p.url !== undefined
+  ) {
+    const store = createSqlStore({
+      url: p.url,
+      ...(p.passwordFile === undefined ? {} : { passwordFile: p.passwordFile }),
+      limits,
+    });
+    return {
+      store,
+      file: undefined,
+      kind: p.store === "postgresql" ? "PostgreSQL" : "MySQL/MariaDB",
+      server: redactDatabaseUrl(p.url),
+    };
+  }
   const file =
     flags.dataDir !== undefined
       ? join(resolve(flags.dataDir), DATA_FILE_NAME)
       : (p.file ?? join(resolve(DEFAULT_DATA_DIR), DATA_FILE_NAME));
-  return { store: new SqliteStore({ path: file, limits, durability: p.durability }), file };
+  return { store: new SqliteStore({ path: file, limits, durability: p.durability }), file, kind: "SQLite" };
 }

@@ -1,61 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { leaveQueuedAndRetained } from "@amqtt/test-utils";
-import { connect, connectAsync, type MqttClient } from "mqtt";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { killAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { fillThenKill, runToExit, start, whatSurvived, writeSessionDbConfig } from "./helpers/survival.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-store-"));
-const clients: MqttClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The binary on TCP only, on a free port, in `cwd`. */
-const TCP_ONLY = ["--port", "0", "--no-ws"];
-const start = (args: string[], cwd: string) => startAmqtt([...TCP_ONLY, ...args], cwd);
-const runToExit = (args: string[], cwd: string) => runAmqtt([...TCP_ONLY, ...args], cwd);
-
-async function client(port: number, options: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
-  const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
-  clients.push(c);
-  return c;
-}
-
-/** Leave a persistent session subscribed to `t/#`, publish a retained and a queued message, then SIGKILL the broker. */
-async function fillThenKill(args: string[], cwd: string): Promise<void> {
-  const first = await start(args, cwd);
-  await leaveQueuedAndRetained(first.port, {
-    clientId: "keeper",
-    filter: "t/#",
-    queued: { topic: "t/queued", payload: "waiting" },
-    retained: { topic: "r/kept", payload: "retained" },
-  });
-  // Both PUBACKs arrived: the broker promises both are on disk. No graceful stop.
-  await killAmqtt(first);
-}
-
-/** What a restarted broker gives back: the queued message to the session, the retained one to a new subscriber. */
-async function whatSurvived(port: number): Promise<string[]> {
-  const got: string[] = [];
-  const sub = connect(`mqtt://127.0.0.1:${port}`, {
-    reconnectPeriod: 0,
-    clientId: "keeper",
-    clean: false,
-    manualConnect: true,
-  });
-  clients.push(sub);
-  sub.on("message", (t, p) => got.push(`${t}=${p}`));
-  sub.connect();
-  await new Promise((r) => sub.once("connect", r));
-  const fresh = await client(port);
-  fresh.on("message", (t, p, packet) => got.push(`${t}=${p}${packet.retain ? " (retained)" : ""}`));
-  await fresh.subscribeAsync("r/#", { qos: 1 });
-  await new Promise((r) => setTimeout(r, 300));
-  return got.sort();
-}
 
 describe("amqtt keeps its state in SQLite", () => {
   it("by default in ./amqtt-data: an acknowledged queued message and a retained message survive SIGKILL", async () => {
@@ -78,23 +28,7 @@ describe("amqtt keeps its state in SQLite", () => {
 
   it("in the file of aMQTT's SessionDBPlugin connection URL, from an aMQTT config file", async () => {
     const cwd = mkdtempSync(join(dir, "amqtt-yaml-"));
-    const config = join(cwd, "broker.yaml");
-    writeFileSync(
-      config,
-      [
-        "listeners:",
-        "  default:",
-        "    type: tcp",
-        "    bind: 127.0.0.1:0",
-        "plugins:",
-        "  amqtt.plugins.authentication.AnonymousAuthPlugin:",
-        "    allow_anonymous: true",
-        "  amqtt.contrib.persistence.SessionDBPlugin:",
-        "    connection: sqlite+aiosqlite:///sessions.db",
-        "    clear_on_shutdown: false",
-        "",
-      ].join("\n"),
-    );
+    const config = writeSessionDbConfig(cwd, "sqlite+aiosqlite:///sessions.db", ["clear_on_shutdown: false"]);
     await fillThenKill(["-c", config], cwd);
     expect(existsSync(join(cwd, "sessions.db"))).toBe(true);
     const second = await start(["-c", config], cwd);

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { DbServer } from "@amqtt/test-utils";
+import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTopicAuthDbPlugin, createUserAuthDbPlugin, runTopicMgr, runUserMgr } from "../src/index.js";
-import { type DbServer, startPostgres } from "./db-servers.js";
 import { mosquittoPub, runCommand, startBroker, tempDir } from "./helpers.js";
 
 // aMQTT's user_mgr and topic_mgr: the same sub-commands and flags, passwords

@@ -1,4 +1,7 @@
 import { join } from "node:path";
+import type { DbServer } from "@amqtt/test-utils";
+import { startMariadb } from "@amqtt/test-utils/mariadb";
+import { startPostgres } from "@amqtt/test-utils/postgres";
 import { connectAsync } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,7 +14,6 @@ import {
   TopicManager,
   UserManager,
 } from "../src/index.js";
-import { type DbServer, startMariadb, startPostgres } from "./db-servers.js";
 import { mosquittoPub, startBroker, tempDir } from "./helpers.js";
 
 // The same behaviour on each database aMQTT supports: SQLite (a temp file), and

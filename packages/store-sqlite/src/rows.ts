@@ -1,6 +1,6 @@
 import type { MessageProperties } from "@amqtt/message";
 import type { QueuedRecord, QueueEntry, RetainedRecord, StoredMessage } from "@amqtt/store";
-import { fromTaggedJson } from "./tagged-json.js";
+import { fromTaggedJson } from "@amqtt/store";
 
 /** A `queue` or `retained` row as better-sqlite3 returns it. @internal */
 export interface MessageRow {

@@ -1,18 +1,23 @@
 import { topicMatches } from "@amqtt/message";
 import {
+  type BatchingStoreOptions,
   type BrokerStore,
   type EnqueueResult,
+  fromTaggedJson,
   type QueuedRecord,
   type QueueEntry,
   type RetainedRecord,
   type RetainResult,
   resolveStoreLimits,
+  retainedRefusal,
   type SessionRecord,
   StoreClosedError,
   type StoredMessage,
   type StoreLimits,
   type StoreUsage,
   storedMessageSize,
+  toTaggedJson,
+  UsageCache,
 } from "@amqtt/store";
 import type Database from "better-sqlite3";
 import { openStoreDatabase } from "./open-database.js";
@@ -20,19 +25,15 @@ import { retainedGlob } from "./retained-prefix.js";
 import { type QueueRow, queueEntryOf, type RetainedRow, retainedOf } from "./rows.js";
 import { MIGRATIONS, type Migration } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
-import { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
 import { TurnBatch } from "./turn-batch.js";
-import { UsageCache } from "./usage-cache.js";
 
 /** How hard a commit is pushed to disk. */
 export type SqliteDurability = "full" | "relaxed";
 
 /** Options of {@link SqliteStore}. */
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends BatchingStoreOptions {
   /** The database file; its directory is created when missing. */
   path: string;
-  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value from `@amqtt/store`. */
-  limits?: Partial<StoreLimits>;
   /**
    * `"full"` (default): `synchronous=FULL`, every commit is fsynced, so a
    * resolved `flush()` survives a power loss. `"relaxed"`: `synchronous=NORMAL`
@@ -42,10 +43,6 @@ export interface SqliteStoreOptions {
   durability?: SqliteDurability;
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
-  /** Writes after which a batch commits before the end of its turn. Default 10,000. */
-  maxBatchWrites?: number;
-  /** Clients whose queue usage is kept in memory (the rest is read back on use). Default 10,000. */
-  usageCacheClients?: number;
   /** Schema steps, for tests of the migration mechanism only. @internal */
   migrations?: readonly Migration[];
 }
@@ -319,12 +316,8 @@ export class SqliteStore implements BrokerStore {
       return { stored: true };
     }
     const size = storedMessageSize(message);
-    if (previous === undefined && retained.count + 1 > this.limits.maxRetainedMessages) {
-      return { stored: false, refusedBy: "count" };
-    }
-    if (retained.bytes - (previous ?? 0) + size > this.limits.maxRetainedBytes) {
-      return { stored: false, refusedBy: "bytes" };
-    }
+    const refusedBy = retainedRefusal(this.limits, retained, previous, size);
+    if (refusedBy !== undefined) return { stored: false, refusedBy };
     batch.run(() => sql.setRetained.run(...messageColumns(message), message.storedAt, size));
     if (previous === undefined) retained.count++;
     retained.bytes += size - (previous ?? 0);

@@ -13,10 +13,12 @@
  * ```
  */
 export { StoreClosedError } from "./errors.js";
-export { DEFAULT_STORE_LIMITS, resolveStoreLimits } from "./limits.js";
+export { DEFAULT_STORE_LIMITS, resolveStoreLimits, retainedRefusal } from "./limits.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { storedMessageSize } from "./size.js";
+export { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
 export {
+  type BatchingStoreOptions,
   type BrokerStore,
   type EnqueueResult,
   type QueuedRecord,
@@ -32,3 +34,4 @@ export {
   type StoreLimits,
   type StoreUsage,
 } from "./types.js";
+export { UsageCache } from "./usage-cache.js";

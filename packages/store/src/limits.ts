@@ -1,4 +1,4 @@
-import type { StoreLimits } from "./types.js";
+import type { RetainResult, StoreLimits, StoreUsage } from "./types.js";
 
 /**
  * The bounds a store applies when none are given: 1000 messages and 16 MiB per
@@ -44,4 +44,22 @@ export function resolveStoreLimits(limits: Partial<StoreLimits> = {}): StoreLimi
     resolved.queueOverflow = limits.queueOverflow;
   }
   return resolved;
+}
+
+/**
+ * Which bound refuses retaining a message of `size` bytes when `usage` is what
+ * is retained now and `previous` is the size of the message it replaces
+ * (`undefined` for a new topic); `undefined` when it fits. Every store decides
+ * with this one rule: a new topic beyond `maxRetainedMessages` is refused, and
+ * so is any message that would pass `maxRetainedBytes`.
+ */
+export function retainedRefusal(
+  limits: StoreLimits,
+  usage: StoreUsage,
+  previous: number | undefined,
+  size: number,
+): RetainResult["refusedBy"] {
+  if (previous === undefined && usage.count + 1 > limits.maxRetainedMessages) return "count";
+  if (usage.bytes - (previous ?? 0) + size > limits.maxRetainedBytes) return "bytes";
+  return undefined;
 }

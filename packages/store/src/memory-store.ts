@@ -2,7 +2,7 @@ import { topicMatches } from "@amqtt/message";
 import { Deque } from "@amqtt/qos";
 import { copyMessage, copySession } from "./copy.js";
 import { StoreClosedError } from "./errors.js";
-import { resolveStoreLimits } from "./limits.js";
+import { resolveStoreLimits, retainedRefusal } from "./limits.js";
 import { storedMessageSize } from "./size.js";
 import type {
   BrokerStore,
@@ -210,12 +210,9 @@ export class MemoryStore implements BrokerStore {
       return { stored: true };
     }
     const size = storedMessageSize(message);
-    if (previous === undefined && this.retained.size + 1 > this.limits.maxRetainedMessages) {
-      return { stored: false, refusedBy: "count" };
-    }
-    if (this.retainedBytes - (previous?.size ?? 0) + size > this.limits.maxRetainedBytes) {
-      return { stored: false, refusedBy: "bytes" };
-    }
+    const usage = { count: this.retained.size, bytes: this.retainedBytes };
+    const refusedBy = retainedRefusal(this.limits, usage, previous?.size, size);
+    if (refusedBy !== undefined) return { stored: false, refusedBy };
     this.retained.set(message.topic, { message: copyMessage(message), size });
     this.retainedBytes += size - (previous?.size ?? 0);
     return { stored: true };

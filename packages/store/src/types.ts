@@ -155,6 +155,19 @@ export interface StoreLimits {
 }
 
 /**
+ * Options that every store batching its writes into transactions takes
+ * (`@amqtt/store-sqlite`, `@amqtt/store-sql`), spelled and defaulted alike.
+ */
+export interface BatchingStoreOptions {
+  /** Bounds; each one left out takes its `DEFAULT_STORE_LIMITS` value. */
+  limits?: Partial<StoreLimits>;
+  /** Writes after which a batch commits early, before the calls behind it are done. Default 10,000. */
+  maxBatchWrites?: number;
+  /** Clients whose queue counters are kept in memory, at most (the rest is read back on use). Default 10,000. */
+  usageCacheClients?: number;
+}
+
+/**
  * The storage the broker uses: persistent sessions, offline queues, retained
  * messages. Every method is async so SQLite, Redis or any other backend can
  * implement it; the broker never depends on a particular one. Run

@@ -4,8 +4,16 @@ import type { ConfigIssue } from "./errors.js";
 
 /** The `persistence` section as written. */
 export const persistenceSchema = z.strictObject({
-  /** `sqlite` (what the `amqtt` command uses by default) or `memory` (nothing survives a restart). */
-  store: z.enum(["memory", "sqlite"]).optional(),
+  /**
+   * `sqlite` (what the `amqtt` command uses by default), `memory` (nothing
+   * survives a restart), or a database server: `postgresql`, `mysql` (MySQL and
+   * MariaDB), which need `url`. Left out with a `url`, the URL's scheme decides.
+   */
+  store: z.enum(["memory", "sqlite", "postgresql", "mysql"]).optional(),
+  /** The server of `postgresql` / `mysql`: `postgresql://user@host:5432/db`, `mysql://...`, `mariadb://...` (aMQTT's `+asyncpg`/`+aiomysql` too). */
+  url: z.string().min(1).optional(),
+  /** A file whose first line is the database password (wins over one in `url`, which then need not hold it). */
+  password_file: z.string().min(1).optional(),
   /** Folder of the SQLite file (`amqtt.db` inside); created when missing. */
   data_dir: z.string().min(1).optional(),
   /** The SQLite file itself; wins over `data_dir`. */
@@ -19,12 +27,19 @@ export const persistenceSchema = z.strictObject({
   clear_on_shutdown: z.boolean().optional(),
 });
 
+/** The stores a configuration can name. */
+export type PersistenceStore = "memory" | "sqlite" | "postgresql" | "mysql";
+
 /** Where the broker keeps sessions, queues and retained messages. */
 export interface ResolvedPersistence {
   /** `undefined` when the configuration does not say: the embedding (or the `amqtt` command) chooses. */
-  store: "memory" | "sqlite" | undefined;
+  store: PersistenceStore | undefined;
   /** Absolute path of the SQLite file, when `store` is `sqlite` and a place was given. */
   file: string | undefined;
+  /** The server URL, when `store` is `postgresql` or `mysql` (it may hold a password: never log it as is). */
+  url?: string | undefined;
+  /** Absolute path of the password file of the server, when given. */
+  passwordFile?: string | undefined;
   durability: "full" | "relaxed";
   clearOnShutdown: boolean;
 }
@@ -38,8 +53,55 @@ export const SESSION_DB_PLUGINS = new Set([
   "amqtt.plugins.persistence.SQLitePlugin",
 ]);
 
+/**
+ * The server store a database URL names, from its scheme with or without
+ * SQLAlchemy's `+driver` part: `postgresql`/`postgres` and `mysql`/`mariadb`.
+ */
+export function serverStoreOf(url: string): "postgresql" | "mysql" | undefined {
+  const scheme = /^([a-z][a-z0-9]*)(\+\w+)?:\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === "postgresql" || scheme === "postgres") return "postgresql";
+  return scheme === "mysql" || scheme === "mariadb" ? "mysql" : undefined;
+}
+
+const SERVER_HINT = "postgresql://, postgresql+asyncpg://, mysql://, mysql+aiomysql:// or mariadb://";
+
+/** Check and complete a server store's settings (`persistence.url` and friends). */
+function resolveServer(out: ResolvedPersistence, path: string, issues: ConfigIssue[]): void {
+  if (out.url === undefined) {
+    if (out.store === "postgresql" || out.store === "mysql")
+      issues.push({
+        path: `${path}.url`,
+        message: `store: ${out.store} needs the server's url (${SERVER_HINT})`,
+      });
+    else if (out.passwordFile !== undefined)
+      issues.push({ path: `${path}.password_file`, message: "password_file needs a server url" });
+    return;
+  }
+  const named = serverStoreOf(out.url);
+  if (named === undefined) {
+    issues.push({ path: `${path}.url`, message: `not a database server URL: use ${SERVER_HINT}` });
+    return;
+  }
+  if (out.store !== undefined && out.store !== named) {
+    issues.push({ path: `${path}.url`, message: `a ${named} URL does not fit store: ${out.store}` });
+    return;
+  }
+  out.store = named;
+  if (out.file !== undefined)
+    issues.push({
+      path,
+      message: `file and data_dir are SQLite's: store ${named} keeps its data on the server`,
+    });
+  // The server's own settings (synchronous_commit, innodb_flush_log_at_trx_commit) decide its disk syncs.
+  if (out.durability === "relaxed")
+    issues.push({
+      path: `${path}.durability`,
+      message: "relaxed is SQLite's: a server's own settings decide",
+    });
+}
+
 const sessionDbOptions = z.strictObject({
-  /** SQLAlchemy URL; only SQLite URLs (`sqlite:///file`, `sqlite+aiosqlite:///file`) are served. */
+  /** SQLAlchemy URL: `sqlite:///file`, `sqlite+aiosqlite:///file`, or a PostgreSQL or MySQL/MariaDB server. */
   connection: z.string().optional(),
   /** Deprecated aMQTT option: the SQLite file. */
   file: z.string().optional(),
@@ -67,7 +129,12 @@ export function resolvePersistence(
   else if (written?.data_dir !== undefined) out.file = join(absolute(written.data_dir), DATA_FILE_NAME);
   if (out.store === "memory" && out.file !== undefined)
     issues.push({ path: "persistence", message: "file and data_dir need store: sqlite, not memory" });
-  if (sessionDb === undefined) return out;
+  if (written?.url !== undefined) out.url = written.url;
+  if (written?.password_file !== undefined) out.passwordFile = absolute(written.password_file);
+  if (sessionDb === undefined) {
+    resolveServer(out, "persistence", issues);
+    return out;
+  }
   const parsed = sessionDbOptions.safeParse(sessionDb.options ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
@@ -75,14 +142,25 @@ export function resolvePersistence(
     return out;
   }
   const options = parsed.data;
+  // aMQTT clears the database at shutdown unless told not to.
+  out.clearOnShutdown = written?.clear_on_shutdown ?? options.clear_on_shutdown ?? true;
   let file = options.file;
   if (options.connection !== undefined) {
+    const server = serverStoreOf(options.connection);
+    if (server !== undefined) {
+      // The persistence section may add password_file; its own url would contradict the plugin's.
+      if (written?.url !== undefined && written.url !== options.connection)
+        issues.push({ path: "persistence.url", message: `contradicts ${sessionDb.path}.connection` });
+      out.url = options.connection;
+      resolveServer(out, sessionDb.path, issues);
+      return out;
+    }
     // sqlite:///relative.db, sqlite:////absolute.db, with or without a +driver.
     const m = /^sqlite(?:\+\w+)?:\/\/\/(.+)$/.exec(options.connection);
     if (m === null) {
       issues.push({
         path: `${sessionDb.path}.connection`,
-        message: `only SQLite is served (sqlite:///file.db), not ${options.connection.split(":")[0]}`,
+        message: `unsupported database ${options.connection.split(":")[0]}: use sqlite:///file.db or ${SERVER_HINT}`,
       });
       return out;
     }
@@ -91,7 +169,5 @@ export function resolvePersistence(
   out.store = "sqlite";
   // aMQTT's default database is amqtt.db in the working folder.
   out.file ??= absolute(file ?? DATA_FILE_NAME);
-  // aMQTT clears the database at shutdown unless told not to.
-  out.clearOnShutdown = written?.clear_on_shutdown ?? options.clear_on_shutdown ?? true;
   return out;
 }

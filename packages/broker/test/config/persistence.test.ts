@@ -99,14 +99,95 @@ describe("aMQTT's SessionDBPlugin", () => {
     expect(config.persistence.store).toBe("sqlite");
   });
 
-  it("refuses a server database URL: only SQLite is served", () => {
-    const issues = issuesOf({
-      plugins: {
-        "amqtt.contrib.persistence.SessionDBPlugin": { connection: "mysql+aiomysql://u:p@db/amqtt" },
+  it.each([
+    ["postgresql+asyncpg://u:p@db:5432/amqtt", "postgresql"],
+    ["postgresql://u@db/amqtt", "postgresql"],
+    ["postgres://u@db/amqtt", "postgresql"],
+    ["mysql+aiomysql://u:p@db:3306/amqtt", "mysql"],
+    ["mysql://u@db/amqtt", "mysql"],
+    ["mariadb://u@db/amqtt", "mysql"],
+    ["mariadb+mariadbconnector://u@db/amqtt", "mysql"],
+  ])("maps the server URL %s onto store %s, keeping aMQTT's clear_on_shutdown default", (url, store) => {
+    const config = resolveBrokerConfig(
+      { plugins: { "amqtt.contrib.persistence.SessionDBPlugin": { connection: url } } },
+      base,
+    );
+    expect(config.persistence).toEqual({
+      store,
+      url,
+      file: undefined,
+      durability: "full",
+      clearOnShutdown: true,
+    });
+  });
+
+  it("takes password_file from the persistence section beside the plugin's URL", () => {
+    const p = resolveBrokerConfig(
+      {
+        persistence: { password_file: "secrets/db" },
+        plugins: {
+          "amqtt.contrib.persistence.SessionDBPlugin": {
+            connection: "postgresql+asyncpg://amqtt@db/amqtt",
+            clear_on_shutdown: false,
+          },
+        },
       },
+      base,
+    ).persistence;
+    expect(p).toMatchObject({
+      store: "postgresql",
+      passwordFile: "/srv/amqtt/secrets/db",
+      clearOnShutdown: false,
+    });
+  });
+
+  it("refuses a database it cannot serve, naming the URLs it can", () => {
+    const issues = issuesOf({
+      plugins: { "amqtt.contrib.persistence.SessionDBPlugin": { connection: "oracle+cx://u:p@db/amqtt" } },
     });
     expect(issues[0]).toMatch(
-      /^plugins\.amqtt\.contrib\.persistence\.SessionDBPlugin\.connection: only SQLite/,
+      /^plugins\.amqtt\.contrib\.persistence\.SessionDBPlugin\.connection: unsupported database oracle\+cx: use sqlite:\/\/\/file\.db or postgresql:\/\//,
+    );
+    expect(issues[0]).not.toContain("u:p");
+  });
+});
+
+describe("a database server in the persistence section", () => {
+  it("takes store postgresql or mysql with its url and an absolute password_file", () => {
+    const p = resolveBrokerConfig(
+      { persistence: { store: "mysql", url: "mariadb://amqtt@db/amqtt", password_file: "pw" } },
+      base,
+    ).persistence;
+    expect(p).toMatchObject({
+      store: "mysql",
+      url: "mariadb://amqtt@db/amqtt",
+      passwordFile: "/srv/amqtt/pw",
+    });
+  });
+
+  it("infers the store from a url alone", () => {
+    const p = resolveBrokerConfig({ persistence: { url: "postgres://amqtt@db/amqtt" } }, base).persistence;
+    expect(p.store).toBe("postgresql");
+  });
+
+  it("refuses a server store without url, a url of the other server, SQLite's keys and relaxed", () => {
+    expect(issuesOf({ persistence: { store: "postgresql" } })[0]).toMatch(
+      /^persistence\.url: store: postgresql needs the server's url/,
+    );
+    expect(issuesOf({ persistence: { store: "postgresql", url: "mysql://u@db/x" } })[0]).toMatch(
+      /^persistence\.url: a mysql URL does not fit store: postgresql/,
+    );
+    expect(issuesOf({ persistence: { url: "redis://db" } })[0]).toMatch(
+      /^persistence\.url: not a database server URL/,
+    );
+    expect(issuesOf({ persistence: { url: "mysql://u@db/x", data_dir: "d" } })[0]).toMatch(
+      /^persistence: file and data_dir are SQLite's/,
+    );
+    expect(issuesOf({ persistence: { url: "mysql://u@db/x", durability: "relaxed" } })[0]).toMatch(
+      /^persistence\.durability: relaxed is SQLite's/,
+    );
+    expect(issuesOf({ persistence: { password_file: "pw" } })[0]).toMatch(
+      /^persistence\.password_file: password_file needs a server url/,
     );
   });
 });
@@ -116,6 +197,14 @@ describe("a broker and its configured persistence", () => {
     expect(
       () => new Broker({ persistence: { store: "sqlite", data_dir: "x" } }, { logger: silentLogger }),
     ).toThrow(/@amqtt\/store-sqlite/);
+  });
+
+  it("refuses to start on a database server without a store passed in, naming @amqtt/store-sql", () => {
+    expect(
+      () => new Broker({ persistence: { url: "postgresql://u@db/x" } }, { logger: silentLogger }),
+    ).toThrow(
+      /postgresql needs its store passed in: .*createSqlStore\(\{ url, passwordFile \}\) from @amqtt\/store-sql/,
+    );
   });
 
   it("erases the store at a graceful stop when clear_on_shutdown is set", async () => {

@@ -1,11 +1,11 @@
-import type { StoreUsage } from "@amqtt/store";
+import type { StoreUsage } from "./types.js";
 
 /**
  * Count and bytes of the queues of recently used clients, so `enqueue` checks
  * its bounds without a `COUNT(*)` per call. Entries are loaded from the
  * database on a miss; the least recently used one is forgotten beyond
- * `capacity` (it is only a cache: the rows stay the truth).
- * @internal
+ * `capacity` (it is only a cache: the rows stay the truth). A helper for
+ * store implementations (SQLite, SQL servers); bounded by `capacity`.
  */
 export class UsageCache {
   private readonly entries = new Map<string, StoreUsage>();
@@ -13,6 +13,7 @@ export class UsageCache {
   private lastId: string | undefined;
   private lastUsage: StoreUsage | undefined;
 
+  /** @param load reads the usage of a client that is not cached. */
   constructor(
     private readonly capacity: number,
     private readonly load: (clientId: string) => StoreUsage,
@@ -23,12 +24,16 @@ export class UsageCache {
     return this.entries.size;
   }
 
-  /** The live usage of `clientId`; the caller updates it in place after a write. */
-  get(clientId: string): StoreUsage {
+  /**
+   * The live usage of `clientId`; the caller updates it in place after a write.
+   * `load` overrides the constructor's loader for this call (a store with an
+   * async driver reads the row first, then hands it over).
+   */
+  get(clientId: string, load: (clientId: string) => StoreUsage = this.load): StoreUsage {
     if (clientId === this.lastId && this.lastUsage !== undefined) return this.lastUsage;
     let usage = this.entries.get(clientId);
     if (usage === undefined) {
-      usage = this.load(clientId);
+      usage = load(clientId);
       if (this.entries.size >= this.capacity) {
         const oldest = this.entries.keys().next();
         if (oldest.done !== true) this.entries.delete(oldest.value);

@@ -44,8 +44,8 @@ function decodeObject(record: Record<string, unknown>): Record<string, unknown> 
 }
 
 /**
- * JSON text of `value`, bytes included; `undefined` fields are left out.
- * @internal
+ * JSON text of `value`, bytes included; `undefined` fields are left out. Stores
+ * keep session records and message properties in this form.
  */
 export function toTaggedJson(value: unknown): string {
   return JSON.stringify(encodeValue(value));
@@ -53,7 +53,6 @@ export function toTaggedJson(value: unknown): string {
 
 /**
  * The value {@link toTaggedJson} wrote, bytes as plain `Uint8Array`s.
- * @internal
  */
 export function fromTaggedJson<T>(text: string): T {
   return decodeValue(JSON.parse(text)) as T;
