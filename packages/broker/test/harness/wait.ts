@@ -13,6 +13,15 @@ export async function until(predicate: () => boolean, timeoutMs = 5000): Promise
   }
 }
 
+/** {@link until} for a condition that must be read asynchronously (a store, say). */
+export async function untilAsync(predicate: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** `promise`, or a failure naming `what` after `ms` (a bound on waiting, never a timing assertion). */
 export function bounded<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
