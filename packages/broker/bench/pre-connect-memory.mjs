@@ -11,10 +11,11 @@
 //     /tmp/main/packages/broker/dist/index.js packages/broker/dist/index.js
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../../tooling/bench/lib/net.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.N ?? 1000);
@@ -57,14 +58,6 @@ async function attack(pid, port, bytes) {
   for (const s of sockets) s.destroy();
   await sleep(1000);
   return { rssMiB: (after - before) / 1024, stillOpen };
-}
-
-async function freePort() {
-  const srv = createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function startOurs(dist) {

@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, connectAsync } from "mqtt";
+import { freePort, writeMosquittoConf } from "../../../tooling/bench/lib/net.mjs";
 
 const N = Number(process.env.N ?? 20000);
 const W = Number(process.env.W ?? 100);
@@ -63,17 +64,6 @@ function start(name, command, args, portFrom) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    import("node:net").then(({ createServer }) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-    });
-  });
-}
-
 const brokers = {
   "ours, memory": (dir) =>
     start("ours", process.execPath, [bin, "-c", oursConfig, "--memory"], ourPort).then(withDir(dir)),
@@ -89,22 +79,15 @@ const brokers = {
   },
   "mosquitto, persistence on": async (dir) => {
     const port = await freePort();
-    const conf = join(dir, "mosquitto.conf");
-    writeFileSync(
-      conf,
-      [
-        `listener ${port} 127.0.0.1`,
-        "allow_anonymous true",
-        "persistence true",
-        `persistence_location ${dir}/`,
-        "autosave_interval 1",
-        "max_inflight_messages 0",
-        "max_queued_messages 10000000",
-        "log_dest stderr",
-        "log_type information",
-        "",
-      ].join("\n"),
-    );
+    const conf = writeMosquittoConf(dir, port, [
+      "persistence true",
+      `persistence_location ${dir}/`,
+      "autosave_interval 1",
+      "max_inflight_messages 0",
+      "max_queued_messages 10000000",
+      "log_dest stderr",
+      "log_type information",
+    ]);
     const mosquitto = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
     return start("mosquitto", mosquitto, ["-c", conf], (out) =>
       out.includes("Opening ipv4 listen socket") || out.includes("mosquitto version") ? port : undefined,

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DbServer } from "@amqtt/test-utils";
+import { makeTempDir } from "@amqtt/test-utils";
 import { startMariadb } from "@amqtt/test-utils/mariadb";
 import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -21,13 +21,14 @@ import {
 // PostgreSQL or MariaDB server: real servers started here (free port, temp dir,
 // stopped by PID), the real `amqtt` process, MQTT.js clients.
 
-const dir = mkdtempSync(join(tmpdir(), "amqtt-cli-sql-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const SERVERS: [name: string, start: () => Promise<DbServer>, kind: string][] = [
   ["PostgreSQL", startPostgres, "PostgreSQL"],
   ["MariaDB", startMariadb, "MySQL/MariaDB"],
 ];
+
+const tmp = makeTempDir("amqtt-cli-sql-");
+const dir = tmp.path;
+afterAll(tmp.remove);
 
 /** An aMQTT YAML naming SessionDBPlugin with `connection`, in a folder of its own. */
 const amqttYaml = (connection: string, pluginLines: string[] = [], extra: string[] = []): string =>

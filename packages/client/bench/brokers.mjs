@@ -1,17 +1,10 @@
 // The peers of the benchmarks: Debian's mosquitto on a free loopback port, and a minimal acking server.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from "../../../tooling/bench/lib/net.mjs";
 
 async function listening(port) {
   return new Promise((r) => {

@@ -1,19 +1,10 @@
 import { topicMatches } from "@amqtt/message";
+import type * as Store from "@amqtt/store";
 import {
-  type BatchingStoreOptions,
-  type BrokerStore,
-  type EnqueueResult,
   fromTaggedJson,
-  type QueuedRecord,
-  type QueueEntry,
-  type RetainedRecord,
-  type RetainResult,
   resolveStoreLimits,
   retainedRefusal,
-  type SessionRecord,
   StoreClosedError,
-  type StoreLimits,
-  type StoreUsage,
   storedMessageSize,
   toTaggedJson,
   UsageCache,
@@ -27,7 +18,7 @@ import { likePrefix, SQL } from "./statements.js";
 import { redactDatabaseUrl, resolveServerUrl } from "./url.js";
 
 /** Options of {@link PostgresStore} and {@link MysqlStore}. */
-export interface SqlStoreOptions extends BatchingStoreOptions {
+export interface SqlStoreOptions extends Store.BatchingStoreOptions {
   /**
    * The server: `postgresql://user:password@host:port/db` (or aMQTT's
    * `postgresql+asyncpg://...`), `mysql://...`, `mysql+aiomysql://...`,
@@ -48,7 +39,7 @@ export interface SqlStoreOptions extends BatchingStoreOptions {
 type State = "new" | "open" | "closed";
 
 /**
- * A {@link BrokerStore} on a database server, the code both dialects share
+ * A {@link Store.BrokerStore} on a database server, the code both dialects share
  * (PostgreSQL: {@link PostgresStore}; MySQL and MariaDB: {@link MysqlStore}).
  *
  * Every call goes, in call order, to one session on the server; writes are
@@ -59,9 +50,9 @@ type State = "new" | "open" | "closed";
  * the commit), and a jump in that counter means another instance wrote in
  * between, so the counters are read again.
  */
-export class SqlStore implements BrokerStore {
+export class SqlStore implements Store.BrokerStore {
   readonly persistent = true;
-  readonly limits: StoreLimits;
+  readonly limits: Store.StoreLimits;
   /** `postgresql` or `mysql`. */
   readonly dialect: Dialect["name"];
   /** The URL with its password replaced by `***`, for logs. */
@@ -71,7 +62,7 @@ export class SqlStore implements BrokerStore {
   private state: State = "new";
   private batch: SerialBatch | undefined;
   private readonly usages: UsageCache;
-  private retained: StoreUsage = { count: 0, bytes: 0 };
+  private retained: Store.StoreUsage = { count: 0, bytes: 0 };
   private writeVersion = 0;
 
   /** @throws RangeError for invalid limits or options. */
@@ -174,16 +165,16 @@ export class SqlStore implements BrokerStore {
 
   // --- sessions ---
 
-  async saveSession(record: SessionRecord): Promise<void> {
+  async saveSession(record: Store.SessionRecord): Promise<void> {
     // Serialised now: a caller may change the record once the call returns.
     const params = [keyOf(record.clientId), record.expiresAt ?? null, toTaggedJson(record)];
     await this.use("saveSession").write((c) => c.query(this.sqlDialect.saveSession, params));
   }
 
-  async loadSession(clientId: string): Promise<SessionRecord | undefined> {
+  async loadSession(clientId: string): Promise<Store.SessionRecord | undefined> {
     const key = keyOf(clientId);
     const { rows } = await this.use("loadSession").read((c) => c.query(SQL.loadSession, [key]));
-    return rows[0] === undefined ? undefined : fromTaggedJson<SessionRecord>(String(rows[0].record));
+    return rows[0] === undefined ? undefined : fromTaggedJson<Store.SessionRecord>(String(rows[0].record));
   }
 
   async deleteSession(clientId: string): Promise<void> {
@@ -195,18 +186,18 @@ export class SqlStore implements BrokerStore {
     });
   }
 
-  async listSessions(): Promise<SessionRecord[]> {
+  async listSessions(): Promise<Store.SessionRecord[]> {
     const { rows } = await this.use("listSessions").read((c) => c.query(SQL.listSessions));
-    return rows.map((row) => fromTaggedJson<SessionRecord>(String(row.record)));
+    return rows.map((row) => fromTaggedJson<Store.SessionRecord>(String(row.record)));
   }
 
-  async deleteExpiredSessions(now: number): Promise<SessionRecord[]> {
+  async deleteExpiredSessions(now: number): Promise<Store.SessionRecord[]> {
     return this.use("deleteExpiredSessions").write(async (c) => {
       const { rows } = await c.query(SQL.expiredSessions, [now]);
       if (rows.length === 0) return [];
       await c.query(SQL.clearExpiredQueues, [now]);
       await c.query(SQL.deleteExpiredSessions, [now]);
-      const records = rows.map((row) => fromTaggedJson<SessionRecord>(String(row.record)));
+      const records = rows.map((row) => fromTaggedJson<Store.SessionRecord>(String(row.record)));
       for (const record of records) this.usages.forget(record.clientId);
       return records;
     });
@@ -214,7 +205,7 @@ export class SqlStore implements BrokerStore {
 
   // --- offline queues ---
 
-  async enqueue(clientId: string, message: QueuedRecord): Promise<EnqueueResult> {
+  async enqueue(clientId: string, message: Store.QueuedRecord): Promise<Store.EnqueueResult> {
     const batch = this.use("enqueue");
     const { maxQueuedMessages, maxQueuedBytes, queueOverflow } = this.limits;
     const size = storedMessageSize(message);
@@ -250,7 +241,7 @@ export class SqlStore implements BrokerStore {
     });
   }
 
-  async peekQueue(clientId: string, max: number): Promise<QueueEntry[]> {
+  async peekQueue(clientId: string, max: number): Promise<Store.QueueEntry[]> {
     const batch = this.use("peekQueue");
     if (!(max > 0)) return [];
     const limit = Math.min(Math.floor(max), 2 ** 31 - 1);
@@ -274,7 +265,7 @@ export class SqlStore implements BrokerStore {
     });
   }
 
-  async queueUsage(clientId: string): Promise<StoreUsage> {
+  async queueUsage(clientId: string): Promise<Store.StoreUsage> {
     const batch = this.use("queueUsage");
     return batch.read(async (c) => {
       if (!batch.uncommitted) await this.refreshIfStale(c);
@@ -302,7 +293,7 @@ export class SqlStore implements BrokerStore {
 
   // --- retained messages ---
 
-  async setRetained(message: RetainedRecord): Promise<RetainResult> {
+  async setRetained(message: Store.RetainedRecord): Promise<Store.RetainResult> {
     const batch = this.use("setRetained");
     const key = keyOf(message.topic);
     const clear = message.payload.byteLength === 0;
@@ -329,13 +320,13 @@ export class SqlStore implements BrokerStore {
     });
   }
 
-  async getRetained(topic: string): Promise<RetainedRecord | undefined> {
+  async getRetained(topic: string): Promise<Store.RetainedRecord | undefined> {
     const key = keyOf(topic);
     const { rows } = await this.use("getRetained").read((c) => c.query(SQL.getRetained, [key]));
     return rows[0] === undefined ? undefined : retainedOf(rows[0]);
   }
 
-  async matchRetained(filter: string): Promise<RetainedRecord[]> {
+  async matchRetained(filter: string): Promise<Store.RetainedRecord[]> {
     const like = likePrefix(filter);
     const { rows } = await this.use("matchRetained").read((c) =>
       like === undefined ? c.query(SQL.listRetained) : c.query(SQL.likeRetained, [like]),
@@ -344,12 +335,12 @@ export class SqlStore implements BrokerStore {
     return rows.map(retainedOf).filter((record) => topicMatches(filter, record.topic));
   }
 
-  async listRetained(): Promise<RetainedRecord[]> {
+  async listRetained(): Promise<Store.RetainedRecord[]> {
     const { rows } = await this.use("listRetained").read((c) => c.query(SQL.listRetained));
     return rows.map(retainedOf);
   }
 
-  async retainedUsage(): Promise<StoreUsage> {
+  async retainedUsage(): Promise<Store.StoreUsage> {
     const batch = this.use("retainedUsage");
     return batch.read(async (c) => {
       if (!batch.uncommitted) await this.refreshIfStale(c);
@@ -378,7 +369,7 @@ export class SqlStore implements BrokerStore {
   }
 
   /** The live counters of a client's queue, read from the database on a miss. */
-  private async queueUsageOf(c: SqlConnection, clientId: string, key: Buffer): Promise<StoreUsage> {
+  private async queueUsageOf(c: SqlConnection, clientId: string, key: Buffer): Promise<Store.StoreUsage> {
     if (this.usages.peek(clientId) !== undefined) return this.usages.get(clientId);
     const result = await c.query(SQL.queueUsage, [key]);
     const loaded = { count: firstNumber(result, "n"), bytes: firstNumber(result, "bytes") };

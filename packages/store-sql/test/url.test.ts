@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { makeTempDir } from "@amqtt/test-utils";
+import { describe, expect, it, onTestFinished } from "vitest";
 import {
   createSqlStore,
   DatabaseUrlError,
@@ -11,9 +11,6 @@ import {
   sqlDialectOf,
 } from "../src/index.js";
 import { resolveServerUrl } from "../src/url.js";
-
-const dir = mkdtempSync(join(tmpdir(), "amqtt-store-sql-url-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("database URLs", () => {
   it.each([
@@ -41,7 +38,9 @@ describe("database URLs", () => {
   });
 
   it("takes the password from the first line of a file over the URL's, for the driver only", async () => {
-    const file = join(dir, "pw");
+    const tmp = makeTempDir("amqtt-store-sql-url-");
+    onTestFinished(tmp.remove);
+    const file = join(tmp.path, "pw");
     writeFileSync(file, "from file/with:odd@chars\nsecond line\n");
     const server = await resolveServerUrl("postgresql+asyncpg://amqtt:old@db:5432/amqtt", "postgresql", file);
     expect(decodeURIComponent(new URL(server.url).password)).toBe("from file/with:odd@chars");

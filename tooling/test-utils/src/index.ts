@@ -6,4 +6,5 @@ export { type MosquittoPubOptions, mosquittoPub } from "./mosquitto-pub.js";
 export { leaveQueuedAndRetained, type TopicMessage, withMqttClient } from "./mqtt-client.js";
 export { accepts, freePort, waitForPort } from "./ports.js";
 export { randomBytes, seededRandom } from "./prng.js";
+export { makeTempDir, type TempDir } from "./temp-dir.js";
 export { expectAliceTopicLists, type TopicListClient } from "./topic-lists.js";

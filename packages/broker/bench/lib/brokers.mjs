@@ -5,10 +5,11 @@
 // after a full GC, so heap figures are exact; Mosquitto's figure is RSS from /proc.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect as netConnect } from "node:net";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, writeMosquittoConf } from "../../../../tooling/bench/lib/net.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "../../../..");
@@ -20,16 +21,7 @@ const PRELOAD = join(HERE, "gc-preload.mjs");
 const OURS_FLAGS = (process.env.OURS_NODE_FLAGS ?? "--max-semi-space-size=4").split(/\s+/).filter(Boolean);
 
 /** A free loopback port. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** VmRSS of a process in bytes (Linux). */
 export function rssOf(pid) {
@@ -72,20 +64,13 @@ export async function startBroker(kind, extraYaml = "") {
   const port = await freePort();
   let child;
   if (kind === "mosquitto") {
-    const conf = join(dir, "mosquitto.conf");
-    writeFileSync(
-      conf,
-      [
-        `listener ${port} 127.0.0.1`,
-        "allow_anonymous true",
-        "persistence false",
-        "log_dest stderr",
-        "log_type error",
-        "connection_messages false",
-        "max_inflight_messages 0",
-        "",
-      ].join("\n"),
-    );
+    const conf = writeMosquittoConf(dir, port, [
+      "persistence false",
+      "log_dest stderr",
+      "log_type error",
+      "connection_messages false",
+      "max_inflight_messages 0",
+    ]);
     child = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "inherit"] });
   } else {
     const conf = join(dir, "broker.yaml");

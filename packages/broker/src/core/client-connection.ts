@@ -1,3 +1,4 @@
+// Over 400 lines: the whole per-connection shell (bytes in, actions out, timers, pause and ack deadline) in one class, since its host interface and the class refer to each other.
 import {
   type MqttError,
   type ProtocolVersion,

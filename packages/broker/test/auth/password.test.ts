@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeTempDir } from "@amqtt/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   formatPasswordFile,
@@ -13,8 +13,9 @@ import {
   verifyPassword,
 } from "../../src/index.js";
 
-const dir = mkdtempSync(join(tmpdir(), "amqtt-passwd-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = makeTempDir("amqtt-passwd-");
+const dir = tmp.path;
+afterAll(tmp.remove);
 
 describe("hashes made by other tools verify", () => {
   it("mosquitto_passwd's $7$ PBKDF2-SHA512 hashes (Debian's mosquitto)", async () => {
