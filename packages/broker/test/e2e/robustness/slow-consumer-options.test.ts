@@ -1,7 +1,7 @@
 import { PacketType, type PublishPacket, ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { startBroker, until } from "../../core/helpers.js";
 import { ManualClock } from "../../harness/manual-clock.js";
+import { startBroker, until } from "../tcp.js";
 import { RawClient } from "./raw-client.js";
 
 /** A raw QoS 1 subscriber on `filter`; `stall` stops reading its socket once subscribed. */

@@ -1,6 +1,6 @@
 import { PacketType } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { mqttClient, startBroker, until } from "../../core/helpers.js";
+import { mqttClient, startBroker, until } from "../tcp.js";
 import { RawClient } from "./raw-client.js";
 
 const INFLIGHT = 10;

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { Decoder, encode, PacketType, type PublishPacket } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { mqttClient, startBroker, until } from "./helpers.js";
+import { mqttClient, startBroker, until } from "../tcp.js";
 
 /** A raw 3.1.1 subscriber that acknowledges each QoS 1 message only after `ackDelayMs`. */
 async function slowSubscriber(
