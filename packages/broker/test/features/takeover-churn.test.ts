@@ -7,6 +7,7 @@ import type { Broker } from "../../src/broker.js";
 import { type Clock, systemClock, type TimerHandle } from "../../src/core/timers.js";
 import { countedSqliteStore } from "../harness/counted-store.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
+import { subscribe } from "../harness/steps.js";
 
 /** The system clock, counting the timers armed and not yet fired or cleared. */
 class CountingClock implements Clock {
@@ -60,15 +61,7 @@ describe("take-over churn", () => {
     const broker = await startMemoryBroker({}, { clock });
     const core = coreOf(broker);
     let peer = await takeOver(broker, "churn", undefined);
-    peer.send({
-      type: PacketType.SUBSCRIBE,
-      packetId: 1,
-      subscriptions: [
-        { topicFilter: "churn/a", qos: 1 },
-        { topicFilter: "churn/+", qos: 1 },
-      ],
-    });
-    await peer.expect("suback");
+    await subscribe(peer, { "churn/a": 1, "churn/+": 1 });
     const timersAfterOne = clock.live.size;
     for (let k = 0; k < 40; k++) {
       peer = await takeOver(broker, "churn", peer);
