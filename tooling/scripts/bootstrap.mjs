@@ -27,6 +27,10 @@ export const systemPackages = [
   // @amqtt/contrib-auth-db, @amqtt/store-sql and @amqtt/cli tests start real database servers.
   { bin: "pg_ctlcluster", pkg: "postgresql" },
   { bin: "mariadb-install-db", pkg: "mariadb-server" },
+  // The cluster's and @amqtt/store-redis's tests start real Redis servers (and a Redis Cluster).
+  { bin: "redis-server", pkg: "redis-server" },
+  // The PROXY protocol tests put HAProxy (send-proxy / send-proxy-v2) in front of the broker.
+  { bin: "haproxy", pkg: "haproxy" },
 ];
 
 function log(msg) {

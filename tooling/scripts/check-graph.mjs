@@ -37,6 +37,11 @@ const allowed = {
     "contrib-shadows",
     "store-sql",
     "store-sqlite",
+    "store-redis",
+    "cluster",
+    "cluster-redis",
+    "admin",
+    "bridge",
   ],
   broker: [
     "codec",
@@ -48,12 +53,22 @@ const allowed = {
     "transport-tcp",
     "transport-ws",
     "store",
+    "cluster",
   ],
   // The store contract: message and QoS types only, so a store installs none of the broker's dependencies.
   store: ["codec", "message", "qos"],
   "store-sqlite": ["store", "message"],
   // Server databases (PostgreSQL, MySQL/MariaDB): the contract and topic matching only, never the broker.
   "store-sql": ["store", "message"],
+  // Redis: the store contract and topic matching only.
+  "store-redis": ["store", "message"],
+  // The cluster contract (membership, session ownership, routes, node-to-node envelopes): no other package.
+  cluster: [],
+  // A cluster engine implements the contract only.
+  "cluster-redis": ["cluster"],
+  // Operations (HTTP admin API, /metrics, dashboard) and bridges: shells over the broker's public API.
+  admin: ["broker", "transport", "transport-tcp"],
+  bridge: ["broker", "client", "store", "codec", "message"],
   // Contrib plugins: the broker's plugin types only.
   "contrib-http": ["broker"],
   "contrib-jwt": ["broker"],
