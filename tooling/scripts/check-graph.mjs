@@ -41,6 +41,7 @@ const allowed = {
     "cluster",
     "cluster-redis",
     "admin",
+    "dashboard",
     "bridge",
   ],
   broker: [
@@ -62,10 +63,12 @@ const allowed = {
   "store-sql": ["store", "message"],
   // Redis: the store contract and topic matching only.
   "store-redis": ["store", "message"],
-  // The cluster contract (membership, session ownership, routes, node-to-node envelopes): no other package.
-  cluster: [],
+  // The cluster contract (membership, session ownership, routes, node-to-node envelopes): topic matching only.
+  cluster: ["message"],
   // A cluster engine implements the contract only.
-  "cluster-redis": ["cluster"],
+  "cluster-redis": ["cluster", "message"],
+  // The dashboard: static assets built by Vite, served by admin; no runtime @amqtt/* dependency.
+  dashboard: [],
   // Operations (HTTP admin API, /metrics, dashboard) and bridges: shells over the broker's public API.
   admin: ["broker", "transport", "transport-tcp"],
   bridge: ["broker", "client", "store", "codec", "message"],
