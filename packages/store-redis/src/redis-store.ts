@@ -404,8 +404,13 @@ export class RedisStore implements Store.BrokerStore {
 
   // --- plumbing ---
 
+  /** The client, for a call about to be sent; refuses it when the store is closed or too many calls wait. */
   private use(operation: string): RedisClient {
     if (this.state !== "open" || this.client === undefined) throw new StoreClosedError(operation);
+    if (this.pending >= this.maxPending)
+      throw new StoreBusyError(
+        `${this.pending} calls wait for Redis (maxPendingOperations); ${operation} refused`,
+      );
     return this.client;
   }
 
@@ -418,12 +423,6 @@ export class RedisStore implements Store.BrokerStore {
 
   /** Count a call against `maxPendingOperations` and turn its failure into the store's errors. */
   private async read<T>(operation: string, reply: Promise<T>): Promise<T> {
-    if (this.pending >= this.maxPending) {
-      reply.catch(() => {});
-      throw new StoreBusyError(
-        `${this.pending} calls wait for Redis (maxPendingOperations); ${operation} refused`,
-      );
-    }
     this.pending++;
     try {
       return await reply;
@@ -434,8 +433,13 @@ export class RedisStore implements Store.BrokerStore {
     }
   }
 
-  /** A {@link read} that `flush()` waits for, and whose failure makes the next `flush()` reject. */
+  /**
+   * A {@link read} that `flush()` waits for, and whose failure makes the next
+   * `flush()` reject. Called in the same turn as the arguments were built, so
+   * the epoch read here is the one the write carries.
+   */
   private write<T>(operation: string, clientId: string | undefined, reply: Promise<T>): Promise<T> {
+    const fencedAt = clientId === undefined ? 0 : (this.fences.get(clientId) ?? 0);
     const result = this.read(operation, reply);
     const settled: Promise<void> = result.then(
       () => {},
@@ -446,12 +450,14 @@ export class RedisStore implements Store.BrokerStore {
     );
     this.pendingWrites.add(settled);
     void settled.then(() => this.pendingWrites.delete(settled));
-    return clientId === undefined ? result : result.catch((error: unknown) => this.staleOf(error, clientId));
+    return clientId === undefined
+      ? result
+      : result.catch((error: unknown) => this.staleOf(error, clientId, fencedAt));
   }
 
-  private staleOf(error: unknown, clientId: string): never {
+  private staleOf(error: unknown, clientId: string, fencedAt: number): never {
     if (error instanceof StaleEpochError)
-      throw new StaleEpochError(clientId, this.fences.get(clientId) ?? 0, error.current, {
+      throw new StaleEpochError(clientId, fencedAt, error.current, {
         cause: error.cause,
       });
     throw error;
