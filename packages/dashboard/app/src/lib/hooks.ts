@@ -61,6 +61,7 @@ export function useHashRoute(): string {
   useEffect(() => {
     const onChange = () => setRoute(read());
     window.addEventListener("hashchange", onChange);
+    onChange(); // the hash may have changed between the first render and this effect
     return () => window.removeEventListener("hashchange", onChange);
   }, []);
   return route;
