@@ -55,7 +55,8 @@ export function resolveCluster(
   if (redis.length === 0 && clusterNodes.length === 0)
     issues.push({
       path: "cluster.redis",
-      message: "the cluster needs its engine: redis (a URL such as redis://127.0.0.1:6379/0) or cluster_nodes",
+      message:
+        "the cluster needs its engine: redis (a URL such as redis://127.0.0.1:6379/0) or cluster_nodes",
     });
   if (redis.length > 0 && clusterNodes.length > 0)
     issues.push({

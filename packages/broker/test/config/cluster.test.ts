@@ -19,12 +19,7 @@ describe("the cluster section", () => {
 
   it("reads YAML with every key, applying the defaults to the missing ones", () => {
     const config = parseBrokerConfigYaml(
-      [
-        "cluster:",
-        "  redis: redis://127.0.0.1:6379/0",
-        "  node_id: node-a",
-        "  lease_ms: 3000",
-      ].join("\n"),
+      ["cluster:", "  redis: redis://127.0.0.1:6379/0", "  node_id: node-a", "  lease_ms: 3000"].join("\n"),
     );
     expect(config.cluster).toEqual({
       redis: ["redis://127.0.0.1:6379/0"],
