@@ -119,6 +119,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
             logger: options.logger,
             maxQueued: config.limits.maxQueuedMessages,
             warn: (message, error) => this.warn(message, error),
+            dropSessions: () => {
+              // The sessions may be another node's now: their clients reconnect and claim again.
+              for (const c of this.connections) c.shutDown(ReasonCode.SESSION_TAKEN_OVER); // no will: the adopter has it
+              this.registry.clear();
+            },
           });
     this.tree = this.cluster?.tree ?? new SubscriptionTree<SubscriptionEntry>();
     this.acksWaitOnEngine = this.cluster !== undefined;

@@ -29,6 +29,8 @@ export interface ClusterNodeHost {
   /** The broker's `max_queued_messages` (a handed-over queue keeps the same bound). */
   readonly maxQueued: number;
   warn(message: string, error: unknown): void;
+  /** Close every connection and forget every session of this node (it lost its lease). */
+  dropSessions(): void;
 }
 
 /** Tuning of a cluster node besides the bus's own options. */
@@ -157,6 +159,13 @@ export class ClusterNode {
   private deliver(envelope: ClusterEnvelope, ack: () => void): void {
     const { message, scope } = decodeDelivery(envelope.body);
     this.counters.remoteMessagesIn++;
+    // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
+    // resume from their sessions); only its shared groups' messages go to another member.
+    const adopted = scope.to !== this.bus.nodeId;
+    if (adopted && scope.groups.length === 0) {
+      ack();
+      return;
+    }
     const publisher = message.publisher;
     const client: ClientInfo | undefined =
       publisher === undefined
@@ -179,7 +188,7 @@ export class ClusterNode {
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
     const router = this.host.router;
-    router.acceptRemote(client, m, { ordinary: scope.ordinary, groups: new Set(scope.groups) });
+    router.acceptRemote(client, m, { ordinary: scope.ordinary && !adopted, groups: new Set(scope.groups) });
     const store = this.host.store;
     if (!store.persistent || message.qos === 0) {
       ack();
@@ -235,6 +244,7 @@ export class ClusterNode {
   }
 
   private async nodeDown(nodeId: string): Promise<void> {
+    if (nodeId === this.bus.nodeId) return this.rejoin();
     const wills = this.wills.take(nodeId);
     let adopted: boolean;
     try {
@@ -251,6 +261,31 @@ export class ClusterNode {
     for (const will of wills) {
       this.counters.adoptedWills++;
       this.local?.publishWill(undefined, will);
+    }
+    // What the dead node never acknowledged: its shared groups' messages go to members here.
+    // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
+    const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
+    await bus
+      .adoptInbox?.(nodeId)
+      .catch((error: unknown) => this.host.warn(`adopting the inbox of ${nodeId} failed`, error));
+  }
+
+  /**
+   * This node lost its lease (it stalled past it, or the engine dropped it):
+   * its sessions may be another node's now (the epochs fence it). It drops them
+   * (their clients reconnect and claim again) and joins again.
+   */
+  private async rejoin(): Promise<void> {
+    this.host.logger.warn("this node lost its cluster lease: dropping its sessions and joining again", {
+      node: this.bus.nodeId,
+    });
+    this.running = false;
+    this.host.dropSessions();
+    try {
+      await this.bus.stop();
+      await this.start();
+    } catch (error) {
+      this.host.warn("joining the cluster again failed", error);
     }
   }
 

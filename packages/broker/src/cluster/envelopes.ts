@@ -34,6 +34,12 @@ export interface RemoteMessage {
 
 /** What the receiving node does with a routed message. */
 export interface DeliverScope {
+  /**
+   * The node it was sent to. Another node can read it too: the adopter of a
+   * dead node takes over what that node never acknowledged, and delivers only
+   * its shared groups' messages (another member gets them).
+   */
+  to: string;
   /** Deliver to the ordinary (not shared) subscriptions matching the topic. */
   ordinary: boolean;
   /** Shared groups (`shareName\u0000filter`) whose one member this node picks. */
@@ -68,17 +74,16 @@ export function encodeMessage(m: RemoteMessage): Uint8Array {
   return out;
 }
 
-/** One node's envelope: version, flags, its shared groups, then the shared message bytes. */
+/** One node's envelope: version, flags, its address and shared groups, then the shared message bytes. */
 export function frameDelivery(message: Uint8Array, retain: boolean, scope: DeliverScope): Uint8Array {
-  const groups = scope.groups.length === 0 ? undefined : encoder.encode(JSON.stringify(scope.groups));
-  const groupsLength = groups?.length ?? 0;
-  const out = new Uint8Array(6 + groupsLength + message.length);
+  const routing = encoder.encode(JSON.stringify([scope.to, ...scope.groups]));
+  const out = new Uint8Array(6 + routing.length + message.length);
   const view = new DataView(out.buffer);
   out[0] = VERSION;
   out[1] = (scope.ordinary ? ORDINARY : 0) | (retain ? RETAIN : 0);
-  view.setUint32(2, groupsLength);
-  if (groups !== undefined) out.set(groups, 6);
-  out.set(message, 6 + groupsLength);
+  view.setUint32(2, routing.length);
+  out.set(routing, 6);
+  out.set(message, 6 + routing.length);
   return out;
 }
 
@@ -88,11 +93,12 @@ export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scop
     throw new EnvelopeFormatError(`not a deliver envelope of version ${VERSION}`);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const flags = body[1]!;
-  const groupsLength = view.getUint32(2);
-  const at = 6 + groupsLength;
+  const at = 6 + view.getUint32(2);
   if (at + 4 > body.length) throw new EnvelopeFormatError("deliver envelope cut short");
-  const groups =
-    groupsLength === 0 ? [] : (JSON.parse(decoder.decode(body.subarray(6, at))) as unknown as string[]);
+  const routing = JSON.parse(decoder.decode(body.subarray(6, at))) as unknown;
+  if (!Array.isArray(routing) || routing.length === 0 || !routing.every((r) => typeof r === "string"))
+    throw new EnvelopeFormatError("deliver envelope without its address");
+  const [to, ...groups] = routing as string[];
   const headerLength = view.getUint32(at);
   const payloadAt = at + 4 + headerLength;
   if (payloadAt > body.length) throw new EnvelopeFormatError("deliver envelope cut short");
@@ -113,7 +119,7 @@ export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scop
       properties: h.p,
       publisher: h.c === undefined ? undefined : { clientId: h.c, username: h.u, protocolVersion: h.v ?? 4 },
     },
-    scope: { ordinary: (flags & ORDINARY) !== 0, groups },
+    scope: { to: to!, ordinary: (flags & ORDINARY) !== 0, groups },
   };
 }
 

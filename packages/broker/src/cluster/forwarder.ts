@@ -39,7 +39,7 @@ export class Forwarder {
     const match = this.bus.match(message.topic);
     if (match.nodes.size === 0 && match.shared.size === 0 && !message.retain) return undefined;
     const scopes = new Map<string, DeliverScope & { groups: string[] }>();
-    for (const node of match.nodes) scopes.set(node, { ordinary: true, groups: [] });
+    for (const node of match.nodes) scopes.set(node, { to: node, ordinary: true, groups: [] });
     let elsewhere: Set<SharedGroup<SubscriptionEntry>> | undefined;
     if (match.shared.size > 0) {
       const self = this.bus.nodeId;
@@ -56,7 +56,7 @@ export class Forwarder {
         }
         let scope = scopes.get(chosen);
         if (scope === undefined) {
-          scope = { ordinary: false, groups: [] };
+          scope = { to: chosen, ordinary: false, groups: [] };
           scopes.set(chosen, scope);
         }
         scope.groups.push(key);
@@ -65,7 +65,7 @@ export class Forwarder {
     if (message.retain)
       for (const node of this.bus.nodes())
         if (node.nodeId !== this.bus.nodeId && !scopes.has(node.nodeId))
-          scopes.set(node.nodeId, { ordinary: false, groups: [] });
+          scopes.set(node.nodeId, { to: node.nodeId, ordinary: false, groups: [] });
     if (scopes.size === 0) return elsewhere;
     const bytes = encodeMessage({
       topic: message.topic,
