@@ -26,6 +26,7 @@ import {
   type RedisTarget,
   unavailable,
 } from "./connection.js";
+import { Deadlines } from "./deadlines.js";
 import { InboxReader } from "./inbox-reader.js";
 import { ClusterKeys, INBOX_GROUP } from "./keys.js";
 import { MembershipView, parseSnapshot } from "./membership.js";
@@ -74,9 +75,11 @@ export class RedisClusterBus implements ClusterBus {
   private graceUntil = 0;
   private readonly idPrefix = randomUUID();
   private sent = 0;
+  private readonly deadlines: Deadlines;
 
   constructor(private readonly settings: RedisClusterBusOptions) {
     this.options = resolveClusterOptions(settings);
+    this.deadlines = new Deadlines(this.options.requestTimeoutMs);
     this.nodeId = this.options.nodeId;
     this.keys = new ClusterKeys(settings.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.blockMs = settings.blockMs ?? 1_000;
@@ -174,6 +177,7 @@ export class RedisClusterBus implements ClusterBus {
       }
     }
     this.closeConnections();
+    this.deadlines.close();
     if (failures.length > 0)
       throw unavailable("stop (the node could not leave; its lease will lapse)", failures[0]);
   }
@@ -351,8 +355,12 @@ export class RedisClusterBus implements ClusterBus {
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await this.deadlines.bound(
+        run(),
+        () => new Error(`no answer within ${this.options.requestTimeoutMs} ms`),
+      );
     } catch (error) {
+      if (error instanceof InboxFullError) throw error;
       this.failed(error);
       throw unavailable(operation, error);
     }
@@ -389,11 +397,14 @@ export class RedisClusterBus implements ClusterBus {
     if (client === undefined || this.state !== "running" || this.heartbeatRunning) return;
     this.heartbeatRunning = true;
     try {
-      const [renewed, now, members, joined] = (await runScript(
-        client,
-        "heartbeat",
-        [this.keys.members, this.keys.joined],
-        [this.nodeId, this.options.leaseMs, this.joinedAt],
+      const [renewed, now, members, joined] = (await this.deadlines.bound(
+        runScript(
+          client,
+          "heartbeat",
+          [this.keys.members, this.keys.joined],
+          [this.nodeId, this.options.leaseMs, this.joinedAt],
+        ),
+        () => new Error(`no heartbeat answer within ${this.options.requestTimeoutMs} ms`),
       )) as [number, number, unknown, unknown];
       if (this.state !== "running") return;
       const wasDown = this.engine === "down";
