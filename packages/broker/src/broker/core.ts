@@ -34,6 +34,7 @@ import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
 import { ConnectAuth } from "./connect-auth.js";
+import { EdgeLimits } from "./edge-limits.js";
 import { drainOfflineQueue } from "./offline-drain.js";
 import { OfflineQueues } from "./offline-queue.js";
 import { PublishPolicy } from "./publish-policy.js";
@@ -83,6 +84,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
+  /** Rate limits and caps (connections/s, clients, messages and bytes/s, message memory). */
+  readonly limits: EdgeLimits;
   /** Protocol errors and retained refusals, logged rate-limited (and counted). */
   readonly refusals: RefusalLog;
   private currentStore: BrokerStore;
@@ -179,6 +182,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       warn: (message, error) => this.warn(message, error),
     });
     this.policy = new PublishPolicy(this);
+    this.limits = new EdgeLimits(this, config.rateLimits, config.listeners);
   }
 
   /** Persistent sessions, offline queues and retained messages. */
@@ -193,6 +197,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   /** Serve one connection until it ends. */
   serve(connection: Connection, listener: string): Promise<void> {
+    if (!this.limits.admitConnection(connection, listener)) return Promise.resolve();
     const conn: BrokerConnection = new ClientConnection(this, connection, listener);
     this.connections.add(conn);
     return conn.run().finally(() => this.connections.delete(conn));
@@ -229,6 +234,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   // ---- ConnectionHost: what the connections ask ------------------------------
 
   onConnectRequest(conn: BrokerConnection, action: ConnectRequestAction): void {
+    if (this.limits.refuseConnect(conn)) return;
     this.auth.connectRequest(conn, action);
   }
 
@@ -312,7 +318,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   }
 
   onPublishRequest(conn: BrokerConnection, request: PublishRequestAction): void {
-    this.policy.request(conn, request);
+    if (this.limits.admitPublish(conn, request)) this.policy.request(conn, request);
   }
 
   /** An accepted PUBLISH (its acknowledgement is going out): route it. */

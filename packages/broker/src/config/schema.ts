@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { edgeBrokerKeys, edgeListenerKeys } from "./edge.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -30,6 +31,8 @@ export const listenerSchema = z.strictObject({
   /** Accepted for aMQTT compatibility; unused there and here. */
   reader: z.string().nullable().optional(),
   writer: z.string().nullable().optional(),
+  // PROXY protocol, forwarded headers, unix socket files, connection rate (issue 17).
+  ...edgeListenerKeys,
 });
 
 /** aMQTT's deprecated `auth` section. */
@@ -100,6 +103,8 @@ export const brokerConfigSchema = z.strictObject({
   max_retained_messages: z.int().min(1).optional(),
   max_retained_bytes: z.int().min(1).optional(),
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
+  // Rate limits and caps (issue 17): max_clients, message/byte rates, the message memory budget.
+  ...edgeBrokerKeys,
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -41,7 +41,10 @@ export interface SysPlugin extends BrokerPlugin {
  * messages/publish/received, messages/publish/sent, messages/publish/dropped
  * (messages dropped by a bound, as Mosquitto's `publish/messages/dropped`), messages/retained/count,
  * messages/subscriptions/count, heap/size and heap/maximum (MB of resident
- * memory), cpu/percent and cpu/maximum (of one core, since the last round).
+ * memory), cpu/percent and cpu/maximum (of one core, since the last round), and
+ * what the rate limits and caps did: limits/publish/throttled,
+ * limits/publish/rate-disconnects, limits/connections/rate-limited,
+ * limits/clients/refused-busy, limits/memory/dropped.
  *
  * `clients/maximum` is the most clients connected at once seen so far (aMQTT's
  * QUIRK reports the current count instead).
@@ -115,6 +118,11 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
       send("heap/maximum", heapMaximum);
       send("cpu/percent", cpu);
       send("cpu/maximum", cpuMaximum);
+      send("limits/publish/throttled", s.publishThrottled);
+      send("limits/publish/rate-disconnects", s.rateLimitDisconnects);
+      send("limits/connections/rate-limited", s.connectionsRateLimited);
+      send("limits/clients/refused-busy", s.clientsRefusedBusy);
+      send("limits/memory/dropped", s.memoryBudgetDrops);
     },
   };
   return plugin;
