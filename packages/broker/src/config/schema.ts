@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clusterSchema } from "./cluster.js";
 import { edgeBrokerKeys, edgeListenerKeys } from "./edge.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
@@ -105,6 +106,8 @@ export const brokerConfigSchema = z.strictObject({
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
   // Rate limits and caps (issue 17): max_clients, message/byte rates, the message memory budget.
   ...edgeBrokerKeys,
+  // Scale out (issue 15): the engine the nodes of one cluster share.
+  cluster: clusterSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -1,4 +1,5 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
+import type { ClusterStats } from "../cluster/cluster-stats.js";
 import type { Logger } from "../logger.js";
 
 // The plugin contract of the broker: typed async hooks with defaults, in the
@@ -142,6 +143,8 @@ export interface BrokerStats {
   clientsRefusedBusy: number;
   /** QoS 0 messages dropped because the message memory budget (`max_message_memory`) was spent. */
   memoryBudgetDrops: number;
+  /** This node's view of its cluster, when the broker is a cluster node. */
+  cluster?: ClusterStats;
 }
 
 /** A broker plugin. Every member is optional. */
