@@ -252,6 +252,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       storedMessages: stored,
       retainedCount: this.retained.size,
       subscriptionsCount: this.tree.size,
+      messageMemory: this.limits.memory(this.clock.now()),
       ...(this.cluster === undefined ? {} : { cluster: this.cluster.stats() }),
     };
   }
@@ -358,6 +359,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   /** An accepted PUBLISH (its acknowledgement is going out): route it. */
   onMessage(conn: BrokerConnection, action: MessageAction): void {
+    if (this.limits.dropForMemory(conn, action)) return;
     this.router.acceptFrom(conn, messageOf(action));
   }
 

@@ -1,5 +1,5 @@
 import { ReasonCode } from "@amqtt/codec";
-import type { PublishRequestAction } from "@amqtt/session";
+import type { MessageAction, PublishRequestAction } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import { listenerConnectionRate, type RateLimits } from "../config/edge.js";
 import type { ResolvedListener } from "../config/resolve.js";
@@ -26,6 +26,8 @@ export interface EdgeLimitsHost {
 interface ClientBuckets {
   messages: TokenBucket | undefined;
   bytes: TokenBucket | undefined;
+  /** Disconnected for its rate: the rest of what it sent in the same read is not routed. */
+  disconnected: boolean;
 }
 
 /**
@@ -39,6 +41,8 @@ export class EdgeLimits {
   private readonly clients = new WeakMap<BrokerConnection, ClientBuckets>();
   private memoryInUse = 0;
   private memorySampledAt = Number.NEGATIVE_INFINITY;
+  /** Inbound message bytes admitted since the last sum (a sum is due after budget/16 of them). */
+  private admittedSinceSample = 0;
 
   constructor(
     private readonly host: EdgeLimitsHost,
@@ -83,13 +87,12 @@ export class EdgeLimits {
    * An inbound PUBLISH: false when it must not be routed. Over its rate a 5.0
    * client gets DISCONNECT 0x96 Message rate too high (unless `rate_limit_v5:
    * throttle`); a 3.1.1 client (which has no such answer) has its message
-   * taken and its socket left unread until it is back under its rate. Over the
-   * memory budget a QoS 0 message is dropped and counted; QoS 1/2 go on
-   * (bounded per session), so nothing acknowledged is lost to the budget.
+   * taken and its socket left unread until it is back under its rate.
    */
   admitPublish(conn: BrokerConnection, request: PublishRequestAction): boolean {
     const now = this.host.clock.now();
     const buckets = this.bucketsOf(conn, now);
+    if (buckets.disconnected) return false;
     let over = false;
     if (buckets.messages !== undefined && !buckets.messages.take(1, now)) over = true;
     if (
@@ -101,6 +104,7 @@ export class EdgeLimits {
       const counters = this.host.counters;
       if (conn.protocolVersion === 5 && this.limits.v5 === "disconnect") {
         counters.rateLimitDisconnects++;
+        buckets.disconnected = true;
         this.host.logger.info("disconnecting a client over its message rate", {
           clientId: conn.info.clientId,
         });
@@ -110,30 +114,43 @@ export class EdgeLimits {
       counters.publishThrottled++;
       conn.holdReading(Math.max(buckets.messages?.waitMs() ?? 0, buckets.bytes?.waitMs() ?? 0));
     }
-    if (
-      request.qos === 0 &&
-      this.limits.maxMessageMemory > 0 &&
-      this.memory(now) > this.limits.maxMessageMemory
-    ) {
-      this.host.counters.memoryBudgetDrops++;
-      this.host.dropped(
-        conn.info.clientId,
-        request.topic,
-        "the broker's message memory budget is spent (max_message_memory)",
-      );
-      conn.inOrder(() => {
-        conn.apply(
-          conn.session.answerPublish(request.requestId, ReasonCode.QUOTA_EXCEEDED, this.host.clock.now()),
-        );
-      });
-      return false;
-    }
     return true;
   }
 
-  /** Bytes held for messages: queued behind in-flight windows plus unwritten in transports (sampled). */
+  /**
+   * A QoS 0 message about to be routed: true (dropped and counted) when the
+   * messages held in memory are over `max_message_memory`. Checked at routing,
+   * not on arrival, so messages waiting for their turn cannot overshoot the
+   * budget together. QoS 1/2 messages go on (each session bounds its own
+   * queue): nothing acknowledged is lost to the budget.
+   */
+  dropForMemory(conn: BrokerConnection, message: MessageAction): boolean {
+    if (message.qos !== 0 || this.limits.maxMessageMemory === 0) return false;
+    this.admittedSinceSample += message.topic.length + message.payload.length;
+    if (this.memory(this.host.clock.now()) <= this.limits.maxMessageMemory) return false;
+    this.host.counters.memoryBudgetDrops++;
+    this.host.dropped(
+      conn.info.clientId,
+      message.topic,
+      "the broker's message memory budget is spent (max_message_memory)",
+    );
+    return true;
+  }
+
+  /**
+   * Bytes held for messages: queued behind in-flight windows plus unwritten in
+   * transports. Summed again after 20 ms or after budget/16 bytes of inbound
+   * messages while under half the budget, and on every call above it; so a
+   * message's fan-out of F copies overshoots the budget by about
+   * max(0, F x budget/16 - budget/2) plus one message.
+   */
   memory(now: number): number {
-    if (now - this.memorySampledAt < MEMORY_SAMPLE_MS) return this.memoryInUse;
+    const budget = this.limits.maxMessageMemory;
+    const stale =
+      now - this.memorySampledAt >= MEMORY_SAMPLE_MS ||
+      (budget > 0 && (this.memoryInUse > budget / 2 || this.admittedSinceSample >= budget / 16));
+    if (!stale) return this.memoryInUse;
+    this.admittedSinceSample = 0;
     let total = 0;
     for (const c of this.host.connections) total += c.session.queuedBytes + c.transport.bufferedBytes;
     this.memoryInUse = total;
@@ -149,6 +166,7 @@ export class EdgeLimits {
         messages:
           messageRate === undefined ? undefined : new TokenBucket(messageRate.rate, messageRate.burst, now),
         bytes: byteRate === undefined ? undefined : new TokenBucket(byteRate.rate, byteRate.burst, now),
+        disconnected: false,
       };
       this.clients.set(conn, buckets);
     }

@@ -29,5 +29,6 @@ export function emptyStats(startedAt = 0): BrokerStats {
     connectionsRateLimited: 0,
     clientsRefusedBusy: 0,
     memoryBudgetDrops: 0,
+    messageMemory: 0,
   };
 }

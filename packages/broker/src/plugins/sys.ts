@@ -44,7 +44,7 @@ export interface SysPlugin extends BrokerPlugin {
  * memory), cpu/percent and cpu/maximum (of one core, since the last round), and
  * what the rate limits and caps did: limits/publish/throttled,
  * limits/publish/rate-disconnects, limits/connections/rate-limited,
- * limits/clients/refused-busy, limits/memory/dropped.
+ * limits/clients/refused-busy, limits/memory/dropped, limits/memory/used (bytes).
  *
  * A cluster node adds `cluster/node` (its id), `cluster/nodes` (live nodes),
  * `cluster/engine` (`up`/`down`), `cluster/messages/remote/in|out|duplicates|failed`,
@@ -127,6 +127,7 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
       send("limits/connections/rate-limited", s.connectionsRateLimited);
       send("limits/clients/refused-busy", s.clientsRefusedBusy);
       send("limits/memory/dropped", s.memoryBudgetDrops);
+      send("limits/memory/used", s.messageMemory);
       const c = s.cluster;
       if (c !== undefined) {
         // A cluster node: its own figures, and the cluster as it sees it (live nodes, engine).

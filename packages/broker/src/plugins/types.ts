@@ -143,6 +143,8 @@ export interface BrokerStats {
   clientsRefusedBusy: number;
   /** QoS 0 messages dropped because the message memory budget (`max_message_memory`) was spent. */
   memoryBudgetDrops: number;
+  /** Bytes of messages queued behind in-flight windows and unwritten in transports now (what the budget counts). */
+  messageMemory: number;
   /** This node's view of its cluster, when the broker is a cluster node. */
   cluster?: ClusterStats;
 }

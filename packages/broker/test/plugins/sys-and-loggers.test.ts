@@ -100,6 +100,7 @@ describe("sys (aMQTT's BrokerSysPlugin)", () => {
       "$SYS/broker/limits/connections/rate-limited": "0",
       "$SYS/broker/limits/clients/refused-busy": "0",
       "$SYS/broker/limits/memory/dropped": "0",
+      "$SYS/broker/limits/memory/used": "0",
     });
     plugin.stop?.();
   });
