@@ -6,7 +6,7 @@ import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
 import { formatClock } from "../lib/format.ts";
 import { useAction, usePager, usePoll } from "../lib/hooks.ts";
-import type { ClientInfo } from "../lib/types.ts";
+import type { ClientDetail, ClientInfo } from "../lib/types.ts";
 
 /** Rows per page. */
 const pageSize = 100;
@@ -114,13 +114,13 @@ export function ClientsPage() {
       />
       <PagerControls pager={pager} nextCursor={clients.data?.nextCursor} label="Clients" />
       {selected !== undefined ? (
-        <ClientDetail clientId={selected} onClose={() => setSelected(undefined)} />
+        <ClientDetailPanel clientId={selected} onClose={() => setSelected(undefined)} />
       ) : null}
     </section>
   );
 }
 
-function ClientDetail({ clientId, onClose }: { clientId: string; onClose: () => void }) {
+function ClientDetailPanel({ clientId, onClose }: { clientId: string; onClose: () => void }) {
   const { api } = useDashboard();
   const detail = usePoll(() => api.client(clientId), 0, [clientId]);
   return (
@@ -132,7 +132,46 @@ function ClientDetail({ clientId, onClose }: { clientId: string; onClose: () => 
         </button>
       </header>
       <ErrorNotice error={detail.error} />
-      {detail.data ? <pre class="json">{JSON.stringify(detail.data, null, 2)}</pre> : null}
+      {detail.data ? <ClientFacts detail={detail.data} /> : null}
     </aside>
+  );
+}
+
+/** The scalar facts of a client and its session as a description list, its subscriptions as a list. */
+function ClientFacts({ detail }: { detail: ClientDetail }) {
+  const { session, subscriptions, ...client } = detail;
+  const facts = [
+    ...Object.entries(client),
+    ...Object.entries(session ?? {}).map(([k, v]) => [`session ${k}`, v] as const),
+  ]
+    .filter(([, v]) => v === null || typeof v !== "object")
+    .map(([k, v]) => [k, v === null || v === undefined ? "–" : String(v)] as const);
+  return (
+    <>
+      <dl class="facts">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {Array.isArray(subscriptions) ? (
+        <>
+          <h3>Subscriptions</h3>
+          {subscriptions.length === 0 ? (
+            <p class="muted">None.</p>
+          ) : (
+            <ul>
+              {subscriptions.map((s) => (
+                <li key={`${s.shareGroup ?? ""}/${s.filter}`}>
+                  <code>{s.shareGroup ? `$share/${s.shareGroup}/${s.filter}` : s.filter}</code> QoS {s.qos}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : null}
+    </>
   );
 }
