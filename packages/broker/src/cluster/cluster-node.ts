@@ -188,7 +188,11 @@ export class ClusterNode {
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
     const router = this.host.router;
-    router.acceptRemote(client, m, { ordinary: scope.ordinary && !adopted, groups: new Set(scope.groups) });
+    router.acceptRemote(client, m, {
+      ordinary: scope.ordinary && !adopted,
+      groups: new Set(scope.groups),
+      anyNode: adopted,
+    });
     const store = this.host.store;
     if (!store.persistent || message.qos === 0) {
       ack();
