@@ -48,6 +48,21 @@ type State = "new" | "running" | "expelled" | "stopped";
 const SEP = "\u0000";
 
 /**
+ * Calls the node's handler; an exception of the handler is rethrown outside the
+ * bus (an uncaught error, as from any event handler) instead of being taken for
+ * an engine failure.
+ */
+function raise(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/**
  * The cluster contract on Redis 7 / Valkey, a single server or a Redis Cluster
  * (see the package README for the key layout). Leases are kept on the engine's
  * clock (`TIME` in the scripts); every command is bounded by `requestTimeoutMs`
@@ -151,9 +166,11 @@ export class RedisClusterBus implements ClusterBus {
       consumer: this.nodeId,
       maxUnacked: this.options.maxUnackedEnvelopes,
       blockMs: this.blockMs,
-      deliver: (envelope, ack) => this.events?.envelope(envelope, ack),
+      deliver: (envelope, ack) => {
+        const events = this.events;
+        if (events !== undefined) raise(() => events.envelope(envelope, ack));
+      },
       failed: (error) => this.failed(error),
-      succeeded: () => {},
     });
     this.reader.start();
   }
@@ -418,8 +435,8 @@ export class RedisClusterBus implements ClusterBus {
       for (const nodeId of changes.down) this.routes.removeNode(nodeId);
       const events = this.events;
       if (events !== undefined) {
-        for (const node of changes.up) events.nodeUp(node);
-        for (const nodeId of changes.down) events.nodeDown(nodeId);
+        for (const node of changes.up) raise(() => events.nodeUp(node));
+        for (const nodeId of changes.down) raise(() => events.nodeDown(nodeId));
       }
       if (wasDown) await this.reloadRoutes();
     } catch (error) {
