@@ -200,7 +200,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
-  const cluster = resolveCluster(raw.cluster, issues);
+  const cluster = resolveCluster(raw.cluster, baseDir, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
