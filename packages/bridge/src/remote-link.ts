@@ -6,6 +6,7 @@ import {
   type IncomingApplicationMessage,
   MQTTClient,
   ReasonCode,
+  reasonCodeName,
 } from "@amqtt/client";
 import type { Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
@@ -83,7 +84,8 @@ export class RemoteLink {
       try {
         await client.connect(this.uri(password));
         failures = 0;
-        if (!client.sessionPresent) await client.subscribe(this.subscriptions());
+        const subscriptions = this.subscriptions();
+        if (!client.sessionPresent && subscriptions.length > 0) await this.subscribe(client, subscriptions);
         await this.untilGivenUp(client);
       } catch (error) {
         if (this.stopping) break;
@@ -166,6 +168,16 @@ export class RemoteLink {
           { ...s, noLocal: true, retainAsPublished: true, retainHandling: 1 as const }
         : s,
     );
+  }
+
+  /** Subscribe to the inbound topics; a refused one is logged (the others still flow). */
+  private async subscribe(client: MQTTClient, subscriptions: Subscription[]): Promise<void> {
+    const codes = await client.subscribe(subscriptions);
+    codes.forEach((code, i) => {
+      if (code < 0x80) return;
+      this.lastError = `the remote refused the subscription ${subscriptions[i]?.topicFilter} (${reasonCodeName(code)})`;
+      this.logger.warn(`bridge ${this.config.name}: ${this.lastError}`);
+    });
   }
 
   /** The URI the client connects with: credentials only here, the dial takes the addresses. */
