@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clusterSchema } from "./cluster.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -100,6 +101,8 @@ export const brokerConfigSchema = z.strictObject({
   max_retained_messages: z.int().min(1).optional(),
   max_retained_bytes: z.int().min(1).optional(),
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
+  // Scale out (issue 15): the engine the nodes of one cluster share.
+  cluster: clusterSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */
