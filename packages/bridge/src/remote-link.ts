@@ -154,6 +154,10 @@ export class RemoteLink {
       if (error !== undefined) this.lastError = describe(error);
       this.markDown();
     });
+    client.on("reconnecting", ({ error }) => {
+      // The client retries by itself; the status says why the last attempt failed.
+      if (this.client === client && error !== undefined) this.lastError = describe(error);
+    });
     client.on("message", (m) => {
       if (this.client === client) this.handlers.message(client, m);
     });

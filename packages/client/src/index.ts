@@ -24,8 +24,6 @@ export { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { MQTTClient } from "./client.js";
-/** The default transport of `MQTTClient` (for a `dial` that wraps it, e.g. fail-over across addresses). */
-export { dialUri } from "./dial.js";
 export type {
   ClientState,
   ConnectCallOptions,
@@ -45,6 +43,8 @@ export {
   type TopicConfig,
   type WillConfig,
 } from "./config.js";
+/** The default transport of `MQTTClient` (for a `dial` that wraps it, e.g. fail-over across addresses). */
+export { dialUri } from "./dial.js";
 export {
   AbortError,
   ClientConfigError,
