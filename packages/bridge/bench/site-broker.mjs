@@ -7,7 +7,12 @@ import { Bridges } from "../dist/index.js";
 
 const [port, bridgesJson] = process.argv.slice(2);
 const broker = new Broker(
-  { listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } }, plugins: { "anonymous-auth": {} } },
+  {
+    listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } },
+    plugins: { "anonymous-auth": {} },
+    // The bridge's queue is one store queue: let it hold a whole run, as the mosquitto site does.
+    max_queued_messages: 1_000_000,
+  },
   { logger: silentLogger },
 );
 await broker.start();

@@ -56,6 +56,8 @@ async function startSite(kind, remotePort, protocolVersion) {
   if (kind === "mosquitto") {
     return startMosquitto("site", [
       "persistence false",
+      // Mosquitto's bridge queue is bounded by max_queued_messages too: a whole run fits.
+      "max_queued_messages 1000000",
       "connection central",
       `address 127.0.0.1:${remotePort}`,
       `bridge_protocol_version ${protocolVersion === 5 ? "mqttv50" : "mqttv311"}`,
@@ -72,6 +74,7 @@ async function startSite(kind, remotePort, protocolVersion) {
       address: `127.0.0.1:${remotePort}`,
       protocol_version: protocolVersion,
       max_inflight: 100,
+      max_queued_messages: 1_000_000,
       topics: [{ filter: "bench/#", direction: "out", qos: 1, remote_prefix: "site/" }],
     },
   ];

@@ -96,6 +96,11 @@ export class Bridge {
     if (this.phase !== "new") throw new BridgeStateError(`bridge ${this.config.name} was started before`);
     this.phase = "started";
     await this.outbox.open();
+    const bounds = this.outbox.bounds();
+    if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
+      this.logger.warn(
+        `bridge ${this.config.name}: the store holds at most ${bounds.messages} messages / ${bounds.bytes} bytes per queue; raise the broker's max_queued_messages / max_queued_bytes to queue up to max_queued_messages ${this.config.maxQueuedMessages} / max_queued_bytes ${this.config.maxQueuedBytes}`,
+      );
     if (this.topics.hasOutbound) this.unlisten = this.broker.on("message", (c, m) => this.fromLocal(c, m));
     this.link.start();
   }

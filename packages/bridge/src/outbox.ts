@@ -40,6 +40,18 @@ export class DurableOutbox {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /**
+   * The bounds in force: ours, or the store's per-queue ones when lower (the
+   * store would drop its oldest entries instead, which are in flight here).
+   */
+  bounds(): { messages: number; bytes: number } {
+    const limits = this.store().limits;
+    return {
+      messages: Math.min(this.maxMessages, limits.maxQueuedMessages),
+      bytes: Math.min(this.maxBytes, limits.maxQueuedBytes),
+    };
+  }
+
   /** Load the counters of what a previous run left in the queue. */
   async open(): Promise<void> {
     const usage = await this.store().queueUsage(this.queueId);
@@ -55,7 +67,8 @@ export class DurableOutbox {
   /** Queue `message`; false (and counted as dropped) when a bound refuses it. */
   offer(message: QueuedRecord): boolean {
     const size = storedMessageSize(message);
-    if (this.count + 1 > this.maxMessages || this.bytes + size > this.maxBytes) {
+    const bounds = this.bounds();
+    if (this.count + 1 > bounds.messages || this.bytes + size > bounds.bytes) {
       this.droppedTotal++;
       return false;
     }

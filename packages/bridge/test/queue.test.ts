@@ -96,6 +96,21 @@ describe("the outbound queue while the remote is unreachable", () => {
     expect(await nothingMore(farSub)).toBe(true);
   });
 
+  it("is bounded by the store's own per-queue bound when it is lower (the broker's max_queued_messages)", async () => {
+    const port = await freePort();
+    const site = await startOurs({ config: { max_queued_messages: 3 } });
+    const bridges = await bridge(site.broker, [outTo(port, { restart_timeout: 2 })]);
+    const pub = await connect(site.url);
+    for (let i = 0; i < 5; i++) await pub.publish("sensors/n", String(i), { qos: 1 });
+    expect(await until(bridges, (s) => s.dropped === 2)).toMatchObject({ queued: 3 });
+    const far = await startMosq({ port });
+    const farSub = await connect(far.url);
+    await farSub.subscribe([["sensors/#", 1]]);
+    // The oldest are kept (the store would have dropped them, in flight or not).
+    expect((await take(farSub, 3)).map(text)).toEqual(["0", "1", "2"]);
+    expect(await nothingMore(farSub)).toBe(true);
+  });
+
   it("is bounded by max_queued_bytes", async () => {
     const port = await freePort();
     const site = await startOurs();

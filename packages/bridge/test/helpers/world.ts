@@ -24,10 +24,16 @@ export interface OurBroker {
 }
 
 /** Our broker on `port` (default a free one), with `store` when given, anonymous clients allowed. */
-export async function startOurs(options: { port?: number; store?: BrokerStore } = {}): Promise<OurBroker> {
+export async function startOurs(
+  options: { port?: number; store?: BrokerStore; config?: Record<string, unknown> } = {},
+): Promise<OurBroker> {
   const port = options.port ?? (await freePort());
   const broker = new Broker(
-    { listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } }, plugins: { "anonymous-auth": {} } },
+    {
+      ...options.config,
+      listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } },
+      plugins: { "anonymous-auth": {} },
+    },
     { logger: silentLogger, ...(options.store === undefined ? {} : { store: options.store }) },
   );
   await broker.start();
