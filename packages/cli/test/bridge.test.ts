@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 function client(clientId: string): MQTTClient {
-  const c = new MQTTClient({ clientId, config: { reconnectInitialDelayMs: 20, reconnect_max_interval: 0.2 } });
+  const c = new MQTTClient({
+    clientId,
+    config: { reconnectInitialDelayMs: 20, reconnect_max_interval: 0.2 },
+  });
   cleanups.push(() => c.disconnect().catch(() => {}));
   return c;
 }
@@ -70,7 +73,9 @@ describe("amqtt -c with bridges:", () => {
     const got: IncomingApplicationMessage[] = [];
     while (got.length < N) got.push(await sub.deliverMessage({ timeout: 10 }));
     expect(got.map((m) => m.topic)).toEqual(Array(N).fill("site-1/sensors/n"));
-    expect(got.map((m) => new TextDecoder().decode(m.data))).toEqual(Array.from({ length: N }, (_, i) => String(i)));
+    expect(got.map((m) => new TextDecoder().decode(m.data))).toEqual(
+      Array.from({ length: N }, (_, i) => String(i)),
+    );
     await expect(sub.deliverMessage({ timeout: 0.5 })).rejects.toThrow(/timed out/);
     expect(second.stderr()).toContain("bridges started");
   });
