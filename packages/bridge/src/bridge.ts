@@ -102,6 +102,7 @@ export class Bridge {
         `bridge ${this.config.name}: the store holds at most ${bounds.messages} messages / ${bounds.bytes} bytes per queue; raise the broker's max_queued_messages / max_queued_bytes to queue up to max_queued_messages ${this.config.maxQueuedMessages} / max_queued_bytes ${this.config.maxQueuedBytes}`,
       );
     if (this.topics.hasOutbound) this.unlisten = this.broker.on("message", (c, m) => this.fromLocal(c, m));
+    if (this.config.retainedOnStart) await this.queueRetained();
     this.link.start();
   }
 
@@ -134,6 +135,24 @@ export class Bridge {
       connects: link.connects,
       lastError: link.lastError ?? this.lastError,
     };
+  }
+
+  /** Queue the local retained messages of the outbound topics (each once, whatever entries overlap). */
+  private async queueRetained(): Promise<void> {
+    const seen = new Set<string>();
+    const now = Date.now();
+    for (const filter of this.topics.localOutboundFilters()) {
+      for (const r of await this.broker.store.matchRetained(filter)) {
+        if (seen.has(r.topic) || (r.expiresAt !== undefined && r.expiresAt <= now)) continue;
+        seen.add(r.topic);
+        const message: PluginMessage = { topic: r.topic, payload: r.payload, qos: r.qos, retain: true };
+        const properties = { ...r.properties };
+        if (r.expiresAt !== undefined)
+          properties.messageExpiryInterval = Math.ceil((r.expiresAt - now) / 1000);
+        if (Object.keys(properties).length > 0) message.properties = properties;
+        this.fromLocal(undefined, message);
+      }
+    }
   }
 
   /** A message routed by the local broker (synchronously, inside its routing). */

@@ -67,6 +67,12 @@ export interface BridgeConfig {
   /** How long a carried message is expected back as an echo (default 10 s). */
   echoWindowMs: number;
   topics: BridgeTopic[];
+  /**
+   * At start, queue the local retained messages matching `out`/`both` topics
+   * (as Mosquitto's bridge does when it subscribes locally), so the remote
+   * gets the current state (default true; resending a retained message is idempotent).
+   */
+  retainedOnStart: boolean;
   /** Outbound messages kept while the remote is unreachable, at most (default 10,000). */
   maxQueuedMessages: number;
   /** ... and at most these many bytes (default 64 MiB). Beyond either, new messages are dropped and counted. */
@@ -98,6 +104,7 @@ const KEYS = new Set([
   "max_queued_bytes",
   "max_inflight",
   "restart_timeout",
+  "retained_on_start",
 ]);
 const TOPIC_KEYS = new Set(["filter", "direction", "qos", "local_prefix", "remote_prefix"]);
 const TLS_KEYS = new Set(["cafile", "certfile", "keyfile", "verify_hostname"]);
@@ -249,6 +256,7 @@ function parseBridge(
     maxQueuedMessages: f.integer("max_queued_messages", 10_000, 1, 10_000_000),
     maxQueuedBytes: f.integer("max_queued_bytes", 64 * 1024 * 1024, 1, 2 ** 40),
     maxInflight: f.integer("max_inflight", 100, 1, 65535),
+    retainedOnStart: f.bool("retained_on_start", true),
     reconnect: restart,
   };
   if (username !== undefined) bridge.username = username;

@@ -54,6 +54,11 @@ export class TopicMap {
     return this.inbound.map((t) => ({ topicFilter: t.remotePrefix + t.filter, qos: t.qos }));
   }
 
+  /** The local filters of the `out`/`both` entries (to find the retained messages to send at start). */
+  localOutboundFilters(): string[] {
+    return this.outbound.map((t) => t.localPrefix + t.filter);
+  }
+
   /** Whether anything flows out (so the bridge listens to local messages at all). */
   get hasOutbound(): boolean {
     return this.outbound.length > 0;

@@ -99,3 +99,57 @@ describe.each([
     expect(got.map((m) => [m.topic, m.retain]).sort()).toEqual(expected.map((t) => [t, true]));
   });
 });
+
+describe("at start", () => {
+  it("sends the local retained messages of the out topics (retained_on_start), each once", async () => {
+    const far = await startMosq();
+    const site = await startOurs();
+    const localPub = await connect(site.url);
+    await localPub.publish("state/a", "1", { qos: 1, retain: true });
+    await localPub.publish("state/b", "2", { qos: 0, retain: true });
+    await localPub.publish("other/c", "3", { qos: 1, retain: true });
+    const bridges = await bridge(site.broker, [
+      {
+        name: "central",
+        address: `127.0.0.1:${far.port}`,
+        // Overlapping entries: state/a matches both and still goes once.
+        topics: [
+          { filter: "state/#", direction: "out", qos: 1 },
+          { filter: "state/a", direction: "out", qos: 1 },
+        ],
+      },
+    ]);
+    await until(bridges, (s) => s.messagesOut === 2 && s.queued === 0);
+    const farLate = await connect(far.url);
+    await farLate.subscribe([["#", 1]]);
+    const got = await take(farLate, 2);
+    expect(got.map((m) => [m.topic, text(m), m.retain]).sort()).toEqual([
+      ["state/a", "1", true],
+      ["state/b", "2", true],
+    ]);
+  });
+});
+
+describe("5.0 properties", () => {
+  it("carry the publisher's user properties and content type, plus the hop", async () => {
+    const far = await startOurs();
+    const site = await startOurs();
+    const bridges = await bridge(site.broker, [
+      { name: "central", address: `127.0.0.1:${far.port}`, client_id: "site-1", topics: [{ filter: "p/#" }] },
+    ]);
+    await until(bridges, (s) => s.connected);
+    const farSub = await connect(far.url, { protocolVersion: 5 });
+    await farSub.subscribe([["p/#", 1]]);
+    const pub = await connect(site.url, { protocolVersion: 5 });
+    await pub.publish("p/1", "{}", {
+      qos: 1,
+      properties: { contentType: "application/json", userProperties: [["k", "v"]] },
+    });
+    const [m] = await take(farSub, 1);
+    expect(m?.properties.contentType).toBe("application/json");
+    expect(m?.properties.userProperties).toEqual([
+      ["k", "v"],
+      ["amqtt-bridge", "site-1"],
+    ]);
+  });
+});

@@ -19,6 +19,7 @@ describe("parseBridges", () => {
       maxQueuedMessages: 10_000,
       maxQueuedBytes: 64 * 1024 * 1024,
       maxInflight: 100,
+      retainedOnStart: true,
       topics: [{ filter: "a/#", direction: "out", qos: 1, localPrefix: "", remotePrefix: "" }],
       reconnect: { initialMs: 1000, maxMs: 60_000, jitter: 0.5 },
     });
