@@ -36,6 +36,8 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** Bound on the calls waiting for Redis; past it a call rejects with `StoreBusyError`. Default 100,000. */
   maxPendingOperations?: number;
+  /** Sessions this instance keeps a fencing epoch for, at most; past it `fence()` rejects with `StoreBusyError`. Default 1,000,000. */
+  maxFencedSessions?: number;
   /**
    * After the writes a `flush()` covers, send `WAIT replicas timeoutMs` to every
    * master written to; `flush()` rejects with `StoreConnectionError` when fewer
@@ -81,6 +83,7 @@ export class RedisStore implements Store.BrokerStore {
   private readonly options: RedisStoreOptions;
   private readonly keys: KeySpace;
   private readonly maxPending: number;
+  private readonly maxFenced: number;
   private state: State = "new";
   private client: RedisClient | undefined;
   private pending = 0;
@@ -99,6 +102,7 @@ export class RedisStore implements Store.BrokerStore {
     this.limits = resolveStoreLimits(options.limits);
     this.keys = new KeySpace(options.keyPrefix ?? "amqtt:");
     this.maxPending = positiveInteger("maxPendingOperations", options.maxPendingOperations, 100_000);
+    this.maxFenced = positiveInteger("maxFencedSessions", options.maxFencedSessions, 1_000_000);
     positiveInteger("commandTimeoutMs", options.commandTimeoutMs, 1);
     positiveInteger("connectTimeoutMs", options.connectTimeoutMs, 1);
     if (options.wait !== undefined) {
@@ -189,10 +193,27 @@ export class RedisStore implements Store.BrokerStore {
   async fence(clientId: string, epoch: number): Promise<void> {
     if (!Number.isSafeInteger(epoch) || epoch < 0)
       throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+    if (!this.fences.has(clientId) && this.fences.size >= this.maxFenced)
+      throw new StoreBusyError(
+        `${this.fences.size} sessions are fenced by this instance (maxFencedSessions)`,
+      );
     const k = this.keys.clientKeys(clientId);
     // Taken at once: the writes called after this one carry it, even before it resolves.
     this.fences.set(clientId, Math.max(epoch, this.fences.get(clientId) ?? 0));
     await this.write("fence", clientId, this.call("amqttFence", [k.epoch, epoch]));
+  }
+
+  /**
+   * Forget the epoch of `clientId` in this instance (the node gave the session
+   * up): its later writes to the session carry no epoch. Redis keeps the epoch.
+   */
+  unfence(clientId: string): void {
+    this.fences.delete(clientId);
+  }
+
+  /** Sessions this instance holds an epoch for (at most `maxFencedSessions`). */
+  get fencedSessions(): number {
+    return this.fences.size;
   }
 
   /** The epoch Redis holds for the session of `clientId` (0 when never fenced). */
@@ -266,7 +287,9 @@ export class RedisStore implements Store.BrokerStore {
       calls.push(this.call("amqttDeleteExpiredSessions", [`${this.keys.bucketBase(b)}sexp`, now]));
     }
     const buckets = (await this.write("deleteExpiredSessions", undefined, Promise.all(calls))) as string[][];
-    return buckets.flat().map((text) => fromTaggedJson<Store.SessionRecord>(text));
+    const records = buckets.flat().map((text) => fromTaggedJson<Store.SessionRecord>(text));
+    for (const record of records) this.fences.delete(record.clientId);
+    return records;
   }
 
   // --- offline queues ---

@@ -165,6 +165,10 @@ describe("on one redis-server", () => {
       await store.enqueue("b", queued(3));
       expect((await evals()) - mid).toBe(4);
       expect((await store.peekQueue("b", 10)).map((e) => e.payload[0])).toEqual([2, 3]);
+      // A batch holds 1000 messages at most: 2500 in one turn are three calls.
+      const big = await evals();
+      await Promise.all(Array.from({ length: 2500 }, (_, i) => store.enqueue("big", queued(i))));
+      expect((await evals()) - big).toBe(3);
     } finally {
       await admin.quit();
     }
