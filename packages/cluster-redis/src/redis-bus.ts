@@ -5,6 +5,7 @@ import {
   type ClusterEvents,
   type ClusterNode,
   type ClusterOptions,
+  ClusterOptionsError,
   type ClusterRoute,
   ClusterUnavailableError,
   type EngineStatus,
@@ -26,7 +27,7 @@ import {
   type RedisTarget,
   unavailable,
 } from "./connection.js";
-import { Deadlines } from "./deadlines.js";
+import { Deadlines, withTimeout } from "./deadlines.js";
 import { InboxReader } from "./inbox-reader.js";
 import { ClusterKeys, INBOX_GROUP } from "./keys.js";
 import { MembershipView, parseSnapshot } from "./membership.js";
@@ -38,7 +39,16 @@ export interface RedisClusterBusOptions extends ClusterOptions, RedisTarget {
   readonly keyPrefix?: string;
   /** How long one blocking read of the inbox waits (default 1,000 ms; stop() waits at most this). */
   readonly blockMs?: number;
+  /**
+   * Most engine calls of this node in flight at once (default 10,000); beyond it a
+   * call fails at once with `ClusterUnavailableError` instead of queueing without
+   * bound behind a stalled engine.
+   */
+  readonly maxPendingCalls?: number;
 }
+
+/** The default of {@link RedisClusterBusOptions.maxPendingCalls}. */
+export const DEFAULT_MAX_PENDING_CALLS = 10_000;
 
 /** The default key prefix. */
 export const DEFAULT_KEY_PREFIX = "amqtt:";
@@ -87,16 +97,24 @@ export class RedisClusterBus implements ClusterBus {
   private buffered: string[] | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRunning = false;
+  /** Counts starts; a timed-out start's late steps see a newer count and stop. */
+  private attempts = 0;
   /** A heartbeat was asked for while one ran (a membership change): run again right after. */
   private heartbeatAgain = false;
   private graceUntil = 0;
   private readonly idPrefix = randomUUID();
   private sent = 0;
   private readonly deadlines: Deadlines;
+  private readonly maxPendingCalls: number;
 
   constructor(private readonly settings: RedisClusterBusOptions) {
     this.options = resolveClusterOptions(settings);
     this.deadlines = new Deadlines(this.options.requestTimeoutMs);
+    this.maxPendingCalls = settings.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS;
+    if (!Number.isInteger(this.maxPendingCalls) || this.maxPendingCalls <= 0)
+      throw new ClusterOptionsError(
+        `maxPendingCalls must be a positive integer (got ${this.maxPendingCalls})`,
+      );
     this.nodeId = this.options.nodeId;
     this.keys = new ClusterKeys(settings.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.blockMs = settings.blockMs ?? 1_000;
@@ -129,31 +147,14 @@ export class RedisClusterBus implements ClusterBus {
     this.client = client;
     this.subscriber = subscriber;
     try {
-      await Promise.all([client.connect(), subscriber.connect(), reader.connect()]);
-      const inbox = this.keys.inbox(this.nodeId);
-      await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
-        if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
-      });
-      await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
-      // A fresh run: routes of an earlier run of this node id are void.
-      await client.del(this.keys.routes(this.nodeId));
-      subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
-      await subscriber.subscribe(this.keys.events);
-      this.joinedAt = String(
-        await runScript(
-          client,
-          "join",
-          [this.keys.members, this.keys.joined],
-          [this.nodeId, this.options.leaseMs],
-        ),
+      // The whole join is bounded: a Redis Cluster that never becomes ready must not hang start().
+      await withTimeout(
+        this.join(client, subscriber, reader, events, ++this.attempts),
+        Math.max(this.options.requestTimeoutMs, 1_000) + 6 * this.options.requestTimeoutMs,
+        "start",
       );
-      this.events = events;
-      this.state = "running";
-      this.engine = "up";
-      await this.heartbeat(true);
-      await this.reloadRoutes();
-      await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
     } catch (error) {
+      this.attempts++;
       this.state = "stopped";
       this.events = undefined;
       this.clearHeartbeat();
@@ -175,6 +176,42 @@ export class RedisClusterBus implements ClusterBus {
       failed: (error) => this.failed(error),
     });
     this.reader.start();
+  }
+
+  /** Connects, prepares the inbox, joins, and loads the membership and routes. */
+  private async join(
+    client: RedisClient,
+    subscriber: RedisClient,
+    reader: RedisClient,
+    events: ClusterEvents,
+    attempt: number,
+  ): Promise<void> {
+    await Promise.all([client.connect(), subscriber.connect(), reader.connect()]);
+    const inbox = this.keys.inbox(this.nodeId);
+    await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
+      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+    });
+    await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
+    // A fresh run: routes of an earlier run of this node id are void.
+    await client.del(this.keys.routes(this.nodeId));
+    subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
+    await subscriber.subscribe(this.keys.events);
+    this.joinedAt = String(
+      await runScript(
+        client,
+        "join",
+        [this.keys.members, this.keys.joined],
+        [this.nodeId, this.options.leaseMs],
+      ),
+    );
+    // A start that timed out meanwhile must not come to life afterwards.
+    if (attempt !== this.attempts) throw new Error("the start timed out");
+    this.events = events;
+    this.state = "running";
+    this.engine = "up";
+    await this.heartbeat(true);
+    await this.reloadRoutes();
+    await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
   }
 
   async stop(): Promise<void> {
@@ -373,6 +410,10 @@ export class RedisClusterBus implements ClusterBus {
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.deadlines.inFlight >= this.maxPendingCalls)
+      throw new ClusterUnavailableError(
+        `${operation}: ${this.maxPendingCalls} engine calls in flight already (maxPendingCalls)`,
+      );
     try {
       return await this.deadlines.bound(
         run(),
