@@ -20,6 +20,7 @@ import {
   type SessionOwnership,
 } from "@amqtt/cluster";
 import {
+  connectedClient,
   createRedisClient,
   describeTarget,
   isConnectionFailure,
@@ -93,8 +94,10 @@ export class RedisClusterBus implements ClusterBus {
   private joinedAt = "";
   private readonly view: MembershipView;
   private readonly routes = new RouteTable();
-  /** Route changes received while the table is being (re)loaded, applied after. */
+  /** Route changes received while the table is being (re)loaded, applied after the last reload ends. */
   private buffered: string[] | undefined;
+  /** Reloads in progress (a joining node's load may overlap a full reload). */
+  private reloads = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRunning = false;
   /** Counts starts; a timed-out start's late steps see a newer count and stop. */
@@ -138,19 +141,34 @@ export class RedisClusterBus implements ClusterBus {
   async start(events: ClusterEvents): Promise<void> {
     if (this.state !== "new" && this.state !== "stopped")
       throw new ClusterUnavailableError(`node ${this.nodeId} is already started`);
-    const client = createRedisClient(this.settings, this.options.requestTimeoutMs);
-    const subscriber = createRedisClient(this.settings, this.options.requestTimeoutMs);
-    const reader = createRedisClient(this.settings, this.blockMs + this.options.requestTimeoutMs);
-    // ioredis reports connection errors as events too; they surface through the calls.
-    for (const c of [client, subscriber, reader]) c.on("error", () => {});
-    defineScripts(client);
+    const connectMs = Math.max(this.options.requestTimeoutMs, 1_000);
+    const connections = await Promise.allSettled([
+      connectedClient(() => {
+        const c = createRedisClient(this.settings, this.options.requestTimeoutMs);
+        defineScripts(c);
+        return c;
+      }, connectMs),
+      connectedClient(() => createRedisClient(this.settings, this.options.requestTimeoutMs), connectMs),
+      connectedClient(
+        () => createRedisClient(this.settings, this.blockMs + this.options.requestTimeoutMs),
+        connectMs,
+      ),
+    ]);
+    const failure = connections.find((c) => c.status === "rejected");
+    if (failure !== undefined) {
+      for (const c of connections) if (c.status === "fulfilled") c.value.disconnect();
+      throw unavailable("start (connecting)", (failure as PromiseRejectedResult).reason);
+    }
+    const [client, subscriber, reader] = connections.map(
+      (c) => (c as PromiseFulfilledResult<RedisClient>).value,
+    ) as [RedisClient, RedisClient, RedisClient];
     this.client = client;
     this.subscriber = subscriber;
     try {
-      // The whole join is bounded: a Redis Cluster that never becomes ready must not hang start().
+      // The whole join is bounded: an engine that stalls half way must not hang start().
       await withTimeout(
-        this.join(client, subscriber, reader, events, ++this.attempts),
-        Math.max(this.options.requestTimeoutMs, 1_000) + 6 * this.options.requestTimeoutMs,
+        this.join(client, subscriber, events, ++this.attempts),
+        6 * this.options.requestTimeoutMs,
         "start",
       );
     } catch (error) {
@@ -178,15 +196,13 @@ export class RedisClusterBus implements ClusterBus {
     this.reader.start();
   }
 
-  /** Connects, prepares the inbox, joins, and loads the membership and routes. */
+  /** Prepares the inbox, joins, and loads the membership and routes. */
   private async join(
     client: RedisClient,
     subscriber: RedisClient,
-    reader: RedisClient,
     events: ClusterEvents,
     attempt: number,
   ): Promise<void> {
-    await Promise.all([client.connect(), subscriber.connect(), reader.connect()]);
     const inbox = this.keys.inbox(this.nodeId);
     await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
       if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
@@ -519,7 +535,8 @@ export class RedisClusterBus implements ClusterBus {
   private async reloadRoutes(only?: readonly string[]): Promise<void> {
     const client = this.client;
     if (client === undefined) return;
-    this.buffered = [];
+    this.buffered ??= [];
+    this.reloads++;
     try {
       const others = only ?? this.view.nodes().flatMap((n) => (n.nodeId === this.nodeId ? [] : [n.nodeId]));
       const sets = await this.deadlines.bound(
@@ -535,9 +552,11 @@ export class RedisClusterBus implements ClusterBus {
         this.routes.replaceNode(nodeId, (sets[i] ?? []).map(routeFromKey));
       });
     } finally {
-      const pending = this.buffered;
-      this.buffered = undefined;
-      for (const message of pending) this.onEvent(message);
+      if (--this.reloads === 0) {
+        const pending = this.buffered ?? [];
+        this.buffered = undefined;
+        for (const message of pending) this.onEvent(message);
+      }
     }
   }
 
