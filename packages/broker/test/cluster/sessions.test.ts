@@ -129,6 +129,22 @@ describe("a node's death", () => {
     expect(adopted.sort()).toEqual([0, 1]);
   });
 
+  it("a node stopped gracefully publishes no will of its clients (as one broker's shutdown)", async () => {
+    const { brokers, buses } = await startCluster(2);
+    const { peer: watcher } = await MqttPeer.connected(brokers[1]!, "watcher");
+    await subscribe(watcher, { "wills/#": 1 });
+    await routeSeen(buses[0]!, "n1", "wills/x");
+    await MqttPeer.connected(brokers[0]!, "leaver", {
+      will: { topic: "wills/x", payload: text.encode("bye"), qos: 1, retain: false },
+    });
+    await brokers[0]!.stop();
+    await until(() => buses[1]!.nodes().length === 1);
+    // Past the adopter's grace: a will would have gone out by now.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await receiveAll(watcher)).toEqual([]);
+    expect(brokers[1]!.stats().cluster?.adoptedWills).toBe(0);
+  });
+
   it("a node that lost its lease drops its sessions and joins again", async () => {
     const { brokers, buses, engine } = await startCluster(2);
     const { peer } = await MqttPeer.connected(brokers[0]!, "fenced", {}, { version: 5 });

@@ -1,0 +1,232 @@
+// `amqtt --cluster` and `amqtt --workers`: several broker processes on one real
+// redis-server (started here on a free loopback port, killed by PID), with
+// MQTT.js and Debian's mosquitto_pub/mosquitto_sub as clients.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mosquittoPub } from "@amqtt/test-utils";
+import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
+import { connectAsync, type MqttClient } from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+
+const dir = mkdtempSync(join(tmpdir(), "amqtt-cluster-"));
+let redis: RedisServer;
+let prefix = 0;
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.end(true);
+});
+
+/** A config file: TCP on a free port (0), `$SYS` every second, fast leases; a fresh key prefix per test. */
+function configFile(extra: Record<string, unknown> = {}): string {
+  const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
+  const cluster = { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500, ...extra };
+  writeFileSync(
+    file,
+    JSON.stringify({
+      listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+      plugins: { "anonymous-auth": { allow_anonymous: true }, sys: { sys_interval: 1 } },
+      cluster,
+    }),
+  );
+  return file;
+}
+
+/** `count` broker processes, each a node of one cluster on the test's redis-server. */
+async function startNodes(count: number, config = configFile()): Promise<RunningAmqtt[]> {
+  const nodes: RunningAmqtt[] = [];
+  for (let i = 0; i < count; i++)
+    nodes.push(
+      await startAmqtt(["-c", config, "--memory", "--cluster", redis.url], mkdtempSync(join(dir, "cwd-"))),
+    );
+  return nodes;
+}
+
+async function client(port: number, options: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
+  const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
+  clients.push(c);
+  return c;
+}
+
+/** The next `count` messages of `c` on topics matching `match`, as `topic payload` lines. */
+function messages(
+  c: MqttClient,
+  count: number,
+  match: (topic: string) => boolean = () => true,
+): Promise<string[]> {
+  const got: string[] = [];
+  return new Promise((resolve) => {
+    const on = (topic: string, payload: Buffer) => {
+      if (!match(topic)) return;
+      got.push(`${topic} ${payload.toString()}`);
+      if (got.length === count) {
+        c.off("message", on);
+        resolve(got);
+      }
+    };
+    c.on("message", on);
+  });
+}
+
+/** Publish `retained` on a topic until `c` (subscribed on another node) sees one: the route has propagated. */
+async function routed(pub: MqttClient, sub: MqttClient, topic: string): Promise<void> {
+  const seen = new Promise<void>((resolve) => {
+    const on = (t: string) => {
+      if (t !== topic) return;
+      sub.off("message", on);
+      resolve();
+    };
+    sub.on("message", on);
+  });
+  const timer = setInterval(() => void pub.publishAsync(topic, "probe", { qos: 0 }), 100);
+  await seen.finally(() => clearInterval(timer));
+}
+
+describe("amqtt --cluster", () => {
+  it("refuses --workers above 1 without a cluster, saying what to add", async () => {
+    const { code, stderr } = await runAmqtt(["--workers", "2", "--memory", "-p", "0", "--no-ws"], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain("add --cluster redis://");
+  });
+
+  it("refuses a --cluster URL that is not redis://, naming the field", async () => {
+    const { code, stderr } = await runAmqtt(
+      ["--cluster", "http://x:secret@127.0.0.1", "--memory", "-p", "0", "--no-ws"],
+      dir,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain("cluster.redis");
+    expect(stderr).not.toContain("secret");
+  });
+
+  it("routes QoS 0/1/2 and wildcards between two broker processes, MQTT.js and mosquitto_pub, without logging the password", async () => {
+    const [a, b] = await startNodes(2);
+    expect(a!.stderr()).toContain("cluster node");
+    const sub = await client(b!.port, { protocolVersion: 5 });
+    await sub.subscribeAsync("c/#", { qos: 2 });
+    const pub = await client(a!.port);
+    await routed(pub, sub, "c/probe");
+    const got = messages(sub, 3, (t) => t !== "c/probe");
+    for (const qos of [0, 1, 2] as const) await pub.publishAsync(`c/q${qos}`, `m${qos}`, { qos });
+    expect((await got).sort()).toEqual(["c/q0 m0", "c/q1 m1", "c/q2 m2"]);
+    const fromMosquitto = messages(sub, 1, (t) => t === "c/mosquitto");
+    expect((await mosquittoPub(a!.port, { topic: "c/mosquitto", qos: 1 })).code).toBe(0);
+    expect(await fromMosquitto).toEqual(["c/mosquitto x"]);
+  });
+
+  it("keeps retained messages cluster-wide: set through one process, seen at subscribe on another", async () => {
+    const [a, b] = await startNodes(2);
+    const pub = await client(a!.port);
+    await pub.publishAsync("r/kept", "yes", { qos: 1, retain: true });
+    // The retained copy is in the engine once PUBACK came: the other node has it, or gets it, now.
+    const sub = await client(b!.port);
+    const got = messages(sub, 1);
+    for (let i = 0; i < 50; i++) {
+      await sub.subscribeAsync("r/#", { qos: 1 });
+      const first = await Promise.race([got, new Promise((r) => setTimeout(() => r(undefined), 100))]);
+      if (first !== undefined) break;
+      await sub.unsubscribeAsync("r/#");
+    }
+    expect(await got).toEqual(["r/kept yes"]);
+  });
+
+  it("takes a session over across processes: the old client gets DISCONNECT Session taken over, the new one session present", async () => {
+    const [a, b] = await startNodes(2);
+    const options = {
+      protocolVersion: 5 as const,
+      clientId: "roamer",
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    };
+    const first = await client(a!.port, options);
+    await first.subscribeAsync("t/#", { qos: 1 });
+    const disconnected = new Promise<number | undefined>((r) =>
+      first.once("disconnect", (p) => r(p.reasonCode)),
+    );
+    const second = await connectAsync(`mqtt://127.0.0.1:${b!.port}`, { reconnectPeriod: 0, ...options });
+    clients.push(second);
+    expect(await disconnected).toBe(0x8e);
+    const pub = await client(a!.port);
+    await routed(pub, second, "t/probe");
+  });
+
+  it("runs --workers 2 --cluster on one port: clients land on both workers and still reach each other", async () => {
+    const config = configFile();
+    const primary = await startAmqtt(
+      ["-c", config, "--memory", "--cluster", redis.url, "--workers", "2"],
+      mkdtempSync(join(dir, "cwd-")),
+    );
+    // Each worker logs its own listening line; both share the port.
+    const port = primary.port;
+    const nodes = new Set<string>();
+    const subs: MqttClient[] = [];
+    for (let i = 0; i < 8 && nodes.size < 2; i++) {
+      const c = await client(port);
+      const node = messages(c, 1, (t) => t === "$SYS/broker/cluster/node");
+      await c.subscribeAsync("$SYS/broker/cluster/node");
+      const [line] = await node;
+      nodes.add(line!.split(" ")[1]!);
+      subs.push(c);
+    }
+    expect(nodes.size).toBe(2);
+    const sub = subs[0]!;
+    await sub.subscribeAsync("w/#", { qos: 1 });
+    for (const pub of subs.slice(1)) await routed(pub, sub, "w/probe");
+    primary.child.kill("SIGTERM");
+    expect(await primary.exit).toBe(0);
+  });
+});
+
+describe("a node SIGKILLed mid-stream", () => {
+  const seed = Number(process.env.AMQTT_KILL_SEED ?? Date.now() % 100_000);
+
+  it(`loses no acknowledged QoS 1 message and publishes the will once (seed ${seed})`, async () => {
+    // The seed picks when the publisher's node dies.
+    const killAfter = 20 + (seed % 60);
+    const [a, b] = await startNodes(3);
+    const sub = await client(b!.port, { clientId: "watcher", clean: false });
+    await sub.subscribeAsync("s/#", { qos: 1 });
+    const pub = await client(a!.port, {
+      clientId: "doomed",
+      will: { topic: "s/will", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
+    await routed(pub, sub, "s/probe");
+    const received = new Set<string>();
+    let wills = 0;
+    sub.on("message", (t, p) => {
+      if (t === "s/stream") received.add(p.toString());
+      if (t === "s/will" && p.toString() === "gone") wills++;
+    });
+    const acked: string[] = [];
+    pub.on("error", () => undefined);
+    const closed = new Promise<"closed">((r) => pub.once("close", () => r("closed")));
+    for (let i = 0; i < killAfter + 50; i++) {
+      if (i === killAfter) a!.child.kill("SIGKILL");
+      // A PUBACK, or the connection's end (then this message counts as not acknowledged).
+      const outcome = await Promise.race([pub.publishAsync("s/stream", String(i), { qos: 1 }), closed]);
+      if (outcome === "closed") break;
+      acked.push(String(i));
+    }
+    await a!.exit;
+    // Lease expiry (2 s) then the adopter publishes the will, once.
+    const deadline = Date.now() + 15_000;
+    while ((wills === 0 || acked.some((m) => !received.has(m))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(
+      acked.filter((m) => !received.has(m)),
+      `seed ${seed}: acknowledged but lost`,
+    ).toEqual([]);
+    expect(wills, `seed ${seed}: wills`).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(wills, `seed ${seed}: wills, later`).toBe(1);
+  });
+});
