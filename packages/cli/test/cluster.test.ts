@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mosquittoPub } from "@amqtt/test-utils";
-import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
-import { connectAsync, type MqttClient } from "mqtt";
+import { type RedisServer, startRedis, startRedisCluster } from "@amqtt/test-utils/redis";
+import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
@@ -41,13 +41,15 @@ function configFile(extra: Record<string, unknown> = {}): string {
   return file;
 }
 
-/** `count` broker processes, each a node of one cluster on the test's redis-server. */
-async function startNodes(count: number, config = configFile()): Promise<RunningAmqtt[]> {
+/** `count` broker processes, each a node of one cluster (on the test's redis-server unless `engine` says otherwise). */
+async function startNodes(
+  count: number,
+  config = configFile(),
+  engine: string[] = ["--cluster", redis.url],
+): Promise<RunningAmqtt[]> {
   const nodes: RunningAmqtt[] = [];
   for (let i = 0; i < count; i++)
-    nodes.push(
-      await startAmqtt(["-c", config, "--memory", "--cluster", redis.url], mkdtempSync(join(dir, "cwd-"))),
-    );
+    nodes.push(await startAmqtt(["-c", config, "--memory", ...engine], mkdtempSync(join(dir, "cwd-"))));
   return nodes;
 }
 
@@ -108,7 +110,7 @@ describe("amqtt --cluster", () => {
     expect(stderr).not.toContain("secret");
   });
 
-  it("routes QoS 0/1/2 and wildcards between two broker processes, MQTT.js and mosquitto_pub, without logging the password", async () => {
+  it("routes QoS 0/1/2 and wildcards between two broker processes, MQTT.js and mosquitto_pub", async () => {
     const [a, b] = await startNodes(2);
     expect(a!.stderr()).toContain("cluster node");
     const sub = await client(b!.port, { protocolVersion: 5 });
@@ -152,8 +154,10 @@ describe("amqtt --cluster", () => {
     const disconnected = new Promise<number | undefined>((r) =>
       first.once("disconnect", (p) => r(p.reasonCode)),
     );
-    const second = await connectAsync(`mqtt://127.0.0.1:${b!.port}`, { reconnectPeriod: 0, ...options });
+    const second = connect(`mqtt://127.0.0.1:${b!.port}`, { reconnectPeriod: 0, ...options });
     clients.push(second);
+    const connack = await new Promise<IConnackPacket>((r) => second.once("connect", r));
+    expect(connack.sessionPresent).toBe(true);
     expect(await disconnected).toBe(0x8e);
     const pub = await client(a!.port);
     await routed(pub, second, "t/probe");
@@ -185,6 +189,83 @@ describe("amqtt --cluster", () => {
     expect(await primary.exit).toBe(0);
   });
 });
+
+describe("the engine", () => {
+  it("with a password in the URL: the nodes connect, and log the URL with the password as ***", async () => {
+    const secured = await startRedis({ config: ["requirepass s3cret-pw"] });
+    try {
+      const url = `redis://:s3cret-pw@127.0.0.1:${secured.port}`;
+      const [a, b] = await startNodes(2, configFile(), ["--cluster", url]);
+      expect(a!.stderr()).toContain("***@127.0.0.1");
+      expect(a!.stderr() + b!.stderr()).not.toContain("s3cret-pw");
+      const sub = await client(b!.port);
+      await sub.subscribeAsync("p/#", { qos: 1 });
+      await routed(await client(a!.port), sub, "p/probe");
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  it("a Redis Cluster of 3 (cluster_nodes): messages cross nodes", async () => {
+    const rc = await startRedisCluster(3);
+    try {
+      const config = configFile({ cluster_nodes: rc.startupNodes.map((n) => `redis://${n.host}:${n.port}`) });
+      const [a, b] = await startNodes(2, config, []);
+      const sub = await client(b!.port);
+      await sub.subscribeAsync("rc/#", { qos: 1 });
+      const pub = await client(a!.port);
+      await routed(pub, sub, "rc/probe");
+      const got = messages(sub, 1, (t) => t === "rc/q1");
+      await pub.publishAsync("rc/q1", "through the Redis Cluster", { qos: 1 });
+      expect(await got).toEqual(["rc/q1 through the Redis Cluster"]);
+    } finally {
+      await rc.stop();
+    }
+  });
+
+  it("stalled (SIGSTOP): a CONNECT is refused with Server unavailable, local traffic goes on; after SIGCONT connects work again", async () => {
+    const own = await startRedis();
+    try {
+      const [a] = await startNodes(1, configFile(), ["--cluster", own.url]);
+      const local = await client(a!.port, { protocolVersion: 5 });
+      await local.subscribeAsync("l/#", { qos: 0 });
+      own.signal("SIGSTOP");
+      // The engine counts as down past request_timeout_ms (500 ms here): retried until it does.
+      let code: number | undefined;
+      for (let i = 0; i < 40 && code !== 0x88; i++) {
+        code = await connackCode(a!.port);
+        if (code !== 0x88) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(code).toBe(0x88);
+      const got = messages(local, 1);
+      await local.publishAsync("l/x", "local", { qos: 0 });
+      expect(await got).toEqual(["l/x local"]);
+      own.signal("SIGCONT");
+      for (let i = 0; i < 40 && code !== 0; i++) {
+        code = await connackCode(a!.port);
+        if (code !== 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(code).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+/** The CONNACK reason code a fresh 5.0 client gets (0: accepted). */
+async function connackCode(port: number): Promise<number | undefined> {
+  const attempt = connect(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 0,
+    protocolVersion: 5,
+    connectTimeout: 5000,
+  });
+  const code = await new Promise<number | undefined>((r) => {
+    attempt.once("connect", () => r(0));
+    attempt.once("error", (e) => r((e as { code?: number }).code));
+  });
+  attempt.end(true);
+  return code;
+}
 
 describe("a node SIGKILLed mid-stream", () => {
   const seed = Number(process.env.AMQTT_KILL_SEED ?? Date.now() % 100_000);
