@@ -15,6 +15,7 @@ import {
   DELIVER_CHANNEL,
   decodeControl,
   decodeDelivery,
+  deliverFrames,
   encodeControl,
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
@@ -171,15 +172,28 @@ export class ClusterNode {
   }
 
   private deliver(envelope: ClusterEnvelope, ack: () => void): void {
-    const { message, scope } = decodeDelivery(envelope.body);
+    let durable = false;
+    for (const frame of deliverFrames(envelope.body)) durable = this.deliverFrame(frame) || durable;
+    const store = this.host.store;
+    if (!durable) {
+      ack();
+      return;
+    }
+    // Held here before the engine forgets it: what went to offline queues is durable first.
+    const routing = this.host.router.takeAsyncRouting();
+    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
+      this.host.warn("a message from another node could not be made durable (it comes again)", error),
+    );
+  }
+
+  /** Deliver one routed message here; answers whether the envelope's acknowledgement waits for the store. */
+  private deliverFrame(frame: Uint8Array): boolean {
+    const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
     // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
     // resume from their sessions); only its shared groups' messages go to another member.
     const adopted = scope.to !== this.bus.nodeId;
-    if (adopted && scope.groups.length === 0) {
-      ack();
-      return;
-    }
+    if (adopted && scope.groups.length === 0) return false;
     const publisher = message.publisher;
     const client: ClientInfo | undefined =
       publisher === undefined
@@ -201,22 +215,12 @@ export class ClusterNode {
       retain: message.retain,
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
-    const router = this.host.router;
-    router.acceptRemote(client, m, {
+    this.host.router.acceptRemote(client, m, {
       ordinary: scope.ordinary && !adopted,
       groups: new Set(scope.groups),
       anyNode: adopted,
     });
-    const store = this.host.store;
-    if (!store.persistent || message.qos === 0) {
-      ack();
-      return;
-    }
-    // Held here before the engine forgets it: what went to offline queues is durable first.
-    const routing = router.takeAsyncRouting();
-    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
-      this.host.warn("a message from another node could not be made durable (it comes again)", error),
-    );
+    return this.host.store.persistent && message.qos > 0;
   }
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {

@@ -1,16 +1,20 @@
-import type { ClusterRoute } from "@amqtt/cluster";
+import { type ClusterRoute, MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import { describe, expect, it } from "vitest";
 import { SeenEnvelopes } from "../../src/cluster/dedupe.js";
 import {
   decodeControl,
   decodeDelivery,
+  deliverFrames,
   EnvelopeFormatError,
+  encodeBatch,
   encodeControl,
   encodeMessage,
   frameDelivery,
 } from "../../src/cluster/envelopes.js";
 import { RemoteWills } from "../../src/cluster/remote-wills.js";
 import { RoutedTree } from "../../src/cluster/routes.js";
+import { MAX_BATCH_FRAMES, SendBatches } from "../../src/cluster/send-batches.js";
+import { until } from "../harness/wait.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -155,5 +159,52 @@ describe("RoutedTree", () => {
     expect(log).toEqual(["+a/#", "+g|a/#", "-a/#", "-g|a/#"]);
     expect(tree.routes()).toEqual([]);
     expect(tree.match("a/b").subscriptions).toEqual([]);
+  });
+});
+
+describe("SendBatches", () => {
+  it("sends one envelope per node per turn, bounded by MAX_BATCH_FRAMES, frames in order", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    const b = new MemoryClusterBus(engine, { nodeId: "b" });
+    const got: Uint8Array[][] = [];
+    const events = { nodeUp() {}, nodeDown() {}, engineStatus() {} };
+    await a.start({ ...events, envelope: (_e, ack) => ack() });
+    await b.start({
+      ...events,
+      envelope: (e, ack) => {
+        got.push(deliverFrames(e.body));
+        ack();
+      },
+    });
+    const batches = new SendBatches(a);
+    const count = MAX_BATCH_FRAMES * 2 + 10;
+    const sent = Array.from({ length: count }, (_, i) => batches.add("b", bytes(String(i))));
+    await Promise.all(sent);
+    await until(() => got.flat().length === count);
+    expect(got.map((frames) => frames.length)).toEqual([MAX_BATCH_FRAMES, MAX_BATCH_FRAMES, 10]);
+    expect(got.flat().map((f) => new TextDecoder().decode(f))).toEqual(
+      Array.from({ length: count }, (_, i) => String(i)),
+    );
+    await a.stop();
+    await b.stop();
+  });
+
+  it("rejects every frame of an envelope the engine did not take", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    await a.start({ nodeUp() {}, nodeDown() {}, engineStatus() {}, envelope: (_e, ack) => ack() });
+    engine.setAvailable(false);
+    const batches = new SendBatches(a);
+    const results = await Promise.allSettled([batches.add("b", bytes("1")), batches.add("b", bytes("2"))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    engine.setAvailable(true);
+    await a.stop();
+  });
+
+  it("encodeBatch and deliverFrames round-trip, and refuse a cut batch", () => {
+    const frames = [bytes("one"), new Uint8Array(0), bytes("three")];
+    expect(deliverFrames(encodeBatch(frames))).toEqual(frames);
+    expect(() => deliverFrames(encodeBatch(frames).subarray(0, 9))).toThrow(EnvelopeFormatError);
   });
 });
