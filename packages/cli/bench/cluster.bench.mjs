@@ -10,6 +10,9 @@
 //    FAN publishers on A for one subscriber on B.
 // 3. `--workers 2` against `--workers 1` (both `--cluster`), same load: PAIRS
 //    publisher/subscriber pairs on one port, QoS 0, total msg/s.
+// 4. Engine cost: Redis commands and network bytes (INFO stats) per routed
+//    cross-node QoS 1 message and per CONNECT/DISCONNECT of a clean client
+//    (lease renewals and blocking inbox reads of the nodes included).
 //
 //   N=20000 W=100 RATE=1000 SECONDS=5 FAN=4 PAIRS=4 pnpm --filter @amqtt/cli bench:cluster
 import { spawn } from "node:child_process";
@@ -35,8 +38,31 @@ function cleanup() {
 }
 process.on("exit", cleanup);
 
+let redisPort;
+async function redisStats() {
+  const { execFileSync } = await import("node:child_process");
+  const text = execFileSync("redis-cli", ["-p", String(redisPort), "INFO", "stats"], { encoding: "utf8" });
+  const field = (name) => Number(new RegExp(`${name}:(\\d+)`).exec(text)?.[1] ?? Number.NaN);
+  return {
+    commands: field("total_commands_processed"),
+    bytes: field("total_net_input_bytes") + field("total_net_output_bytes"),
+  };
+}
+
+/** Redis commands and bytes per unit of `run` (which does `count` units). */
+async function engineCost(run, count) {
+  const before = await redisStats();
+  await run();
+  const after = await redisStats();
+  return {
+    commands: (after.commands - before.commands) / count,
+    bytes: (after.bytes - before.bytes) / count,
+  };
+}
+
 async function startRedis() {
   const port = await freePort();
+  redisPort = port;
   const child = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -259,6 +285,26 @@ async function main() {
     );
     for (const c of [sPub, ...sSubs, cPub, ...cSubs, ...sPubs, sSub, ...cPubs, cSub]) await c.endAsync();
   }
+  // Engine cost per routed message (cross-node QoS 1) and per connect.
+  const [ep, es] = await pair(a.port, b.port, "cost");
+  const perMessage = await engineCost(() => throughput([ep], [es], 1, "cost"), N);
+  await Promise.all([ep.endAsync(), es.endAsync()]);
+  const CONNECTS = 200;
+  const perConnect = await engineCost(async () => {
+    for (let i = 0; i < CONNECTS; i++) await (await client(a.port, `conn-${i}`)).endAsync();
+  }, CONNECTS);
+  const cost = [
+    {
+      what: "per routed cross-node QoS 1 message",
+      commands: perMessage.commands.toFixed(2),
+      bytes: perMessage.bytes.toFixed(0),
+    },
+    {
+      what: "per CONNECT + DISCONNECT (clean)",
+      commands: perConnect.commands.toFixed(2),
+      bytes: perConnect.bytes.toFixed(0),
+    },
+  ];
   single.stop();
   a.stop();
   b.stop();
@@ -288,6 +334,8 @@ async function main() {
     `N=${N} W=${W} RATE=${RATE} SECONDS=${SECONDS} FAN=${FAN} PAIRS=${PAIRS} (single = one amqtt, or --workers 1)`,
   );
   console.table(rows);
+  console.log("engine cost (Redis INFO stats, in + out)");
+  console.table(cost);
 }
 
 main().then(
