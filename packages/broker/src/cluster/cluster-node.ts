@@ -6,7 +6,7 @@ import { messageOf } from "../core/messages.js";
 import type { Router } from "../core/router.js";
 import type { Logger } from "../logger.js";
 import type { ClientInfo } from "../plugins/types.js";
-import { ClusterSessionRegistry } from "./cluster-sessions.js";
+import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
 import { type ClusterCounters, type ClusterStats, emptyClusterCounters } from "./cluster-stats.js";
 import { DEFAULT_DEDUPE_CAPACITY, SeenEnvelopes } from "./dedupe.js";
 import {
@@ -40,6 +40,10 @@ export interface ClusterNodeOptions {
   dedupeCapacity?: number;
   /** Longest wait for an old owner's session hand-over, in ms (default 2,000). */
   handOverTimeoutMs?: number;
+  /** Take-overs waiting for their hand-over at once, at most (default 10,000); more CONNECTs get Server unavailable. */
+  maxPendingHandOvers?: number;
+  /** Shared groups whose next node is remembered, at most (default 10,000). */
+  maxRotations?: number;
   /** How long a node waits after `nodeDown` for the dead node's `leaving` before publishing its wills (default 500 ms). */
   leaveGraceMs?: number;
 }
@@ -78,10 +82,15 @@ export class ClusterNode {
       added: (route) => this.routeChange("add", route),
       removed: (route) => this.routeChange("remove", route),
     });
-    this.forwarder = new Forwarder(bus, this.counters, (node, topic, error) => {
-      this.counters.sendFailures++;
-      this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
-    });
+    this.forwarder = new Forwarder(
+      bus,
+      this.counters,
+      (node, topic, error) => {
+        this.counters.sendFailures++;
+        this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
+      },
+      options.maxRotations,
+    );
   }
 
   /** The cluster's session registry over the broker's local one. */
@@ -97,6 +106,7 @@ export class ClusterNode {
         },
         counters: this.counters,
         handOverTimeoutMs: this.options.handOverTimeoutMs ?? 2000,
+        maxPendingHandOvers: this.options.maxPendingHandOvers ?? MAX_PENDING_HANDOVERS,
         maxQueued: this.host.maxQueued,
         warn: (message, error) => this.host.warn(message, error),
       },

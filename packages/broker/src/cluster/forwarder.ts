@@ -28,6 +28,7 @@ export class Forwarder {
     private readonly bus: ClusterBus,
     private readonly counters: ClusterCounters,
     private readonly onSendFailed: (node: string, topic: string, error: unknown) => void,
+    private readonly maxRotations: number = MAX_ROTATIONS,
   ) {
     this.batches = new SendBatches(bus);
   }
@@ -121,9 +122,14 @@ export class Forwarder {
     }
   }
 
+  /** Shared groups whose next node is remembered now (at most `maxRotations`). */
+  get rotations(): number {
+    return this.rotation.size;
+  }
+
   private nextTurn(key: string): number {
     const n = this.rotation.get(key) ?? 0;
-    if (this.rotation.size >= MAX_ROTATIONS && n === 0) this.rotation.clear();
+    if (this.rotation.size >= this.maxRotations && n === 0) this.rotation.clear();
     this.rotation.set(key, n + 1);
     return n;
   }

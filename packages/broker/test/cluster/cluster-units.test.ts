@@ -1,5 +1,6 @@
 import { type ClusterRoute, MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import { describe, expect, it } from "vitest";
+import { emptyClusterCounters } from "../../src/cluster/cluster-stats.js";
 import { SeenEnvelopes } from "../../src/cluster/dedupe.js";
 import {
   decodeControl,
@@ -11,6 +12,7 @@ import {
   encodeMessage,
   frameDelivery,
 } from "../../src/cluster/envelopes.js";
+import { Forwarder } from "../../src/cluster/forwarder.js";
 import { RemoteWills } from "../../src/cluster/remote-wills.js";
 import { RoutedTree } from "../../src/cluster/routes.js";
 import { MAX_BATCH_FRAMES, SendBatches } from "../../src/cluster/send-batches.js";
@@ -206,5 +208,32 @@ describe("SendBatches", () => {
     const frames = [bytes("one"), new Uint8Array(0), bytes("three")];
     expect(deliverFrames(encodeBatch(frames))).toEqual(frames);
     expect(() => deliverFrames(encodeBatch(frames).subarray(0, 9))).toThrow(EnvelopeFormatError);
+  });
+});
+
+describe("Forwarder", () => {
+  it("remembers at most maxRotations shared groups' turns", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    const b = new MemoryClusterBus(engine, { nodeId: "b" });
+    const events = {
+      nodeUp() {},
+      nodeDown() {},
+      engineStatus() {},
+      envelope: (_e: unknown, ack: () => void) => ack(),
+    };
+    await a.start(events);
+    await b.start(events);
+    for (let g = 0; g < 5; g++) await b.addRoute({ filter: "t", group: `g${g}` });
+    const forwarder = new Forwarder(a, emptyClusterCounters(), () => undefined, 3);
+    const message = { topic: "t", payload: bytes("x"), qos: 0 as const, retain: false };
+    forwarder.forward(undefined, message, []);
+    expect(forwarder.rotations).toBeLessThanOrEqual(3);
+    for (let i = 0; i < 4; i++) forwarder.forward(undefined, message, []);
+    expect(forwarder.rotations).toBeLessThanOrEqual(3);
+    expect(new Forwarder(a, emptyClusterCounters(), () => undefined).rotations).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    await a.stop();
+    await b.stop();
   });
 });
