@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { type BridgeConfig, BridgeConfigError, Bridges, parseBridges } from "@amqtt/bridge";
 import {
   Broker,
   type BrokerConfigInput,
@@ -149,6 +150,17 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
+  // Bridges are checked before anything starts: a typo names its field and nothing listens.
+  let bridgeConfigs: BridgeConfig[];
+  try {
+    bridgeConfigs = parseBridges(config.bridges, { baseDir });
+  } catch (error) {
+    if (error instanceof BridgeConfigError) {
+      process.stderr.write(`Broker failed to start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
   const cluster = config.cluster;
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster === undefined) {
@@ -180,6 +192,13 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(server === undefined ? {} : { server }),
   });
   if (bus !== undefined) logger.info("cluster node", { node: bus.nodeId, ...describeCluster(cluster!) });
+  // After the broker (their queues live in its store); they connect in the background.
+  const bridges = new Bridges(bridgeConfigs, broker);
+  await bridges.start();
+  if (bridgeConfigs.length > 0)
+    logger.info("bridges started", {
+      bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
+    });
   process.on("SIGHUP", () => {
     logger.info("SIGHUP: reloading plugin files");
     broker.pluginManager
@@ -189,7 +208,11 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
-      broker.stop().then(done, done);
+      // Bridges first: what they still queue stays in the store for the next start.
+      bridges
+        .stop()
+        .then(() => broker.stop())
+        .then(done, done);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
