@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mosquittoPub } from "@amqtt/test-utils";
+import { mosquittoPub, seededRandom } from "@amqtt/test-utils";
 import { type RedisServer, startRedis, startRedisCluster } from "@amqtt/test-utils/redis";
 import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -26,10 +26,14 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.end(true);
 });
 
-/** A config file: TCP on a free port (0), `$SYS` every second, fast leases; a fresh key prefix per test. */
-function configFile(extra: Record<string, unknown> = {}): string {
+/** A config file: TCP on a free port (0), `$SYS` every second, fast leases, a fresh key prefix per test (`extra`: more cluster keys). */
+function configFile(extra: Record<string, unknown> | null = {}): string {
   const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
-  const cluster = { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500, ...extra };
+  // `null`: no cluster section (a single broker).
+  const cluster =
+    extra === null
+      ? undefined
+      : { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500, ...extra };
   writeFileSync(
     file,
     JSON.stringify({
@@ -310,4 +314,96 @@ describe("a node SIGKILLed mid-stream", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(wills, `seed ${seed}: wills, later`).toBe(1);
   });
+});
+
+describe("differential: one amqtt and a 3-process cluster", () => {
+  const seed = Number(process.env.AMQTT_DIFF_SEED ?? 7);
+  const TOPICS = ["d/a", "d/a/b", "d/x/1", "d/x/2"];
+  const FILTERS = ["d/a", "d/a/#", "d/+/1", "d/#", "d/x/+"];
+
+  /** The seeded workload: subscribers (node, filters) and publishes (publisher, node, topic, qos). */
+  function workload() {
+    const random = seededRandom(seed);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+    const subscribers = Array.from({ length: 4 }, (_, i) => ({
+      id: `dsub${i}`,
+      node: Math.floor(random() * 3),
+      filters: Object.fromEntries(
+        Array.from({ length: 2 }, () => [pick(FILTERS), { qos: pick([0, 1, 2] as const) }]),
+      ),
+    }));
+    const publishers = [0, 1, 2].map(() => Math.floor(random() * 3));
+    const publishes = Array.from({ length: 40 }, (_, i) => {
+      const publisher = Math.floor(random() * 3);
+      return {
+        publisher,
+        node: publishers[publisher]!,
+        topic: pick(TOPICS),
+        qos: pick([0, 1, 2] as const),
+        payload: `p${publisher}-${i}`,
+      };
+    });
+    return { subscribers, publishes };
+  }
+
+  async function run(ports: number[], total?: number): Promise<Map<string, string[]>> {
+    const w = workload();
+    const got = new Map<string, string[]>();
+    const subs: MqttClient[] = [];
+    for (const s of w.subscribers) {
+      const c = await client(ports[s.node]!, { clientId: s.id });
+      const lines: string[] = [];
+      got.set(s.id, lines);
+      c.on("message", (t, p, packet) => {
+        if (t.startsWith("d/")) lines.push(`${t} ${p.toString()} ${packet.qos}`);
+      });
+      await c.subscribeAsync({ ...s.filters, "probe/routes": { qos: 0 } });
+      subs.push(c);
+    }
+    const pubs = new Map<number, MqttClient>();
+    for (const p of w.publishes) {
+      let c = pubs.get(p.publisher);
+      if (c === undefined) {
+        c = await client(ports[p.node]!, { clientId: `dpub${p.publisher}` });
+        // Every subscriber's routes reached this publisher's node.
+        for (const s of subs) await routed(c, s, "probe/routes");
+        pubs.set(p.publisher, c);
+      }
+      await c.publishAsync(p.topic, p.payload, { qos: p.qos });
+    }
+    const count = () => [...got.values()].reduce((n, l) => n + l.length, 0);
+    const deadline = Date.now() + 15_000;
+    while (count() < (total ?? 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Nothing more comes: a round trip per subscriber after the last delivery.
+    for (const s of subs) await s.subscribeAsync("probe/none");
+    return got;
+  }
+
+  it(`seed ${seed}: the same deliveries per subscriber, in order per publisher and topic`, async () => {
+    const single = await startAmqtt(["-c", configFile(null), "--memory"], mkdtempSync(join(dir, "cwd-")));
+    const one = await run([single.port, single.port, single.port]);
+    const total = [...one.values()].reduce((n, l) => n + l.length, 0);
+    expect(total).toBeGreaterThan(0);
+    for (const c of clients.splice(0)) c.end(true);
+    const nodes = await startNodes(3);
+    const many = await run(
+      nodes.map((n) => n.port),
+      total,
+    );
+    const perPublisherAndTopic = (lines: string[]) => {
+      const out: Record<string, string[]> = {};
+      for (const l of lines) {
+        const [topic, payload] = l.split(" ");
+        const key = `${topic} ${payload!.split("-")[0]}`;
+        out[key] = [...(out[key] ?? []), l];
+      }
+      return out;
+    };
+    for (const [id, lines] of one) {
+      expect([...many.get(id)!].sort(), `seed ${seed} ${id}`).toEqual([...lines].sort());
+      expect(perPublisherAndTopic(many.get(id)!), `seed ${seed} ${id} order`).toEqual(
+        perPublisherAndTopic(lines),
+      );
+    }
+  }, 60_000);
 });
