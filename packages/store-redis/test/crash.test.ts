@@ -1,10 +1,15 @@
 import { join } from "node:path";
 import { bundleFixture, checkCrashSurvivors, killWriters, runUntilKilled } from "@amqtt/test-utils/crash";
 import { seededRandom } from "@amqtt/test-utils/prng";
-import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
+import {
+  type RedisClusterServers,
+  type RedisServer,
+  startRedis,
+  startRedisCluster,
+} from "@amqtt/test-utils/redis";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RedisStore } from "../src/index.js";
-import { storeOn } from "./servers.js";
+import { everyNodeSeesTheCluster, storeOn } from "./servers.js";
 
 // A broker process (the writer) SIGKILLed after flush() confirmed messages
 // loses none of them: a new store instance finds them, as a prefix of the
@@ -24,11 +29,13 @@ const RUNS: [seed: number, appendfsync: "always" | "everysec"][] = [
 ];
 
 const servers: RedisServer[] = [];
+const clusters: RedisClusterServers[] = [];
 const stores: RedisStore[] = [];
 afterEach(async () => {
   killWriters();
   for (const store of stores.splice(0)) await store.close().catch(() => {});
   for (const server of servers.splice(0)) await server.stop();
+  for (const cluster of clusters.splice(0)) await cluster.stop();
 });
 beforeAll(() => bundleFixture(join(packageDir, "test", "fixtures", "crash-writer.ts"), writer));
 
@@ -57,6 +64,19 @@ describe("crash safety (the writer SIGKILLed at a seeded random point, then Redi
       await checkCrashSurvivors(after, flushed, MESSAGES);
     });
   }
+
+  it("keeps every flushed message on a Redis Cluster of 3, as a prefix in order (seed 6)", async () => {
+    const cluster = await startRedisCluster(3);
+    clusters.push(cluster);
+    await everyNodeSeesTheCluster(cluster);
+    const killAfter = Math.floor(seededRandom(6 * 7919)() * MESSAGES);
+    const target = `cluster:${cluster.nodes.map((n) => n.port).join(",")}`;
+    const flushed = await runUntilKilled(writer, [target, String(MESSAGES), "6"], killAfter);
+    const store = storeOn({ clusterNodes: cluster.startupNodes, limits: { maxQueuedMessages: MESSAGES } });
+    stores.push(store);
+    await store.open();
+    await checkCrashSurvivors(store, flushed, MESSAGES);
+  }, 60_000);
 
   it("keeps nothing over a Redis restart without persistence: flush() then only vouches for a broker crash", async () => {
     const server = await startRedis({ appendOnly: false });

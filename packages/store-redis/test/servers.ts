@@ -59,7 +59,7 @@ export function storeOn(options: RedisStoreOptions): RedisStore {
  * others may still be learning the slot map, which makes a fresh client's
  * first slot refresh disagree. Wait until every node agrees.
  */
-async function everyNodeSeesTheCluster(cluster: RedisClusterServers): Promise<void> {
+export async function everyNodeSeesTheCluster(cluster: RedisClusterServers): Promise<void> {
   for (const node of cluster.nodes) {
     const client = new Redis({ host: "127.0.0.1", port: node.port });
     try {
