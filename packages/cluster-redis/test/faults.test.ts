@@ -132,8 +132,10 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     b.events.envelope = (_e, ack) => {
       held.push(ack);
     };
-    for (let i = 0; i < 9_000; i += 300)
-      await Promise.all(Array.from({ length: 300 }, (_, k) => a.bus.send("b", "deliver", bytes(`m${i + k}`))));
+    for (let i = 0; i < 9_000; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) => a.bus.send("b", "deliver", bytes(`m${i + k}`))),
+      );
     await waitFor("9000 out", () => held.length === 9_000, 10_000);
     for (const ack of held) ack(); // one turn: one flush of 9000 ids
     await waitFor("the stream empty", () => cli(redis.port, "XLEN", "amqtt:{i:b}:inbox") === "0", 5_000);
