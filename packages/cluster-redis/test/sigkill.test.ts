@@ -16,6 +16,7 @@ import { TEST_TIMING } from "./harness.js";
 const packageDir = join(import.meta.dirname, "..");
 const victimScript = join(packageDir, "node_modules", ".cache", "cluster-redis-tests", "victim-node.mjs");
 const SEEDS = [11, 12, 13];
+/** The kill point is drawn among the first this many envelopes. */
 const ENVELOPES = 60;
 
 let redis: RedisServer;
@@ -61,8 +62,10 @@ describe("a node process SIGKILLed mid-stream", () => {
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       child = victim;
+      /** Ids the victim processed (printed before its ack). */
       const acked: string[] = [];
       let ready = false;
+      let killed = false;
       let stderr = "";
       victim.stderr?.on("data", (d: Buffer) => {
         stderr += d.toString();
@@ -75,15 +78,24 @@ describe("a node process SIGKILLed mid-stream", () => {
         for (const line of lines) {
           if (line === "ready") ready = true;
           else if (line.startsWith("got ")) acked.push(line.slice(4));
-          if (acked.length >= killAfter && victim.exitCode === null) victim.kill("SIGKILL");
+          if (acked.length >= killAfter && !killed) {
+            killed = true;
+            victim.kill("SIGKILL");
+          }
         }
       });
       await waitFor(`the victim ready (${stderr})`, () => ready, 10_000);
       await waitFor("the victim's route", () => survivor.match("victim/x").nodes.has("victim"), 5_000);
       // Stream envelopes until the victim is dead (its inbox keeps what it missed).
-      for (let i = 0; i < ENVELOPES; i++)
-        await survivor.send("victim", "deliver", new TextEncoder().encode(`m${i}`));
-      await waitFor("the victim killed", () => victim.signalCode === "SIGKILL", 10_000);
+      // Stream until the victim is dead, then a few more: those wait in its inbox.
+      let sent = 0;
+      let afterDeath = 0;
+      while (afterDeath < 5) {
+        if (sent >= ENVELOPES * 10) throw new Error(`the victim was not killed (${stderr})`);
+        await survivor.send("victim", "deliver", new TextEncoder().encode(`m${sent++}`));
+        if (killed) afterDeath++;
+      }
+      await waitFor("the victim dead", () => victim.signalCode === "SIGKILL", 10_000);
       await waitFor("victim down", () => events.downs.includes("victim"), TEST_TIMING.leaseMs * 4);
       expect(await survivor.adoptNode("victim")).toBe(true);
       expect(await survivor.adoptNode("victim")).toBe(false);
@@ -91,13 +103,13 @@ describe("a node process SIGKILLed mid-stream", () => {
       expect(survivor.match("victim/x").nodes.size).toBe(0);
       events.autoAck = true;
       const moved = await survivor.adoptInbox("victim");
-      // Killed mid-stream: some envelopes were left in its inbox.
-      expect(moved).toBeGreaterThan(0);
+      // Killed mid-stream: at least the envelopes sent after its death were left in its inbox.
+      expect(moved).toBeGreaterThanOrEqual(5);
       await waitFor("the adopted envelopes", () => events.envelopes.length === moved, 5_000);
       for (const r of events.envelopes) expect(r.envelope.from).toBe("survivor");
       // Every envelope (ids are unique per sender): acknowledged by the victim, or handed to the adopter.
       const reached = new Set([...acked, ...events.envelopes.map((r) => r.envelope.id)]);
-      expect(reached.size).toBe(ENVELOPES);
+      expect(reached.size).toBe(sent);
       expect(acked.length).toBeGreaterThanOrEqual(killAfter);
       expect(events.downs.filter((d) => d === "victim")).toHaveLength(1);
     }, 30_000);
