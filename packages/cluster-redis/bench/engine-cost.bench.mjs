@@ -109,7 +109,7 @@ const events = (onEnvelope) => ({
 });
 const nodeOptions = { url, requestTimeoutMs: 2_000, leaseMs: 30_000, keyPrefix: "bench:" };
 
-// ---- routed envelopes through the bus ----
+// ---- routed envelopes: the bus and the peer, alternating rounds (the machine is shared: medians) ----
 let received = 0;
 let allReceived;
 const a = new RedisClusterBus({ ...nodeOptions, nodeId: "a" });
@@ -130,53 +130,74 @@ async function windowed(n, one) {
   await Promise.all(Array.from({ length: WINDOW }, worker));
 }
 
-let memory = await reset();
-let started = performance.now();
-const done = new Promise((r) => {
-  allReceived = r;
-});
-await windowed(N_ENVELOPES, () => a.send("b", "deliver", BODY));
-await done;
-const busSeconds = (performance.now() - started) / 1000;
-await new Promise((r) => setTimeout(r, 100)); // the last ack batch
-const envelopeCost = await measure(memory);
+/** One bus round: N envelopes a -> b, received and acked. Seconds and costs. */
+async function busRound() {
+  received = 0;
+  const memory = await reset();
+  const started = performance.now();
+  const done = new Promise((r) => {
+    allReceived = r;
+  });
+  await windowed(N_ENVELOPES, () => a.send("b", "deliver", BODY));
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 100)); // the last ack batch
+  return { seconds, cost: await measure(memory) };
+}
 
-// ---- the peer: the same stream work with plain ioredis, no bus ----
+// The peer: the same stream work with plain ioredis, no bus.
 const producer = new Redis(url, { enableAutoPipelining: true });
 const consumer = new Redis(url, { enableAutoPipelining: true });
 const stream = "peer:{i:b}:inbox";
 await producer.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
 const body = Buffer.from(BODY);
-memory = await reset();
-started = performance.now();
-let peerReceived = 0;
-const reading = (async () => {
-  while (peerReceived < N_ENVELOPES) {
-    const reply = await consumer.xreadgroupBuffer(
-      "GROUP",
-      "g",
-      "c",
-      "COUNT",
-      10_000,
-      "BLOCK",
-      1000,
-      "STREAMS",
-      stream,
-      ">",
-    );
-    const ids = (reply?.[0]?.[1] ?? []).map(([id]) => id);
-    if (ids.length === 0) continue;
-    peerReceived += ids.length;
-    await consumer.xack(stream, "g", ...ids);
-    await consumer.xdel(stream, ...ids);
-  }
-})();
-await windowed(N_ENVELOPES, (i) =>
-  producer.xadd(stream, "*", "f", "a", "i", String(i), "c", "deliver", "b", body),
-);
-await reading;
-const peerSeconds = (performance.now() - started) / 1000;
-const peerCost = await measure(memory);
+async function peerRound() {
+  const memory = await reset();
+  const started = performance.now();
+  let peerReceived = 0;
+  const reading = (async () => {
+    while (peerReceived < N_ENVELOPES) {
+      const reply = await consumer.xreadgroupBuffer(
+        "GROUP",
+        "g",
+        "c",
+        "COUNT",
+        10_000,
+        "BLOCK",
+        1000,
+        "STREAMS",
+        stream,
+        ">",
+      );
+      const ids = (reply?.[0]?.[1] ?? []).map(([id]) => id);
+      if (ids.length === 0) continue;
+      peerReceived += ids.length;
+      await consumer.xack(stream, "g", ...ids);
+      await consumer.xdel(stream, ...ids);
+    }
+  })();
+  await windowed(N_ENVELOPES, (i) =>
+    producer.xadd(stream, "*", "f", "a", "i", String(i), "c", "deliver", "b", body),
+  );
+  await reading;
+  return { seconds: (performance.now() - started) / 1000, cost: await measure(memory) };
+}
+
+const ROUNDS = 3;
+const busRounds = [];
+const peerRounds = [];
+for (let i = 0; i < ROUNDS; i++) {
+  busRounds.push(await busRound());
+  peerRounds.push(await peerRound());
+}
+const median = (rounds) => [...rounds].sort((x, y) => x.seconds - y.seconds)[Math.floor(rounds.length / 2)];
+const busMedian = median(busRounds);
+const peerMedian = median(peerRounds);
+const busSeconds = busMedian.seconds;
+const peerSeconds = peerMedian.seconds;
+const envelopeCost = busMedian.cost;
+const peerCost = peerMedian.cost;
+let memory;
 
 // ---- claimSession (one per CONNECT) and the memory a session's ownership takes ----
 memory = await reset();
@@ -223,7 +244,9 @@ console.log(`requests per claim: ${mix(claimCost, N_CLAIMS)}`);
 console.log(`requests per addRoute: ${mix(routeCost, N_ROUTES)}`);
 console.log(`MEMORY USAGE of one session owner key: ${ownerKeyBytes} B`);
 console.log("");
-console.log("| throughput | envelopes/s | ratio to peer |");
+console.log(
+  `| throughput (median of ${ROUNDS} alternating rounds of ${N_ENVELOPES}) | envelopes/s | ratio to peer |`,
+);
 console.log("| --- | --- | --- |");
 console.log(
   `| RedisClusterBus a -> b | ${(N_ENVELOPES / busSeconds).toFixed(0)} | ${(peerSeconds / busSeconds).toFixed(2)}x |`,
@@ -231,3 +254,5 @@ console.log(
 console.log(
   `| plain ioredis XADD/XREADGROUP/XACK (peer) | ${(N_ENVELOPES / peerSeconds).toFixed(0)} | 1.00x |`,
 );
+const perRound = busRounds.map((r, i) => ((peerRounds[i]?.seconds ?? 0) / r.seconds).toFixed(2));
+console.log(`ratio per round: ${perRound.join(", ")}`);

@@ -5,7 +5,7 @@ import { DEFAULT_KEY_PREFIX, RedisClusterBus } from "./redis-bus.js";
 
 /** The broker's `cluster` section as written in YAML (snake_case keys). */
 export interface ClusterConfig {
-  /** One Redis/Valkey URL, or a list (the first is used: one engine; use `cluster_nodes` for Redis Cluster). */
+  /** One Redis/Valkey URL (a list of exactly one is accepted too; use `cluster_nodes` for a Redis Cluster). */
   readonly redis?: string | readonly string[];
   /** Seed nodes of a Redis Cluster. */
   readonly cluster_nodes?: readonly string[];
@@ -40,6 +40,10 @@ export function clusterBusFromConfig(config: ClusterConfig): RedisClusterBus {
   const seeds = config.cluster_nodes ?? [];
   if (urls.length === 0 && seeds.length === 0)
     throw new RedisUrlError("the cluster needs redis (a redis:// URL) or cluster_nodes");
+  if (urls.length > 1)
+    throw new RedisUrlError(
+      `redis lists ${urls.length} URLs (${urls.map(redactRedisUrl).join(", ")}): one engine takes one URL; a Redis Cluster goes in cluster_nodes`,
+    );
   if (urls.length > 0 && seeds.length > 0)
     throw new RedisUrlError(
       `redis (${urls.map(redactRedisUrl).join(", ")}) and cluster_nodes contradict each other: one engine or one Redis Cluster`,

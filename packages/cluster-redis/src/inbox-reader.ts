@@ -21,6 +21,9 @@ export interface InboxReaderOptions {
   failed(error: unknown): void;
 }
 
+/** Most stream ids one ack script takes. */
+const ACK_CHUNK = 1_000;
+
 type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
 
 /** Field values of a stream entry by field name. */
@@ -62,7 +65,9 @@ export class InboxReader {
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.flushAcks().catch(() => {});
+    // A failed last flush was reported through `failed` already; those envelopes stay
+    // pending and come again to the node's next run (at-least-once), so stop goes on.
+    await this.flushAcks().catch(() => undefined);
     this.options.reader.disconnect();
     await this.loop;
   }
@@ -80,14 +85,18 @@ export class InboxReader {
     if (this.acks.length === 0) return;
     const ids = this.acks;
     this.acks = [];
-    try {
-      await runScript(this.options.client, "ack", [this.options.stream], [INBOX_GROUP, ...ids]);
-      for (const id of ids) this.out.delete(id);
-    } catch (error) {
-      // Kept for the next flush: the entries stay pending in the engine meanwhile.
-      this.acks.push(...ids);
-      this.options.failed(error);
-      throw error;
+    // Chunks: Lua's unpack() takes a few thousand values at most.
+    for (let at = 0; at < ids.length; at += ACK_CHUNK) {
+      const chunk = ids.slice(at, at + ACK_CHUNK);
+      try {
+        await runScript(this.options.client, "ack", [this.options.stream], [INBOX_GROUP, ...chunk]);
+        for (const id of chunk) this.out.delete(id);
+      } catch (error) {
+        // Kept for the next flush: the entries stay pending in the engine meanwhile.
+        this.acks.push(...ids.slice(at));
+        this.options.failed(error);
+        throw error;
+      }
     }
   }
 

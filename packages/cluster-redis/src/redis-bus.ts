@@ -369,21 +369,27 @@ export class RedisClusterBus implements ClusterBus {
     // Validates the filter (typed InvalidTopicFilterError) before anything reaches the engine.
     new RouteTable().add(this.nodeId, route);
     const key = routeKey(route);
-    await this.call("addRoute", async () => {
-      await client.sadd(this.keys.routes(this.nodeId), key);
-      // Published on every call (even when the set had it): a notification lost in an
-      // outage is repaired by the caller's retry.
-      await client.publish(this.keys.events, `+${SEP}${this.nodeId}${SEP}${key}`);
-    });
+    await this.call("addRoute", () => this.changeRoute(client, "+", key));
   }
 
   async removeRoute(route: ClusterRoute): Promise<void> {
     const client = this.ready();
     const key = routeKey(route);
-    await this.call("removeRoute", async () => {
-      await client.srem(this.keys.routes(this.nodeId), key);
-      await client.publish(this.keys.events, `-${SEP}${this.nodeId}${SEP}${key}`);
-    });
+    await this.call("removeRoute", () => this.changeRoute(client, "-", key));
+  }
+
+  /**
+   * One script: the set changes and the notification leaves from the set's shard.
+   * Published on every call, even when the set had the route already: a notification
+   * lost in an outage is repaired by the caller's retry.
+   */
+  private changeRoute(client: RedisClient, op: "+" | "-", key: string): Promise<unknown> {
+    return runScript(
+      client,
+      "route",
+      [this.keys.routes(this.nodeId)],
+      [op, key, this.keys.events, `${op}${SEP}${this.nodeId}${SEP}${key}`],
+    );
   }
 
   match(topic: string): RouteMatch {

@@ -52,6 +52,18 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`,
   },
+  /**
+   * KEYS routes; ARGV op ('+' or '-'), route key, channel, message: changes the node's
+   * route set and publishes the change from the set's own shard, so one node's changes
+   * reach every subscriber in the order they were made (a keyless PUBLISH from a
+   * Redis Cluster client may leave through any node).
+   */
+  route: {
+    keys: 1,
+    lua: `if ARGV[1] == '+' then redis.call('SADD', KEYS[1], ARGV[2]) else redis.call('SREM', KEYS[1], ARGV[2]) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`,
+  },
   /** KEYS owner; ARGV node -> { previous node or '', new epoch }. */
   claim: {
     keys: 1,

@@ -34,6 +34,10 @@ describe("clusterBusFromConfig", () => {
 
   it("refuses no engine, two engines and bad timing with typed errors", () => {
     expect(() => clusterBusFromConfig({})).toThrow(RedisUrlError);
+    expect(() => clusterBusFromConfig({ redis: ["redis://a:1", "redis://b:2"], node_id: "n" })).toThrow(
+      RedisUrlError,
+    );
+    expect(clusterBusFromConfig({ redis: ["redis://a:1"], node_id: "n" }).target).toBe("redis://a:1");
     expect(() =>
       clusterBusFromConfig({ redis: "redis://a:1", cluster_nodes: ["redis://b:2"], node_id: "n" }),
     ).toThrow(RedisUrlError);

@@ -124,6 +124,24 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     expect((await a.bus.claimSession("x")).ownership.nodeId).toBe("a");
   });
 
+  it("thousands of acks in one event-loop turn reach the engine (acks go in chunks) and empty the stream", async () => {
+    const redis = await server(false);
+    const a = await node(redis.url, "a");
+    const b = await node(redis.url, "b", { maxUnackedEnvelopes: 12_000 });
+    const held: (() => void)[] = [];
+    b.events.envelope = (_e, ack) => {
+      held.push(ack);
+    };
+    for (let i = 0; i < 9_000; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) => a.bus.send("b", "deliver", bytes(`m${i + k}`))),
+      );
+    await waitFor("9000 out", () => held.length === 9_000, 10_000);
+    for (const ack of held) ack(); // one turn: one flush of 9000 ids
+    await waitFor("the stream empty", () => cli(redis.port, "XLEN", "amqtt:{i:b}:inbox") === "0", 5_000);
+    expect(cli(redis.port, "XPENDING", "amqtt:{i:b}:inbox", "node").split("\n")[0]).toBe("0");
+  }, 30_000);
+
   it("the inbox bound holds on the server: the stream never exceeds maxInboxEnvelopes; the default bound is 100,000", async () => {
     const redis = await server(false);
     const a = await node(redis.url, "a");

@@ -152,7 +152,12 @@ export interface ClusterBus {
   /** Client ids whose sessions `nodeId` owned (for the adopter). */
   sessionsOwnedBy(nodeId: string): Promise<readonly string[]>;
 
-  /** This node now has (first) subscription(s) under the route; idempotent. */
+  /**
+   * This node now has (first) subscription(s) under the route; idempotent.
+   * Resolves once the engine holds it; other nodes' `match` sees it once their
+   * replica hears of it (at once in process, one pub/sub hop on Redis), and a
+   * node that starts later loads it before its `start` resolves.
+   */
   addRoute(route: ClusterRoute): Promise<void>;
   /** This node has no more subscriptions under the route; idempotent. */
   removeRoute(route: ClusterRoute): Promise<void>;
