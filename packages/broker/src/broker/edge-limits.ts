@@ -89,6 +89,7 @@ export class EdgeLimits {
    * taken and its socket left unread until it is back under its rate.
    */
   admitPublish(conn: BrokerConnection, request: PublishRequestAction): boolean {
+    if (this.limits.messageRate === undefined && this.limits.byteRate === undefined) return true;
     const buckets = this.bucketsOf(conn);
     if (buckets.disconnected) return false;
     let over = false;
