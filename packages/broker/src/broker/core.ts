@@ -261,7 +261,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       storedMessages: stored,
       retainedCount: this.retained.size,
       subscriptionsCount: this.tree.size,
-      messageMemory: this.limits.memory(this.clock.now()),
+      messageMemory: this.limits.memory(),
       ...(this.cluster === undefined ? {} : { cluster: this.cluster.stats() }),
     };
   }

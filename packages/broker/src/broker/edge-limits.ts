@@ -9,8 +9,8 @@ import { TokenBucket } from "../core/token-bucket.js";
 import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
 
-/** How often, at most, the message memory in use is summed over the connections (ms). */
-const MEMORY_SAMPLE_MS = 20;
+/** QoS 0 messages routed between two sums of the message memory (while under half the budget). */
+const MEMORY_SAMPLE_MESSAGES = 256;
 
 /** What the limits need from the broker. */
 export interface EdgeLimitsHost {
@@ -40,19 +40,18 @@ export class EdgeLimits {
   private readonly connectionBuckets = new Map<string, TokenBucket>();
   private readonly clients = new WeakMap<BrokerConnection, ClientBuckets>();
   private memoryInUse = 0;
-  private memorySampledAt = Number.NEGATIVE_INFINITY;
-  /** Inbound message bytes admitted since the last sum (a sum is due after budget/16 of them). */
-  private admittedSinceSample = 0;
+  /** QoS 0 messages and their bytes routed since the memory was last summed. */
+  private routedSinceSample = MEMORY_SAMPLE_MESSAGES;
+  private bytesSinceSample = 0;
 
   constructor(
     private readonly host: EdgeLimitsHost,
     private readonly limits: RateLimits,
     listeners: readonly ResolvedListener[],
   ) {
-    const now = host.clock.now();
     for (const l of listeners) {
       const r = listenerConnectionRate(l.edge);
-      if (r !== undefined) this.connectionBuckets.set(l.name, new TokenBucket(r.rate, r.burst, now));
+      if (r !== undefined) this.connectionBuckets.set(l.name, new TokenBucket(r.rate, r.burst, host.clock));
     }
   }
 
@@ -63,7 +62,7 @@ export class EdgeLimits {
    */
   admitConnection(connection: Connection, listener: string): boolean {
     const bucket = this.connectionBuckets.get(listener);
-    if (bucket === undefined || bucket.take(1, this.host.clock.now())) return true;
+    if (bucket === undefined || bucket.take(1)) return true;
     // A refused connection runs up no debt: a client retrying at any pace gets in once the rate allows.
     bucket.refund(1);
     this.host.counters.connectionsRateLimited++;
@@ -90,15 +89,12 @@ export class EdgeLimits {
    * taken and its socket left unread until it is back under its rate.
    */
   admitPublish(conn: BrokerConnection, request: PublishRequestAction): boolean {
-    const now = this.host.clock.now();
-    const buckets = this.bucketsOf(conn, now);
+    if (this.limits.messageRate === undefined && this.limits.byteRate === undefined) return true;
+    const buckets = this.bucketsOf(conn);
     if (buckets.disconnected) return false;
     let over = false;
-    if (buckets.messages !== undefined && !buckets.messages.take(1, now)) over = true;
-    if (
-      buckets.bytes !== undefined &&
-      !buckets.bytes.take(request.topic.length + request.payload.length, now)
-    )
+    if (buckets.messages !== undefined && !buckets.messages.take(1)) over = true;
+    if (buckets.bytes !== undefined && !buckets.bytes.take(request.topic.length + request.payload.length))
       over = true;
     if (over) {
       const counters = this.host.counters;
@@ -126,8 +122,8 @@ export class EdgeLimits {
    */
   dropForMemory(conn: BrokerConnection, message: MessageAction): boolean {
     if (message.qos !== 0 || this.limits.maxMessageMemory === 0) return false;
-    this.admittedSinceSample += message.topic.length + message.payload.length;
-    if (this.memory(this.host.clock.now()) <= this.limits.maxMessageMemory) return false;
+    if (this.sampledMemory(message.topic.length + message.payload.length) <= this.limits.maxMessageMemory)
+      return false;
     this.host.counters.memoryBudgetDrops++;
     this.host.dropped(
       conn.info.clientId,
@@ -138,34 +134,51 @@ export class EdgeLimits {
   }
 
   /**
-   * Bytes held for messages: queued behind in-flight windows plus unwritten in
-   * transports. Summed again after 20 ms or after budget/16 bytes of inbound
-   * messages while under half the budget, and on every call above it; so a
-   * message's fan-out of F copies overshoots the budget by about
-   * max(0, F x budget/16 - budget/2) plus one message.
+   * Bytes held for messages now: queued behind in-flight windows plus unwritten
+   * in transports, summed over the connections.
    */
-  memory(now: number): number {
-    const budget = this.limits.maxMessageMemory;
-    const stale =
-      now - this.memorySampledAt >= MEMORY_SAMPLE_MS ||
-      (budget > 0 && (this.memoryInUse > budget / 2 || this.admittedSinceSample >= budget / 16));
-    if (!stale) return this.memoryInUse;
-    this.admittedSinceSample = 0;
+  memory(): number {
     let total = 0;
     for (const c of this.host.connections) total += c.session.queuedBytes + c.transport.bufferedBytes;
     this.memoryInUse = total;
-    this.memorySampledAt = now;
+    this.routedSinceSample = 0;
+    this.bytesSinceSample = 0;
     return total;
   }
 
-  private bucketsOf(conn: BrokerConnection, now: number): ClientBuckets {
+  /**
+   * {@link EdgeLimits.memory} as of a recent sum, for the routing of a message
+   * of `bytes`: summed again after 256 messages or budget/16 bytes while under
+   * half the budget, and for every message above it. Only routed messages add
+   * to what is held, so counting them needs no clock; a fan-out of F copies
+   * overshoots the budget by max(0, F x budget/16 - budget/2) plus one message.
+   */
+  private sampledMemory(bytes: number): number {
+    const budget = this.limits.maxMessageMemory;
+    this.routedSinceSample++;
+    this.bytesSinceSample += bytes;
+    if (
+      this.memoryInUse > budget / 2 ||
+      this.routedSinceSample >= MEMORY_SAMPLE_MESSAGES ||
+      this.bytesSinceSample >= budget / 16
+    )
+      return this.memory();
+    return this.memoryInUse;
+  }
+
+  private bucketsOf(conn: BrokerConnection): ClientBuckets {
     let buckets = this.clients.get(conn);
     if (buckets === undefined) {
       const { messageRate, byteRate } = this.limits;
       buckets = {
         messages:
-          messageRate === undefined ? undefined : new TokenBucket(messageRate.rate, messageRate.burst, now),
-        bytes: byteRate === undefined ? undefined : new TokenBucket(byteRate.rate, byteRate.burst, now),
+          messageRate === undefined
+            ? undefined
+            : new TokenBucket(messageRate.rate, messageRate.burst, this.host.clock),
+        bytes:
+          byteRate === undefined
+            ? undefined
+            : new TokenBucket(byteRate.rate, byteRate.burst, this.host.clock),
         disconnected: false,
       };
       this.clients.set(conn, buckets);
