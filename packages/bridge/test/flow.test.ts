@@ -135,7 +135,7 @@ describe("5.0 properties", () => {
     const far = await startOurs();
     const site = await startOurs();
     const bridges = await bridge(site.broker, [
-      { name: "central", address: `127.0.0.1:${far.port}`, client_id: "site-1", topics: [{ filter: "p/#" }] },
+      { name: "central", address: `127.0.0.1:${far.port}`, topics: [{ filter: "p/#" }] },
     ]);
     await until(bridges, (s) => s.connected);
     const farSub = await connect(far.url, { protocolVersion: 5 });
@@ -149,7 +149,7 @@ describe("5.0 properties", () => {
     expect(m?.properties.contentType).toBe("application/json");
     expect(m?.properties.userProperties).toEqual([
       ["k", "v"],
-      ["amqtt-bridge", "site-1"],
+      ["amqtt-bridge", bridges.nodeId],
     ]);
   });
 });

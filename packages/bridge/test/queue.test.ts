@@ -114,10 +114,10 @@ describe("the outbound queue while the remote is unreachable", () => {
   it("is bounded by max_queued_bytes", async () => {
     const port = await freePort();
     const site = await startOurs();
-    // Each message counts 9 topic bytes + 100 payload bytes + the hop user property (12 + 20): 141; 2 fit in 400.
+    // Each message counts 9 topic bytes + 100 payload bytes + the hop user property (12 + a 36-char node id): 157; 2 fit in 400.
     const bridges = await bridge(site.broker, [outTo(port, { max_queued_bytes: 400, restart_timeout: 30 })]);
     const pub = await connect(site.url);
     for (let i = 0; i < 5; i++) await pub.publish("sensors/n", "x".repeat(100), { qos: 1 });
-    expect(await until(bridges, (s) => s.dropped === 3)).toMatchObject({ queued: 2, queuedBytes: 282 });
+    expect(await until(bridges, (s) => s.dropped === 3)).toMatchObject({ queued: 2, queuedBytes: 314 });
   });
 });
