@@ -108,6 +108,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
       cluster: options.cluster,
+      clusterTuning: options.clusterTuning,
     });
     this.endpoints = new Listeners(this.config, this.logger);
     for (const warning of this.config.warnings) this.logger.warn(warning);

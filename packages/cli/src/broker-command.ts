@@ -13,9 +13,11 @@ import {
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
+import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
 import { contribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
+import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
 
 /**
  * The broker's embedded defaults, used without `-c`: MQTT on TCP 1883 and
@@ -46,6 +48,8 @@ interface BrokerCommandOptions {
   ws: boolean;
   memory?: boolean;
   dataDir?: string;
+  cluster?: string;
+  workers?: number;
 }
 
 function port(value: string): number {
@@ -71,6 +75,15 @@ export function brokerCommand(): Command {
       `keep sessions, queues and retained messages in <dir>/${DATA_FILE_NAME} (SQLite; default ./${DEFAULT_DATA_DIR}, or the config's persistence section)`,
     )
     .option("--memory", "keep state in memory only: nothing survives a restart")
+    .option(
+      "--cluster <url>",
+      "be a node of the cluster on this Redis/Valkey (redis://host:6379/0, rediss:// for TLS); wins over the config's cluster.redis",
+    )
+    .option(
+      "--workers <n>",
+      "run n worker processes (auto: one per core) on the same listeners, each a node of the --cluster",
+      parseWorkers,
+    )
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
 }
@@ -108,15 +121,21 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   const logger = consoleLogger(options.debug ? "debug" : "info");
   let config: ResolvedBrokerConfig;
   let baseDir = process.cwd();
+  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
+  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
   try {
     if (options.config === undefined) {
       config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
         pluginDefinitions: contribPluginDefinitions,
+        ...engine,
       });
     } else {
       const file = resolve(options.config);
       baseDir = dirname(file);
-      const loaded = await loadBrokerConfigFile(file, { pluginDefinitions: contribPluginDefinitions });
+      const loaded = await loadBrokerConfigFile(file, {
+        pluginDefinitions: contribPluginDefinitions,
+        ...engine,
+      });
       config =
         options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
     }
@@ -142,8 +161,24 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const { store, file, kind, server } = chooseStore(config, options);
-  const broker = new Broker(config, { logger, baseDir, store });
+  const cluster = config.cluster;
+  const workers = options.workers ?? 1;
+  if (workers > 1 && cluster === undefined) {
+    process.stderr.write(
+      `amqtt: --workers ${workers} needs a cluster for the workers to see each other: add --cluster redis://127.0.0.1:6379 (or a cluster section in the config)\n`,
+    );
+    return 2;
+  }
+  const worker = workerIndex();
+  if (workers > 1 && worker === undefined) return runPrimary(workers, logger);
+  const { store, file, kind, server } = chooseStore(config, { ...options, worker });
+  const bus = cluster === undefined ? undefined : createClusterBus(cluster, worker);
+  const broker = new Broker(config, {
+    logger,
+    baseDir,
+    store,
+    ...(bus === undefined ? {} : { cluster: bus }),
+  });
   try {
     await broker.start();
   } catch (error) {
@@ -156,6 +191,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
+  if (bus !== undefined) logger.info("cluster node", { node: bus.nodeId, ...describeCluster(cluster!) });
   // After the broker (their queues live in its store); they connect in the background.
   const bridges = new Bridges(bridgeConfigs, broker);
   await bridges.start();
