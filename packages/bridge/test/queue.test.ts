@@ -111,6 +111,29 @@ describe("the outbound queue while the remote is unreachable", () => {
     expect(await nothingMore(farSub)).toBe(true);
   });
 
+  it("keeps at most max_inflight messages unacknowledged at the remote", async () => {
+    const far = await startMosq();
+    const site = await startOurs();
+    const bridges = await bridge(site.broker, [outTo(far.port, { max_inflight: 3 })]);
+    await until(bridges, (s) => s.connected);
+    const farSub = await connect(far.url);
+    await farSub.subscribe([["sensors/#", 1]]);
+    const pub = await connect(site.url);
+    let most = 0;
+    let sampling = true;
+    const sample = (): void => {
+      most = Math.max(most, bridges.status()[0]?.inflight ?? 0);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    await Promise.all(Array.from({ length: 60 }, (_, i) => pub.publish("sensors/n", String(i), { qos: 1 })));
+    const got = await take(farSub, 60);
+    sampling = false;
+    expect(got.map(text)).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
   it("is bounded by max_queued_bytes", async () => {
     const port = await freePort();
     const site = await startOurs();
