@@ -6,7 +6,7 @@ import { EchoGuard } from "./echo-guard.js";
 import { BridgeStateError } from "./errors.js";
 import { OutboundPump } from "./outbound-pump.js";
 import { DurableOutbox } from "./outbox.js";
-import { carriedBy, crossingProperties } from "./properties.js";
+import { carriedBy, crossingProperties, NODE_TOPIC } from "./properties.js";
 import { RemoteLink } from "./remote-link.js";
 import { TopicMap } from "./topic-map.js";
 
@@ -60,12 +60,16 @@ export class Bridge {
   private loopsPrevented = 0;
   private lastError: string | undefined;
   private unlisten: (() => void) | undefined;
+  /** The remote broker's node id, when its bridges published one ({@link NODE_TOPIC}). */
+  private remoteNode: string | undefined;
   private phase: "new" | "started" | "stopped" = "new";
 
   constructor(
     readonly config: BridgeConfig,
     private readonly broker: Broker,
     private readonly logger: Logger,
+    /** This broker's node id in the hop list (shared by its bridges). */
+    private readonly nodeId: string,
   ) {
     this.v5 = config.protocolVersion === 5;
     this.topics = new TopicMap(config.topics);
@@ -161,7 +165,9 @@ export class Bridge {
     const mapped = this.topics.toRemote(message.topic, message.qos);
     if (mapped === undefined) return;
     if (
-      (this.v5 && carriedBy(message.properties, this.config.clientId)) ||
+      // 5.0: never back to a broker it has been on (here before, or the remote itself).
+      (this.v5 &&
+        (carriedBy(message.properties, this.nodeId) || carriedBy(message.properties, this.remoteNode))) ||
       (this.config.echoGuard === "both" && this.echo?.isEcho(mapped.topic, message.payload) === true)
     ) {
       this.loopsPrevented++;
@@ -175,7 +181,7 @@ export class Bridge {
       enqueuedAt: Date.now(),
     };
     if (this.v5) {
-      const properties = crossingProperties(message.properties, this.config.clientId);
+      const properties = crossingProperties(message.properties, this.nodeId);
       if (properties !== undefined) record.properties = properties;
     }
     const expiry = message.properties?.messageExpiryInterval;
@@ -185,9 +191,14 @@ export class Bridge {
 
   /** A message from the remote: publish it locally, acknowledge once the broker holds it. */
   private fromRemote(client: MQTTClient, m: IncomingApplicationMessage): void {
+    if (m.topic === NODE_TOPIC) {
+      this.remoteNode = new TextDecoder().decode(m.data);
+      client.acknowledge(m);
+      return;
+    }
     const echo = this.echo?.isEcho(m.topic, m.data) === true;
     const mapped = this.topics.toLocal(m.topic, m.qos);
-    if (echo || carriedBy(m.properties, this.config.clientId) || mapped === undefined) {
+    if (echo || carriedBy(m.properties, this.nodeId) || mapped === undefined) {
       if (echo || mapped !== undefined) this.loopsPrevented++;
       client.acknowledge(m);
       return;

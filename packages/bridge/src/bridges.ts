@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { Broker, Logger } from "@amqtt/broker";
 import { Bridge, type BridgeStatus } from "./bridge.js";
 import { type BridgeConfig, type ParseBridgesOptions, parseBridges } from "./config.js";
+import { NODE_TOPIC } from "./properties.js";
 
 /** Options of {@link Bridges}. */
 export interface BridgesOptions extends ParseBridgesOptions {
@@ -8,6 +10,11 @@ export interface BridgesOptions extends ParseBridgesOptions {
   logger?: Logger;
   /** How often the `$SYS/broker/bridge/<name>/...` topics are refreshed, in ms (default 10,000; 0: never). */
   sysIntervalMs?: number;
+  /**
+   * This broker's id in the 5.0 hop list of the messages its bridges carry,
+   * retained on `$SYS/broker/bridge/node` (default: random per start).
+   */
+  nodeId?: string;
 }
 
 const registry = new WeakMap<Broker, Bridges>();
@@ -32,6 +39,8 @@ export function bridgesOf(broker: Broker): Bridges | undefined {
  */
 export class Bridges {
   readonly bridges: readonly Bridge[];
+  /** This broker's id in the hop list (see {@link BridgesOptions.nodeId}). */
+  readonly nodeId: string;
   private readonly sysIntervalMs: number;
   private sysTimer: ReturnType<typeof setInterval> | undefined;
   private readonly published = new Map<string, string>();
@@ -42,7 +51,8 @@ export class Bridges {
     options: BridgesOptions = {},
   ) {
     const logger = options.logger ?? broker.logger.child("bridge");
-    this.bridges = configs.map((c) => new Bridge(c, broker, logger));
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.bridges = configs.map((c) => new Bridge(c, broker, logger, this.nodeId));
     this.sysIntervalMs = options.sysIntervalMs ?? 10_000;
     registry.set(broker, this);
   }
@@ -57,6 +67,8 @@ export class Bridges {
 
   /** Start every bridge (each loads its queue and connects in the background). */
   async start(): Promise<void> {
+    if (this.bridges.length > 0)
+      this.broker.publish({ topic: NODE_TOPIC, payload: this.nodeId, qos: 0, retain: true });
     await Promise.all(this.bridges.map((b) => b.start()));
     if (this.sysIntervalMs > 0 && this.bridges.length > 0) {
       this.publishSys();

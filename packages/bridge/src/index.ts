@@ -36,5 +36,5 @@ export {
 export { withBridgeBit } from "./dial.js";
 export { EchoGuard } from "./echo-guard.js";
 export { BridgeConfigError, type BridgeConfigIssue, BridgeStateError } from "./errors.js";
-export { HOP_PROPERTY } from "./properties.js";
+export { HOP_PROPERTY, NODE_TOPIC } from "./properties.js";
 export { type Mapped, TopicMap } from "./topic-map.js";

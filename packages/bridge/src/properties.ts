@@ -3,16 +3,22 @@ import type { MessageProperties } from "@amqtt/message";
 
 /**
  * The user property a 5.0 bridge adds to each message it carries, one per hop,
- * with the bridge's client id: a bridge never carries a message that already
- * holds its own id (two brokers bridging each other stop after one round).
+ * with the node id of the broker it leaves: a message never goes back to a
+ * broker it has been on (two brokers bridging each other carry it once).
  */
 export const HOP_PROPERTY = "amqtt-bridge";
 
-/** Whether `properties` show that the bridge with `clientId` carried the message before. */
-export function carriedBy(properties: MessageProperties | undefined, clientId: string): boolean {
+/**
+ * The retained topic where a broker's bridges say their node id, so a bridge
+ * connected to that broker knows which messages came from there.
+ */
+export const NODE_TOPIC = "$SYS/broker/bridge/node";
+
+/** Whether `properties` show that the message has been on the broker with node id `node`. */
+export function carriedBy(properties: MessageProperties | undefined, node: string | undefined): boolean {
   const list = properties?.userProperties;
-  if (list === undefined) return false;
-  for (const [key, value] of list) if (key === HOP_PROPERTY && value === clientId) return true;
+  if (list === undefined || node === undefined) return false;
+  for (const [key, value] of list) if (key === HOP_PROPERTY && value === node) return true;
   return false;
 }
 

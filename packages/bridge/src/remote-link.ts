@@ -11,6 +11,7 @@ import {
 import type { Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
 import { type FailoverState, failoverDial } from "./dial.js";
+import { NODE_TOPIC } from "./properties.js";
 import type { TopicMap } from "./topic-map.js";
 
 /** What the link tells its bridge. */
@@ -166,12 +167,14 @@ export class RemoteLink {
 
   private subscriptions(): Subscription[] {
     const v5 = this.config.protocolVersion === 5;
-    return this.topics.remoteSubscriptions().map((s) =>
+    const topics = this.topics.remoteSubscriptions().map((s) =>
       v5
         ? // Not our own messages back [MQTT-3.8.3-3]; retained flags as published [MQTT-3.3.1-12].
           { ...s, noLocal: true, retainAsPublished: true, retainHandling: 1 as const }
         : s,
     );
+    // 5.0: the remote's node id (retained there by its bridges, if it runs ours) for the hop check.
+    return v5 ? [...topics, { topicFilter: NODE_TOPIC, qos: 0 }] : topics;
   }
 
   /** Subscribe to the inbound topics; a refused one is logged (the others still flow). */

@@ -111,13 +111,36 @@ describe("the outbound queue while the remote is unreachable", () => {
     expect(await nothingMore(farSub)).toBe(true);
   });
 
+  it("keeps at most max_inflight messages unacknowledged at the remote", async () => {
+    const far = await startMosq();
+    const site = await startOurs();
+    const bridges = await bridge(site.broker, [outTo(far.port, { max_inflight: 3 })]);
+    await until(bridges, (s) => s.connected);
+    const farSub = await connect(far.url);
+    await farSub.subscribe([["sensors/#", 1]]);
+    const pub = await connect(site.url);
+    let most = 0;
+    let sampling = true;
+    const sample = (): void => {
+      most = Math.max(most, bridges.status()[0]?.inflight ?? 0);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    await Promise.all(Array.from({ length: 60 }, (_, i) => pub.publish("sensors/n", String(i), { qos: 1 })));
+    const got = await take(farSub, 60);
+    sampling = false;
+    expect(got.map(text)).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
   it("is bounded by max_queued_bytes", async () => {
     const port = await freePort();
     const site = await startOurs();
-    // Each message counts 9 topic bytes + 100 payload bytes + the hop user property (12 + 20): 141; 2 fit in 400.
+    // Each message counts 9 topic bytes + 100 payload bytes + the hop user property (12 + a 36-char node id): 157; 2 fit in 400.
     const bridges = await bridge(site.broker, [outTo(port, { max_queued_bytes: 400, restart_timeout: 30 })]);
     const pub = await connect(site.url);
     for (let i = 0; i < 5; i++) await pub.publish("sensors/n", "x".repeat(100), { qos: 1 });
-    expect(await until(bridges, (s) => s.dropped === 3)).toMatchObject({ queued: 2, queuedBytes: 282 });
+    expect(await until(bridges, (s) => s.dropped === 3)).toMatchObject({ queued: 2, queuedBytes: 314 });
   });
 });

@@ -96,11 +96,14 @@ describe("parseBridges", () => {
 
   it("refuses a list that is not one and an entry without topics or address", () => {
     expect(() => parseBridges({ name: "x" })).toThrow(BridgeConfigError);
+    let error: unknown;
     try {
       parseBridges([{ name: "x" }]);
     } catch (e) {
-      expect((e as BridgeConfigError).fields).toEqual(["bridges[0].address", "bridges[0].topics"]);
+      error = e;
     }
+    expect(error).toBeInstanceOf(BridgeConfigError);
+    expect((error as BridgeConfigError).fields).toEqual(["bridges[0].address", "bridges[0].topics"]);
   });
 });
 

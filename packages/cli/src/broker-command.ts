@@ -163,6 +163,13 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   }
   const cluster = config.cluster;
   const workers = options.workers ?? 1;
+  if (bridgeConfigs.length > 0 && (workers > 1 || cluster !== undefined)) {
+    // Each node would bridge only what is routed on it, all under one client id at the remote.
+    process.stderr.write(
+      "amqtt: bridges run in a single broker process for now: drop --workers and the cluster, or the bridges:\n",
+    );
+    return 2;
+  }
   if (workers > 1 && cluster === undefined) {
     process.stderr.write(
       `amqtt: --workers ${workers} needs a cluster for the workers to see each other: add --cluster redis://127.0.0.1:6379 (or a cluster section in the config)\n`,

@@ -127,6 +127,14 @@ describe("amqtt -c with bridges:", () => {
     expect([...seen].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 
+  it("refuses bridges with --workers (each worker would bridge only its own share)", async () => {
+    const cwd = mkdtempSync(join(dir, "workers-"));
+    const config = writeConfig(cwd, 1);
+    const { code, stderr } = await runAmqtt(["-c", config, "--memory", "--workers", "2"], cwd);
+    expect(code).toBe(2);
+    expect(stderr).toContain("bridges run in a single broker process");
+  });
+
   it("refuses to start with a bad bridge, naming the field", async () => {
     const cwd = mkdtempSync(join(dir, "bad-"));
     const config = writeConfig(cwd, 1, `    max_inflight: 0\n`);

@@ -135,11 +135,14 @@ function packetId(r: Reader): number {
 function decodeConnect(outer: Reader): ConnectPacket {
   let r = outer;
   const protocolName = r.utf8("protocol name");
-  const level = r.u8("protocol level");
+  const written = r.u8("protocol level");
+  // Mosquitto's bridge bit: 0x83 / 0x84 is 3.1 / 3.1.1 from a bridge (not for 5.0).
+  const bridge = (written & 0x80) !== 0 && (written & 0x7f) !== 5;
+  const level = bridge ? written & 0x7f : written;
   const supported =
     (protocolName === "MQTT" && (level === 4 || level === 5)) || (protocolName === "MQIsdp" && level === 3);
   if (!supported) {
-    throw new UnsupportedProtocolVersionError(protocolName, level, {
+    throw new UnsupportedProtocolVersionError(protocolName, written, {
       statement: protocolName === "MQTT" || protocolName === "MQIsdp" ? "MQTT-3.1.2-2" : "MQTT-3.1.2-1",
     });
   }
@@ -180,6 +183,7 @@ function decodeConnect(outer: Reader): ConnectPacket {
     keepAlive,
     clientId: "",
   };
+  if (bridge) packet.bridge = true;
   if (v5) {
     const props = readProperties(r, PacketType.CONNECT);
     if (props !== undefined) {

@@ -189,7 +189,8 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   if (p.username !== undefined) flags |= 0x80;
   let [buf, pos] = allocate(0x10, size);
   pos = writeString(buf, pos, name);
-  buf[pos++] = version;
+  // Mosquitto's bridge bit on 3.1/3.1.1 (see ConnectPacket.bridge).
+  buf[pos++] = p.bridge === true && version !== 5 ? version | 0x80 : version;
   buf[pos++] = flags;
   buf[pos++] = p.keepAlive >> 8;
   buf[pos++] = p.keepAlive & 0xff;

@@ -46,6 +46,12 @@ export interface ConnectPacket {
   password?: Uint8Array;
   /** 5.0 CONNECT properties. */
   properties?: ConnectProperties;
+  /**
+   * 3.1/3.1.1: the client is a bridge (Mosquitto's `try_private`): its protocol
+   * level has the high bit set (0x83, 0x84). Not in the standard; brokers that
+   * know it keep the bridge's own messages from it and their retain flags.
+   */
+  bridge?: true;
 }
 
 /** CONNACK (section 3.2). */

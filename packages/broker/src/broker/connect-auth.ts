@@ -49,6 +49,7 @@ export class ConnectAuth {
       return;
     }
     conn.info.clientId = clientId;
+    if (packet.bridge === true) conn.info.bridge = true;
     const refusal = willRefusal(config, packet);
     if (refusal !== undefined) {
       conn.apply(conn.session.refuse(refusal, clock.now(), { reasonString: reasonCodeName(refusal) }));

@@ -93,13 +93,16 @@ export class Subscriptions {
         : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
     conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
     const t = this.host.clock.now();
+    // A 3.1.1 bridge (bridge bit) is not sent its own messages back and keeps retain flags,
+    // the 5.0 options it has no way to ask for (Mosquitto does the same).
+    const bridge = conn.info.bridge === true;
     action.subscriptions.forEach((sub, i) => {
       const granted = codes[i]!;
       if (isFailure(granted)) return;
       const entry: SubscriptionEntry = {
         qos: granted as QoS,
-        noLocal: sub.noLocal ?? false,
-        retainAsPublished: sub.retainAsPublished ?? false,
+        noLocal: sub.noLocal ?? bridge,
+        retainAsPublished: sub.retainAsPublished ?? bridge,
         retainHandling: sub.retainHandling ?? 0,
         subscriptionIdentifier: sub.subscriptionIdentifier,
         target: state,

@@ -30,6 +30,11 @@ export interface ClientInfo {
   certificate?: { der: Uint8Array; subject?: string; uris?: string[]; authorized: boolean };
   /** True once an authentication plugin accepted the client as anonymous (aMQTT's `is_anonymous`). */
   anonymous: boolean;
+  /**
+   * A 3.1/3.1.1 bridge (Mosquitto's bridge bit in its CONNECT): its subscriptions
+   * get No Local and Retain As Published, as Mosquitto gives them.
+   */
+  bridge?: boolean;
   /** Free-form per-client state for plugins (aMQTT's `Session.attributes`). */
   attributes: Map<string, unknown>;
 }
