@@ -122,6 +122,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
               get router() {
                 return core.router;
               },
+              get retained() {
+                return core.retained;
+              },
+              clock,
               logger: options.logger,
               maxQueued: config.limits.maxQueuedMessages,
               warn: (message, error) => this.warn(message, error),

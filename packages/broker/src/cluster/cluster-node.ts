@@ -3,7 +3,9 @@ import type { BrokerStore, StoredWill } from "@amqtt/store";
 import type { LocalSessionRegistry } from "../broker/session-registry.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { messageOf } from "../core/messages.js";
+import type { RetainedStore } from "../core/retained.js";
 import type { Router } from "../core/router.js";
+import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import type { ClientInfo } from "../plugins/types.js";
 import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
@@ -20,12 +22,16 @@ import {
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
 import { RemoteWills } from "./remote-wills.js";
+import { retainedChunks, type SyncedRetained, TouchedTopics } from "./retained-sync.js";
 import { RoutedTree } from "./routes.js";
 
 /** What a cluster node needs from its broker (read lazily: the node is built before the router). */
 export interface ClusterNodeHost {
   readonly store: BrokerStore;
   readonly router: Router;
+  /** The retained index (a joining node gets the cluster's from another node). */
+  readonly retained: RetainedStore;
+  readonly clock: Clock;
   readonly logger: Logger;
   /** The broker's `max_queued_messages` (a handed-over queue keeps the same bound). */
   readonly maxQueued: number;
@@ -71,6 +77,8 @@ export class ClusterNode {
   /** Wills of this node's connected clients, so a node joining later learns them. */
   private readonly localWills = new Map<string, StoredWill>();
   private running = false;
+  /** Retained updates seen while this node's retained sync is on its way. */
+  private readonly touched = new TouchedTopics();
 
   constructor(
     readonly bus: ClusterBus,
@@ -90,6 +98,7 @@ export class ClusterNode {
         this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
       },
       options.maxRotations,
+      (topic) => this.touched.touch(topic),
     );
   }
 
@@ -125,6 +134,44 @@ export class ClusterNode {
     });
     this.running = true;
     await Promise.all(this.tree.routes().map((r) => this.bus.addRoute(r)));
+    this.requestRetained();
+  }
+
+  /** Ask one other live node (the first by id) for the cluster's retained messages. */
+  private requestRetained(): void {
+    const other = this.bus
+      .nodes()
+      .map((n) => n.nodeId)
+      .filter((id) => id !== this.bus.nodeId)
+      .sort()[0];
+    if (other === undefined) return;
+    this.touched.begin();
+    this.bus
+      .send(other, CONTROL_CHANNEL, encodeControl({ type: "retained-request" }))
+      .catch((error: unknown) => {
+        this.touched.end();
+        this.host.warn("asking another node for the retained messages failed", error);
+      });
+  }
+
+  /** Send `to` every retained message of this node, in chunks; the last one says so. */
+  private async sendRetained(to: string): Promise<void> {
+    const chunks = retainedChunks(this.host.retained, this.host.clock.now());
+    for (const [i, messages] of chunks.entries()) {
+      const last = i === chunks.length - 1;
+      await this.bus.send(to, CONTROL_CHANNEL, encodeControl({ type: "retained", messages, last }));
+    }
+  }
+
+  /** A chunk of the cluster's retained messages: kept unless a newer update for the topic came meanwhile. */
+  private receiveRetained(messages: readonly SyncedRetained[], last: boolean): void {
+    for (const r of messages) {
+      if (!this.touched.accepts(r.topic)) continue;
+      const m = messageOf({ ...r, retain: true });
+      // Kept in the retained index (and store), delivered to nobody: no subscriber asked yet.
+      this.host.router.acceptRemote(undefined, m, { ordinary: false, groups: new Set() });
+    }
+    if (last) this.touched.end();
   }
 
   /** Leave the cluster cleanly (other nodes see it go at once). */
@@ -200,6 +247,7 @@ export class ClusterNode {
   private deliverFrame(frame: Uint8Array): boolean {
     const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
+    if (message.retain) this.touched.touch(message.topic);
     // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
     // resume from their sessions); only its shared groups' messages go to another member.
     const adopted = scope.to !== this.bus.nodeId;
@@ -235,6 +283,18 @@ export class ClusterNode {
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {
     const message = decodeControl(envelope.body);
+    if (message.type === "retained-request") {
+      this.sendRetained(envelope.from).then(ack, (error: unknown) => {
+        this.host.warn("sending the retained messages to a joining node failed", error);
+        ack();
+      });
+      return;
+    }
+    if (message.type === "retained") {
+      this.receiveRetained(message.messages, message.last);
+      ack();
+      return;
+    }
     if (message.type === "leaving") {
       this.wills.take(envelope.from);
       ack();

@@ -6,6 +6,7 @@ import {
   type StoredWill,
   toTaggedJson,
 } from "@amqtt/store";
+import type { SyncedRetained } from "./retained-sync.js";
 
 // What broker nodes send each other through the cluster bus. Two channels:
 // `deliver` (application messages, the hot path: a small binary frame) and
@@ -176,7 +177,11 @@ export type ControlMessage =
   /** Owner to every node: the will of `clientId` to publish if the owner dies (`will` absent: none any more). */
   | { type: "will"; clientId: string; will: StoredWill | undefined }
   /** A node stopping gracefully: its clients' wills are not published (a broker shutdown publishes none). */
-  | { type: "leaving" };
+  | { type: "leaving" }
+  /** A node that joins asks one other node for the cluster's retained messages. */
+  | { type: "retained-request" }
+  /** Part of the answer (`last`: the answer is complete). */
+  | { type: "retained"; messages: SyncedRetained[]; last: boolean };
 
 /** Encode a control message. */
 export function encodeControl(message: ControlMessage): Uint8Array {
