@@ -132,6 +132,8 @@ export class ClusterNode {
       nodeDown: (nodeId) => void this.nodeDown(nodeId),
       engineStatus: (status) => this.engineStatus(status),
     });
+    // The store's sessions this node may own now (their subscriptions enter the tree).
+    await this.sessions?.restoreDeferred();
     this.running = true;
     await Promise.all(this.tree.routes().map((r) => this.bus.addRoute(r)));
     this.requestRetained();
