@@ -211,8 +211,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const queued = offline.queued > 0 ? await this.host.store.peekQueue(clientId, max) : [];
     // The session may have been claimed back here while the queue was read.
     if (this.local.sessions.get(clientId) !== offline || this.epochs.has(clientId)) return undefined;
-    this.local.handOver(clientId);
-    if (queued.length > 0) await this.host.store.clearQueue(clientId);
+    this.local.handOver(clientId, false);
+    // Gone from the store (record and queue) before the new owner writes it (the store may be shared).
+    await this.host.store.deleteSession(clientId);
     this.host.counters.sessionsHandedOver++;
     return { record, queued: queued.map(({ seq: _seq, ...q }) => q) };
   }
