@@ -310,6 +310,30 @@ async function connackCode(port: number): Promise<number | undefined> {
   return code;
 }
 
+describe("amqtt --workers", () => {
+  it("starts a worker that died again; the port keeps serving", async () => {
+    const primary = await startAmqtt(
+      ["-c", configFile(), "--memory", "--cluster", redis.url, "--workers", "2"],
+      mkdtempSync(join(dir, "cwd-")),
+    );
+    const pids = () =>
+      [...primary.stderr().matchAll(/cluster node \{[^}]*"pid":(\d+)/g)].map((m) => Number(m[1]));
+    const deadline = Date.now() + 15_000;
+    while (pids().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [victim] = pids();
+    process.kill(victim!, "SIGKILL");
+    while (pids().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pids()).toHaveLength(3);
+    expect(primary.stderr()).toContain("a worker died; starting it again");
+    for (let i = 0; i < 4; i++) {
+      const c = await client(primary.port);
+      await c.subscribeAsync("alive");
+    }
+    primary.child.kill("SIGTERM");
+    expect(await primary.exit).toBe(0);
+  });
+});
+
 describe("a node SIGKILLed mid-stream", () => {
   const seed = Number(process.env.AMQTT_KILL_SEED ?? Date.now() % 100_000);
 
