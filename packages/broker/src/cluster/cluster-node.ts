@@ -22,7 +22,7 @@ import {
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
 import { RemoteWills } from "./remote-wills.js";
-import { retainedChunks, type SyncedRetained, TouchedTopics } from "./retained-sync.js";
+import { RetainedSync } from "./retained-sync.js";
 import { RoutedTree } from "./routes.js";
 
 /** What a cluster node needs from its broker (read lazily: the node is built before the router). */
@@ -77,8 +77,8 @@ export class ClusterNode {
   /** Wills of this node's connected clients, so a node joining later learns them. */
   private readonly localWills = new Map<string, StoredWill>();
   private running = false;
-  /** Retained updates seen while this node's retained sync is on its way. */
-  private readonly touched = new TouchedTopics();
+  /** The cluster's retained messages for this node when it joins, and for nodes that join. */
+  private readonly retainedSync: RetainedSync;
 
   constructor(
     readonly bus: ClusterBus,
@@ -86,6 +86,7 @@ export class ClusterNode {
     private readonly options: ClusterNodeOptions = {},
   ) {
     this.seen = new SeenEnvelopes(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
+    this.retainedSync = new RetainedSync(bus, host);
     this.tree = new RoutedTree({
       added: (route) => this.routeChange("add", route),
       removed: (route) => this.routeChange("remove", route),
@@ -98,7 +99,7 @@ export class ClusterNode {
         this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
       },
       options.maxRotations,
-      (topic) => this.touched.touch(topic),
+      (topic) => this.retainedSync.touched.touch(topic),
     );
   }
 
@@ -136,44 +137,7 @@ export class ClusterNode {
     await this.sessions?.restoreDeferred();
     this.running = true;
     await Promise.all(this.tree.routes().map((r) => this.bus.addRoute(r)));
-    this.requestRetained();
-  }
-
-  /** Ask one other live node (the first by id) for the cluster's retained messages. */
-  private requestRetained(): void {
-    const other = this.bus
-      .nodes()
-      .map((n) => n.nodeId)
-      .filter((id) => id !== this.bus.nodeId)
-      .sort()[0];
-    if (other === undefined) return;
-    this.touched.begin();
-    this.bus
-      .send(other, CONTROL_CHANNEL, encodeControl({ type: "retained-request" }))
-      .catch((error: unknown) => {
-        this.touched.end();
-        this.host.warn("asking another node for the retained messages failed", error);
-      });
-  }
-
-  /** Send `to` every retained message of this node, in chunks; the last one says so. */
-  private async sendRetained(to: string): Promise<void> {
-    const chunks = retainedChunks(this.host.retained, this.host.clock.now());
-    for (const [i, messages] of chunks.entries()) {
-      const last = i === chunks.length - 1;
-      await this.bus.send(to, CONTROL_CHANNEL, encodeControl({ type: "retained", messages, last }));
-    }
-  }
-
-  /** A chunk of the cluster's retained messages: kept unless a newer update for the topic came meanwhile. */
-  private receiveRetained(messages: readonly SyncedRetained[], last: boolean): void {
-    for (const r of messages) {
-      if (!this.touched.accepts(r.topic)) continue;
-      const m = messageOf({ ...r, retain: true });
-      // Kept in the retained index (and store), delivered to nobody: no subscriber asked yet.
-      this.host.router.acceptRemote(undefined, m, { ordinary: false, groups: new Set() });
-    }
-    if (last) this.touched.end();
+    this.retainedSync.request();
   }
 
   /** Leave the cluster cleanly (other nodes see it go at once). */
@@ -249,7 +213,7 @@ export class ClusterNode {
   private deliverFrame(frame: Uint8Array): boolean {
     const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
-    if (message.retain) this.touched.touch(message.topic);
+    if (message.retain) this.retainedSync.touched.touch(message.topic);
     // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
     // resume from their sessions); only its shared groups' messages go to another member.
     const adopted = scope.to !== this.bus.nodeId;
@@ -286,14 +250,14 @@ export class ClusterNode {
   private control(envelope: ClusterEnvelope, ack: () => void): void {
     const message = decodeControl(envelope.body);
     if (message.type === "retained-request") {
-      this.sendRetained(envelope.from).then(ack, (error: unknown) => {
+      this.retainedSync.answer(envelope.from).then(ack, (error: unknown) => {
         this.host.warn("sending the retained messages to a joining node failed", error);
         ack();
       });
       return;
     }
     if (message.type === "retained") {
-      this.receiveRetained(message.messages, message.last);
+      this.retainedSync.receive(message.messages, message.last);
       ack();
       return;
     }

@@ -6,7 +6,6 @@ import {
   type StoredWill,
   toTaggedJson,
 } from "@amqtt/store";
-import type { SyncedRetained } from "./retained-sync.js";
 
 // What broker nodes send each other through the cluster bus. Two channels:
 // `deliver` (application messages, the hot path: a small binary frame) and
@@ -159,6 +158,14 @@ export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scop
     },
     scope: { to: to!, ordinary: (flags & ORDINARY) !== 0, groups },
   };
+}
+
+/** A retained message as a joining node receives it. */
+export interface SyncedRetained {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  properties?: PublishProperties;
 }
 
 /** A session as it moves from its old node to the new one. */
