@@ -1,4 +1,4 @@
-import type { ClusterBus } from "@amqtt/cluster";
+import { type ClusterBus, ClusterUnavailableError } from "@amqtt/cluster";
 import { type MqttError, PacketType, ReasonCode } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type {
@@ -277,7 +277,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
           if (conn.session.state === "awaitingAccept") this.accepted(conn, a, action, authenticationData);
         },
         (error) => {
-          this.warn("admitting a session failed", error);
+          // The engine's outage is logged once by the cluster node, not once per refused CONNECT.
+          if (error instanceof ClusterUnavailableError)
+            this.logger.debug("CONNECT refused: the cluster engine is unavailable", { clientId });
+          else this.warn("admitting a session failed", error);
           // Not admitted (e.g. the cluster engine is down): CONNACK Server Unavailable (3.1.1: return code 3).
           if (conn.session.state === "awaitingAccept")
             conn.apply(conn.session.refuse(ReasonCode.SERVER_UNAVAILABLE, this.clock.now()));
