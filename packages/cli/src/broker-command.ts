@@ -198,7 +198,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
-  if (bus !== undefined) logger.info("cluster node", { node: bus.nodeId, ...describeCluster(cluster!) });
+  if (bus !== undefined)
+    logger.info("cluster node", { node: bus.nodeId, pid: process.pid, ...describeCluster(cluster!) });
   // After the broker (their queues live in its store); they connect in the background.
   const bridges = new Bridges(bridgeConfigs, broker);
   await bridges.start();

@@ -194,6 +194,45 @@ describe("amqtt --cluster", () => {
   });
 });
 
+describe("nodes sharing the Redis store (persistence: redis) and engine", () => {
+  it("a persistent session queued on one node is resumed on another: session present, each queued message once", async () => {
+    const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
+        plugins: { "anonymous-auth": { allow_anonymous: true } },
+        persistence: { store: "redis", redis: redis.url, key_prefix: `store${++prefix}:` },
+        cluster: { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500 },
+      }),
+    );
+    const nodes: RunningAmqtt[] = [];
+    for (let i = 0; i < 2; i++)
+      nodes.push(await startAmqtt(["-c", file, "--cluster", redis.url], mkdtempSync(join(dir, "cwd-"))));
+    const [a, b] = nodes;
+    const options = { clientId: "shared-keeper", clean: false, protocolVersion: 4 as const };
+    const sub = await client(a!.port, options);
+    await sub.subscribeAsync("sh/#", { qos: 1 });
+    const pub = await client(b!.port);
+    await routed(pub, sub, "sh/probe");
+    await sub.endAsync();
+    for (let i = 0; i < 5; i++) await pub.publishAsync("sh/q", `m${i}`, { qos: 1 });
+    const again = connect(`mqtt://127.0.0.1:${b!.port}`, { reconnectPeriod: 0, ...options });
+    clients.push(again);
+    const got: string[] = [];
+    again.on("message", (t, p) => {
+      if (t === "sh/q") got.push(p.toString());
+    });
+    const connack = await new Promise<IConnackPacket>((r) => again.once("connect", r));
+    expect(connack.sessionPresent).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (got.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // One more round trip: a duplicate would have come before its answer.
+    await again.subscribeAsync("sh/none");
+    expect(got).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+  });
+});
+
 describe("the engine", () => {
   it("with a password in the URL: the nodes connect, and log the URL with the password as ***", async () => {
     const secured = await startRedis({ config: ["requirepass s3cret-pw"] });
@@ -271,6 +310,30 @@ async function connackCode(port: number): Promise<number | undefined> {
   return code;
 }
 
+describe("amqtt --workers", () => {
+  it("starts a worker that died again; the port keeps serving", async () => {
+    const primary = await startAmqtt(
+      ["-c", configFile(), "--memory", "--cluster", redis.url, "--workers", "2"],
+      mkdtempSync(join(dir, "cwd-")),
+    );
+    const pids = () =>
+      [...primary.stderr().matchAll(/cluster node \{[^}]*"pid":(\d+)/g)].map((m) => Number(m[1]));
+    const deadline = Date.now() + 15_000;
+    while (pids().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [victim] = pids();
+    process.kill(victim!, "SIGKILL");
+    while (pids().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pids()).toHaveLength(3);
+    expect(primary.stderr()).toContain("a worker died; starting it again");
+    for (let i = 0; i < 4; i++) {
+      const c = await client(primary.port);
+      await c.subscribeAsync("alive");
+    }
+    primary.child.kill("SIGTERM");
+    expect(await primary.exit).toBe(0);
+  });
+});
+
 describe("a node SIGKILLed mid-stream", () => {
   const seed = Number(process.env.AMQTT_KILL_SEED ?? Date.now() % 100_000);
 
@@ -293,15 +356,30 @@ describe("a node SIGKILLed mid-stream", () => {
     });
     const acked: string[] = [];
     pub.on("error", () => undefined);
-    const closed = new Promise<"closed">((r) => pub.once("close", () => r("closed")));
-    for (let i = 0; i < killAfter + 50; i++) {
+    let open = true;
+    const closed = new Promise<void>((resolve) =>
+      pub.once("close", () => {
+        open = false;
+        resolve();
+      }),
+    );
+    // Up to 10 in flight, so several are unacknowledged when the node dies; each PUBACK is recorded.
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; open && i < killAfter + 200; i++) {
       if (i === killAfter) a!.child.kill("SIGKILL");
-      // A PUBACK, or the connection's end (then this message counts as not acknowledged).
-      const outcome = await Promise.race([pub.publishAsync("s/stream", String(i), { qos: 1 }), closed]);
-      if (outcome === "closed") break;
-      acked.push(String(i));
+      const payload = String(i);
+      const p = pub.publishAsync("s/stream", payload, { qos: 1 }).then(
+        () => {
+          acked.push(payload);
+        },
+        () => undefined,
+      );
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= 10) await Promise.race([...inFlight, closed]);
     }
     await a!.exit;
+    expect(acked.length, `seed ${seed}: acknowledged before the kill`).toBeGreaterThan(0);
     // Lease expiry (2 s) then the adopter publishes the will, once.
     const deadline = Date.now() + 15_000;
     while ((wills === 0 || acked.some((m) => !received.has(m))) && Date.now() < deadline)

@@ -1,4 +1,4 @@
-import type { ClusterBus } from "@amqtt/cluster";
+import { type ClusterBus, ClusterUnavailableError } from "@amqtt/cluster";
 import { type MqttError, PacketType, ReasonCode } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type {
@@ -13,7 +13,8 @@ import type {
 } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
-import { ClusterNode, type ClusterNodeOptions } from "../cluster/cluster-node.js";
+import type { ClusterNode, ClusterNodeOptions } from "../cluster/cluster-node.js";
+import { clusterNodeOf } from "../cluster/node-of-core.js";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { PublisherBackpressure } from "../config/slow-consumer.js";
 import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
@@ -109,34 +110,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.logger = options.logger;
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
-    const core = this;
     this.cluster =
       options.cluster === undefined
         ? undefined
-        : new ClusterNode(
-            options.cluster,
-            {
-              get store() {
-                return core.store;
-              },
-              get router() {
-                return core.router;
-              },
-              logger: options.logger,
-              maxQueued: config.limits.maxQueuedMessages,
-              warn: (message, error) => this.warn(message, error),
-              dropSessions: () => {
-                // The sessions may be another node's now: their clients reconnect and claim again.
-                for (const c of this.connections) c.shutDown(ReasonCode.SESSION_TAKEN_OVER); // no will: the adopter has it
-                this.registry.clear();
-              },
-            },
-            {
-              // An old owner's hand-over gets as long as any engine call.
-              ...(config.cluster === undefined ? {} : { handOverTimeoutMs: config.cluster.requestTimeoutMs }),
-              ...options.clusterTuning,
-            },
-          );
+        : clusterNodeOf(this, options.cluster, config, options.clusterTuning);
     this.tree = this.cluster?.tree ?? new SubscriptionTree<SubscriptionEntry>();
     this.acksWaitOnEngine = this.cluster !== undefined;
     const l = config.limits;
@@ -171,6 +148,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       (id, topic, reason) => this.dropped(id, topic, reason),
     );
     const emit = options.emit;
+    const core = this;
     this.router = new Router({
       get store() {
         return core.store;
@@ -299,7 +277,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
           if (conn.session.state === "awaitingAccept") this.accepted(conn, a, action, authenticationData);
         },
         (error) => {
-          this.warn("admitting a session failed", error);
+          // The engine's outage is logged once by the cluster node, not once per refused CONNECT.
+          if (error instanceof ClusterUnavailableError)
+            this.logger.debug("CONNECT refused: the cluster engine is unavailable", { clientId });
+          else this.warn("admitting a session failed", error);
           // Not admitted (e.g. the cluster engine is down): CONNACK Server Unavailable (3.1.1: return code 3).
           if (conn.session.state === "awaitingAccept")
             conn.apply(conn.session.refuse(ReasonCode.SERVER_UNAVAILABLE, this.clock.now()));

@@ -238,15 +238,16 @@ export class LocalSessionRegistry implements SessionRegistry {
   /**
    * The session moved to another node of a cluster (its client connected
    * there): it leaves this broker without its end (no will, no redelivery of
-   * shared messages: the new owner has them). Answers what left.
+   * shared messages: the new owner has them). Answers what left. `deleteStored`
+   * false: the caller deletes the stored session itself (and awaits it).
    */
-  handOver(clientId: string): SessionState | undefined {
+  handOver(clientId: string, deleteStored = true): SessionState | undefined {
     const state = this.byId.get(clientId);
     if (state === undefined || state.connection !== undefined) return undefined;
     state.clearTimers();
     for (const filter of state.filters.keys()) this.host.tree.remove(filter, state.clientId);
     this.byId.delete(clientId);
-    if (state.stored)
+    if (state.stored && deleteStored)
       this.host.store
         .deleteSession(clientId)
         .catch((error) => this.host.warn("deleting a handed-over session failed", error));

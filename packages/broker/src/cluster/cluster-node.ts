@@ -3,7 +3,9 @@ import type { BrokerStore, StoredWill } from "@amqtt/store";
 import type { LocalSessionRegistry } from "../broker/session-registry.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { messageOf } from "../core/messages.js";
+import type { RetainedStore } from "../core/retained.js";
 import type { Router } from "../core/router.js";
+import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import type { ClientInfo } from "../plugins/types.js";
 import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
@@ -20,12 +22,16 @@ import {
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
 import { RemoteWills } from "./remote-wills.js";
+import { RetainedSync } from "./retained-sync.js";
 import { RoutedTree } from "./routes.js";
 
 /** What a cluster node needs from its broker (read lazily: the node is built before the router). */
 export interface ClusterNodeHost {
   readonly store: BrokerStore;
   readonly router: Router;
+  /** The retained index (a joining node gets the cluster's from another node). */
+  readonly retained: RetainedStore;
+  readonly clock: Clock;
   readonly logger: Logger;
   /** The broker's `max_queued_messages` (a handed-over queue keeps the same bound). */
   readonly maxQueued: number;
@@ -71,6 +77,8 @@ export class ClusterNode {
   /** Wills of this node's connected clients, so a node joining later learns them. */
   private readonly localWills = new Map<string, StoredWill>();
   private running = false;
+  /** The cluster's retained messages for this node when it joins, and for nodes that join. */
+  private readonly retainedSync: RetainedSync;
 
   constructor(
     readonly bus: ClusterBus,
@@ -78,6 +86,7 @@ export class ClusterNode {
     private readonly options: ClusterNodeOptions = {},
   ) {
     this.seen = new SeenEnvelopes(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
+    this.retainedSync = new RetainedSync(bus, host);
     this.tree = new RoutedTree({
       added: (route) => this.routeChange("add", route),
       removed: (route) => this.routeChange("remove", route),
@@ -90,6 +99,7 @@ export class ClusterNode {
         this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
       },
       options.maxRotations,
+      (topic) => this.retainedSync.touched.touch(topic),
     );
   }
 
@@ -123,8 +133,11 @@ export class ClusterNode {
       nodeDown: (nodeId) => void this.nodeDown(nodeId),
       engineStatus: (status) => this.engineStatus(status),
     });
+    // The store's sessions this node may own now (their subscriptions enter the tree).
+    await this.sessions?.restoreDeferred();
     this.running = true;
     await Promise.all(this.tree.routes().map((r) => this.bus.addRoute(r)));
+    this.retainedSync.request();
   }
 
   /** Leave the cluster cleanly (other nodes see it go at once). */
@@ -200,6 +213,7 @@ export class ClusterNode {
   private deliverFrame(frame: Uint8Array): boolean {
     const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
+    if (message.retain) this.retainedSync.touched.touch(message.topic);
     // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
     // resume from their sessions); only its shared groups' messages go to another member.
     const adopted = scope.to !== this.bus.nodeId;
@@ -235,6 +249,18 @@ export class ClusterNode {
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {
     const message = decodeControl(envelope.body);
+    if (message.type === "retained-request") {
+      this.retainedSync.answer(envelope.from).then(ack, (error: unknown) => {
+        this.host.warn("sending the retained messages to a joining node failed", error);
+        ack();
+      });
+      return;
+    }
+    if (message.type === "retained") {
+      this.retainedSync.receive(message.messages, message.last);
+      ack();
+      return;
+    }
     if (message.type === "leaving") {
       this.wills.take(envelope.from);
       ack();

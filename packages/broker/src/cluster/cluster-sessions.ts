@@ -41,6 +41,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
   /** The epoch of this node's claim per client id it owns. */
   private readonly epochs = new Map<string, number>();
   private readonly pending = new Map<string, (session: HandedOverSession | undefined) => void>();
+  /** Sessions of the store at start, until the node has joined (see {@link restoreDeferred}). */
+  private readonly deferred: { record: SessionRecord; queued: number; expired: boolean }[] = [];
+  private joined = false;
 
   constructor(
     private readonly local: LocalSessionRegistry,
@@ -100,15 +103,63 @@ export class ClusterSessionRegistry implements SessionRegistry {
     if (!this.local.sessions.has(state.clientId)) this.release(state.clientId);
   }
 
+  /**
+   * A session of the store at start: kept for {@link restoreDeferred}, which runs
+   * once the node has joined (the engine decides whose it is).
+   */
   restore(record: SessionRecord, queued: number): void {
-    this.local.restore(record, queued);
+    this.defer({ record, queued, expired: false });
   }
 
+  /** A session that expired in the store: its will goes out from the node that can claim it (once). */
   expiredInStore(record: SessionRecord): void {
-    this.local.expiredInStore(record);
+    this.defer({ record, queued: 0, expired: true });
+  }
+
+  private defer(entry: { record: SessionRecord; queued: number; expired: boolean }): void {
+    this.deferred.push(entry);
+    // Once joined (the periodic store cleanup), at once.
+    if (this.joined)
+      this.restoreDeferred().catch((error: unknown) =>
+        this.host.warn("a stored session's will could not be handled through the cluster", error),
+      );
+  }
+
+  /**
+   * The sessions the store gave at start become this node's only if nobody
+   * else live owns them: no owner, this node, or a dead node. A store shared
+   * by the nodes (PostgreSQL, Redis) lists every node's sessions; a node's own
+   * file may hold a session that moved to another node while it was down.
+   */
+  async restoreDeferred(): Promise<void> {
+    const bus = this.host.bus;
+    const deferred = this.deferred.splice(0);
+    for (const { record, queued, expired } of deferred) {
+      const clientId = record.clientId;
+      const alive = new Set(bus.nodes().map((n) => n.nodeId));
+      const owner = await bus.sessionOwner(clientId);
+      if (owner !== undefined && owner.nodeId !== bus.nodeId && alive.has(owner.nodeId)) continue;
+      const claim = await bus.claimSession(clientId);
+      const previous = claim.previous;
+      if (previous !== undefined && previous.nodeId !== bus.nodeId && alive.has(previous.nodeId)) {
+        // Another node claimed it between the two calls: it is theirs.
+        await bus.releaseSession(clientId, claim.ownership.epoch);
+        continue;
+      }
+      if (expired) {
+        this.local.expiredInStore(record);
+        await bus.releaseSession(clientId, claim.ownership.epoch);
+      } else {
+        this.epochs.set(clientId, claim.ownership.epoch);
+        this.local.restore(record, queued);
+      }
+    }
+    this.joined = true;
   }
 
   clear(): void {
+    this.joined = false;
+    this.deferred.length = 0;
     this.local.clear();
     this.epochs.clear();
     for (const resolve of this.pending.values()) resolve(undefined);
@@ -160,8 +211,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const queued = offline.queued > 0 ? await this.host.store.peekQueue(clientId, max) : [];
     // The session may have been claimed back here while the queue was read.
     if (this.local.sessions.get(clientId) !== offline || this.epochs.has(clientId)) return undefined;
-    this.local.handOver(clientId);
-    if (queued.length > 0) await this.host.store.clearQueue(clientId);
+    this.local.handOver(clientId, false);
+    // Gone from the store (record and queue) before the new owner writes it (the store may be shared).
+    await this.host.store.deleteSession(clientId);
     this.host.counters.sessionsHandedOver++;
     return { record, queued: queued.map(({ seq: _seq, ...q }) => q) };
   }

@@ -160,6 +160,14 @@ export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scop
   };
 }
 
+/** A retained message as a joining node receives it. */
+export interface SyncedRetained {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  properties?: PublishProperties;
+}
+
 /** A session as it moves from its old node to the new one. */
 export interface HandedOverSession {
   record: SessionRecord;
@@ -176,7 +184,11 @@ export type ControlMessage =
   /** Owner to every node: the will of `clientId` to publish if the owner dies (`will` absent: none any more). */
   | { type: "will"; clientId: string; will: StoredWill | undefined }
   /** A node stopping gracefully: its clients' wills are not published (a broker shutdown publishes none). */
-  | { type: "leaving" };
+  | { type: "leaving" }
+  /** A node that joins asks one other node for the cluster's retained messages. */
+  | { type: "retained-request" }
+  /** Part of the answer (`last`: the answer is complete). */
+  | { type: "retained"; messages: SyncedRetained[]; last: boolean };
 
 /** Encode a control message. */
 export function encodeControl(message: ControlMessage): Uint8Array {

@@ -29,6 +29,8 @@ export class Forwarder {
     private readonly counters: ClusterCounters,
     private readonly onSendFailed: (node: string, topic: string, error: unknown) => void,
     private readonly maxRotations: number = MAX_ROTATIONS,
+    /** A retained message is being routed (a joining node's sync must not overwrite it). */
+    private readonly onRetained: (topic: string) => void = () => undefined,
   ) {
     this.batches = new SendBatches(bus);
   }
@@ -42,6 +44,7 @@ export class Forwarder {
   ): ReadonlySet<SharedGroup<SubscriptionEntry>> | undefined {
     // Each node publishes its own `$SYS` topics.
     if (isSysTopic(message.topic)) return undefined;
+    if (message.retain) this.onRetained(message.topic);
     const match = this.bus.match(message.topic);
     const retainCopies = message.retain && onlyGroups === undefined;
     if (match.nodes.size === 0 && match.shared.size === 0 && !retainCopies) return undefined;

@@ -14,6 +14,7 @@ import {
 } from "../../src/cluster/envelopes.js";
 import { Forwarder } from "../../src/cluster/forwarder.js";
 import { RemoteWills } from "../../src/cluster/remote-wills.js";
+import { TouchedTopics } from "../../src/cluster/retained-sync.js";
 import { RoutedTree } from "../../src/cluster/routes.js";
 import { MAX_BATCH_FRAMES, SendBatches } from "../../src/cluster/send-batches.js";
 import { until } from "../harness/wait.js";
@@ -235,5 +236,26 @@ describe("Forwarder", () => {
     await new Promise((r) => setImmediate(r));
     await a.stop();
     await b.stop();
+  });
+});
+
+describe("TouchedTopics", () => {
+  it("keeps the snapshot's message only for topics not updated since, and only while a sync is on", () => {
+    const touched = new TouchedTopics(2);
+    expect(touched.accepts("a")).toBe(false);
+    touched.begin();
+    touched.touch("a");
+    expect(touched.accepts("a")).toBe(false);
+    expect(touched.accepts("b")).toBe(true);
+    touched.end();
+    expect(touched.accepts("b")).toBe(false);
+  });
+
+  it("is bounded: past its capacity the sync gives up", () => {
+    const touched = new TouchedTopics(2);
+    touched.begin();
+    for (const t of ["a", "b", "c"]) touched.touch(t);
+    expect(touched.active).toBe(false);
+    expect(touched.accepts("z")).toBe(false);
   });
 });

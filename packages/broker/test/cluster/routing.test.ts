@@ -1,7 +1,9 @@
 // Routing between broker nodes of one cluster (MemoryClusterEngine, several brokers in one process).
+
+import { MemoryClusterBus } from "@amqtt/cluster";
 import { PacketType, ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { MqttPeer } from "../harness/peer.js";
+import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import {
   expectNothingPending,
   publish,
@@ -87,6 +89,21 @@ describe("routing across the nodes of a cluster", () => {
     const { peer: later } = await MqttPeer.connected(brokers[1]!, "later");
     await subscribe(later, { "r/#": 1 });
     expect(await receiveAll(later)).toEqual([]);
+  });
+
+  it("a node that joins later gets the cluster's retained messages from another node", async () => {
+    const { brokers, engine } = await startCluster(2);
+    const { peer: pub } = await MqttPeer.connected(brokers[0]!, "pub");
+    for (let i = 0; i < 20; i++) await publish(pub, `late/${i}`, `v${i}`, { qos: 1, retain: true });
+    await until(() => brokers[1]!.retained.size === 20);
+    const late = await startMemoryBroker({}, { cluster: new MemoryClusterBus(engine, { nodeId: "n9" }) });
+    await until(() => late.retained.size === 20);
+    const { peer: sub } = await MqttPeer.connected(late, "late-sub");
+    await subscribe(sub, { "late/#": 1 });
+    const got = await receive(sub, 20);
+    expect(got.map(([t, p, packet]) => `${t}=${p}:${packet.retain}`).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `late/${i}=v${i}:true`).sort(),
+    );
   });
 
   it("delivers a QoS 1 message once although the engine stores it twice (de-duplication by envelope id)", async () => {

@@ -1,8 +1,11 @@
 // One session registry for the cluster: take-over across nodes, the engine's
 // outages, and a node's death (MemoryClusterEngine, several brokers in one process).
+
+import { MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import { ConnackReturnCode, type ProtocolVersion, ReasonCode, reasonCodeName } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { MqttPeer } from "../harness/peer.js";
+import { MemoryStore } from "../../src/index.js";
+import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import {
   expectNothingPending,
   publish,
@@ -105,6 +108,46 @@ describe.each([4, 5] as const)("the cluster's sessions at protocol level %i", (v
     const { connack: ok } = await connect(brokers[0]!, "newcomer");
     expect(ok.reasonCode).toBe(0);
     expect(brokers[0]!.stats().cluster?.connectsRefused).toBe(1);
+  });
+});
+
+describe("sessions of a store shared by the nodes", () => {
+  it("a node that starts restores only the stored sessions nobody live owns (no second copy of a session)", async () => {
+    const engine = new MemoryClusterEngine();
+    const store = new MemoryStore();
+    const a = await startMemoryBroker({}, { store, cluster: new MemoryClusterBus(engine, { nodeId: "a" }) });
+    const { peer } = await MqttPeer.connected(a, "keeper", {
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    });
+    await subscribe(peer, { "k/#": 1 });
+    await peer.disconnect();
+    await until(() => a.stats().clientsConnected === 0);
+    expect((await store.listSessions()).map((r) => r.clientId)).toEqual(["keeper"]);
+    const b = await startMemoryBroker({}, { store, cluster: new MemoryClusterBus(engine, { nodeId: "b" }) });
+    expect(b.sessions.has("keeper")).toBe(false);
+    expect(a.sessions.has("keeper")).toBe(true);
+    const { peer: pub } = await MqttPeer.connected(b, "pub");
+    await publish(pub, "k/1", "once", { qos: 1 });
+    await until(() => a.stats().storedMessages === 1);
+    expect((await store.queueUsage("keeper")).count).toBe(1);
+  });
+
+  it("a session whose node is gone is restored by the node that starts next", async () => {
+    const engine = new MemoryClusterEngine();
+    const store = new MemoryStore();
+    const busA = new MemoryClusterBus(engine, { nodeId: "a" });
+    const a = await startMemoryBroker({}, { store, cluster: busA });
+    const { peer } = await MqttPeer.connected(a, "orphan", {
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    });
+    await subscribe(peer, { "o/#": 1 });
+    await peer.disconnect();
+    await until(() => a.stats().clientsConnected === 0);
+    await busA.stop(); // node a leaves the cluster (its broker keeps the shared store open)
+    const b = await startMemoryBroker({}, { store, cluster: new MemoryClusterBus(engine, { nodeId: "b" }) });
+    expect([...(b.sessions.get("orphan")?.filters.keys() ?? [])]).toEqual(["o/#"]);
   });
 });
 
