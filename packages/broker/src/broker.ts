@@ -12,6 +12,7 @@ import {
 import { restoreFromStore } from "./broker/restore.js";
 import { clearStore, removeExpired } from "./broker/store-cleanup.js";
 import { ConfigError } from "./config/errors.js";
+import { loggerFromConfig } from "./config/logging.js";
 import { type ResolvedBrokerConfig, resolveBrokerConfig } from "./config/resolve.js";
 import type { BrokerConfigInput } from "./config/schema.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
@@ -20,7 +21,7 @@ import type { PluginHost } from "./core/plugin-host.js";
 import type { RetainedStore } from "./core/retained.js";
 import type { SessionState } from "./core/session-state.js";
 import { type LongTimer, repeating, systemClock } from "./core/timers.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import type { Logger } from "./logger.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
 
@@ -60,7 +61,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
           config,
           options.pluginDefinitions === undefined ? {} : { pluginDefinitions: options.pluginDefinitions },
         );
-    this.logger = options.logger ?? consoleLogger("info");
+    // Embedded, the broker is quiet (warn and above) unless the configuration or the embedder says otherwise.
+    this.logger = options.logger ?? loggerFromConfig(this.config.logging, "warn");
+    const coreLogger = this.logger.child("broker");
+    const pluginsLogger = this.logger.child("plugins");
     let plugins: PluginHost;
     if (options.pluginHost !== undefined) {
       plugins = options.pluginHost;
@@ -68,10 +72,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
       this.pluginManager = new PluginManager({
         specs: this.config.plugins,
         plugins: options.plugins ?? [],
-        logger: this.logger,
+        logger: pluginsLogger,
         createContext: (name, pluginOptions) => ({
           options: pluginOptions,
-          logger: this.logger.child(name),
+          logger: pluginsLogger.child(name),
           publish: (m) => this.publish(m),
           stats: () => this.stats(),
           version: BROKER_VERSION,
@@ -102,12 +106,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
       plugins,
       store: options.store ?? defaultStore(this.config.limits),
       clock: options.clock ?? systemClock,
-      logger: this.logger,
+      logger: coreLogger,
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
     });
-    this.endpoints = new Listeners(this.config, this.logger);
-    for (const warning of this.config.warnings) this.logger.warn(warning);
+    this.endpoints = new Listeners(this.config, this.logger.child("listeners"));
+    for (const warning of this.config.warnings) coreLogger.warn(warning);
   }
 
   /** Retained messages, one per topic (the in-memory index of the store's). */

@@ -24,9 +24,21 @@ export {
   type ListenerAddress,
 } from "./broker.js";
 export * from "./config/index.js";
+export { loggerFromConfig, type ResolvedLogging } from "./config/logging.js";
 export type { BrokerEvents } from "./core/events.js";
 export { storeLimitsOf } from "./core/persistence.js";
 export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.js";
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
-export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";
+export { isSecretKey, REDACTED, redactFields, redactUrls } from "./log-redact.js";
+export {
+  consoleLogger,
+  createLogger,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  levelOf,
+  silentLogger,
+} from "./logger.js";
 export * from "./plugins/index.js";

@@ -3,9 +3,12 @@ import {
   Broker,
   type BrokerConfigInput,
   ConfigError,
-  consoleLogger,
   DATA_FILE_NAME,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
   loadBrokerConfigFile,
+  loggerFromConfig,
   PluginLoadError,
   type ResolvedBrokerConfig,
   resolveBrokerConfig,
@@ -39,12 +42,22 @@ export const EMBEDDED_DEFAULTS: BrokerConfigInput = {
 interface BrokerCommandOptions {
   config?: string;
   debug?: boolean;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
   host?: string;
   port?: number;
   wsPort?: number;
   ws: boolean;
   memory?: boolean;
   dataDir?: string;
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${allowed.join(", ")}`);
+    return value as T;
+  };
 }
 
 function port(value: string): number {
@@ -60,7 +73,17 @@ export function brokerCommand(): Command {
     .description("Run the amqtt MQTT broker (MQTT 3.1, 3.1.1 and 5.0).")
     .version(`amqtt ${VERSION}`, "--version", "print the version and exit")
     .option("-c, --config <file>", "aMQTT YAML configuration file (default: the embedded defaults)")
-    .option("-d, --debug", "log at debug level")
+    .option("-d, --debug", "log at debug level (same as --log-level debug)")
+    .option(
+      "--log-level <level>",
+      "least severe level logged: debug, info, warn, error (default: the config's log_level, else info)",
+      oneOf(LOG_LEVELS),
+    )
+    .option(
+      "--log-format <format>",
+      "text or json (one JSON object per line; default: the config's log_format, else text)",
+      oneOf(["text", "json"] as const),
+    )
     .option("--host <address>", "listen on this address instead of the configured ones")
     .option("-p, --port <port>", "TCP port of the default listener", port)
     .option("--ws-port <port>", "WebSocket port (embedded defaults only)", port)
@@ -104,7 +127,6 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   const exit = parseOrExit(command, argv);
   if (exit !== undefined) return exit;
   const options = command.opts<BrokerCommandOptions>();
-  const logger = consoleLogger(options.debug ? "debug" : "info");
   let config: ResolvedBrokerConfig;
   let baseDir = process.cwd();
   try {
@@ -130,6 +152,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
+  const logger = commandLogger(config, options);
   const { store, file, kind, server } = chooseStore(config, options);
   const broker = new Broker(config, { logger, baseDir, store });
   try {
@@ -159,6 +182,23 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
   return 0;
+}
+
+/**
+ * The command's logger: the config's `log_format`/`log_levels`, at the level of
+ * `--log-level` (or `-d`), else the config's `log_level`, else info (the
+ * command logs every connect, as aMQTT does; an embedded broker is quieter).
+ */
+function commandLogger(config: ResolvedBrokerConfig, options: BrokerCommandOptions) {
+  const level = options.logLevel ?? (options.debug ? "debug" : config.logging.level);
+  return loggerFromConfig(
+    {
+      ...config.logging,
+      level: level ?? "info",
+      ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
+    },
+    "info",
+  );
 }
 
 /** Host and port overrides on a configuration loaded from a file (default listener only for the port). */

@@ -99,6 +99,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.wheel = new TimerWheel(clock);
     const l = config.limits;
     this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
+    this.retained.maxAgeMs = l.retainedMessageExpiry * 1000;
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
       receiveMaximum: l.receiveMaximum,

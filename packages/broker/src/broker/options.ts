@@ -12,7 +12,12 @@ export const BROKER_VERSION = "0.1.0";
 
 /** Options of a `Broker` besides its configuration. */
 export interface BrokerOptions {
-  /** Where the broker and its plugins log (default: console at `info`). */
+  /**
+   * Where the broker and its plugins log. Default: stderr as the configuration's
+   * `log_format`/`log_level`/`log_levels` say, at `warn` when `log_level` is not
+   * written (an embedded broker is quiet; the `amqtt` command logs at `info`).
+   * Components: `broker`, `listeners`, `plugins.<name>` (children of this logger).
+   */
   logger?: Logger;
   /** Plugins given in code (objects or factories), run after the configured ones. */
   plugins?: readonly (BrokerPlugin | PluginFactory)[];

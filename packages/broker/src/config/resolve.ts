@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { type ResolvedLogging, resolveLogging } from "./logging.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
   describeIssue,
@@ -72,6 +73,8 @@ export interface BrokerLimits {
   maxRetainedMessages: number;
   /** Bytes of clients' retained messages kept at once (as the store counts them: topic, payload, properties). */
   maxRetainedBytes: number;
+  /** Seconds a client's retained message is kept at most (its own Message Expiry Interval may be shorter); 0 = no limit. */
+  retainedMessageExpiry: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -102,6 +105,8 @@ export interface ResolvedBrokerConfig {
   slowConsumer: SlowConsumerPolicy;
   /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
   dollarTopicPublish: "accept" | "refuse";
+  /** Log format and levels (`log_format`, `log_level`, `log_levels`). */
+  logging: ResolvedLogging;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -122,6 +127,7 @@ export const defaultLimits: BrokerLimits = {
   maxPacketSizeBeforeConnect: 128 * 1024,
   maxRetainedMessages: 100_000,
   maxRetainedBytes: 256 * 1024 * 1024,
+  retainedMessageExpiry: 0,
 };
 
 /** Connections per listener when `max_connections` is not written. */
@@ -208,6 +214,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
         raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,
       maxRetainedMessages: raw.max_retained_messages ?? defaultLimits.maxRetainedMessages,
       maxRetainedBytes: raw.max_retained_bytes ?? defaultLimits.maxRetainedBytes,
+      retainedMessageExpiry: raw.retained_message_expiry ?? defaultLimits.retainedMessageExpiry,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,
@@ -221,6 +228,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     persistence,
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
+    logging: resolveLogging(raw),
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { loggingKeys } from "./logging.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -100,6 +101,10 @@ export const brokerConfigSchema = z.strictObject({
   max_retained_messages: z.int().min(1).optional(),
   max_retained_bytes: z.int().min(1).optional(),
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
+  // Operations (issue 16): log_format, log_level, log_levels; the longest a retained message is kept.
+  ...loggingKeys,
+  /** Seconds a retained message is kept at most (a shorter Message Expiry Interval still wins); 0: no limit. */
+  retained_message_expiry: seconds.optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */
