@@ -9,6 +9,8 @@ import {
   type BrokerPublish,
   type ListenerAddress,
 } from "./broker/options.js";
+import { reloadBroker } from "./broker/reload.js";
+import type { ReloadReport } from "./broker/reload-plan.js";
 import { restoreFromStore } from "./broker/restore.js";
 import { clearStore, removeExpired } from "./broker/store-cleanup.js";
 import { ConfigError } from "./config/errors.js";
@@ -21,7 +23,7 @@ import type { PluginHost } from "./core/plugin-host.js";
 import type { RetainedStore } from "./core/retained.js";
 import type { SessionState } from "./core/session-state.js";
 import { type LongTimer, repeating, systemClock } from "./core/timers.js";
-import type { Logger } from "./logger.js";
+import type { ConfigurableLogger, Logger, LogLevel } from "./logger.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
 
@@ -32,6 +34,7 @@ export {
   type BrokerPublish,
   type ListenerAddress,
 } from "./broker/options.js";
+export type { ReloadRefusal, ReloadReport } from "./broker/reload-plan.js";
 
 /**
  * The MQTT broker. `new Broker(config)`, `await start()`, `await stop()`; or
@@ -50,6 +53,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
   private readonly ownStore: boolean;
   private readonly cleanupIntervalMs: number;
   private cleanupTimer: LongTimer | undefined;
+  private readonly ownLogger: ConfigurableLogger | undefined;
+  private readonly defaultLogLevel: LogLevel;
+  private readonly options: BrokerOptions;
+  private reloading: Promise<unknown> = Promise.resolve();
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   private everStarted = false;
 
@@ -61,8 +68,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
           config,
           options.pluginDefinitions === undefined ? {} : { pluginDefinitions: options.pluginDefinitions },
         );
+    this.options = options;
     // Embedded, the broker is quiet (warn and above) unless the configuration or the embedder says otherwise.
-    this.logger = options.logger ?? loggerFromConfig(this.config.logging, "warn");
+    this.defaultLogLevel = options.defaultLogLevel ?? "warn";
+    this.ownLogger =
+      options.logger === undefined ? loggerFromConfig(this.config.logging, this.defaultLogLevel) : undefined;
+    this.logger = options.logger ?? this.ownLogger!;
     const coreLogger = this.logger.child("broker");
     const pluginsLogger = this.logger.child("plugins");
     let plugins: PluginHost;
@@ -205,6 +216,53 @@ export class Broker extends TypedEvents<BrokerEvents> {
     core.plugins.fire("onBrokerPostShutdown");
     await this.pluginManager?.stop();
     this.emit("stopped");
+  }
+
+  /**
+   * Reload while running (SIGHUP in the `amqtt` command; the admin API): re-read
+   * the TLS certificates of TLS and WSS listeners (`setSecureContext`: open
+   * connections stay up, new handshakes get the new certificate), the files of
+   * plugins (password files, ACL files), and apply the settings that can change
+   * safely (`max_keepalive`, `max_client_id_length`, `max_subscriptions_per_client`,
+   * `session_expiry_interval`, `retained_message_expiry`, `response_information`,
+   * `dollar_topic_publish`, and the log settings of a broker that made its own
+   * logger). `newConfig` is the configuration to move to (default: the running
+   * one, so only files are re-read); every other change it makes is listed in
+   * `refused` and logged, not applied. A `newConfig` that does not resolve throws
+   * `ConfigError` and changes nothing. Reloads run one at a time.
+   */
+  reload(newConfig?: BrokerConfigInput | ResolvedBrokerConfig): Promise<ReloadReport> {
+    if (this.phase !== "started")
+      return Promise.reject(new Error(`cannot reload a broker that is ${this.phase}`));
+    let next: ResolvedBrokerConfig;
+    try {
+      next = newConfig === undefined ? this.config : this.resolve(newConfig);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.reloading.then(() =>
+      reloadBroker(
+        {
+          config: this.config,
+          endpoints: this.endpoints,
+          pluginManager: this.pluginManager,
+          retained: this.core.retained,
+          logger: this.logger.child("broker"),
+          ownLogger: this.ownLogger,
+          defaultLogLevel: this.defaultLogLevel,
+        },
+        next,
+      ),
+    );
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  private resolve(config: BrokerConfigInput | ResolvedBrokerConfig): ResolvedBrokerConfig {
+    if (isResolved(config)) return config;
+    // As the constructor does, so that an unchanged configuration compares equal.
+    const { pluginDefinitions } = this.options;
+    return resolveBrokerConfig(config, pluginDefinitions === undefined ? {} : { pluginDefinitions });
   }
 
   /** Serve one connection of any transport (aMQTT's external listener). Resolves when it ends. */

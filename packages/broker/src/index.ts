@@ -22,6 +22,8 @@ export {
   type BrokerPublish,
   generateClientId,
   type ListenerAddress,
+  type ReloadRefusal,
+  type ReloadReport,
 } from "./broker.js";
 export * from "./config/index.js";
 export { loggerFromConfig, type ResolvedLogging } from "./config/logging.js";
@@ -31,6 +33,7 @@ export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.j
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
 export { isSecretKey, REDACTED, redactFields, redactUrls } from "./log-redact.js";
 export {
+  type ConfigurableLogger,
   consoleLogger,
   createLogger,
   LOG_LEVELS,

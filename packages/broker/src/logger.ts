@@ -57,30 +57,53 @@ export function levelOf(
   return best === undefined ? level : levels[best]!;
 }
 
+/** A logger whose format and levels can change while it runs (a reload): every child follows. */
+export interface ConfigurableLogger extends Logger {
+  child(name: string): ConfigurableLogger;
+  /** Change the format and levels of this logger, its root and every child. */
+  configure(settings: Pick<LoggerOptions, "level" | "levels" | "format">): void;
+}
+
 /**
  * A logger writing one line per call, in `text` (`[time] LEVEL component: message {fields}`)
  * or `json` (`{"time","level","component","msg","fields"}`), with levels per
  * component. Fields named like secrets (password, token, secret, ...) and the
  * passwords of URLs are redacted in both formats, whoever logs them.
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? "info";
-  const levels = options.levels ?? {};
-  const format = options.format ?? "text";
+export function createLogger(options: LoggerOptions = {}): ConfigurableLogger {
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? Date.now;
-  const build = (component: string): Logger => {
-    const min = order[levelOf(component, level, levels)];
+  // Shared by the whole tree; a child recomputes its level when `generation` moved.
+  const shared = {
+    level: options.level ?? "info",
+    levels: { ...options.levels } as Readonly<Record<string, LogLevel>>,
+    format: options.format ?? "text",
+    generation: 0,
+  };
+  const configure = (settings: Pick<LoggerOptions, "level" | "levels" | "format">) => {
+    if (settings.level !== undefined) shared.level = settings.level;
+    if (settings.levels !== undefined) shared.levels = { ...settings.levels };
+    if (settings.format !== undefined) shared.format = settings.format;
+    shared.generation++;
+  };
+  const build = (component: string): ConfigurableLogger => {
+    let seen = -1;
+    let min = 0;
     const log = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
+      if (seen !== shared.generation) {
+        min = order[levelOf(component, shared.level, shared.levels)];
+        seen = shared.generation;
+      }
       if (order[l] < min) return;
-      message = redactUrls(message);
+      const text = redactUrls(message);
       const time = new Date(now()).toISOString();
       const clean =
         fields === undefined || Object.keys(fields).length === 0 ? undefined : redactFields(fields);
+      const name = component || "amqtt";
       write(
-        format === "json"
-          ? `${safeJson({ time, level: l, component: component || "amqtt", msg: message, ...(clean === undefined ? {} : { fields: clean }) })}\n`
-          : `[${time}] ${l.toUpperCase()} ${component || "amqtt"}: ${message}${clean === undefined ? "" : ` ${safeJson(clean)}`}\n`,
+        shared.format === "json"
+          ? `${safeJson({ time, level: l, component: name, msg: text, ...(clean === undefined ? {} : { fields: clean }) })}\n`
+          : `[${time}] ${l.toUpperCase()} ${name}: ${text}${clean === undefined ? "" : ` ${safeJson(clean)}`}\n`,
       );
     };
     return {
@@ -89,6 +112,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       warn: (m, f) => log("warn", m, f),
       error: (m, f) => log("error", m, f),
       child: (name) => build(component === "" ? name : `${component}.${name}`),
+      configure,
     };
   };
   return build(options.component ?? "");

@@ -8,7 +8,6 @@ import {
   type LogFormat,
   type LogLevel,
   loadBrokerConfigFile,
-  loggerFromConfig,
   PluginLoadError,
   type ResolvedBrokerConfig,
   resolveBrokerConfig,
@@ -121,26 +120,44 @@ function withOverrides(
   return { ...config, listeners };
 }
 
-/** Run the broker until SIGINT/SIGTERM. Resolves with the process exit code. */
+/**
+ * The configuration the command runs: the file's (or the embedded defaults) with
+ * the command-line overrides (host, port, log level and format). Throws
+ * `ConfigError`. Used at start and again on SIGHUP.
+ */
+async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBrokerConfig> {
+  let config: ResolvedBrokerConfig;
+  if (options.config === undefined) {
+    config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
+      pluginDefinitions: contribPluginDefinitions,
+    });
+  } else {
+    const loaded = await loadBrokerConfigFile(resolve(options.config), {
+      pluginDefinitions: contribPluginDefinitions,
+    });
+    config =
+      options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
+  }
+  // --log-level (or -d) beats the file's log_level; the command's own default is info.
+  const level = options.logLevel ?? (options.debug ? "debug" : config.logging.level);
+  config.logging = {
+    ...config.logging,
+    level,
+    ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
+  };
+  return config;
+}
+
+/** Run the broker until SIGINT/SIGTERM; SIGHUP reloads. Resolves with the process exit code. */
 export async function runBroker(argv: readonly string[]): Promise<number> {
   const command = brokerCommand();
   const exit = parseOrExit(command, argv);
   if (exit !== undefined) return exit;
   const options = command.opts<BrokerCommandOptions>();
   let config: ResolvedBrokerConfig;
-  let baseDir = process.cwd();
+  const baseDir = options.config === undefined ? process.cwd() : dirname(resolve(options.config));
   try {
-    if (options.config === undefined) {
-      config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
-        pluginDefinitions: contribPluginDefinitions,
-      });
-    } else {
-      const file = resolve(options.config);
-      baseDir = dirname(file);
-      const loaded = await loadBrokerConfigFile(file, { pluginDefinitions: contribPluginDefinitions });
-      config =
-        options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
-    }
+    config = await commandConfig(options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Broker failed to start: ${error.message}\n`);
@@ -152,14 +169,19 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
-  const logger = commandLogger(config, options);
   const { store, file, kind, server } = chooseStore(config, options);
-  const broker = new Broker(config, { logger, baseDir, store });
+  // The broker makes its own logger (so a reload can change its levels), at info unless told.
+  const broker = new Broker(config, { defaultLogLevel: "info", baseDir, store });
+  const logger = broker.logger;
+  // Before start: a SIGHUP without a handler would end the process (Node's default).
+  const onHangUp = () => void reloadOnSignal(broker, options);
+  process.on("SIGHUP", onHangUp);
   try {
     await broker.start();
   } catch (error) {
     const why = error instanceof PluginLoadError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Broker failed to start: ${why}\n`);
+    process.off("SIGHUP", onHangUp);
     return 1;
   }
   // The server URL is logged redacted: never with its password.
@@ -167,15 +189,10 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
-  process.on("SIGHUP", () => {
-    logger.info("SIGHUP: reloading plugin files");
-    broker.pluginManager
-      ?.reload()
-      .catch((error: unknown) => logger.error("reload failed", { error: String(error) }));
-  });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
+      process.off("SIGHUP", onHangUp);
       broker.stop().then(done, done);
     };
     process.once("SIGINT", () => stop("SIGINT"));
@@ -185,20 +202,21 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * The command's logger: the config's `log_format`/`log_levels`, at the level of
- * `--log-level` (or `-d`), else the config's `log_level`, else info (the
- * command logs every connect, as aMQTT does; an embedded broker is quieter).
+ * SIGHUP: read the configuration file again and reload the broker with it
+ * (certificates, password and ACL files, the settings that can change; the
+ * broker logs what it refused). An invalid file changes nothing and is logged.
  */
-function commandLogger(config: ResolvedBrokerConfig, options: BrokerCommandOptions) {
-  const level = options.logLevel ?? (options.debug ? "debug" : config.logging.level);
-  return loggerFromConfig(
-    {
-      ...config.logging,
-      level: level ?? "info",
-      ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
-    },
-    "info",
-  );
+async function reloadOnSignal(broker: Broker, options: BrokerCommandOptions): Promise<void> {
+  const logger = broker.logger;
+  logger.info("SIGHUP: reloading", options.config === undefined ? {} : { config: resolve(options.config) });
+  try {
+    const report = await broker.reload(await commandConfig(options));
+    logger.info("SIGHUP: reload done", { applied: report.applied.length, refused: report.refused.length });
+  } catch (error) {
+    logger.error("SIGHUP: reload failed, nothing changed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /** Host and port overrides on a configuration loaded from a file (default listener only for the port). */

@@ -3,7 +3,7 @@ import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedListener } from "../config/resolve.js";
 import type { PluginHost } from "../core/plugin-host.js";
 import type { Clock } from "../core/timers.js";
-import type { Logger } from "../logger.js";
+import type { Logger, LogLevel } from "../logger.js";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import type { BrokerPlugin, PluginFactory } from "../plugins/types.js";
 
@@ -19,6 +19,12 @@ export interface BrokerOptions {
    * Components: `broker`, `listeners`, `plugins.<name>` (children of this logger).
    */
   logger?: Logger;
+  /**
+   * The level of the broker's own logger where the configuration writes no
+   * `log_level` (default `warn`: an embedded broker is quiet; the `amqtt`
+   * command passes `info`). Unused when `logger` is given.
+   */
+  defaultLogLevel?: LogLevel;
   /** Plugins given in code (objects or factories), run after the configured ones. */
   plugins?: readonly (BrokerPlugin | PluginFactory)[];
   /**

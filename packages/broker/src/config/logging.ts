@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createLogger, type LogFormat, type Logger, type LogLevel } from "../logger.js";
+import { type ConfigurableLogger, createLogger, type LogFormat, type LogLevel } from "../logger.js";
 
 // How the broker logs: the format, the level, and levels per component. Kept in
 // the configuration (not only in code) so an operator can change them in the
@@ -42,7 +42,7 @@ export function loggerFromConfig(
   logging: ResolvedLogging,
   defaultLevel: LogLevel,
   write?: (line: string) => void,
-): Logger {
+): ConfigurableLogger {
   return createLogger({
     level: logging.level ?? defaultLevel,
     levels: logging.levels,
