@@ -25,6 +25,8 @@ export {
   type ReloadRefusal,
   type ReloadReport,
 } from "./broker.js";
+export type { ClusterCounters, ClusterStats } from "./cluster/cluster-stats.js";
+export { EnvelopeFormatError } from "./cluster/envelopes.js";
 export * from "./config/index.js";
 export { loggerFromConfig, type ResolvedLogging } from "./config/logging.js";
 export type { BrokerEvents } from "./core/events.js";

@@ -4,6 +4,7 @@ import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
+import { type ResolvedCluster, resolveCluster } from "./cluster.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { type ResolvedLogging, resolveLogging } from "./logging.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
@@ -107,6 +108,8 @@ export interface ResolvedBrokerConfig {
   dollarTopicPublish: "accept" | "refuse";
   /** Log format and levels (`log_format`, `log_level`, `log_levels`). */
   logging: ResolvedLogging;
+  /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
+  cluster?: ResolvedCluster | undefined;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -188,6 +191,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
+  const cluster = resolveCluster(raw.cluster, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -229,6 +233,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     logging: resolveLogging(raw),
+    cluster,
     warnings,
   };
 }

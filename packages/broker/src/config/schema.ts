@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clusterSchema } from "./cluster.js";
 import { loggingKeys } from "./logging.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
@@ -105,6 +106,8 @@ export const brokerConfigSchema = z.strictObject({
   ...loggingKeys,
   /** Seconds a retained message is kept at most (a shorter Message Expiry Interval still wins); 0: no limit. */
   retained_message_expiry: seconds.optional(),
+  // Scale out (issue 15): the engine the nodes of one cluster share.
+  cluster: clusterSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -1,4 +1,5 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
+import type { ClusterStats } from "../cluster/cluster-stats.js";
 import type { Logger } from "../logger.js";
 
 // The plugin contract of the broker: typed async hooks with defaults, in the
@@ -127,6 +128,8 @@ export interface BrokerStats {
   publisherPausedMs: number;
   /** Clients disconnected for acknowledging nothing for `ack_timeout`. */
   ackTimeoutDisconnects: number;
+  /** This node's view of its cluster, when the broker is a cluster node. */
+  cluster?: ClusterStats;
 }
 
 /** A broker plugin. Every member is optional. */
