@@ -228,7 +228,8 @@ export class Broker extends TypedEvents<BrokerEvents> {
    * the TLS certificates of TLS and WSS listeners (`setSecureContext`: open
    * connections stay up, new handshakes get the new certificate), the files of
    * plugins (password files, ACL files), and apply the settings that can change
-   * safely (`max_keepalive`, `max_client_id_length`, `max_subscriptions_per_client`,
+   * safely (`connect_timeout`, `max_packet_size_before_connect`, `max_keepalive`,
+   * `max_client_id_length`, `max_subscriptions_per_client`,
    * `session_expiry_interval`, `retained_message_expiry`, `response_information`,
    * `dollar_topic_publish`, and the log settings of a broker that made its own
    * logger). `newConfig` is the configuration to move to (default: the running
@@ -255,6 +256,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
           logger: this.logger.child("broker"),
           ownLogger: this.ownLogger,
           defaultLogLevel: this.defaultLogLevel,
+          refreshSessionOptions: () => this.core.refreshSessionOptions(),
         },
         next,
       ),

@@ -26,8 +26,8 @@ interface LiveSetting {
 }
 
 // Settings read where they are used (at a CONNECT, a SUBSCRIBE, a disconnect, a PUBLISH
-// to `$`), so a new value takes effect from the next use without contradicting what a
-// connected client was told. Everything else (packet sizes and windows advertised in
+// to `$`; the pre-CONNECT ones when a connection is accepted), so a new value takes effect
+// from the next use without contradicting what a connected client was told. Everything else (packet sizes and windows advertised in
 // CONNACK, queue bounds shared with the store, capabilities) is read at start.
 const liveSettings: LiveSetting[] = [
   {
@@ -49,6 +49,20 @@ const liveSettings: LiveSetting[] = [
     read: (c) => c.limits.maxSubscriptionsPerClient,
     copy: (i, f) => {
       i.limits.maxSubscriptionsPerClient = f.limits.maxSubscriptionsPerClient;
+    },
+  },
+  {
+    key: "connect_timeout",
+    read: (c) => c.limits.connectTimeout,
+    copy: (i, f) => {
+      i.limits.connectTimeout = f.limits.connectTimeout;
+    },
+  },
+  {
+    key: "max_packet_size_before_connect",
+    read: (c) => c.limits.maxPacketSizeBeforeConnect,
+    copy: (i, f) => {
+      i.limits.maxPacketSizeBeforeConnect = f.limits.maxPacketSizeBeforeConnect;
     },
   },
   {

@@ -17,6 +17,8 @@ export interface ReloadHost {
   readonly ownLogger: ConfigurableLogger | undefined;
   /** The level of the own logger where `log_level` is not written. */
   readonly defaultLogLevel: LogLevel;
+  /** Rebuild the session options of new connections from `config.limits`. */
+  refreshSessionOptions(): void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function reloadBroker(host: ReloadHost, next: ResolvedBrokerConfig)
     report.applied.push(setting.key);
   }
   host.retained.maxAgeMs = config.limits.retainedMessageExpiry * 1000;
+  if (plan.live.length > 0) host.refreshSessionOptions();
 
   if (plan.logging.length > 0) {
     if (host.ownLogger === undefined)

@@ -1,5 +1,5 @@
 // Over 400 lines: one resolver per aMQTT configuration section, kept in one file so the YAML-to-config mapping reads top to bottom.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
@@ -324,6 +324,8 @@ function resolveListener(
     issues.push({ path, message: "certfile and keyfile go together: give both or neither" });
   const cafile = file("cafile");
   const capath = file("capath");
+  if (capath !== undefined && existsSync(capath) && !statSync(capath).isDirectory())
+    issues.push({ path: `${path}.capath`, message: `not a folder: ${capath} (cafile takes a file)` });
   if (ssl) {
     if (certfile === undefined || keyfile === undefined) {
       issues.push({ path: `${path}.ssl`, message: "ssl needs certfile and keyfile" });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { certPath, certs, makeTempDir, type TempDir } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ListenerConfigInput } from "../../src/index.js";
+import { type ListenerConfigInput, resolveBrokerConfig } from "../../src/index.js";
 import { startBroker } from "./tcp.js";
 
 let temp: TempDir;
@@ -73,6 +73,27 @@ describe("a TLS listener's trusted CAs", () => {
     expect(await verifies(both, certs.stranger)).toBe(true);
     // Control: with cafile alone the stranger does not verify.
     expect(await verifies({ cafile: certPath("ca.crt") }, certs.stranger)).toBe(false);
+  });
+
+  it("capath must be a folder: a file is a ConfigError naming the key", () => {
+    expect(() =>
+      resolveBrokerConfig({
+        listeners: {
+          default: {
+            bind: "127.0.0.1:0",
+            ssl: true,
+            certfile: certPath("server.crt"),
+            keyfile: certPath("server.key"),
+            capath: certPath("ca.crt"),
+          },
+        },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        name: "ConfigError",
+        issues: [expect.objectContaining({ path: "listeners.default.capath" })],
+      }),
+    );
   });
 
   it("cafile, capath and cadata together: all three are trusted", async () => {

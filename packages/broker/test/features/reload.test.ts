@@ -6,7 +6,9 @@ import { makeTempDir, type TempDir } from "@amqtt/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Broker, type BrokerConfigInput, ConfigError, hashPassword } from "../../src/index.js";
 import { capturingLogger } from "../harness/logger.js";
+import { ManualClock } from "../harness/manual-clock.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
+import { subscribe } from "../harness/steps.js";
 
 let temp: TempDir;
 beforeEach(() => {
@@ -58,6 +60,33 @@ describe("Broker.reload()", () => {
     ]);
     expect(await logsIn(broker, "old", "old-pw")).toBe(true);
     expect(log.lines.some((l) => l.message.startsWith("not reloaded: plugins.file-auth"))).toBe(true);
+  });
+
+  it("with no argument re-reads the ACL file: a topic granted in it after start can be subscribed", async () => {
+    const acl = join(temp.path, "acl");
+    writeFileSync(acl, "topic read public/#\n");
+    const broker = await startMemoryBroker({
+      plugins: { "anonymous-auth": {}, "topic-acl": { acl_file: acl } },
+    });
+    const { peer } = await MqttPeer.connected(broker, "reader");
+    expect(await subscribe(peer, { "public/a": 1, "news/a": 1 })).toEqual([1, ReasonCode.UNSPECIFIED_ERROR]);
+    writeFileSync(acl, "topic read public/#\ntopic read news/#\n");
+    expect(await broker.reload()).toEqual({ applied: ["plugins.topic-acl"], refused: [] });
+    expect(await subscribe(peer, { "news/a": 1 })).toEqual([1]);
+  });
+
+  it("applies connect_timeout to connections accepted after the reload, not to one already waiting", async () => {
+    const clock = new ManualClock();
+    const broker = await startMemoryBroker({ ...base, connect_timeout: 10 }, { clock });
+    const early = MqttPeer.open(broker);
+    const report = await broker.reload({ ...base, connect_timeout: 2 });
+    expect(report).toEqual({ applied: ["connect_timeout"], refused: [] });
+    const late = MqttPeer.open(broker);
+    clock.advance(3000);
+    await late.expectClosed();
+    // The earlier connection keeps its 10 s: it can still complete its CONNECT.
+    early.connect("early");
+    expect((await early.expect("connack")).reasonCode).toBe(ReasonCode.SUCCESS);
   });
 
   it("applies the settings that can change while running and refuses the others by key, logging each refusal", async () => {
