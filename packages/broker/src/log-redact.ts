@@ -17,7 +17,10 @@ export function isSecretKey(key: string): boolean {
 
 /** `text` with the password of every URL in it replaced (`mqtt://u:<redacted>@host`). */
 export function redactUrls(text: string): string {
-  return text.replace(urlPassword, `$1${REDACTED}@`);
+  // A password already masked (`***`, as the stores write URLs) is left as it is.
+  return text.replace(urlPassword, (whole, prefix: string) =>
+    /^(\*+|<redacted>)@$/.test(whole.slice(prefix.length)) ? whole : `${prefix}${REDACTED}@`,
+  );
 }
 
 /**

@@ -136,15 +136,9 @@ function settingsOf(config: ResolvedBrokerConfig): Map<string, string> {
 
 /** A listener's shape without its certificate files: what only a restart can change. */
 function socketOf(l: ResolvedListener): string {
-  return JSON.stringify([
-    l.type,
-    l.host,
-    l.port,
-    l.maxConnections,
-    l.path,
-    l.tls !== undefined,
-    l.tls?.requestCert,
-  ]);
+  const { tls, ...socket } = l;
+  // Everything but the certificate files, so a listener key added later is refused, never ignored.
+  return JSON.stringify({ ...socket, tls: tls !== undefined, requestCert: tls?.requestCert });
 }
 
 /** The plugins as configured (name, module, options): what only a restart can change. */
@@ -184,7 +178,7 @@ export function planReload(current: ResolvedBrokerConfig, next: ResolvedBrokerCo
       refused.push({
         key: `listeners.${l.name}`,
         reason:
-          "type, bind, max_connections, path, ssl and request_cert are read at start: restart the broker",
+          "a listener's type, bind, max_connections, path, ssl, request_cert and edge settings (PROXY protocol, unix socket) are read at start: restart the broker",
       });
     // Certificates are re-read whatever else changed: they are independent of the socket.
     if (was.tls !== undefined && l.tls !== undefined && l.type !== "external") tls.push(l);

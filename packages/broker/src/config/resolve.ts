@@ -5,7 +5,15 @@ import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
 import { type ResolvedCluster, resolveCluster } from "./cluster.js";
+import {
+  type ListenerEdge,
+  type RateLimits,
+  resolveListenerEdge,
+  resolveRateLimits,
+  unixBindPath,
+} from "./edge.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { connectionLimitDefault } from "./fd-limit.js";
 import { type ResolvedLogging, resolveLogging } from "./logging.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
@@ -42,6 +50,8 @@ export interface ResolvedListener {
   };
   /** WebSocket only: the path upgrades are accepted on; any path when absent. */
   path?: string;
+  /** PROXY protocol, forwarded headers, unix socket, connection rate. */
+  edge?: ListenerEdge;
 }
 
 /** Bounds that keep one client from taking the broker's memory. */
@@ -108,6 +118,8 @@ export interface ResolvedBrokerConfig {
   dollarTopicPublish: "accept" | "refuse";
   /** Log format and levels (`log_format`, `log_level`, `log_levels`). */
   logging: ResolvedLogging;
+  /** Per-client rates, global client cap, message memory budget. */
+  rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
   cluster?: ResolvedCluster | undefined;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
@@ -133,8 +145,11 @@ export const defaultLimits: BrokerLimits = {
   retainedMessageExpiry: 0,
 };
 
-/** Connections per listener when `max_connections` is not written. */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/**
+ * Connections per listener when `max_connections` is not written: the process's
+ * open-files limit less a reserve (10,000 where it cannot be read); see `fd-limit.ts`.
+ */
+export const DEFAULT_MAX_CONNECTIONS = connectionLimitDefault().limit;
 
 const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443 } as const;
 
@@ -191,7 +206,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
-  const cluster = resolveCluster(raw.cluster, issues);
+  const cluster = resolveCluster(raw.cluster, baseDir, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -233,6 +248,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     logging: resolveLogging(raw),
+    rateLimits: resolveRateLimits(raw),
     cluster,
     warnings,
   };
@@ -294,7 +310,11 @@ function resolveListener(
   const ssl = l.ssl === true || l.ssl === "on";
   const defaultPort =
     type === "ws" ? (ssl ? defaultPorts.wss : defaultPorts.ws) : ssl ? defaultPorts.tcps : defaultPorts.tcp;
-  const bind = parseBind(l.bind ?? "", defaultPort, `${path}.bind`);
+  const unixPath = unixBindPath(l.bind);
+  const bind =
+    unixPath === undefined
+      ? parseBind(l.bind ?? "", defaultPort, `${path}.bind`)
+      : { host: `unix:${unixPath}`, port: 0 };
   if ("message" in bind) {
     issues.push(bind);
     return undefined;
@@ -306,6 +326,8 @@ function resolveListener(
     port: bind.port,
     maxConnections: l.max_connections ?? DEFAULT_MAX_CONNECTIONS,
   };
+  const edge = resolveListenerEdge(path, type, l, issues);
+  if (edge !== undefined) listener.edge = edge;
   if (l.path !== undefined) {
     if (type !== "ws")
       issues.push({ path: `${path}.path`, message: "only WebSocket listeners (type: ws) have a path" });

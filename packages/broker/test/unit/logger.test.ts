@@ -86,5 +86,7 @@ describe("createLogger", () => {
     expect(redactUrls("mqtts://user:pw@host:8883 and http://h/p")).toBe(
       "mqtts://user:<redacted>@host:8883 and http://h/p",
     );
+    // Already masked (the stores write `***`): kept as written.
+    expect(redactUrls("redis://:***@127.0.0.1:6379")).toBe("redis://:***@127.0.0.1:6379");
   });
 });
