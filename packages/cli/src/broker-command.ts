@@ -43,6 +43,7 @@ interface BrokerCommandOptions {
   debug?: boolean;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
+  logLevels?: Record<string, LogLevel>;
   host?: string;
   port?: number;
   wsPort?: number;
@@ -57,6 +58,20 @@ function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
       throw new InvalidArgumentError(`expected one of ${allowed.join(", ")}`);
     return value as T;
   };
+}
+
+/** `broker=debug,plugins.file-auth=warn` as a map of component to level. */
+function componentLevels(value: string): Record<string, LogLevel> {
+  const out: Record<string, LogLevel> = {};
+  for (const pair of value.split(",")) {
+    const [component, level] = pair.split("=").map((p) => p.trim());
+    if (!component || !level || !(LOG_LEVELS as readonly string[]).includes(level))
+      throw new InvalidArgumentError(
+        `expected component=level pairs separated by commas, levels among ${LOG_LEVELS.join(", ")}`,
+      );
+    out[component] = level as LogLevel;
+  }
+  return out;
 }
 
 function port(value: string): number {
@@ -82,6 +97,11 @@ export function brokerCommand(): Command {
       "--log-format <format>",
       "text or json (one JSON object per line; default: the config's log_format, else text)",
       oneOf(["text", "json"] as const),
+    )
+    .option(
+      "--log-levels <list>",
+      "levels per component, over the config's log_levels: broker=debug,plugins.file-auth=warn",
+      componentLevels,
     )
     .option("--host <address>", "listen on this address instead of the configured ones")
     .option("-p, --port <port>", "TCP port of the default listener", port)
@@ -144,6 +164,7 @@ async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBro
     ...config.logging,
     level,
     ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
+    levels: { ...config.logging.levels, ...options.logLevels },
   };
   return config;
 }

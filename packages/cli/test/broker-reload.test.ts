@@ -114,6 +114,35 @@ describe("amqtt --log-format json", () => {
     expect(records.some((r) => r.level === "debug")).toBe(true);
   });
 
+  it("--log-levels sets levels per component over --log-level", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        AMQTT_BIN,
+        ...["--port", "0", "--no-ws", "--memory", "--log-format", "json"],
+        ...["--log-level", "error", "--log-levels", "listeners=info"],
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], cwd: temp.path },
+    );
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      await waitForLog(() => err, '"msg":"listening"', 0);
+      child.kill("SIGINT");
+      expect(await exit).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    const records = err
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { component: string; level: string });
+    // Only the listeners' info lines pass; the command's own info lines ("state in memory") do not.
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.component === "listeners" || r.level === "error")).toBe(true);
+  });
+
   it("refuses an unknown --log-level", async () => {
     const child = spawn(process.execPath, [AMQTT_BIN, "--log-level", "loud"], {
       stdio: ["ignore", "pipe", "pipe"],
