@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { type BridgeConfig, BridgeConfigError, Bridges, parseBridges } from "@amqtt/bridge";
 import {
   Broker,
   type BrokerConfigInput,
@@ -190,6 +191,17 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
+  // Bridges are checked before anything starts: a typo names its field and nothing listens.
+  let bridgeConfigs: BridgeConfig[];
+  try {
+    bridgeConfigs = parseBridges(config.bridges, { baseDir });
+  } catch (error) {
+    if (error instanceof BridgeConfigError) {
+      process.stderr.write(`Broker failed to start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
   const { store, file, kind, server } = chooseStore(config, options);
   // The broker makes its own logger (so a reload can change its levels), at info unless told.
   const broker = new Broker(config, { defaultLogLevel: "info", baseDir, store });
@@ -210,11 +222,22 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
+  // After the broker (their queues live in its store); they connect in the background.
+  const bridges = new Bridges(bridgeConfigs, broker);
+  await bridges.start();
+  if (bridgeConfigs.length > 0)
+    logger.info("bridges started", {
+      bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
+    });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
       process.off("SIGHUP", onHangUp);
-      broker.stop().then(done, done);
+      // Bridges first: what they still queue stays in the store for the next start.
+      bridges
+        .stop()
+        .then(() => broker.stop())
+        .then(done, done);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { ClusterUnavailableError } from "@amqtt/cluster";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 
@@ -71,7 +72,9 @@ function optionsOf(target: RedisTarget, url: URL | undefined, commandTimeoutMs: 
   if (url !== undefined) {
     if (url.username !== "") options.username = decodeURIComponent(url.username);
     if (url.password !== "") options.password = decodeURIComponent(url.password);
-    if (isTls(url)) options.tls = { servername: url.hostname, ...target.tls };
+    // SNI carries host names only (RFC 6066); an IP address is checked against the certificate's IP SANs.
+    if (isTls(url))
+      options.tls = { ...(isIP(url.hostname) === 0 ? { servername: url.hostname } : {}), ...target.tls };
     const db = url.pathname.replace(/^\//, "");
     if (db !== "") {
       const n = Number(db);

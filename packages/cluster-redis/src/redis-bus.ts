@@ -48,6 +48,21 @@ type State = "new" | "running" | "expelled" | "stopped";
 const SEP = "\u0000";
 
 /**
+ * Calls the node's handler; an exception of the handler is rethrown outside the
+ * bus (an uncaught error, as from any event handler) instead of being taken for
+ * an engine failure.
+ */
+function raise(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/**
  * The cluster contract on Redis 7 / Valkey, a single server or a Redis Cluster
  * (see the package README for the key layout). Leases are kept on the engine's
  * clock (`TIME` in the scripts); every command is bounded by `requestTimeoutMs`
@@ -72,6 +87,8 @@ export class RedisClusterBus implements ClusterBus {
   private buffered: string[] | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRunning = false;
+  /** A heartbeat was asked for while one ran (a membership change): run again right after. */
+  private heartbeatAgain = false;
   private graceUntil = 0;
   private readonly idPrefix = randomUUID();
   private sent = 0;
@@ -151,9 +168,11 @@ export class RedisClusterBus implements ClusterBus {
       consumer: this.nodeId,
       maxUnacked: this.options.maxUnackedEnvelopes,
       blockMs: this.blockMs,
-      deliver: (envelope, ack) => this.events?.envelope(envelope, ack),
+      deliver: (envelope, ack) => {
+        const events = this.events;
+        if (events !== undefined) raise(() => events.envelope(envelope, ack));
+      },
       failed: (error) => this.failed(error),
-      succeeded: () => {},
     });
     this.reader.start();
   }
@@ -394,7 +413,11 @@ export class RedisClusterBus implements ClusterBus {
   /** Renews the lease and reads the membership; raises what changed. */
   private async heartbeat(initial: boolean): Promise<void> {
     const client = this.client;
-    if (client === undefined || this.state !== "running" || this.heartbeatRunning) return;
+    if (client === undefined || this.state !== "running") return;
+    if (this.heartbeatRunning) {
+      this.heartbeatAgain = true;
+      return;
+    }
     this.heartbeatRunning = true;
     try {
       const [renewed, now, members, joined] = (await this.deadlines.bound(
@@ -418,15 +441,23 @@ export class RedisClusterBus implements ClusterBus {
       for (const nodeId of changes.down) this.routes.removeNode(nodeId);
       const events = this.events;
       if (events !== undefined) {
-        for (const node of changes.up) events.nodeUp(node);
-        for (const nodeId of changes.down) events.nodeDown(nodeId);
+        // Downs first: a node that restarted under its id is its old run's death, then the new run.
+        for (const nodeId of changes.down) raise(() => events.nodeDown(nodeId));
+        for (const node of changes.up) raise(() => events.nodeUp(node));
       }
+      // After an outage every replica may have missed changes; a node that joined brings routes
+      // whose notifications this node ignored while it did not know the node yet.
       if (wasDown) await this.reloadRoutes();
+      else if (changes.up.length > 0) await this.reloadRoutes(changes.up.map((n) => n.nodeId));
     } catch (error) {
       if (initial) throw error;
       this.failed(error);
     } finally {
       this.heartbeatRunning = false;
+      if (this.heartbeatAgain) {
+        this.heartbeatAgain = false;
+        void this.heartbeat(false);
+      }
     }
   }
 
@@ -440,19 +471,27 @@ export class RedisClusterBus implements ClusterBus {
     queueMicrotask(() => events?.nodeDown(this.nodeId));
   }
 
-  /** Loads every live node's routes into the replica; changes arriving meanwhile are applied after. */
-  private async reloadRoutes(): Promise<void> {
+  /**
+   * Loads the routes of `only` (default: every live node, and drops those of the
+   * others) into the replica; changes arriving meanwhile are applied after.
+   */
+  private async reloadRoutes(only?: readonly string[]): Promise<void> {
     const client = this.client;
     if (client === undefined) return;
     this.buffered = [];
     try {
-      const others = this.view.nodes().filter((n) => n.nodeId !== this.nodeId);
-      const sets = await Promise.all(others.map((n) => client.smembers(this.keys.routes(n.nodeId))));
-      const live = new Set(others.map((n) => n.nodeId));
-      for (const nodeId of this.routes.nodesWithRoutes())
-        if (!live.has(nodeId)) this.routes.removeNode(nodeId);
-      others.forEach((n, i) => {
-        this.routes.replaceNode(n.nodeId, (sets[i] ?? []).map(routeFromKey));
+      const others = only ?? this.view.nodes().flatMap((n) => (n.nodeId === this.nodeId ? [] : [n.nodeId]));
+      const sets = await this.deadlines.bound(
+        Promise.all(others.map((nodeId) => client.smembers(this.keys.routes(nodeId)))),
+        () => new Error(`no answer to the route reload within ${this.options.requestTimeoutMs} ms`),
+      );
+      if (only === undefined) {
+        const live = new Set(others);
+        for (const nodeId of this.routes.nodesWithRoutes())
+          if (!live.has(nodeId)) this.routes.removeNode(nodeId);
+      }
+      others.forEach((nodeId, i) => {
+        this.routes.replaceNode(nodeId, (sets[i] ?? []).map(routeFromKey));
       });
     } finally {
       const pending = this.buffered;
@@ -476,7 +515,8 @@ export class RedisClusterBus implements ClusterBus {
     }
     const at = rest.indexOf(SEP);
     const nodeId = rest.slice(0, at);
-    if (nodeId === this.nodeId) return;
+    // A node not (or no longer) live here: its routes are loaded when it is seen up.
+    if (nodeId === this.nodeId || !this.view.isAlive(nodeId)) return;
     const route = routeFromKey(rest.slice(at + 1));
     if (kind === "+") this.routes.add(nodeId, route);
     else if (kind === "-") this.routes.remove(nodeId, route);

@@ -122,6 +122,12 @@ export interface ResolvedBrokerConfig {
   rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
   cluster?: ResolvedCluster | undefined;
+  /**
+   * The `bridges:` list as written: `@amqtt/bridge` validates and runs it
+   * (`Bridges.fromConfig(config.bridges, broker)`; the amqtt command does it).
+   * Empty when absent.
+   */
+  bridges: readonly unknown[];
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -248,6 +254,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     logging: resolveLogging(raw),
+    bridges: raw.bridges ?? [],
     rateLimits: resolveRateLimits(raw),
     cluster,
     warnings,
