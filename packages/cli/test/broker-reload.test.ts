@@ -1,9 +1,11 @@
 // The `amqtt` process on SIGHUP (re-reads its configuration file and reloads), and its log flags.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "@amqtt/broker";
-import { makeTempDir, mosquittoPub, type TempDir } from "@amqtt/test-utils";
+import { certPath, certs, makeTempDir, mosquittoPub, type TempDir } from "@amqtt/test-utils";
+import { connectAsync } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AMQTT_BIN, startAmqtt } from "./helpers/amqtt-process.js";
 
@@ -83,6 +85,63 @@ describe("amqtt and SIGHUP", () => {
     broker.child.kill("SIGHUP");
     await waitForLog(broker.stderr, "SIGHUP: reload failed, nothing changed", mark);
     expect((await mosquittoPub(broker.port, { user: "first", password: "first-pw" })).code).toBe(0);
+    broker.child.kill("SIGTERM");
+    expect(await broker.exit).toBe(0);
+  });
+});
+
+describe("amqtt and SIGHUP with TLS", () => {
+  it("swaps the certificate of a TLS listener: a client connected before stays connected and served, a new handshake sees the new certificate", async () => {
+    const certfile = join(temp.path, "server.crt");
+    const keyfile = join(temp.path, "server.key");
+    copyFileSync(certPath("server.crt"), certfile);
+    copyFileSync(certPath("server.key"), keyfile);
+    const config = join(temp.path, "amqtt.yaml");
+    writeFileSync(
+      config,
+      [
+        "listeners:",
+        "  default:",
+        "    type: tcp",
+        "    bind: 127.0.0.1:0",
+        "    ssl: true",
+        `    certfile: ${certfile}`,
+        `    keyfile: ${keyfile}`,
+        "plugins:",
+        "  anonymous-auth: {}",
+      ].join("\n"),
+    );
+    const broker = await startAmqtt(["-c", config, "--memory"], temp.path);
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const before = await connectAsync(url, { rejectUnauthorized: false, reconnectPeriod: 0 });
+    try {
+      let closed = false;
+      before.on("close", () => {
+        closed = true;
+      });
+      copyFileSync(certPath("stranger.crt"), certfile);
+      copyFileSync(certPath("stranger.key"), keyfile);
+      const mark = broker.stderr().length;
+      broker.child.kill("SIGHUP");
+      await waitForLog(broker.stderr, "SIGHUP: reload done", mark);
+      expect(broker.stderr().slice(mark)).toContain("TLS certificate reloaded");
+
+      const after = await connectAsync(url, { rejectUnauthorized: false, reconnectPeriod: 0 });
+      const printOf = (c: typeof after) =>
+        (c.stream as unknown as { getPeerCertificate(): { fingerprint256: string } }).getPeerCertificate()
+          .fingerprint256;
+      expect(printOf(after)).toBe(new X509Certificate(certs.stranger.cert).fingerprint256);
+      expect(printOf(before)).toBe(new X509Certificate(certs.server.cert).fingerprint256);
+      // The client from before the swap still gets what the new one publishes.
+      await before.subscribeAsync("swap/t", { qos: 1 });
+      const got = new Promise<string>((r) => before.once("message", (_t, p) => r(p.toString())));
+      await after.publishAsync("swap/t", "across the swap", { qos: 1 });
+      expect(await got).toBe("across the swap");
+      expect(closed).toBe(false);
+      await after.endAsync();
+    } finally {
+      await before.endAsync(true);
+    }
     broker.child.kill("SIGTERM");
     expect(await broker.exit).toBe(0);
   });
