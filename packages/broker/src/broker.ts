@@ -56,7 +56,9 @@ export class Broker extends TypedEvents<BrokerEvents> {
   private readonly ownLogger: ConfigurableLogger | undefined;
   private readonly defaultLogLevel: LogLevel;
   private readonly options: BrokerOptions;
+  /** The reload running now (settled when none); at most one more waits behind it, in `queuedReload`. */
   private reloading: Promise<unknown> = Promise.resolve();
+  private queuedReload: { next: ResolvedBrokerConfig; report: Promise<ReloadReport> } | undefined;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   private everStarted = false;
 
@@ -237,7 +239,8 @@ export class Broker extends TypedEvents<BrokerEvents> {
    * logger). `newConfig` is the configuration to move to (default: the running
    * one, so only files are re-read); every other change it makes is listed in
    * `refused` and logged, not applied. A `newConfig` that does not resolve throws
-   * `ConfigError` and changes nothing. Reloads run one at a time.
+   * `ConfigError` and changes nothing. Reloads run one at a time; one asked for
+   * while another waits to run joins it, with the newer configuration.
    */
   reload(newConfig?: BrokerConfigInput | ResolvedBrokerConfig): Promise<ReloadReport> {
     if (this.phase !== "started")
@@ -248,8 +251,17 @@ export class Broker extends TypedEvents<BrokerEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.reloading.then(() =>
-      reloadBroker(
+    // A reload asked for while another waits joins it with the newest configuration:
+    // a burst of SIGHUPs makes one running and at most one waiting reload, never a queue.
+    // (Without a configuration it only asks for the files to be re-read, which the waiting one does.)
+    if (this.queuedReload !== undefined) {
+      if (newConfig !== undefined) this.queuedReload.next = next;
+      return this.queuedReload.report;
+    }
+    const queued = { next } as { next: ResolvedBrokerConfig; report: Promise<ReloadReport> };
+    queued.report = this.reloading.then(() => {
+      this.queuedReload = undefined;
+      return reloadBroker(
         {
           config: this.config,
           endpoints: this.endpoints,
@@ -260,11 +272,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
           defaultLogLevel: this.defaultLogLevel,
           refreshSessionOptions: () => this.core.refreshSessionOptions(),
         },
-        next,
-      ),
-    );
-    this.reloading = run.catch(() => {});
-    return run;
+        queued.next,
+      );
+    });
+    this.queuedReload = queued;
+    this.reloading = queued.report.catch(() => {});
+    return queued.report;
   }
 
   private resolve(config: BrokerConfigInput | ResolvedBrokerConfig): ResolvedBrokerConfig {

@@ -135,6 +135,24 @@ describe("Broker.reload()", () => {
     expect(broker.config.limits.maxKeepalive).toBe(60);
   });
 
+  it("a burst of reloads makes one that runs with the newest configuration (at most one waits; a bare reload does not undo a configuration)", async () => {
+    const broker = await startMemoryBroker(base);
+    const first = broker.reload({ ...base, max_keepalive: 10 });
+    const second = broker.reload({ ...base, max_keepalive: 20 });
+    const bare = broker.reload();
+    const third = broker.reload({ ...base, max_keepalive: 30 });
+    expect(second).toBe(first);
+    expect(bare).toBe(first);
+    expect(third).toBe(first);
+    expect(await first).toEqual({ applied: ["max_keepalive"], refused: [] });
+    expect(broker.config.limits.maxKeepalive).toBe(30);
+    // Once it ran, the next call is a reload of its own.
+    const after = broker.reload({ ...base, max_keepalive: 40 });
+    expect(after).not.toBe(first);
+    await after;
+    expect(broker.config.limits.maxKeepalive).toBe(40);
+  });
+
   it("cannot run on a broker that is not started", async () => {
     const broker = new Broker(base);
     await expect(broker.reload()).rejects.toThrow(/not|new/);
