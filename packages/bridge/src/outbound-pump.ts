@@ -44,6 +44,9 @@ export class OutboundPump {
   private client: MQTTClient | undefined;
   private generation = 0;
   private acking: Promise<void> = Promise.resolve();
+  /** The highest seq whose prefix is acknowledged and not yet removed from the store. */
+  private ackThrough = 0;
+  private ackScheduled = false;
 
   constructor(
     private readonly outbox: DurableOutbox,
@@ -150,8 +153,17 @@ export class OutboundPump {
       through = (this.inflight.shift() as InFlight).seq;
     }
     if (through > 0) {
-      const seq = through;
-      this.acking = this.acking.then(() => this.outbox.ack(seq)).catch(this.onError);
+      this.ackThrough = through;
+      // Acknowledgements arriving together remove their entries in one store call.
+      if (!this.ackScheduled) {
+        this.ackScheduled = true;
+        this.acking = this.acking
+          .then(() => {
+            this.ackScheduled = false;
+            return this.outbox.ack(this.ackThrough);
+          })
+          .catch(this.onError);
+      }
     }
     this.slot.notify();
   }

@@ -134,6 +134,30 @@ describe("the remote connection", () => {
   });
 });
 
+describe("several bridges", () => {
+  it("run side by side: one whose remote is down only queues, the other and local traffic flow", async () => {
+    const dead = await freePort();
+    const far = await startMosq();
+    const site = await startOurs();
+    const bridges = await bridge(site.broker, [
+      { name: "down", address: `127.0.0.1:${dead}`, topics: [{ filter: "t/#", direction: "out", qos: 1 }] },
+      { name: "up", address: `127.0.0.1:${far.port}`, topics: [{ filter: "t/#", direction: "out", qos: 1 }] },
+    ]);
+    await until(bridges, (s) => s.connected, 10_000, "up");
+    const farSub = await connect(far.url);
+    await farSub.subscribe([["t/#", 1]]);
+    const localSub = await connect(site.url);
+    await localSub.subscribe([["t/#", 1]]);
+    const pub = await connect(site.url);
+    for (let i = 0; i < 10; i++) await pub.publish("t/x", String(i), { qos: 1 });
+    expect((await take(farSub, 10)).map(text)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+    expect((await take(localSub, 10)).map(text)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+    // The remote delivers before it acknowledges: wait for the last PUBACK.
+    expect(await until(bridges, (s) => s.messagesOut === 10, 10_000, "up")).toMatchObject({ queued: 0 });
+    expect(bridges.status()[0]).toMatchObject({ name: "down", connected: false, queued: 10, messagesOut: 0 });
+  });
+});
+
 describe("status", () => {
   it("is published under $SYS/broker/bridge/<name>/ and follows the connection", async () => {
     const port = await freePort();

@@ -125,6 +125,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
       cluster: options.cluster,
+      clusterTuning: options.clusterTuning,
     });
     this.endpoints = new Listeners(this.config, this.logger.child("listeners"));
     for (const warning of this.config.warnings) coreLogger.warn(warning);

@@ -9,15 +9,18 @@ import {
   type LogFormat,
   type LogLevel,
   loadBrokerConfigFile,
+  loggerFromConfig,
   PluginLoadError,
   type ResolvedBrokerConfig,
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
+import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
 import { contribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
+import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
 
 /**
  * The broker's embedded defaults, used without `-c`: MQTT on TCP 1883 and
@@ -51,6 +54,8 @@ interface BrokerCommandOptions {
   ws: boolean;
   memory?: boolean;
   dataDir?: string;
+  cluster?: string;
+  workers?: number;
 }
 
 function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
@@ -113,6 +118,15 @@ export function brokerCommand(): Command {
       `keep sessions, queues and retained messages in <dir>/${DATA_FILE_NAME} (SQLite; default ./${DEFAULT_DATA_DIR}, or the config's persistence section)`,
     )
     .option("--memory", "keep state in memory only: nothing survives a restart")
+    .option(
+      "--cluster <url>",
+      "be a node of the cluster on this Redis/Valkey (redis://host:6379/0, rediss:// for TLS); wins over the config's cluster.redis",
+    )
+    .option(
+      "--workers <n>",
+      "run n worker processes (auto: one per core) on the same listeners, each a node of the --cluster",
+      parseWorkers,
+    )
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
 }
@@ -143,18 +157,22 @@ function withOverrides(
 
 /**
  * The configuration the command runs: the file's (or the embedded defaults) with
- * the command-line overrides (host, port, log level and format). Throws
- * `ConfigError`. Used at start and again on SIGHUP.
+ * the command-line overrides (host, port, `--cluster`, log level and format).
+ * Throws `ConfigError`. Used at start and again on SIGHUP.
  */
 async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBrokerConfig> {
+  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
+  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
   let config: ResolvedBrokerConfig;
   if (options.config === undefined) {
     config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
       pluginDefinitions: contribPluginDefinitions,
+      ...engine,
     });
   } else {
     const loaded = await loadBrokerConfigFile(resolve(options.config), {
       pluginDefinitions: contribPluginDefinitions,
+      ...engine,
     });
     config =
       options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
@@ -202,9 +220,27 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const { store, file, kind, server } = chooseStore(config, options);
+  const cluster = config.cluster;
+  const workers = options.workers ?? 1;
+  if (workers > 1 && cluster === undefined) {
+    process.stderr.write(
+      `amqtt: --workers ${workers} needs a cluster for the workers to see each other: add --cluster redis://127.0.0.1:6379 (or a cluster section in the config)\n`,
+    );
+    return 2;
+  }
+  const worker = workerIndex();
+  // The primary of --workers runs no broker: it logs with the configuration's settings.
+  if (workers > 1 && worker === undefined)
+    return runPrimary(workers, loggerFromConfig(config.logging, "info"));
+  const { store, file, kind, server } = chooseStore(config, { ...options, worker });
+  const bus = cluster === undefined ? undefined : createClusterBus(cluster, worker);
   // The broker makes its own logger (so a reload can change its levels), at info unless told.
-  const broker = new Broker(config, { defaultLogLevel: "info", baseDir, store });
+  const broker = new Broker(config, {
+    defaultLogLevel: "info",
+    baseDir,
+    store,
+    ...(bus === undefined ? {} : { cluster: bus }),
+  });
   const logger = broker.logger;
   // Before start: a SIGHUP without a handler would end the process (Node's default).
   const onHangUp = () => void reloadOnSignal(broker, options);
@@ -222,6 +258,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
+  if (bus !== undefined) logger.info("cluster node", { node: bus.nodeId, ...describeCluster(cluster!) });
   // After the broker (their queues live in its store); they connect in the background.
   const bridges = new Bridges(bridgeConfigs, broker);
   await bridges.start();

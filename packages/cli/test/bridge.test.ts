@@ -80,6 +80,53 @@ describe("amqtt -c with bridges:", () => {
     expect(second.stderr()).toContain("bridges started");
   });
 
+  it("loses no inbound message through a SIGKILL: what the bridge acknowledged is on disk, the rest the remote sends again", async () => {
+    const cwd = mkdtempSync(join(dir, "inbound-"));
+    const remote = await startMosquitto();
+    cleanups.push(() => remote.stop());
+    const config = writeConfig(
+      cwd,
+      remote.port,
+      `      - { filter: "commands/#", direction: in, qos: 1, local_prefix: "from-central/" }\n`,
+    );
+    const state = join(cwd, "state");
+    const first = await startAmqtt(["-c", config, "--data-dir", state], cwd);
+    // A persistent subscriber at the site, offline while the commands arrive.
+    const offline = new MQTTClient({ clientId: "site-app", config: { cleanSession: false } });
+    cleanups.push(() => offline.disconnect().catch(() => {}));
+    await offline.connect(`mqtt://127.0.0.1:${first.port}`);
+    await offline.subscribe([["from-central/#", 1]]);
+    await offline.disconnect();
+    const farPub = client("central-publisher");
+    await farPub.connect(remote.url);
+    // The bridge connects in the background: wait until its subscription at the remote carries a probe.
+    const probe = client("site-probe");
+    await probe.connect(`mqtt://127.0.0.1:${first.port}`);
+    await probe.subscribe([["from-central/commands/probe", 1]]);
+    for (;;) {
+      await farPub.publish("commands/probe", "?", { qos: 1 });
+      if (
+        await probe.deliverMessage({ timeout: 0.2 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
+    for (let i = 0; i < N; i++) await farPub.publish("commands/c", String(i), { qos: 1 });
+    await killAmqtt(first);
+
+    const second = await startAmqtt(["-c", config, "--data-dir", state], cwd);
+    cleanups.push(() => killAmqtt(second));
+    await offline.connect(`mqtt://127.0.0.1:${second.port}`, { cleanSession: false });
+    const seen = new Set<string>();
+    while (seen.size < N) {
+      const m = await offline.deliverMessage({ timeout: 10 });
+      if (m.topic === "from-central/commands/c") seen.add(new TextDecoder().decode(m.data));
+    }
+    expect([...seen].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+  });
+
   it("refuses to start with a bad bridge, naming the field", async () => {
     const cwd = mkdtempSync(join(dir, "bad-"));
     const config = writeConfig(cwd, 1, `    max_inflight: 0\n`);

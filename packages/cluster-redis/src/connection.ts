@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { ClusterUnavailableError } from "@amqtt/cluster";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "./deadlines.js";
 
 /** Where the engine is: one Redis/Valkey (`url`) or the seed nodes of a Redis Cluster (`clusterNodes`). */
 export interface RedisTarget {
@@ -139,4 +140,30 @@ export function unavailable(operation: string, error: unknown): ClusterUnavailab
   return new ClusterUnavailableError(`${operation}: the Redis engine did not answer (${reason})`, {
     cause: error,
   });
+}
+
+/**
+ * A connected client from `make()`: each attempt is bounded by `timeoutMs`, and
+ * a client whose connect neither resolves nor fails in that time (seen with a
+ * Redis Cluster under load) is dropped for a fresh one, up to `attempts` times.
+ */
+export async function connectedClient(
+  make: () => RedisClient,
+  timeoutMs: number,
+  attempts = 3,
+): Promise<RedisClient> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const client = make();
+    // ioredis reports connection errors as events too; they surface through the calls.
+    client.on("error", () => {});
+    try {
+      await withTimeout(client.connect(), timeoutMs, "connect");
+      return client;
+    } catch (error) {
+      client.disconnect();
+      last = error;
+    }
+  }
+  throw last;
 }

@@ -178,6 +178,12 @@ export interface ResolveOptions {
   baseDir?: string;
   /** Plugins of other packages the configuration may name (e.g. `@amqtt/contrib-http`'s). */
   pluginDefinitions?: readonly AnyPluginDefinition[];
+  /**
+   * A cluster engine URL given outside the configuration (`amqtt --cluster`): it
+   * replaces the `cluster` section's `redis`/`cluster_nodes` (the section may
+   * then leave them out, or be absent).
+   */
+  clusterEngine?: string;
 }
 
 /**
@@ -212,7 +218,13 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
-  const cluster = resolveCluster(raw.cluster, baseDir, issues);
+  const cluster = resolveCluster(
+    options.clusterEngine === undefined
+      ? raw.cluster
+      : { ...raw.cluster, redis: options.clusterEngine, cluster_nodes: undefined },
+    baseDir,
+    issues,
+  );
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
