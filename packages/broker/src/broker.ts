@@ -9,9 +9,12 @@ import {
   type BrokerPublish,
   type ListenerAddress,
 } from "./broker/options.js";
+import { reloadBroker } from "./broker/reload.js";
+import type { ReloadReport } from "./broker/reload-plan.js";
 import { restoreFromStore } from "./broker/restore.js";
 import { clearStore, removeExpired } from "./broker/store-cleanup.js";
 import { ConfigError } from "./config/errors.js";
+import { loggerFromConfig } from "./config/logging.js";
 import { type ResolvedBrokerConfig, resolveBrokerConfig } from "./config/resolve.js";
 import type { BrokerConfigInput } from "./config/schema.js";
 import { type BrokerEvents, TypedEvents } from "./core/events.js";
@@ -20,7 +23,7 @@ import type { PluginHost } from "./core/plugin-host.js";
 import type { RetainedStore } from "./core/retained.js";
 import type { SessionState } from "./core/session-state.js";
 import { type LongTimer, repeating, systemClock } from "./core/timers.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import type { ConfigurableLogger, Logger, LogLevel } from "./logger.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
 
@@ -31,6 +34,7 @@ export {
   type BrokerPublish,
   type ListenerAddress,
 } from "./broker/options.js";
+export type { ReloadRefusal, ReloadReport } from "./broker/reload-plan.js";
 
 /**
  * The MQTT broker. `new Broker(config)`, `await start()`, `await stop()`; or
@@ -49,6 +53,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
   private readonly ownStore: boolean;
   private readonly cleanupIntervalMs: number;
   private cleanupTimer: LongTimer | undefined;
+  private readonly ownLogger: ConfigurableLogger | undefined;
+  private readonly defaultLogLevel: LogLevel;
+  private readonly options: BrokerOptions;
+  /** The reload running now (settled when none); at most one more waits behind it, in `queuedReload`. */
+  private reloading: Promise<unknown> = Promise.resolve();
+  private queuedReload: { next: ResolvedBrokerConfig; report: Promise<ReloadReport> } | undefined;
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
   private everStarted = false;
 
@@ -60,7 +70,14 @@ export class Broker extends TypedEvents<BrokerEvents> {
           config,
           options.pluginDefinitions === undefined ? {} : { pluginDefinitions: options.pluginDefinitions },
         );
-    this.logger = options.logger ?? consoleLogger("info");
+    this.options = options;
+    // Embedded, the broker is quiet (warn and above) unless the configuration or the embedder says otherwise.
+    this.defaultLogLevel = options.defaultLogLevel ?? "warn";
+    this.ownLogger =
+      options.logger === undefined ? loggerFromConfig(this.config.logging, this.defaultLogLevel) : undefined;
+    this.logger = options.logger ?? this.ownLogger!;
+    const coreLogger = this.logger.child("broker");
+    const pluginsLogger = this.logger.child("plugins");
     let plugins: PluginHost;
     if (options.pluginHost !== undefined) {
       plugins = options.pluginHost;
@@ -68,10 +85,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
       this.pluginManager = new PluginManager({
         specs: this.config.plugins,
         plugins: options.plugins ?? [],
-        logger: this.logger,
+        logger: pluginsLogger,
         createContext: (name, pluginOptions) => ({
           options: pluginOptions,
-          logger: this.logger.child(name),
+          logger: pluginsLogger.child(name),
           publish: (m) => this.publish(m),
           stats: () => this.stats(),
           version: BROKER_VERSION,
@@ -104,14 +121,14 @@ export class Broker extends TypedEvents<BrokerEvents> {
       plugins,
       store: options.store ?? defaultStore(this.config.limits),
       clock: options.clock ?? systemClock,
-      logger: this.logger,
+      logger: coreLogger,
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
       cluster: options.cluster,
       clusterTuning: options.clusterTuning,
     });
-    this.endpoints = new Listeners(this.config, this.logger);
-    for (const warning of this.config.warnings) this.logger.warn(warning);
+    this.endpoints = new Listeners(this.config, this.logger.child("listeners"));
+    for (const warning of this.config.warnings) coreLogger.warn(warning);
   }
 
   /** Retained messages, one per topic (the in-memory index of the store's). */
@@ -209,6 +226,66 @@ export class Broker extends TypedEvents<BrokerEvents> {
     core.plugins.fire("onBrokerPostShutdown");
     await this.pluginManager?.stop();
     this.emit("stopped");
+  }
+
+  /**
+   * Reload while running (SIGHUP in the `amqtt` command; the admin API): re-read
+   * the TLS certificates of TLS and WSS listeners (`setSecureContext`: open
+   * connections stay up, new handshakes get the new certificate), the files of
+   * plugins (password files, ACL files), and apply the settings that can change
+   * safely (`connect_timeout`, `max_packet_size_before_connect`, `max_keepalive`,
+   * `max_client_id_length`, `max_subscriptions_per_client`,
+   * `session_expiry_interval`, `retained_message_expiry`, `response_information`,
+   * `dollar_topic_publish`, and the log settings of a broker that made its own
+   * logger). `newConfig` is the configuration to move to (default: the running
+   * one, so only files are re-read); every other change it makes is listed in
+   * `refused` and logged, not applied. A `newConfig` that does not resolve throws
+   * `ConfigError` and changes nothing. Reloads run one at a time; one asked for
+   * while another waits to run joins it, with the newer configuration.
+   */
+  reload(newConfig?: BrokerConfigInput | ResolvedBrokerConfig): Promise<ReloadReport> {
+    if (this.phase !== "started")
+      return Promise.reject(new Error(`cannot reload a broker that is ${this.phase}`));
+    let next: ResolvedBrokerConfig;
+    try {
+      next = newConfig === undefined ? this.config : this.resolve(newConfig);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A reload asked for while another waits joins it with the newest configuration:
+    // a burst of SIGHUPs makes one running and at most one waiting reload, never a queue.
+    // (Without a configuration it only asks for the files to be re-read, which the waiting one does.)
+    if (this.queuedReload !== undefined) {
+      if (newConfig !== undefined) this.queuedReload.next = next;
+      return this.queuedReload.report;
+    }
+    const queued = { next } as { next: ResolvedBrokerConfig; report: Promise<ReloadReport> };
+    queued.report = this.reloading.then(() => {
+      this.queuedReload = undefined;
+      return reloadBroker(
+        {
+          config: this.config,
+          endpoints: this.endpoints,
+          pluginManager: this.pluginManager,
+          retained: this.core.retained,
+          logger: this.logger.child("broker"),
+          ownLogger: this.ownLogger,
+          defaultLogLevel: this.defaultLogLevel,
+          refreshSessionOptions: () => this.core.refreshSessionOptions(),
+        },
+        queued.next,
+      );
+    });
+    this.queuedReload = queued;
+    this.reloading = queued.report.catch(() => {});
+    return queued.report;
+  }
+
+  private resolve(config: BrokerConfigInput | ResolvedBrokerConfig): ResolvedBrokerConfig {
+    if (isResolved(config)) return config;
+    // As the constructor does, so that an unchanged configuration compares equal.
+    const { pluginDefinitions } = this.options;
+    return resolveBrokerConfig(config, pluginDefinitions === undefined ? {} : { pluginDefinitions });
   }
 
   /** Serve one connection of any transport (aMQTT's external listener). Resolves when it ends. */

@@ -22,13 +22,28 @@ export {
   type BrokerPublish,
   generateClientId,
   type ListenerAddress,
+  type ReloadRefusal,
+  type ReloadReport,
 } from "./broker.js";
 export type { ClusterCounters, ClusterStats } from "./cluster/cluster-stats.js";
 export { EnvelopeFormatError } from "./cluster/envelopes.js";
 export * from "./config/index.js";
+export { loggerFromConfig, type ResolvedLogging } from "./config/logging.js";
 export type { BrokerEvents } from "./core/events.js";
 export { storeLimitsOf } from "./core/persistence.js";
 export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.js";
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
-export { consoleLogger, type Logger, type LogLevel, silentLogger } from "./logger.js";
+export { isSecretKey, REDACTED, redactFields, redactUrls } from "./log-redact.js";
+export {
+  type ConfigurableLogger,
+  consoleLogger,
+  createLogger,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  levelOf,
+  silentLogger,
+} from "./logger.js";
 export * from "./plugins/index.js";

@@ -4,9 +4,12 @@ import {
   Broker,
   type BrokerConfigInput,
   ConfigError,
-  consoleLogger,
   DATA_FILE_NAME,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
   loadBrokerConfigFile,
+  loggerFromConfig,
   PluginLoadError,
   type ResolvedBrokerConfig,
   resolveBrokerConfig,
@@ -42,6 +45,9 @@ export const EMBEDDED_DEFAULTS: BrokerConfigInput = {
 interface BrokerCommandOptions {
   config?: string;
   debug?: boolean;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  logLevels?: Record<string, LogLevel>;
   host?: string;
   port?: number;
   wsPort?: number;
@@ -50,6 +56,28 @@ interface BrokerCommandOptions {
   dataDir?: string;
   cluster?: string;
   workers?: number;
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${allowed.join(", ")}`);
+    return value as T;
+  };
+}
+
+/** `broker=debug,plugins.file-auth=warn` as a map of component to level. */
+function componentLevels(value: string): Record<string, LogLevel> {
+  const out: Record<string, LogLevel> = {};
+  for (const pair of value.split(",")) {
+    const [component, level] = pair.split("=").map((p) => p.trim());
+    if (!component || !level || !(LOG_LEVELS as readonly string[]).includes(level))
+      throw new InvalidArgumentError(
+        `expected component=level pairs separated by commas, levels among ${LOG_LEVELS.join(", ")}`,
+      );
+    out[component] = level as LogLevel;
+  }
+  return out;
 }
 
 function port(value: string): number {
@@ -65,7 +93,22 @@ export function brokerCommand(): Command {
     .description("Run the amqtt MQTT broker (MQTT 3.1, 3.1.1 and 5.0).")
     .version(`amqtt ${VERSION}`, "--version", "print the version and exit")
     .option("-c, --config <file>", "aMQTT YAML configuration file (default: the embedded defaults)")
-    .option("-d, --debug", "log at debug level")
+    .option("-d, --debug", "log at debug level (same as --log-level debug)")
+    .option(
+      "--log-level <level>",
+      "least severe level logged: debug, info, warn, error (default: the config's log_level, else info)",
+      oneOf(LOG_LEVELS),
+    )
+    .option(
+      "--log-format <format>",
+      "text or json (one JSON object per line; default: the config's log_format, else text)",
+      oneOf(["text", "json"] as const),
+    )
+    .option(
+      "--log-levels <list>",
+      "levels per component, over the config's log_levels: broker=debug,plugins.file-auth=warn",
+      componentLevels,
+    )
     .option("--host <address>", "listen on this address instead of the configured ones")
     .option("-p, --port <port>", "TCP port of the default listener", port)
     .option("--ws-port <port>", "WebSocket port (embedded defaults only)", port)
@@ -112,33 +155,49 @@ function withOverrides(
   return { ...config, listeners };
 }
 
-/** Run the broker until SIGINT/SIGTERM. Resolves with the process exit code. */
+/**
+ * The configuration the command runs: the file's (or the embedded defaults) with
+ * the command-line overrides (host, port, `--cluster`, log level and format).
+ * Throws `ConfigError`. Used at start and again on SIGHUP.
+ */
+async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBrokerConfig> {
+  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
+  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
+  let config: ResolvedBrokerConfig;
+  if (options.config === undefined) {
+    config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
+      pluginDefinitions: contribPluginDefinitions,
+      ...engine,
+    });
+  } else {
+    const loaded = await loadBrokerConfigFile(resolve(options.config), {
+      pluginDefinitions: contribPluginDefinitions,
+      ...engine,
+    });
+    config =
+      options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
+  }
+  // --log-level (or -d) beats the file's log_level; the command's own default is info.
+  const level = options.logLevel ?? (options.debug ? "debug" : config.logging.level);
+  config.logging = {
+    ...config.logging,
+    level,
+    ...(options.logFormat === undefined ? {} : { format: options.logFormat }),
+    levels: { ...config.logging.levels, ...options.logLevels },
+  };
+  return config;
+}
+
+/** Run the broker until SIGINT/SIGTERM; SIGHUP reloads. Resolves with the process exit code. */
 export async function runBroker(argv: readonly string[]): Promise<number> {
   const command = brokerCommand();
   const exit = parseOrExit(command, argv);
   if (exit !== undefined) return exit;
   const options = command.opts<BrokerCommandOptions>();
-  const logger = consoleLogger(options.debug ? "debug" : "info");
   let config: ResolvedBrokerConfig;
-  let baseDir = process.cwd();
-  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
-  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
+  const baseDir = options.config === undefined ? process.cwd() : dirname(resolve(options.config));
   try {
-    if (options.config === undefined) {
-      config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
-        pluginDefinitions: contribPluginDefinitions,
-        ...engine,
-      });
-    } else {
-      const file = resolve(options.config);
-      baseDir = dirname(file);
-      const loaded = await loadBrokerConfigFile(file, {
-        pluginDefinitions: contribPluginDefinitions,
-        ...engine,
-      });
-      config =
-        options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
-    }
+    config = await commandConfig(options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Broker failed to start: ${error.message}\n`);
@@ -177,20 +236,28 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const worker = workerIndex();
-  if (workers > 1 && worker === undefined) return runPrimary(workers, logger);
+  // The primary of --workers runs no broker: it logs with the configuration's settings.
+  if (workers > 1 && worker === undefined)
+    return runPrimary(workers, loggerFromConfig(config.logging, "info"));
   const { store, file, kind, server } = chooseStore(config, { ...options, worker });
   const bus = cluster === undefined ? undefined : createClusterBus(cluster, worker);
+  // The broker makes its own logger (so a reload can change its levels), at info unless told.
   const broker = new Broker(config, {
-    logger,
+    defaultLogLevel: "info",
     baseDir,
     store,
     ...(bus === undefined ? {} : { cluster: bus }),
   });
+  const logger = broker.logger;
+  // Before start: a SIGHUP without a handler would end the process (Node's default).
+  const onHangUp = () => void reloadOnSignal(broker, options);
+  process.on("SIGHUP", onHangUp);
   try {
     await broker.start();
   } catch (error) {
     const why = error instanceof PluginLoadError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Broker failed to start: ${why}\n`);
+    process.off("SIGHUP", onHangUp);
     return 1;
   }
   // The server URL is logged redacted: never with its password.
@@ -207,15 +274,10 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     logger.info("bridges started", {
       bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
     });
-  process.on("SIGHUP", () => {
-    logger.info("SIGHUP: reloading plugin files");
-    broker.pluginManager
-      ?.reload()
-      .catch((error: unknown) => logger.error("reload failed", { error: String(error) }));
-  });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
+      process.off("SIGHUP", onHangUp);
       // Bridges first: what they still queue stays in the store for the next start.
       bridges
         .stop()
@@ -226,6 +288,24 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
   return 0;
+}
+
+/**
+ * SIGHUP: read the configuration file again and reload the broker with it
+ * (certificates, password and ACL files, the settings that can change; the
+ * broker logs what it refused). An invalid file changes nothing and is logged.
+ */
+async function reloadOnSignal(broker: Broker, options: BrokerCommandOptions): Promise<void> {
+  const logger = broker.logger;
+  logger.info("SIGHUP: reloading", options.config === undefined ? {} : { config: resolve(options.config) });
+  try {
+    const report = await broker.reload(await commandConfig(options));
+    logger.info("SIGHUP: reload done", { applied: report.applied.length, refused: report.refused.length });
+  } catch (error) {
+    logger.error("SIGHUP: reload failed, nothing changed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /** Host and port overrides on a configuration loaded from a file (default listener only for the port). */

@@ -35,7 +35,8 @@ export interface PrimaryLog {
  * `cluster` module: the listeners' sockets are shared, connections spread over
  * the workers), each running the broker as a node of the same cluster. A
  * worker that dies is started again (at most {@link MAX_RESTARTS_PER_MINUTE});
- * SIGINT/SIGTERM stop them all. Resolves with the exit code.
+ * SIGINT/SIGTERM stop them all; SIGHUP is passed to every worker (each reloads
+ * its broker). Resolves with the exit code.
  */
 export function runPrimary(count: number, log: PrimaryLog): Promise<number> {
   return new Promise((resolve) => {
@@ -76,5 +77,10 @@ export function runPrimary(count: number, log: PrimaryLog): Promise<number> {
     log.info(`started ${count} workers`, { pid: process.pid });
     process.once("SIGINT", () => stopAll("SIGINT"));
     process.once("SIGTERM", () => stopAll("SIGTERM"));
+    // Without a handler SIGHUP would end the primary (Node's default) and orphan the workers.
+    process.on("SIGHUP", () => {
+      log.info(`SIGHUP: reloading ${live.size} workers`);
+      for (const worker of live.values()) worker.process.kill("SIGHUP");
+    });
   });
 }

@@ -189,6 +189,14 @@ describe("amqtt --cluster", () => {
     const sub = subs[0]!;
     await sub.subscribeAsync("w/#", { qos: 1 });
     for (const pub of subs.slice(1)) await routed(pub, sub, "w/probe");
+    // SIGHUP to the primary reloads every worker, and ends nothing.
+    const mark = primary.stderr().length;
+    primary.child.kill("SIGHUP");
+    for (let i = 0; i < 200 && primary.stderr().slice(mark).split("SIGHUP: reload done").length < 3; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(primary.stderr().slice(mark).split("SIGHUP: reload done").length - 1).toBe(2);
+    expect(primary.child.exitCode).toBeNull();
+    await routed(subs[1]!, sub, "w/after-reload");
     primary.child.kill("SIGTERM");
     expect(await primary.exit).toBe(0);
   });

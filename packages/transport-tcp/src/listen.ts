@@ -1,5 +1,11 @@
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+  type TlsOptions,
+  type Server as TlsServer,
+} from "node:tls";
 import {
   type AddressInfo,
   ListenerBase,
@@ -153,6 +159,21 @@ export class TcpListener extends ListenerBase {
   address(): AddressInfo {
     if (this.#unixPath !== undefined) return { transport: "unix", path: this.#unixPath };
     return serverAddress(this.#server, this.#transport);
+  }
+
+  /** Whether it serves TLS (so {@link TcpListener.setSecureContext} applies). */
+  get secure(): boolean {
+    return this.#transport === "tls";
+  }
+
+  /**
+   * Replace the certificate, key and CA of a TLS listener (e.g. a renewed
+   * certificate): handshakes from now on use them; connections already open
+   * keep theirs and stay up. Throws a `TypeError` on a plain TCP listener.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.#transport !== "tls") throw new TypeError("not a TLS listener: it has no secure context");
+    (this.#server as TlsServer).setSecureContext(options);
   }
 
   /** Close the server (connections already accepted are closed by the base). */

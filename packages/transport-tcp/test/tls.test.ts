@@ -108,3 +108,32 @@ describe("TLS", () => {
     });
   });
 });
+
+describe("TcpListener.setSecureContext", () => {
+  it("serves new handshakes the new certificate while a connection made before stays open and usable", async () => {
+    const { listener, accepted, target } = await tlsServer({});
+    const before = await dial(target({ rejectUnauthorized: false }));
+    const serverSide = await accepted;
+    listener.setSecureContext({ cert: certs.stranger.cert, key: certs.stranger.key });
+    const after = await dial(target({ rejectUnauthorized: false }));
+    const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+    expect(before.tls?.peerCertificate?.fingerprint256).toBe(fingerprint(certs.server.cert));
+    expect(after.tls?.peerCertificate?.fingerprint256).toBe(fingerprint(certs.stranger.cert));
+    // The old connection still carries bytes both ways.
+    const reading = serverSide[Symbol.asyncIterator]();
+    before.send(new Uint8Array([1, 2, 3]));
+    const chunk = await reading.next();
+    expect(chunk.done).toBe(false);
+    expect([...(chunk.value as Uint8Array)]).toEqual([1, 2, 3]);
+    expect(listener.secure).toBe(true);
+  });
+
+  it("throws a TypeError on a plain TCP listener", async () => {
+    const listener = await listenTcp({ host: "127.0.0.1", port: 0 });
+    listeners.push(listener);
+    expect(listener.secure).toBe(false);
+    expect(() => listener.setSecureContext({ cert: certs.server.cert, key: certs.server.key })).toThrow(
+      TypeError,
+    );
+  });
+});

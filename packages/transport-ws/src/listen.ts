@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from "node:https";
 import type { Duplex } from "node:stream";
-import { TLSSocket } from "node:tls";
+import { type SecureContextOptions, TLSSocket, type Server as TlsServer } from "node:tls";
 import {
   type AddressInfo,
   AddressMatcher,
@@ -145,6 +145,21 @@ export class WsListener extends ListenerBase {
   /** See {@link Listener.address}; `path` is the upgrade path, if one is required. */
   address(): AddressInfo {
     return serverAddress(this.#server, this.#transport, this.#path);
+  }
+
+  /** Whether it serves secure WebSocket (so {@link WsListener.setSecureContext} applies). */
+  get secure(): boolean {
+    return "setSecureContext" in this.#server;
+  }
+
+  /**
+   * Replace the certificate, key and CA of a secure WebSocket listener (e.g. a
+   * renewed certificate): handshakes from now on use them; connections already
+   * open keep theirs and stay up. Throws a `TypeError` on a plain `ws` listener.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (!this.secure) throw new TypeError("not a secure WebSocket listener: it has no secure context");
+    (this.#server as unknown as TlsServer).setSecureContext(options);
   }
 
   /** Stop upgrading; a mounted listener leaves its server running. */

@@ -1,5 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { connect as tlsConnect } from "node:tls";
 import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -43,5 +44,51 @@ describe("wss on its own port", () => {
     expect(server.tls?.peerCertificate?.fingerprint256).toBe(
       new X509Certificate(fixture("client.crt")).fingerprint256,
     );
+  });
+});
+
+/** The SHA-256 fingerprint of the certificate a fresh TLS handshake with `port` sees. */
+function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.once("error", reject);
+  });
+}
+
+describe("WsListener.setSecureContext", () => {
+  it("serves new handshakes the new certificate; an open wss connection stays up and carries bytes", async () => {
+    const { listener, next } = await startListener({
+      tls: { cert: fixture("server.crt"), key: fixture("server.key") },
+    });
+    const port = listener.address().port!;
+    const accepted = next();
+    class InsecureWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { rejectUnauthorized: false });
+      }
+    }
+    const client = tracked(
+      await dialWs(`wss://127.0.0.1:${port}/`, { WebSocket: InsecureWebSocket as never }),
+    );
+    const server = await accepted;
+    expect(listener.secure).toBe(true);
+    listener.setSecureContext({ cert: fixture("stranger.crt"), key: fixture("stranger.key") });
+    expect(await servedFingerprint(port)).toBe(new X509Certificate(fixture("stranger.crt")).fingerprint256);
+    const reading = server[Symbol.asyncIterator]();
+    client.send(new Uint8Array([7, 8, 9]));
+    const chunk = await reading.next();
+    expect([...(chunk.value as Uint8Array)]).toEqual([7, 8, 9]);
+    expect(client.isClosed).toBe(false);
+  });
+
+  it("throws a TypeError on a plain ws listener", async () => {
+    const { listener } = await startListener({});
+    expect(listener.secure).toBe(false);
+    expect(() =>
+      listener.setSecureContext({ cert: fixture("server.crt"), key: fixture("server.key") }),
+    ).toThrow(TypeError);
   });
 });

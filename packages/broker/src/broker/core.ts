@@ -71,7 +71,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly logger: Logger;
   /** This broker's wheel for the connections' long deadlines. */
   readonly wheel: TimerWheel;
-  readonly sessionOptions: ServerSessionOptions;
+  /** Options of each new connection's session machine; replaced (never mutated) by a reload, so open sessions keep theirs. */
+  sessionOptions: ServerSessionOptions;
   readonly backpressure: PublisherBackpressure | undefined;
   readonly ackTimeoutMs: number;
   readonly contention = { queued: 0 };
@@ -118,6 +119,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.acksWaitOnEngine = this.cluster !== undefined;
     const l = config.limits;
     this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
+    this.retained.maxAgeMs = l.retainedMessageExpiry * 1000;
     this.sessionOptions = {
       maximumPacketSize: l.maxPacketSize,
       receiveMaximum: l.receiveMaximum,
@@ -201,6 +203,19 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     });
     this.policy = new PublishPolicy(this);
     this.limits = new EdgeLimits(this, config.rateLimits, config.listeners);
+  }
+
+  /**
+   * After a reload changed them: the pre-CONNECT settings (`connect_timeout`,
+   * `max_packet_size_before_connect`) for connections accepted from now on.
+   */
+  refreshSessionOptions(): void {
+    const l = this.config.limits;
+    this.sessionOptions = {
+      ...this.sessionOptions,
+      connectTimeoutMs: l.connectTimeout * 1000,
+      maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
+    };
   }
 
   /** Persistent sessions, offline queues and retained messages. */

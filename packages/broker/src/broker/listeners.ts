@@ -1,11 +1,18 @@
-import { readFileSync } from "node:fs";
-import type { AddressInfo, Connection, Listener } from "@amqtt/transport";
-import { listenTcp } from "@amqtt/transport-tcp";
-import { listenWs } from "@amqtt/transport-ws/server";
+import type { AddressInfo, Connection } from "@amqtt/transport";
+import { listenTcp, type TcpListener } from "@amqtt/transport-tcp";
+import { listenWs, type WsListener } from "@amqtt/transport-ws/server";
 import type { ListenerEdge } from "../config/edge.js";
 import type { ResolvedBrokerConfig, ResolvedListener } from "../config/resolve.js";
 import type { Logger } from "../logger.js";
 import type { ListenerAddress } from "./options.js";
+import { readSecureContext, tlsOptions } from "./tls-options.js";
+
+/** What reloading one listener's certificates did. */
+export interface TlsReloadOutcome {
+  listener: string;
+  /** The error when the files could not be read or the context not built (the old one stays). */
+  error?: string;
+}
 
 /**
  * The listeners of the configuration (TCP, WebSocket, with TLS when
@@ -13,7 +20,7 @@ import type { ListenerAddress } from "./options.js";
  * start, all or none, and closed at stop.
  */
 export class Listeners {
-  private readonly open: { spec: ResolvedListener; listener: Listener }[] = [];
+  private readonly open: { spec: ResolvedListener; listener: TcpListener | WsListener }[] = [];
 
   constructor(
     private readonly config: ResolvedBrokerConfig,
@@ -63,12 +70,41 @@ export class Listeners {
     }
   }
 
+  /**
+   * Re-read the certificate, key and CA files of every open TLS listener and
+   * use them for new handshakes (`setSecureContext`): open connections stay up
+   * with the certificate they negotiated. `specs` gives the files to read
+   * (by listener name; the open ones' own when absent). A listener whose files
+   * cannot be read keeps its current certificate and reports the error.
+   */
+  reloadTls(specs: readonly ResolvedListener[] = []): TlsReloadOutcome[] {
+    const outcomes: TlsReloadOutcome[] = [];
+    for (const entry of this.open) {
+      const spec = specs.find((s) => s.name === entry.spec.name) ?? entry.spec;
+      if (spec.tls === undefined || !entry.listener.secure) continue;
+      try {
+        entry.listener.setSecureContext(readSecureContext(spec.tls));
+        entry.spec = spec;
+        outcomes.push({ listener: spec.name });
+        this.logger.info("TLS certificate reloaded", { listener: spec.name, certfile: spec.tls.certfile });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        outcomes.push({ listener: spec.name, error: message });
+        this.logger.error("TLS certificate reload failed; the listener keeps its certificate", {
+          listener: spec.name,
+          error: message,
+        });
+      }
+    }
+    return outcomes;
+  }
+
   /** Close every open listener. */
   async closeAll(): Promise<void> {
     await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
   }
 
-  private async listen(spec: ResolvedListener): Promise<Listener> {
+  private async listen(spec: ResolvedListener): Promise<TcpListener | WsListener> {
     const connection = { maxBufferedBytes: Math.max(8 * 1024 * 1024, 2 * this.config.limits.maxPacketSize) };
     const maxConnections = spec.maxConnections === 0 ? Number.MAX_SAFE_INTEGER : spec.maxConnections;
     const tls = tlsOptions(spec);
@@ -119,19 +155,5 @@ function edgeTcpOptions(name: string, edge: ListenerEdge | undefined, logger: Lo
             ...(unix.gid === undefined ? {} : { gid: unix.gid }),
           },
         }),
-  };
-}
-
-/** The TLS options of a listener: certificate, key and CA read from their files. */
-function tlsOptions(spec: ResolvedListener) {
-  if (spec.tls === undefined) return undefined;
-  return {
-    cert: readFileSync(spec.tls.certfile),
-    key: readFileSync(spec.tls.keyfile),
-    ...(spec.tls.cafile === undefined ? {} : { ca: readFileSync(spec.tls.cafile) }),
-    ...(spec.tls.cadata === undefined ? {} : { ca: spec.tls.cadata }),
-    requestCert: spec.tls.requestCert,
-    // A client certificate is optional (as in aMQTT); plugins see whether it verified.
-    rejectUnauthorized: false,
   };
 }

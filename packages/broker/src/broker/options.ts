@@ -5,7 +5,7 @@ import type { ClusterNodeOptions } from "../cluster/cluster-node.js";
 import type { ResolvedListener } from "../config/resolve.js";
 import type { PluginHost } from "../core/plugin-host.js";
 import type { Clock } from "../core/timers.js";
-import type { Logger } from "../logger.js";
+import type { Logger, LogLevel } from "../logger.js";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import type { BrokerPlugin, PluginFactory } from "../plugins/types.js";
 
@@ -14,8 +14,19 @@ export const BROKER_VERSION = "0.1.0";
 
 /** Options of a `Broker` besides its configuration. */
 export interface BrokerOptions {
-  /** Where the broker and its plugins log (default: console at `info`). */
+  /**
+   * Where the broker and its plugins log. Default: stderr as the configuration's
+   * `log_format`/`log_level`/`log_levels` say, at `warn` when `log_level` is not
+   * written (an embedded broker is quiet; the `amqtt` command logs at `info`).
+   * Components: `broker`, `listeners`, `plugins.<name>` (children of this logger).
+   */
   logger?: Logger;
+  /**
+   * The level of the broker's own logger where the configuration writes no
+   * `log_level` (default `warn`: an embedded broker is quiet; the `amqtt`
+   * command passes `info`). Unused when `logger` is given.
+   */
+  defaultLogLevel?: LogLevel;
   /** Plugins given in code (objects or factories), run after the configured ones. */
   plugins?: readonly (BrokerPlugin | PluginFactory)[];
   /**

@@ -37,12 +37,19 @@ export async function restoreFromStore(host: RestoreHost): Promise<void> {
     }
     const expiresAt = toMonotonic(host.clock, r.expiresAt);
     if (expiresAt !== undefined && expiresAt <= t) continue;
+    // retained_message_expiry counts from when the message was stored, across restarts.
+    const retainedUntil = host.retained.untilFor(r.topic, toMonotonic(host.clock, r.storedAt) ?? t);
+    if (retainedUntil !== undefined && retainedUntil <= t) {
+      await store.setRetained({ ...r, payload: new Uint8Array(0), storedAt: Date.now() });
+      continue;
+    }
     host.retained.set({
       topic: r.topic,
       payload: r.payload,
       qos: r.qos,
       properties: r.properties,
       expiresAt,
+      retainedUntil,
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { BrokerStore } from "@amqtt/store";
+import type { BrokerStore, RetainedRecord } from "@amqtt/store";
 import type { RetainedStore } from "../core/retained.js";
 import type { Clock } from "../core/timers.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -20,9 +20,22 @@ export interface StoreCleanupHost {
 export async function removeExpired(host: StoreCleanupHost): Promise<void> {
   const { store, registry, retained } = host;
   const t = host.clock.now();
-  for (const r of [...retained.entries()])
-    if (r.expiresAt !== undefined && r.expiresAt <= t) retained.delete(r.topic);
   const wall = Date.now();
+  for (const r of [...retained.entries()]) {
+    if (r.expiresAt !== undefined && r.expiresAt <= t) retained.delete(r.topic);
+    else if (r.retainedUntil !== undefined && r.retainedUntil <= t) {
+      // Past retained_message_expiry: the store does not know that bound, so it is told.
+      retained.delete(r.topic);
+      const clear: RetainedRecord = {
+        topic: r.topic,
+        payload: new Uint8Array(0),
+        qos: r.qos,
+        retain: true,
+        storedAt: wall,
+      };
+      await store.setRetained(clear);
+    }
+  }
   await store.dropExpiredRetained(wall);
   if ((await store.dropExpiredQueued(wall)) > 0) {
     for (const state of registry.sessions.values())

@@ -1,5 +1,5 @@
 // Over 400 lines: one resolver per aMQTT configuration section, kept in one file so the YAML-to-config mapping reads top to bottom.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
@@ -14,6 +14,7 @@ import {
 } from "./edge.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { connectionLimitDefault } from "./fd-limit.js";
+import { type ResolvedLogging, resolveLogging } from "./logging.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
   describeIssue,
@@ -83,6 +84,8 @@ export interface BrokerLimits {
   maxRetainedMessages: number;
   /** Bytes of clients' retained messages kept at once (as the store counts them: topic, payload, properties). */
   maxRetainedBytes: number;
+  /** Seconds a client's retained message is kept at most (its own Message Expiry Interval may be shorter); 0 = no limit. */
+  retainedMessageExpiry: number;
 }
 
 /** What the broker offers (advertised in 5.0 CONNACK). */
@@ -113,6 +116,8 @@ export interface ResolvedBrokerConfig {
   slowConsumer: SlowConsumerPolicy;
   /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
   dollarTopicPublish: "accept" | "refuse";
+  /** Log format and levels (`log_format`, `log_level`, `log_levels`). */
+  logging: ResolvedLogging;
   /** Per-client rates, global client cap, message memory budget. */
   rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
@@ -143,6 +148,7 @@ export const defaultLimits: BrokerLimits = {
   maxPacketSizeBeforeConnect: 128 * 1024,
   maxRetainedMessages: 100_000,
   maxRetainedBytes: 256 * 1024 * 1024,
+  retainedMessageExpiry: 0,
 };
 
 /**
@@ -245,6 +251,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
         raw.max_packet_size_before_connect ?? defaultLimits.maxPacketSizeBeforeConnect,
       maxRetainedMessages: raw.max_retained_messages ?? defaultLimits.maxRetainedMessages,
       maxRetainedBytes: raw.max_retained_bytes ?? defaultLimits.maxRetainedBytes,
+      retainedMessageExpiry: raw.retained_message_expiry ?? defaultLimits.retainedMessageExpiry,
     },
     capabilities: {
       maxQos: raw.max_qos ?? 2,
@@ -258,6 +265,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     persistence,
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
+    logging: resolveLogging(raw),
     bridges: raw.bridges ?? [],
     rateLimits: resolveRateLimits(raw),
     cluster,
@@ -357,6 +365,8 @@ function resolveListener(
     issues.push({ path, message: "certfile and keyfile go together: give both or neither" });
   const cafile = file("cafile");
   const capath = file("capath");
+  if (capath !== undefined && existsSync(capath) && !statSync(capath).isDirectory())
+    issues.push({ path: `${path}.capath`, message: `not a folder: ${capath} (cafile takes a file)` });
   if (ssl) {
     if (certfile === undefined || keyfile === undefined) {
       issues.push({ path: `${path}.ssl`, message: "ssl needs certfile and keyfile" });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { clusterSchema } from "./cluster.js";
 import { edgeBrokerKeys, edgeListenerKeys } from "./edge.js";
+import { loggingKeys } from "./logging.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -104,6 +105,10 @@ export const brokerConfigSchema = z.strictObject({
   max_retained_messages: z.int().min(1).optional(),
   max_retained_bytes: z.int().min(1).optional(),
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
+  // Operations (issue 16): log_format, log_level, log_levels; the longest a retained message is kept.
+  ...loggingKeys,
+  /** Seconds a retained message is kept at most (a shorter Message Expiry Interval still wins); 0: no limit. */
+  retained_message_expiry: seconds.optional(),
   // Rate limits and caps (issue 17): max_clients, message/byte rates, the message memory budget.
   ...edgeBrokerKeys,
   // Scale out (issue 15): the engine the nodes of one cluster share.

@@ -9,6 +9,20 @@ export interface RetainedMessage {
   properties: PublishProperties | undefined;
   /** Monotonic ms when it expires (5.0 Message Expiry Interval), or undefined. */
   expiresAt: number | undefined;
+  /**
+   * Monotonic ms after which the broker stops keeping it (`retained_message_expiry`),
+   * or undefined. Unlike `expiresAt` it says nothing to subscribers: a message
+   * delivered before then carries no Message Expiry Interval it did not have.
+   */
+  retainedUntil?: number | undefined;
+}
+
+/** Whether a retained message is past its Message Expiry Interval or the broker's keep time at `now`. */
+export function isRetainedExpired(message: RetainedMessage, now: number): boolean {
+  return (
+    (message.expiresAt !== undefined && message.expiresAt <= now) ||
+    (message.retainedUntil !== undefined && message.retainedUntil <= now)
+  );
 }
 
 class Node {
@@ -53,12 +67,23 @@ export class RetainedStore {
   private readonly root = new Node();
   private readonly clients: Usage;
   private readonly sys = new Usage(SYS_RETAINED_BOUNDS.maxMessages, SYS_RETAINED_BOUNDS.maxBytes);
+  /**
+   * The longest a client's retained message is kept, in ms (`retained_message_expiry`);
+   * 0 keeps it until replaced, cleared or expired by its own Message Expiry Interval.
+   * Changing it affects messages retained from then on.
+   */
+  maxAgeMs = 0;
 
   constructor(
     readonly maxMessages = 100_000,
     readonly maxBytes = 256 * 1024 * 1024,
   ) {
     this.clients = new Usage(maxMessages, maxBytes);
+  }
+
+  /** The `retainedUntil` of a message retained for `topic` at `since` (monotonic ms): undefined when kept without a time bound. */
+  untilFor(topic: string, since: number): number | undefined {
+    return this.maxAgeMs === 0 || isSysTopic(topic) ? undefined : since + this.maxAgeMs;
   }
 
   /** Number of retained messages, `$SYS/` ones included. */
@@ -171,14 +196,16 @@ export class RetainedStore {
   /**
    * Every retained message whose topic matches `filter` (no `$share` prefix).
    * Filters starting with a wildcard do not match topics starting with `$`
-   * [MQTT-4.7.2-1]. Expired messages (at `now`) are removed, not returned.
+   * [MQTT-4.7.2-1]. Expired messages (at `now`) are not returned; those past
+   * their Message Expiry Interval are removed (the store drops them itself),
+   * those past `retainedUntil` are left to the cleanup, which clears the store too.
    */
   match(filter: string, now: number): RetainedMessage[] {
     const out: RetainedMessage[] = [];
     const expired: string[] = [];
     const collect = (message: RetainedMessage): void => {
       if (message.expiresAt !== undefined && message.expiresAt <= now) expired.push(message.topic);
-      else out.push(message);
+      else if (message.retainedUntil === undefined || message.retainedUntil > now) out.push(message);
     };
     const levels = filter.split("/");
     // Explicit stacks, not recursion: a legal topic or filter has up to 65,536

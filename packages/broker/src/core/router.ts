@@ -129,6 +129,7 @@ export class Router {
         qos: message.qos,
         properties: message.properties,
         expiresAt,
+        retainedUntil: this.host.retained.untilFor(message.topic, t),
       };
       const refusal = this.host.retained.refusal(retained);
       if (refusal !== undefined) this.host.retainedRefused(client, message.topic, refusal);

@@ -24,6 +24,7 @@ export {
   type PluginHookName,
   PluginManager,
   type PluginManagerOptions,
+  type PluginReloadOutcome,
   type ReceiveCheck,
   type ReloadablePlugin,
 } from "./plugin-manager.js";

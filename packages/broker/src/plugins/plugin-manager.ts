@@ -61,6 +61,12 @@ export interface ReloadablePlugin extends BrokerPlugin {
   reload(): Promise<void>;
 }
 
+/** What reloading one plugin's files did: `error` says why it failed (it keeps what it had). */
+export interface PluginReloadOutcome {
+  plugin: string;
+  error?: string;
+}
+
 /** The receive check the manager hands the broker. */
 export type ReceiveCheck = (
   client: ClientInfo,
@@ -165,12 +171,33 @@ export class PluginManager {
     }
   }
 
-  /** Ask every plugin that can (`reload()`, e.g. file-auth) to re-read its files. Failures are logged. */
-  async reload(): Promise<void> {
+  /**
+   * Ask every plugin that can (`reload()`, e.g. file-auth, topic-acl) to re-read
+   * its files, in order. A failure (the plugin keeps what it had) is logged and
+   * reported with its reason; never throws.
+   */
+  async reload(): Promise<PluginReloadOutcome[]> {
+    const outcomes: PluginReloadOutcome[] = [];
     for (const entry of this.#loaded) {
       const plugin = entry.plugin as Partial<ReloadablePlugin>;
-      if (typeof plugin.reload === "function") await this.#calls.call(entry, "reload");
+      if (typeof plugin.reload !== "function") continue;
+      let failure: unknown;
+      let settled: unknown;
+      try {
+        settled = await settleWithin(plugin.reload(), this.#timeoutMs, entry.name, "reload", (error) => {
+          failure = error;
+        });
+      } catch (error) {
+        settled = FAILED;
+        failure = error;
+      }
+      if (settled === FAILED) {
+        const error = describeError(failure);
+        this.#options.logger.error(`plugin ${entry.name}: reload failed, it keeps what it had`, { error });
+        outcomes.push({ plugin: entry.name, error });
+      } else outcomes.push({ plugin: entry.name });
     }
+    return outcomes;
   }
 
   /**
