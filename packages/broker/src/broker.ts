@@ -1,6 +1,7 @@
 import { ReasonCode } from "@amqtt/codec";
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
+import { LocalBrokerContext } from "./broker/context.js";
 import { BrokerCore } from "./broker/core.js";
 import { Listeners } from "./broker/listeners.js";
 import {
@@ -21,6 +22,7 @@ import type { RetainedStore } from "./core/retained.js";
 import type { SessionState } from "./core/session-state.js";
 import { type LongTimer, repeating, systemClock } from "./core/timers.js";
 import { consoleLogger, type Logger } from "./logger.js";
+import type { BrokerContext } from "./plugins/context-types.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
 
@@ -44,6 +46,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
   readonly logger: Logger;
   /** The plugin manager, unless `pluginHost` replaced it. */
   readonly pluginManager: PluginManager | undefined;
+  /**
+   * The running broker as plugins see it (`context.broker`): sessions,
+   * subscriptions, retained messages, `addSubscription`, `retainMessage`,
+   * `disconnect`, listeners, counters. The admin API uses only this.
+   */
+  readonly context: BrokerContext;
   private readonly core: BrokerCore;
   private readonly endpoints: Listeners;
   private readonly ownStore: boolean;
@@ -75,6 +83,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
           publish: (m) => this.publish(m),
           stats: () => this.stats(),
           version: BROKER_VERSION,
+          broker: this.context,
           hookTimeoutMs: options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS,
         }),
         ...(options.pluginTimeoutMs === undefined ? {} : { timeoutMs: options.pluginTimeoutMs }),
@@ -107,6 +116,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
       has: (event) => this.has(event),
     });
     this.endpoints = new Listeners(this.config, this.logger);
+    this.context = new LocalBrokerContext(this.core, {
+      addresses: () => this.endpoints.addresses(),
+      hookTimeouts: () => this.pluginManager?.hookTimeouts ?? 0,
+    });
     for (const warning of this.config.warnings) this.logger.warn(warning);
   }
 

@@ -30,6 +30,7 @@ import { emptyStats } from "../core/stats.js";
 import { Subscriptions } from "../core/subscriptions.js";
 import { TimerWheel } from "../core/timer-wheel.js";
 import type { Clock } from "../core/timers.js";
+import { TrafficCounters } from "../core/traffic.js";
 import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
@@ -74,6 +75,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly tree = new SubscriptionTree<SubscriptionEntry>();
   readonly shared: SharedPicker;
   readonly counters: BrokerStats;
+  /** Traffic by QoS, drops by reason, latencies (for `/metrics`). */
+  readonly traffic = new TrafficCounters();
   readonly connections = new Set<BrokerConnection>();
   readonly router: Router;
   readonly saver: SessionSaver;
@@ -145,6 +148,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       retainedRefused: (client, topic, bound) =>
         this.refusals.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
+      routingLatency: this.traffic.routing,
     });
     this.saver = new SessionSaver(this);
     const queues = new OfflineQueues(this);
@@ -170,6 +174,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
         this.warn("the store could not make a message durable; closing its publisher", error);
         conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
       },
+      this.traffic.storeFlush,
     );
     this.auth = new ConnectAuth({
       config,
@@ -177,6 +182,9 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       plugins: this.plugins,
       admit: (conn, clientId, action, data) => this.admit(conn, clientId, action, data),
       warn: (message, error) => this.warn(message, error),
+      authFailed: () => {
+        this.traffic.authFailures++;
+      },
     });
     this.policy = new PublishPolicy(this);
   }
@@ -312,6 +320,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   }
 
   onPublishRequest(conn: BrokerConnection, request: PublishRequestAction): void {
+    this.traffic.received(request.qos, request.payload.length);
     this.policy.request(conn, request);
   }
 
@@ -336,6 +345,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     } else {
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
+      const p = packet as { type?: number; qos?: 0 | 1 | 2; payload?: Uint8Array };
+      if (p.type === PacketType.PUBLISH) this.traffic.sent(p.qos ?? 0, p.payload?.length ?? 0);
       this.plugins.fire("onPacketSent", conn.info, packet);
       // A PUBCOMP ends a QoS 2 flow: the stored session forgets the released packet id
       // (else a restore after a crash would take a later PUBLISH reusing the id for a resend).
@@ -364,6 +375,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   /** Report a message dropped by a bound: counted, logged (rate-limited), emitted. */
   dropped(clientId: string, topic: string, reason: string): void {
     this.counters.messagesDropped++;
+    this.traffic.dropped(reason);
     this.dropLog.dropped(clientId, topic, reason);
     this.options.emit("dropped", clientId, topic, reason);
   }

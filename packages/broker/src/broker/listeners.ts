@@ -36,7 +36,8 @@ export class Listeners {
   /** Open every configured listener, each connection going to `serve`; on a failure, the caller closes what opened. */
   async openAll(serve: (connection: Connection, listener: string) => void): Promise<void> {
     for (const spec of this.config.listeners) {
-      if (spec.type === "external") continue;
+      // `external` connections come through `Broker.handle`; `http` is the admin listener (`@amqtt/admin`).
+      if (spec.type === "external" || spec.type === "http") continue;
       const listener = await this.listen(spec);
       listener.onConnection((connection) => serve(connection, spec.name));
       this.open.push({ spec, listener });

@@ -22,8 +22,12 @@ import { resolveSlowConsumer, type SlowConsumerPolicy } from "./slow-consumer.js
 export interface ResolvedListener {
   /** Its name in `listeners` (`default` included: it listens too, as in aMQTT). */
   name: string;
-  /** `tcp` (MQTT over TCP or TLS), `ws` (WebSocket, or secure WebSocket with TLS), or `external` (no socket: connections come through `broker.handle`). */
-  type: "tcp" | "ws" | "external";
+  /**
+   * `tcp` (MQTT over TCP or TLS), `ws` (WebSocket, or secure WebSocket with TLS),
+   * `external` (no socket: connections come through `broker.handle`), or `http`
+   * (the admin listener; the broker does not open it, `@amqtt/admin` does).
+   */
+  type: "tcp" | "ws" | "external" | "http";
   host: string;
   port: number;
   /** Connections accepted at once; 0 means no limit (only when written so). */
@@ -40,6 +44,13 @@ export interface ResolvedListener {
   };
   /** WebSocket only: the path upgrades are accepted on; any path when absent. */
   path?: string;
+}
+
+/** The admin listener's credentials (`admin:` in the configuration); file paths are absolute. */
+export interface ResolvedAdmin {
+  passwordFile: string | undefined;
+  tokensFile: string | undefined;
+  metricsPublic: boolean;
 }
 
 /** Bounds that keep one client from taking the broker's memory. */
@@ -102,6 +113,8 @@ export interface ResolvedBrokerConfig {
   slowConsumer: SlowConsumerPolicy;
   /** PUBLISH to a `$` topic other than `$SYS/`: `accept` (delivered only to filters naming it) or `refuse`. */
   dollarTopicPublish: "accept" | "refuse";
+  /** The admin listener's credentials (used by `@amqtt/admin` for the `type: http` listeners). */
+  admin: ResolvedAdmin;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -127,7 +140,7 @@ export const defaultLimits: BrokerLimits = {
 /** Connections per listener when `max_connections` is not written. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
-const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443 } as const;
+const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443, http: 9090 } as const;
 
 /** aMQTT's default plugins (`amqtt.contexts.default_broker_plugins`). */
 const defaultPlugins: Record<string, Record<string, unknown>> = {
@@ -186,6 +199,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
     );
+  const admin = resolveAdmin(raw, baseDir, issues);
   if (issues.length > 0) throw new ConfigError(issues, options.file);
   return {
     listeners,
@@ -221,7 +235,25 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     persistence,
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
+    admin,
     warnings,
+  };
+}
+
+/** The `admin` section: credential files resolved against `baseDir` and checked to exist. */
+function resolveAdmin(raw: RawConfig, baseDir: string, issues: ConfigIssue[]): ResolvedAdmin {
+  const a = raw.admin ?? {};
+  const file = (key: "password_file" | "tokens_file"): string | undefined => {
+    const value = a[key];
+    if (value == null) return undefined;
+    const full = isAbsolute(value) ? value : resolvePath(baseDir, value);
+    if (!existsSync(full)) issues.push({ path: `admin.${key}`, message: `file not found: ${full}` });
+    return full;
+  };
+  return {
+    passwordFile: file("password_file"),
+    tokensFile: file("tokens_file"),
+    metricsPublic: a.metrics_public ?? false,
   };
 }
 
@@ -243,7 +275,8 @@ function resolveListeners(raw: RawConfig, baseDir: string, issues: ConfigIssue[]
   const out: ResolvedListener[] = [];
   for (const [name, written] of entries) {
     const listener: RawListener = { ...written };
-    if (name !== "default" && base !== undefined) {
+    // The admin listener (`http`) takes nothing from the MQTT default: its TLS is its own.
+    if (name !== "default" && base !== undefined && written.type !== "http") {
       // aMQTT copies every field left at its default from `default`, `type` and
       // `bind` included (QUIRK: a listener without `type` turns into `ws` when
       // `default` is ws). Here `type` defaults to tcp and `bind` to the type's port.
@@ -280,7 +313,15 @@ function resolveListener(
   const type = l.type ?? "tcp";
   const ssl = l.ssl === true || l.ssl === "on";
   const defaultPort =
-    type === "ws" ? (ssl ? defaultPorts.wss : defaultPorts.ws) : ssl ? defaultPorts.tcps : defaultPorts.tcp;
+    type === "http"
+      ? defaultPorts.http
+      : type === "ws"
+        ? ssl
+          ? defaultPorts.wss
+          : defaultPorts.ws
+        : ssl
+          ? defaultPorts.tcps
+          : defaultPorts.tcp;
   const bind = parseBind(l.bind ?? "", defaultPort, `${path}.bind`);
   if ("message" in bind) {
     issues.push(bind);

@@ -13,7 +13,8 @@ const filterLists = z.record(z.string(), z.array(z.string()).nullable());
 
 /** One listener (aMQTT `ListenerConfig`, plus `path` for WebSocket). */
 export const listenerSchema = z.strictObject({
-  type: z.enum(["tcp", "ws", "external"]).optional(),
+  /** `http`: the admin listener (HTTP API, `/metrics`, dashboard), served by `@amqtt/admin`. */
+  type: z.enum(["tcp", "ws", "external", "http"]).optional(),
   bind: z.string().nullable().optional(),
   max_connections: nonNegativeInt.optional(),
   /** aMQTT accepts a boolean; its older docs say "on"/"off". */
@@ -58,6 +59,16 @@ export const pluginsSchema = z.union([
   z.array(z.union([z.string(), z.record(z.string(), z.record(z.string(), z.unknown()).nullable())])),
 ]);
 
+/** The admin listener's credentials (`@amqtt/admin`): users, bearer tokens, whether `/metrics` needs them. */
+export const adminSchema = z.strictObject({
+  /** Users and roles: `name:hash` or `name:hash:role` lines, in the password file formats of file-auth. */
+  password_file: z.string().nullable().optional(),
+  /** Bearer tokens: `name:role:sha256hex` lines. */
+  tokens_file: z.string().nullable().optional(),
+  /** Serve `/metrics` without credentials (default false). */
+  metrics_public: z.boolean().optional(),
+});
+
 /** The whole broker configuration as written (YAML or a plain object). */
 export const brokerConfigSchema = z.strictObject({
   // aMQTT BrokerConfig
@@ -100,6 +111,8 @@ export const brokerConfigSchema = z.strictObject({
   max_retained_messages: z.int().min(1).optional(),
   max_retained_bytes: z.int().min(1).optional(),
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
+  // Operations (issue 16): credentials of the admin listener (`type: http`).
+  admin: adminSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -12,6 +12,7 @@ import { isSysTopic, type RetainedRefusal, type RetainedStore } from "./retained
 import type { SharedPicker } from "./shared.js";
 import type { Handover } from "./shared-handover.js";
 import type { Clock } from "./timers.js";
+import type { LatencyHistogram } from "./traffic.js";
 
 /** What the router needs from the broker. */
 export interface RouterHost {
@@ -28,6 +29,8 @@ export interface RouterHost {
   /** Report a retained message the retained bounds refused (it is still delivered). */
   retainedRefused(client: ClientInfo | undefined, topic: string, bound: RetainedRefusal): void;
   warn(message: string, error: unknown): void;
+  /** Where the time to route each message is recorded (for `/metrics`). */
+  readonly routingLatency?: LatencyHistogram;
 }
 
 /** Per-client aggregation of the subscriptions that matched one message. */
@@ -85,43 +88,75 @@ export class Router {
   }
 
   private route(client: ClientInfo | undefined, message: PluginMessage): void {
+    const histogram = this.host.routingLatency;
+    if (histogram === undefined) {
+      this.routeNow(client, message);
+      return;
+    }
+    const t0 = performance.now();
+    this.routeNow(client, message);
+    histogram.observe((performance.now() - t0) / 1000);
+  }
+
+  /**
+   * Retain `message` for its topic without routing it (aMQTT `retain_message`);
+   * an empty payload clears the topic. Returns the bound that refused it, if one did.
+   */
+  retainOnly(client: ClientInfo | undefined, message: PluginMessage): RetainedRefusal | undefined {
+    const expiryInterval = message.properties?.messageExpiryInterval;
+    const t = this.host.clock.now();
+    return this.keepRetained(
+      client,
+      message,
+      expiryInterval === undefined ? undefined : t + expiryInterval * 1000,
+    );
+  }
+
+  /** The retained store's part of routing: kept (and written through), or refused by a bound. */
+  private keepRetained(
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+    expiresAt: number | undefined,
+  ): RetainedRefusal | undefined {
+    // An empty payload clears the topic (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]); set() handles both cases.
+    const retained = {
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      properties: message.properties,
+      expiresAt,
+    };
+    const refusal = this.host.retained.refusal(retained);
+    if (refusal !== undefined) this.host.retainedRefused(client, message.topic, refusal);
+    else if (this.host.retained.set(retained) && !isSysTopic(message.topic)) {
+      // The broker's own `$SYS/` messages stay out of the store: published again at every start.
+      const record: RetainedRecord = {
+        ...storedMessage(
+          { ...message, retain: true, properties: message.properties, expiresAt },
+          this.host.clock,
+        ),
+        storedAt: Date.now(),
+      };
+      this.host.store.setRetained(record).then(
+        (result) => {
+          // The store has the same bounds (`storeLimitsOf`); a refusal here means they disagree.
+          if (!result.stored) this.host.warn(`the store refused retained ${record.topic}`, result.refusedBy);
+        },
+        (error) => this.host.warn("storing a retained message failed", error),
+      );
+    }
+    if (refusal === undefined) {
+      this.host.plugins.fire("onRetainedMessage", client, message);
+      this.host.emit("retainedMessage", client, message);
+    }
+    return refusal;
+  }
+
+  private routeNow(client: ClientInfo | undefined, message: PluginMessage): void {
     const t = this.host.clock.now();
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
-    if (message.retain) {
-      // An empty payload clears the topic (3.1.1 [MQTT-3.3.1-10], 5.0 [MQTT-3.3.1-6]); set() handles both cases.
-      const retained = {
-        topic: message.topic,
-        payload: message.payload,
-        qos: message.qos,
-        properties: message.properties,
-        expiresAt,
-      };
-      const refusal = this.host.retained.refusal(retained);
-      if (refusal !== undefined) this.host.retainedRefused(client, message.topic, refusal);
-      else if (this.host.retained.set(retained) && !isSysTopic(message.topic)) {
-        // The broker's own `$SYS/` messages stay out of the store: published again at every start.
-        const record: RetainedRecord = {
-          ...storedMessage(
-            { ...message, retain: true, properties: message.properties, expiresAt },
-            this.host.clock,
-          ),
-          storedAt: Date.now(),
-        };
-        this.host.store.setRetained(record).then(
-          (result) => {
-            // The store has the same bounds (`storeLimitsOf`); a refusal here means they disagree.
-            if (!result.stored)
-              this.host.warn(`the store refused retained ${record.topic}`, result.refusedBy);
-          },
-          (error) => this.host.warn("storing a retained message failed", error),
-        );
-      }
-      if (refusal === undefined) {
-        this.host.plugins.fire("onRetainedMessage", client, message);
-        this.host.emit("retainedMessage", client, message);
-      }
-    }
+    if (message.retain) this.keepRetained(client, message, expiresAt);
     this.host.plugins.fire("onMessageBroadcast", client, message);
     if (this.host.has("message")) this.host.emit("message", client, message);
 

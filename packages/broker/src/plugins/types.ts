@@ -1,5 +1,6 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
 import type { Logger } from "../logger.js";
+import type { BrokerContext } from "./context-types.js";
 
 // The plugin contract of the broker: typed async hooks with defaults, in the
 // style aMQTT and Aedes users know. A plugin implements any subset. Policy hooks
@@ -91,6 +92,11 @@ export interface PluginContext {
   stats(): BrokerStats;
   /** Broker version string. */
   readonly version: string;
+  /**
+   * The running broker (aMQTT's `BrokerContext`): sessions, subscriptions,
+   * retained messages, `addSubscription`, `retainMessage`, `disconnect`.
+   */
+  readonly broker: BrokerContext;
   /**
    * Longest wait for one hook call, in ms. A later answer counts as none (an
    * abstention), so a plugin asking a remote service must give up before this
