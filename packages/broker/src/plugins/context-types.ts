@@ -1,5 +1,5 @@
 import type { PublishProperties, QoS } from "@amqtt/codec";
-import type { BrokerStats } from "./types.js";
+import type { BrokerStats } from "./stats-types.js";
 
 // What a plugin (and the admin API, and an embedder) can see and do in a running
 // broker: aMQTT's `BrokerContext` (sessions, subscriptions, retained messages,

@@ -1,0 +1,70 @@
+// With no credentials configured the API answers loopback clients only, with
+// full rights, and says so at start-up; a non-loopback admin listener without
+// credentials does not start.
+import { Broker, silentLogger } from "@amqtt/broker";
+import { freePort } from "@amqtt/test-utils";
+import { describe, expect, it } from "vitest";
+import { AdminConfigError, startAdmin } from "../src/index.js";
+import { api, startFixture } from "./harness.js";
+
+function capturing() {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const logger = {
+    debug: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "debug", message, ...(fields ? { fields } : {}) }),
+    info: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "info", message, ...(fields ? { fields } : {}) }),
+    warn: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "warn", message, ...(fields ? { fields } : {}) }),
+    error: (message: string, fields?: Record<string, unknown>) =>
+      lines.push({ level: "error", message, ...(fields ? { fields } : {}) }),
+    child: () => logger,
+  };
+  return { logger, lines };
+}
+
+describe("without credentials", () => {
+  it("answers loopback with full rights and warns at start-up", async () => {
+    const { logger, lines } = capturing();
+    const f = await startFixture({ admin: { logger } });
+    try {
+      expect(f.admin.authenticated).toBe(false);
+      expect(lines.some((l) => l.level === "warn" && /loopback clients only/.test(l.message))).toBe(true);
+      expect((await api(f.admin, "GET", "/api/v1/stats")).status).toBe(200);
+      const r = await api(f.admin, "POST", "/api/v1/clients/loop/subscriptions", {
+        body: { filter: "l/#", qos: 0 },
+      });
+      expect(r.status).toBe(201);
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it("refuses to start on a non-loopback bind (AdminConfigError naming the key), and nothing listens", async () => {
+    const port = await freePort();
+    const broker = new Broker(
+      {
+        listeners: { default: { bind: "127.0.0.1:0" }, ops: { type: "http", bind: `0.0.0.0:${port}` } },
+        plugins: {},
+      },
+      { logger: silentLogger },
+    );
+    await expect(startAdmin(broker, { logger: silentLogger })).rejects.toSatisfy(
+      (e: unknown) =>
+        e instanceof AdminConfigError && e.path === "listeners.ops.bind" && e.name === "AdminConfigError",
+    );
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it("serves a page pointing at the API at / when no dashboard is installed", async () => {
+    const f = await startFixture();
+    try {
+      const r = await fetch(`${f.admin.url}/`);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toContain("/api/v1/openapi.yaml");
+      expect((await fetch(`${f.admin.url}/no/such/asset.js`)).status).toBe(404);
+    } finally {
+      await f.stop();
+    }
+  });
+});
