@@ -114,6 +114,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
       logger: this.logger,
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
+      cluster: options.cluster,
     });
     this.endpoints = new Listeners(this.config, this.logger);
     this.context = new LocalBrokerContext(this.core, {
@@ -160,12 +161,15 @@ export class Broker extends TypedEvents<BrokerEvents> {
       this.everStarted = true;
       await core.store.open();
       await restoreFromStore(core);
+      // Joining the cluster announces the routes of the restored sessions.
+      await core.cluster?.start();
       // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.
       await this.pluginManager?.start();
       core.plugins.fire("onBrokerPreStart");
       await this.endpoints.openAll((connection, listener) => void this.handle(connection, listener));
     } catch (error) {
       await this.endpoints.closeAll();
+      await core.cluster?.stop().catch(() => undefined);
       await this.pluginManager?.stop();
       this.phase = "stopped";
       throw error;
@@ -205,6 +209,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.endpoints.closeAll();
     for (const c of core.connections) c.transport.abort();
+    await core.cluster?.stop().catch((error: unknown) => core.warn("leaving the cluster failed", error));
     // The in-memory state goes: what must survive is in the store, and a restart
     // restores it from there (an own memory store starts empty again).
     core.clear();

@@ -23,6 +23,8 @@ export {
   generateClientId,
   type ListenerAddress,
 } from "./broker.js";
+export type { ClusterCounters, ClusterStats } from "./cluster/cluster-stats.js";
+export { EnvelopeFormatError } from "./cluster/envelopes.js";
 export * from "./config/index.js";
 export type { BrokerEvents } from "./core/events.js";
 export { storeLimitsOf } from "./core/persistence.js";

@@ -1,4 +1,5 @@
 import type { ConnectProperties, SubscribeProperties, Subscription } from "@amqtt/codec";
+import type { IncomingApplicationMessage } from "@amqtt/message";
 import type { ClientSession, SessionAction, SessionSnapshot, TimerKind } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientState, EnhancedAuth } from "./client-options.js";
@@ -37,6 +38,13 @@ export interface Settle<T> {
  * publishing), and the operations they call on each other. The modules take this
  * interface, never each other, so they import no cycle; `ClientCore` implements it.
  */
+/** A received message whose acknowledgement waits for the application (`manualAcks`). */
+export interface HeldAck {
+  /** The session (connection) it came on: after that one ended the broker sends it again. */
+  session: ClientSession;
+  requestId: number;
+}
+
 export interface ClientContext {
   readonly config: ClientConfig;
   clientId: string;
@@ -56,6 +64,8 @@ export interface ClientContext {
   auth: EnhancedAuth | undefined;
   everConnected: boolean;
   readonly timers: Map<TimerKind, unknown>;
+  /** With `manualAcks`: received QoS 1/2 messages waiting for `acknowledge`, with the request that answers them. */
+  readonly heldAcks: WeakMap<IncomingApplicationMessage, HeldAck>;
   /** QoS 1/2 publishes in flight, by the session's sequence number. */
   readonly publishes: Map<number, PendingPublish>;
   /** SUBSCRIBE/UNSUBSCRIBE in flight, by packet id. */

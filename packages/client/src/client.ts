@@ -221,6 +221,25 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
     }
   }
 
+  /**
+   * With `manualAcks`: acknowledge a received message now (PUBACK for QoS 1,
+   * PUBREC for QoS 2; a code of 0x80 or more refuses it on 5.0). Acks still
+   * leave in arrival order. Returns false when there is nothing to send: a QoS
+   * 0 message, one acknowledged before, or one whose connection ended (the
+   * broker sends it again on the next connection of a persistent session).
+   * @throws ClientError without `manualAcks`.
+   */
+  acknowledge(message: IncomingApplicationMessage, reasonCode = 0): boolean {
+    if (!this.config.manualAcks) throw new ClientError("acknowledge() needs the manualAcks option");
+    const core = this.core;
+    const held = core.heldAcks.get(message);
+    if (held === undefined) return false;
+    core.heldAcks.delete(message);
+    if (held.session !== core.session) return false;
+    core.carry(held.session.answerPublish(held.requestId, reasonCode, this.config.clock.now()), held.session);
+    return true;
+  }
+
   /** Send PINGREQ; resolves on PINGRESP (rejects when the connection ends first). */
   ping(options: SignalOptions = {}): Promise<void> {
     const core = this.core;

@@ -128,6 +128,13 @@ export interface ClientConfigInput {
   pingTimeoutMs?: number;
   /** 5.0: follow a Server Reference of a CONNACK/DISCONNECT (0x9C/0x9D) on the next reconnect (default false). */
   followServerReference?: boolean;
+  /**
+   * Hold the PUBACK/PUBREC of each received QoS 1/2 message until
+   * `client.acknowledge(message)` (default false: acknowledged on arrival). For
+   * an application that must store a message before the broker may forget it
+   * (a bridge). Unacknowledged messages count against the Receive Maximum.
+   */
+  manualAcks?: boolean;
   /** Where the client and its plugins log (default: warnings and errors to the console). */
   logger?: ClientLogger;
   /** Clock and timers (tests inject a virtual one). */
@@ -166,6 +173,7 @@ export interface ClientConfig {
   ackTimeout: number | undefined;
   pingTimeoutMs: number | undefined;
   followServerReference: boolean;
+  manualAcks: boolean;
   /** The configured plugins, resolved and their options checked. */
   plugins: ClientPluginSpec[];
   logger: ClientLogger;
@@ -206,6 +214,7 @@ const singles = new Set([
   "deliveryOverflow",
   "pingTimeoutMs",
   "followServerReference",
+  "manualAcks",
   "logger",
   "clock",
   "random",
@@ -287,6 +296,7 @@ export function resolveConfig(
     ackTimeout,
     pingTimeoutMs: input.pingTimeoutMs,
     followServerReference: input.followServerReference ?? false,
+    manualAcks: input.manualAcks ?? false,
     plugins: resolveClientPlugins(input.plugins, pluginDefinitions),
     logger: input.logger ?? defaultClientLogger(),
     clock: input.clock ?? systemClock,

@@ -112,6 +112,7 @@ function newSession(ctx: ClientContext): ClientSession {
     maxQueuedMessages: ctx.config.maxOfflineMessages,
     maxQueuedBytes: ctx.config.maxOfflineBytes,
     overflow: ctx.config.offlineOverflow,
+    ...(ctx.config.manualAcks ? { answerPublishes: true } : {}),
     ...(ctx.config.pingTimeoutMs === undefined ? {} : { pingTimeoutMs: ctx.config.pingTimeoutMs }),
   };
   const snapshot = ctx.snapshot;

@@ -1,4 +1,5 @@
 import type { ConnectProperties, Subscription } from "@amqtt/codec";
+import type { IncomingApplicationMessage } from "@amqtt/message";
 import {
   type ClientSession,
   DEFAULT_MAXIMUM_PACKET_SIZE,
@@ -8,7 +9,7 @@ import {
   type TimerKind,
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
-import type { ClientContext, PendingRequest, Settle } from "./client-context.js";
+import type { ClientContext, HeldAck, PendingRequest, Settle } from "./client-context.js";
 import type { ClientState, EnhancedAuth } from "./client-options.js";
 import type { ClientConfig, TlsSettings } from "./config.js";
 import { DeliveryQueue } from "./delivery.js";
@@ -59,6 +60,7 @@ export class ClientCore implements ClientContext {
   reconnecting: Promise<number> | undefined;
   sleepTimer: { handle: unknown; wake(): void } | undefined;
   readonly closeListeners = new Set<(error: Error) => void>();
+  readonly heldAcks = new WeakMap<IncomingApplicationMessage, HeldAck>();
   readonly outbox = new Outbox();
   readonly silence: SilenceWatch;
   readonly plugins: ClientPluginHost;

@@ -1,6 +1,12 @@
 import { isFailure, ReasonCode } from "@amqtt/codec";
 import { IncomingApplicationMessage } from "@amqtt/message";
-import type { ClientSession, MessageAction, SessionAction, TimerKind } from "@amqtt/session";
+import type {
+  ClientSession,
+  MessageAction,
+  PublishRequestAction,
+  SessionAction,
+  TimerKind,
+} from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientContext } from "./client-context.js";
 import { ClientError, PublishError } from "./errors.js";
@@ -42,7 +48,11 @@ export function carryActions(
         if (a.clientId !== "") ctx.clientId = a.clientId;
         break;
       case "message":
-        deliver(ctx, a);
+        // With manualAcks every message was delivered at its `publishRequest`; this is its release.
+        if (!ctx.config.manualAcks) deliver(ctx, a);
+        break;
+      case "publishRequest":
+        if (session !== undefined) requested(ctx, a, session);
         break;
       case "subscribed":
       case "unsubscribed":
@@ -83,7 +93,6 @@ export function carryActions(
         // The session already judged it harmless (e.g. a SUBACK for no pending request).
         break;
       case "connectRequest":
-      case "publishRequest":
       case "subscribeRequest":
       case "unsubscribeRequest":
         // Server-role actions: a ClientSession never returns them.
@@ -173,6 +182,22 @@ function deliver(ctx: ClientContext, a: MessageAction): void {
   );
   ctx.emit("message", message);
   ctx.delivery.push(message);
+}
+
+/** `manualAcks`: deliver now, acknowledge when the application says so (QoS 0 needs no answer: at once). */
+function requested(ctx: ClientContext, a: PublishRequestAction, session: ClientSession): void {
+  const message = new IncomingApplicationMessage(
+    a.packetId,
+    a.topic,
+    a.qos,
+    a.payload,
+    a.retain,
+    a.properties,
+  );
+  if (a.qos > 0) ctx.heldAcks.set(message, { session, requestId: a.requestId });
+  ctx.emit("message", message);
+  ctx.delivery.push(message);
+  if (a.qos === 0) ctx.carry(session.answerPublish(a.requestId, 0, ctx.config.clock.now()), session);
 }
 
 function requestAnswered(ctx: ClientContext, packetId: number, codes: number[]): void {

@@ -1,5 +1,6 @@
 import {
   type AuthPacket,
+  allowedReasonCodes,
   type ConnackPacket,
   type ConnectPacket,
   type DisconnectPacket,
@@ -20,6 +21,7 @@ import { SessionUsageError } from "./errors.js";
 import {
   type ClientSessionOptions,
   type ConnectOptions,
+  DEFAULT_MAX_PENDING_PUBLISHES,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAXIMUM_PACKET_SIZE,
   DEFAULT_RECEIVE_MAXIMUM,
@@ -58,12 +60,20 @@ export class ClientSession extends Connection {
   private serverRetainAvailable = true;
   private readonly subs: ClientSubscriptions;
   private readonly pingTimeoutMs: number | undefined;
+  private readonly answersPublishes: boolean;
 
   constructor(options: ClientSessionOptions = {}, restored?: SessionSnapshot) {
     super(restored?.protocolVersion ?? options.protocolVersion ?? 4, options);
     this.pingTimeoutMs = options.pingTimeoutMs;
     this.subs = new ClientSubscriptions(options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
-    this.flow = new PublishFlow(this, "client", options, restored ?? {});
+    this.answersPublishes = options.answerPublishes === true;
+    this.flow = new PublishFlow(
+      this,
+      "client",
+      options,
+      restored ?? {},
+      this.answersPublishes ? (options.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES) : undefined,
+    );
     if (restored !== undefined) {
       this.clientId = restored.clientId;
       this.sessionExpiryInterval = restored.sessionExpiryInterval;
@@ -78,6 +88,36 @@ export class ClientSession extends Connection {
    */
   static restore(snapshot: unknown, options: ClientSessionOptions = {}): ClientSession {
     return new ClientSession(options, checkSnapshot(snapshot, "client"));
+  }
+
+  /**
+   * With `answerPublishes`: answer the `publishRequest` `requestId`. A code below
+   * 0x80 accepts the message (PUBACK for QoS 1, PUBREC for QoS 2, after the
+   * `message` action); from 0x80 refuses it (5.0 sends the code; 3.1.1 has no
+   * negative ack and sends a plain one). Acks leave in arrival order
+   * [MQTT-4.6.0-2]. After the connection ended the request is void: QoS 1/2
+   * are resent by the server on the next connection, so this returns no
+   * actions for them (a QoS 0 one is still delivered when accepted).
+   * @throws SessionUsageError without `answerPublishes`, for a code not allowed
+   * on a PUBACK/PUBREC, or when `requestId` is unknown or already answered.
+   */
+  answerPublish(requestId: number, reasonCode: number, now: number): SessionAction[] {
+    if (!this.answersPublishes) throw new SessionUsageError("answerPublish needs the answerPublishes option");
+    const actions: SessionAction[] = [];
+    if (this.ended) {
+      this.flow.answerAfterClose(requestId, reasonCode, actions);
+      return actions;
+    }
+    if (!allowedReasonCodes[PacketType.PUBACK]?.has(reasonCode)) {
+      throw new SessionUsageError(`reason code ${reasonCode} is not a PUBACK/PUBREC reason code`);
+    }
+    this.flow.answerPublish(requestId, reasonCode, undefined, now, actions);
+    return actions;
+  }
+
+  /** With `answerPublishes`: PUBLISH packets waiting for `answerPublish` or held behind an unanswered one. */
+  get pendingPublishes(): number {
+    return this.flow.pendingPublishes;
   }
 
   /** `idle` before `connect`, `connecting` until CONNACK, `connected`, or `closed`. */

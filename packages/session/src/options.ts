@@ -72,6 +72,15 @@ export interface ClientSessionOptions extends CommonSessionOptions {
   protocolVersion?: ProtocolVersion;
   /** How long to wait for a PINGRESP before closing, in ms (default: the keep alive, at most 30 s). */
   pingTimeoutMs?: number;
+  /**
+   * Ask the shell about every incoming PUBLISH with a `publishRequest` action
+   * instead of acknowledging it at once; the shell answers with
+   * `ClientSession.answerPublish` when it holds the message (a bridge PUBACKs
+   * only once its own broker has the message). Default false.
+   */
+  answerPublishes?: boolean;
+  /** With `answerPublishes`: bound on PUBLISH packets waiting for their answer (default {@link DEFAULT_MAX_PENDING_PUBLISHES}). */
+  maxPendingPublishes?: number;
 }
 
 /** Options of a server machine. */

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { redactUrl } from "@amqtt/store";
 
 /** The SQL servers this package speaks to. */
 export type SqlDialect = "postgresql" | "mysql";
@@ -28,16 +29,11 @@ export function sqlDialectOf(url: string): SqlDialect | undefined {
 
 /**
  * `url` with its password replaced by `***`, for logs and error messages.
- * Anything that does not parse is replaced whole.
+ * Anything that does not parse is replaced whole. (`redactUrl` of
+ * `@amqtt/store`, with this package's placeholder.)
  */
 export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<database URL>";
-  }
+  return redactUrl(url, "<database URL>");
 }
 
 /** A server URL ready for its driver, and the redacted form for messages. @internal */

@@ -12,9 +12,10 @@
  * await store.open();
  * ```
  */
-export { StoreClosedError } from "./errors.js";
+export { StaleEpochError, StoreClosedError } from "./errors.js";
 export { DEFAULT_STORE_LIMITS, resolveStoreLimits, retainedRefusal } from "./limits.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export { redactUrl } from "./redact-url.js";
 export { storedMessageSize } from "./size.js";
 export { fromTaggedJson, toTaggedJson } from "./tagged-json.js";
 export {

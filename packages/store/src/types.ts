@@ -278,4 +278,19 @@ export interface BrokerStore {
   retainedUsage(): Promise<StoreUsage>;
   /** Remove retained messages whose `expiresAt` is at or before `now`; returns how many. */
   dropExpiredRetained(now: number): Promise<number>;
+
+  // --- fencing (optional: stores shared by several broker nodes) ---
+
+  /**
+   * Optional. Claim the session of `clientId` for this instance at `epoch` (the
+   * cluster's ownership epoch, growing with every claim): the store keeps the
+   * highest epoch it was given for the session, and from this call on every
+   * write of this instance to that session (`saveSession`, `deleteSession`,
+   * `ackQueue`, `clearQueue`) carries `epoch` and is refused with a
+   * `StaleEpochError` once another instance fenced a higher one. `enqueue` is
+   * never fenced: any node may queue a message for a session. Rejects with a
+   * `StaleEpochError` when the store already holds a higher epoch. A store for
+   * one broker process need not implement it; the broker calls it only when present.
+   */
+  fence?(clientId: string, epoch: number): Promise<void>;
 }

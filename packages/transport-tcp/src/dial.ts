@@ -10,6 +10,11 @@ export interface TcpTarget {
   /** Port number. */
   port: number;
   /**
+   * Connect to this unix domain socket path instead (`host` and `port` are then
+   * not used; TLS still applies when `tls` is set).
+   */
+  path?: string;
+  /**
    * Connect with TLS using these `node:tls` options (`ca` to trust a private CA,
    * `cert`/`key` to present a client certificate, `servername`, ...). Node verifies
    * the server certificate unless `rejectUnauthorized` is `false`.
@@ -23,9 +28,9 @@ export interface TcpTarget {
  */
 export function dialTcp(target: TcpTarget, options: ConnectionOptions = {}): Promise<TcpConnection> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = target.tls
-      ? connectTls({ ...target.tls, host: target.host, port: target.port })
-      : connectNet({ host: target.host, port: target.port });
+    const where =
+      target.path === undefined ? { host: target.host, port: target.port } : { path: target.path };
+    const socket: Socket = target.tls ? connectTls({ ...target.tls, ...where }) : connectNet(where);
     const onError = (error: Error): void => {
       socket.destroy();
       reject(error);

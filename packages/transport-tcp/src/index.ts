@@ -18,4 +18,10 @@
  */
 export { dialTcp, type TcpTarget, tcpDialer } from "./dial.js";
 export { listenTcp, TcpListener, type TcpListenOptions } from "./listen.js";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  type Proxied,
+  type ProxyProtocolOptions,
+} from "./proxy-accept.js";
 export { TcpConnection } from "./tcp-connection.js";
+export { UnixSocketInUseError, type UnixSocketOptions } from "./unix-socket.js";

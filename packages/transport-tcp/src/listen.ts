@@ -1,5 +1,5 @@
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
 import {
   type AddressInfo,
   ListenerBase,
@@ -8,7 +8,9 @@ import {
   type NetworkListenOptions,
   serverAddress,
 } from "@amqtt/transport";
+import { type Proxied, ProxyAcceptor, type ProxyProtocolOptions } from "./proxy-accept.js";
 import { TcpConnection } from "./tcp-connection.js";
+import { listenUnix, removeSocketFile, type UnixSocketOptions } from "./unix-socket.js";
 
 /** Options of {@link listenTcp}: `host`, `port` (default 1883, or 8883 with `tls`), and these. */
 export interface TcpListenOptions extends NetworkListenOptions {
@@ -22,6 +24,22 @@ export interface TcpListenOptions extends NetworkListenOptions {
   tls?: TlsOptions;
   /** Pending-connection queue length passed to `listen`. */
   backlog?: number;
+  /**
+   * Expect a PROXY protocol header (v1 or v2, told apart by its first byte) at
+   * the start of every connection, from the `trusted` proxies only; on a TLS
+   * listener it comes before the handshake. `connection.remoteAddress` is then
+   * the client's address from the header. Connections from elsewhere, or with a
+   * malformed, missing or late header, are closed.
+   */
+  proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Listen on this unix domain socket path instead of `host`/`port` (the file's
+   * mode and owner from `unixSocket`). A stale socket file (nothing accepts on
+   * it) is replaced; a live one, or a file that is not a socket, fails the listen.
+   */
+  path?: string;
+  /** File mode and owner of the socket file when `path` is given. */
+  unixSocket?: UnixSocketOptions;
 }
 
 /**
@@ -31,32 +49,68 @@ export interface TcpListenOptions extends NetworkListenOptions {
  */
 export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpListener> {
   const core = new ListenerCore(options);
-  const server = options.tls ? createTlsServer(options.tls) : createNetServer();
-  const listener = new TcpListener(server, core, options.tls ? "tls" : "tcp");
-  const accept = (socket: Socket): void => {
+  const proxy = options.proxyProtocol === undefined ? undefined : new ProxyAcceptor(options.proxyProtocol);
+  const tlsServer = options.tls ? createTlsServer(options.tls) : undefined;
+  // With the PROXY protocol a plain server accepts, and the TLS server only runs handshakes.
+  const server = tlsServer !== undefined && proxy === undefined ? tlsServer : createNetServer();
+  const transport = options.tls ? "tls" : "tcp";
+  const unixPath = options.path;
+  const listener = new TcpListener(server, core, transport, { proxy, unixPath });
+  const full = (): boolean =>
+    core.isFull || core.connectionCount + (proxy?.pending ?? 0) >= core.maxConnections;
+  const accept = (socket: Socket, proxied?: Proxied): void => {
     if (core.isFull) {
       socket.destroy();
       return;
     }
-    core.accept(new TcpConnection(socket, core.connectionOptions));
+    const connection = new TcpConnection(
+      socket,
+      core.connectionOptions,
+      proxied === undefined ? undefined : { remoteAddress: proxied.remoteAddress, proxied },
+    );
+    core.accept(connection);
+    // The PROXY reader paused the socket after the header; reading starts with the client's bytes.
+    if (proxied !== undefined && tlsServer === undefined) socket.resume();
   };
-  if (options.tls) {
+  if (tlsServer !== undefined) {
     // Refuse before spending a handshake on a connection over the bound; check again
     // after it, as several handshakes may have been in flight.
-    server.on("connection", (socket: Socket) => {
-      if (core.isFull) socket.destroy();
+    if (proxy === undefined)
+      tlsServer.on("connection", (socket: Socket) => {
+        if (full()) socket.destroy();
+      });
+    tlsServer.on("secureConnection", (socket: TLSSocket) => {
+      // The raw socket the header came on (Node keeps it as the TLS socket's parent).
+      const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+      accept(socket, raw === undefined ? undefined : listener.takeProxied(raw));
     });
-    server.on("secureConnection", accept);
     // A failed handshake (e.g. a rejected client certificate) only concerns that socket.
-    server.on("tlsClientError", () => {});
-  } else {
-    server.on("connection", accept);
+    tlsServer.on("tlsClientError", () => {});
   }
-  await listenOn(server, {
-    host: options.host,
-    port: options.port ?? (options.tls ? 8883 : 1883),
-    backlog: options.backlog,
-  });
+  if (proxy !== undefined) {
+    server.on("connection", (socket: Socket) => {
+      if (full()) {
+        socket.destroy();
+        return;
+      }
+      proxy.accept(socket, transport, (ready, proxied) => {
+        if (tlsServer === undefined) accept(ready, proxied);
+        else {
+          listener.holdProxied(ready, proxied);
+          tlsServer.emit("connection", ready);
+        }
+      });
+    });
+  } else if (tlsServer === undefined) {
+    server.on("connection", (socket: Socket) => accept(socket));
+  }
+  if (unixPath !== undefined) await listenUnix(server, unixPath, options.unixSocket ?? {}, options.backlog);
+  else
+    await listenOn(server, {
+      host: options.host,
+      port: options.port ?? (options.tls ? 8883 : 1883),
+      backlog: options.backlog,
+    });
   return listener;
 }
 
@@ -64,21 +118,51 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
 export class TcpListener extends ListenerBase {
   readonly #server: Server;
   readonly #transport: "tcp" | "tls";
+  readonly #proxy: ProxyAcceptor | undefined;
+  readonly #unixPath: string | undefined;
+  /** Headers read from raw sockets whose TLS handshake is still running. */
+  readonly #handshaking = new WeakMap<Socket, Proxied>();
 
   /** Use {@link listenTcp}. @internal */
-  constructor(server: Server, core: ListenerCore, transport: "tcp" | "tls") {
+  constructor(
+    server: Server,
+    core: ListenerCore,
+    transport: "tcp" | "tls",
+    extras: { proxy?: ProxyAcceptor | undefined; unixPath?: string | undefined } = {},
+  ) {
     super(core);
     this.#server = server;
     this.#transport = transport;
+    this.#proxy = extras.proxy;
+    this.#unixPath = extras.unixPath;
   }
 
-  /** See {@link Listener.address}; `host` and `port` are the bound ones. */
+  /** @internal Keep what the header of `raw` said until its TLS handshake ends. */
+  holdProxied(raw: Socket, proxied: Proxied): void {
+    this.#handshaking.set(raw, proxied);
+  }
+
+  /** @internal What the header of `raw` said (once). */
+  takeProxied(raw: Socket): Proxied | undefined {
+    const proxied = this.#handshaking.get(raw);
+    this.#handshaking.delete(raw);
+    return proxied;
+  }
+
+  /** See {@link Listener.address}; `host` and `port` are the bound ones, `path` for a unix socket. */
   address(): AddressInfo {
+    if (this.#unixPath !== undefined) return { transport: "unix", path: this.#unixPath };
     return serverAddress(this.#server, this.#transport);
   }
 
   /** Close the server (connections already accepted are closed by the base). */
   protected stopAccepting(): Promise<void> {
-    return new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#proxy?.destroyPending();
+    return new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        if (this.#unixPath !== undefined) removeSocketFile(this.#unixPath);
+        resolve();
+      }),
+    );
   }
 }

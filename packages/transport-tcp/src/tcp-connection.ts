@@ -8,6 +8,7 @@ import {
   type TlsInfo,
   tlsInfoOf,
 } from "@amqtt/transport";
+import type { Proxied } from "./proxy-accept.js";
 
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_WRITE_AFTER_END"]);
 
@@ -26,6 +27,7 @@ export class TcpConnection extends ConnectionBase {
   readonly remoteAddress: AddressInfo;
   readonly #socket: Socket;
   readonly #tls: TlsInfo | undefined;
+  readonly #transport: "tcp" | "tls" | "unix";
   #corked = false;
   #localAddress: AddressInfo | undefined;
   #error: Error | undefined;
@@ -38,7 +40,7 @@ export class TcpConnection extends ConnectionBase {
     if (this.#localAddress === undefined) {
       const socket = this.#socket;
       this.#localAddress = {
-        transport: this.#tls === undefined ? "tcp" : "tls",
+        transport: this.#transport,
         host: socket.localAddress,
         port: socket.localPort,
         family: socket.localFamily,
@@ -48,20 +50,40 @@ export class TcpConnection extends ConnectionBase {
   }
 
   /**
-   * Wrap a socket that is already connected (and, for TLS, past its handshake).
-   * Listeners and `dialTcp` do this for you.
+   * What the PROXY protocol header said, on a listener with `proxyProtocol`:
+   * `remoteAddress` is then the client's, and this holds the header and the
+   * proxy's own address. `undefined` otherwise.
    */
-  constructor(socket: Socket, options: ConnectionOptions = {}) {
+  readonly proxied: Proxied | undefined;
+
+  /**
+   * Wrap a socket that is already connected (and, for TLS, past its handshake).
+   * Listeners and `dialTcp` do this for you. `peer` replaces the socket's own
+   * peer address (a PROXY protocol header's client, a unix socket's path).
+   */
+  constructor(
+    socket: Socket,
+    options: ConnectionOptions = {},
+    peer?: { remoteAddress: AddressInfo; proxied?: Proxied },
+  ) {
     super(options);
     this.#socket = socket;
-    const transport = socket instanceof TLSSocket ? "tls" : "tcp";
+    // A unix domain socket has no peer address or family.
+    const transport =
+      socket instanceof TLSSocket
+        ? "tls"
+        : socket.remoteFamily === undefined && socket.remoteAddress === undefined
+          ? "unix"
+          : "tcp";
+    this.#transport = transport;
     this.#tls = socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined;
-    this.remoteAddress = {
+    this.remoteAddress = peer?.remoteAddress ?? {
       transport,
       host: socket.remoteAddress,
       port: socket.remotePort,
       family: socket.remoteFamily,
     };
+    this.proxied = peer?.proxied;
     socket.setNoDelay(true);
     // Shared listener functions (`this` is the socket), not closures per connection:
     // a broker holds thousands of idle connections.

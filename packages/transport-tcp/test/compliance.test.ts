@@ -1,6 +1,9 @@
-import { certs } from "@amqtt/test-utils";
+import { join } from "node:path";
+import { certs, makeTempDir } from "@amqtt/test-utils";
 import { describeTransportCompliance } from "@amqtt/transport/compliance";
+import { afterAll } from "vitest";
 import { dialTcp, listenTcp } from "../src/index.js";
+import { dialWithHeader, v2Ipv4Header } from "./proxy-dial.js";
 
 describeTransportCompliance("tcp", {
   async listen(options) {
@@ -24,5 +27,56 @@ describeTransportCompliance("tls with client certificates", {
       dial: (connection) =>
         dialTcp({ host: "127.0.0.1", port: port!, tls: { ca: certs.ca, ...certs.client } }, connection),
     };
+  },
+});
+
+describeTransportCompliance("tcp behind a PROXY protocol v1 header", {
+  async listen(options) {
+    const listener = await listenTcp({
+      ...options,
+      host: "127.0.0.1",
+      port: 0,
+      proxyProtocol: { trusted: ["127.0.0.1"] },
+    });
+    const { port } = listener.address();
+    return {
+      listener,
+      dial: (connection) =>
+        dialWithHeader(
+          port!,
+          new TextEncoder().encode("PROXY TCP4 192.0.2.1 127.0.0.1 4000 1883\r\n"),
+          connection,
+        ),
+    };
+  },
+});
+
+describeTransportCompliance("tls behind a PROXY protocol v2 header", {
+  async listen(options) {
+    const listener = await listenTcp({
+      ...options,
+      host: "127.0.0.1",
+      port: 0,
+      tls: { ...certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
+      proxyProtocol: { trusted: ["127.0.0.0/8"] },
+    });
+    const { port } = listener.address();
+    return {
+      listener,
+      dial: (connection) =>
+        dialWithHeader(port!, v2Ipv4Header, connection, { ca: certs.ca, ...certs.client }),
+    };
+  },
+});
+
+const unixDir = makeTempDir("amqtt-unix-compliance-");
+afterAll(() => unixDir.remove());
+let unixSockets = 0;
+
+describeTransportCompliance("unix domain socket", {
+  async listen(options) {
+    const path = join(unixDir.path, `s${++unixSockets}.sock`);
+    const listener = await listenTcp({ ...options, path });
+    return { listener, dial: (connection) => dialTcp({ host: "", port: 0, path }, connection) };
   },
 });

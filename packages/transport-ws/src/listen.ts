@@ -4,7 +4,9 @@ import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
 import {
   type AddressInfo,
+  AddressMatcher,
   DEFAULT_MAX_BUFFERED_BYTES,
+  forwardedClient,
   ListenerBase,
   ListenerCore,
   listenOn,
@@ -33,6 +35,14 @@ export interface WsListenOptions extends NetworkListenOptions {
    * any path on its own port.
    */
   path?: string;
+  /**
+   * HTTP proxies (IPv4/IPv6 addresses and CIDR ranges, or an `AddressMatcher`)
+   * whose `Forwarded` (RFC 7239) or `X-Forwarded-For` header names the client.
+   * Only a request whose peer is one of them has the header believed; the hop
+   * list is walked from the right past trusted proxies, and the first other
+   * address becomes `connection.remoteAddress`. Default: none (headers ignored).
+   */
+  trustedProxies?: readonly string[] | AddressMatcher;
 }
 
 /**
@@ -49,6 +59,10 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
   const path = options.path ?? (mounted ? "/mqtt" : undefined);
   // An https.Server (own or mounted) has setSecureContext; a plain http.Server does not.
   const secure = options.tls !== undefined || "setSecureContext" in server;
+  const trusted =
+    options.trustedProxies === undefined || options.trustedProxies instanceof AddressMatcher
+      ? options.trustedProxies
+      : new AddressMatcher(options.trustedProxies);
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -79,7 +93,7 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
       core.accept(
         new WebSocketConnection(
           ws as unknown as WebSocketLike,
-          addressesOf(request, secure),
+          addressesOf(request, secure, trusted),
           core.connectionOptions,
         ),
       );
@@ -152,13 +166,24 @@ function refuse(socket: Duplex, status: number, text: string, body = text): void
 function addressesOf(
   request: IncomingMessage,
   secure: boolean,
+  trusted: AddressMatcher | undefined,
 ): { local: AddressInfo; remote: AddressInfo; tls?: TlsInfo } {
   const socket = request.socket;
   const transport = secure ? "wss" : "ws";
   const path = pathOf(request);
+  const client =
+    trusted === undefined ? undefined : forwardedClient(socket.remoteAddress, request.headers, trusted);
   return {
     local: { transport, host: socket.localAddress, port: socket.localPort, family: socket.localFamily, path },
-    remote: { transport, host: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily },
+    remote:
+      client === undefined
+        ? { transport, host: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily }
+        : {
+            transport,
+            host: client.host,
+            ...(client.port === undefined ? {} : { port: client.port }),
+            family: client.host.includes(":") ? "IPv6" : "IPv4",
+          },
     tls: socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined,
   };
 }

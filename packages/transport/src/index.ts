@@ -57,6 +57,7 @@ export { ListenerBase } from "./listener-base.js";
 export { ListenerCore } from "./listener-core.js";
 export { listenOn, type NodeServerLike, serverAddress } from "./node-server.js";
 export { onData } from "./on-data.js";
+export * from "./proxy/index.js";
 export {
   type NodeCertificateLike,
   type NodeTlsSocketLike,

@@ -1,3 +1,4 @@
+import type { ClusterBus } from "@amqtt/cluster";
 import { type MqttError, PacketType, ReasonCode } from "@amqtt/codec";
 import { SubscriptionTree } from "@amqtt/message";
 import type {
@@ -12,6 +13,7 @@ import type {
 } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
+import { ClusterNode } from "../cluster/cluster-node.js";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { PublisherBackpressure } from "../config/slow-consumer.js";
 import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
@@ -50,6 +52,8 @@ export interface BrokerCoreOptions {
   readonly logger: Logger;
   emit<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void;
   has(event: keyof BrokerEvents): boolean;
+  /** The cluster this broker is a node of (see `src/cluster/`). */
+  readonly cluster?: ClusterBus | undefined;
 }
 
 /**
@@ -72,7 +76,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   /** Drops logged at most once per `drop_log_interval` per client. */
   readonly dropLog: DropLog;
   readonly retained: RetainedStore;
-  readonly tree = new SubscriptionTree<SubscriptionEntry>();
+  readonly tree: SubscriptionTree<SubscriptionEntry>;
+  /** This broker as a node of a cluster, when it is one. */
+  readonly cluster: ClusterNode | undefined;
+  /** True when QoS 1/2 acknowledgements wait on more than the store (the cluster engine). */
+  readonly acksWaitOnEngine: boolean;
   readonly shared: SharedPicker;
   readonly counters: BrokerStats;
   /** Traffic by QoS, drops by reason, latencies (for `/metrics`). */
@@ -100,6 +108,28 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.logger = options.logger;
     this.currentStore = options.store;
     this.wheel = new TimerWheel(clock);
+    const core = this;
+    this.cluster =
+      options.cluster === undefined
+        ? undefined
+        : new ClusterNode(options.cluster, {
+            get store() {
+              return core.store;
+            },
+            get router() {
+              return core.router;
+            },
+            logger: options.logger,
+            maxQueued: config.limits.maxQueuedMessages,
+            warn: (message, error) => this.warn(message, error),
+            dropSessions: () => {
+              // The sessions may be another node's now: their clients reconnect and claim again.
+              for (const c of this.connections) c.shutDown(ReasonCode.SESSION_TAKEN_OVER); // no will: the adopter has it
+              this.registry.clear();
+            },
+          });
+    this.tree = this.cluster?.tree ?? new SubscriptionTree<SubscriptionEntry>();
+    this.acksWaitOnEngine = this.cluster !== undefined;
     const l = config.limits;
     this.retained = new RetainedStore(l.maxRetainedMessages, l.maxRetainedBytes);
     this.sessionOptions = {
@@ -132,7 +162,6 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       (id, topic, reason) => this.dropped(id, topic, reason),
     );
     const emit = options.emit;
-    const core = this;
     this.router = new Router({
       get store() {
         return core.store;
@@ -149,6 +178,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
         this.refusals.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
       routingLatency: this.traffic.routing,
+      remote: this.cluster?.forwarder,
     });
     this.saver = new SessionSaver(this);
     const queues = new OfflineQueues(this);
@@ -157,7 +187,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       queueQos0Messages: l.queueQos0Messages,
       enqueue: (state, message) => queues.enqueue(state, message),
     };
-    this.registry = new LocalSessionRegistry(this);
+    const local = new LocalSessionRegistry(this);
+    this.registry = this.cluster?.registry(local) ?? local;
     this.subscriptions = new Subscriptions({
       config,
       clock,
@@ -169,7 +200,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     });
     this.acks = new DurableAcks(
       () => this.store,
-      () => this.router.takeAsyncRouting(),
+      () => routingAndEngine(this.router.takeAsyncRouting(), this.cluster?.forwarder.takeWrites()),
       (conn, error) => {
         this.warn("the store could not make a message durable; closing its publisher", error);
         conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
@@ -224,6 +255,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       storedMessages: stored,
       retainedCount: this.retained.size,
       subscriptionsCount: this.tree.size,
+      ...(this.cluster === undefined ? {} : { cluster: this.cluster.stats() }),
     };
   }
 
@@ -260,7 +292,10 @@ export class BrokerCore implements ConnectionHost<SessionState> {
         },
         (error) => {
           this.warn("admitting a session failed", error);
-          conn.disconnect(ReasonCode.SERVER_UNAVAILABLE);
+          // Not admitted (e.g. the cluster engine is down): CONNACK Server Unavailable (3.1.1: return code 3).
+          if (conn.session.state === "awaitingAccept")
+            conn.apply(conn.session.refuse(ReasonCode.SERVER_UNAVAILABLE, this.clock.now()));
+          else conn.disconnect(ReasonCode.SERVER_UNAVAILABLE);
         },
       );
     } else this.accepted(conn, admission, action, authenticationData);
@@ -385,4 +420,13 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.logger.warn(message, { error: String(error) });
     this.options.emit("warning", message, error);
   }
+}
+
+/** What an acknowledgement waits for: asynchronous routing (settled either way) and engine writes (which must succeed). */
+function routingAndEngine(
+  routing: Promise<unknown> | undefined,
+  engine: Promise<unknown> | undefined,
+): Promise<unknown> | undefined {
+  if (engine === undefined) return routing;
+  return routing === undefined ? engine : Promise.all([routing, engine]);
 }

@@ -1,3 +1,4 @@
+import type { ClusterBus } from "@amqtt/cluster";
 import type { PublishProperties, QoS } from "@amqtt/codec";
 import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedListener } from "../config/resolve.js";
@@ -50,6 +51,13 @@ export interface BrokerOptions {
    * broker in virtual time (tests). Wall-clock times in the store stay `Date.now()`.
    */
   clock?: Clock;
+  /**
+   * Make this broker a node of a cluster: a `ClusterBus` of this node
+   * (`MemoryClusterBus` of `@amqtt/cluster` for several brokers in one process,
+   * `RedisClusterBus` of `@amqtt/cluster-redis` across processes and machines).
+   * The broker starts and stops it. See the README, "Cluster".
+   */
+  cluster?: ClusterBus;
 }
 
 /** A listener the broker opened, with the address it got (port 0 is resolved). */

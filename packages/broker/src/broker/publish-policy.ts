@@ -24,6 +24,8 @@ export interface PublishPolicyHost {
   readonly saver: SessionSaver;
   readonly retained: RetainedStore;
   readonly config: Pick<ResolvedBrokerConfig, "dollarTopicPublish">;
+  /** QoS 1/2 acknowledgements also wait for the cluster engine to hold the message. */
+  readonly acksWaitOnEngine?: boolean;
   readonly refusals: Pick<RefusalLog, "retainedRefused">;
 }
 
@@ -72,7 +74,9 @@ export class PublishPolicy {
       const properties = refused ? { reasonString: reasonCodeName(code) } : undefined;
       const actions = conn.session.answerPublish(request.requestId, code, this.host.clock.now(), properties);
       // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
-      const durable = this.host.store.persistent && request.qos > 0 && !refused;
+      // In a cluster, also once the engine holds the copies for other nodes.
+      const durable =
+        (this.host.store.persistent || this.host.acksWaitOnEngine === true) && request.qos > 0 && !refused;
       // QoS 2 exactly once across a crash: the packet id the publisher will release goes to
       // the store in the same turn (one transaction) as the routed message, before PUBREC.
       const alongside =

@@ -250,6 +250,24 @@ export class LocalSessionRegistry implements SessionRegistry {
     if (record.will !== undefined) this.publishWill(undefined, record.will);
   }
 
+  /**
+   * The session moved to another node of a cluster (its client connected
+   * there): it leaves this broker without its end (no will, no redelivery of
+   * shared messages: the new owner has them). Answers what left.
+   */
+  handOver(clientId: string): SessionState | undefined {
+    const state = this.byId.get(clientId);
+    if (state === undefined || state.connection !== undefined) return undefined;
+    state.clearTimers();
+    for (const filter of state.filters.keys()) this.host.tree.remove(filter, state.clientId);
+    this.byId.delete(clientId);
+    if (state.stored)
+      this.host.store
+        .deleteSession(clientId)
+        .catch((error) => this.host.warn("deleting a handed-over session failed", error));
+    return state;
+  }
+
   clear(): void {
     for (const state of this.byId.values()) {
       state.clearTimers();

@@ -1,4 +1,5 @@
 export { type BindAddress, parseBind } from "./bind.js";
+export { defaultCluster, type ResolvedCluster, redactRedisUrl } from "./cluster.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { loadBrokerConfigFile, parseBrokerConfigYaml } from "./load.js";
 export { DATA_FILE_NAME, type PersistenceStore, type ResolvedPersistence } from "./persistence.js";

@@ -4,6 +4,7 @@ import { isAbsolute, resolve as resolvePath } from "node:path";
 import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
+import { type ResolvedCluster, resolveCluster } from "./cluster.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
@@ -115,6 +116,8 @@ export interface ResolvedBrokerConfig {
   dollarTopicPublish: "accept" | "refuse";
   /** The admin listener's credentials (used by `@amqtt/admin` for the `type: http` listeners). */
   admin: ResolvedAdmin;
+  /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
+  cluster?: ResolvedCluster | undefined;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -195,6 +198,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
+  const cluster = resolveCluster(raw.cluster, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -236,6 +240,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     admin,
+    cluster,
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clusterSchema } from "./cluster.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -113,6 +114,8 @@ export const brokerConfigSchema = z.strictObject({
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
   // Operations (issue 16): credentials of the admin listener (`type: http`).
   admin: adminSchema.nullable().optional(),
+  // Scale out (issue 15): the engine the nodes of one cluster share.
+  cluster: clusterSchema.nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

@@ -31,6 +31,30 @@ export interface RouterHost {
   warn(message: string, error: unknown): void;
   /** Where the time to route each message is recorded (for `/metrics`). */
   readonly routingLatency?: LatencyHistogram;
+  /** The cluster this broker is a node of: routed messages also go to other nodes (`undefined`: one broker). */
+  readonly remote?: RemoteRouting | undefined;
+}
+
+/** How the router hands a message to the other nodes of a cluster (see `src/cluster/`). */
+export interface RemoteRouting {
+  /**
+   * Send `message` to the nodes with matching routes. Answers the local shared
+   * groups (of `localGroups`) whose one member is on another node this time,
+   * which the router then skips, or `undefined` when it keeps them all.
+   */
+  forward(
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+    localGroups: readonly SharedGroup<SubscriptionEntry>[],
+  ): ReadonlySet<SharedGroup<SubscriptionEntry>> | undefined;
+}
+
+/** What a message another node routed here reaches on this node. */
+export interface RemoteScope {
+  /** The ordinary subscriptions matching the topic. */
+  readonly ordinary: boolean;
+  /** The shared groups (`shareName\u0000filter`) this node picks the member of. */
+  readonly groups: ReadonlySet<string>;
 }
 
 /** Per-client aggregation of the subscriptions that matched one message. */
@@ -87,14 +111,19 @@ export class Router {
     } else if (changed !== null) this.route(client, changed);
   }
 
-  private route(client: ClientInfo | undefined, message: PluginMessage): void {
+  /** A message another node of the cluster routed here: its `onPublish` plugins ran there; delivered to `scope` only. */
+  acceptRemote(client: ClientInfo | undefined, message: PluginMessage, scope: RemoteScope): void {
+    this.route(client, message, scope);
+  }
+
+  private route(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
     const histogram = this.host.routingLatency;
     if (histogram === undefined) {
-      this.routeNow(client, message);
+      this.routeNow(client, message, scope);
       return;
     }
     const t0 = performance.now();
-    this.routeNow(client, message);
+    this.routeNow(client, message, scope);
     histogram.observe((performance.now() - t0) / 1000);
   }
 
@@ -152,7 +181,7 @@ export class Router {
     return refusal;
   }
 
-  private routeNow(client: ClientInfo | undefined, message: PluginMessage): void {
+  private routeNow(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
     const t = this.host.clock.now();
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
@@ -161,11 +190,14 @@ export class Router {
     if (this.host.has("message")) this.host.emit("message", client, message);
 
     const match = this.host.tree.match(message.topic, this.matchResult);
+    // Other nodes first (their copies are encoded once, before local delivery changes anything).
+    const elsewhere =
+      scope === undefined ? this.host.remote?.forward(client, message, match.sharedGroups) : undefined;
     const targets = this.targets;
     const publisher = client?.clientId;
     // Several subscriptions of one client give one copy at the highest granted QoS
     // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
-    for (const s of match.subscriptions) {
+    for (const s of scope === undefined || scope.ordinary ? match.subscriptions : []) {
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
       if (e.noLocal && s.clientId === publisher) continue;
@@ -193,8 +225,16 @@ export class Router {
         : undefined;
     for (const target of targets.values()) this.deliver(target, message, expiresAt, t, shared);
     targets.clear();
-    for (const group of match.sharedGroups)
+    for (const group of match.sharedGroups) {
+      // In a cluster one node picks the member: this one, unless the group went elsewhere.
+      if (
+        scope === undefined
+          ? elsewhere?.has(group)
+          : !scope.groups.has(`${group.shareName}\u0000${group.filter}`)
+      )
+        continue;
       this.deliverToGroup(group, message, publisher, expiresAt, t, shared);
+    }
   }
 
   /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */

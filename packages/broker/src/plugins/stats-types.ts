@@ -1,3 +1,5 @@
+import type { ClusterStats } from "../cluster/cluster-stats.js";
+
 /** Counters kept by the broker (aMQTT's `$SYS` topics are made from these). */
 export interface BrokerStats {
   startedAt: number;
@@ -26,4 +28,6 @@ export interface BrokerStats {
   publisherPausedMs: number;
   /** Clients disconnected for acknowledging nothing for `ack_timeout`. */
   ackTimeoutDisconnects: number;
+  /** This node's view of its cluster, when the broker is a cluster node. */
+  cluster?: ClusterStats;
 }

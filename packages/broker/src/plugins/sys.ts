@@ -43,6 +43,10 @@ export interface SysPlugin extends BrokerPlugin {
  * messages/subscriptions/count, heap/size and heap/maximum (MB of resident
  * memory), cpu/percent and cpu/maximum (of one core, since the last round).
  *
+ * A cluster node adds `cluster/node` (its id), `cluster/nodes` (live nodes),
+ * `cluster/engine` (`up`/`down`), `cluster/messages/remote/in|out|duplicates|failed`,
+ * `cluster/sessions/taken-over|handed-over` and `cluster/connects/refused`.
+ *
  * `clients/maximum` is the most clients connected at once seen so far (aMQTT's
  * QUIRK reports the current count instead).
  */
@@ -115,6 +119,20 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
       send("heap/maximum", heapMaximum);
       send("cpu/percent", cpu);
       send("cpu/maximum", cpuMaximum);
+      const c = s.cluster;
+      if (c !== undefined) {
+        // A cluster node: its own figures, and the cluster as it sees it (live nodes, engine).
+        send("cluster/node", c.nodeId);
+        send("cluster/nodes", c.nodes);
+        send("cluster/engine", c.engine);
+        send("cluster/messages/remote/in", c.remoteMessagesIn);
+        send("cluster/messages/remote/out", c.remoteMessagesOut);
+        send("cluster/messages/remote/duplicates", c.duplicatesDropped);
+        send("cluster/messages/remote/failed", c.sendFailures);
+        send("cluster/sessions/taken-over", c.sessionsTakenOver);
+        send("cluster/sessions/handed-over", c.sessionsHandedOver);
+        send("cluster/connects/refused", c.connectsRefused);
+      }
     },
   };
   return plugin;

@@ -1,0 +1,302 @@
+import type { ClusterBus, ClusterEnvelope, ClusterRoute, EngineStatus } from "@amqtt/cluster";
+import type { BrokerStore, StoredWill } from "@amqtt/store";
+import type { LocalSessionRegistry } from "../broker/session-registry.js";
+import type { SubscriptionEntry } from "../core/delivery-target.js";
+import { messageOf } from "../core/messages.js";
+import type { Router } from "../core/router.js";
+import type { Logger } from "../logger.js";
+import type { ClientInfo } from "../plugins/types.js";
+import { ClusterSessionRegistry } from "./cluster-sessions.js";
+import { type ClusterCounters, type ClusterStats, emptyClusterCounters } from "./cluster-stats.js";
+import { DEFAULT_DEDUPE_CAPACITY, SeenEnvelopes } from "./dedupe.js";
+import {
+  CONTROL_CHANNEL,
+  type ControlMessage,
+  DELIVER_CHANNEL,
+  decodeControl,
+  decodeDelivery,
+  encodeControl,
+} from "./envelopes.js";
+import { Forwarder } from "./forwarder.js";
+import { RemoteWills } from "./remote-wills.js";
+import { RoutedTree } from "./routes.js";
+
+/** What a cluster node needs from its broker (read lazily: the node is built before the router). */
+export interface ClusterNodeHost {
+  readonly store: BrokerStore;
+  readonly router: Router;
+  readonly logger: Logger;
+  /** The broker's `max_queued_messages` (a handed-over queue keeps the same bound). */
+  readonly maxQueued: number;
+  warn(message: string, error: unknown): void;
+  /** Close every connection and forget every session of this node (it lost its lease). */
+  dropSessions(): void;
+}
+
+/** Tuning of a cluster node besides the bus's own options. */
+export interface ClusterNodeOptions {
+  /** Envelope ids remembered for de-duplication (default 50,000). */
+  dedupeCapacity?: number;
+  /** Longest wait for an old owner's session hand-over, in ms (default 2,000). */
+  handOverTimeoutMs?: number;
+}
+
+/**
+ * The broker as one node of a cluster: its subscription tree announces routes,
+ * the router forwards to the nodes whose routes match, envelopes from other
+ * nodes are delivered here (once: de-duplicated by id), the session registry
+ * is the cluster's, wills of a dead node are published by the node that adopts
+ * it, and the engine's outages are followed (CONNECT refused while it is down;
+ * routes announced again when it is back).
+ */
+export class ClusterNode {
+  readonly counters: ClusterCounters = emptyClusterCounters();
+  /** The broker's subscription tree, counting local subscriptions per route. */
+  readonly tree: RoutedTree<SubscriptionEntry>;
+  readonly forwarder: Forwarder;
+  private readonly seen: SeenEnvelopes;
+  private readonly wills = new RemoteWills();
+  private sessions: ClusterSessionRegistry | undefined;
+  private local: LocalSessionRegistry | undefined;
+  /** Wills of this node's connected clients, so a node joining later learns them. */
+  private readonly localWills = new Map<string, StoredWill>();
+  private running = false;
+
+  constructor(
+    readonly bus: ClusterBus,
+    private readonly host: ClusterNodeHost,
+    private readonly options: ClusterNodeOptions = {},
+  ) {
+    this.seen = new SeenEnvelopes(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
+    this.tree = new RoutedTree({
+      added: (route) => this.routeChange("add", route),
+      removed: (route) => this.routeChange("remove", route),
+    });
+    this.forwarder = new Forwarder(bus, this.counters, (node, topic, error) => {
+      this.counters.sendFailures++;
+      this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
+    });
+  }
+
+  /** The cluster's session registry over the broker's local one. */
+  registry(local: LocalSessionRegistry): ClusterSessionRegistry {
+    const host = this.host;
+    this.local = local;
+    this.sessions = new ClusterSessionRegistry(
+      local,
+      {
+        bus: this.bus,
+        get store() {
+          return host.store;
+        },
+        counters: this.counters,
+        handOverTimeoutMs: this.options.handOverTimeoutMs ?? 2000,
+        maxQueued: this.host.maxQueued,
+        warn: (message, error) => this.host.warn(message, error),
+      },
+      (clientId, will) => this.announceWill(clientId, will),
+    );
+    return this.sessions;
+  }
+
+  /** Join the cluster: lease, route table, envelopes; the routes of restored sessions are announced. */
+  async start(): Promise<void> {
+    await this.bus.start({
+      envelope: (envelope, ack) => this.receive(envelope, ack),
+      nodeUp: (node) => this.nodeUp(node.nodeId),
+      nodeDown: (nodeId) => void this.nodeDown(nodeId),
+      engineStatus: (status) => this.engineStatus(status),
+    });
+    this.running = true;
+    await Promise.all(this.tree.routes().map((r) => this.bus.addRoute(r)));
+  }
+
+  /** Leave the cluster cleanly (other nodes see it go at once). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.bus.stop();
+  }
+
+  /** Counters and the cluster as this node sees it. */
+  stats(): ClusterStats {
+    return {
+      ...this.counters,
+      nodeId: this.bus.nodeId,
+      nodes: this.bus.nodes().length,
+      engine: this.bus.status,
+    };
+  }
+
+  private routeChange(kind: "add" | "remove", route: ClusterRoute): void {
+    if (!this.running) return; // announced all at once by start()
+    const call = kind === "add" ? this.bus.addRoute(route) : this.bus.removeRoute(route);
+    // While the engine is down the change is lost there; `engineStatus("up")` announces the table again.
+    call.catch((error: unknown) =>
+      this.host.warn(`${kind === "add" ? "adding" : "removing"} a route failed`, error),
+    );
+  }
+
+  private receive(envelope: ClusterEnvelope, ack: () => void): void {
+    if (!this.seen.firstTime(envelope.from, envelope.id)) {
+      this.counters.duplicatesDropped++;
+      ack();
+      return;
+    }
+    try {
+      if (envelope.channel === DELIVER_CHANNEL) this.deliver(envelope, ack);
+      else if (envelope.channel === CONTROL_CHANNEL) this.control(envelope, ack);
+      else {
+        this.host.warn(`an envelope on an unknown channel ${envelope.channel}`, envelope.from);
+        ack();
+      }
+    } catch (error) {
+      // An envelope this node cannot read would come back forever: it is dropped, loudly.
+      this.host.warn("an envelope from another node could not be processed", error);
+      ack();
+    }
+  }
+
+  private deliver(envelope: ClusterEnvelope, ack: () => void): void {
+    const { message, scope } = decodeDelivery(envelope.body);
+    this.counters.remoteMessagesIn++;
+    // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
+    // resume from their sessions); only its shared groups' messages go to another member.
+    const adopted = scope.to !== this.bus.nodeId;
+    if (adopted && scope.groups.length === 0) {
+      ack();
+      return;
+    }
+    const publisher = message.publisher;
+    const client: ClientInfo | undefined =
+      publisher === undefined
+        ? undefined
+        : {
+            clientId: publisher.clientId,
+            username: publisher.username,
+            password: undefined,
+            protocolVersion: publisher.protocolVersion,
+            listener: "cluster",
+            remoteAddress: undefined,
+            anonymous: publisher.username === undefined,
+            attributes: new Map(),
+          };
+    const m = messageOf({
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      retain: message.retain,
+      ...(message.properties === undefined ? {} : { properties: message.properties }),
+    });
+    const router = this.host.router;
+    router.acceptRemote(client, m, { ordinary: scope.ordinary && !adopted, groups: new Set(scope.groups) });
+    const store = this.host.store;
+    if (!store.persistent || message.qos === 0) {
+      ack();
+      return;
+    }
+    // Held here before the engine forgets it: what went to offline queues is durable first.
+    const routing = router.takeAsyncRouting();
+    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
+      this.host.warn("a message from another node could not be made durable (it comes again)", error),
+    );
+  }
+
+  private control(envelope: ClusterEnvelope, ack: () => void): void {
+    const message = decodeControl(envelope.body);
+    if (message.type === "will") {
+      this.wills.set(envelope.from, message.clientId, message.will);
+      ack();
+      return;
+    }
+    const sessions = this.sessions;
+    if (sessions === undefined) {
+      ack();
+      return;
+    }
+    sessions.control(envelope.from, message).then(ack, (error: unknown) => {
+      this.host.warn("a session take-over from another node failed", error);
+      ack();
+    });
+  }
+
+  private announceWill(clientId: string, will: StoredWill | undefined): void {
+    if (will === undefined) this.localWills.delete(clientId);
+    else this.localWills.set(clientId, will);
+    const body = encodeControl({ type: "will", clientId, will });
+    for (const node of this.bus.nodes())
+      if (node.nodeId !== this.bus.nodeId) this.sendControl(node.nodeId, body);
+  }
+
+  private sendControl(node: string, body: Uint8Array): void {
+    this.bus.send(node, CONTROL_CHANNEL, body).catch((error: unknown) => {
+      this.counters.sendFailures++;
+      this.host.warn("a control message did not reach another node", error);
+    });
+  }
+
+  private nodeUp(nodeId: string): void {
+    if (nodeId === this.bus.nodeId) return;
+    // A node joining later learns the wills of the clients connected here.
+    for (const [clientId, will] of this.localWills) {
+      const message: ControlMessage = { type: "will", clientId, will };
+      this.sendControl(nodeId, encodeControl(message));
+    }
+  }
+
+  private async nodeDown(nodeId: string): Promise<void> {
+    if (nodeId === this.bus.nodeId) return this.rejoin();
+    const wills = this.wills.take(nodeId);
+    let adopted: boolean;
+    try {
+      adopted = await this.bus.adoptNode(nodeId);
+    } catch (error) {
+      this.host.warn(`adopting the dead node ${nodeId} failed`, error);
+      return;
+    }
+    if (!adopted) return;
+    this.host.logger.warn("a node died; this node publishes its wills", {
+      node: nodeId,
+      wills: wills.length,
+    });
+    for (const will of wills) {
+      this.counters.adoptedWills++;
+      this.local?.publishWill(undefined, will);
+    }
+    // What the dead node never acknowledged: its shared groups' messages go to members here.
+    // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
+    const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
+    await bus
+      .adoptInbox?.(nodeId)
+      .catch((error: unknown) => this.host.warn(`adopting the inbox of ${nodeId} failed`, error));
+  }
+
+  /**
+   * This node lost its lease (it stalled past it, or the engine dropped it):
+   * its sessions may be another node's now (the epochs fence it). It drops them
+   * (their clients reconnect and claim again) and joins again.
+   */
+  private async rejoin(): Promise<void> {
+    this.host.logger.warn("this node lost its cluster lease: dropping its sessions and joining again", {
+      node: this.bus.nodeId,
+    });
+    this.running = false;
+    this.host.dropSessions();
+    try {
+      await this.bus.stop();
+      await this.start();
+    } catch (error) {
+      this.host.warn("joining the cluster again failed", error);
+    }
+  }
+
+  private engineStatus(status: EngineStatus): void {
+    this.host.logger.warn(
+      status === "down"
+        ? "the cluster engine is down: new connections are refused, local traffic goes on"
+        : "the cluster engine is back",
+      { node: this.bus.nodeId },
+    );
+    if (status === "up" && this.running)
+      for (const route of this.tree.routes()) this.routeChange("add", route);
+  }
+}

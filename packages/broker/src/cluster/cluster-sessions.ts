@@ -1,0 +1,222 @@
+import { randomUUID } from "node:crypto";
+import { type ClusterBus, ClusterUnavailableError, StaleEpochError } from "@amqtt/cluster";
+import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
+import type { DisconnectedAction } from "@amqtt/session";
+import type { BrokerStore, SessionRecord, StoredWill } from "@amqtt/store";
+import type { Admission, LocalSessionRegistry, SessionRegistry } from "../broker/session-registry.js";
+import { sessionRecord } from "../core/persistence.js";
+import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import type { ClusterCounters } from "./cluster-stats.js";
+import { CONTROL_CHANNEL, type ControlMessage, encodeControl, type HandedOverSession } from "./envelopes.js";
+
+/** Take-overs waiting for the old node's hand-over, at most; more CONNECTs are refused (Server Unavailable). */
+export const MAX_PENDING_HANDOVERS = 10_000;
+
+/** What the cluster's session registry needs from the node. */
+export interface ClusterSessionsHost {
+  readonly bus: ClusterBus;
+  readonly store: BrokerStore;
+  readonly counters: ClusterCounters;
+  /** Longest wait for the old owner's hand-over, in ms. */
+  readonly handOverTimeoutMs: number;
+  /** Bound of a handed-over offline queue (the node's `max_queued_messages`, 0: none). */
+  readonly maxQueued: number;
+  warn(message: string, error: unknown): void;
+}
+
+/**
+ * The session registry of a cluster node: one owner per client id in the
+ * whole cluster. A CONNECT claims the session in the engine (a new epoch);
+ * when another node owned it, that node is asked to give it up: it closes its
+ * connection (DISCONNECT 0x8E Session taken over in 5.0) and hands the session
+ * over (subscriptions, in-flight state, offline queue), then the CONNACK goes
+ * out with the right Session Present. A take-over request older than this
+ * node's own claim is refused ({@link StaleEpochError}): a stalled node
+ * cannot take back a session it lost. Everything local is the
+ * {@link LocalSessionRegistry}'s.
+ */
+export class ClusterSessionRegistry implements SessionRegistry {
+  /** The epoch of this node's claim per client id it owns. */
+  private readonly epochs = new Map<string, number>();
+  private readonly pending = new Map<string, (session: HandedOverSession | undefined) => void>();
+
+  constructor(
+    private readonly local: LocalSessionRegistry,
+    private readonly host: ClusterSessionsHost,
+    /** Tell the other nodes the will of a client that connected here (`undefined`: none any more). */
+    private readonly announceWill: (clientId: string, will: StoredWill | undefined) => void,
+  ) {}
+
+  get sessions(): ReadonlyMap<string, SessionState> {
+    return this.local.sessions;
+  }
+
+  async admit(
+    conn: BrokerConnection,
+    clientId: string,
+    connect: { clean: boolean; protocolVersion: ProtocolVersion; will?: Will | undefined },
+  ): Promise<Admission> {
+    const bus = this.host.bus;
+    if (bus.status === "down") {
+      this.host.counters.connectsRefused++;
+      throw new ClusterUnavailableError("the cluster engine is down");
+    }
+    let claim: Awaited<ReturnType<ClusterBus["claimSession"]>>;
+    try {
+      claim = await bus.claimSession(clientId);
+    } catch (error) {
+      this.host.counters.connectsRefused++;
+      throw error;
+    }
+    this.epochs.set(clientId, claim.ownership.epoch);
+    const previous = claim.previous;
+    if (
+      previous !== undefined &&
+      previous.nodeId !== bus.nodeId &&
+      bus.nodes().some((n) => n.nodeId === previous.nodeId)
+    ) {
+      const session = await this.requestHandOver(previous.nodeId, clientId, claim.ownership.epoch);
+      if (session !== undefined && !connect.clean && conn.session.state === "awaitingAccept") {
+        await this.install(session);
+        this.host.counters.sessionsTakenOver++;
+      }
+    }
+    const admission = this.local.admit(conn, clientId, connect);
+    if (connect.will !== undefined) this.announceWill(clientId, storedWill(connect.will));
+    return admission;
+  }
+
+  detach(conn: BrokerConnection): SessionState | undefined {
+    return this.local.detach(conn);
+  }
+
+  connectionEnded(state: SessionState, conn: BrokerConnection, action: DisconnectedAction): void {
+    if (action.will !== undefined) this.announceWill(state.clientId, undefined);
+    this.local.connectionEnded(state, conn, action);
+    // A session that ended with its connection is not owned any more.
+    if (!this.local.sessions.has(state.clientId)) this.release(state.clientId);
+  }
+
+  endOffline(clientId: string): boolean {
+    if (!this.local.endOffline(clientId)) return false;
+    // An ended session is not owned any more.
+    this.release(clientId);
+    return true;
+  }
+
+  restore(record: SessionRecord, queued: number): void {
+    this.local.restore(record, queued);
+  }
+
+  expiredInStore(record: SessionRecord): void {
+    this.local.expiredInStore(record);
+  }
+
+  clear(): void {
+    this.local.clear();
+    this.epochs.clear();
+    for (const resolve of this.pending.values()) resolve(undefined);
+    this.pending.clear();
+  }
+
+  /** A control message of another node about sessions (take-over, hand-over). */
+  async control(from: string, message: ControlMessage): Promise<void> {
+    if (message.type === "hand-over") {
+      this.pending.get(message.requestId)?.(message.session);
+      return;
+    }
+    if (message.type !== "take-over") return;
+    let session: HandedOverSession | undefined;
+    try {
+      session = await this.giveUp(message.clientId, message.epoch);
+    } catch (error) {
+      if (!(error instanceof StaleEpochError)) throw error;
+      this.host.warn("refused a stale take-over", error);
+    }
+    const reply: ControlMessage = {
+      type: "hand-over",
+      clientId: message.clientId,
+      requestId: message.requestId,
+      session,
+    };
+    await this.host.bus.send(from, CONTROL_CHANNEL, encodeControl(reply));
+  }
+
+  /**
+   * Another node claimed `clientId` with `epoch`: close the connection here
+   * (0x8E), and give the session away. Throws {@link StaleEpochError} when this
+   * node's claim is newer than the requester's (the request is stale).
+   */
+  private async giveUp(clientId: string, epoch: number): Promise<HandedOverSession | undefined> {
+    const mine = this.epochs.get(clientId);
+    if (mine !== undefined && mine > epoch)
+      throw new StaleEpochError(`take-over of ${clientId} at epoch ${epoch}, this node holds epoch ${mine}`);
+    this.epochs.delete(clientId);
+    const state = this.local.sessions.get(clientId);
+    if (state === undefined) return undefined;
+    // The connection ends as in a take-over on one broker: its will, the session
+    // going offline (or ending, when it does not outlive the connection).
+    state.connection?.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+    const offline = this.local.sessions.get(clientId);
+    if (offline === undefined || offline.snapshot === undefined) return undefined;
+    const record = sessionRecord(offline, offline.snapshot, offline.expiryInterval, undefined, true);
+    const max = this.host.maxQueued || Number.MAX_SAFE_INTEGER;
+    const queued = offline.queued > 0 ? await this.host.store.peekQueue(clientId, max) : [];
+    // The session may have been claimed back here while the queue was read.
+    if (this.local.sessions.get(clientId) !== offline || this.epochs.has(clientId)) return undefined;
+    this.local.handOver(clientId);
+    if (queued.length > 0) await this.host.store.clearQueue(clientId);
+    this.host.counters.sessionsHandedOver++;
+    return { record, queued: queued.map(({ seq: _seq, ...q }) => q) };
+  }
+
+  /** Ask the old owner for the session; `undefined` when it has none or does not answer in time. */
+  private requestHandOver(
+    node: string,
+    clientId: string,
+    epoch: number,
+  ): Promise<HandedOverSession | undefined> {
+    if (this.pending.size >= MAX_PENDING_HANDOVERS)
+      return Promise.reject(new ClusterUnavailableError("too many take-overs waiting for their hand-over"));
+    const requestId = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(undefined), this.host.handOverTimeoutMs);
+      const done = (session: HandedOverSession | undefined) => {
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        resolve(session);
+      };
+      this.pending.set(requestId, done);
+      const request: ControlMessage = { type: "take-over", clientId, epoch, requestId };
+      this.host.bus.send(node, CONTROL_CHANNEL, encodeControl(request)).catch((error: unknown) => {
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        reject(error);
+      });
+    });
+  }
+
+  /** Make a handed-over session this node's: its queue into the store, then the session (subscriptions, in-flight state). */
+  private async install(session: HandedOverSession): Promise<void> {
+    const clientId = session.record.clientId;
+    this.local.handOver(clientId);
+    for (const q of session.queued) await this.host.store.enqueue(clientId, q);
+    this.local.restore(session.record, session.queued.length);
+  }
+
+  private release(clientId: string): void {
+    const epoch = this.epochs.get(clientId);
+    if (epoch === undefined) return;
+    this.epochs.delete(clientId);
+    this.host.bus
+      .releaseSession(clientId, epoch)
+      .catch((error: unknown) => this.host.warn("releasing a session in the cluster failed", error));
+  }
+}
+
+/** A will as other nodes keep it (no delay bookkeeping: it is published when the owner dies). */
+function storedWill(will: Will): StoredWill {
+  const out: StoredWill = { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain };
+  if (will.properties !== undefined) out.properties = will.properties;
+  return out;
+}

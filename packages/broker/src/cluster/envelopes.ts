@@ -1,0 +1,158 @@
+import type { PublishProperties, QoS } from "@amqtt/codec";
+import {
+  fromTaggedJson,
+  type QueuedRecord,
+  type SessionRecord,
+  type StoredWill,
+  toTaggedJson,
+} from "@amqtt/store";
+
+// What broker nodes send each other through the cluster bus. Two channels:
+// `deliver` (application messages, the hot path: a small binary frame) and
+// `control` (session take-over, hand-over and wills: tagged JSON, rare).
+
+/** The channel of application messages. */
+export const DELIVER_CHANNEL = "deliver";
+/** The channel of session take-over, hand-over and will bookkeeping. */
+export const CONTROL_CHANNEL = "control";
+
+/** An envelope body this node cannot read (another version, or damaged). */
+export class EnvelopeFormatError extends Error {
+  override name = "EnvelopeFormatError";
+}
+
+/** A message routed to another node, as it left the publisher's node. */
+export interface RemoteMessage {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  properties: PublishProperties | undefined;
+  /** The publishing client (for No Local and receive checks), `undefined` for the broker itself. */
+  publisher: { clientId: string; username: string | undefined; protocolVersion: 3 | 4 | 5 } | undefined;
+}
+
+/** What the receiving node does with a routed message. */
+export interface DeliverScope {
+  /**
+   * The node it was sent to. Another node can read it too: the adopter of a
+   * dead node takes over what that node never acknowledged, and delivers only
+   * its shared groups' messages (another member gets them).
+   */
+  to: string;
+  /** Deliver to the ordinary (not shared) subscriptions matching the topic. */
+  ordinary: boolean;
+  /** Shared groups (`shareName\u0000filter`) whose one member this node picks. */
+  groups: readonly string[];
+}
+
+const VERSION = 1;
+const ORDINARY = 1;
+const RETAIN = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The part of a deliver envelope that is the same for every receiving node:
+ * encoded once per message, then framed per node by {@link frameDelivery}.
+ */
+export function encodeMessage(m: RemoteMessage): Uint8Array {
+  const header = encoder.encode(
+    toTaggedJson({
+      t: m.topic,
+      q: m.qos,
+      p: m.properties,
+      c: m.publisher?.clientId,
+      u: m.publisher?.username,
+      v: m.publisher?.protocolVersion,
+    }),
+  );
+  const out = new Uint8Array(4 + header.length + m.payload.length);
+  new DataView(out.buffer).setUint32(0, header.length);
+  out.set(header, 4);
+  out.set(m.payload, 4 + header.length);
+  return out;
+}
+
+/** One node's envelope: version, flags, its address and shared groups, then the shared message bytes. */
+export function frameDelivery(message: Uint8Array, retain: boolean, scope: DeliverScope): Uint8Array {
+  const routing = encoder.encode(JSON.stringify([scope.to, ...scope.groups]));
+  const out = new Uint8Array(6 + routing.length + message.length);
+  const view = new DataView(out.buffer);
+  out[0] = VERSION;
+  out[1] = (scope.ordinary ? ORDINARY : 0) | (retain ? RETAIN : 0);
+  view.setUint32(2, routing.length);
+  out.set(routing, 6);
+  out.set(message, 6 + routing.length);
+  return out;
+}
+
+/** Read a deliver envelope. Throws {@link EnvelopeFormatError} on one it cannot read. */
+export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scope: DeliverScope } {
+  if (body.length < 10 || body[0] !== VERSION)
+    throw new EnvelopeFormatError(`not a deliver envelope of version ${VERSION}`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const flags = body[1]!;
+  const at = 6 + view.getUint32(2);
+  if (at + 4 > body.length) throw new EnvelopeFormatError("deliver envelope cut short");
+  const routing = JSON.parse(decoder.decode(body.subarray(6, at))) as unknown;
+  if (!Array.isArray(routing) || routing.length === 0 || !routing.every((r) => typeof r === "string"))
+    throw new EnvelopeFormatError("deliver envelope without its address");
+  const [to, ...groups] = routing as string[];
+  const headerLength = view.getUint32(at);
+  const payloadAt = at + 4 + headerLength;
+  if (payloadAt > body.length) throw new EnvelopeFormatError("deliver envelope cut short");
+  const h = fromTaggedJson<{
+    t: string;
+    q: QoS;
+    p?: PublishProperties;
+    c?: string;
+    u?: string;
+    v?: 3 | 4 | 5;
+  }>(decoder.decode(body.subarray(at + 4, payloadAt)));
+  return {
+    message: {
+      topic: h.t,
+      payload: body.slice(payloadAt),
+      qos: h.q,
+      retain: (flags & RETAIN) !== 0,
+      properties: h.p,
+      publisher: h.c === undefined ? undefined : { clientId: h.c, username: h.u, protocolVersion: h.v ?? 4 },
+    },
+    scope: { to: to!, ordinary: (flags & ORDINARY) !== 0, groups },
+  };
+}
+
+/** A session as it moves from its old node to the new one. */
+export interface HandedOverSession {
+  record: SessionRecord;
+  /** Its offline queue, oldest first. */
+  queued: QueuedRecord[];
+}
+
+/** The control messages between nodes. */
+export type ControlMessage =
+  /** New owner to old owner: give up `clientId` (the new claim has `epoch`). */
+  | { type: "take-over"; clientId: string; epoch: number; requestId: string }
+  /** Old owner to new owner: the session (or none, when it ended with its connection). */
+  | { type: "hand-over"; clientId: string; requestId: string; session: HandedOverSession | undefined }
+  /** Owner to every node: the will of `clientId` to publish if the owner dies (`will` absent: none any more). */
+  | { type: "will"; clientId: string; will: StoredWill | undefined };
+
+/** Encode a control message. */
+export function encodeControl(message: ControlMessage): Uint8Array {
+  return encoder.encode(toTaggedJson(message));
+}
+
+/** Decode a control message. Throws {@link EnvelopeFormatError} on one it cannot read. */
+export function decodeControl(body: Uint8Array): ControlMessage {
+  let value: ControlMessage;
+  try {
+    value = fromTaggedJson<ControlMessage>(decoder.decode(body));
+  } catch (error) {
+    throw new EnvelopeFormatError("control envelope is not JSON", { cause: error });
+  }
+  if (value === null || typeof value !== "object" || typeof value.type !== "string")
+    throw new EnvelopeFormatError("control envelope without a type");
+  return value;
+}

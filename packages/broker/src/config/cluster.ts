@@ -1,0 +1,96 @@
+import { z } from "zod";
+import type { ConfigIssue } from "./errors.js";
+
+// The `cluster` section: which engine the broker nodes of one cluster share
+// (Redis/Valkey today) and the timing every node of the cluster agrees on.
+
+const redisUrl = z.string().min(1);
+
+/** The `cluster` section as written. */
+export const clusterSchema = z.strictObject({
+  /** One Redis/Valkey URL (`redis://host:6379/0`, `rediss://` for TLS; password in the URL), or a list of them. */
+  redis: z.union([redisUrl, z.array(redisUrl).min(1)]).optional(),
+  /** Seed nodes of a Redis Cluster (`redis://host:7000`, ...): Redis Cluster mode instead of `redis`. */
+  cluster_nodes: z.array(redisUrl).min(1).optional(),
+  /** This node's id, unique in the cluster (default: generated at start from host and pid). */
+  node_id: z.string().min(1).max(128).optional(),
+  /** Prefix of every key the cluster writes (default `amqtt:`), so several clusters share one engine. */
+  key_prefix: z.string().min(1).max(64).optional(),
+  /** A node that does not renew its lease for this many ms is declared down (default 10,000). */
+  lease_ms: z.int().min(500).max(600_000).optional(),
+  /** Longest wait for one engine call, in ms (default 2,000); past it the engine counts as down. */
+  request_timeout_ms: z.int().min(50).max(60_000).optional(),
+});
+
+/** The cluster settings, resolved. */
+export interface ResolvedCluster {
+  /** Redis/Valkey URLs of a single engine (may hold a password: log them through `redactRedisUrl`). */
+  redis: string[];
+  /** Seed URLs of a Redis Cluster; non-empty means Redis Cluster mode. */
+  clusterNodes: string[];
+  /** The configured node id, or `undefined` (the node generates one). */
+  nodeId: string | undefined;
+  keyPrefix: string;
+  leaseMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Defaults of the cluster keys; see the package README (Cluster) for why each value. */
+export const defaultCluster = {
+  keyPrefix: "amqtt:",
+  leaseMs: 10_000,
+  requestTimeoutMs: 2_000,
+} as const;
+
+const URL_SCHEMES = /^(redis|rediss|valkey|valkeys):\/\//i;
+
+/** Check and complete the `cluster` section; `undefined` when there is none. */
+export function resolveCluster(
+  raw: z.output<typeof clusterSchema> | null | undefined,
+  issues: ConfigIssue[],
+): ResolvedCluster | undefined {
+  if (raw == null) return undefined;
+  const redis = raw.redis === undefined ? [] : Array.isArray(raw.redis) ? raw.redis : [raw.redis];
+  const clusterNodes = raw.cluster_nodes ?? [];
+  if (redis.length === 0 && clusterNodes.length === 0)
+    issues.push({
+      path: "cluster.redis",
+      message:
+        "the cluster needs its engine: redis (a URL such as redis://127.0.0.1:6379/0) or cluster_nodes",
+    });
+  if (redis.length > 0 && clusterNodes.length > 0)
+    issues.push({
+      path: "cluster.cluster_nodes",
+      message: "redis and cluster_nodes contradict each other: one engine or one Redis Cluster",
+    });
+  const check = (urls: readonly string[], key: string) =>
+    urls.forEach((url, i) => {
+      if (!URL_SCHEMES.test(url))
+        issues.push({
+          path: urls.length === 1 && key === "redis" ? `cluster.${key}` : `cluster.${key}.${i}`,
+          message: `expected a redis:// or rediss:// URL, got ${JSON.stringify(redactRedisUrl(url))}`,
+        });
+    });
+  check(redis, "redis");
+  check(clusterNodes, "cluster_nodes");
+  const leaseMs = raw.lease_ms ?? defaultCluster.leaseMs;
+  const requestTimeoutMs = raw.request_timeout_ms ?? defaultCluster.requestTimeoutMs;
+  if (requestTimeoutMs >= leaseMs)
+    issues.push({
+      path: "cluster.request_timeout_ms",
+      message: `must be below lease_ms (${leaseMs}): a node must be able to renew its lease before it expires`,
+    });
+  return {
+    redis,
+    clusterNodes,
+    nodeId: raw.node_id,
+    keyPrefix: raw.key_prefix ?? defaultCluster.keyPrefix,
+    leaseMs,
+    requestTimeoutMs,
+  };
+}
+
+/** A Redis URL with its password (and user) replaced by `***`, for logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string) => `${scheme}***@`);
+}

@@ -1,0 +1,159 @@
+import type { ClusterRoute } from "@amqtt/cluster";
+import { describe, expect, it } from "vitest";
+import { SeenEnvelopes } from "../../src/cluster/dedupe.js";
+import {
+  decodeControl,
+  decodeDelivery,
+  EnvelopeFormatError,
+  encodeControl,
+  encodeMessage,
+  frameDelivery,
+} from "../../src/cluster/envelopes.js";
+import { RemoteWills } from "../../src/cluster/remote-wills.js";
+import { RoutedTree } from "../../src/cluster/routes.js";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("deliver envelopes", () => {
+  it("carry topic, payload, QoS, retain, properties (bytes included) and the publisher, per node scope", () => {
+    const message = encodeMessage({
+      topic: "a/b",
+      payload: bytes("hello"),
+      qos: 1,
+      retain: true,
+      properties: { correlationData: bytes("c1"), userProperties: [["k", "v"]], messageExpiryInterval: 30 },
+      publisher: { clientId: "pub", username: "alice", protocolVersion: 5 },
+    });
+    const one = decodeDelivery(frameDelivery(message, true, { to: "b", ordinary: true, groups: [] }));
+    expect(one.scope).toEqual({ to: "b", ordinary: true, groups: [] });
+    expect(new TextDecoder().decode(one.message.payload)).toBe("hello");
+    expect(one.message).toMatchObject({
+      topic: "a/b",
+      qos: 1,
+      retain: true,
+      publisher: { clientId: "pub", username: "alice", protocolVersion: 5 },
+    });
+    expect(one.message.properties?.correlationData).toEqual(bytes("c1"));
+    expect(one.message.properties?.userProperties).toEqual([["k", "v"]]);
+    const two = decodeDelivery(
+      frameDelivery(message, false, { to: "c", ordinary: false, groups: ["g\u0000a/#"] }),
+    );
+    expect(two.scope).toEqual({ to: "c", ordinary: false, groups: ["g\u0000a/#"] });
+    expect(two.message.retain).toBe(false);
+  });
+
+  it("without a publisher (the broker's own messages) and with an empty payload", () => {
+    const m = encodeMessage({
+      topic: "t",
+      payload: new Uint8Array(0),
+      qos: 0,
+      retain: false,
+      properties: undefined,
+      publisher: undefined,
+    });
+    const d = decodeDelivery(frameDelivery(m, false, { to: "x", ordinary: true, groups: [] }));
+    expect(d.message.publisher).toBeUndefined();
+    expect(d.message.payload.length).toBe(0);
+  });
+
+  it("refuse damaged bodies with EnvelopeFormatError", () => {
+    expect(() => decodeDelivery(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(EnvelopeFormatError);
+    const good = frameDelivery(
+      encodeMessage({
+        topic: "t",
+        payload: bytes("p"),
+        qos: 0,
+        retain: false,
+        properties: undefined,
+        publisher: undefined,
+      }),
+      false,
+      { to: "x", ordinary: true, groups: [] },
+    );
+    expect(() => decodeDelivery(good.subarray(0, 12))).toThrow(EnvelopeFormatError);
+    expect(() => decodeControl(bytes("not json"))).toThrow(EnvelopeFormatError);
+    expect(() => decodeControl(bytes("{}"))).toThrow(EnvelopeFormatError);
+  });
+
+  it("control messages round-trip with bytes", () => {
+    const will = { topic: "w", payload: bytes("bye"), qos: 1 as const, retain: false };
+    expect(decodeControl(encodeControl({ type: "will", clientId: "c", will }))).toEqual({
+      type: "will",
+      clientId: "c",
+      will,
+    });
+  });
+});
+
+describe("SeenEnvelopes", () => {
+  it("answers false for an id seen before, per sender", () => {
+    const seen = new SeenEnvelopes(10);
+    expect(seen.firstTime("a", "1")).toBe(true);
+    expect(seen.firstTime("a", "1")).toBe(false);
+    expect(seen.firstTime("b", "1")).toBe(true);
+  });
+
+  it("is bounded: it remembers the newest `capacity` ids and forgets the oldest first", () => {
+    const seen = new SeenEnvelopes(3);
+    for (const id of ["1", "2", "3", "4"]) seen.firstTime("a", id);
+    expect(seen.size).toBe(3);
+    expect(seen.firstTime("a", "4")).toBe(false);
+    expect(seen.firstTime("a", "1")).toBe(true); // forgotten
+    expect(seen.size).toBe(3);
+    expect(new SeenEnvelopes().capacity).toBe(50_000);
+    expect(() => new SeenEnvelopes(0)).toThrow(RangeError);
+  });
+});
+
+describe("RemoteWills", () => {
+  const will = { topic: "w", payload: bytes("x"), qos: 0 as const, retain: false };
+
+  it("keeps wills per node, forgets cleared ones, gives a dead node's wills once", () => {
+    const wills = new RemoteWills();
+    wills.set("a", "c1", will);
+    wills.set("a", "c2", will);
+    wills.set("b", "c3", will);
+    wills.set("a", "c2", undefined);
+    expect(wills.size).toBe(2);
+    expect(wills.take("a")).toEqual([will]);
+    expect(wills.take("a")).toEqual([]);
+    expect(wills.size).toBe(1);
+  });
+
+  it("is bounded and counts what it refused", () => {
+    const wills = new RemoteWills(2);
+    wills.set("a", "c1", will);
+    wills.set("a", "c2", will);
+    wills.set("a", "c3", will);
+    wills.set("a", "c1", { ...will, topic: "replaced" });
+    expect(wills.size).toBe(2);
+    expect(wills.refused).toBe(1);
+    expect(wills.take("a").map((w) => w.topic)).toEqual(["replaced", "w"]);
+  });
+});
+
+describe("RoutedTree", () => {
+  it("announces a route on its first local subscription and withdraws it with its last, shared groups too", () => {
+    const log: string[] = [];
+    const show = (r: ClusterRoute) => (r.group === undefined ? r.filter : `${r.group}|${r.filter}`);
+    const tree = new RoutedTree<number>({
+      added: (r) => log.push(`+${show(r)}`),
+      removed: (r) => log.push(`-${show(r)}`),
+    });
+    tree.add("a/#", "c1", 1);
+    tree.add("a/#", "c2", 1);
+    tree.add("a/#", "c1", 2); // replaces: no new route
+    tree.add("$share/g/a/#", "c3", 1);
+    tree.add("$share/g/a/#", "c4", 1);
+    tree.remove("a/#", "c1");
+    tree.remove("a/#", "nobody");
+    expect(log).toEqual(["+a/#", "+g|a/#"]);
+    expect(tree.hasRoute({ filter: "a/#", group: undefined })).toBe(true);
+    tree.remove("a/#", "c2");
+    tree.remove("$share/g/a/#", "c3");
+    tree.remove("$share/g/a/#", "c4");
+    expect(log).toEqual(["+a/#", "+g|a/#", "-a/#", "-g|a/#"]);
+    expect(tree.routes()).toEqual([]);
+    expect(tree.match("a/b").subscriptions).toEqual([]);
+  });
+});

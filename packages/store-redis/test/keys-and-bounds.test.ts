@@ -1,0 +1,125 @@
+import { bareSession, queued, retained } from "@amqtt/store/compliance";
+import { Cluster } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { RedisStore } from "../src/index.js";
+import { flushAll, storeOn, useRedis, useRedisCluster } from "./servers.js";
+
+// What the compliance suite cannot see: where the keys go (one slot per
+// session, the prefix), that the bounds hold across several broker processes
+// on one Redis (they are checked inside the scripts), and the bound on calls
+// waiting for Redis.
+const tricky = ["{s1}", "a{b}c", "}{", "{}", "{{x}}", "ü{∞}"];
+
+describe("on a Redis Cluster of 3", () => {
+  const cluster = useRedisCluster(3);
+  const stores: RedisStore[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await flushAll(cluster().nodes.map((n) => n.port));
+  });
+
+  it("keeps every key of a session in one slot, whatever braces its client id holds", async () => {
+    const store = storeOn({ clusterNodes: cluster().startupNodes, keyPrefix: "t:" });
+    stores.push(store);
+    await store.open();
+    const admin = new Cluster(cluster().startupNodes.slice(), { lazyConnect: true });
+    await admin.connect();
+    try {
+      for (const id of tricky) {
+        await store.fence(id, 1);
+        await store.saveSession({ ...bareSession(id), expiresAt: 2_000_000_000_000 });
+        await store.enqueue(id, queued(1, 3, 2_000_000_000_000));
+        expect((await store.loadSession(id))?.clientId).toBe(id);
+        expect((await store.peekQueue(id, 1)).map((e) => e.payload[0])).toEqual([1]);
+      }
+      // Every key of the store, from every master, grouped by slot: one bucket's keys share one.
+      const keys: string[] = [];
+      for (const node of admin.nodes("master")) keys.push(...(await node.keys("t:*")));
+      const slots = new Map<string, Set<number>>();
+      for (const key of keys) {
+        const tag = /^t:\{([^}]*)\}/.exec(key)?.[1];
+        expect(tag).toMatch(/^(s\d{1,3}|r)$/);
+        const slot = Number(await admin.cluster("KEYSLOT", key));
+        slots.set(tag as string, (slots.get(tag as string) ?? new Set()).add(slot));
+      }
+      for (const [, set] of slots) expect(set.size).toBe(1);
+      // Sessions of several buckets: they are spread over the masters, not on one.
+      expect(slots.size).toBeGreaterThan(2);
+    } finally {
+      await admin.quit();
+    }
+  });
+});
+
+describe("on one redis-server", () => {
+  const redis = useRedis();
+  const stores: RedisStore[] = [];
+  const open = async (options: ConstructorParameters<typeof RedisStore>[0] = {}): Promise<RedisStore> => {
+    const store = storeOn({ url: redis().url, ...options });
+    stores.push(store);
+    await store.open();
+    return store;
+  };
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close().catch(() => {});
+    await flushAll([redis().port]);
+  });
+
+  it("keeps the queue bound across two broker processes writing to one queue", async () => {
+    const limits = { maxQueuedMessages: 3, maxQueuedBytes: 1000 };
+    const a = await open({ limits });
+    const b = await open({ limits });
+    let dropped = 0;
+    for (let i = 0; i < 10; i++) dropped += (await (i % 2 === 0 ? a : b).enqueue("c", queued(i))).dropped;
+    expect(dropped).toBe(7);
+    expect(await a.queueUsage("c")).toEqual({ count: 3, bytes: 12 });
+    expect((await b.peekQueue("c", 10)).map((e) => e.payload[0])).toEqual([7, 8, 9]);
+  });
+
+  it("keeps the retained bounds across two broker processes", async () => {
+    const a = await open({ limits: { maxRetainedMessages: 2 } });
+    const b = await open({ limits: { maxRetainedMessages: 2 } });
+    await a.setRetained(retained("x"));
+    await b.setRetained(retained("y"));
+    expect(await a.setRetained(retained("z"))).toEqual({ stored: false, refusedBy: "count" });
+    expect(await b.retainedUsage()).toEqual({ count: 2, bytes: 10 });
+  });
+
+  it("keeps stores with different key prefixes apart on one Redis", async () => {
+    const one = await open({ keyPrefix: "one:" });
+    const two = await open({ keyPrefix: "two:" });
+    await one.saveSession(bareSession("c"));
+    await one.enqueue("c", queued(1));
+    await one.setRetained(retained("t"));
+    expect(await two.loadSession("c")).toBeUndefined();
+    expect(await two.queueUsage("c")).toEqual({ count: 0, bytes: 0 });
+    expect(await two.listRetained()).toEqual([]);
+    expect(one.keyPrefix).toBe("one:");
+  });
+
+  it("refuses a key prefix with a brace, which would become the hash tag", () => {
+    expect(() => new RedisStore({ keyPrefix: "a{b}:" })).toThrow(RangeError);
+    expect(() => new RedisStore({ keyPrefix: "a}" })).toThrow(RangeError);
+  });
+
+  it("refuses calls beyond maxPendingOperations with StoreBusyError and serves the rest", async () => {
+    const store = await open({ maxPendingOperations: 4 });
+    const calls = Array.from({ length: 10 }, (_, i) =>
+      store.enqueue("c", queued(i)).then(
+        () => "ok",
+        (error: Error) => error.name,
+      ),
+    );
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.slice(0, 4)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(outcomes.slice(4)).toEqual(Array(6).fill("StoreBusyError"));
+    expect(store.pendingOperations).toBe(0);
+    expect((await store.queueUsage("c")).count).toBe(4);
+  });
+
+  it("uses 100,000 as the default bound on pending calls and rejects invalid options", () => {
+    expect(() => new RedisStore({ maxPendingOperations: 0 })).toThrow(RangeError);
+    expect(() => new RedisStore({ commandTimeoutMs: 1.5 })).toThrow(RangeError);
+    expect(() => new RedisStore({ wait: { replicas: 0, timeoutMs: 10 } })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * `url` with its password replaced by `***`, for logs and error messages
+ * (database and Redis URLs alike: `postgresql://u:***@db/x`, `redis://:***@host:6379/0`).
+ * Anything that does not parse as a URL is replaced whole by `placeholder`.
+ */
+export function redactUrl(url: string, placeholder = "<URL>"): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return placeholder;
+  }
+}

@@ -1,0 +1,190 @@
+import { connect } from "node:net";
+import { certs } from "@amqtt/test-utils";
+import type { AddressInfo, Connection, ProxyProtocolError, UntrustedProxyError } from "@amqtt/transport";
+import { afterEach, describe, expect, it } from "vitest";
+import { listenTcp, type ProxyProtocolOptions, type TcpConnection, type TcpListener } from "../src/index.js";
+import { dialWithHeader, v2Ipv4Header } from "./proxy-dial.js";
+
+const listeners: TcpListener[] = [];
+const connections: Connection[] = [];
+afterEach(async () => {
+  for (const c of connections.splice(0)) c.abort();
+  await Promise.all(listeners.splice(0).map((l) => l.close()));
+});
+
+const v1 = (line: string) => new TextEncoder().encode(line);
+
+async function proxyListener(proxy: Partial<ProxyProtocolOptions> = {}, tls = false) {
+  const accepted: TcpConnection[] = [];
+  const refused: { error: UntrustedProxyError | ProxyProtocolError; peer: AddressInfo }[] = [];
+  const listener = await listenTcp({
+    host: "127.0.0.1",
+    port: 0,
+    ...(tls ? { tls: { ...certs.server } } : {}),
+    proxyProtocol: {
+      trusted: ["127.0.0.1"],
+      onRefused: (error, peer) => refused.push({ error, peer }),
+      ...proxy,
+    },
+    onConnection: (c) => {
+      connections.push(c);
+      accepted.push(c as TcpConnection);
+    },
+  });
+  listeners.push(listener);
+  return { listener, port: listener.address().port!, accepted, refused };
+}
+
+/** Resolves when a raw socket that wrote `bytes` is closed by the server (true), false if data came back. */
+function closedAfter(port: number, bytes: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(bytes));
+    socket.on("data", () => resolve(false));
+    socket.on("error", () => {});
+    socket.on("close", () => resolve(true));
+  });
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+}
+
+describe("PROXY protocol on TCP and TLS listeners", () => {
+  it("reports the client of a v1 header as remoteAddress, and the proxy in proxied", async () => {
+    const { port, accepted } = await proxyListener();
+    const client = await dialWithHeader(port, v1("PROXY TCP4 203.0.113.9 127.0.0.1 51000 1883\r\n"));
+    connections.push(client);
+    client.send(new Uint8Array([0xc0, 0x00]));
+    await until(() => accepted.length === 1);
+    const server = accepted[0]!;
+    expect(server.remoteAddress).toEqual({
+      transport: "tcp",
+      host: "203.0.113.9",
+      port: 51000,
+      family: "IPv4",
+    });
+    expect(server.proxied?.proxyAddress.host).toBe("127.0.0.1");
+    expect(server.proxied?.header.version).toBe(1);
+    // The bytes after the header are the client's, untouched.
+    const chunk = await server[Symbol.asyncIterator]().next();
+    expect([...(chunk.value as Uint8Array)]).toEqual([0xc0, 0x00]);
+  });
+
+  it("reads a v2 header before the TLS handshake and reports its IPv6 client", async () => {
+    const { port, accepted } = await proxyListener({}, true);
+    const header = new Uint8Array([
+      ...v2Ipv4Header.subarray(0, 12),
+      0x21, // version 2, PROXY
+      0x21, // AF_INET6, STREAM
+      0x00,
+      0x24, // 36 bytes
+      0x20,
+      0x01,
+      0x0d,
+      0xb8,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x42, // source 2001:db8::42
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1, // destination ::1
+      0x1f,
+      0x90, // source port 8080
+      0x22,
+      0xb3, // destination port 8883
+    ]);
+    const client = await dialWithHeader(port, header, {}, { ca: certs.ca, servername: "localhost" });
+    connections.push(client);
+    await until(() => accepted.length === 1);
+    expect(accepted[0]!.remoteAddress).toMatchObject({ transport: "tls", host: "2001:db8::42", port: 8080 });
+    expect(accepted[0]!.tls?.protocol).toMatch(/^TLS/);
+  });
+
+  it("keeps the proxy's own address for a v2 LOCAL header (a health check)", async () => {
+    const { port, accepted } = await proxyListener();
+    const local = new Uint8Array([...v2Ipv4Header.subarray(0, 12), 0x20, 0x00, 0x00, 0x00]);
+    connections.push(await dialWithHeader(port, local));
+    await until(() => accepted.length === 1);
+    expect(accepted[0]!.remoteAddress.host).toBe("127.0.0.1");
+    expect(accepted[0]!.proxied?.header.command).toBe("local");
+  });
+
+  it("closes a connection from an address outside the trusted proxies before reading it", async () => {
+    const { port, accepted, refused } = await proxyListener({ trusted: ["10.0.0.0/8", "::1"] });
+    expect(await closedAfter(port, v1("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"))).toBe(true);
+    await until(() => refused.length === 1);
+    expect(refused[0]!.error.name).toBe("UntrustedProxyError");
+    expect(refused[0]!.peer.host).toBe("127.0.0.1");
+    expect(accepted).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      "a missing header (MQTT CONNECT first)",
+      new Uint8Array([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51]),
+      "missing-header",
+    ],
+    ["a malformed v1 line", v1("PROXY TCP4 1.2.3.4 5.6.7.8 99999 2\r\n"), "malformed-line"],
+    [
+      "a v2 header of version 3",
+      new Uint8Array([...v2Ipv4Header.subarray(0, 12), 0x31, 0x11, 0, 12]),
+      "bad-version",
+    ],
+  ])("closes a trusted connection with %s", async (_name, bytes, reason) => {
+    const { port, accepted, refused } = await proxyListener();
+    expect(await closedAfter(port, bytes)).toBe(true);
+    await until(() => refused.length === 1);
+    expect(refused[0]!.error.name).toBe("ProxyProtocolError");
+    expect((refused[0]!.error as ProxyProtocolError).reason).toBe(reason);
+    expect(accepted).toHaveLength(0);
+  });
+
+  it("closes a trusted proxy that does not finish its header within headerTimeoutMs", async () => {
+    const { port, refused } = await proxyListener({ headerTimeoutMs: 50 });
+    expect(await closedAfter(port, v1("PROXY TCP4 1.2"))).toBe(true);
+    expect((refused[0]!.error as ProxyProtocolError).reason).toBe("timeout");
+  });
+
+  it("counts connections waiting for their header against maxConnections", async () => {
+    const accepted: Connection[] = [];
+    const listener = await listenTcp({
+      host: "127.0.0.1",
+      port: 0,
+      maxConnections: 1,
+      proxyProtocol: { trusted: ["127.0.0.1"] },
+      onConnection: (c) => accepted.push(c),
+    });
+    listeners.push(listener);
+    const port = listener.address().port!;
+    // One socket holds the only slot with half a header; a second one is refused.
+    const holder = connect({ host: "127.0.0.1", port }, () => holder.write("PROXY TCP4"));
+    holder.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await closedAfter(port, v1("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"))).toBe(true);
+    holder.destroy();
+    expect(accepted).toHaveLength(0);
+  });
+});
