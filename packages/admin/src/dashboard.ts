@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
+import { dashboardAssetsDir } from "@amqtt/dashboard";
 
 const types: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -17,21 +18,12 @@ const types: Record<string, string> = {
 
 /**
  * Where the dashboard's built assets are: `dir` when given, else the folder
- * `@amqtt/dashboard` exports (as `assetsDir`, `dashboardAssetsDir` or its
- * default export), else `undefined` (the listener then serves a short page
- * pointing at the API). This is the hook the dashboard package plugs into.
+ * `@amqtt/dashboard` builds (`dashboardAssetsDir`), or `undefined` when it has
+ * no `index.html` there (not built: the listener then serves a short page
+ * pointing at the API, and says so in its start-up log).
  */
-export async function findDashboardAssets(dir?: string): Promise<string | undefined> {
-  if (dir !== undefined) return existsSync(join(dir, "index.html")) ? dir : undefined;
-  try {
-    // A variable specifier: the dashboard is optional, and absent from a minimal install.
-    const specifier = "@amqtt/dashboard";
-    const mod = (await import(specifier)) as Record<string, unknown>;
-    const found = [mod.assetsDir, mod.dashboardAssetsDir, mod.default].find((v) => typeof v === "string");
-    return typeof found === "string" && existsSync(join(found, "index.html")) ? found : undefined;
-  } catch {
-    return undefined;
-  }
+export function findDashboardAssets(dir: string = dashboardAssetsDir): string | undefined {
+  return existsSync(join(dir, "index.html")) ? dir : undefined;
 }
 
 /** Serve `path` from `root` (index.html for `/`); false when there is no such file. Never outside `root`. */

@@ -103,7 +103,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   const limiter = new LoginLimiter(options.loginLimit);
   const live = new LiveHub(broker, { ...options.live, onDrop: () => counters.liveDropped++ });
   const registry = brokerRegistry(broker, counters);
-  const assets = await findDashboardAssets(options.dashboardDir);
+  const assets = findDashboardAssets(options.dashboardDir);
   const openapi = readFileSync(OPENAPI_FILE, "utf8");
   const sockets = new Set<Socket>();
   const server: Server =
@@ -318,6 +318,10 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     logger.warn(
       "admin API without credentials: it answers loopback clients only, with full rights (set admin.password_file or admin.tokens_file)",
       { url },
+    );
+  if (assets === undefined)
+    logger.warn(
+      "the dashboard's assets are not built (pnpm --filter @amqtt/dashboard build): / serves a page pointing at the API",
     );
   logger.info("admin listener open", { url, dashboard: assets !== undefined });
   return {

@@ -56,13 +56,37 @@ describe("without credentials", () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
-  it("serves a page pointing at the API at / when no dashboard is installed", async () => {
-    const f = await startFixture();
+  it("serves a page pointing at the API at / when the dashboard is not built", async () => {
+    const f = await startFixture({ admin: { dashboardDir: "/nonexistent-dashboard" } });
     try {
       const r = await fetch(`${f.admin.url}/`);
       expect(r.status).toBe(200);
       expect(await r.text()).toContain("/api/v1/openapi.yaml");
       expect((await fetch(`${f.admin.url}/no/such/asset.js`)).status).toBe(404);
+    } finally {
+      await f.stop();
+    }
+  });
+});
+
+describe("the dashboard", () => {
+  it("serves the built @amqtt/dashboard at /: index.html fresh, hashed assets cached for good", async () => {
+    const { dashboardAssetsDir } = await import("@amqtt/dashboard");
+    const { readdirSync } = await import("node:fs");
+    const f = await startFixture();
+    try {
+      const index = await fetch(`${f.admin.url}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(index.headers.get("cache-control")).toBe("no-cache");
+      const html = await index.text();
+      const script = readdirSync(`${dashboardAssetsDir}/assets`).find((n) => n.endsWith(".js"))!;
+      expect(html).toContain(script);
+      const asset = await fetch(`${f.admin.url}/assets/${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
+      expect(asset.headers.get("cache-control")).toMatch(/immutable/);
+      expect((await fetch(`${f.admin.url}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     } finally {
       await f.stop();
     }
