@@ -11,6 +11,7 @@ import {
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
+import { openAdminListener } from "./admin-listener.js";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { parseOrExit } from "./command-line.js";
 import { contribPluginDefinitions } from "./contrib-plugins.js";
@@ -45,6 +46,7 @@ interface BrokerCommandOptions {
   ws: boolean;
   memory?: boolean;
   dataDir?: string;
+  adminPort?: number;
 }
 
 function port(value: string): number {
@@ -70,6 +72,11 @@ export function brokerCommand(): Command {
       `keep sessions, queues and retained messages in <dir>/${DATA_FILE_NAME} (SQLite; default ./${DEFAULT_DATA_DIR}, or the config's persistence section)`,
     )
     .option("--memory", "keep state in memory only: nothing survives a restart")
+    .option(
+      "--admin-port <port>",
+      "serve the admin API, /metrics and the dashboard on 127.0.0.1:<port> (or the configured admin listener's host)",
+      port,
+    )
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
 }
@@ -139,6 +146,16 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Broker failed to start: ${why}\n`);
     return 1;
   }
+  let admin: Awaited<ReturnType<typeof openAdminListener>>;
+  try {
+    admin = await openAdminListener(broker, options.adminPort, logger);
+  } catch (error) {
+    await broker.stop();
+    process.stderr.write(
+      `Broker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
   // The server URL is logged redacted: never with its password.
   logger.info(kind === "memory" ? "state in memory (--memory)" : `state kept in ${kind}`, {
     ...(file === undefined ? {} : { file }),
@@ -153,7 +170,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
-      broker.stop().then(done, done);
+      (admin?.close() ?? Promise.resolve()).then(() => broker.stop()).then(done, done);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
@@ -167,7 +184,8 @@ function overrideResolved(config: ResolvedBrokerConfig, options: BrokerCommandOp
     ...config,
     listeners: config.listeners.map((l) => ({
       ...l,
-      host: options.host ?? l.host,
+      // --host is for the MQTT listeners: the admin listener keeps its own (loopback unless configured).
+      host: l.type === "http" ? l.host : (options.host ?? l.host),
       port: l.name === "default" && options.port !== undefined ? options.port : l.port,
     })),
   };
