@@ -1,4 +1,4 @@
 import { definePackageConfig } from "@amqtt/vitest-preset";
 
-// The Chromium end-to-end test starts a broker, an admin listener and a browser: give it room.
-export default definePackageConfig({ test: { testTimeout: 60_000 } });
+// Unit tests only: the browser end to end lives in packages/dashboard-e2e.
+export default definePackageConfig({ test: { testTimeout: 20_000 } });

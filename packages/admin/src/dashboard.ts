@@ -32,7 +32,7 @@ export function serveAsset(root: string, path: string, res: ServerResponse, head
   const full = normalize(join(root, relative));
   if (!full.startsWith(root.endsWith(sep) ? root : root + sep)) return false;
   if (!existsSync(full) || !statSync(full).isFile()) return false;
-  const hashed = /[-.][A-Za-z0-9_]{8,}\.(js|css|woff2|svg|png)$/.test(full);
+  const hashed = /[-.][A-Za-z0-9_-]{8,}\.(js|css|woff2|svg|png)$/.test(full);
   res.writeHead(200, {
     "content-type": types[extname(full)] ?? "application/octet-stream",
     "content-length": statSync(full).size,

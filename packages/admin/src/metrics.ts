@@ -127,8 +127,17 @@ export function brokerRegistry(broker: Broker, admin: AdminCounters): BrokerRegi
       "counter",
       () => Object.entries(m().droppedByReason).map(([reason, value]) => ({ labels: { reason }, value })),
     ),
-    new SnapshotMetric("amqtt_queued_messages", "Messages waiting in offline queues.", "gauge", () =>
-      one(s().storedMessages),
+    new SnapshotMetric(
+      "amqtt_queued_messages",
+      "Messages waiting in offline sessions' queues.",
+      "gauge",
+      () => one(s().storedMessages),
+    ),
+    new SnapshotMetric(
+      "amqtt_queued_bytes",
+      "Bytes (topic and payload) of QoS 1/2 messages queued behind connected clients' in-flight windows.",
+      "gauge",
+      () => [{ labels: { state: "online" }, value: m().onlineQueuedBytes }],
     ),
     new SnapshotMetric(
       "amqtt_inflight_messages",

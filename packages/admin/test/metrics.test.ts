@@ -50,6 +50,7 @@ describe("/metrics", () => {
       amqtt_payload_sent_bytes_total: "COUNTER",
       amqtt_messages_dropped_total: "COUNTER",
       amqtt_queued_messages: "GAUGE",
+      amqtt_queued_bytes: "GAUGE",
       amqtt_inflight_messages: "GAUGE",
       amqtt_retained_messages: "GAUGE",
       amqtt_retained_bytes: "GAUGE",

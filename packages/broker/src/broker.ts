@@ -100,7 +100,9 @@ export class Broker extends TypedEvents<BrokerEvents> {
           message: `${named} needs its store passed in: new Broker(config, { store }) with ${
             named === "sqlite"
               ? "new SqliteStore({ path }) from @amqtt/store-sqlite"
-              : "createSqlStore({ url, passwordFile }) from @amqtt/store-sql"
+              : named === "redis"
+                ? "new RedisStore({ url, keyPrefix }) from @amqtt/store-redis"
+                : "createSqlStore({ url, passwordFile }) from @amqtt/store-sql"
           } (the amqtt command does this itself)`,
         },
       ]);

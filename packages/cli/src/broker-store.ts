@@ -6,6 +6,7 @@ import {
   type ResolvedBrokerConfig,
   storeLimitsOf,
 } from "@amqtt/broker";
+import { RedisStore } from "@amqtt/store-redis";
 import { createSqlStore, redactDatabaseUrl } from "@amqtt/store-sql";
 import { SqliteStore } from "@amqtt/store-sqlite";
 
@@ -25,16 +26,17 @@ export interface ChosenStore {
   store: BrokerStore;
   /** The SQLite file, or `undefined` for memory and servers. */
   file: string | undefined;
-  /** For the log line: "memory", "SQLite", "PostgreSQL" or "MySQL/MariaDB". */
+  /** For the log line: "memory", "SQLite", "PostgreSQL", "MySQL/MariaDB", "Redis" or "Redis Cluster". */
   kind: string;
-  /** The server URL with its password replaced by `***`, for a server store. */
+  /** The server URL (or Redis Cluster nodes) with passwords replaced by `***`, for a server store. */
   server?: string;
 }
 
 /**
  * The store of the `amqtt` command. Precedence: `--memory`, then `--data-dir`,
  * then the configuration's `persistence` (or aMQTT's SessionDBPlugin, whose
- * PostgreSQL or MySQL/MariaDB URL makes an `@amqtt/store-sql` store), then
+ * PostgreSQL or MySQL/MariaDB URL makes an `@amqtt/store-sql` store; `store:
+ * redis` an `@amqtt/store-redis` one), then
  * SQLite in `./amqtt-data`: unlike an embedded broker, the command keeps its
  * sessions, queues and retained messages across restarts unless told not to.
  */
@@ -58,6 +60,23 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
       file: undefined,
       kind: p.store === "postgresql" ? "PostgreSQL" : "MySQL/MariaDB",
       server: redactDatabaseUrl(p.url),
+    };
+  }
+  if (flags.dataDir === undefined && p.store === "redis" && p.redis !== undefined) {
+    const r = p.redis;
+    const store = new RedisStore({
+      ...(r.url === undefined ? {} : { url: r.url }),
+      ...(r.clusterNodes === undefined ? {} : { clusterNodes: r.clusterNodes }),
+      ...(r.keyPrefix === undefined ? {} : { keyPrefix: r.keyPrefix }),
+      ...(p.passwordFile === undefined ? {} : { passwordFile: p.passwordFile }),
+      limits,
+    });
+    // target is the URL or node list with every password replaced by ***.
+    return {
+      store,
+      file: undefined,
+      kind: r.clusterNodes === undefined ? "Redis" : "Redis Cluster",
+      server: store.target,
     };
   }
   const file =

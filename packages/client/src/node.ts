@@ -15,6 +15,8 @@ import type { TlsSettings } from "./config.js";
 
 /** Open TCP (`mqtt:`) or TLS (`mqtts:`) to the URL's host and port with aMQTT's TLS settings. */
 export async function dialTcpUri(url: URL, tls: TlsSettings): Promise<Connection> {
+  // unix:///path/to/broker.sock: a unix domain socket listener (`bind: unix:/path` on the broker).
+  if (url.protocol === "unix:") return dialTcp({ host: "", port: 0, path: decodeURIComponent(url.pathname) });
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port);
   if (url.protocol !== "mqtts:") return dialTcp({ host, port });

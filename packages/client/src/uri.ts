@@ -6,6 +6,8 @@ export const DEFAULT_PORTS: Readonly<Record<string, number>> = {
   "mqtts:": 8883,
   "ws:": 80,
   "wss:": 443,
+  /** `unix:///path/to/socket`: no port; the path is the socket file. */
+  "unix:": 0,
 };
 
 /** A broker URI taken apart. */
@@ -19,7 +21,7 @@ export interface BrokerUri {
 }
 
 /**
- * Parse `mqtt://`, `mqtts://`, `ws://` or `wss://` URIs, with credentials allowed
+ * Parse `mqtt://`, `mqtts://`, `ws://`, `wss://` or `unix:///path` URIs, with credentials allowed
  * (`mqtt://user:secret@host`). @throws ClientError for another scheme or a bad URI.
  */
 export function parseBrokerUri(uri: string): BrokerUri {
@@ -31,11 +33,11 @@ export function parseBrokerUri(uri: string): BrokerUri {
   }
   const port = DEFAULT_PORTS[url.protocol];
   if (port === undefined)
-    throw new ClientError(`unsupported scheme "${url.protocol}" (mqtt, mqtts, ws, wss)`);
+    throw new ClientError(`unsupported scheme "${url.protocol}" (mqtt, mqtts, ws, wss, unix)`);
   const username = url.username === "" ? undefined : decodeURIComponent(url.username);
   const password = url.password === "" ? undefined : decodeURIComponent(url.password);
   url.username = "";
   url.password = "";
-  if (url.port === "") url.port = String(port);
+  if (url.port === "" && port !== 0) url.port = String(port);
   return { url, username, password };
 }

@@ -82,8 +82,15 @@ export interface ClusterEvents {
   /** A node joined. */
   nodeUp(node: ClusterNode): void;
   /**
-   * A node's lease expired without renewal (crash, partition, stall). Raised on
-   * every live node; exactly one of them wins {@link ClusterBus.adoptNode}.
+   * A node's lease expired without renewal (crash, partition, stall), or it left
+   * with `stop()`. Raised once per dead node on every live node; exactly one of
+   * them wins {@link ClusterBus.adoptNode}.
+   *
+   * When `nodeId` is this node's own id, this node lost its lease (it stalled
+   * past it, or the engine dropped it): its sessions are no longer its own (the
+   * epochs fence it), it stops renewing, and every later call except `stop()`
+   * fails with {@link ClusterUnavailableError}. The broker drops its local
+   * sessions and rejoins with `stop()` then `start()`.
    */
   nodeDown(nodeId: string): void;
   /** The engine became unreachable (`"down"`) or reachable again (`"up"`). */
@@ -100,6 +107,12 @@ export interface ClusterOptions {
   readonly requestTimeoutMs?: number;
   /** Most envelopes this node holds received but unacknowledged; beyond it reading pauses. Default 10,000. */
   readonly maxUnackedEnvelopes?: number;
+  /**
+   * Most envelopes one node's inbox holds in the engine (sent, not yet
+   * acknowledged by the receiver); beyond it `send` to that node fails with
+   * {@link InboxFullError} (nothing is dropped or trimmed). Default 100,000.
+   */
+  readonly maxInboxEnvelopes?: number;
 }
 
 /**
@@ -147,9 +160,21 @@ export interface ClusterBus {
   match(topic: string): RouteMatch;
 
   /**
+   * Optional (additive to the first cut of the contract): move what a dead node's
+   * inbox still holds (envelopes it never acknowledged) into this node's inbox, so
+   * they reach `events.envelope` here with their original `from`, `channel` and
+   * `id`, in their original order. Call it after winning {@link adoptNode}; the
+   * answer is how many envelopes moved. At-least-once: an adopter that dies half
+   * way may leave some to be moved again.
+   */
+  adoptInbox?(nodeId: string): Promise<number>;
+
+  /**
    * Send an envelope to one node. Resolves once the engine holds it (so a PUBACK
    * may follow); ordered per (sender, receiver, channel); at-least-once.
-   * Rejects with {@link ClusterUnavailableError} when the engine cannot take it.
+   * Rejects with {@link ClusterUnavailableError} when the engine cannot take it,
+   * and with {@link InboxFullError} when the receiver's inbox holds
+   * `maxInboxEnvelopes` already (the receiver is not reading: backpressure, not loss).
    */
   send(nodeId: string, channel: string, body: Uint8Array): Promise<void>;
 }
@@ -162,4 +187,20 @@ export class ClusterUnavailableError extends Error {
 /** A write carried an epoch that is no longer current: another node owns the session now. */
 export class StaleEpochError extends Error {
   override name = "StaleEpochError";
+}
+
+/**
+ * The receiving node's inbox holds `maxInboxEnvelopes` unacknowledged envelopes;
+ * the envelope was not taken (callers treat it as not acknowledged).
+ */
+export class InboxFullError extends Error {
+  override name = "InboxFullError";
+  constructor(
+    /** The receiving node. */
+    readonly nodeId: string,
+    /** The bound that was reached. */
+    readonly limit: number,
+  ) {
+    super(`the inbox of node ${nodeId} holds ${limit} envelopes (maxInboxEnvelopes)`);
+  }
 }

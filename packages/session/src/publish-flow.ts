@@ -112,6 +112,11 @@ export class PublishFlow {
     return this.#packetIds;
   }
 
+  /** Bytes of outgoing QoS 1/2 messages waiting for the window (0 while no sender was made). */
+  get queuedBytes(): number {
+    return this.#sender?.queuedBytes ?? 0;
+  }
+
   /** The QoS 1/2 sender (made on first use; connected when the connection is up). */
   get sender(): QosSender {
     if (this.#sender === undefined) {

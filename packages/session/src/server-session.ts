@@ -332,6 +332,11 @@ export class ServerSession extends Connection {
     return this.flow?.pendingPublishes ?? 0;
   }
 
+  /** Bytes (topic plus payload) of outgoing QoS 1/2 messages queued behind the in-flight window (0 before CONNECT). */
+  get queuedBytes(): number {
+    return this.flow?.queuedBytes ?? 0;
+  }
+
   /**
    * Deliver an application message to this client (QoS 0, 1 or 2). Pass the same
    * `shared` to every delivery of one message so its PUBLISH is encoded once per

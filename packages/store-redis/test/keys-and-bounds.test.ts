@@ -1,5 +1,5 @@
 import { bareSession, queued, retained } from "@amqtt/store/compliance";
-import { Cluster } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisStore } from "../src/index.js";
 import { flushAll, storeOn, useRedis, useRedisCluster } from "./servers.js";
@@ -115,6 +115,28 @@ describe("on one redis-server", () => {
     expect(outcomes.slice(4)).toEqual(Array(6).fill("StoreBusyError"));
     expect(store.pendingOperations).toBe(0);
     expect((await store.queueUsage("c")).count).toBe(4);
+  });
+
+  it("sends the calls of one event-loop turn as one pipeline: 100 enqueues cost a few socket reads on Redis, not 100", async () => {
+    const store = await open();
+    const admin = new Redis({ host: "127.0.0.1", port: redis().port });
+    const reads = async (): Promise<number> =>
+      Number(/total_reads_processed:(\d+)/.exec(await admin.info("stats"))?.[1]);
+    try {
+      await store.enqueue("warm", queued(0));
+      const before = await reads();
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.enqueue("c", queued(i))));
+      const pipelined = (await reads()) - before;
+      // The same 100 calls, each awaited before the next: one read (and round trip) each.
+      const start = await reads();
+      for (let i = 0; i < 100; i++) await store.enqueue("d", queued(i));
+      const oneByOne = (await reads()) - start;
+      expect(pipelined).toBeLessThan(10);
+      expect(oneByOne).toBeGreaterThanOrEqual(100);
+      expect((await store.queueUsage("c")).count).toBe(100);
+    } finally {
+      await admin.quit();
+    }
   });
 
   it("uses 100,000 as the default bound on pending calls and rejects invalid options", () => {

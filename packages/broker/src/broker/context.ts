@@ -178,6 +178,8 @@ export class LocalBrokerContext implements BrokerContext {
         byListener.set(key, { listener: c.listener, protocolVersion: c.protocolVersion, count: 1 });
       else row.count++;
     }
+    let queuedBytes = 0;
+    for (const c of core.connections) queuedBytes += c.session.queuedBytes;
     let online = 0;
     let offline = 0;
     const groups = new Set<string>();
@@ -199,6 +201,7 @@ export class LocalBrokerContext implements BrokerContext {
       storeFlushLatency: t.storeFlush.snapshot(),
       connectionsByListener: [...byListener.values()],
       sharedGroups: groups.size,
+      onlineQueuedBytes: queuedBytes,
       sessionsOnline: online,
       sessionsOffline: offline,
       retainedBytes: core.retained.byteSize,

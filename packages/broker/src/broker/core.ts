@@ -37,6 +37,7 @@ import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
 import { ConnectAuth } from "./connect-auth.js";
+import { EdgeLimits } from "./edge-limits.js";
 import { drainOfflineQueue } from "./offline-drain.js";
 import { OfflineQueues } from "./offline-queue.js";
 import { PublishPolicy } from "./publish-policy.js";
@@ -94,6 +95,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
+  /** Rate limits and caps (connections/s, clients, messages and bytes/s, message memory). */
+  readonly limits: EdgeLimits;
   /** Protocol errors and retained refusals, logged rate-limited (and counted). */
   readonly refusals: RefusalLog;
   private currentStore: BrokerStore;
@@ -218,6 +221,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       },
     });
     this.policy = new PublishPolicy(this);
+    this.limits = new EdgeLimits(this, config.rateLimits, config.listeners);
   }
 
   /** Persistent sessions, offline queues and retained messages. */
@@ -232,6 +236,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   /** Serve one connection until it ends. */
   serve(connection: Connection, listener: string): Promise<void> {
+    if (!this.limits.admitConnection(connection, listener)) return Promise.resolve();
     const conn: BrokerConnection = new ClientConnection(this, connection, listener);
     this.connections.add(conn);
     return conn.run().finally(() => this.connections.delete(conn));
@@ -255,6 +260,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       storedMessages: stored,
       retainedCount: this.retained.size,
       subscriptionsCount: this.tree.size,
+      messageMemory: this.limits.memory(this.clock.now()),
       ...(this.cluster === undefined ? {} : { cluster: this.cluster.stats() }),
     };
   }
@@ -269,6 +275,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   // ---- ConnectionHost: what the connections ask ------------------------------
 
   onConnectRequest(conn: BrokerConnection, action: ConnectRequestAction): void {
+    if (this.limits.refuseConnect(conn)) return;
     this.auth.connectRequest(conn, action);
   }
 
@@ -356,11 +363,12 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   onPublishRequest(conn: BrokerConnection, request: PublishRequestAction): void {
     this.traffic.received(request.qos, request.payload.length);
-    this.policy.request(conn, request);
+    if (this.limits.admitPublish(conn, request)) this.policy.request(conn, request);
   }
 
   /** An accepted PUBLISH (its acknowledgement is going out): route it. */
   onMessage(conn: BrokerConnection, action: MessageAction): void {
+    if (this.limits.dropForMemory(conn, action)) return;
     this.router.acceptFrom(conn, messageOf(action));
   }
 

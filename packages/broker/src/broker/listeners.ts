@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { Connection, Listener } from "@amqtt/transport";
+import type { AddressInfo, Connection, Listener } from "@amqtt/transport";
 import { listenTcp } from "@amqtt/transport-tcp";
 import { listenWs } from "@amqtt/transport-ws/server";
+import type { ListenerEdge } from "../config/edge.js";
 import type { ResolvedBrokerConfig, ResolvedListener } from "../config/resolve.js";
 import type { Logger } from "../logger.js";
 import type { ListenerAddress } from "./options.js";
@@ -35,6 +36,15 @@ export class Listeners {
 
   /** Open every configured listener, each connection going to `serve`; on a failure, the caller closes what opened. */
   async openAll(serve: (connection: Connection, listener: string) => void): Promise<void> {
+    const limit = this.config.rateLimits.connectionLimit;
+    this.logger.info("connection limits", {
+      defaultMaxConnections: limit.limit,
+      from:
+        limit.openFiles === undefined
+          ? "fallback (open-files limit unreadable)"
+          : `open-files limit ${limit.openFiles} less a reserve`,
+      maxClients: this.config.rateLimits.maxClients,
+    });
     for (const spec of this.config.listeners) {
       // `external` connections come through `Broker.handle`; `http` is the admin listener (`@amqtt/admin`).
       if (spec.type === "external" || spec.type === "http") continue;
@@ -46,8 +56,10 @@ export class Listeners {
         listener: spec.name,
         type: spec.type,
         tls: spec.tls !== undefined,
-        host: a.host,
+        host: a.host ?? a.path,
         port: a.port,
+        maxConnections: listener.maxConnections,
+        ...(spec.edge?.proxyTrusted === undefined ? {} : { proxyProtocol: true }),
       });
     }
   }
@@ -62,14 +74,53 @@ export class Listeners {
     const maxConnections = spec.maxConnections === 0 ? Number.MAX_SAFE_INTEGER : spec.maxConnections;
     const tls = tlsOptions(spec);
     const common = { host: spec.host, port: spec.port, maxConnections, connection };
+    const edge = spec.edge;
     if (spec.type === "ws")
       return listenWs({
         ...common,
         ...(tls === undefined ? {} : { tls }),
         ...(spec.path === undefined ? {} : { path: spec.path }),
+        ...(edge?.trustedProxies === undefined ? {} : { trustedProxies: edge.trustedProxies }),
       });
-    return listenTcp({ ...common, ...(tls === undefined ? {} : { tls }) });
+    return listenTcp({
+      ...common,
+      ...(tls === undefined ? {} : { tls }),
+      ...edgeTcpOptions(spec.name, edge, this.logger),
+    });
   }
+}
+
+/** A TCP listener's PROXY protocol and unix socket options from its configuration. */
+function edgeTcpOptions(name: string, edge: ListenerEdge | undefined, logger: Logger) {
+  if (edge === undefined) return {};
+  const proxy = edge.proxyTrusted;
+  const unix = edge.unix;
+  return {
+    ...(proxy === undefined
+      ? {}
+      : {
+          proxyProtocol: {
+            trusted: proxy,
+            // Refusals are logged at debug: a scan from an untrusted address must not flood the log.
+            onRefused: (error: Error, peer: AddressInfo) =>
+              logger.debug("PROXY protocol refusal", {
+                listener: name,
+                peer: peer.host,
+                reason: error.message,
+              }),
+          },
+        }),
+    ...(unix === undefined
+      ? {}
+      : {
+          path: unix.path,
+          unixSocket: {
+            ...(unix.mode === undefined ? {} : { mode: unix.mode }),
+            ...(unix.uid === undefined ? {} : { uid: unix.uid }),
+            ...(unix.gid === undefined ? {} : { gid: unix.gid }),
+          },
+        }),
+  };
 }
 
 /** The TLS options of a listener: certificate, key and CA read from their files. */

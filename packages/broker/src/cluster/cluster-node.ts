@@ -39,7 +39,12 @@ export interface ClusterNodeOptions {
   dedupeCapacity?: number;
   /** Longest wait for an old owner's session hand-over, in ms (default 2,000). */
   handOverTimeoutMs?: number;
+  /** How long a node waits after `nodeDown` for the dead node's `leaving` before publishing its wills (default 500 ms). */
+  leaveGraceMs?: number;
 }
+
+/** See {@link ClusterNodeOptions.leaveGraceMs}. */
+export const DEFAULT_LEAVE_GRACE_MS = 500;
 
 /**
  * The broker as one node of a cluster: its subscription tree announces routes,
@@ -114,6 +119,15 @@ export class ClusterNode {
   /** Leave the cluster cleanly (other nodes see it go at once). */
   async stop(): Promise<void> {
     this.running = false;
+    // A shutdown publishes no will (as on one broker): the other nodes hear it before `nodeDown`.
+    const leaving = encodeControl({ type: "leaving" });
+    await Promise.allSettled(
+      this.bus
+        .nodes()
+        .flatMap((n) =>
+          n.nodeId === this.bus.nodeId ? [] : [this.bus.send(n.nodeId, CONTROL_CHANNEL, leaving)],
+        ),
+    );
     await this.bus.stop();
   }
 
@@ -188,7 +202,11 @@ export class ClusterNode {
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
     const router = this.host.router;
-    router.acceptRemote(client, m, { ordinary: scope.ordinary && !adopted, groups: new Set(scope.groups) });
+    router.acceptRemote(client, m, {
+      ordinary: scope.ordinary && !adopted,
+      groups: new Set(scope.groups),
+      anyNode: adopted,
+    });
     const store = this.host.store;
     if (!store.persistent || message.qos === 0) {
       ack();
@@ -203,6 +221,11 @@ export class ClusterNode {
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {
     const message = decodeControl(envelope.body);
+    if (message.type === "leaving") {
+      this.wills.take(envelope.from);
+      ack();
+      return;
+    }
     if (message.type === "will") {
       this.wills.set(envelope.from, message.clientId, message.will);
       ack();
@@ -245,7 +268,6 @@ export class ClusterNode {
 
   private async nodeDown(nodeId: string): Promise<void> {
     if (nodeId === this.bus.nodeId) return this.rejoin();
-    const wills = this.wills.take(nodeId);
     let adopted: boolean;
     try {
       adopted = await this.bus.adoptNode(nodeId);
@@ -253,7 +275,19 @@ export class ClusterNode {
       this.host.warn(`adopting the dead node ${nodeId} failed`, error);
       return;
     }
-    if (!adopted) return;
+    if (!adopted) {
+      this.wills.take(nodeId);
+      return;
+    }
+    // What the dead node never acknowledged: its shared groups' messages go to members here.
+    // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
+    const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
+    await bus
+      .adoptInbox?.(nodeId)
+      .catch((error: unknown) => this.host.warn(`adopting the inbox of ${nodeId} failed`, error));
+    // A node that stopped gracefully said so just before; its `leaving` may still be on the way.
+    await new Promise((resolve) => setTimeout(resolve, this.options.leaveGraceMs ?? DEFAULT_LEAVE_GRACE_MS));
+    const wills = this.wills.take(nodeId);
     this.host.logger.warn("a node died; this node publishes its wills", {
       node: nodeId,
       wills: wills.length,
@@ -262,12 +296,6 @@ export class ClusterNode {
       this.counters.adoptedWills++;
       this.local?.publishWill(undefined, will);
     }
-    // What the dead node never acknowledged: its shared groups' messages go to members here.
-    // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
-    const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
-    await bus
-      .adoptInbox?.(nodeId)
-      .catch((error: unknown) => this.host.warn(`adopting the inbox of ${nodeId} failed`, error));
   }
 
   /**

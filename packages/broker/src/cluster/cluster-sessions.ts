@@ -69,6 +69,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
       throw error;
     }
     this.epochs.set(clientId, claim.ownership.epoch);
+    this.pruneEpochs();
     const previous = claim.previous;
     if (
       previous !== undefined &&
@@ -202,6 +203,12 @@ export class ClusterSessionRegistry implements SessionRegistry {
     this.local.handOver(clientId);
     for (const q of session.queued) await this.host.store.enqueue(clientId, q);
     this.local.restore(session.record, session.queued.length);
+  }
+
+  /** Claims of sessions that ended here without a release (expired offline) are forgotten now and then. */
+  private pruneEpochs(): void {
+    if (this.epochs.size <= 2 * this.local.sessions.size + 1000) return;
+    for (const clientId of this.epochs.keys()) if (!this.local.sessions.has(clientId)) this.release(clientId);
   }
 
   private release(clientId: string): void {

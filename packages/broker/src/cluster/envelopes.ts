@@ -137,7 +137,9 @@ export type ControlMessage =
   /** Old owner to new owner: the session (or none, when it ended with its connection). */
   | { type: "hand-over"; clientId: string; requestId: string; session: HandedOverSession | undefined }
   /** Owner to every node: the will of `clientId` to publish if the owner dies (`will` absent: none any more). */
-  | { type: "will"; clientId: string; will: StoredWill | undefined };
+  | { type: "will"; clientId: string; will: StoredWill | undefined }
+  /** A node stopping gracefully: its clients' wills are not published (a broker shutdown publishes none). */
+  | { type: "leaving" };
 
 /** Encode a control message. */
 export function encodeControl(message: ControlMessage): Uint8Array {

@@ -33,17 +33,21 @@ export class Forwarder {
     client: ClientInfo | undefined,
     message: PluginMessage,
     localGroups: readonly SharedGroup<SubscriptionEntry>[],
+    onlyGroups?: ReadonlySet<string>,
   ): ReadonlySet<SharedGroup<SubscriptionEntry>> | undefined {
     // Each node publishes its own `$SYS` topics.
     if (isSysTopic(message.topic)) return undefined;
     const match = this.bus.match(message.topic);
-    if (match.nodes.size === 0 && match.shared.size === 0 && !message.retain) return undefined;
+    const retainCopies = message.retain && onlyGroups === undefined;
+    if (match.nodes.size === 0 && match.shared.size === 0 && !retainCopies) return undefined;
     const scopes = new Map<string, DeliverScope & { groups: string[] }>();
-    for (const node of match.nodes) scopes.set(node, { to: node, ordinary: true, groups: [] });
+    if (onlyGroups === undefined)
+      for (const node of match.nodes) scopes.set(node, { to: node, ordinary: true, groups: [] });
     let elsewhere: Set<SharedGroup<SubscriptionEntry>> | undefined;
     if (match.shared.size > 0) {
       const self = this.bus.nodeId;
       for (const [key, nodes] of match.shared) {
+        if (onlyGroups !== undefined && !onlyGroups.has(key)) continue;
         const local = localGroups.find((g) => `${g.shareName}\u0000${g.filter}` === key);
         const candidates = [...nodes].filter((n) => n !== self).sort();
         if (local !== undefined) candidates.unshift(self);
@@ -62,7 +66,7 @@ export class Forwarder {
         scope.groups.push(key);
       }
     }
-    if (message.retain)
+    if (retainCopies)
       for (const node of this.bus.nodes())
         if (node.nodeId !== this.bus.nodeId && !scopes.has(node.nodeId))
           scopes.set(node.nodeId, { to: node.nodeId, ordinary: false, groups: [] });

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve as resolvePath } from "node:path";
 import { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
 
@@ -8,10 +9,16 @@ const redisUrl = z.string().min(1);
 
 /** The `cluster` section as written. */
 export const clusterSchema = z.strictObject({
-  /** One Redis/Valkey URL (`redis://host:6379/0`, `rediss://` for TLS; password in the URL), or a list of them. */
+  /**
+   * The Redis/Valkey URL (`redis://host:6379/0`, `rediss://` for TLS; a password in
+   * the URL or in `password_file`). A list of several URLs are a Redis Cluster's seed
+   * nodes (as `cluster_nodes`).
+   */
   redis: z.union([redisUrl, z.array(redisUrl).min(1)]).optional(),
   /** Seed nodes of a Redis Cluster (`redis://host:7000`, ...): Redis Cluster mode instead of `redis`. */
   cluster_nodes: z.array(redisUrl).min(1).optional(),
+  /** A file whose first line is the engine's password (wins over one in the URL). */
+  password_file: z.string().min(1).optional(),
   /** This node's id, unique in the cluster (default: generated at start from host and pid). */
   node_id: z.string().min(1).max(128).optional(),
   /** Prefix of every key the cluster writes (default `amqtt:`), so several clusters share one engine. */
@@ -20,14 +27,24 @@ export const clusterSchema = z.strictObject({
   lease_ms: z.int().min(500).max(600_000).optional(),
   /** Longest wait for one engine call, in ms (default 2,000); past it the engine counts as down. */
   request_timeout_ms: z.int().min(50).max(60_000).optional(),
+  /** Envelopes this node holds received but unacknowledged; beyond it reading pauses (default 10,000). */
+  max_unacked_envelopes: z.int().min(1).optional(),
+  /** Envelopes one node's inbox holds in the engine; beyond it sends to that node fail (default 100,000). */
+  max_inbox_envelopes: z.int().min(1).optional(),
 });
 
 /** The cluster settings, resolved. */
 export interface ResolvedCluster {
-  /** Redis/Valkey URLs of a single engine (may hold a password: log them through `redactRedisUrl`). */
-  redis: string[];
+  /** The URL of a single engine, `undefined` in Redis Cluster mode (may hold a password: log it through `redactRedisUrl`). */
+  redis: string | undefined;
   /** Seed URLs of a Redis Cluster; non-empty means Redis Cluster mode. */
   clusterNodes: string[];
+  /** Absolute path of the password file, when given. */
+  passwordFile: string | undefined;
+  /** `undefined`: the bus's default. */
+  maxUnackedEnvelopes: number | undefined;
+  /** `undefined`: the bus's default. */
+  maxInboxEnvelopes: number | undefined;
   /** The configured node id, or `undefined` (the node generates one). */
   nodeId: string | undefined;
   keyPrefix: string;
@@ -47,6 +64,7 @@ const URL_SCHEMES = /^(redis|rediss|valkey|valkeys):\/\//i;
 /** Check and complete the `cluster` section; `undefined` when there is none. */
 export function resolveCluster(
   raw: z.output<typeof clusterSchema> | null | undefined,
+  baseDir: string,
   issues: ConfigIssue[],
 ): ResolvedCluster | undefined {
   if (raw == null) return undefined;
@@ -80,9 +98,13 @@ export function resolveCluster(
       path: "cluster.request_timeout_ms",
       message: `must be below lease_ms (${leaseMs}): a node must be able to renew its lease before it expires`,
     });
+  const file = raw.password_file;
   return {
-    redis,
-    clusterNodes,
+    redis: redis.length === 1 ? redis[0] : undefined,
+    clusterNodes: redis.length > 1 ? redis : clusterNodes,
+    passwordFile: file === undefined ? undefined : isAbsolute(file) ? file : resolvePath(baseDir, file),
+    maxUnackedEnvelopes: raw.max_unacked_envelopes,
+    maxInboxEnvelopes: raw.max_inbox_envelopes,
     nodeId: raw.node_id,
     keyPrefix: raw.key_prefix ?? defaultCluster.keyPrefix,
     leaseMs,

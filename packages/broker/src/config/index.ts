@@ -2,7 +2,12 @@ export { type BindAddress, parseBind } from "./bind.js";
 export { defaultCluster, type ResolvedCluster, redactRedisUrl } from "./cluster.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { loadBrokerConfigFile, parseBrokerConfigYaml } from "./load.js";
-export { DATA_FILE_NAME, type PersistenceStore, type ResolvedPersistence } from "./persistence.js";
+export {
+  DATA_FILE_NAME,
+  type PersistenceStore,
+  type ResolvedPersistence,
+  type ResolvedRedis,
+} from "./persistence.js";
 export {
   type BuiltinPluginName,
   type PluginRegistry,

@@ -7,12 +7,20 @@ export const persistenceSchema = z.strictObject({
   /**
    * `sqlite` (what the `amqtt` command uses by default), `memory` (nothing
    * survives a restart), or a database server: `postgresql`, `mysql` (MySQL and
-   * MariaDB), which need `url`. Left out with a `url`, the URL's scheme decides.
+   * MariaDB), which need `url`, or `redis` (Redis 7 / Valkey, one server or a
+   * Redis Cluster), which needs `redis` or `cluster_nodes`. Left out with a
+   * `url`, the URL's scheme decides; with `redis` or `cluster_nodes`, it is `redis`.
    */
-  store: z.enum(["memory", "sqlite", "postgresql", "mysql"]).optional(),
+  store: z.enum(["memory", "sqlite", "postgresql", "mysql", "redis"]).optional(),
   /** The server of `postgresql` / `mysql`: `postgresql://user@host:5432/db`, `mysql://...`, `mariadb://...` (aMQTT's `+asyncpg`/`+aiomysql` too). */
   url: z.string().min(1).optional(),
-  /** A file whose first line is the database password (wins over one in `url`, which then need not hold it). */
+  /** The Redis server of `store: redis`: `redis://[user:password@]host:6379/0`, `rediss://` for TLS. */
+  redis: z.string().min(1).optional(),
+  /** Redis Cluster mode instead of `redis`: some of the cluster's nodes, `redis://host:port` each. */
+  cluster_nodes: z.array(z.string().min(1)).min(1).optional(),
+  /** Put before every Redis key, so several brokers share one Redis (default `amqtt:`); no braces. */
+  key_prefix: z.string().min(1).optional(),
+  /** A file whose first line is the database or Redis password (wins over one in the URL, which then need not hold it). */
   password_file: z.string().min(1).optional(),
   /** Folder of the SQLite file (`amqtt.db` inside); created when missing. */
   data_dir: z.string().min(1).optional(),
@@ -28,7 +36,17 @@ export const persistenceSchema = z.strictObject({
 });
 
 /** The stores a configuration can name. */
-export type PersistenceStore = "memory" | "sqlite" | "postgresql" | "mysql";
+export type PersistenceStore = "memory" | "sqlite" | "postgresql" | "mysql" | "redis";
+
+/** Where the Redis of `store: redis` is (the URLs may hold a password: never log them as they are). */
+export interface ResolvedRedis {
+  /** One server, when not a cluster. */
+  url?: string;
+  /** Redis Cluster nodes, when a cluster. */
+  clusterNodes?: string[];
+  /** The key prefix, when configured. */
+  keyPrefix?: string;
+}
 
 /** Where the broker keeps sessions, queues and retained messages. */
 export interface ResolvedPersistence {
@@ -40,6 +58,8 @@ export interface ResolvedPersistence {
   url?: string | undefined;
   /** Absolute path of the password file of the server, when given. */
   passwordFile?: string | undefined;
+  /** The Redis settings, when `store` is `redis`. */
+  redis?: ResolvedRedis | undefined;
   durability: "full" | "relaxed";
   clearOnShutdown: boolean;
 }
@@ -100,6 +120,79 @@ function resolveServer(out: ResolvedPersistence, path: string, issues: ConfigIss
     });
 }
 
+const REDIS_URL = /^rediss?:\/\//i;
+
+/**
+ * Check and complete `store: redis` (`persistence.redis`, `cluster_nodes`,
+ * `key_prefix`); answers whether the Redis store is chosen.
+ */
+function resolveRedis(
+  written: z.output<typeof persistenceSchema> | null | undefined,
+  out: ResolvedPersistence,
+  issues: ConfigIssue[],
+): boolean {
+  const given =
+    written?.redis !== undefined || written?.cluster_nodes !== undefined || written?.key_prefix !== undefined;
+  if (out.store !== "redis" && !given) return false;
+  if (out.store !== undefined && out.store !== "redis") {
+    issues.push({
+      path: "persistence",
+      message: `redis, cluster_nodes and key_prefix need store: redis, not ${out.store}`,
+    });
+    return true;
+  }
+  out.store = "redis";
+  const redis: ResolvedRedis = {};
+  if (written?.redis !== undefined && written.cluster_nodes !== undefined)
+    issues.push({
+      path: "persistence.cluster_nodes",
+      message: "give redis (one server) or cluster_nodes, not both",
+    });
+  else if (written?.redis === undefined && written?.cluster_nodes === undefined)
+    issues.push({
+      path: "persistence.redis",
+      message: "store: redis needs redis (redis://host:6379/0) or cluster_nodes",
+    });
+  if (written?.redis !== undefined) {
+    if (!REDIS_URL.test(written.redis))
+      issues.push({ path: "persistence.redis", message: "not a Redis URL: use redis:// or rediss://" });
+    redis.url = written.redis;
+  }
+  if (written?.cluster_nodes !== undefined) {
+    written.cluster_nodes.forEach((node, i) => {
+      if (!REDIS_URL.test(node))
+        issues.push({
+          path: `persistence.cluster_nodes.${i}`,
+          message: "not a Redis URL: use redis:// or rediss://",
+        });
+    });
+    redis.clusterNodes = [...written.cluster_nodes];
+  }
+  if (written?.key_prefix !== undefined) {
+    // A brace would become the Redis Cluster hash tag of every key.
+    if (/[{}]/.test(written.key_prefix))
+      issues.push({ path: "persistence.key_prefix", message: "must not contain { or }" });
+    redis.keyPrefix = written.key_prefix;
+  }
+  out.redis = redis;
+  if (out.file !== undefined)
+    issues.push({
+      path: "persistence",
+      message: "file and data_dir are SQLite's: store redis keeps its data in Redis",
+    });
+  if (out.url !== undefined)
+    issues.push({
+      path: "persistence.url",
+      message: "url names a database server: Redis goes in redis or cluster_nodes",
+    });
+  if (out.durability === "relaxed")
+    issues.push({
+      path: "persistence.durability",
+      message: "relaxed is SQLite's: Redis' appendfsync decides",
+    });
+  return true;
+}
+
 const sessionDbOptions = z.strictObject({
   /** SQLAlchemy URL: `sqlite:///file`, `sqlite+aiosqlite:///file`, or a PostgreSQL or MySQL/MariaDB server. */
   connection: z.string().optional(),
@@ -132,9 +225,11 @@ export function resolvePersistence(
   if (written?.url !== undefined) out.url = written.url;
   if (written?.password_file !== undefined) out.passwordFile = absolute(written.password_file);
   if (sessionDb === undefined) {
-    resolveServer(out, "persistence", issues);
+    if (!resolveRedis(written, out, issues)) resolveServer(out, "persistence", issues);
     return out;
   }
+  if (written?.store === "redis" || written?.redis !== undefined || written?.cluster_nodes !== undefined)
+    issues.push({ path: "persistence", message: `store: redis contradicts ${sessionDb.path}` });
   const parsed = sessionDbOptions.safeParse(sessionDb.options ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues)

@@ -5,7 +5,15 @@ import type { z } from "zod";
 import type { AnyPluginDefinition } from "../plugins/definition.js";
 import { parseBind } from "./bind.js";
 import { type ResolvedCluster, resolveCluster } from "./cluster.js";
+import {
+  type ListenerEdge,
+  type RateLimits,
+  resolveListenerEdge,
+  resolveRateLimits,
+  unixBindPath,
+} from "./edge.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { connectionLimitDefault } from "./fd-limit.js";
 import { type ResolvedPersistence, resolvePersistence, SESSION_DB_PLUGINS } from "./persistence.js";
 import {
   describeIssue,
@@ -45,6 +53,8 @@ export interface ResolvedListener {
   };
   /** WebSocket only: the path upgrades are accepted on; any path when absent. */
   path?: string;
+  /** PROXY protocol, forwarded headers, unix socket, connection rate. */
+  edge?: ListenerEdge;
 }
 
 /** The admin listener's credentials (`admin:` in the configuration); file paths are absolute. */
@@ -116,6 +126,8 @@ export interface ResolvedBrokerConfig {
   dollarTopicPublish: "accept" | "refuse";
   /** The admin listener's credentials (used by `@amqtt/admin` for the `type: http` listeners). */
   admin: ResolvedAdmin;
+  /** Per-client rates, global client cap, message memory budget. */
+  rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
   cluster?: ResolvedCluster | undefined;
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
@@ -140,8 +152,11 @@ export const defaultLimits: BrokerLimits = {
   maxRetainedBytes: 256 * 1024 * 1024,
 };
 
-/** Connections per listener when `max_connections` is not written. */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/**
+ * Connections per listener when `max_connections` is not written: the process's
+ * open-files limit less a reserve (10,000 where it cannot be read); see `fd-limit.ts`.
+ */
+export const DEFAULT_MAX_CONNECTIONS = connectionLimitDefault().limit;
 
 const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443, http: 9090 } as const;
 
@@ -198,7 +213,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
-  const cluster = resolveCluster(raw.cluster, issues);
+  const cluster = resolveCluster(raw.cluster, baseDir, issues);
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -240,6 +255,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     admin,
+    rateLimits: resolveRateLimits(raw),
     cluster,
     warnings,
   };
@@ -327,7 +343,11 @@ function resolveListener(
         : ssl
           ? defaultPorts.tcps
           : defaultPorts.tcp;
-  const bind = parseBind(l.bind ?? "", defaultPort, `${path}.bind`);
+  const unixPath = unixBindPath(l.bind);
+  const bind =
+    unixPath === undefined
+      ? parseBind(l.bind ?? "", defaultPort, `${path}.bind`)
+      : { host: `unix:${unixPath}`, port: 0 };
   if ("message" in bind) {
     issues.push(bind);
     return undefined;
@@ -339,6 +359,8 @@ function resolveListener(
     port: bind.port,
     maxConnections: l.max_connections ?? DEFAULT_MAX_CONNECTIONS,
   };
+  const edge = resolveListenerEdge(path, type, l, issues);
+  if (edge !== undefined) listener.edge = edge;
   if (l.path !== undefined) {
     if (type !== "ws")
       issues.push({ path: `${path}.path`, message: "only WebSocket listeners (type: ws) have a path" });

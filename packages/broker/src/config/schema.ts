@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clusterSchema } from "./cluster.js";
+import { edgeBrokerKeys, edgeListenerKeys } from "./edge.js";
 import { persistenceSchema } from "./persistence.js";
 import { slowConsumerKeys } from "./slow-consumer.js";
 
@@ -32,6 +33,8 @@ export const listenerSchema = z.strictObject({
   /** Accepted for aMQTT compatibility; unused there and here. */
   reader: z.string().nullable().optional(),
   writer: z.string().nullable().optional(),
+  // PROXY protocol, forwarded headers, unix socket files, connection rate (issue 17).
+  ...edgeListenerKeys,
 });
 
 /** aMQTT's deprecated `auth` section. */
@@ -114,6 +117,8 @@ export const brokerConfigSchema = z.strictObject({
   dollar_topic_publish: z.enum(["accept", "refuse"]).optional(),
   // Operations (issue 16): credentials of the admin listener (`type: http`).
   admin: adminSchema.nullable().optional(),
+  // Rate limits and caps (issue 17): max_clients, message/byte rates, the message memory budget.
+  ...edgeBrokerKeys,
   // Scale out (issue 15): the engine the nodes of one cluster share.
   cluster: clusterSchema.nullable().optional(),
 });

@@ -26,7 +26,7 @@ import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { SerialTasks } from "./serial-tasks.js";
 import { SlicedInput } from "./sliced-input.js";
-import type { Clock } from "./timers.js";
+import type { Clock, TimerHandle } from "./timers.js";
 
 /** Why the session's bounded queue dropped a message (for the drop log). */
 const dropReasons = {
@@ -85,6 +85,8 @@ export class ClientConnection<S = unknown> {
   private readonly load: DeliveryLoad;
   /** Push-style input, fed a slice per event-loop turn (fairness between connections). */
   private readonly input: SlicedInput;
+  /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
+  private rateHold: TimerHandle | undefined;
 
   constructor(
     private readonly host: ConnectionHost<S>,
@@ -112,7 +114,7 @@ export class ClientConnection<S = unknown> {
     this.input = new SlicedInput(
       transport,
       (bytes) => this.feed(bytes),
-      () => this.finished || this.load.pausedUntil !== undefined,
+      () => this.finished || this.load.pausedUntil !== undefined || this.rateHold !== undefined,
       () => host.contention.queued,
     );
   }
@@ -365,8 +367,24 @@ export class ClientConnection<S = unknown> {
     // After the answers waiting on the pause, and never inside another connection's
     // actions (a resume comes from a subscriber's acknowledgement).
     queueMicrotask(() => {
-      if (this.load.pausedUntil === undefined && !this.finished) this.input.resume();
+      if (this.load.pausedUntil === undefined && this.rateHold === undefined && !this.finished)
+        this.input.resume();
     });
+  }
+
+  /**
+   * Stop reading for `ms` (a client over its rate limit): TCP then pushes back
+   * on the client, which is how 3.1.1 clients are slowed. A hold already
+   * running is kept; input already read is still fed up to the next slice.
+   */
+  holdReading(ms: number): void {
+    if (this.finished || this.rateHold !== undefined) return;
+    this.watchClose();
+    this.transport.pauseReading?.();
+    this.rateHold = this.clock.setTimeout(() => {
+      this.rateHold = undefined;
+      this.readAgain();
+    }, ms);
   }
 
   /**
@@ -409,6 +427,8 @@ export class ClientConnection<S = unknown> {
     this.finished = true;
     this.load.end();
     this.timers.clearAll();
+    if (this.rateHold !== undefined) this.clock.clearTimeout(this.rateHold);
+    this.rateHold = undefined;
     this.over?.();
   }
 }

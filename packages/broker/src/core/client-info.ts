@@ -11,10 +11,16 @@ export function clientInfoOf(transport: Connection, listener: string): ClientInf
     password: undefined,
     protocolVersion: 4,
     listener,
-    remoteAddress: remote.host === undefined ? undefined : `${remote.host}:${remote.port ?? ""}`,
+    remoteAddress:
+      remote.host === undefined
+        ? undefined
+        : remote.port === undefined
+          ? remote.host
+          : `${remote.host}:${remote.port}`,
     anonymous: false,
     attributes: new Map(),
   };
+  if (remote.host !== undefined) info.remoteHost = remote.host;
   const cert = tls?.peerCertificate;
   if (cert !== undefined) {
     info.certificate = {

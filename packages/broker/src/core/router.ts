@@ -46,6 +46,8 @@ export interface RemoteRouting {
     client: ClientInfo | undefined,
     message: PluginMessage,
     localGroups: readonly SharedGroup<SubscriptionEntry>[],
+    /** Only these shared groups (`shareName\u0000filter`): no ordinary subscription, no retained copy. */
+    onlyGroups?: ReadonlySet<string>,
   ): ReadonlySet<SharedGroup<SubscriptionEntry>> | undefined;
 }
 
@@ -55,6 +57,8 @@ export interface RemoteScope {
   readonly ordinary: boolean;
   /** The shared groups (`shareName\u0000filter`) this node picks the member of. */
   readonly groups: ReadonlySet<string>;
+  /** The groups' member may be on any node (a dead node's messages the adopter routes again). */
+  readonly anyNode?: boolean;
 }
 
 /** Per-client aggregation of the subscriptions that matched one message. */
@@ -192,7 +196,11 @@ export class Router {
     const match = this.host.tree.match(message.topic, this.matchResult);
     // Other nodes first (their copies are encoded once, before local delivery changes anything).
     const elsewhere =
-      scope === undefined ? this.host.remote?.forward(client, message, match.sharedGroups) : undefined;
+      scope === undefined
+        ? this.host.remote?.forward(client, message, match.sharedGroups)
+        : scope.anyNode === true
+          ? this.host.remote?.forward(client, message, match.sharedGroups, scope.groups)
+          : undefined;
     const targets = this.targets;
     const publisher = client?.clientId;
     // Several subscriptions of one client give one copy at the highest granted QoS
@@ -227,12 +235,8 @@ export class Router {
     targets.clear();
     for (const group of match.sharedGroups) {
       // In a cluster one node picks the member: this one, unless the group went elsewhere.
-      if (
-        scope === undefined
-          ? elsewhere?.has(group)
-          : !scope.groups.has(`${group.shareName}\u0000${group.filter}`)
-      )
-        continue;
+      if (elsewhere?.has(group)) continue;
+      if (scope !== undefined && !scope.groups.has(`${group.shareName}\u0000${group.filter}`)) continue;
       this.deliverToGroup(group, message, publisher, expiresAt, t, shared);
     }
   }

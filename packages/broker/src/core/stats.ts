@@ -24,5 +24,11 @@ export function emptyStats(startedAt = 0): BrokerStats {
     publisherPauses: 0,
     publisherPausedMs: 0,
     ackTimeoutDisconnects: 0,
+    publishThrottled: 0,
+    rateLimitDisconnects: 0,
+    connectionsRateLimited: 0,
+    clientsRefusedBusy: 0,
+    memoryBudgetDrops: 0,
+    messageMemory: 0,
   };
 }

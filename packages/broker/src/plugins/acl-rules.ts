@@ -50,7 +50,8 @@ export interface ClientAcl {
 }
 
 /**
- * Substitute `%u` (user name) and `%c` (client id) in a filter. Returns
+ * Substitute `%u` (user name), `%c` (client id) and `%a` (the client's IP
+ * address, the real one behind a trusted proxy) in a filter. Returns
  * `undefined` (the filter matches nothing) when `%u` is used by a client without
  * a user name, or when the substituted value holds `+`, `#` or `/`: such a value
  * would turn into wildcards or extra levels and reach other users' topics
@@ -67,6 +68,11 @@ export function substitute(filter: string, client: ClientInfo): string | undefin
   if (out.includes("%c")) {
     if (client.clientId === "" || unsafeInFilter(client.clientId)) return undefined;
     out = out.replaceAll("%c", client.clientId);
+  }
+  if (out.includes("%a")) {
+    const host = client.remoteHost;
+    if (host === undefined || unsafeInFilter(host)) return undefined;
+    out = out.replaceAll("%a", host);
   }
   return out;
 }

@@ -104,6 +104,8 @@ export interface BrokerMetrics {
   connectionsByListener: readonly { listener: string; protocolVersion: 3 | 4 | 5; count: number }[];
   /** Shared subscription groups (distinct `$share/<group>/<filter>`). */
   sharedGroups: number;
+  /** Bytes (topic and payload) of QoS 1/2 messages waiting behind connected clients' in-flight windows. */
+  onlineQueuedBytes: number;
   /** Sessions online and offline. */
   sessionsOnline: number;
   sessionsOffline: number;

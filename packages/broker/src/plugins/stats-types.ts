@@ -28,6 +28,18 @@ export interface BrokerStats {
   publisherPausedMs: number;
   /** Clients disconnected for acknowledging nothing for `ack_timeout`. */
   ackTimeoutDisconnects: number;
+  /** PUBLISH packets over a client's message or byte rate whose client was slowed (socket left unread). */
+  publishThrottled: number;
+  /** 5.0 clients disconnected with 0x96 Message rate too high. */
+  rateLimitDisconnects: number;
+  /** Connections closed at once for a listener's `max_connection_rate`. */
+  connectionsRateLimited: number;
+  /** CONNECTs refused with Server busy / Server unavailable for `max_clients`. */
+  clientsRefusedBusy: number;
+  /** QoS 0 messages dropped because the message memory budget (`max_message_memory`) was spent. */
+  memoryBudgetDrops: number;
+  /** Bytes of messages queued behind in-flight windows and unwritten in transports now (what the budget counts). */
+  messageMemory: number;
   /** This node's view of its cluster, when the broker is a cluster node. */
   cluster?: ClusterStats;
 }

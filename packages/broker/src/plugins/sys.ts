@@ -41,7 +41,10 @@ export interface SysPlugin extends BrokerPlugin {
  * messages/publish/received, messages/publish/sent, messages/publish/dropped
  * (messages dropped by a bound, as Mosquitto's `publish/messages/dropped`), messages/retained/count,
  * messages/subscriptions/count, heap/size and heap/maximum (MB of resident
- * memory), cpu/percent and cpu/maximum (of one core, since the last round).
+ * memory), cpu/percent and cpu/maximum (of one core, since the last round), and
+ * what the rate limits and caps did: limits/publish/throttled,
+ * limits/publish/rate-disconnects, limits/connections/rate-limited,
+ * limits/clients/refused-busy, limits/memory/dropped, limits/memory/used (bytes).
  *
  * A cluster node adds `cluster/node` (its id), `cluster/nodes` (live nodes),
  * `cluster/engine` (`up`/`down`), `cluster/messages/remote/in|out|duplicates|failed`,
@@ -119,6 +122,12 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
       send("heap/maximum", heapMaximum);
       send("cpu/percent", cpu);
       send("cpu/maximum", cpuMaximum);
+      send("limits/publish/throttled", s.publishThrottled);
+      send("limits/publish/rate-disconnects", s.rateLimitDisconnects);
+      send("limits/connections/rate-limited", s.connectionsRateLimited);
+      send("limits/clients/refused-busy", s.clientsRefusedBusy);
+      send("limits/memory/dropped", s.memoryBudgetDrops);
+      send("limits/memory/used", s.messageMemory);
       const c = s.cluster;
       if (c !== undefined) {
         // A cluster node: its own figures, and the cluster as it sees it (live nodes, engine).

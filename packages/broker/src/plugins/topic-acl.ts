@@ -58,7 +58,9 @@ function checkFilters(rules: AclRules): void {
     all.push(...rules.allowPatterns[action], ...rules.denyPatterns[action]);
   }
   for (const filter of all) {
-    const error = checkTopicFilter(filter.replaceAll("%u", "u").replaceAll("%c", "c"), { shared: false });
+    const error = checkTopicFilter(filter.replaceAll("%u", "u").replaceAll("%c", "c").replaceAll("%a", "a"), {
+      shared: false,
+    });
     if (error !== undefined) throw new Error(`invalid ACL topic filter "${filter}": ${error.message}`);
   }
 }
@@ -75,7 +77,8 @@ let instances = 0;
  * - `deny_publish_acl`, `deny_subscribe_acl`, `deny_receive_acl`: the same shape;
  *   deny wins over allow. A subscription is denied when a deny filter covers it;
  *   deny-subscribe filters also stop deliveries through wider subscriptions.
- * - `%u` and `%c` in any filter stand for the user name and client id.
+ * - `%u`, `%c` and `%a` in any filter stand for the user name, client id and
+ *   the client's IP address (the real one behind a trusted proxy).
  * - `acl_file`: Mosquitto's ACL file format (see `parseAclFile`), added to the above.
  * - `subscribe_refusal_code`: SUBACK code for a refused subscription in 5.0,
  *   0x80 (default) or 0x87; 3.1.1 always gets 0x80.

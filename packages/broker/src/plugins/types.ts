@@ -22,6 +22,11 @@ export interface ClientInfo {
   listener: string;
   remoteAddress: string | undefined;
   /**
+   * The client's IP address alone (no port), as the broker sees it: behind a
+   * trusted proxy, the one its PROXY header or `X-Forwarded-For` named. `%a` in ACL filters.
+   */
+  remoteHost?: string;
+  /**
    * The peer certificate of a TLS client that presented one: DER, subject, the
    * URIs among its subject alternative names, and whether its chain verified.
    */

@@ -22,8 +22,11 @@ describe("the cluster section", () => {
       ["cluster:", "  redis: redis://127.0.0.1:6379/0", "  node_id: node-a", "  lease_ms: 3000"].join("\n"),
     );
     expect(config.cluster).toEqual({
-      redis: ["redis://127.0.0.1:6379/0"],
+      redis: "redis://127.0.0.1:6379/0",
       clusterNodes: [],
+      passwordFile: undefined,
+      maxUnackedEnvelopes: undefined,
+      maxInboxEnvelopes: undefined,
       nodeId: "node-a",
       keyPrefix: "amqtt:",
       leaseMs: 3000,
@@ -36,8 +39,18 @@ describe("the cluster section", () => {
       cluster: { cluster_nodes: ["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"], key_prefix: "site1:" },
     }).cluster;
     expect(cluster?.clusterNodes).toHaveLength(2);
-    expect(cluster?.redis).toEqual([]);
+    expect(cluster?.redis).toBeUndefined();
     expect(cluster?.keyPrefix).toBe("site1:");
+  });
+
+  it("reads several redis URLs as a Redis Cluster's seeds, and a password file next to the config", () => {
+    const cluster = resolveBrokerConfig(
+      { cluster: { redis: ["redis://a:7000", "redis://b:7000"], password_file: "redis.pw" } },
+      { baseDir: "/etc/amqtt" },
+    ).cluster;
+    expect(cluster?.redis).toBeUndefined();
+    expect(cluster?.clusterNodes).toEqual(["redis://a:7000", "redis://b:7000"]);
+    expect(cluster?.passwordFile).toBe("/etc/amqtt/redis.pw");
   });
 
   it("needs an engine", () => {

@@ -45,9 +45,65 @@ describe("the persistence section", () => {
   });
 
   it("refuses unknown keys and values with their key path", () => {
-    expect(issuesOf({ persistence: { store: "redis" } })[0]).toMatch(/^persistence\.store: expected one of/);
+    expect(issuesOf({ persistence: { store: "mongodb" } })[0]).toMatch(
+      /^persistence\.store: expected one of/,
+    );
     expect(issuesOf({ persistence: { dir: "x" } })[0]).toMatch(/^persistence: unknown key "dir"/);
     expect(issuesOf({ persistence: { store: "memory", data_dir: "x" } })[0]).toMatch(/need store: sqlite/);
+  });
+});
+
+describe("store: redis", () => {
+  it("takes one Redis server, its password file and key prefix", () => {
+    const p = resolveBrokerConfig(
+      {
+        persistence: {
+          store: "redis",
+          redis: "redis://broker@10.0.0.5:6379/2",
+          password_file: "secrets/redis",
+          key_prefix: "site-a:",
+        },
+      },
+      base,
+    ).persistence;
+    expect(p).toMatchObject({
+      store: "redis",
+      redis: { url: "redis://broker@10.0.0.5:6379/2", keyPrefix: "site-a:" },
+      passwordFile: "/srv/amqtt/secrets/redis",
+    });
+  });
+
+  it("chooses redis when only cluster_nodes is given", () => {
+    const p = resolveBrokerConfig(
+      { persistence: { cluster_nodes: ["redis://10.0.0.1:7000", "rediss://10.0.0.2:7000"] } },
+      base,
+    ).persistence;
+    expect(p.store).toBe("redis");
+    expect(p.redis).toEqual({ clusterNodes: ["redis://10.0.0.1:7000", "rediss://10.0.0.2:7000"] });
+  });
+
+  it("refuses what does not fit a Redis store, with the key path", () => {
+    expect(issuesOf({ persistence: { store: "redis" } })).toEqual([
+      "persistence.redis: store: redis needs redis (redis://host:6379/0) or cluster_nodes",
+    ]);
+    expect(issuesOf({ persistence: { redis: "http://x:6379" } })).toEqual([
+      "persistence.redis: not a Redis URL: use redis:// or rediss://",
+    ]);
+    expect(issuesOf({ persistence: { redis: "redis://a", cluster_nodes: ["redis://b"] } })[0]).toMatch(
+      /^persistence\.cluster_nodes: give redis/,
+    );
+    expect(issuesOf({ persistence: { redis: "redis://a", key_prefix: "x{y}" } })).toEqual([
+      "persistence.key_prefix: must not contain { or }",
+    ]);
+    expect(issuesOf({ persistence: { store: "sqlite", redis: "redis://a" } })[0]).toMatch(
+      /need store: redis/,
+    );
+    expect(issuesOf({ persistence: { redis: "redis://a", data_dir: "d" } })[0]).toMatch(/SQLite's/);
+  });
+
+  it("says which store to pass in when an embedding names redis", () => {
+    const config = resolveBrokerConfig({ persistence: { redis: "redis://127.0.0.1:6379" } }, base);
+    expect(() => new Broker(config, { logger: silentLogger })).toThrow(/@amqtt\/store-redis/);
   });
 });
 

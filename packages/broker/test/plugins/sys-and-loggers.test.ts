@@ -95,6 +95,12 @@ describe("sys (aMQTT's BrokerSysPlugin)", () => {
       "$SYS/broker/heap/maximum": "64",
       "$SYS/broker/cpu/percent": "5",
       "$SYS/broker/cpu/maximum": "5",
+      "$SYS/broker/limits/publish/throttled": "0",
+      "$SYS/broker/limits/publish/rate-disconnects": "0",
+      "$SYS/broker/limits/connections/rate-limited": "0",
+      "$SYS/broker/limits/clients/refused-busy": "0",
+      "$SYS/broker/limits/memory/dropped": "0",
+      "$SYS/broker/limits/memory/used": "0",
     });
     plugin.stop?.();
   });

@@ -94,3 +94,27 @@ export function useAction(): {
   }, []);
   return { busy, error, done, run };
 }
+
+/** Cursor paging over a list endpoint: the cursors of the pages seen, to go back. */
+export interface Pager {
+  /** The cursor of the page shown (`undefined` for the first). */
+  cursor: string | undefined;
+  /** 1-based page number. */
+  page: number;
+  next: (nextCursor: string) => void;
+  previous: () => void;
+  /** Back to the first page (when a filter changes). */
+  reset: () => void;
+}
+
+/** Keeps the cursor stack of a paged table. */
+export function usePager(): Pager {
+  const [stack, setStack] = useState<string[]>([]);
+  return {
+    cursor: stack[stack.length - 1],
+    page: stack.length + 1,
+    next: (c) => setStack((s) => [...s, c]),
+    previous: () => setStack((s) => s.slice(0, -1)),
+    reset: () => setStack((s) => (s.length === 0 ? s : [])),
+  };
+}

@@ -63,10 +63,10 @@ export interface ClientInfo {
   queued: number;
 }
 
-/** `GET /api/v1/clients/{clientId}`. */
-export interface ClientDetail extends ClientInfo {
+/** `GET /api/v1/clients/{clientId}`: the client with its session and its subscriptions. */
+export interface ClientDetail extends Omit<ClientInfo, "subscriptions"> {
   session?: Record<string, unknown>;
-  subscriptions: number;
+  subscriptions: SubscriptionInfo[] | number;
 }
 
 /** One item of `GET /api/v1/sessions`. */

@@ -2,13 +2,14 @@
 import { useState } from "preact/hooks";
 import { type Column, DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
+import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
 import { formatClock } from "../lib/format.ts";
-import { useAction, usePoll } from "../lib/hooks.ts";
-import type { ClientInfo } from "../lib/types.ts";
+import { useAction, usePager, usePoll } from "../lib/hooks.ts";
+import type { ClientDetail, ClientInfo } from "../lib/types.ts";
 
-/** Rows asked for per refresh; the page says when there are more. */
-const pageSize = 200;
+/** Rows per page. */
+const pageSize = 100;
 
 const protocolName: Record<number, string> = { 3: "3.1", 4: "3.1.1", 5: "5.0" };
 
@@ -35,7 +36,11 @@ export function ClientsPage() {
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [confirming, setConfirming] = useState<string | undefined>(undefined);
-  const clients = usePoll(() => api.clients({ limit: pageSize, search }), 2000, [search]);
+  const pager = usePager();
+  const clients = usePoll(() => api.clients({ limit: pageSize, search, cursor: pager.cursor }), 2000, [
+    search,
+    pager.cursor,
+  ]);
   const kick = useAction();
 
   const doKick = async (clientId: string) => {
@@ -54,11 +59,17 @@ export function ClientsPage() {
           type="search"
           placeholder="client id, user or address"
           value={search}
-          onInput={(e) => setSearch(e.currentTarget.value)}
+          onInput={(e) => {
+            setSearch(e.currentTarget.value);
+            pager.reset();
+          }}
         />
         <span class="muted" aria-live="polite">
-          {clients.loading && clients.data === undefined ? "Loading…" : `${items.length} connected`}
-          {clients.data?.nextCursor ? ` (first ${pageSize} shown)` : ""}
+          {clients.loading && clients.data === undefined
+            ? "Loading…"
+            : pager.page === 1 && !clients.data?.nextCursor
+              ? `${items.length} connected`
+              : `${items.length} on page ${pager.page}`}
         </span>
       </div>
       <ErrorNotice error={clients.error ?? kick.error} />
@@ -101,14 +112,15 @@ export function ClientsPage() {
             : undefined
         }
       />
+      <PagerControls pager={pager} nextCursor={clients.data?.nextCursor} label="Clients" />
       {selected !== undefined ? (
-        <ClientDetail clientId={selected} onClose={() => setSelected(undefined)} />
+        <ClientDetailPanel clientId={selected} onClose={() => setSelected(undefined)} />
       ) : null}
     </section>
   );
 }
 
-function ClientDetail({ clientId, onClose }: { clientId: string; onClose: () => void }) {
+function ClientDetailPanel({ clientId, onClose }: { clientId: string; onClose: () => void }) {
   const { api } = useDashboard();
   const detail = usePoll(() => api.client(clientId), 0, [clientId]);
   return (
@@ -120,7 +132,46 @@ function ClientDetail({ clientId, onClose }: { clientId: string; onClose: () => 
         </button>
       </header>
       <ErrorNotice error={detail.error} />
-      {detail.data ? <pre class="json">{JSON.stringify(detail.data, null, 2)}</pre> : null}
+      {detail.data ? <ClientFacts detail={detail.data} /> : null}
     </aside>
+  );
+}
+
+/** The scalar facts of a client and its session as a description list, its subscriptions as a list. */
+function ClientFacts({ detail }: { detail: ClientDetail }) {
+  const { session, subscriptions, ...client } = detail;
+  const facts = [
+    ...Object.entries(client),
+    ...Object.entries(session ?? {}).map(([k, v]) => [`session ${k}`, v] as const),
+  ]
+    .filter(([, v]) => v === null || typeof v !== "object")
+    .map(([k, v]) => [k, v === null || v === undefined ? "–" : String(v)] as const);
+  return (
+    <>
+      <dl class="facts">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {Array.isArray(subscriptions) ? (
+        <>
+          <h3>Subscriptions</h3>
+          {subscriptions.length === 0 ? (
+            <p class="muted">None.</p>
+          ) : (
+            <ul>
+              {subscriptions.map((s) => (
+                <li key={`${s.shareGroup ?? ""}/${s.filter}`}>
+                  <code>{s.shareGroup ? `$share/${s.shareGroup}/${s.filter}` : s.filter}</code> QoS {s.qos}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : null}
+    </>
   );
 }

@@ -2,9 +2,10 @@
 import { useState } from "preact/hooks";
 import { DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
+import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
 import { formatBytes, formatPayload } from "../lib/format.ts";
-import { useAction, usePoll } from "../lib/hooks.ts";
+import { useAction, usePager, usePoll } from "../lib/hooks.ts";
 import type { RetainedInfo } from "../lib/types.ts";
 
 /** The retained-messages page. */
@@ -13,7 +14,11 @@ export function RetainedPage() {
   const [draft, setDraft] = useState("#");
   const [filter, setFilter] = useState("#");
   const [viewing, setViewing] = useState<string | undefined>(undefined);
-  const list = usePoll(() => api.retained({ filter, limit: 500 }), 5000, [filter]);
+  const pager = usePager();
+  const list = usePoll(() => api.retained({ filter, limit: 100, cursor: pager.cursor }), 5000, [
+    filter,
+    pager.cursor,
+  ]);
   const remove = useAction();
   const rows = list.data?.items ?? [];
   return (
@@ -24,6 +29,7 @@ export function RetainedPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilter(draft.trim() || "#");
+          pager.reset();
         }}
       >
         <label for="retained-filter">Topic filter</label>
@@ -83,6 +89,7 @@ export function RetainedPage() {
             : undefined
         }
       />
+      <PagerControls pager={pager} nextCursor={list.data?.nextCursor} label="Retained messages" />
       {viewing !== undefined ? <RetainedView topic={viewing} onClose={() => setViewing(undefined)} /> : null}
     </section>
   );

@@ -2,8 +2,9 @@
 import { useState } from "preact/hooks";
 import { DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
+import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
-import { useAction, usePoll } from "../lib/hooks.ts";
+import { useAction, usePager, usePoll } from "../lib/hooks.ts";
 import type { SessionInfo } from "../lib/types.ts";
 
 type StateFilter = "" | "online" | "offline";
@@ -29,7 +30,12 @@ function toRow(s: SessionInfo): SessionRow {
 export function SessionsPage() {
   const { api, role } = useDashboard();
   const [state, setState] = useState<StateFilter>("");
-  const sessions = usePoll(() => api.sessions({ limit: 200, state: state || undefined }), 3000, [state]);
+  const pager = usePager();
+  const sessions = usePoll(
+    () => api.sessions({ limit: 100, state: state || undefined, cursor: pager.cursor }),
+    3000,
+    [state, pager.cursor],
+  );
   const remove = useAction();
   const rows = (sessions.data?.items ?? []).map(toRow);
   return (
@@ -40,7 +46,10 @@ export function SessionsPage() {
         <select
           id="session-state"
           value={state}
-          onChange={(e) => setState(e.currentTarget.value as StateFilter)}
+          onChange={(e) => {
+            setState(e.currentTarget.value as StateFilter);
+            pager.reset();
+          }}
         >
           <option value="">all</option>
           <option value="online">online</option>
@@ -84,6 +93,7 @@ export function SessionsPage() {
             : undefined
         }
       />
+      <PagerControls pager={pager} nextCursor={sessions.data?.nextCursor} label="Sessions" />
     </section>
   );
 }

@@ -2,8 +2,9 @@
 import { useState } from "preact/hooks";
 import { DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
+import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
-import { useAction, usePoll } from "../lib/hooks.ts";
+import { useAction, usePager, usePoll } from "../lib/hooks.ts";
 import type { SubscriptionInfo } from "../lib/types.ts";
 
 /** The subscriptions page. */
@@ -11,7 +12,12 @@ export function SubscriptionsPage() {
   const { api, role } = useDashboard();
   const [clientId, setClientId] = useState("");
   const [filter, setFilter] = useState("");
-  const subs = usePoll(() => api.subscriptions({ clientId, filter, limit: 500 }), 3000, [clientId, filter]);
+  const pager = usePager();
+  const subs = usePoll(
+    () => api.subscriptions({ clientId, filter, limit: 100, cursor: pager.cursor }),
+    3000,
+    [clientId, filter, pager.cursor],
+  );
   const change = useAction();
   const rows = subs.data?.items ?? [];
   return (
@@ -19,9 +25,23 @@ export function SubscriptionsPage() {
       <h1 id="subscriptions-title">Subscriptions</h1>
       <div class="toolbar">
         <label for="subs-client">Client id</label>
-        <input id="subs-client" value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} />
+        <input
+          id="subs-client"
+          value={clientId}
+          onInput={(e) => {
+            setClientId(e.currentTarget.value);
+            pager.reset();
+          }}
+        />
         <label for="subs-filter">Topic filter</label>
-        <input id="subs-filter" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <input
+          id="subs-filter"
+          value={filter}
+          onInput={(e) => {
+            setFilter(e.currentTarget.value);
+            pager.reset();
+          }}
+        />
       </div>
       <ErrorNotice error={subs.error ?? change.error} />
       <StatusNotice message={change.done} />
@@ -68,6 +88,7 @@ export function SubscriptionsPage() {
             : undefined
         }
       />
+      <PagerControls pager={pager} nextCursor={subs.data?.nextCursor} label="Subscriptions" />
       {role === "admin" ? <AddSubscription onAdded={subs.reload} /> : null}
     </section>
   );

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Where the end-to-end test writes its screenshots (gitignored). */
-export const artifactsDir = join(import.meta.dirname, "..", "..", "test-artifacts");
+export const artifactsDir = join(import.meta.dirname, "..", "test-artifacts");
 
 /** Debian's Chromium (the `chromium` package, in bootstrap's systemPackages). */
 export const chromiumPath = "/usr/bin/chromium";

@@ -1,0 +1,175 @@
+import { ReasonCode } from "@amqtt/codec";
+import type { MessageAction, PublishRequestAction } from "@amqtt/session";
+import type { Connection } from "@amqtt/transport";
+import { listenerConnectionRate, type RateLimits } from "../config/edge.js";
+import type { ResolvedListener } from "../config/resolve.js";
+import type { BrokerConnection } from "../core/session-state.js";
+import type { Clock } from "../core/timers.js";
+import { TokenBucket } from "../core/token-bucket.js";
+import type { Logger } from "../logger.js";
+import type { BrokerStats } from "../plugins/types.js";
+
+/** How often, at most, the message memory in use is summed over the connections (ms). */
+const MEMORY_SAMPLE_MS = 20;
+
+/** What the limits need from the broker. */
+export interface EdgeLimitsHost {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly counters: BrokerStats;
+  readonly connections: ReadonlySet<BrokerConnection>;
+  /** Report a message dropped by a bound (counted, logged, emitted). */
+  dropped(clientId: string, topic: string, reason: string): void;
+}
+
+/** One client's inbound buckets. */
+interface ClientBuckets {
+  messages: TokenBucket | undefined;
+  bytes: TokenBucket | undefined;
+  /** Disconnected for its rate: the rest of what it sent in the same read is not routed. */
+  disconnected: boolean;
+}
+
+/**
+ * The broker's rate limits and caps (issue 17): new connections per second per
+ * listener, clients at once, inbound messages and bytes per second per client,
+ * and the memory budget of queued and unwritten messages. Every limit counts
+ * what it did in the broker's stats (`$SYS/broker/limits/...`).
+ */
+export class EdgeLimits {
+  private readonly connectionBuckets = new Map<string, TokenBucket>();
+  private readonly clients = new WeakMap<BrokerConnection, ClientBuckets>();
+  private memoryInUse = 0;
+  private memorySampledAt = Number.NEGATIVE_INFINITY;
+  /** Inbound message bytes admitted since the last sum (a sum is due after budget/16 of them). */
+  private admittedSinceSample = 0;
+
+  constructor(
+    private readonly host: EdgeLimitsHost,
+    private readonly limits: RateLimits,
+    listeners: readonly ResolvedListener[],
+  ) {
+    const now = host.clock.now();
+    for (const l of listeners) {
+      const r = listenerConnectionRate(l.edge);
+      if (r !== undefined) this.connectionBuckets.set(l.name, new TokenBucket(r.rate, r.burst, now));
+    }
+  }
+
+  /**
+   * A new connection on `listener`: false (and the connection aborted) when the
+   * listener is over its `max_connection_rate`. The client sees its connection
+   * close before any CONNACK and retries later.
+   */
+  admitConnection(connection: Connection, listener: string): boolean {
+    const bucket = this.connectionBuckets.get(listener);
+    if (bucket === undefined || bucket.take(1, this.host.clock.now())) return true;
+    // A refused connection costs no debt: the bucket's tokens are not taken twice.
+    bucket.take(-1, this.host.clock.now());
+    this.host.counters.connectionsRateLimited++;
+    connection.abort();
+    return false;
+  }
+
+  /**
+   * Refuse a CONNECT when `max_clients` are connected: CONNACK 0x89 Server busy
+   * (5.0), return code 3 Server unavailable (3.1.1). True when refused.
+   */
+  refuseConnect(conn: BrokerConnection): boolean {
+    const max = this.limits.maxClients;
+    if (max === 0 || this.host.counters.clientsConnected < max) return false;
+    this.host.counters.clientsRefusedBusy++;
+    conn.apply(conn.session.refuse(ReasonCode.SERVER_BUSY, this.host.clock.now()));
+    return true;
+  }
+
+  /**
+   * An inbound PUBLISH: false when it must not be routed. Over its rate a 5.0
+   * client gets DISCONNECT 0x96 Message rate too high (unless `rate_limit_v5:
+   * throttle`); a 3.1.1 client (which has no such answer) has its message
+   * taken and its socket left unread until it is back under its rate.
+   */
+  admitPublish(conn: BrokerConnection, request: PublishRequestAction): boolean {
+    const now = this.host.clock.now();
+    const buckets = this.bucketsOf(conn, now);
+    if (buckets.disconnected) return false;
+    let over = false;
+    if (buckets.messages !== undefined && !buckets.messages.take(1, now)) over = true;
+    if (
+      buckets.bytes !== undefined &&
+      !buckets.bytes.take(request.topic.length + request.payload.length, now)
+    )
+      over = true;
+    if (over) {
+      const counters = this.host.counters;
+      if (conn.protocolVersion === 5 && this.limits.v5 === "disconnect") {
+        counters.rateLimitDisconnects++;
+        buckets.disconnected = true;
+        this.host.logger.info("disconnecting a client over its message rate", {
+          clientId: conn.info.clientId,
+        });
+        conn.disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH);
+        return false;
+      }
+      counters.publishThrottled++;
+      conn.holdReading(Math.max(buckets.messages?.waitMs() ?? 0, buckets.bytes?.waitMs() ?? 0));
+    }
+    return true;
+  }
+
+  /**
+   * A QoS 0 message about to be routed: true (dropped and counted) when the
+   * messages held in memory are over `max_message_memory`. Checked at routing,
+   * not on arrival, so messages waiting for their turn cannot overshoot the
+   * budget together. QoS 1/2 messages go on (each session bounds its own
+   * queue): nothing acknowledged is lost to the budget.
+   */
+  dropForMemory(conn: BrokerConnection, message: MessageAction): boolean {
+    if (message.qos !== 0 || this.limits.maxMessageMemory === 0) return false;
+    this.admittedSinceSample += message.topic.length + message.payload.length;
+    if (this.memory(this.host.clock.now()) <= this.limits.maxMessageMemory) return false;
+    this.host.counters.memoryBudgetDrops++;
+    this.host.dropped(
+      conn.info.clientId,
+      message.topic,
+      "the broker's message memory budget is spent (max_message_memory)",
+    );
+    return true;
+  }
+
+  /**
+   * Bytes held for messages: queued behind in-flight windows plus unwritten in
+   * transports. Summed again after 20 ms or after budget/16 bytes of inbound
+   * messages while under half the budget, and on every call above it; so a
+   * message's fan-out of F copies overshoots the budget by about
+   * max(0, F x budget/16 - budget/2) plus one message.
+   */
+  memory(now: number): number {
+    const budget = this.limits.maxMessageMemory;
+    const stale =
+      now - this.memorySampledAt >= MEMORY_SAMPLE_MS ||
+      (budget > 0 && (this.memoryInUse > budget / 2 || this.admittedSinceSample >= budget / 16));
+    if (!stale) return this.memoryInUse;
+    this.admittedSinceSample = 0;
+    let total = 0;
+    for (const c of this.host.connections) total += c.session.queuedBytes + c.transport.bufferedBytes;
+    this.memoryInUse = total;
+    this.memorySampledAt = now;
+    return total;
+  }
+
+  private bucketsOf(conn: BrokerConnection, now: number): ClientBuckets {
+    let buckets = this.clients.get(conn);
+    if (buckets === undefined) {
+      const { messageRate, byteRate } = this.limits;
+      buckets = {
+        messages:
+          messageRate === undefined ? undefined : new TokenBucket(messageRate.rate, messageRate.burst, now),
+        bytes: byteRate === undefined ? undefined : new TokenBucket(byteRate.rate, byteRate.burst, now),
+        disconnected: false,
+      };
+      this.clients.set(conn, buckets);
+    }
+    return buckets;
+  }
+}

@@ -1,0 +1,484 @@
+import { randomUUID } from "node:crypto";
+import {
+  CLUSTER_DEFAULTS,
+  type ClusterBus,
+  type ClusterEvents,
+  type ClusterNode,
+  type ClusterOptions,
+  type ClusterRoute,
+  ClusterUnavailableError,
+  type EngineStatus,
+  InboxFullError,
+  type ResolvedClusterOptions,
+  type RouteMatch,
+  RouteTable,
+  resolveClusterOptions,
+  routeFromKey,
+  routeKey,
+  type SessionClaim,
+  type SessionOwnership,
+} from "@amqtt/cluster";
+import {
+  createRedisClient,
+  describeTarget,
+  isConnectionFailure,
+  type RedisClient,
+  type RedisTarget,
+  unavailable,
+} from "./connection.js";
+import { Deadlines } from "./deadlines.js";
+import { InboxReader } from "./inbox-reader.js";
+import { ClusterKeys, INBOX_GROUP } from "./keys.js";
+import { MembershipView, parseSnapshot } from "./membership.js";
+import { defineScripts, runScript } from "./scripts.js";
+
+/** Options of {@link RedisClusterBus}: the contract's options, where the engine is, and a key prefix. */
+export interface RedisClusterBusOptions extends ClusterOptions, RedisTarget {
+  /** Prefix of every key and channel (default `amqtt:`), so several clusters share one engine. */
+  readonly keyPrefix?: string;
+  /** How long one blocking read of the inbox waits (default 1,000 ms; stop() waits at most this). */
+  readonly blockMs?: number;
+}
+
+/** The default key prefix. */
+export const DEFAULT_KEY_PREFIX = "amqtt:";
+
+type State = "new" | "running" | "expelled" | "stopped";
+
+const SEP = "\u0000";
+
+/**
+ * The cluster contract on Redis 7 / Valkey, a single server or a Redis Cluster
+ * (see the package README for the key layout). Leases are kept on the engine's
+ * clock (`TIME` in the scripts); every command is bounded by `requestTimeoutMs`
+ * and fails with `ClusterUnavailableError`; three connections per node: commands,
+ * pub/sub (route and membership changes), and the blocking inbox reader.
+ */
+export class RedisClusterBus implements ClusterBus {
+  readonly nodeId: string;
+  private readonly options: ResolvedClusterOptions;
+  private readonly keys: ClusterKeys;
+  private readonly blockMs: number;
+  private state: State = "new";
+  private engine: EngineStatus = "up";
+  private events: ClusterEvents | undefined;
+  private client: RedisClient | undefined;
+  private subscriber: RedisClient | undefined;
+  private reader: InboxReader | undefined;
+  private joinedAt = "";
+  private readonly view: MembershipView;
+  private readonly routes = new RouteTable();
+  /** Route changes received while the table is being (re)loaded, applied after. */
+  private buffered: string[] | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatRunning = false;
+  private graceUntil = 0;
+  private readonly idPrefix = randomUUID();
+  private sent = 0;
+  private readonly deadlines: Deadlines;
+
+  constructor(private readonly settings: RedisClusterBusOptions) {
+    this.options = resolveClusterOptions(settings);
+    this.deadlines = new Deadlines(this.options.requestTimeoutMs);
+    this.nodeId = this.options.nodeId;
+    this.keys = new ClusterKeys(settings.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.blockMs = settings.blockMs ?? 1_000;
+    this.view = new MembershipView(this.nodeId);
+  }
+
+  /** The resolved options (defaults filled in). */
+  get resolvedOptions(): ResolvedClusterOptions {
+    return this.options;
+  }
+
+  /** Where the engine is, without credentials. */
+  get target(): string {
+    return describeTarget(this.settings);
+  }
+
+  get status(): EngineStatus {
+    return this.state === "expelled" ? "down" : this.engine;
+  }
+
+  async start(events: ClusterEvents): Promise<void> {
+    if (this.state !== "new" && this.state !== "stopped")
+      throw new ClusterUnavailableError(`node ${this.nodeId} is already started`);
+    const client = createRedisClient(this.settings, this.options.requestTimeoutMs);
+    const subscriber = createRedisClient(this.settings, this.options.requestTimeoutMs);
+    const reader = createRedisClient(this.settings, this.blockMs + this.options.requestTimeoutMs);
+    // ioredis reports connection errors as events too; they surface through the calls.
+    for (const c of [client, subscriber, reader]) c.on("error", () => {});
+    defineScripts(client);
+    this.client = client;
+    this.subscriber = subscriber;
+    try {
+      await Promise.all([client.connect(), subscriber.connect(), reader.connect()]);
+      const inbox = this.keys.inbox(this.nodeId);
+      await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
+        if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+      });
+      await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
+      // A fresh run: routes of an earlier run of this node id are void.
+      await client.del(this.keys.routes(this.nodeId));
+      subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
+      await subscriber.subscribe(this.keys.events);
+      this.joinedAt = String(
+        await runScript(
+          client,
+          "join",
+          [this.keys.members, this.keys.joined],
+          [this.nodeId, this.options.leaseMs],
+        ),
+      );
+      this.events = events;
+      this.state = "running";
+      this.engine = "up";
+      await this.heartbeat(true);
+      await this.reloadRoutes();
+      await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
+    } catch (error) {
+      this.state = "stopped";
+      this.events = undefined;
+      this.clearHeartbeat();
+      for (const c of [client, subscriber, reader]) c.disconnect();
+      throw error instanceof ClusterUnavailableError ? error : unavailable("start", error);
+    }
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(false), this.options.renewIntervalMs);
+    this.reader = new InboxReader({
+      reader,
+      client,
+      stream: this.keys.inbox(this.nodeId),
+      consumer: this.nodeId,
+      maxUnacked: this.options.maxUnackedEnvelopes,
+      blockMs: this.blockMs,
+      deliver: (envelope, ack) => this.events?.envelope(envelope, ack),
+      failed: (error) => this.failed(error),
+      succeeded: () => {},
+    });
+    this.reader.start();
+  }
+
+  async stop(): Promise<void> {
+    const wasRunning = this.state === "running";
+    this.state = "stopped";
+    this.clearHeartbeat();
+    this.events = undefined;
+    const client = this.client;
+    const failures: unknown[] = [];
+    await this.reader?.stop().catch((error: unknown) => failures.push(error));
+    this.reader = undefined;
+    if (wasRunning && client !== undefined) {
+      try {
+        await client.del(this.keys.routes(this.nodeId));
+        await runScript(client, "leave", [this.keys.members, this.keys.joined], [this.nodeId, this.joinedAt]);
+        await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    this.closeConnections();
+    this.deadlines.close();
+    if (failures.length > 0)
+      throw unavailable("stop (the node could not leave; its lease will lapse)", failures[0]);
+  }
+
+  /**
+   * For fault tests: stop as a crashed process would (no leave, no ack flushed,
+   * connections dropped); the lease lapses on its own.
+   */
+  crash(): void {
+    this.state = "stopped";
+    this.clearHeartbeat();
+    this.events = undefined;
+    this.reader?.abandon();
+    this.reader = undefined;
+    this.closeConnections();
+  }
+
+  nodes(): readonly ClusterNode[] {
+    return this.state === "running" ? this.view.nodes() : [];
+  }
+
+  async claimSession(clientId: string): Promise<SessionClaim> {
+    const client = this.ready();
+    return this.call("claimSession", async () => {
+      const [previous, epoch] = (await runScript(
+        client,
+        "claim",
+        [this.keys.owner(clientId)],
+        [this.nodeId],
+      )) as [string, number];
+      const moves: Promise<unknown>[] = [client.sadd(this.keys.owned(this.nodeId), clientId)];
+      if (previous !== "" && previous !== this.nodeId)
+        moves.push(client.srem(this.keys.owned(previous), clientId));
+      await Promise.all(moves);
+      return {
+        ownership: { nodeId: this.nodeId, epoch: Number(epoch) },
+        previous: previous === "" ? undefined : { nodeId: previous, epoch: Number(epoch) - 1 },
+      };
+    });
+  }
+
+  async sessionOwner(clientId: string): Promise<SessionOwnership | undefined> {
+    const client = this.ready();
+    return this.call("sessionOwner", async () => {
+      const [nodeId, epoch] = await client.hmget(this.keys.owner(clientId), "node", "epoch");
+      return nodeId === null || nodeId === undefined ? undefined : { nodeId, epoch: Number(epoch) };
+    });
+  }
+
+  async releaseSession(clientId: string, epoch: number): Promise<boolean> {
+    const client = this.ready();
+    return this.call("releaseSession", async () => {
+      const owner = String(await runScript(client, "release", [this.keys.owner(clientId)], [epoch]));
+      if (owner === "") return false;
+      await client.srem(this.keys.owned(owner), clientId);
+      return true;
+    });
+  }
+
+  async adoptNode(nodeId: string): Promise<boolean> {
+    const client = this.ready();
+    if (nodeId === this.nodeId) return false;
+    return this.call("adoptNode", async () => {
+      const won = Number(await runScript(client, "adopt", [this.keys.members, this.keys.joined], [nodeId]));
+      if (won !== 1) return false;
+      await client.del(this.keys.routes(nodeId));
+      return true;
+    });
+  }
+
+  async sessionsOwnedBy(nodeId: string): Promise<readonly string[]> {
+    const client = this.ready();
+    return this.call("sessionsOwnedBy", async () => {
+      const candidates = await client.smembers(this.keys.owned(nodeId));
+      // The set is updated after the claim script (another slot): check each owner.
+      const owners = await Promise.all(candidates.map((id) => client.hget(this.keys.owner(id), "node")));
+      const stale = candidates.filter((_, i) => owners[i] !== nodeId);
+      if (stale.length > 0) await client.srem(this.keys.owned(nodeId), ...stale);
+      return candidates.filter((_, i) => owners[i] === nodeId);
+    });
+  }
+
+  async adoptInbox(nodeId: string): Promise<number> {
+    const client = this.ready();
+    if (nodeId === this.nodeId) return 0;
+    return this.call("adoptInbox", async () => {
+      const source = this.keys.inbox(nodeId);
+      const target = [this.keys.inbox(this.nodeId), this.keys.inboxLimit(this.nodeId)];
+      let moved = 0;
+      for (;;) {
+        const page = (await client.xrangeBuffer(source, "-", "+", "COUNT", 500)) as [Buffer, Buffer[]][];
+        if (page.length === 0) break;
+        for (const [, values] of page) {
+          const fields = new Map<string, Buffer>();
+          for (let i = 0; i + 1 < values.length; i += 2)
+            fields.set((values[i] as Buffer).toString(), values[i + 1] as Buffer);
+          // Unchecked against this inbox's bound: the dead node's inbox was bounded already.
+          await runScript(client, "send", target, [
+            CLUSTER_DEFAULTS.maxInboxEnvelopes,
+            fields.get("f") ?? "",
+            fields.get("i") ?? "",
+            fields.get("c") ?? "",
+            fields.get("b") ?? Buffer.alloc(0),
+            "0",
+          ]);
+        }
+        await client.xdel(source, ...page.map(([id]) => id));
+        moved += page.length;
+      }
+      await client.del(source, this.keys.inboxLimit(nodeId));
+      return moved;
+    });
+  }
+
+  async addRoute(route: ClusterRoute): Promise<void> {
+    const client = this.ready();
+    // Validates the filter (typed InvalidTopicFilterError) before anything reaches the engine.
+    new RouteTable().add(this.nodeId, route);
+    const key = routeKey(route);
+    await this.call("addRoute", async () => {
+      await client.sadd(this.keys.routes(this.nodeId), key);
+      // Published on every call (even when the set had it): a notification lost in an
+      // outage is repaired by the caller's retry.
+      await client.publish(this.keys.events, `+${SEP}${this.nodeId}${SEP}${key}`);
+    });
+  }
+
+  async removeRoute(route: ClusterRoute): Promise<void> {
+    const client = this.ready();
+    const key = routeKey(route);
+    await this.call("removeRoute", async () => {
+      await client.srem(this.keys.routes(this.nodeId), key);
+      await client.publish(this.keys.events, `-${SEP}${this.nodeId}${SEP}${key}`);
+    });
+  }
+
+  match(topic: string): RouteMatch {
+    return this.routes.match(topic, this.nodeId);
+  }
+
+  async send(nodeId: string, channel: string, body: Uint8Array): Promise<void> {
+    const client = this.ready();
+    const id = `${this.idPrefix}-${++this.sent}`;
+    const reply = await this.call(
+      "send",
+      () =>
+        runScript(
+          client,
+          "send",
+          [this.keys.inbox(nodeId), this.keys.inboxLimit(nodeId)],
+          [
+            CLUSTER_DEFAULTS.maxInboxEnvelopes,
+            this.nodeId,
+            id,
+            channel,
+            Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+            "1",
+          ],
+        ) as Promise<[number, string | number]>,
+    );
+    if (Number(reply[0]) === 0) throw new InboxFullError(nodeId, Number(reply[1]));
+  }
+
+  // ---- internals ----
+
+  private ready(): RedisClient {
+    if (this.state !== "running" || this.client === undefined)
+      throw new ClusterUnavailableError(
+        this.state === "expelled"
+          ? `node ${this.nodeId} lost its lease; stop() and start() it again`
+          : `node ${this.nodeId} is not started`,
+      );
+    return this.client;
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await this.deadlines.bound(
+        run(),
+        () => new Error(`no answer within ${this.options.requestTimeoutMs} ms`),
+      );
+    } catch (error) {
+      if (error instanceof InboxFullError) throw error;
+      this.failed(error);
+      throw unavailable(operation, error);
+    }
+  }
+
+  /** An engine call failed: a connection failure or timeout turns the status down. */
+  private failed(error: unknown): void {
+    if (isConnectionFailure(error)) this.setEngine("down");
+  }
+
+  private setEngine(status: EngineStatus): void {
+    if (status === this.engine) return;
+    this.engine = status;
+    if (status === "up") this.graceUntil = Date.now() + this.options.leaseMs;
+    const events = this.events;
+    if (events !== undefined && this.state === "running") queueMicrotask(() => events.engineStatus(status));
+  }
+
+  private clearHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private closeConnections(): void {
+    this.client?.disconnect();
+    this.subscriber?.disconnect();
+    this.client = undefined;
+    this.subscriber = undefined;
+  }
+
+  /** Renews the lease and reads the membership; raises what changed. */
+  private async heartbeat(initial: boolean): Promise<void> {
+    const client = this.client;
+    if (client === undefined || this.state !== "running" || this.heartbeatRunning) return;
+    this.heartbeatRunning = true;
+    try {
+      const [renewed, now, members, joined] = (await this.deadlines.bound(
+        runScript(
+          client,
+          "heartbeat",
+          [this.keys.members, this.keys.joined],
+          [this.nodeId, this.options.leaseMs, this.joinedAt],
+        ),
+        () => new Error(`no heartbeat answer within ${this.options.requestTimeoutMs} ms`),
+      )) as [number, number, unknown, unknown];
+      if (this.state !== "running") return;
+      const wasDown = this.engine === "down";
+      this.setEngine("up");
+      if (Number(renewed) !== 1) {
+        this.expel();
+        return;
+      }
+      const grace = Date.now() < this.graceUntil;
+      const changes = this.view.apply(parseSnapshot(now, members, joined), initial, grace);
+      for (const nodeId of changes.down) this.routes.removeNode(nodeId);
+      const events = this.events;
+      if (events !== undefined) {
+        for (const node of changes.up) events.nodeUp(node);
+        for (const nodeId of changes.down) events.nodeDown(nodeId);
+      }
+      if (wasDown) await this.reloadRoutes();
+    } catch (error) {
+      if (initial) throw error;
+      this.failed(error);
+    } finally {
+      this.heartbeatRunning = false;
+    }
+  }
+
+  /** This run lost its lease (another node adopted it, or the engine forgot it). */
+  private expel(): void {
+    this.state = "expelled";
+    this.clearHeartbeat();
+    this.reader?.abandon();
+    this.reader = undefined;
+    const events = this.events;
+    queueMicrotask(() => events?.nodeDown(this.nodeId));
+  }
+
+  /** Loads every live node's routes into the replica; changes arriving meanwhile are applied after. */
+  private async reloadRoutes(): Promise<void> {
+    const client = this.client;
+    if (client === undefined) return;
+    this.buffered = [];
+    try {
+      const others = this.view.nodes().filter((n) => n.nodeId !== this.nodeId);
+      const sets = await Promise.all(others.map((n) => client.smembers(this.keys.routes(n.nodeId))));
+      const live = new Set(others.map((n) => n.nodeId));
+      for (const nodeId of this.routes.nodesWithRoutes())
+        if (!live.has(nodeId)) this.routes.removeNode(nodeId);
+      others.forEach((n, i) => {
+        this.routes.replaceNode(n.nodeId, (sets[i] ?? []).map(routeFromKey));
+      });
+    } finally {
+      const pending = this.buffered;
+      this.buffered = undefined;
+      for (const message of pending) this.onEvent(message);
+    }
+  }
+
+  /** A pub/sub message: `m\0node` (membership changed), `+\0node\0route` / `-\0node\0route`. */
+  private onEvent(message: string): void {
+    if (this.state !== "running") return;
+    if (this.buffered !== undefined) {
+      this.buffered.push(message);
+      return;
+    }
+    const kind = message[0];
+    const rest = message.slice(2);
+    if (kind === "m") {
+      if (rest !== this.nodeId) void this.heartbeat(false);
+      return;
+    }
+    const at = rest.indexOf(SEP);
+    const nodeId = rest.slice(0, at);
+    if (nodeId === this.nodeId) return;
+    const route = routeFromKey(rest.slice(at + 1));
+    if (kind === "+") this.routes.add(nodeId, route);
+    else if (kind === "-") this.routes.remove(nodeId, route);
+  }
+}

@@ -1,0 +1,259 @@
+import {
+  type ClusterEnvelope,
+  type ClusterNode,
+  type ClusterRoute,
+  ClusterUnavailableError,
+  type EngineStatus,
+  InboxFullError,
+  type SessionClaim,
+  type SessionOwnership,
+} from "./contract.js";
+import { CLUSTER_DEFAULTS } from "./options.js";
+import { RouteTable } from "./route-table.js";
+
+/** What the engine tells a running {@link MemoryClusterBus} (internal to this package). */
+export interface MemoryNodeLink {
+  readonly nodeId: string;
+  readonly maxInboxEnvelopes: number;
+  nodeUp(node: ClusterNode): void;
+  nodeDown(nodeId: string): void;
+  engineStatus(status: EngineStatus): void;
+  /** The inbox has envelopes to deliver (or was released). */
+  inboxReady(): void;
+}
+
+/** One stored envelope; `delivered` while handed to the running reader and not yet acknowledged. */
+export interface InboxEntry {
+  readonly envelope: ClusterEnvelope;
+  delivered: boolean;
+}
+
+/** A node's inbox in the engine. */
+export class MemoryInbox {
+  readonly entries: InboxEntry[] = [];
+  held = false;
+}
+
+/**
+ * The shared state of one in-process cluster: membership, session owners with
+ * epochs, routes and the nodes' inboxes. Create one, then one
+ * `MemoryClusterBus` per node on it. Leases do not run out by themselves here
+ * (all nodes live in one process): {@link expire} makes one lapse.
+ *
+ * Fault injection for tests: {@link setAvailable} (every call fails with
+ * {@link ClusterUnavailableError}, buses raise `engineStatus`), {@link expire}
+ * (lease lost), {@link duplicateNext} (an envelope stored twice, same id),
+ * {@link hold} / {@link release} (a node's inbox stops and resumes delivering).
+ */
+export class MemoryClusterEngine {
+  private up = true;
+  private readonly links = new Map<string, MemoryNodeLink>();
+  private readonly members = new Map<string, ClusterNode>();
+  /** Nodes that joined and were not adopted since (members, and the dead waiting for an adopter). */
+  private readonly joined = new Set<string>();
+  private readonly owners = new Map<string, { nodeId: string | undefined; epoch: number }>();
+  private readonly owned = new Map<string, Set<string>>();
+  private readonly inboxes = new Map<string, MemoryInbox>();
+  private readonly duplicates = new Map<string, number>();
+  /** Every node's routes. */
+  readonly routes = new RouteTable();
+
+  /** Whether the engine answers now. */
+  get available(): boolean {
+    return this.up;
+  }
+
+  /** Make the engine unreachable (`false`: every call fails) or reachable again; buses raise `engineStatus`. */
+  setAvailable(available: boolean): void {
+    if (available === this.up) return;
+    this.up = available;
+    const status: EngineStatus = available ? "up" : "down";
+    for (const link of [...this.links.values()]) link.engineStatus(status);
+    if (available) for (const link of [...this.links.values()]) link.inboxReady();
+  }
+
+  /** The node's lease lapses now, as after a crash or a stall: every other node sees `nodeDown`, the node itself too. */
+  expire(nodeId: string): void {
+    if (!this.members.delete(nodeId)) return;
+    this.routes.removeNode(nodeId);
+    const expired = this.links.get(nodeId);
+    this.links.delete(nodeId);
+    expired?.nodeDown(nodeId);
+    for (const link of [...this.links.values()]) link.nodeDown(nodeId);
+  }
+
+  /** The next `count` envelopes sent to `nodeId` are stored twice (same id): the engine's at-least-once. */
+  duplicateNext(nodeId: string, count = 1): void {
+    this.duplicates.set(nodeId, (this.duplicates.get(nodeId) ?? 0) + count);
+  }
+
+  /** `nodeId`'s inbox stops delivering (a stalled reader); sends still land in it. */
+  hold(nodeId: string): void {
+    this.inbox(nodeId).held = true;
+  }
+
+  /** `nodeId`'s inbox delivers again. */
+  release(nodeId: string): void {
+    this.inbox(nodeId).held = false;
+    this.links.get(nodeId)?.inboxReady();
+  }
+
+  /** Envelopes stored for `nodeId` and not acknowledged (delivered or not). */
+  inboxLength(nodeId: string): number {
+    return this.inboxes.get(nodeId)?.entries.length ?? 0;
+  }
+
+  // ---- what MemoryClusterBus calls (each call checks availability first) ----
+
+  /** @internal */
+  check(): void {
+    if (!this.up) throw new ClusterUnavailableError("the in-memory cluster engine is unavailable");
+  }
+
+  /** @internal */
+  join(link: MemoryNodeLink, now: number): ClusterNode {
+    this.check();
+    if (this.links.has(link.nodeId))
+      throw new ClusterUnavailableError(`node ${link.nodeId} is already running on this engine`);
+    const node: ClusterNode = { nodeId: link.nodeId, joinedAt: now, leaseExpiresAt: Number.MAX_SAFE_INTEGER };
+    this.members.set(link.nodeId, node);
+    this.joined.add(link.nodeId);
+    this.links.set(link.nodeId, link);
+    // A fresh start: routes of an earlier run of this node are gone, its inbox is read again from the start.
+    this.routes.removeNode(link.nodeId);
+    for (const entry of this.inbox(link.nodeId).entries) entry.delivered = false;
+    for (const other of this.links.values()) if (other !== link) other.nodeUp(node);
+    return node;
+  }
+
+  /** @internal */
+  leave(nodeId: string): void {
+    this.check();
+    this.links.delete(nodeId);
+    if (!this.members.delete(nodeId)) return;
+    this.routes.removeNode(nodeId);
+    for (const link of [...this.links.values()]) link.nodeDown(nodeId);
+  }
+
+  /** @internal */
+  detach(nodeId: string): void {
+    this.links.delete(nodeId);
+  }
+
+  /** @internal */
+  isMember(nodeId: string): boolean {
+    return this.members.has(nodeId);
+  }
+
+  /** @internal */
+  memberList(): ClusterNode[] {
+    return [...this.members.values()];
+  }
+
+  /** @internal */
+  claim(nodeId: string, clientId: string): SessionClaim {
+    this.check();
+    const owner = this.owners.get(clientId) ?? { nodeId: undefined, epoch: 0 };
+    const previous: SessionOwnership | undefined =
+      owner.nodeId === undefined ? undefined : { nodeId: owner.nodeId, epoch: owner.epoch };
+    if (owner.nodeId !== undefined) this.owned.get(owner.nodeId)?.delete(clientId);
+    owner.nodeId = nodeId;
+    owner.epoch++;
+    this.owners.set(clientId, owner);
+    let set = this.owned.get(nodeId);
+    if (set === undefined) {
+      set = new Set();
+      this.owned.set(nodeId, set);
+    }
+    set.add(clientId);
+    return { ownership: { nodeId, epoch: owner.epoch }, previous };
+  }
+
+  /** @internal */
+  owner(clientId: string): SessionOwnership | undefined {
+    this.check();
+    const owner = this.owners.get(clientId);
+    return owner?.nodeId === undefined ? undefined : { nodeId: owner.nodeId, epoch: owner.epoch };
+  }
+
+  /** @internal */
+  releaseSession(clientId: string, epoch: number): boolean {
+    this.check();
+    const owner = this.owners.get(clientId);
+    if (owner?.nodeId === undefined || owner.epoch !== epoch) return false;
+    this.owned.get(owner.nodeId)?.delete(clientId);
+    // The epoch stays: the next claim continues from it (monotonic per client id).
+    owner.nodeId = undefined;
+    return true;
+  }
+
+  /** @internal */
+  adopt(adopter: string, nodeId: string): boolean {
+    this.check();
+    if (nodeId === adopter || this.members.has(nodeId) || !this.joined.has(nodeId)) return false;
+    this.joined.delete(nodeId);
+    return true;
+  }
+
+  /** @internal */
+  ownedBy(nodeId: string): string[] {
+    this.check();
+    return [...(this.owned.get(nodeId) ?? [])];
+  }
+
+  /** @internal */
+  addRoute(nodeId: string, route: ClusterRoute): void {
+    this.check();
+    this.routes.add(nodeId, route);
+  }
+
+  /** @internal */
+  removeRoute(nodeId: string, route: ClusterRoute): void {
+    this.check();
+    this.routes.remove(nodeId, route);
+  }
+
+  /** @internal */
+  send(to: string, envelope: ClusterEnvelope): void {
+    this.check();
+    const inbox = this.inbox(to);
+    const limit = this.links.get(to)?.maxInboxEnvelopes ?? CLUSTER_DEFAULTS.maxInboxEnvelopes;
+    if (inbox.entries.length >= limit) throw new InboxFullError(to, limit);
+    inbox.entries.push({ envelope, delivered: false });
+    const dup = this.duplicates.get(to) ?? 0;
+    if (dup > 0) {
+      this.duplicates.set(to, dup - 1);
+      if (inbox.entries.length < limit) inbox.entries.push({ envelope, delivered: false });
+    }
+    this.links.get(to)?.inboxReady();
+  }
+
+  /** @internal */
+  moveInbox(from: string, to: string): number {
+    this.check();
+    const source = this.inboxes.get(from);
+    if (source === undefined || from === to) return 0;
+    const moved = source.entries.splice(0, source.entries.length);
+    const target = this.inbox(to);
+    for (const entry of moved) target.entries.push({ envelope: entry.envelope, delivered: false });
+    if (moved.length > 0) this.links.get(to)?.inboxReady();
+    return moved.length;
+  }
+
+  /** @internal */
+  inbox(nodeId: string): MemoryInbox {
+    let inbox = this.inboxes.get(nodeId);
+    if (inbox === undefined) {
+      inbox = new MemoryInbox();
+      this.inboxes.set(nodeId, inbox);
+    }
+    return inbox;
+  }
+
+  /** @internal */
+  ack(nodeId: string, entry: InboxEntry): void {
+    const entries = this.inboxes.get(nodeId)?.entries;
+    const at = entries?.indexOf(entry) ?? -1;
+    if (at >= 0) entries?.splice(at, 1);
+  }
+}
