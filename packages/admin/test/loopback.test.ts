@@ -92,3 +92,25 @@ describe("the dashboard", () => {
     }
   });
 });
+
+describe("/readyz", () => {
+  it("is 503 naming the failed check: a cluster engine that does not answer, a broker that stopped listening", async () => {
+    let engineUp = false;
+    const f = await startFixture({ admin: { readyChecks: { cluster: () => engineUp } } });
+    try {
+      const down = await api(f.admin, "GET", "/readyz");
+      expect([down.status, down.body]).toEqual([
+        503,
+        { ready: false, checks: { listeners: true, store: true, cluster: false } },
+      ]);
+      engineUp = true;
+      expect((await api(f.admin, "GET", "/readyz")).status).toBe(200);
+      await f.broker.stop();
+      const stopped = await api(f.admin, "GET", "/readyz");
+      expect(stopped.status).toBe(503);
+      expect(stopped.body.checks.listeners).toBe(false);
+    } finally {
+      await f.stop();
+    }
+  });
+});
