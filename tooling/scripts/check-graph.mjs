@@ -28,6 +28,7 @@ const allowed = {
   // concrete transports (docs/architecture.md, section 7).
   client: ["codec", "message", "qos", "session", "transport", "transport-tcp", "transport-ws"],
   cli: [
+    "bridge",
     "broker",
     "client",
     "contrib-auth-db",

@@ -454,6 +454,28 @@ describe("live topic viewer", () => {
     await c.endAsync();
   });
 
+  it("refuses a viewer over the bound of viewers (429) and a bad filter (400)", async () => {
+    const one = await startFixture({ secured: true, admin: { live: { maxViewers: 1 } } });
+    try {
+      const url = (q: string) =>
+        `${one.admin.url.replace("http", "ws")}/api/v1/live?${q}&token=${TOKENS.viewer}`;
+      const status = (q: string) =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(url(q));
+          ws.once("open", () => resolve(101));
+          ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once("error", () => {});
+        });
+      const first = new WebSocket(url("filter=a"));
+      await new Promise((r) => first.once("open", r));
+      expect(await status("filter=b")).toBe(429);
+      expect(await status("filter=a%2F%23%2Fb")).toBe(400);
+      first.close();
+    } finally {
+      await one.stop();
+    }
+  });
+
   it("a viewer that does not read loses frames (bounded buffer) and is told how many", async () => {
     const small = await startFixture({ secured: true, admin: { live: { bufferBytes: 64 * 1024 } } });
     try {

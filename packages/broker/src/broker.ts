@@ -117,6 +117,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
       emit: (event, ...args) => this.emit(event, ...args),
       has: (event) => this.has(event),
       cluster: options.cluster,
+      clusterTuning: options.clusterTuning,
     });
     this.endpoints = new Listeners(this.config, this.logger);
     this.context = new LocalBrokerContext(this.core, {

@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { type BridgeConfig, BridgeConfigError, Bridges, parseBridges } from "@amqtt/bridge";
 import {
   Broker,
   type BrokerConfigInput,
@@ -13,9 +14,11 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { openAdminListener } from "./admin-listener.js";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
+import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
 import { contribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
+import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
 
 /**
  * The broker's embedded defaults, used without `-c`: MQTT on TCP 1883 and
@@ -47,6 +50,8 @@ interface BrokerCommandOptions {
   memory?: boolean;
   dataDir?: string;
   adminPort?: number;
+  cluster?: string;
+  workers?: number;
 }
 
 function port(value: string): number {
@@ -76,6 +81,15 @@ export function brokerCommand(): Command {
       "--admin-port <port>",
       "serve the admin API, /metrics and the dashboard on 127.0.0.1:<port> (or the configured admin listener's host)",
       port,
+    )
+    .option(
+      "--cluster <url>",
+      "be a node of the cluster on this Redis/Valkey (redis://host:6379/0, rediss:// for TLS); wins over the config's cluster.redis",
+    )
+    .option(
+      "--workers <n>",
+      "run n worker processes (auto: one per core) on the same listeners, each a node of the --cluster",
+      parseWorkers,
     )
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError();
@@ -114,15 +128,21 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   const logger = consoleLogger(options.debug ? "debug" : "info");
   let config: ResolvedBrokerConfig;
   let baseDir = process.cwd();
+  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
+  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
   try {
     if (options.config === undefined) {
       config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
         pluginDefinitions: contribPluginDefinitions,
+        ...engine,
       });
     } else {
       const file = resolve(options.config);
       baseDir = dirname(file);
-      const loaded = await loadBrokerConfigFile(file, { pluginDefinitions: contribPluginDefinitions });
+      const loaded = await loadBrokerConfigFile(file, {
+        pluginDefinitions: contribPluginDefinitions,
+        ...engine,
+      });
       config =
         options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
     }
@@ -137,8 +157,35 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.stderr.write("Broker failed to start: --memory and --data-dir contradict each other\n");
     return 2;
   }
-  const { store, file, kind, server } = chooseStore(config, options);
-  const broker = new Broker(config, { logger, baseDir, store });
+  // Bridges are checked before anything starts: a typo names its field and nothing listens.
+  let bridgeConfigs: BridgeConfig[];
+  try {
+    bridgeConfigs = parseBridges(config.bridges, { baseDir });
+  } catch (error) {
+    if (error instanceof BridgeConfigError) {
+      process.stderr.write(`Broker failed to start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const cluster = config.cluster;
+  const workers = options.workers ?? 1;
+  if (workers > 1 && cluster === undefined) {
+    process.stderr.write(
+      `amqtt: --workers ${workers} needs a cluster for the workers to see each other: add --cluster redis://127.0.0.1:6379 (or a cluster section in the config)\n`,
+    );
+    return 2;
+  }
+  const worker = workerIndex();
+  if (workers > 1 && worker === undefined) return runPrimary(workers, logger);
+  const { store, file, kind, server } = chooseStore(config, { ...options, worker });
+  const bus = cluster === undefined ? undefined : createClusterBus(cluster, worker);
+  const broker = new Broker(config, {
+    logger,
+    baseDir,
+    store,
+    ...(bus === undefined ? {} : { cluster: bus }),
+  });
   try {
     await broker.start();
   } catch (error) {
@@ -161,6 +208,14 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
+  if (bus !== undefined) logger.info("cluster node", { node: bus.nodeId, ...describeCluster(cluster!) });
+  // After the broker (their queues live in its store); they connect in the background.
+  const bridges = new Bridges(bridgeConfigs, broker);
+  await bridges.start();
+  if (bridgeConfigs.length > 0)
+    logger.info("bridges started", {
+      bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
+    });
   process.on("SIGHUP", () => {
     logger.info("SIGHUP: reloading plugin files");
     broker.pluginManager
@@ -170,7 +225,11 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
-      (admin?.close() ?? Promise.resolve()).then(() => broker.stop()).then(done, done);
+      // Bridges first: what they still queue stays in the store for the next start.
+      (admin?.close() ?? Promise.resolve())
+        .then(() => bridges.stop())
+        .then(() => broker.stop())
+        .then(done, done);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));

@@ -19,6 +19,8 @@ export interface StoreFlags {
   memory?: boolean;
   /** `--data-dir <dir>`: the SQLite file goes there. */
   dataDir?: string;
+  /** The worker index under `--workers`: each worker keeps its own SQLite file (`amqtt-w<i>.db`). */
+  worker?: number | undefined;
 }
 
 /** Where the `amqtt` command keeps its state, for the log line at start. */
@@ -83,5 +85,11 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
     flags.dataDir !== undefined
       ? join(resolve(flags.dataDir), DATA_FILE_NAME)
       : (p.file ?? join(resolve(DEFAULT_DATA_DIR), DATA_FILE_NAME));
-  return { store: new SqliteStore({ path: file, limits, durability: p.durability }), file, kind: "SQLite" };
+  // SQLite is one writer per file: workers of one command keep one file each.
+  const path = flags.worker === undefined ? file : file.replace(/(\.db)?$/, `-w${flags.worker}$1`);
+  return {
+    store: new SqliteStore({ path, limits, durability: p.durability }),
+    file: path,
+    kind: "SQLite",
+  };
 }

@@ -6,8 +6,8 @@ export interface ClientEvents {
   connected: { sessionPresent: boolean; reconnect: boolean };
   /** The connection ended; `error` says why when it was not asked for. */
   disconnected: { error: Error | undefined; willReconnect: boolean };
-  /** A reconnect attempt is scheduled after `delayMs`. */
-  reconnecting: { attempt: number; delayMs: number };
+  /** A reconnect attempt is scheduled after `delayMs`; `error` is why the previous attempt failed (if one did). */
+  reconnecting: { attempt: number; delayMs: number; error?: Error };
   /** A message arrived (it is also queued for `deliverMessage` / `messages()`). */
   message: IncomingApplicationMessage;
   /** The bounded delivery queue discarded a message nobody read. */

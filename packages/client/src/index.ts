@@ -43,6 +43,8 @@ export {
   type TopicConfig,
   type WillConfig,
 } from "./config.js";
+/** The default transport of `MQTTClient` (for a `dial` that wraps it, e.g. fail-over across addresses). */
+export { dialUri } from "./dial.js";
 export {
   AbortError,
   ClientConfigError,

@@ -25,7 +25,10 @@ export function establish(
     for (let attempt = 0; retries < 0 || attempt <= retries; attempt++) {
       if (attempt > 0 || !immediate) {
         const delayMs = backoffDelay(immediate ? attempt - 1 : attempt, ctx.config.backoff);
-        ctx.emit("reconnecting", { attempt, delayMs });
+        ctx.emit(
+          "reconnecting",
+          lastError === undefined ? { attempt, delayMs } : { attempt, delayMs, error: lastError },
+        );
         await sleep(ctx, delayMs);
       }
       if (ctx.state === "closed") throw new ClosedError("the client was disconnected");

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { ClusterUnavailableError } from "@amqtt/cluster";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { withTimeout } from "./deadlines.js";
 
 /** Where the engine is: one Redis/Valkey (`url`) or the seed nodes of a Redis Cluster (`clusterNodes`). */
 export interface RedisTarget {
@@ -71,7 +73,9 @@ function optionsOf(target: RedisTarget, url: URL | undefined, commandTimeoutMs: 
   if (url !== undefined) {
     if (url.username !== "") options.username = decodeURIComponent(url.username);
     if (url.password !== "") options.password = decodeURIComponent(url.password);
-    if (isTls(url)) options.tls = { servername: url.hostname, ...target.tls };
+    // SNI carries host names only (RFC 6066); an IP address is checked against the certificate's IP SANs.
+    if (isTls(url))
+      options.tls = { ...(isIP(url.hostname) === 0 ? { servername: url.hostname } : {}), ...target.tls };
     const db = url.pathname.replace(/^\//, "");
     if (db !== "") {
       const n = Number(db);
@@ -136,4 +140,30 @@ export function unavailable(operation: string, error: unknown): ClusterUnavailab
   return new ClusterUnavailableError(`${operation}: the Redis engine did not answer (${reason})`, {
     cause: error,
   });
+}
+
+/**
+ * A connected client from `make()`: each attempt is bounded by `timeoutMs`, and
+ * a client whose connect neither resolves nor fails in that time (seen with a
+ * Redis Cluster under load) is dropped for a fresh one, up to `attempts` times.
+ */
+export async function connectedClient(
+  make: () => RedisClient,
+  timeoutMs: number,
+  attempts = 3,
+): Promise<RedisClient> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const client = make();
+    // ioredis reports connection errors as events too; they surface through the calls.
+    client.on("error", () => {});
+    try {
+      await withTimeout(client.connect(), timeoutMs, "connect");
+      return client;
+    } catch (error) {
+      client.disconnect();
+      last = error;
+    }
+  }
+  throw last;
 }

@@ -15,26 +15,43 @@ export class Deadlines {
   private readonly queue: Pending[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
+  private unsettled = 0;
 
   constructor(private readonly timeoutMs: number) {}
 
+  /** Calls started and not settled yet. */
+  get inFlight(): number {
+    return this.unsettled;
+  }
+
   /** `promise`, or a rejection with `onTimeout()` once `timeoutMs` has passed. */
   bound<T>(promise: Promise<T>, onTimeout: () => Error): Promise<T> {
+    this.unsettled++;
+    const settle = () => {
+      this.unsettled--;
+    };
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
         deadline: Date.now() + this.timeoutMs,
         settled: false,
-        expire: () => reject(onTimeout()),
+        expire: () => {
+          settle();
+          reject(onTimeout());
+        },
       };
       this.queue.push(entry);
       this.arm();
       promise.then(
         (value) => {
+          if (entry.settled) return;
           entry.settled = true;
+          settle();
           resolve(value);
         },
         (error: unknown) => {
+          if (entry.settled) return;
           entry.settled = true;
+          settle();
           reject(error);
         },
       );
@@ -71,4 +88,13 @@ export class Deadlines {
     }
     if (this.queue.length === 0) this.close();
   }
+}
+
+/** `promise`, or a rejection with `new Error(what)` after `ms` (one timer: for rare calls such as a start). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

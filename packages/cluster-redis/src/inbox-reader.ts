@@ -19,8 +19,6 @@ export interface InboxReaderOptions {
   deliver(envelope: ClusterEnvelope, ack: () => void): void;
   /** A read or an ack failed (the engine is down or stalled); the reader retries by itself. */
   failed(error: unknown): void;
-  /** A read succeeded (the engine answers). */
-  succeeded(): void;
 }
 
 type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
@@ -122,7 +120,6 @@ export class InboxReader {
           this.options.stream,
           fromPending ? cursor : ">",
         )) as StreamReply;
-        this.options.succeeded();
         const entries = reply?.[0]?.[1] ?? [];
         for (const [rawId, values] of entries) {
           const id = rawId.toString();

@@ -19,4 +19,9 @@ export {
   redactRedisUrl,
 } from "./connection.js";
 export { ClusterKeys, INBOX_GROUP } from "./keys.js";
-export { DEFAULT_KEY_PREFIX, RedisClusterBus, type RedisClusterBusOptions } from "./redis-bus.js";
+export {
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_MAX_PENDING_CALLS,
+  RedisClusterBus,
+  type RedisClusterBusOptions,
+} from "./redis-bus.js";

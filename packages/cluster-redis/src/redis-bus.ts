@@ -5,6 +5,7 @@ import {
   type ClusterEvents,
   type ClusterNode,
   type ClusterOptions,
+  ClusterOptionsError,
   type ClusterRoute,
   ClusterUnavailableError,
   type EngineStatus,
@@ -19,6 +20,7 @@ import {
   type SessionOwnership,
 } from "@amqtt/cluster";
 import {
+  connectedClient,
   createRedisClient,
   describeTarget,
   isConnectionFailure,
@@ -26,7 +28,7 @@ import {
   type RedisTarget,
   unavailable,
 } from "./connection.js";
-import { Deadlines } from "./deadlines.js";
+import { Deadlines, withTimeout } from "./deadlines.js";
 import { InboxReader } from "./inbox-reader.js";
 import { ClusterKeys, INBOX_GROUP } from "./keys.js";
 import { MembershipView, parseSnapshot } from "./membership.js";
@@ -38,7 +40,16 @@ export interface RedisClusterBusOptions extends ClusterOptions, RedisTarget {
   readonly keyPrefix?: string;
   /** How long one blocking read of the inbox waits (default 1,000 ms; stop() waits at most this). */
   readonly blockMs?: number;
+  /**
+   * Most engine calls of this node in flight at once (default 10,000); beyond it a
+   * call fails at once with `ClusterUnavailableError` instead of queueing without
+   * bound behind a stalled engine.
+   */
+  readonly maxPendingCalls?: number;
 }
+
+/** The default of {@link RedisClusterBusOptions.maxPendingCalls}. */
+export const DEFAULT_MAX_PENDING_CALLS = 10_000;
 
 /** The default key prefix. */
 export const DEFAULT_KEY_PREFIX = "amqtt:";
@@ -46,6 +57,21 @@ export const DEFAULT_KEY_PREFIX = "amqtt:";
 type State = "new" | "running" | "expelled" | "stopped";
 
 const SEP = "\u0000";
+
+/**
+ * Calls the node's handler; an exception of the handler is rethrown outside the
+ * bus (an uncaught error, as from any event handler) instead of being taken for
+ * an engine failure.
+ */
+function raise(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
 
 /**
  * The cluster contract on Redis 7 / Valkey, a single server or a Redis Cluster
@@ -68,18 +94,30 @@ export class RedisClusterBus implements ClusterBus {
   private joinedAt = "";
   private readonly view: MembershipView;
   private readonly routes = new RouteTable();
-  /** Route changes received while the table is being (re)loaded, applied after. */
+  /** Route changes received while the table is being (re)loaded, applied after the last reload ends. */
   private buffered: string[] | undefined;
+  /** Reloads in progress (a joining node's load may overlap a full reload). */
+  private reloads = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRunning = false;
+  /** Counts starts; a timed-out start's late steps see a newer count and stop. */
+  private attempts = 0;
+  /** A heartbeat was asked for while one ran (a membership change): run again right after. */
+  private heartbeatAgain = false;
   private graceUntil = 0;
   private readonly idPrefix = randomUUID();
   private sent = 0;
   private readonly deadlines: Deadlines;
+  private readonly maxPendingCalls: number;
 
   constructor(private readonly settings: RedisClusterBusOptions) {
     this.options = resolveClusterOptions(settings);
     this.deadlines = new Deadlines(this.options.requestTimeoutMs);
+    this.maxPendingCalls = settings.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS;
+    if (!Number.isInteger(this.maxPendingCalls) || this.maxPendingCalls <= 0)
+      throw new ClusterOptionsError(
+        `maxPendingCalls must be a positive integer (got ${this.maxPendingCalls})`,
+      );
     this.nodeId = this.options.nodeId;
     this.keys = new ClusterKeys(settings.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.blockMs = settings.blockMs ?? 1_000;
@@ -103,40 +141,38 @@ export class RedisClusterBus implements ClusterBus {
   async start(events: ClusterEvents): Promise<void> {
     if (this.state !== "new" && this.state !== "stopped")
       throw new ClusterUnavailableError(`node ${this.nodeId} is already started`);
-    const client = createRedisClient(this.settings, this.options.requestTimeoutMs);
-    const subscriber = createRedisClient(this.settings, this.options.requestTimeoutMs);
-    const reader = createRedisClient(this.settings, this.blockMs + this.options.requestTimeoutMs);
-    // ioredis reports connection errors as events too; they surface through the calls.
-    for (const c of [client, subscriber, reader]) c.on("error", () => {});
-    defineScripts(client);
+    const connectMs = Math.max(this.options.requestTimeoutMs, 1_000);
+    const connections = await Promise.allSettled([
+      connectedClient(() => {
+        const c = createRedisClient(this.settings, this.options.requestTimeoutMs);
+        defineScripts(c);
+        return c;
+      }, connectMs),
+      connectedClient(() => createRedisClient(this.settings, this.options.requestTimeoutMs), connectMs),
+      connectedClient(
+        () => createRedisClient(this.settings, this.blockMs + this.options.requestTimeoutMs),
+        connectMs,
+      ),
+    ]);
+    const failure = connections.find((c) => c.status === "rejected");
+    if (failure !== undefined) {
+      for (const c of connections) if (c.status === "fulfilled") c.value.disconnect();
+      throw unavailable("start (connecting)", (failure as PromiseRejectedResult).reason);
+    }
+    const [client, subscriber, reader] = connections.map(
+      (c) => (c as PromiseFulfilledResult<RedisClient>).value,
+    ) as [RedisClient, RedisClient, RedisClient];
     this.client = client;
     this.subscriber = subscriber;
     try {
-      await Promise.all([client.connect(), subscriber.connect(), reader.connect()]);
-      const inbox = this.keys.inbox(this.nodeId);
-      await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
-        if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
-      });
-      await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
-      // A fresh run: routes of an earlier run of this node id are void.
-      await client.del(this.keys.routes(this.nodeId));
-      subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
-      await subscriber.subscribe(this.keys.events);
-      this.joinedAt = String(
-        await runScript(
-          client,
-          "join",
-          [this.keys.members, this.keys.joined],
-          [this.nodeId, this.options.leaseMs],
-        ),
+      // The whole join is bounded: an engine that stalls half way must not hang start().
+      await withTimeout(
+        this.join(client, subscriber, events, ++this.attempts),
+        6 * this.options.requestTimeoutMs,
+        "start",
       );
-      this.events = events;
-      this.state = "running";
-      this.engine = "up";
-      await this.heartbeat(true);
-      await this.reloadRoutes();
-      await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
     } catch (error) {
+      this.attempts++;
       this.state = "stopped";
       this.events = undefined;
       this.clearHeartbeat();
@@ -151,11 +187,47 @@ export class RedisClusterBus implements ClusterBus {
       consumer: this.nodeId,
       maxUnacked: this.options.maxUnackedEnvelopes,
       blockMs: this.blockMs,
-      deliver: (envelope, ack) => this.events?.envelope(envelope, ack),
+      deliver: (envelope, ack) => {
+        const events = this.events;
+        if (events !== undefined) raise(() => events.envelope(envelope, ack));
+      },
       failed: (error) => this.failed(error),
-      succeeded: () => {},
     });
     this.reader.start();
+  }
+
+  /** Prepares the inbox, joins, and loads the membership and routes. */
+  private async join(
+    client: RedisClient,
+    subscriber: RedisClient,
+    events: ClusterEvents,
+    attempt: number,
+  ): Promise<void> {
+    const inbox = this.keys.inbox(this.nodeId);
+    await client.xgroup("CREATE", inbox, INBOX_GROUP, "0", "MKSTREAM").catch((error: unknown) => {
+      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+    });
+    await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
+    // A fresh run: routes of an earlier run of this node id are void.
+    await client.del(this.keys.routes(this.nodeId));
+    subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
+    await subscriber.subscribe(this.keys.events);
+    this.joinedAt = String(
+      await runScript(
+        client,
+        "join",
+        [this.keys.members, this.keys.joined],
+        [this.nodeId, this.options.leaseMs],
+      ),
+    );
+    // A start that timed out meanwhile must not come to life afterwards.
+    if (attempt !== this.attempts) throw new Error("the start timed out");
+    this.events = events;
+    this.state = "running";
+    this.engine = "up";
+    await this.heartbeat(true);
+    await this.reloadRoutes();
+    await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
   }
 
   async stop(): Promise<void> {
@@ -354,6 +426,10 @@ export class RedisClusterBus implements ClusterBus {
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.deadlines.inFlight >= this.maxPendingCalls)
+      throw new ClusterUnavailableError(
+        `${operation}: ${this.maxPendingCalls} engine calls in flight already (maxPendingCalls)`,
+      );
     try {
       return await this.deadlines.bound(
         run(),
@@ -394,7 +470,11 @@ export class RedisClusterBus implements ClusterBus {
   /** Renews the lease and reads the membership; raises what changed. */
   private async heartbeat(initial: boolean): Promise<void> {
     const client = this.client;
-    if (client === undefined || this.state !== "running" || this.heartbeatRunning) return;
+    if (client === undefined || this.state !== "running") return;
+    if (this.heartbeatRunning) {
+      this.heartbeatAgain = true;
+      return;
+    }
     this.heartbeatRunning = true;
     try {
       const [renewed, now, members, joined] = (await this.deadlines.bound(
@@ -418,15 +498,23 @@ export class RedisClusterBus implements ClusterBus {
       for (const nodeId of changes.down) this.routes.removeNode(nodeId);
       const events = this.events;
       if (events !== undefined) {
-        for (const node of changes.up) events.nodeUp(node);
-        for (const nodeId of changes.down) events.nodeDown(nodeId);
+        // Downs first: a node that restarted under its id is its old run's death, then the new run.
+        for (const nodeId of changes.down) raise(() => events.nodeDown(nodeId));
+        for (const node of changes.up) raise(() => events.nodeUp(node));
       }
+      // After an outage every replica may have missed changes; a node that joined brings routes
+      // whose notifications this node ignored while it did not know the node yet.
       if (wasDown) await this.reloadRoutes();
+      else if (changes.up.length > 0) await this.reloadRoutes(changes.up.map((n) => n.nodeId));
     } catch (error) {
       if (initial) throw error;
       this.failed(error);
     } finally {
       this.heartbeatRunning = false;
+      if (this.heartbeatAgain) {
+        this.heartbeatAgain = false;
+        void this.heartbeat(false);
+      }
     }
   }
 
@@ -440,24 +528,35 @@ export class RedisClusterBus implements ClusterBus {
     queueMicrotask(() => events?.nodeDown(this.nodeId));
   }
 
-  /** Loads every live node's routes into the replica; changes arriving meanwhile are applied after. */
-  private async reloadRoutes(): Promise<void> {
+  /**
+   * Loads the routes of `only` (default: every live node, and drops those of the
+   * others) into the replica; changes arriving meanwhile are applied after.
+   */
+  private async reloadRoutes(only?: readonly string[]): Promise<void> {
     const client = this.client;
     if (client === undefined) return;
-    this.buffered = [];
+    this.buffered ??= [];
+    this.reloads++;
     try {
-      const others = this.view.nodes().filter((n) => n.nodeId !== this.nodeId);
-      const sets = await Promise.all(others.map((n) => client.smembers(this.keys.routes(n.nodeId))));
-      const live = new Set(others.map((n) => n.nodeId));
-      for (const nodeId of this.routes.nodesWithRoutes())
-        if (!live.has(nodeId)) this.routes.removeNode(nodeId);
-      others.forEach((n, i) => {
-        this.routes.replaceNode(n.nodeId, (sets[i] ?? []).map(routeFromKey));
+      const others = only ?? this.view.nodes().flatMap((n) => (n.nodeId === this.nodeId ? [] : [n.nodeId]));
+      const sets = await this.deadlines.bound(
+        Promise.all(others.map((nodeId) => client.smembers(this.keys.routes(nodeId)))),
+        () => new Error(`no answer to the route reload within ${this.options.requestTimeoutMs} ms`),
+      );
+      if (only === undefined) {
+        const live = new Set(others);
+        for (const nodeId of this.routes.nodesWithRoutes())
+          if (!live.has(nodeId)) this.routes.removeNode(nodeId);
+      }
+      others.forEach((nodeId, i) => {
+        this.routes.replaceNode(nodeId, (sets[i] ?? []).map(routeFromKey));
       });
     } finally {
-      const pending = this.buffered;
-      this.buffered = undefined;
-      for (const message of pending) this.onEvent(message);
+      if (--this.reloads === 0) {
+        const pending = this.buffered ?? [];
+        this.buffered = undefined;
+        for (const message of pending) this.onEvent(message);
+      }
     }
   }
 
@@ -476,7 +575,8 @@ export class RedisClusterBus implements ClusterBus {
     }
     const at = rest.indexOf(SEP);
     const nodeId = rest.slice(0, at);
-    if (nodeId === this.nodeId) return;
+    // A node not (or no longer) live here: its routes are loaded when it is seen up.
+    if (nodeId === this.nodeId || !this.view.isAlive(nodeId)) return;
     const route = routeFromKey(rest.slice(at + 1));
     if (kind === "+") this.routes.add(nodeId, route);
     else if (kind === "-") this.routes.remove(nodeId, route);

@@ -4,7 +4,7 @@ import { Recorder, waitFor } from "@amqtt/cluster/conformance";
 import { debianBinary } from "@amqtt/test-utils";
 import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { RedisClusterBus } from "../src/index.js";
+import { RedisClusterBus, type RedisClusterBusOptions } from "../src/index.js";
 import { TEST_TIMING } from "./harness.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -29,7 +29,7 @@ async function server(appendOnly: boolean): Promise<RedisServer> {
   return s;
 }
 
-async function node(url: string, nodeId: string, extra: Partial<RedisClusterBus["resolvedOptions"]> = {}) {
+async function node(url: string, nodeId: string, extra: Partial<RedisClusterBusOptions> = {}) {
   const bus = new RedisClusterBus({ url, nodeId, ...TEST_TIMING, blockMs: 200, ...extra });
   buses.push(bus);
   const events = new Recorder();
@@ -57,6 +57,29 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     await a.bus.send("b", "deliver", bytes("after"));
     await waitFor("after", () => b.events.envelopes.some((r) => text(r.envelope.body) === "after"), 3000);
     expect(a.events.downs).toEqual([]);
+  });
+
+  it("calls in flight are bounded (maxPendingCalls): beyond it a call fails at once instead of queueing behind a stalled engine", async () => {
+    const redis = await server(false);
+    const a = await node(redis.url, "a", { maxPendingCalls: 5 });
+    redis.signal("SIGSTOP");
+    const settled: number[] = [];
+    const started = Date.now();
+    const calls = Array.from({ length: 8 }, () =>
+      a.bus.send("b", "deliver", bytes("x")).then(
+        () => new Error("sent with the engine stalled"),
+        (e: unknown) => {
+          settled.push(Date.now() - started);
+          return e;
+        },
+      ),
+    );
+    const errors = await Promise.all(calls);
+    for (const e of errors) expect((e as Error).name).toBe("ClusterUnavailableError");
+    const immediate = settled.filter((ms) => ms < TEST_TIMING.requestTimeoutMs / 2);
+    expect(immediate).toHaveLength(3);
+    expect(errors.filter((e) => /maxPendingCalls/.test((e as Error).message))).toHaveLength(3);
+    redis.signal("SIGCONT");
   });
 
   it("a redis-server restart with AOF keeps unacked envelopes, members, epochs and routes; no node is declared down", async () => {

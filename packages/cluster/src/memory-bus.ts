@@ -179,17 +179,12 @@ export class MemoryClusterBus implements ClusterBus {
     const inbox = this.engine.inbox(this.nodeId);
     if (inbox.held) return;
     const run = this.run;
-    // Pick first, then call: an ack from inside the handler changes the inbox.
-    const batch: InboxEntry[] = [];
-    for (const entry of inbox.entries) {
-      if (this.unacked + batch.length >= this.options.maxUnackedEnvelopes) break;
-      if (!entry.delivered) batch.push(entry);
-    }
-    for (const entry of batch) {
-      if (this.run !== run || this.state !== "running") return;
-      entry.delivered = true;
+    while (this.unacked < this.options.maxUnackedEnvelopes) {
+      const entry = inbox.take();
+      if (entry === undefined) return;
       this.unacked++;
       events.envelope(entry.envelope, this.acker(entry, run));
+      if (this.run !== run || this.state !== "running" || inbox.held || !this.engine.available) return;
     }
   }
 

@@ -22,16 +22,68 @@ export interface MemoryNodeLink {
   inboxReady(): void;
 }
 
-/** One stored envelope; `delivered` while handed to the running reader and not yet acknowledged. */
+/** One stored envelope, numbered in its inbox's order. */
 export interface InboxEntry {
+  readonly seq: number;
   readonly envelope: ClusterEnvelope;
-  delivered: boolean;
 }
 
-/** A node's inbox in the engine. */
+/**
+ * A node's inbox in the engine: a queue of envelopes not delivered yet, and the
+ * delivered ones waiting for their ack (by number), so delivering and acking are
+ * O(1) however many are out.
+ */
 export class MemoryInbox {
-  readonly entries: InboxEntry[] = [];
+  private queue: InboxEntry[] = [];
+  private head = 0;
+  private readonly out = new Map<number, InboxEntry>();
+  private seq = 0;
   held = false;
+
+  /** Envelopes held: not delivered plus delivered and not acknowledged. */
+  get size(): number {
+    return this.queue.length - this.head + this.out.size;
+  }
+
+  push(envelope: ClusterEnvelope): void {
+    this.queue.push({ seq: ++this.seq, envelope });
+  }
+
+  /** The next envelope not delivered yet, now counted as out; `undefined` when none. */
+  take(): InboxEntry | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const entry = this.queue[this.head] as InboxEntry;
+    this.queue[this.head++] = undefined as unknown as InboxEntry;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    this.out.set(entry.seq, entry);
+    return entry;
+  }
+
+  /** The envelope is processed: gone for good. */
+  ack(entry: InboxEntry): void {
+    this.out.delete(entry.seq);
+  }
+
+  /** A new reader: every envelope out is to be delivered again, in the original order. */
+  redeliver(): void {
+    if (this.out.size === 0) return;
+    const again = [...this.out.values()].sort((x, y) => x.seq - y.seq);
+    this.out.clear();
+    this.queue = [...again, ...this.queue.slice(this.head)];
+    this.head = 0;
+  }
+
+  /** Empties the inbox, answering every envelope in order (for adoption). */
+  drain(): ClusterEnvelope[] {
+    this.redeliver();
+    const all = this.queue.slice(this.head).map((e) => e.envelope);
+    this.queue = [];
+    this.head = 0;
+    return all;
+  }
 }
 
 /**
@@ -100,7 +152,7 @@ export class MemoryClusterEngine {
 
   /** Envelopes stored for `nodeId` and not acknowledged (delivered or not). */
   inboxLength(nodeId: string): number {
-    return this.inboxes.get(nodeId)?.entries.length ?? 0;
+    return this.inboxes.get(nodeId)?.size ?? 0;
   }
 
   // ---- what MemoryClusterBus calls (each call checks availability first) ----
@@ -121,7 +173,7 @@ export class MemoryClusterEngine {
     this.links.set(link.nodeId, link);
     // A fresh start: routes of an earlier run of this node are gone, its inbox is read again from the start.
     this.routes.removeNode(link.nodeId);
-    for (const entry of this.inbox(link.nodeId).entries) entry.delivered = false;
+    this.inbox(link.nodeId).redeliver();
     for (const other of this.links.values()) if (other !== link) other.nodeUp(node);
     return node;
   }
@@ -218,12 +270,12 @@ export class MemoryClusterEngine {
     this.check();
     const inbox = this.inbox(to);
     const limit = this.links.get(to)?.maxInboxEnvelopes ?? CLUSTER_DEFAULTS.maxInboxEnvelopes;
-    if (inbox.entries.length >= limit) throw new InboxFullError(to, limit);
-    inbox.entries.push({ envelope, delivered: false });
+    if (inbox.size >= limit) throw new InboxFullError(to, limit);
+    inbox.push(envelope);
     const dup = this.duplicates.get(to) ?? 0;
     if (dup > 0) {
       this.duplicates.set(to, dup - 1);
-      if (inbox.entries.length < limit) inbox.entries.push({ envelope, delivered: false });
+      if (inbox.size < limit) inbox.push(envelope);
     }
     this.links.get(to)?.inboxReady();
   }
@@ -233,9 +285,9 @@ export class MemoryClusterEngine {
     this.check();
     const source = this.inboxes.get(from);
     if (source === undefined || from === to) return 0;
-    const moved = source.entries.splice(0, source.entries.length);
+    const moved = source.drain();
     const target = this.inbox(to);
-    for (const entry of moved) target.entries.push({ envelope: entry.envelope, delivered: false });
+    for (const envelope of moved) target.push(envelope);
     if (moved.length > 0) this.links.get(to)?.inboxReady();
     return moved.length;
   }
@@ -252,8 +304,6 @@ export class MemoryClusterEngine {
 
   /** @internal */
   ack(nodeId: string, entry: InboxEntry): void {
-    const entries = this.inboxes.get(nodeId)?.entries;
-    const at = entries?.indexOf(entry) ?? -1;
-    if (at >= 0) entries?.splice(at, 1);
+    this.inboxes.get(nodeId)?.ack(entry);
   }
 }

@@ -100,3 +100,8 @@ export function seriesPixelsPerChart(
     });
   });
 }
+
+/** How many CSS pixels the page is wider than the viewport (0: no horizontal scrolling). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}

@@ -10,6 +10,7 @@ import {
   formatPayload,
   formatPercent,
   formatRate,
+  protocolName,
 } from "../app/src/lib/format.ts";
 
 describe("formatBytes", () => {
@@ -106,5 +107,12 @@ describe("formatPayload", () => {
   it("round-trips bytes through base64", () => {
     const bytes = new Uint8Array(256).map((_, i) => i);
     expect([...base64ToBytes(bytesToBase64(bytes))]).toEqual([...bytes]);
+  });
+});
+
+describe("protocolName", () => {
+  it("names the MQTT protocol levels by their versions", () => {
+    expect([3, 4, 5].map(protocolName)).toEqual(["3.1", "3.1.1", "5.0"]);
+    expect(protocolName(9)).toBe("level 9");
   });
 });

@@ -5,7 +5,7 @@
 //            an offline client, then awaits flush() (where the broker may PUBACK);
 //   ack      the queue is drained as for a reconnecting client: peek 100, ack, flush;
 //   session  each turn saves 10 session records (2 subscriptions, a will), then flush.
-// Each case runs ~SECONDS [1] RUNS [3] times; medians. Redis also reports the
+// Each case runs ~SECONDS [1] RUNS [5] times, the stores taking turns; medians. Redis also reports the
 // commands it ran per operation (INFO commandstats, which counts the commands
 // run inside the Lua scripts too; ack counts one op per peek+ack of 100). redis-server is started
 // here on a free loopback port in a temp dir and killed by PID.
@@ -19,7 +19,7 @@ import { Redis } from "ioredis";
 import { freePort } from "../../../tooling/bench/lib/net.mjs";
 import { RedisStore } from "../dist/index.js";
 
-const RUNS = Number(process.env.RUNS || 3);
+const RUNS = Number(process.env.RUNS || 5);
 const SECONDS = Number(process.env.SECONDS || 1);
 const BATCHES = [1, 100];
 const payload = new Uint8Array(64).fill(0x61);
@@ -141,25 +141,31 @@ const backends = {
 const rows = [];
 try {
   for (const batch of BATCHES) {
-    const results = {};
+    const runs = {};
+    const commands = {};
     for (const [name, backend] of Object.entries(backends)) {
+      runs[name] = [];
       await runOnce(backend.make, batch); // warm-up
-      const runs = [];
-      let commands;
-      for (let run = 0; run < RUNS; run++) {
+    }
+    // The stores take turns run by run, so a change in the machine's load hits them alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const [name, backend] of Object.entries(backends)) {
         const before = backend.redis ? await backend.redis.commands() : 0;
         const r = await runOnce(backend.make, batch);
         if (backend.redis) {
           const total = (await backend.redis.commands()) - before;
-          commands = total / (r.ops.enqueued + r.ops.acked / 100 + r.ops.saved);
+          commands[name] = total / (r.ops.enqueued + r.ops.acked / 100 + r.ops.saved);
         }
-        runs.push(r);
+        runs[name].push(r);
       }
+    }
+    const results = {};
+    for (const name of Object.keys(backends)) {
       results[name] = {
-        enqueue: median(runs.map((r) => r.enqueue)),
-        ack: median(runs.map((r) => r.ack)),
-        sessions: median(runs.map((r) => r.sessions)),
-        commands,
+        enqueue: median(runs[name].map((r) => r.enqueue)),
+        ack: median(runs[name].map((r) => r.ack)),
+        sessions: median(runs[name].map((r) => r.sessions)),
+        commands: commands[name],
       };
     }
     const peer = results["sqlite (full)"];

@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { redactUrl } from "@amqtt/store";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { RedisUrlError } from "./errors.js";
-import { SCRIPTS } from "./scripts.js";
 
 /** A Redis Cluster node: `redis://host:port` (rediss:// for TLS) or `{ host, port }`. */
 export type ClusterNodeAddress = string | { host: string; port: number };
@@ -77,10 +76,6 @@ function baseOptions(
   return options;
 }
 
-const SCRIPTS_FOR_IOREDIS = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, s]) => [name, { numberOfKeys: s.keys, lua: s.lua }]),
-);
-
 /**
  * Make the (unconnected) ioredis client of the settings, the password read
  * from `passwordFile` (its first line) when given, which wins over one in the URL.
@@ -106,7 +101,6 @@ export async function createClient(settings: ConnectionSettings): Promise<RedisC
     return new Cluster(startup, {
       lazyConnect: true,
       enableAutoPipelining: true,
-      scripts: SCRIPTS_FOR_IOREDIS,
       // Writes and reads go to the masters: a replica may lag behind a write.
       scaleReads: "master",
       redisOptions,
@@ -117,6 +111,5 @@ export async function createClient(settings: ConnectionSettings): Promise<RedisC
     host: url.hostname,
     port: Number(url.port || 6379),
     ...baseOptions(settings, url, password),
-    scripts: SCRIPTS_FOR_IOREDIS,
   });
 }

@@ -31,10 +31,15 @@ export class KeySpace {
     return `${this.prefix}{s${bucket}}:`;
   }
 
+  // The last client asked for: a turn's calls for one client hash it once.
+  private lastId: string | undefined;
+  private lastKeys: ClientKeys | undefined;
+
   /** Every key of one client, in its bucket. */
   clientKeys(clientId: string): ClientKeys {
+    if (clientId === this.lastId && this.lastKeys !== undefined) return this.lastKeys;
     const base = this.bucketBase(this.bucketOf(clientId));
-    return {
+    const keys: ClientKeys = {
       base,
       session: `${base}session:${clientId}`,
       sessions: `${base}sessions`,
@@ -45,6 +50,9 @@ export class KeySpace {
       queueExpiry: `${base}qexp`,
       seq: `${base}seq`,
     };
+    this.lastId = clientId;
+    this.lastKeys = keys;
+    return keys;
   }
 
   /** The retained-message keys (one slot). */

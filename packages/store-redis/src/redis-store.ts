@@ -8,11 +8,12 @@ import {
   toTaggedJson,
 } from "@amqtt/store";
 import { type ClusterNodeAddress, createClient, type RedisClient, targetOf } from "./connection.js";
-import { decodeQueueEntry, decodeRetained, encodeEntry } from "./entry.js";
+import { EnqueueBatch } from "./enqueue-batch.js";
+import { decodeQueueEntry, decodeRetained, type EncodedEntry, encodeEntry } from "./entry.js";
 import { StoreBusyError, StoreConnectionError } from "./errors.js";
-import { KeySpace, SESSION_BUCKETS } from "./keys.js";
+import { type ClientKeys, KeySpace, SESSION_BUCKETS } from "./keys.js";
 import { type RetainedRange, retainedRange } from "./retained-range.js";
-import type { ScriptName } from "./scripts.js";
+import { SCRIPTS, type ScriptName } from "./scripts.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -35,6 +36,8 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** Bound on the calls waiting for Redis; past it a call rejects with `StoreBusyError`. Default 100,000. */
   maxPendingOperations?: number;
+  /** Sessions this instance keeps a fencing epoch for, at most; past it `fence()` rejects with `StoreBusyError`. Default 1,000,000. */
+  maxFencedSessions?: number;
   /**
    * After the writes a `flush()` covers, send `WAIT replicas timeoutMs` to every
    * master written to; `flush()` rejects with `StoreConnectionError` when fewer
@@ -45,7 +48,9 @@ export interface RedisStoreOptions {
 
 type State = "new" | "open" | "closed";
 type Arg = string | Buffer | number;
-type ScriptCall = (...args: Arg[]) => Promise<unknown>;
+// ioredis has evalBuffer (binary replies) at run time on both clients; its typings leave it out.
+type Evaluate = (script: string, keys: number, ...args: Arg[]) => Promise<unknown>;
+type Evaluator = { eval: Evaluate; evalBuffer: Evaluate };
 
 const STALE_EPOCH = "STALE_EPOCH ";
 
@@ -63,7 +68,8 @@ const limitArg = (n: number): string => (n === Number.POSITIVE_INFINITY ? "-1" :
  * Cluster, through ioredis. Every change is one Lua script (atomic, one round
  * trip) and the bounds are checked inside it, so several broker processes on
  * one Redis keep them. Calls issued in one event-loop turn go out as one
- * pipeline per server (ioredis auto-pipelining). A call resolves when Redis
+ * pipeline per server (ioredis auto-pipelining), and consecutive enqueues for
+ * one client as one script call. A call resolves when Redis
  * answered; `flush()` resolves once every earlier write was answered (and, with
  * `wait`, replicated). How durable an answered write is depends on Redis'
  * persistence settings (README). With {@link RedisStore.fence}, writes to a
@@ -77,6 +83,7 @@ export class RedisStore implements Store.BrokerStore {
   private readonly options: RedisStoreOptions;
   private readonly keys: KeySpace;
   private readonly maxPending: number;
+  private readonly maxFenced: number;
   private state: State = "new";
   private client: RedisClient | undefined;
   private pending = 0;
@@ -84,6 +91,10 @@ export class RedisStore implements Store.BrokerStore {
   private writeFailure: Error | undefined;
   // The epoch this instance fenced each session at; one entry per session it claimed.
   private readonly fences = new Map<string, number>();
+  private readonly enqueues = new EnqueueBatch(
+    (id, keys, entries) => this.sendEnqueues(id, keys, entries),
+    1000,
+  );
 
   /** @throws RangeError for invalid limits, options or key prefix. */
   constructor(options: RedisStoreOptions = {}) {
@@ -91,6 +102,7 @@ export class RedisStore implements Store.BrokerStore {
     this.limits = resolveStoreLimits(options.limits);
     this.keys = new KeySpace(options.keyPrefix ?? "amqtt:");
     this.maxPending = positiveInteger("maxPendingOperations", options.maxPendingOperations, 100_000);
+    this.maxFenced = positiveInteger("maxFencedSessions", options.maxFencedSessions, 1_000_000);
     positiveInteger("commandTimeoutMs", options.commandTimeoutMs, 1);
     positiveInteger("connectTimeoutMs", options.connectTimeoutMs, 1);
     if (options.wait !== undefined) {
@@ -126,12 +138,22 @@ export class RedisStore implements Store.BrokerStore {
     });
     // ioredis reports connection trouble here too; the calls reject on their own.
     client.on("error", () => {});
+    const connectTimeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    // One bound on the whole start (a cluster's slot discovery included), not only per socket.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
+    });
     try {
-      await client.connect();
-      await client.ping();
+      await Promise.race([client.connect().then(() => client.ping()), timeout]);
     } catch (error) {
       client.disconnect();
       throw new StoreConnectionError(`cannot reach Redis at ${this.target}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     this.client = client;
     this.state = "open";
@@ -144,6 +166,7 @@ export class RedisStore implements Store.BrokerStore {
       this.state = "closed";
       return;
     }
+    this.enqueues.send();
     this.state = "closed";
     try {
       await this.settleWrites("close");
@@ -170,10 +193,27 @@ export class RedisStore implements Store.BrokerStore {
   async fence(clientId: string, epoch: number): Promise<void> {
     if (!Number.isSafeInteger(epoch) || epoch < 0)
       throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+    if (!this.fences.has(clientId) && this.fences.size >= this.maxFenced)
+      throw new StoreBusyError(
+        `${this.fences.size} sessions are fenced by this instance (maxFencedSessions)`,
+      );
     const k = this.keys.clientKeys(clientId);
     // Taken at once: the writes called after this one carry it, even before it resolves.
     this.fences.set(clientId, Math.max(epoch, this.fences.get(clientId) ?? 0));
     await this.write("fence", clientId, this.call("amqttFence", [k.epoch, epoch]));
+  }
+
+  /**
+   * Forget the epoch of `clientId` in this instance (the node gave the session
+   * up): its later writes to the session carry no epoch. Redis keeps the epoch.
+   */
+  unfence(clientId: string): void {
+    this.fences.delete(clientId);
+  }
+
+  /** Sessions this instance holds an epoch for (at most `maxFencedSessions`). */
+  get fencedSessions(): number {
+    return this.fences.size;
   }
 
   /** The epoch Redis holds for the session of `clientId` (0 when never fenced). */
@@ -247,16 +287,26 @@ export class RedisStore implements Store.BrokerStore {
       calls.push(this.call("amqttDeleteExpiredSessions", [`${this.keys.bucketBase(b)}sexp`, now]));
     }
     const buckets = (await this.write("deleteExpiredSessions", undefined, Promise.all(calls))) as string[][];
-    return buckets.flat().map((text) => fromTaggedJson<Store.SessionRecord>(text));
+    const records = buckets.flat().map((text) => fromTaggedJson<Store.SessionRecord>(text));
+    for (const record of records) this.fences.delete(record.clientId);
+    return records;
   }
 
   // --- offline queues ---
 
   async enqueue(clientId: string, message: Store.QueuedRecord): Promise<Store.EnqueueResult> {
-    const k = this.keys.clientKeys(clientId);
-    const entry = encodeEntry(message, message.enqueuedAt);
+    this.use("enqueue", false);
+    return this.enqueues.add(
+      clientId,
+      this.keys.clientKeys(clientId),
+      encodeEntry(message, message.enqueuedAt),
+    );
+  }
+
+  /** One script call for a batch of one client's entries (see EnqueueBatch). */
+  private sendEnqueues(clientId: string, k: ClientKeys, entries: EncodedEntry[]): Promise<number[]> {
     const { maxQueuedMessages, maxQueuedBytes, queueOverflow } = this.limits;
-    const args = [
+    const args: Arg[] = [
       k.queue,
       k.queueBytes,
       k.queueExpiry,
@@ -265,15 +315,11 @@ export class RedisStore implements Store.BrokerStore {
       limitArg(maxQueuedMessages),
       limitArg(maxQueuedBytes),
       queueOverflow === "refuse-new" ? "r" : "d",
-      entry.size,
-      entry.expiry,
-      entry.body,
     ];
-    const [accepted, dropped] = (await this.write("enqueue", clientId, this.call("amqttEnqueue", args))) as [
-      number,
-      number,
-    ];
-    return { accepted: accepted === 1, dropped };
+    for (const entry of entries) args.push(entry.size, entry.expiry, entry.body);
+    return this.write("enqueue", undefined, this.call("amqttEnqueue", args), entries.length) as Promise<
+      number[]
+    >;
   }
 
   async peekQueue(clientId: string, max: number): Promise<Store.QueueEntry[]> {
@@ -405,31 +451,40 @@ export class RedisStore implements Store.BrokerStore {
   // --- plumbing ---
 
   /** The client, for a call about to be sent; refuses it when the store is closed or too many calls wait. */
-  private use(operation: string): RedisClient {
+  private use(operation: string, sendEnqueues = true): RedisClient {
     if (this.state !== "open" || this.client === undefined) throw new StoreClosedError(operation);
-    if (this.pending >= this.maxPending)
+    // Enqueues waiting to be coalesced go out before any other call: call order holds.
+    if (sendEnqueues) this.enqueues.send();
+    if (this.pending + this.enqueues.waiting >= this.maxPending)
       throw new StoreBusyError(
         `${this.pending} calls wait for Redis (maxPendingOperations); ${operation} refused`,
       );
     return this.client;
   }
 
-  /** Run one of the store's scripts (the first arguments are its keys); `buffers` asks for binary replies. */
+  /**
+   * Run one of the store's scripts (the first arguments are its keys); `buffers`
+   * asks for binary replies. By EVAL with the body, not EVALSHA: after a Redis
+   * restart or a failover EVALSHA fails with NOSCRIPT, and resending it then
+   * would put it behind later calls (Redis caches the compiled body by its hash).
+   */
   private call(name: ScriptName, args: Arg[], buffers = false): Promise<unknown> {
-    const client = this.use(name) as unknown as Record<string, ScriptCall>;
-    const method = client[buffers ? `${name}Buffer` : name] as ScriptCall;
-    return method.apply(client, args);
+    const client = this.use(name) as unknown as Evaluator;
+    const script = SCRIPTS[name];
+    return buffers
+      ? client.evalBuffer(script.lua, script.keys, ...args)
+      : client.eval(script.lua, script.keys, ...args);
   }
 
   /** Count a call against `maxPendingOperations` and turn its failure into the store's errors. */
-  private async read<T>(operation: string, reply: Promise<T>): Promise<T> {
-    this.pending++;
+  private async read<T>(operation: string, reply: Promise<T>, calls = 1): Promise<T> {
+    this.pending += calls;
     try {
       return await reply;
     } catch (error) {
       throw this.translate(operation, error);
     } finally {
-      this.pending--;
+      this.pending -= calls;
     }
   }
 
@@ -438,9 +493,14 @@ export class RedisStore implements Store.BrokerStore {
    * `flush()` reject. Called in the same turn as the arguments were built, so
    * the epoch read here is the one the write carries.
    */
-  private write<T>(operation: string, clientId: string | undefined, reply: Promise<T>): Promise<T> {
+  private write<T>(
+    operation: string,
+    clientId: string | undefined,
+    reply: Promise<T>,
+    calls = 1,
+  ): Promise<T> {
     const fencedAt = clientId === undefined ? 0 : (this.fences.get(clientId) ?? 0);
-    const result = this.read(operation, reply);
+    const result = this.read(operation, reply, calls);
     const settled: Promise<void> = result.then(
       () => {},
       (error: Error) => {

@@ -115,34 +115,43 @@ return out
 
 /**
  * KEYS: queue, qbytes, qexp, seq. ARGV: id, maxCount, maxBytes, policy ("d" drop-oldest,
- * "r" refuse-new), size, expiresAt|'', entry. Returns {accepted 0|1, dropped}.
+ * "r" refuse-new), then per message, in order: size, expiresAt|'', entry. Several
+ * messages of one turn for one client are one call. Returns accepted (0|1), dropped per message.
  */
 const enqueue: ScriptSource = {
   keys: 4,
   lua: `${LIMIT}
 local maxCount = limit(ARGV[2])
 local maxBytes = limit(ARGV[3])
-local size = tonumber(ARGV[5])
-if size > maxBytes then return {0, 0} end
 local count = redis.call('ZCARD', KEYS[1])
 local bytes = tonumber(redis.call('GET', KEYS[2]) or '0')
-local dropped = 0
-if count + 1 > maxCount or bytes + size > maxBytes then
-  if ARGV[4] == 'r' then return {0, 0} end
-  while count > 0 and (count + 1 > maxCount or bytes + size > maxBytes) do
-    local oldest = redis.call('ZPOPMIN', KEYS[1])[1]
-    local seq, s, exp = string.match(oldest, '^(%d+)|(%d+)|(%d*)|')
-    bytes = bytes - tonumber(s)
-    count = count - 1
-    dropped = dropped + 1
-    if exp ~= '' then redis.call('ZREM', KEYS[3], seq .. ':' .. ARGV[1]) end
+local results = {}
+for i = 5, #ARGV, 3 do
+  local size = tonumber(ARGV[i])
+  local accepted = 0
+  local dropped = 0
+  local full = count + 1 > maxCount or bytes + size > maxBytes
+  if size <= maxBytes and not (full and ARGV[4] == 'r') then
+    while count > 0 and (count + 1 > maxCount or bytes + size > maxBytes) do
+      local oldest = redis.call('ZPOPMIN', KEYS[1])[1]
+      local seq, s, exp = string.match(oldest, '^(%d+)|(%d+)|(%d*)|')
+      bytes = bytes - tonumber(s)
+      count = count - 1
+      dropped = dropped + 1
+      if exp ~= '' then redis.call('ZREM', KEYS[3], seq .. ':' .. ARGV[1]) end
+    end
+    local seq = redis.call('INCR', KEYS[4])
+    redis.call('ZADD', KEYS[1], seq, seq .. '|' .. ARGV[i + 2])
+    if ARGV[i + 1] ~= '' then redis.call('ZADD', KEYS[3], ARGV[i + 1], seq .. ':' .. ARGV[1]) end
+    count = count + 1
+    bytes = bytes + size
+    accepted = 1
   end
+  results[#results + 1] = accepted
+  results[#results + 1] = dropped
 end
-local seq = redis.call('INCR', KEYS[4])
-redis.call('ZADD', KEYS[1], seq, seq .. '|' .. ARGV[7])
-redis.call('SET', KEYS[2], string.format('%d', bytes + size))
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[6], seq .. ':' .. ARGV[1]) end
-return {1, dropped}
+if count > 0 then redis.call('SET', KEYS[2], string.format('%d', bytes)) end
+return results
 `,
 };
 

@@ -95,6 +95,21 @@ function fencingTests(place: () => { options: RedisStoreOptions; ports: number[]
     expect((await nodeB.listSessions()).map((s) => s.clientId).sort()).toEqual(["c", "other"]);
   });
 
+  it("keeps at most maxFencedSessions epochs, forgets one on unfence and on deleteSession", async () => {
+    const store = storeOn({ ...place().options, maxFencedSessions: 2 });
+    stores.push(store);
+    await store.open();
+    await store.fence("a", 1);
+    await store.fence("b", 1);
+    await expect(store.fence("c", 1)).rejects.toMatchObject({ name: "StoreBusyError" });
+    await expect(store.fence("a", 2)).resolves.toBeUndefined(); // a session it holds already
+    store.unfence("a");
+    await store.deleteSession("b");
+    expect(store.fencedSessions).toBe(0);
+    await expect(store.fence("c", 1)).resolves.toBeUndefined();
+    expect(await store.epochOf("a")).toBe(2); // Redis keeps it
+  });
+
   it("rejects an epoch that is not a non-negative integer", async () => {
     const store = await open();
     await expect(store.fence("c", -1)).rejects.toBeInstanceOf(RangeError);

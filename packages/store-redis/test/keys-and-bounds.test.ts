@@ -1,5 +1,5 @@
 import { bareSession, queued, retained } from "@amqtt/store/compliance";
-import { Cluster, Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisStore } from "../src/index.js";
 import { flushAll, storeOn, useRedis, useRedisCluster } from "./servers.js";
@@ -22,8 +22,8 @@ describe("on a Redis Cluster of 3", () => {
     const store = storeOn({ clusterNodes: cluster().startupNodes, keyPrefix: "t:" });
     stores.push(store);
     await store.open();
-    const admin = new Cluster(cluster().startupNodes.slice(), { lazyConnect: true });
-    await admin.connect();
+    // Plain connections to each master: KEYS per node, KEYSLOT answered by any node.
+    const admins = cluster().nodes.map((n) => new Redis({ host: "127.0.0.1", port: n.port }));
     try {
       for (const id of tricky) {
         await store.fence(id, 1);
@@ -32,21 +32,25 @@ describe("on a Redis Cluster of 3", () => {
         expect((await store.loadSession(id))?.clientId).toBe(id);
         expect((await store.peekQueue(id, 1)).map((e) => e.payload[0])).toEqual([1]);
       }
-      // Every key of the store, from every master, grouped by slot: one bucket's keys share one.
-      const keys: string[] = [];
-      for (const node of admin.nodes("master")) keys.push(...(await node.keys("t:*")));
+      // Every key of the store, from every master, grouped by hash tag: one tag, one slot.
       const slots = new Map<string, Set<number>>();
-      for (const key of keys) {
-        const tag = /^t:\{([^}]*)\}/.exec(key)?.[1];
-        expect(tag).toMatch(/^(s\d{1,3}|r)$/);
-        const slot = Number(await admin.cluster("KEYSLOT", key));
-        slots.set(tag as string, (slots.get(tag as string) ?? new Set()).add(slot));
+      let nodesWithKeys = 0;
+      for (const admin of admins) {
+        const keys = await admin.keys("t:*");
+        if (keys.length > 0) nodesWithKeys++;
+        for (const key of keys) {
+          const tag = /^t:\{([^}]*)\}/.exec(key)?.[1];
+          expect(tag).toMatch(/^(s\d{1,3}|r)$/);
+          const slot = Number(await admin.cluster("KEYSLOT", key));
+          slots.set(tag as string, (slots.get(tag as string) ?? new Set()).add(slot));
+        }
       }
       for (const [, set] of slots) expect(set.size).toBe(1);
-      // Sessions of several buckets: they are spread over the masters, not on one.
+      // The sessions' buckets spread over the masters, not all on one.
       expect(slots.size).toBeGreaterThan(2);
+      expect(nodesWithKeys).toBeGreaterThan(1);
     } finally {
-      await admin.quit();
+      for (const admin of admins) await admin.quit();
     }
   });
 });
@@ -134,6 +138,37 @@ describe("on one redis-server", () => {
       expect(pipelined).toBeLessThan(10);
       expect(oneByOne).toBeGreaterThanOrEqual(100);
       expect((await store.queueUsage("c")).count).toBe(100);
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it("coalesces one turn's enqueues for one client into one script call, and keeps their order and results", async () => {
+    const store = await open({ limits: { maxQueuedMessages: 60 } });
+    const admin = new Redis({ host: "127.0.0.1", port: redis().port });
+    const evals = async (): Promise<number> =>
+      Number(/cmdstat_eval:calls=(\d+)/.exec(await admin.info("commandstats"))?.[1] ?? 0);
+    try {
+      const before = await evals();
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.enqueue("c", queued(i))));
+      expect((await evals()) - before).toBe(1);
+      // Each caller gets its own answer: the first 60 fit, each later one drops the oldest.
+      expect(results.map((r) => r.dropped)).toEqual([...Array(60).fill(0), ...Array(40).fill(1)]);
+      expect((await store.peekQueue("c", 100)).map((e) => e.payload[0])).toEqual(
+        Array.from({ length: 60 }, (_, i) => 40 + i),
+      );
+      // Another client, or any other call, closes the batch: three calls here.
+      const mid = await evals();
+      void store.enqueue("a", queued(1));
+      void store.enqueue("b", queued(2));
+      void store.queueUsage("b");
+      await store.enqueue("b", queued(3));
+      expect((await evals()) - mid).toBe(4);
+      expect((await store.peekQueue("b", 10)).map((e) => e.payload[0])).toEqual([2, 3]);
+      // A batch holds 1000 messages at most: 2500 in one turn are three calls.
+      const big = await evals();
+      await Promise.all(Array.from({ length: 2500 }, (_, i) => store.enqueue("big", queued(i))));
+      expect((await evals()) - big).toBe(3);
     } finally {
       await admin.quit();
     }

@@ -28,6 +28,7 @@ export function useRedisCluster(count = 3): () => RedisClusterServers {
   let cluster: RedisClusterServers | undefined;
   beforeAll(async () => {
     cluster = await startRedisCluster(count);
+    await everyNodeSeesTheCluster(cluster);
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -51,4 +52,30 @@ export async function flushAll(ports: readonly number[]): Promise<void> {
 /** A store the test closes itself, with the test's defaults. */
 export function storeOn(options: RedisStoreOptions): RedisStore {
   return new RedisStore({ commandTimeoutMs: 5000, ...options });
+}
+
+/**
+ * startRedisCluster waits for the first node to say `cluster_state:ok`; the
+ * others may still be learning the slot map, which makes a fresh client's
+ * first slot refresh disagree. Wait until every node agrees.
+ */
+async function everyNodeSeesTheCluster(cluster: RedisClusterServers): Promise<void> {
+  for (const node of cluster.nodes) {
+    const client = new Redis({ host: "127.0.0.1", port: node.port });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const info = await client.cluster("INFO");
+        if (
+          /cluster_state:ok/.test(info) &&
+          /cluster_slots_ok:16384/.test(info) &&
+          /cluster_known_nodes:(\d+)/.exec(info)?.[1] === String(cluster.nodes.length)
+        )
+          break;
+        if (attempt > 200) throw new Error(`node ${node.port} does not see the whole cluster:\n${info}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await client.quit();
+    }
+  }
 }

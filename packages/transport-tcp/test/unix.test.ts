@@ -31,6 +31,17 @@ describe("unix domain socket listeners", () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it("set the socket file's owner and group", async () => {
+    const path = join(dir.path, "owner.sock");
+    // As root, hand the file to nobody (65534); otherwise to ourselves (the only change allowed).
+    const uid = process.getuid?.() === 0 ? 65534 : process.getuid!();
+    const gid = process.getuid?.() === 0 ? 65534 : process.getgid!();
+    const listener = await listenTcp({ path, unixSocket: { uid, gid, mode: 0o660 } });
+    expect(statSync(path).uid).toBe(uid);
+    expect(statSync(path).gid).toBe(gid);
+    await listener.close();
+  });
+
   it("replace a stale socket file that nothing accepts on", async () => {
     const path = join(dir.path, "stale.sock");
     // A process SIGKILLed while listening leaves its socket file behind.

@@ -13,7 +13,7 @@ import type {
 } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
-import { ClusterNode } from "../cluster/cluster-node.js";
+import { ClusterNode, type ClusterNodeOptions } from "../cluster/cluster-node.js";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { PublisherBackpressure } from "../config/slow-consumer.js";
 import { ClientConnection, type ConnectionHost } from "../core/client-connection.js";
@@ -55,6 +55,7 @@ export interface BrokerCoreOptions {
   has(event: keyof BrokerEvents): boolean;
   /** The cluster this broker is a node of (see `src/cluster/`). */
   readonly cluster?: ClusterBus | undefined;
+  readonly clusterTuning?: ClusterNodeOptions | undefined;
 }
 
 /**
@@ -115,22 +116,30 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     this.cluster =
       options.cluster === undefined
         ? undefined
-        : new ClusterNode(options.cluster, {
-            get store() {
-              return core.store;
+        : new ClusterNode(
+            options.cluster,
+            {
+              get store() {
+                return core.store;
+              },
+              get router() {
+                return core.router;
+              },
+              logger: options.logger,
+              maxQueued: config.limits.maxQueuedMessages,
+              warn: (message, error) => this.warn(message, error),
+              dropSessions: () => {
+                // The sessions may be another node's now: their clients reconnect and claim again.
+                for (const c of this.connections) c.shutDown(ReasonCode.SESSION_TAKEN_OVER); // no will: the adopter has it
+                this.registry.clear();
+              },
             },
-            get router() {
-              return core.router;
+            {
+              // An old owner's hand-over gets as long as any engine call.
+              ...(config.cluster === undefined ? {} : { handOverTimeoutMs: config.cluster.requestTimeoutMs }),
+              ...options.clusterTuning,
             },
-            logger: options.logger,
-            maxQueued: config.limits.maxQueuedMessages,
-            warn: (message, error) => this.warn(message, error),
-            dropSessions: () => {
-              // The sessions may be another node's now: their clients reconnect and claim again.
-              for (const c of this.connections) c.shutDown(ReasonCode.SESSION_TAKEN_OVER); // no will: the adopter has it
-              this.registry.clear();
-            },
-          });
+          );
     this.tree = this.cluster?.tree ?? new SubscriptionTree<SubscriptionEntry>();
     this.acksWaitOnEngine = this.cluster !== undefined;
     const l = config.limits;

@@ -64,8 +64,8 @@ export class EdgeLimits {
   admitConnection(connection: Connection, listener: string): boolean {
     const bucket = this.connectionBuckets.get(listener);
     if (bucket === undefined || bucket.take(1, this.host.clock.now())) return true;
-    // A refused connection costs no debt: the bucket's tokens are not taken twice.
-    bucket.take(-1, this.host.clock.now());
+    // A refused connection runs up no debt: a client retrying at any pace gets in once the rate allows.
+    bucket.refund(1);
     this.host.counters.connectionsRateLimited++;
     connection.abort();
     return false;

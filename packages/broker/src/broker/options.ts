@@ -1,6 +1,7 @@
 import type { ClusterBus } from "@amqtt/cluster";
 import type { PublishProperties, QoS } from "@amqtt/codec";
 import type { BrokerStore } from "@amqtt/store";
+import type { ClusterNodeOptions } from "../cluster/cluster-node.js";
 import type { ResolvedListener } from "../config/resolve.js";
 import type { PluginHost } from "../core/plugin-host.js";
 import type { Clock } from "../core/timers.js";
@@ -58,6 +59,8 @@ export interface BrokerOptions {
    * The broker starts and stops it. See the README, "Cluster".
    */
   cluster?: ClusterBus;
+  /** Bounds and timing of the broker as a cluster node (tests, special embeddings); defaults in the README, "Cluster". */
+  clusterTuning?: ClusterNodeOptions;
 }
 
 /** A listener the broker opened, with the address it got (port 0 is resolved). */

@@ -6,7 +6,7 @@ import { messageOf } from "../core/messages.js";
 import type { Router } from "../core/router.js";
 import type { Logger } from "../logger.js";
 import type { ClientInfo } from "../plugins/types.js";
-import { ClusterSessionRegistry } from "./cluster-sessions.js";
+import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
 import { type ClusterCounters, type ClusterStats, emptyClusterCounters } from "./cluster-stats.js";
 import { DEFAULT_DEDUPE_CAPACITY, SeenEnvelopes } from "./dedupe.js";
 import {
@@ -15,6 +15,7 @@ import {
   DELIVER_CHANNEL,
   decodeControl,
   decodeDelivery,
+  deliverFrames,
   encodeControl,
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
@@ -39,6 +40,10 @@ export interface ClusterNodeOptions {
   dedupeCapacity?: number;
   /** Longest wait for an old owner's session hand-over, in ms (default 2,000). */
   handOverTimeoutMs?: number;
+  /** Take-overs waiting for their hand-over at once, at most (default 10,000); more CONNECTs get Server unavailable. */
+  maxPendingHandOvers?: number;
+  /** Shared groups whose next node is remembered, at most (default 10,000). */
+  maxRotations?: number;
   /** How long a node waits after `nodeDown` for the dead node's `leaving` before publishing its wills (default 500 ms). */
   leaveGraceMs?: number;
 }
@@ -77,10 +82,15 @@ export class ClusterNode {
       added: (route) => this.routeChange("add", route),
       removed: (route) => this.routeChange("remove", route),
     });
-    this.forwarder = new Forwarder(bus, this.counters, (node, topic, error) => {
-      this.counters.sendFailures++;
-      this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
-    });
+    this.forwarder = new Forwarder(
+      bus,
+      this.counters,
+      (node, topic, error) => {
+        this.counters.sendFailures++;
+        this.host.logger.warn("a message did not reach another node", { node, topic, error: String(error) });
+      },
+      options.maxRotations,
+    );
   }
 
   /** The cluster's session registry over the broker's local one. */
@@ -96,6 +106,7 @@ export class ClusterNode {
         },
         counters: this.counters,
         handOverTimeoutMs: this.options.handOverTimeoutMs ?? 2000,
+        maxPendingHandOvers: this.options.maxPendingHandOvers ?? MAX_PENDING_HANDOVERS,
         maxQueued: this.host.maxQueued,
         warn: (message, error) => this.host.warn(message, error),
       },
@@ -171,15 +182,28 @@ export class ClusterNode {
   }
 
   private deliver(envelope: ClusterEnvelope, ack: () => void): void {
-    const { message, scope } = decodeDelivery(envelope.body);
+    let durable = false;
+    for (const frame of deliverFrames(envelope.body)) durable = this.deliverFrame(frame) || durable;
+    const store = this.host.store;
+    if (!durable) {
+      ack();
+      return;
+    }
+    // Held here before the engine forgets it: what went to offline queues is durable first.
+    const routing = this.host.router.takeAsyncRouting();
+    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
+      this.host.warn("a message from another node could not be made durable (it comes again)", error),
+    );
+  }
+
+  /** Deliver one routed message here; answers whether the envelope's acknowledgement waits for the store. */
+  private deliverFrame(frame: Uint8Array): boolean {
+    const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
     // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
     // resume from their sessions); only its shared groups' messages go to another member.
     const adopted = scope.to !== this.bus.nodeId;
-    if (adopted && scope.groups.length === 0) {
-      ack();
-      return;
-    }
+    if (adopted && scope.groups.length === 0) return false;
     const publisher = message.publisher;
     const client: ClientInfo | undefined =
       publisher === undefined
@@ -201,22 +225,12 @@ export class ClusterNode {
       retain: message.retain,
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
-    const router = this.host.router;
-    router.acceptRemote(client, m, {
+    this.host.router.acceptRemote(client, m, {
       ordinary: scope.ordinary && !adopted,
       groups: new Set(scope.groups),
       anyNode: adopted,
     });
-    const store = this.host.store;
-    if (!store.persistent || message.qos === 0) {
-      ack();
-      return;
-    }
-    // Held here before the engine forgets it: what went to offline queues is durable first.
-    const routing = router.takeAsyncRouting();
-    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
-      this.host.warn("a message from another node could not be made durable (it comes again)", error),
-    );
+    return this.host.store.persistent && message.qos > 0;
   }
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {

@@ -19,6 +19,8 @@ export interface ClusterSessionsHost {
   readonly counters: ClusterCounters;
   /** Longest wait for the old owner's hand-over, in ms. */
   readonly handOverTimeoutMs: number;
+  /** Take-overs waiting for their hand-over at once, at most. */
+  readonly maxPendingHandOvers: number;
   /** Bound of a handed-over offline queue (the node's `max_queued_messages`, 0: none). */
   readonly maxQueued: number;
   warn(message: string, error: unknown): void;
@@ -177,7 +179,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
     clientId: string,
     epoch: number,
   ): Promise<HandedOverSession | undefined> {
-    if (this.pending.size >= MAX_PENDING_HANDOVERS)
+    if (this.pending.size >= this.host.maxPendingHandOvers)
       return Promise.reject(new ClusterUnavailableError("too many take-overs waiting for their hand-over"));
     const requestId = randomUUID();
     return new Promise((resolve, reject) => {

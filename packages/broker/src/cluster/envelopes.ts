@@ -47,6 +47,8 @@ export interface DeliverScope {
 }
 
 const VERSION = 1;
+/** The first byte of an envelope carrying several deliver frames. */
+const BATCH = 2;
 const ORDINARY = 1;
 const RETAIN = 2;
 const encoder = new TextEncoder();
@@ -85,6 +87,41 @@ export function frameDelivery(message: Uint8Array, retain: boolean, scope: Deliv
   out.set(routing, 6);
   out.set(message, 6 + routing.length);
   return out;
+}
+
+/** Several deliver frames in one envelope: `BATCH`, count, then each frame with its length. */
+export function encodeBatch(frames: readonly Uint8Array[]): Uint8Array {
+  let size = 5;
+  for (const f of frames) size += 4 + f.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out[0] = BATCH;
+  view.setUint32(1, frames.length);
+  let at = 5;
+  for (const f of frames) {
+    view.setUint32(at, f.length);
+    out.set(f, at + 4);
+    at += 4 + f.length;
+  }
+  return out;
+}
+
+/** The deliver frames of an envelope: one, or the frames of a batch. Throws {@link EnvelopeFormatError}. */
+export function deliverFrames(body: Uint8Array): Uint8Array[] {
+  if (body[0] !== BATCH) return [body];
+  if (body.length < 5) throw new EnvelopeFormatError("batch envelope cut short");
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint32(1);
+  const frames: Uint8Array[] = [];
+  let at = 5;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > body.length) throw new EnvelopeFormatError("batch envelope cut short");
+    const length = view.getUint32(at);
+    if (at + 4 + length > body.length) throw new EnvelopeFormatError("batch envelope cut short");
+    frames.push(body.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  return frames;
 }
 
 /** Read a deliver envelope. Throws {@link EnvelopeFormatError} on one it cannot read. */

@@ -4,7 +4,8 @@ import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { isSysTopic } from "../core/retained.js";
 import type { ClientInfo, PluginMessage } from "../plugins/types.js";
 import type { ClusterCounters } from "./cluster-stats.js";
-import { DELIVER_CHANNEL, type DeliverScope, encodeMessage, frameDelivery } from "./envelopes.js";
+import { type DeliverScope, encodeMessage, frameDelivery } from "./envelopes.js";
+import { SendBatches } from "./send-batches.js";
 
 /** Shared groups whose next node is remembered, at most (beyond it the rotation restarts). */
 export const MAX_ROTATIONS = 10_000;
@@ -21,12 +22,16 @@ export class Forwarder {
   private writes: Promise<void>[] = [];
   private clearScheduled = false;
   private readonly rotation = new Map<string, number>();
+  private readonly batches: SendBatches;
 
   constructor(
     private readonly bus: ClusterBus,
     private readonly counters: ClusterCounters,
     private readonly onSendFailed: (node: string, topic: string, error: unknown) => void,
-  ) {}
+    private readonly maxRotations: number = MAX_ROTATIONS,
+  ) {
+    this.batches = new SendBatches(bus);
+  }
 
   /** Route `message` to the other nodes; answers the local shared groups another node takes this time. */
   forward(
@@ -83,7 +88,7 @@ export class Forwarder {
           : { clientId: client.clientId, username: client.username, protocolVersion: client.protocolVersion },
     });
     for (const [node, scope] of scopes) {
-      const sent = this.bus.send(node, DELIVER_CHANNEL, frameDelivery(bytes, message.retain, scope));
+      const sent = this.batches.add(node, frameDelivery(bytes, message.retain, scope));
       this.counters.remoteMessagesOut++;
       sent.catch((error: unknown) => this.onSendFailed(node, message.topic, error));
       if (message.qos > 0) this.held(sent);
@@ -117,9 +122,14 @@ export class Forwarder {
     }
   }
 
+  /** Shared groups whose next node is remembered now (at most `maxRotations`). */
+  get rotations(): number {
+    return this.rotation.size;
+  }
+
   private nextTurn(key: string): number {
     const n = this.rotation.get(key) ?? 0;
-    if (this.rotation.size >= MAX_ROTATIONS && n === 0) this.rotation.clear();
+    if (this.rotation.size >= this.maxRotations && n === 0) this.rotation.clear();
     this.rotation.set(key, n + 1);
     return n;
   }

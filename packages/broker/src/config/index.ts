@@ -1,6 +1,8 @@
 export { type BindAddress, parseBind } from "./bind.js";
 export { defaultCluster, type ResolvedCluster, redactRedisUrl } from "./cluster.js";
+export { defaultRateLimits, type ListenerEdge, type RateLimits } from "./edge.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
+export { type ConnectionLimitDefault, connectionLimitDefault, FALLBACK_MAX_CONNECTIONS } from "./fd-limit.js";
 export { loadBrokerConfigFile, parseBrokerConfigYaml } from "./load.js";
 export {
   DATA_FILE_NAME,

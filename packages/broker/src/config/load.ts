@@ -30,7 +30,7 @@ export function parseBrokerConfigYaml(text: string, options: ResolveOptions = {}
 /** Read and resolve an aMQTT-style YAML configuration file (with the plugin definitions it may name). */
 export async function loadBrokerConfigFile(
   file: string,
-  options: Pick<ResolveOptions, "pluginDefinitions"> = {},
+  options: Pick<ResolveOptions, "pluginDefinitions" | "clusterEngine"> = {},
 ): Promise<ResolvedBrokerConfig> {
   const full = resolve(file);
   let text: string;

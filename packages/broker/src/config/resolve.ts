@@ -130,6 +130,12 @@ export interface ResolvedBrokerConfig {
   rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
   cluster?: ResolvedCluster | undefined;
+  /**
+   * The `bridges:` list as written: `@amqtt/bridge` validates and runs it
+   * (`Bridges.fromConfig(config.bridges, broker)`; the amqtt command does it).
+   * Empty when absent.
+   */
+  bridges: readonly unknown[];
   /** Things that work but deserve a look (deprecated keys, ignored settings). */
   warnings: string[];
 }
@@ -179,6 +185,12 @@ export interface ResolveOptions {
   baseDir?: string;
   /** Plugins of other packages the configuration may name (e.g. `@amqtt/contrib-http`'s). */
   pluginDefinitions?: readonly AnyPluginDefinition[];
+  /**
+   * A cluster engine URL given outside the configuration (`amqtt --cluster`): it
+   * replaces the `cluster` section's `redis`/`cluster_nodes` (the section may
+   * then leave them out, or be absent).
+   */
+  clusterEngine?: string;
 }
 
 /**
@@ -213,7 +225,13 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     issues,
     warnings,
   );
-  const cluster = resolveCluster(raw.cluster, baseDir, issues);
+  const cluster = resolveCluster(
+    options.clusterEngine === undefined
+      ? raw.cluster
+      : { ...raw.cluster, redis: options.clusterEngine, cluster_nodes: undefined },
+    baseDir,
+    issues,
+  );
   if (raw.qos1_puback_timeout != null)
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
@@ -255,6 +273,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     admin,
+    bridges: raw.bridges ?? [],
     rateLimits: resolveRateLimits(raw),
     cluster,
     warnings,

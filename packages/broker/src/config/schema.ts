@@ -121,6 +121,8 @@ export const brokerConfigSchema = z.strictObject({
   ...edgeBrokerKeys,
   // Scale out (issue 15): the engine the nodes of one cluster share.
   cluster: clusterSchema.nullable().optional(),
+  // Edge (issue 17): bridges to other brokers, validated and run by @amqtt/bridge.
+  bridges: z.array(z.unknown()).nullable().optional(),
 });
 
 /** The broker configuration as written by a user (YAML or a TypeScript object). */

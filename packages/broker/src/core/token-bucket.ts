@@ -30,6 +30,11 @@ export class TokenBucket {
     return this.tokens >= 0;
   }
 
+  /** Give back `n` tokens taken by a call whose work was refused after all (never above the burst). */
+  refund(n: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + n);
+  }
+
   /** Ms until the bucket is out of debt again (0 when it is not in debt). */
   waitMs(): number {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.rate);

@@ -1,16 +1,22 @@
-import type { ClusterRoute } from "@amqtt/cluster";
+import { type ClusterRoute, MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import { describe, expect, it } from "vitest";
+import { emptyClusterCounters } from "../../src/cluster/cluster-stats.js";
 import { SeenEnvelopes } from "../../src/cluster/dedupe.js";
 import {
   decodeControl,
   decodeDelivery,
+  deliverFrames,
   EnvelopeFormatError,
+  encodeBatch,
   encodeControl,
   encodeMessage,
   frameDelivery,
 } from "../../src/cluster/envelopes.js";
+import { Forwarder } from "../../src/cluster/forwarder.js";
 import { RemoteWills } from "../../src/cluster/remote-wills.js";
 import { RoutedTree } from "../../src/cluster/routes.js";
+import { MAX_BATCH_FRAMES, SendBatches } from "../../src/cluster/send-batches.js";
+import { until } from "../harness/wait.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -155,5 +161,79 @@ describe("RoutedTree", () => {
     expect(log).toEqual(["+a/#", "+g|a/#", "-a/#", "-g|a/#"]);
     expect(tree.routes()).toEqual([]);
     expect(tree.match("a/b").subscriptions).toEqual([]);
+  });
+});
+
+describe("SendBatches", () => {
+  it("sends one envelope per node per turn, bounded by MAX_BATCH_FRAMES, frames in order", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    const b = new MemoryClusterBus(engine, { nodeId: "b" });
+    const got: Uint8Array[][] = [];
+    const events = { nodeUp() {}, nodeDown() {}, engineStatus() {} };
+    await a.start({ ...events, envelope: (_e, ack) => ack() });
+    await b.start({
+      ...events,
+      envelope: (e, ack) => {
+        got.push(deliverFrames(e.body));
+        ack();
+      },
+    });
+    const batches = new SendBatches(a);
+    const count = MAX_BATCH_FRAMES * 2 + 10;
+    const sent = Array.from({ length: count }, (_, i) => batches.add("b", bytes(String(i))));
+    await Promise.all(sent);
+    await until(() => got.flat().length === count);
+    expect(got.map((frames) => frames.length)).toEqual([MAX_BATCH_FRAMES, MAX_BATCH_FRAMES, 10]);
+    expect(got.flat().map((f) => new TextDecoder().decode(f))).toEqual(
+      Array.from({ length: count }, (_, i) => String(i)),
+    );
+    await a.stop();
+    await b.stop();
+  });
+
+  it("rejects every frame of an envelope the engine did not take", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    await a.start({ nodeUp() {}, nodeDown() {}, engineStatus() {}, envelope: (_e, ack) => ack() });
+    engine.setAvailable(false);
+    const batches = new SendBatches(a);
+    const results = await Promise.allSettled([batches.add("b", bytes("1")), batches.add("b", bytes("2"))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    engine.setAvailable(true);
+    await a.stop();
+  });
+
+  it("encodeBatch and deliverFrames round-trip, and refuse a cut batch", () => {
+    const frames = [bytes("one"), new Uint8Array(0), bytes("three")];
+    expect(deliverFrames(encodeBatch(frames))).toEqual(frames);
+    expect(() => deliverFrames(encodeBatch(frames).subarray(0, 9))).toThrow(EnvelopeFormatError);
+  });
+});
+
+describe("Forwarder", () => {
+  it("remembers at most maxRotations shared groups' turns", async () => {
+    const engine = new MemoryClusterEngine();
+    const a = new MemoryClusterBus(engine, { nodeId: "a" });
+    const b = new MemoryClusterBus(engine, { nodeId: "b" });
+    const events = {
+      nodeUp() {},
+      nodeDown() {},
+      engineStatus() {},
+      envelope: (_e: unknown, ack: () => void) => ack(),
+    };
+    await a.start(events);
+    await b.start(events);
+    for (let g = 0; g < 5; g++) await b.addRoute({ filter: "t", group: `g${g}` });
+    const forwarder = new Forwarder(a, emptyClusterCounters(), () => undefined, 3);
+    const message = { topic: "t", payload: bytes("x"), qos: 0 as const, retain: false };
+    forwarder.forward(undefined, message, []);
+    expect(forwarder.rotations).toBeLessThanOrEqual(3);
+    for (let i = 0; i < 4; i++) forwarder.forward(undefined, message, []);
+    expect(forwarder.rotations).toBeLessThanOrEqual(3);
+    expect(new Forwarder(a, emptyClusterCounters(), () => undefined).rotations).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    await a.stop();
+    await b.stop();
   });
 });

@@ -6,24 +6,13 @@
 // duplicates would be allowed; the in-memory engine makes none here.
 // Replay a failing seed with AMQTT_DIFF_SEEDS=<seed>.
 import { type Packet, PacketType, type QoS } from "@amqtt/codec";
+import { seededRandom } from "@amqtt/test-utils/prng";
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import { publish, settled, subscribe } from "../harness/steps.js";
 import { until } from "../harness/wait.js";
 import { startCluster } from "./harness.js";
-
-/** mulberry32: a small seeded PRNG, so a failing seed replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOPICS = ["a", "a/b", "a/b/c", "x/1", "x/2", "$d/a", "s/1"];
 const FILTERS = ["a", "a/#", "a/+", "+/b", "x/+", "#", "$d/#", "+/+/c", "$share/g/s/#", "$share/h/x/+"];
@@ -35,7 +24,7 @@ interface Workload {
 }
 
 function workload(seed: number): Workload {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const subscribers = Array.from({ length: 8 }, (_, i) => {
     const filters: Record<string, QoS> = {};

@@ -2,7 +2,7 @@
 // (@amqtt/cluster's in-process engine, with its fault injection).
 import { MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import type { BrokerConfigInput } from "../../src/config/schema.js";
-import type { Broker } from "../../src/index.js";
+import type { Broker, BrokerOptions } from "../../src/index.js";
 import { startMemoryBroker } from "../harness/peer.js";
 import { until } from "../harness/wait.js";
 
@@ -14,14 +14,18 @@ export interface MemoryCluster {
 }
 
 /** Start `count` brokers as nodes `n0`, `n1`, ... of one engine, each seeing all the others. */
-export async function startCluster(count: number, config: BrokerConfigInput = {}): Promise<MemoryCluster> {
+export async function startCluster(
+  count: number,
+  config: BrokerConfigInput = {},
+  tuning: BrokerOptions["clusterTuning"] = {},
+): Promise<MemoryCluster> {
   const engine = new MemoryClusterEngine();
   const brokers: Broker[] = [];
   const buses: MemoryClusterBus[] = [];
   for (let i = 0; i < count; i++) {
     const bus = new MemoryClusterBus(engine, { nodeId: `n${i}` });
     buses.push(bus);
-    brokers.push(await startMemoryBroker(config, { cluster: bus }));
+    brokers.push(await startMemoryBroker(config, { cluster: bus, clusterTuning: tuning }));
   }
   await until(() => buses.every((b) => b.nodes().length === count));
   return { engine, brokers, buses };

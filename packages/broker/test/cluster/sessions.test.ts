@@ -108,6 +108,43 @@ describe.each([4, 5] as const)("the cluster's sessions at protocol level %i", (v
   });
 });
 
+describe("the cluster's session bounds", () => {
+  it("refuses a CONNECT (Server unavailable) when maxPendingHandOvers take-overs already wait for their hand-over", async () => {
+    const { brokers, engine } = await startCluster(
+      2,
+      {},
+      { maxPendingHandOvers: 1, handOverTimeoutMs: 5000 },
+    );
+    await MqttPeer.connected(brokers[0]!, "x1");
+    await MqttPeer.connected(brokers[0]!, "x2");
+    engine.hold("n0"); // node 0 stalls: it answers no take-over
+    const first = MqttPeer.open(brokers[1]!);
+    first.connect("x1");
+    await until(() => engine.inboxLength("n0") === 1);
+    const second = MqttPeer.open(brokers[1]!);
+    second.connect("x2");
+    expect((await second.expect("connack")).reasonCode).toBe(ReasonCode.SERVER_UNAVAILABLE);
+    engine.release("n0");
+    expect((await first.expect("connack")).reasonCode).toBe(0);
+  });
+
+  it("an expired session is not resumed on another node (session present 0) [MQTT-3.1.2-23]", async () => {
+    const { brokers } = await startCluster(2);
+    const { peer } = await MqttPeer.connected(brokers[0]!, "brief", {
+      clean: false,
+      properties: { sessionExpiryInterval: 1 },
+    });
+    await subscribe(peer, { "e/#": 1 });
+    await peer.disconnect();
+    await until(() => !brokers[0]!.sessions.has("brief"), 5000);
+    const { connack } = await MqttPeer.connected(brokers[1]!, "brief", {
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
+    expect(connack.sessionPresent).toBe(false);
+  });
+});
+
 describe("a node's death", () => {
   it("publishes its clients' wills once, from the one node that adopts it", async () => {
     const { brokers, engine } = await startCluster(3);
@@ -127,6 +164,22 @@ describe("a node's death", () => {
     for (const w of watchers) expect(await receiveAll(w)).toEqual([]);
     const adopted = brokers.slice(1).map((b) => b.stats().cluster!.adoptedWills);
     expect(adopted.sort()).toEqual([0, 1]);
+  });
+
+  it("a node stopped gracefully publishes no will of its clients (as one broker's shutdown)", async () => {
+    const { brokers, buses } = await startCluster(2);
+    const { peer: watcher } = await MqttPeer.connected(brokers[1]!, "watcher");
+    await subscribe(watcher, { "wills/#": 1 });
+    await routeSeen(buses[0]!, "n1", "wills/x");
+    await MqttPeer.connected(brokers[0]!, "leaver", {
+      will: { topic: "wills/x", payload: text.encode("bye"), qos: 1, retain: false },
+    });
+    await brokers[0]!.stop();
+    await until(() => buses[1]!.nodes().length === 1);
+    // Past the adopter's grace: a will would have gone out by now.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await receiveAll(watcher)).toEqual([]);
+    expect(brokers[1]!.stats().cluster?.adoptedWills).toBe(0);
   });
 
   it("a node that lost its lease drops its sessions and joins again", async () => {

@@ -41,6 +41,15 @@ export function envelopeTests(ctx: SuiteContext): void {
     expect(b.events.envelopes[1]?.envelope.body.length).toBe(0);
   });
 
+  it("an envelope sent to a node that has not started yet waits in its inbox and arrives when it starts", async () => {
+    const a = await ctx.node("node-a");
+    await a.bus.send("node-late", "deliver", bytes("early"));
+    const late = await ctx.node("node-late");
+    await waitFor("the early envelope", () => late.events.envelopes.length === 1, await ctx.leaseMs());
+    expect(text(late.events.envelopes[0]?.envelope.body ?? new Uint8Array())).toBe("early");
+    expect(late.events.envelopes[0]?.envelope.from).toBe("node-a");
+  });
+
   it("unacknowledged envelopes are delivered again, with the same ids, to the node's next run; acknowledged ones are not", async () => {
     const h = await ctx.harness();
     const lease = await ctx.leaseMs();

@@ -28,14 +28,17 @@ function run(bin: string, args: string[]): Promise<{ code: number | null; stdout
 describe("unix domain socket listeners (bind: unix:/path)", () => {
   it("carry pub/sub between mosquitto_sub --unix and mosquitto_pub --unix, with the configured file mode", async () => {
     const path = join(dir.path, "broker.sock");
+    // As root the file goes to nobody's group (65534); otherwise to our own (the only change allowed).
+    const group = process.getuid?.() === 0 ? 65534 : process.getgid!();
     const { broker } = await startBroker({
       listeners: {
         default: { type: "tcp", bind: "127.0.0.1:0" },
-        local: { type: "tcp", bind: `unix:${path}`, mode: "0660" },
+        local: { type: "tcp", bind: `unix:${path}`, mode: "0660", group },
       },
     });
     expect(statSync(path).isSocket()).toBe(true);
     expect(statSync(path).mode & 0o777).toBe(0o660);
+    expect(statSync(path).gid).toBe(group);
     expect(broker.addresses().find((a) => a.name === "local")?.host).toBe(`unix:${path}`);
     const subscribed = new Promise<void>((resolve) => {
       const off = broker.on("clientSubscribed", () => {

@@ -190,6 +190,10 @@ export class AdminApi {
       response = await this.fetchImpl(url, {
         method,
         headers,
+        // The API answers 401 with `WWW-Authenticate: Basic`; a browser shows its own
+        // login prompt for that unless the request carries no credentials (the token
+        // goes in the header, never as a cookie, so nothing is lost).
+        credentials: "omit",
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -110,3 +110,10 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
     return undefined; // not text: the caller shows hex
   }
 }
+
+const protocolNames: Record<number, string> = { 3: "3.1", 4: "3.1.1", 5: "5.0" };
+
+/** An MQTT protocol level as its version name: `4` -> `"3.1.1"`, `5` -> `"5.0"`. */
+export function protocolName(level: number): string {
+  return protocolNames[level] ?? `level ${level}`;
+}

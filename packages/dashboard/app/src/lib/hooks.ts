@@ -118,3 +118,17 @@ export function usePager(): Pager {
     reset: () => setStack((s) => (s.length === 0 ? s : [])),
   };
 }
+
+/** The system's colour scheme, updated when it changes (charts redraw with its colours). */
+export function useColorScheme(): "light" | "dark" {
+  const query = "(prefers-color-scheme: dark)";
+  const [dark, setDark] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const media = window.matchMedia(query);
+    const onChange = () => setDark(media.matches);
+    media.addEventListener("change", onChange);
+    onChange();
+    return () => media.removeEventListener("change", onChange);
+  }, []);
+  return dark ? "dark" : "light";
+}

@@ -72,9 +72,17 @@ export interface ClientDetail extends Omit<ClientInfo, "subscriptions"> {
 /** One item of `GET /api/v1/sessions`. */
 export interface SessionInfo {
   clientId: string;
-  state?: "online" | "offline";
-  online?: boolean;
-  [key: string]: unknown;
+  online: boolean;
+  username: string | null;
+  protocolVersion: number;
+  /** Seconds; 4294967295 never expires. */
+  expiryInterval: number;
+  subscriptions: number;
+  queued: number;
+  inflight: number;
+  listener: string | null;
+  address: string | null;
+  connectedAt: string | null;
 }
 
 /** One item of `GET /api/v1/subscriptions`. */

@@ -4,14 +4,12 @@ import { type Column, DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
 import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
-import { formatClock } from "../lib/format.ts";
+import { formatClock, protocolName } from "../lib/format.ts";
 import { useAction, usePager, usePoll } from "../lib/hooks.ts";
 import type { ClientDetail, ClientInfo } from "../lib/types.ts";
 
 /** Rows per page. */
 const pageSize = 100;
-
-const protocolName: Record<number, string> = { 3: "3.1", 4: "3.1.1", 5: "5.0" };
 
 const columns: Column<ClientInfo>[] = [
   { key: "clientId", label: "Client id" },
@@ -21,7 +19,7 @@ const columns: Column<ClientInfo>[] = [
   {
     key: "protocolVersion",
     label: "MQTT",
-    render: (c) => protocolName[c.protocolVersion] ?? c.protocolVersion,
+    render: (c) => protocolName(c.protocolVersion),
   },
   { key: "connectedAt", label: "Connected", render: (c) => formatClock(c.connectedAt) },
   { key: "keepAlive", label: "Keep-alive (s)", numeric: true },

@@ -11,7 +11,7 @@ import {
   formatPercent,
   formatRate,
 } from "../lib/format.ts";
-import { usePoll } from "../lib/hooks.ts";
+import { useColorScheme, usePoll } from "../lib/hooks.ts";
 import { type SampleField, SeriesRing } from "../lib/series.ts";
 
 /** How often the page asks for new samples. */
@@ -89,6 +89,8 @@ export function OverviewPage() {
   const { api } = useDashboard();
   const ring = useRef(new SeriesRing());
   const [minutes, setMinutes] = useState(5);
+  // Canvas colours are read once per chart: a new scheme mounts new charts.
+  const scheme = useColorScheme();
   const broker = usePoll(() => api.broker(), 10_000, []);
   const stats = usePoll(() => api.stats(), pollMs, []);
   // Each poll returns the server's whole ring; the local ring keeps only what is new.
@@ -154,7 +156,7 @@ export function OverviewPage() {
       <div class="charts">
         {charts.map((c, i) => (
           <TimeChart
-            key={c.title}
+            key={`${c.title}/${scheme}`}
             title={c.title}
             series={c.series.map((x) => ({ ...x, color: cssColor(x.color) }))}
             data={columns[i] ?? [[]]}

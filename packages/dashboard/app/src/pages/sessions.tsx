@@ -4,26 +4,19 @@ import { DataTable } from "../components/data-table.tsx";
 import { ErrorNotice, StatusNotice } from "../components/notice.tsx";
 import { PagerControls } from "../components/pager.tsx";
 import { useDashboard } from "../context.ts";
+import { formatDuration, protocolName } from "../lib/format.ts";
 import { useAction, usePager, usePoll } from "../lib/hooks.ts";
 import type { SessionInfo } from "../lib/types.ts";
 
 type StateFilter = "" | "online" | "offline";
 
-/** A session row as the table shows it: the state spelled out, the rest as the API gives it. */
-interface SessionRow {
-  clientId: string;
-  state: string;
-  details: string;
-}
+/** MQTT 5.0's "never expires" Session Expiry Interval. */
+const neverExpires = 0xffff_ffff;
 
-function toRow(s: SessionInfo): SessionRow {
-  const { clientId, state, online, ...rest } = s;
-  const resolved = state ?? (online === true ? "online" : online === false ? "offline" : "–");
-  const details = Object.entries(rest)
-    .filter(([, v]) => typeof v !== "object" || v === null)
-    .map(([k, v]) => `${k}: ${String(v)}`)
-    .join(", ");
-  return { clientId, state: resolved, details };
+function expiry(s: SessionInfo): string {
+  if (s.expiryInterval >= neverExpires) return "never";
+  if (s.expiryInterval === 0) return "on disconnect";
+  return formatDuration(s.expiryInterval);
 }
 
 /** The sessions page. */
@@ -37,7 +30,7 @@ export function SessionsPage() {
     [state, pager.cursor],
   );
   const remove = useAction();
-  const rows = (sessions.data?.items ?? []).map(toRow);
+  const rows = sessions.data?.items ?? [];
   return (
     <section aria-labelledby="sessions-title">
       <h1 id="sessions-title">Sessions</h1>
@@ -58,12 +51,18 @@ export function SessionsPage() {
       </div>
       <ErrorNotice error={sessions.error ?? remove.error} />
       <StatusNotice message={remove.done} />
-      <DataTable
+      <DataTable<SessionInfo>
         caption="Sessions"
         columns={[
           { key: "clientId", label: "Client id" },
-          { key: "state", label: "State" },
-          { key: "details", label: "Details", sortable: false },
+          { key: "online", label: "State", render: (s) => (s.online ? "online" : "offline") },
+          { key: "username", label: "User", render: (s) => s.username ?? "–" },
+          { key: "protocolVersion", label: "MQTT", render: (s) => protocolName(s.protocolVersion) },
+          { key: "expiryInterval", label: "Expires", render: expiry },
+          { key: "subscriptions", label: "Subs", numeric: true },
+          { key: "queued", label: "Queued", numeric: true },
+          { key: "inflight", label: "In flight", numeric: true },
+          { key: "address", label: "Address", render: (s) => s.address ?? "–" },
         ]}
         rows={rows}
         rowKey={(r) => r.clientId}
@@ -72,7 +71,7 @@ export function SessionsPage() {
         actions={
           role === "admin"
             ? (r) =>
-                r.state === "offline" ? (
+                r.online ? null : (
                   <button
                     type="button"
                     class="danger"
@@ -89,7 +88,7 @@ export function SessionsPage() {
                   >
                     Delete <span class="visually-hidden">session {r.clientId}</span>
                   </button>
-                ) : null
+                )
             : undefined
         }
       />

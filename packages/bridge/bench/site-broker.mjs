@@ -1,0 +1,31 @@
+// The site broker of the bridge benchmark, in its own process like Mosquitto:
+// our Broker (memory store, no $SYS) on 127.0.0.1:PORT with the bridges given as JSON.
+// Prints "ready" on stdout once the listener is open and the bridges started.
+// Usage: node site-broker.mjs PORT '<bridges JSON>'
+import { Broker, silentLogger } from "@amqtt/broker";
+import { Bridges } from "../dist/index.js";
+
+const [port, bridgesJson] = process.argv.slice(2);
+const broker = new Broker(
+  {
+    listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } },
+    plugins: { "anonymous-auth": {} },
+    // The bridge's queue is one store queue: let it hold a whole run, as the mosquitto site does.
+    max_queued_messages: 1_000_000,
+  },
+  { logger: silentLogger },
+);
+await broker.start();
+const bridges = Bridges.fromConfig(JSON.parse(bridgesJson), broker, {
+  logger: silentLogger,
+  sysIntervalMs: 0,
+});
+await bridges.start();
+process.stdout.write("ready\n");
+const stop = () =>
+  bridges
+    .stop()
+    .then(() => broker.stop())
+    .finally(() => process.exit(0));
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -1,0 +1,229 @@
+import type { Broker, ClientInfo, Logger, PluginMessage } from "@amqtt/broker";
+import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { QueuedRecord } from "@amqtt/store";
+import type { BridgeConfig } from "./config.js";
+import { EchoGuard } from "./echo-guard.js";
+import { BridgeStateError } from "./errors.js";
+import { OutboundPump } from "./outbound-pump.js";
+import { DurableOutbox } from "./outbox.js";
+import { carriedBy, crossingProperties } from "./properties.js";
+import { RemoteLink } from "./remote-link.js";
+import { TopicMap } from "./topic-map.js";
+
+/** Fingerprints the echo guard keeps, at most. */
+const ECHO_CAPACITY = 10_000;
+
+/** The state of one bridge, for `$SYS`, stats and an admin API. */
+export interface BridgeStatus {
+  name: string;
+  connected: boolean;
+  /** The remote address connected to (or tried next); never with credentials. */
+  address: string;
+  /** Outbound messages waiting for the remote (in flight included). */
+  queued: number;
+  queuedBytes: number;
+  /** Outbound messages sent and not yet acknowledged. */
+  inflight: number;
+  /** Outbound messages refused by `max_queued_messages` / `max_queued_bytes` (or the store's bounds). */
+  dropped: number;
+  /** Outbound messages whose expiry passed while queued. */
+  expired: number;
+  /** Messages carried from the remote to the local broker. */
+  messagesIn: number;
+  /** Messages carried to the remote (acknowledged by it at QoS 1/2). */
+  messagesOut: number;
+  /** Messages not carried because they were our own coming back (No Local for 3.1.1, hop list, echo guard). */
+  loopsPrevented: number;
+  /** Successful connections since start. */
+  connects: number;
+  lastError: string | undefined;
+}
+
+/**
+ * One configured bridge inside a running broker: local messages matching its
+ * `out`/`both` topics go to a durable queue in the broker's store and on to
+ * the remote; remote messages matching `in`/`both` are published locally and
+ * acknowledged to the remote once the broker holds them (after a store
+ * flush when the store is persistent). A bridge never blocks local traffic:
+ * the broker's routing only appends to the queue.
+ */
+export class Bridge {
+  private readonly topics: TopicMap;
+  private readonly outbox: DurableOutbox;
+  private readonly pump: OutboundPump;
+  private readonly link: RemoteLink;
+  private readonly echo: EchoGuard | undefined;
+  /** Payloads we published locally: the broker hands the same bytes to our own listener, which must not send them back. */
+  private readonly ownInbound = new WeakSet<Uint8Array>();
+  private readonly v5: boolean;
+  private messagesIn = 0;
+  private loopsPrevented = 0;
+  private lastError: string | undefined;
+  private unlisten: (() => void) | undefined;
+  private phase: "new" | "started" | "stopped" = "new";
+
+  constructor(
+    readonly config: BridgeConfig,
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+  ) {
+    this.v5 = config.protocolVersion === 5;
+    this.topics = new TopicMap(config.topics);
+    const onError = (error: unknown): void => this.failed(error);
+    this.outbox = new DurableOutbox(
+      () => broker.store,
+      `$bridge/${config.name}`,
+      config.maxQueuedMessages,
+      config.maxQueuedBytes,
+      onError,
+    );
+    this.echo = config.echoGuard === "off" ? undefined : new EchoGuard(ECHO_CAPACITY, config.echoWindowMs);
+    this.pump = new OutboundPump(this.outbox, config.maxInflight, this.echo, onError);
+    this.link = new RemoteLink(
+      config,
+      this.topics,
+      {
+        up: (client) => this.pump.start(client),
+        down: () => this.pump.pause(),
+        message: (client, m) => this.fromRemote(client, m),
+      },
+      logger,
+    );
+  }
+
+  /** Load the queue left by a previous run, listen to local messages and connect. The broker must be started. */
+  async start(): Promise<void> {
+    if (this.phase !== "new") throw new BridgeStateError(`bridge ${this.config.name} was started before`);
+    this.phase = "started";
+    await this.outbox.open();
+    const bounds = this.outbox.bounds();
+    if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
+      this.logger.warn(
+        `bridge ${this.config.name}: the store holds at most ${bounds.messages} messages / ${bounds.bytes} bytes per queue; raise the broker's max_queued_messages / max_queued_bytes to queue up to max_queued_messages ${this.config.maxQueuedMessages} / max_queued_bytes ${this.config.maxQueuedBytes}`,
+      );
+    if (this.topics.hasOutbound) this.unlisten = this.broker.on("message", (c, m) => this.fromLocal(c, m));
+    if (this.config.retainedOnStart) await this.queueRetained();
+    this.link.start();
+  }
+
+  /** Stop listening, disconnect; what is queued stays in the store for the next start. */
+  async stop(): Promise<void> {
+    if (this.phase !== "started") return;
+    this.phase = "stopped";
+    this.unlisten?.();
+    this.pump.pause();
+    await this.link.stop();
+    await this.pump.settled();
+  }
+
+  /** Counters and state. */
+  status(): BridgeStatus {
+    const usage = this.outbox.usage();
+    const link = this.link;
+    return {
+      name: this.config.name,
+      connected: link.connected,
+      address: link.address,
+      queued: usage.count,
+      queuedBytes: usage.bytes,
+      inflight: this.pump.inFlight,
+      dropped: usage.dropped + this.pump.counters.failed,
+      expired: this.pump.counters.expired,
+      messagesIn: this.messagesIn,
+      messagesOut: this.pump.counters.sent,
+      loopsPrevented: this.loopsPrevented,
+      connects: link.connects,
+      lastError: link.lastError ?? this.lastError,
+    };
+  }
+
+  /** Queue the local retained messages of the outbound topics (each once, whatever entries overlap). */
+  private async queueRetained(): Promise<void> {
+    const seen = new Set<string>();
+    const now = Date.now();
+    for (const filter of this.topics.localOutboundFilters()) {
+      for (const r of await this.broker.store.matchRetained(filter)) {
+        if (seen.has(r.topic) || (r.expiresAt !== undefined && r.expiresAt <= now)) continue;
+        seen.add(r.topic);
+        const message: PluginMessage = { topic: r.topic, payload: r.payload, qos: r.qos, retain: true };
+        const properties = { ...r.properties };
+        if (r.expiresAt !== undefined)
+          properties.messageExpiryInterval = Math.ceil((r.expiresAt - now) / 1000);
+        if (Object.keys(properties).length > 0) message.properties = properties;
+        this.fromLocal(undefined, message);
+      }
+    }
+  }
+
+  /** A message routed by the local broker (synchronously, inside its routing). */
+  private fromLocal(_client: ClientInfo | undefined, message: PluginMessage): void {
+    if (this.ownInbound.has(message.payload)) return;
+    const mapped = this.topics.toRemote(message.topic, message.qos);
+    if (mapped === undefined) return;
+    if (
+      (this.v5 && carriedBy(message.properties, this.config.clientId)) ||
+      (this.config.echoGuard === "both" && this.echo?.isEcho(mapped.topic, message.payload) === true)
+    ) {
+      this.loopsPrevented++;
+      return;
+    }
+    const record: QueuedRecord = {
+      topic: mapped.topic,
+      payload: message.payload,
+      qos: mapped.qos,
+      retain: message.retain,
+      enqueuedAt: Date.now(),
+    };
+    if (this.v5) {
+      const properties = crossingProperties(message.properties, this.config.clientId);
+      if (properties !== undefined) record.properties = properties;
+    }
+    const expiry = message.properties?.messageExpiryInterval;
+    if (expiry !== undefined) record.expiresAt = Date.now() + expiry * 1000;
+    if (this.outbox.offer(record)) this.pump.queued();
+  }
+
+  /** A message from the remote: publish it locally, acknowledge once the broker holds it. */
+  private fromRemote(client: MQTTClient, m: IncomingApplicationMessage): void {
+    const echo = this.echo?.isEcho(m.topic, m.data) === true;
+    const mapped = this.topics.toLocal(m.topic, m.qos);
+    if (echo || carriedBy(m.properties, this.config.clientId) || mapped === undefined) {
+      if (echo || mapped !== undefined) this.loopsPrevented++;
+      client.acknowledge(m);
+      return;
+    }
+    // The broker's `message` event hands this very array (one per received PUBLISH) to fromLocal.
+    const payload = m.data;
+    this.ownInbound.add(payload);
+    const properties = this.v5 ? crossingProperties(m.properties, undefined) : undefined;
+    const expiry = m.properties.messageExpiryInterval;
+    this.broker.publish({
+      topic: mapped.topic,
+      payload,
+      qos: mapped.qos,
+      retain: m.retain,
+      ...(properties === undefined && expiry === undefined
+        ? {}
+        : {
+            properties: { ...properties, ...(expiry === undefined ? {} : { messageExpiryInterval: expiry }) },
+          }),
+    });
+    this.messagesIn++;
+    if (m.qos === 0) return;
+    const store = this.broker.store;
+    if (!store.persistent) {
+      client.acknowledge(m);
+      return;
+    }
+    // Held = durable: the flush covers the retained/offline-queue writes the routing just made.
+    store.flush().then(
+      () => client.acknowledge(m),
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  private failed(error: unknown): void {
+    this.lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger.warn(`bridge ${this.config.name}: ${this.lastError}`);
+  }
+}

@@ -1,0 +1,170 @@
+import type { MQTTClient } from "@amqtt/client";
+import type { QueueEntry } from "@amqtt/store";
+import type { EchoGuard } from "./echo-guard.js";
+import { Notifier } from "./notifier.js";
+import type { DurableOutbox } from "./outbox.js";
+
+/** Entries read from the store ahead of sending, at most (besides those in flight). */
+const READ_AHEAD = 256;
+
+interface InFlight {
+  seq: number;
+  done: boolean;
+}
+
+/** Counters of the outbound side. */
+export interface PumpCounters {
+  /** Messages the remote acknowledged (QoS 1/2) or that were written (QoS 0). */
+  sent: number;
+  /** Messages whose Message Expiry Interval passed while they waited. */
+  expired: number;
+  /** Messages the client could not send (too large for the remote, ...), dropped. */
+  failed: number;
+}
+
+/**
+ * Moves the outbound queue to the remote while it is connected: reads ahead
+ * from the store, keeps at most `maxInflight` messages unacknowledged, and
+ * removes an entry from the store only when it and every earlier one were
+ * acknowledged (so the queue always starts with the oldest unacknowledged
+ * message, and a restart sends from there: at least once, in order).
+ *
+ * Design: one client per connection lifetime. The client resends its own
+ * in-flight messages after a reconnect (persistent session), so entries
+ * handed to it are not read again; a new client (after the remote refused us,
+ * or a restart) starts again from the front of the queue.
+ */
+export class OutboundPump {
+  readonly counters: PumpCounters = { sent: 0, expired: 0, failed: 0 };
+  private readonly wake = new Notifier();
+  private readonly slot = new Notifier();
+  private inflight: InFlight[] = [];
+  private ahead: QueueEntry[] = [];
+  private lastRead = 0;
+  private client: MQTTClient | undefined;
+  private generation = 0;
+  private acking: Promise<void> = Promise.resolve();
+  /** The highest seq whose prefix is acknowledged and not yet removed from the store. */
+  private ackThrough = 0;
+  private ackScheduled = false;
+
+  constructor(
+    private readonly outbox: DurableOutbox,
+    private readonly maxInflight: number,
+    private readonly echo: EchoGuard | undefined,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Messages handed to the client and not yet acknowledged. */
+  get inFlight(): number {
+    return this.inflight.length;
+  }
+
+  /** A message was queued: send it if connected. */
+  queued(): void {
+    this.wake.notify();
+  }
+
+  /** The remote is connected through `client`: start sending. */
+  start(client: MQTTClient): void {
+    if (client !== this.client) {
+      // A new client has no session of ours: everything unacknowledged is read again.
+      this.client = client;
+      this.inflight = [];
+      this.ahead = [];
+      this.lastRead = 0;
+      this.outbox.rewind();
+    }
+    const generation = ++this.generation;
+    this.run(client, generation).catch(this.onError);
+  }
+
+  /** The remote is gone: stop sending (what is in flight stays with the client). */
+  pause(): void {
+    this.generation++;
+    this.wake.notify();
+    this.slot.notify();
+  }
+
+  /** Resolves once the store removed every entry acknowledged so far. */
+  settled(): Promise<void> {
+    return this.acking;
+  }
+
+  private async run(client: MQTTClient, generation: number): Promise<void> {
+    while (generation === this.generation) {
+      if (this.ahead.length === 0) {
+        const entries = await this.outbox.peek(this.inflight.length + READ_AHEAD);
+        if (generation !== this.generation) return;
+        for (const e of entries) if (e.seq > this.lastRead) this.ahead.push(e);
+        if (this.ahead.length === 0) {
+          await this.wake.wait();
+          continue;
+        }
+        this.lastRead = (this.ahead[this.ahead.length - 1] as QueueEntry).seq;
+      }
+      while (this.ahead.length > 0 && this.inflight.length < this.maxInflight) {
+        this.send(client, this.ahead.shift() as QueueEntry);
+      }
+      if (this.inflight.length >= this.maxInflight) await this.slot.wait();
+    }
+  }
+
+  private send(client: MQTTClient, entry: QueueEntry): void {
+    const slot: InFlight = { seq: entry.seq, done: false };
+    this.inflight.push(slot);
+    let properties = entry.properties;
+    if (entry.expiresAt !== undefined) {
+      const left = Math.ceil((entry.expiresAt - Date.now()) / 1000);
+      if (left <= 0) {
+        this.counters.expired++;
+        this.finish(slot);
+        return;
+      }
+      properties = { ...properties, messageExpiryInterval: left };
+    }
+    this.echo?.carried(entry.topic, entry.payload);
+    client
+      .publish(entry.topic, entry.payload, {
+        qos: entry.qos,
+        retain: entry.retain,
+        ...(properties === undefined ? {} : { properties }),
+      })
+      .then(
+        () => {
+          this.counters.sent++;
+          this.finish(slot);
+        },
+        (error: unknown) => {
+          // The client closed (stop, or it gave up): a new client sends it again from the store.
+          if (client !== this.client || client.state === "closed") return;
+          this.counters.failed++;
+          this.onError(error);
+          this.finish(slot);
+        },
+      );
+  }
+
+  /** Mark `slot` acknowledged and remove the acknowledged prefix from the store. */
+  private finish(slot: InFlight): void {
+    slot.done = true;
+    let through = 0;
+    while (this.inflight.length > 0 && (this.inflight[0] as InFlight).done) {
+      through = (this.inflight.shift() as InFlight).seq;
+    }
+    if (through > 0) {
+      this.ackThrough = through;
+      // Acknowledgements arriving together remove their entries in one store call.
+      if (!this.ackScheduled) {
+        this.ackScheduled = true;
+        this.acking = this.acking
+          .then(() => {
+            this.ackScheduled = false;
+            return this.outbox.ack(this.ackThrough);
+          })
+          .catch(this.onError);
+      }
+    }
+    this.slot.notify();
+  }
+}
