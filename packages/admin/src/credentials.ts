@@ -99,12 +99,17 @@ export class Credentials {
   /** (Re-)read the files. Throws PasswordFileError / TokensFileError naming the line. */
   async load(): Promise<void> {
     const { passwordFile, tokensFile } = this.files;
-    this.users =
+    // Both files parse before either replaces what is in use.
+    const users =
       passwordFile === undefined
-        ? new Map()
+        ? new Map<string, { hash: string; role: Role }>()
         : parseAdminUsers(await readFile(passwordFile, "utf8"), passwordFile);
-    this.tokens =
-      tokensFile === undefined ? new Map() : parseTokens(await readFile(tokensFile, "utf8"), tokensFile);
+    const tokens =
+      tokensFile === undefined
+        ? new Map<string, { name: string; role: Role }>()
+        : parseTokens(await readFile(tokensFile, "utf8"), tokensFile);
+    this.users = users;
+    this.tokens = tokens;
   }
 
   /** Check a user name and password; the user's role when they match. */

@@ -69,6 +69,12 @@ export interface AdminServer {
   readonly history: StatsHistory;
   /** The admin listener's own counters (refused credentials, dropped live frames), also in `/metrics`. */
   readonly counters: Readonly<AdminCounters>;
+  /**
+   * Re-read the password and tokens files (for SIGHUP or `POST /reload`); on a
+   * malformed file the old credentials stay and the error is thrown. Login
+   * sessions stay valid until they expire.
+   */
+  reloadCredentials(): Promise<void>;
   /** Stop listening, close live viewers and open connections. */
   close(): Promise<void>;
 }
@@ -327,6 +333,10 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     authenticated: credentials.configured,
     history,
     counters,
+    reloadCredentials: async () => {
+      await credentials.load();
+      logger.info("admin credentials reloaded");
+    },
     close: async () => {
       history.stop();
       live.close();

@@ -114,3 +114,30 @@ describe("/readyz", () => {
     }
   });
 });
+
+describe("credential reload", () => {
+  it("a new token works after reloadCredentials; a malformed file keeps the old ones and throws naming the line", async () => {
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const { sha256Hex, TokensFileError } = await import("../src/index.js");
+    const f = await startFixture({ secured: true });
+    try {
+      const tokensFile = f.broker.config.admin.tokensFile!;
+      const before = readFileSync(tokensFile, "utf8");
+      expect(
+        (await api(f.admin, "GET", "/api/v1/stats", { as: { bearer: "fresh-token-123456" } })).status,
+      ).toBe(401);
+      writeFileSync(tokensFile, `${before}ops:viewer:${sha256Hex("fresh-token-123456")}\n`);
+      await f.admin.reloadCredentials();
+      expect(
+        (await api(f.admin, "GET", "/api/v1/stats", { as: { bearer: "fresh-token-123456" } })).status,
+      ).toBe(200);
+      writeFileSync(tokensFile, "broken line\n");
+      await expect(f.admin.reloadCredentials()).rejects.toBeInstanceOf(TokensFileError);
+      expect(
+        (await api(f.admin, "GET", "/api/v1/stats", { as: { bearer: "fresh-token-123456" } })).status,
+      ).toBe(200);
+    } finally {
+      await f.stop();
+    }
+  });
+});
