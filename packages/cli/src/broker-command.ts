@@ -221,6 +221,9 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     broker.pluginManager
       ?.reload()
       .catch((error: unknown) => logger.error("reload failed", { error: String(error) }));
+    admin
+      ?.reloadCredentials()
+      .catch((error: unknown) => logger.error("admin credentials reload failed", { error: String(error) }));
   });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
