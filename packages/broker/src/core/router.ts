@@ -12,7 +12,7 @@ import { isSysTopic, type RetainedRefusal, type RetainedStore } from "./retained
 import type { SharedPicker } from "./shared.js";
 import type { Handover } from "./shared-handover.js";
 import type { Clock } from "./timers.js";
-import type { LatencyHistogram } from "./traffic.js";
+import { type LatencyHistogram, ROUTING_SAMPLE_EVERY } from "./traffic.js";
 
 /** What the router needs from the broker. */
 export interface RouterHost {
@@ -79,6 +79,8 @@ export class Router {
   private publishing: ClientConnection | undefined;
   private readonly matchResult = new MatchResult<SubscriptionEntry>();
   private readonly targets = new Map<string, Target>();
+  /** Messages routed, for sampling the routing latency. */
+  private routedCount = 0;
   /** Async routing steps (plugins) whose store writes a durable acknowledgement must wait for. */
   private asyncRouting: Promise<unknown>[] = [];
 
@@ -122,7 +124,8 @@ export class Router {
 
   private route(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
     const histogram = this.host.routingLatency;
-    if (histogram === undefined) {
+    // One message in ROUTING_SAMPLE_EVERY is timed: two clock reads cost about as much as routing a small message.
+    if (histogram === undefined || (++this.routedCount & (ROUTING_SAMPLE_EVERY - 1)) !== 0) {
       this.routeNow(client, message, scope);
       return;
     }

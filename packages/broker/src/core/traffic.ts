@@ -6,6 +6,9 @@ export const LATENCY_BOUNDS_SECONDS: readonly number[] = [
   0.5, 1, 2.5, 5, 10,
 ];
 
+/** The routing latency histogram times one routed message in this many (a power of two). */
+export const ROUTING_SAMPLE_EVERY = 64;
+
 /** Distinct drop reasons counted apart; the broker has a handful, so this only guards against a runaway. */
 export const MAX_DROP_REASONS = 32;
 

@@ -96,7 +96,7 @@ export interface BrokerMetrics {
   authFailures: number;
   /** Plugin hook calls that outlived the hook timeout. */
   pluginHookTimeouts: number;
-  /** Time to route one message (match and deliver), seconds. */
+  /** Time to route one message (match and deliver), seconds; one message in 64 is timed. */
   routingLatency: LatencySnapshot;
   /** Time a durable acknowledgement waited for the store's flush, seconds. */
   storeFlushLatency: LatencySnapshot;
