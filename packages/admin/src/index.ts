@@ -47,4 +47,11 @@ export {
 } from "./login-limiter.js";
 export { type AdminCounters, type BrokerRegistry, brokerRegistry } from "./metrics.js";
 export { REDACTED, redact } from "./redact.js";
-export { type AdminOptions, type AdminServer, isLoopback, OPENAPI_FILE, startAdmin } from "./server.js";
+export {
+  type AdminOptions,
+  type AdminServer,
+  DEFAULT_ADMIN_MAX_CONNECTIONS,
+  isLoopback,
+  OPENAPI_FILE,
+  startAdmin,
+} from "./server.js";

@@ -50,6 +50,9 @@ export interface AdminOptions {
   sessionTtlMs?: number;
 }
 
+/** Connections the admin listener accepts at once unless its `max_connections` says otherwise. */
+export const DEFAULT_ADMIN_MAX_CONNECTIONS = 256;
+
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1", "localhost"]);
 
 /** Whether `host` is a loopback address (a bind, or a peer's address). */
@@ -120,6 +123,10 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
           key: readFileSync(spec.tls.keyfile),
           ...(spec.tls.cafile === undefined ? {} : { ca: readFileSync(spec.tls.cafile) }),
         });
+  // Bounds: connections at once (the listener's max_connections), and how long one request may take.
+  server.maxConnections = spec.maxConnections > 0 ? spec.maxConnections : DEFAULT_ADMIN_MAX_CONNECTIONS;
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   const address = () => server.address() as AddressInfo;
   const deps: ApiDeps = {
     broker,
@@ -398,7 +405,7 @@ function pickListener(broker: Broker, options: AdminOptions): ResolvedListener {
     type: "http",
     host: "127.0.0.1",
     port: 9090,
-    maxConnections: 0,
+    maxConnections: DEFAULT_ADMIN_MAX_CONNECTIONS,
   };
   return options.bind === undefined ? base : { ...base, host: options.bind.host, port: options.bind.port };
 }

@@ -87,3 +87,42 @@ describe("redaction", () => {
     expect(JSON.stringify(out)).not.toMatch(/hunter2|s3cr3t/);
   });
 });
+
+describe("the admin listener's connections", () => {
+  it("accepts at most the listener's max_connections at once", async () => {
+    const { connect } = await import("node:net");
+    const { startFixture } = await import("./harness.js");
+    const f = await startFixture({
+      config: {
+        listeners: {
+          default: { type: "tcp", bind: "127.0.0.1:0" },
+          admin: { type: "http", bind: "127.0.0.1:0", max_connections: 1 },
+        },
+      },
+    });
+    try {
+      const ask = () =>
+        new Promise<string>((resolve) => {
+          const socket = connect(f.admin.port, "127.0.0.1");
+          let answer = "";
+          socket.on("data", (d) => {
+            answer += d;
+            if (answer.includes("\r\n\r\n")) socket.destroy();
+          });
+          socket.once("close", () => resolve(answer));
+          socket.once("error", () => {});
+          socket.write("GET /healthz HTTP/1.1\r\nhost: admin\r\nconnection: close\r\n\r\n");
+        });
+      const held = connect(f.admin.port, "127.0.0.1");
+      await new Promise((r) => held.once("connect", r));
+      await new Promise((r) => setTimeout(r, 50));
+      // The second connection is closed unanswered while the first is open.
+      expect(await ask()).toBe("");
+      held.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await ask()).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      await f.stop();
+    }
+  });
+});
