@@ -195,7 +195,11 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   }
   let admin: Awaited<ReturnType<typeof openAdminListener>>;
   try {
-    admin = await openAdminListener(broker, options.adminPort, logger);
+    // With --workers only worker 0 serves the admin listener (one answer per port; it shows that node).
+    admin =
+      worker === undefined || worker === 0
+        ? await openAdminListener(broker, options.adminPort, logger)
+        : undefined;
   } catch (error) {
     await broker.stop();
     process.stderr.write(
