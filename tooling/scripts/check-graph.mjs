@@ -71,7 +71,7 @@ const allowed = {
   // The dashboard: static assets built by Vite, served by admin; no runtime @amqtt/* dependency.
   dashboard: [],
   // Operations (HTTP admin API, /metrics, dashboard) and bridges: shells over the broker's public API.
-  admin: ["broker", "transport", "transport-tcp", "dashboard"],
+  admin: ["broker", "message", "transport", "transport-tcp", "dashboard"],
   bridge: ["broker", "client", "store", "codec", "message"],
   // Contrib plugins: the broker's plugin types only.
   "contrib-http": ["broker"],

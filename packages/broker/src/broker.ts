@@ -1,6 +1,7 @@
 import { ReasonCode } from "@amqtt/codec";
 import type { BrokerStore } from "@amqtt/store";
 import type { Connection } from "@amqtt/transport";
+import { LocalBrokerContext } from "./broker/context.js";
 import { BrokerCore } from "./broker/core.js";
 import { Listeners } from "./broker/listeners.js";
 import {
@@ -24,6 +25,7 @@ import type { RetainedStore } from "./core/retained.js";
 import type { SessionState } from "./core/session-state.js";
 import { type LongTimer, repeating, systemClock } from "./core/timers.js";
 import type { ConfigurableLogger, Logger, LogLevel } from "./logger.js";
+import type { BrokerContext } from "./plugins/context-types.js";
 import { DEFAULT_PLUGIN_TIMEOUT_MS, PluginManager } from "./plugins/plugin-manager.js";
 import type { BrokerStats, PluginMessage } from "./plugins/types.js";
 
@@ -48,6 +50,12 @@ export class Broker extends TypedEvents<BrokerEvents> {
   readonly logger: Logger;
   /** The plugin manager, unless `pluginHost` replaced it. */
   readonly pluginManager: PluginManager | undefined;
+  /**
+   * The running broker as plugins see it (`context.broker`): sessions,
+   * subscriptions, retained messages, `addSubscription`, `retainMessage`,
+   * `disconnect`, listeners, counters. The admin API uses only this.
+   */
+  readonly context: BrokerContext;
   private readonly core: BrokerCore;
   private readonly endpoints: Listeners;
   private readonly ownStore: boolean;
@@ -92,6 +100,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
           publish: (m) => this.publish(m),
           stats: () => this.stats(),
           version: BROKER_VERSION,
+          broker: this.context,
           hookTimeoutMs: options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS,
         }),
         ...(options.pluginTimeoutMs === undefined ? {} : { timeoutMs: options.pluginTimeoutMs }),
@@ -128,6 +137,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
       clusterTuning: options.clusterTuning,
     });
     this.endpoints = new Listeners(this.config, this.logger.child("listeners"));
+    this.context = new LocalBrokerContext(this.core, {
+      addresses: () => this.endpoints.addresses(),
+      hookTimeouts: () => this.pluginManager?.hookTimeouts ?? 0,
+    });
     for (const warning of this.config.warnings) coreLogger.warn(warning);
   }
 

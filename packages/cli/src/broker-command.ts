@@ -15,6 +15,7 @@ import {
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
+import { openAdminListener } from "./admin-listener.js";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
@@ -54,6 +55,7 @@ interface BrokerCommandOptions {
   ws: boolean;
   memory?: boolean;
   dataDir?: string;
+  adminPort?: number;
   cluster?: string;
   workers?: number;
 }
@@ -118,6 +120,11 @@ export function brokerCommand(): Command {
       `keep sessions, queues and retained messages in <dir>/${DATA_FILE_NAME} (SQLite; default ./${DEFAULT_DATA_DIR}, or the config's persistence section)`,
     )
     .option("--memory", "keep state in memory only: nothing survives a restart")
+    .option(
+      "--admin-port <port>",
+      "serve the admin API, /metrics and the dashboard on 127.0.0.1:<port> (or the configured admin listener's host)",
+      port,
+    )
     .option(
       "--cluster <url>",
       "be a node of the cluster on this Redis/Valkey (redis://host:6379/0, rediss:// for TLS); wins over the config's cluster.redis",
@@ -260,6 +267,20 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.off("SIGHUP", onHangUp);
     return 1;
   }
+  let admin: Awaited<ReturnType<typeof openAdminListener>>;
+  try {
+    // With --workers only worker 0 serves the admin listener (one answer per port; it shows that node).
+    admin =
+      worker === undefined || worker === 0
+        ? await openAdminListener(broker, options.adminPort, logger)
+        : undefined;
+  } catch (error) {
+    await broker.stop();
+    process.stderr.write(
+      `Broker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
   // The server URL is logged redacted: never with its password.
   logger.info(kind === "memory" ? "state in memory (--memory)" : `state kept in ${kind}`, {
     ...(file === undefined ? {} : { file }),
@@ -274,13 +295,21 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     logger.info("bridges started", {
       bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
     });
+  // SIGHUP reloads the admin credentials too (the broker's own reload is onHangUp).
+  const onHangUpAdmin = () => {
+    admin
+      ?.reloadCredentials()
+      .catch((error: unknown) => logger.error("admin credentials reload failed", { error: String(error) }));
+  };
+  process.on("SIGHUP", onHangUpAdmin);
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: shutting down`);
       process.off("SIGHUP", onHangUp);
+      process.off("SIGHUP", onHangUpAdmin);
       // Bridges first: what they still queue stays in the store for the next start.
-      bridges
-        .stop()
+      (admin?.close() ?? Promise.resolve())
+        .then(() => bridges.stop())
         .then(() => broker.stop())
         .then(done, done);
     };
@@ -314,7 +343,8 @@ function overrideResolved(config: ResolvedBrokerConfig, options: BrokerCommandOp
     ...config,
     listeners: config.listeners.map((l) => ({
       ...l,
-      host: options.host ?? l.host,
+      // --host is for the MQTT listeners: the admin listener keeps its own (loopback unless configured).
+      host: l.type === "http" ? l.host : (options.host ?? l.host),
       port: l.name === "default" && options.port !== undefined ? options.port : l.port,
     })),
   };

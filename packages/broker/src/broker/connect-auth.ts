@@ -20,6 +20,8 @@ export interface ConnectAuthHost {
     authenticationData?: Uint8Array,
   ): void;
   warn(message: string, error: unknown): void;
+  /** Authentication refused a CONNECT (counted for `/metrics`). */
+  authFailed?(): void;
 }
 
 /** A 5.0 enhanced authentication exchange in progress: the plugin's state and the CONNECT it is for. */
@@ -69,6 +71,7 @@ export class ConnectAuth {
         if (decision.reasonString !== undefined) properties.reasonString = decision.reasonString;
         if (decision.serverReference !== undefined) properties.serverReference = decision.serverReference;
         const some = Object.keys(properties).length > 0 ? properties : undefined;
+        this.host.authFailed?.();
         conn.apply(conn.session.refuse(decision.reasonCode ?? ReasonCode.NOT_AUTHORIZED, clock.now(), some));
         return;
       }
@@ -101,6 +104,7 @@ export class ConnectAuth {
     const clock = this.host.clock;
     const fail = (code: number, reasonString?: string): void => {
       this.exchanges.delete(conn);
+      this.host.authFailed?.();
       if (phase === "connect") {
         if (conn.session.state === "awaitingAccept")
           conn.apply(

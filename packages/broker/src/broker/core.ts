@@ -33,6 +33,7 @@ import { emptyStats } from "../core/stats.js";
 import { Subscriptions } from "../core/subscriptions.js";
 import { TimerWheel } from "../core/timer-wheel.js";
 import type { Clock } from "../core/timers.js";
+import { TrafficCounters } from "../core/traffic.js";
 import type { Logger } from "../logger.js";
 import type { BrokerStats } from "../plugins/types.js";
 import { connackProperties } from "./connack.js";
@@ -86,6 +87,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly acksWaitOnEngine: boolean;
   readonly shared: SharedPicker;
   readonly counters: BrokerStats;
+  /** Traffic by QoS, drops by reason, latencies (for `/metrics`). */
+  readonly traffic = new TrafficCounters();
   readonly connections = new Set<BrokerConnection>();
   readonly router: Router;
   readonly saver: SessionSaver;
@@ -166,6 +169,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       retainedRefused: (client, topic, bound) =>
         this.refusals.retainedRefused(client, topic, bound, "acknowledged, delivered, not retained"),
       warn: (message, error) => this.warn(message, error),
+      routingLatency: this.traffic.routing,
       remote: this.cluster?.forwarder,
     });
     this.saver = new SessionSaver(this);
@@ -193,6 +197,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
         this.warn("the store could not make a message durable; closing its publisher", error);
         conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
       },
+      this.traffic.storeFlush,
     );
     this.auth = new ConnectAuth({
       config,
@@ -200,6 +205,9 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       plugins: this.plugins,
       admit: (conn, clientId, action, data) => this.admit(conn, clientId, action, data),
       warn: (message, error) => this.warn(message, error),
+      authFailed: () => {
+        this.traffic.authFailures++;
+      },
     });
     this.policy = new PublishPolicy(this);
     this.limits = new EdgeLimits(this, config.rateLimits, config.listeners);
@@ -359,6 +367,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   }
 
   onPublishRequest(conn: BrokerConnection, request: PublishRequestAction): void {
+    this.traffic.received(request.qos, request.payload.length);
     if (this.limits.admitPublish(conn, request)) this.policy.request(conn, request);
   }
 
@@ -384,6 +393,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     } else {
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
+      const p = packet as { type?: number; qos?: 0 | 1 | 2; payload?: Uint8Array };
+      if (p.type === PacketType.PUBLISH) this.traffic.sent(p.qos ?? 0, p.payload?.length ?? 0);
       this.plugins.fire("onPacketSent", conn.info, packet);
       // A PUBCOMP ends a QoS 2 flow: the stored session forgets the released packet id
       // (else a restore after a crash would take a later PUBLISH reusing the id for a resend).
@@ -412,6 +423,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   /** Report a message dropped by a bound: counted, logged (rate-limited), emitted. */
   dropped(clientId: string, topic: string, reason: string): void {
     this.counters.messagesDropped++;
+    this.traffic.dropped(reason);
     this.dropLog.dropped(clientId, topic, reason);
     this.options.emit("dropped", clientId, topic, reason);
   }

@@ -53,7 +53,8 @@ export class Listeners {
       maxClients: this.config.rateLimits.maxClients,
     });
     for (const spec of this.config.listeners) {
-      if (spec.type === "external") continue;
+      // `external` connections come through `Broker.handle`; `http` is the admin listener (`@amqtt/admin`).
+      if (spec.type === "external" || spec.type === "http") continue;
       const listener = await this.listen(spec);
       listener.onConnection((connection) => serve(connection, spec.name));
       this.open.push({ spec, listener });

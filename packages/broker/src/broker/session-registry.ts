@@ -56,6 +56,8 @@ export interface SessionRegistry {
   restore(record: SessionRecord, queued: number): void;
   /** A stored session expired while no broker owned it: its will goes out. */
   expiredInStore(record: SessionRecord): void;
+  /** End the offline session of `clientId` now (subscriptions, queue, stored record); false when there is none or it is online. */
+  endOffline(clientId: string): boolean;
   /** Forget every session in memory (the broker stops; the store keeps what must survive). */
   clear(): void;
 }
@@ -101,6 +103,9 @@ export class LocalSessionRegistry implements SessionRegistry {
       }
       state = this.byId.get(clientId);
     }
+    // A session made by `addSubscription` has no protocol state yet: any level resumes it.
+    if (state?.madeForClient === true && state.snapshot !== undefined)
+      state.snapshot = { ...state.snapshot, protocolVersion: connect.protocolVersion };
     if (
       state !== undefined &&
       (connect.clean || state.snapshot?.protocolVersion !== connect.protocolVersion)
@@ -116,6 +121,7 @@ export class LocalSessionRegistry implements SessionRegistry {
     }
     // Reconnecting before the Will Delay Interval passed cancels the will (5.0 section 3.1.3.2.2).
     state.clearTimers();
+    state.madeForClient = false;
     state.connection = conn;
     state.info = conn.info;
     state.protocolVersion = connect.protocolVersion;
@@ -228,6 +234,15 @@ export class LocalSessionRegistry implements SessionRegistry {
       state.delayWill(clock, will, will.publishAt, will.publishAt - wall, () =>
         this.publishWill(undefined, will),
       );
+  }
+
+  endOffline(clientId: string): boolean {
+    const state = this.byId.get(clientId);
+    if (state === undefined || state.online) return false;
+    // Stored sessions always get their delete, even one made in memory only (`stored` may lag a save in flight).
+    state.stored = true;
+    this.end(state);
+    return true;
   }
 
   expiredInStore(record: SessionRecord): void {

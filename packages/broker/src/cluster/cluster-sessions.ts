@@ -103,6 +103,13 @@ export class ClusterSessionRegistry implements SessionRegistry {
     if (!this.local.sessions.has(state.clientId)) this.release(state.clientId);
   }
 
+  endOffline(clientId: string): boolean {
+    if (!this.local.endOffline(clientId)) return false;
+    // An ended session is not owned any more.
+    this.release(clientId);
+    return true;
+  }
+
   /**
    * A session of the store at start: kept for {@link restoreDeferred}, which runs
    * once the node has joined (the engine decides whose it is).

@@ -117,7 +117,7 @@ export function unixBindPath(bind: string | null | undefined): string | undefine
 /** Resolve a listener's edge keys; issues name their key path. */
 export function resolveListenerEdge(
   path: string,
-  type: "tcp" | "ws" | "external",
+  type: "tcp" | "ws" | "external" | "http",
   raw: RawEdgeListener & { bind?: string | null | undefined },
   issues: ConfigIssue[],
 ): ListenerEdge | undefined {

@@ -32,8 +32,12 @@ import { resolveSlowConsumer, type SlowConsumerPolicy } from "./slow-consumer.js
 export interface ResolvedListener {
   /** Its name in `listeners` (`default` included: it listens too, as in aMQTT). */
   name: string;
-  /** `tcp` (MQTT over TCP or TLS), `ws` (WebSocket, or secure WebSocket with TLS), or `external` (no socket: connections come through `broker.handle`). */
-  type: "tcp" | "ws" | "external";
+  /**
+   * `tcp` (MQTT over TCP or TLS), `ws` (WebSocket, or secure WebSocket with TLS),
+   * `external` (no socket: connections come through `broker.handle`), or `http`
+   * (the admin listener; the broker does not open it, `@amqtt/admin` does).
+   */
+  type: "tcp" | "ws" | "external" | "http";
   host: string;
   port: number;
   /** Connections accepted at once; 0 means no limit (only when written so). */
@@ -52,6 +56,13 @@ export interface ResolvedListener {
   path?: string;
   /** PROXY protocol, forwarded headers, unix socket, connection rate. */
   edge?: ListenerEdge;
+}
+
+/** The admin listener's credentials (`admin:` in the configuration); file paths are absolute. */
+export interface ResolvedAdmin {
+  passwordFile: string | undefined;
+  tokensFile: string | undefined;
+  metricsPublic: boolean;
 }
 
 /** Bounds that keep one client from taking the broker's memory. */
@@ -118,6 +129,8 @@ export interface ResolvedBrokerConfig {
   dollarTopicPublish: "accept" | "refuse";
   /** Log format and levels (`log_format`, `log_level`, `log_levels`). */
   logging: ResolvedLogging;
+  /** The admin listener's credentials (used by `@amqtt/admin` for the `type: http` listeners). */
+  admin: ResolvedAdmin;
   /** Per-client rates, global client cap, message memory budget. */
   rateLimits: RateLimits;
   /** The cluster this broker is a node of (`cluster` section), `undefined` for a single broker. */
@@ -157,7 +170,7 @@ export const defaultLimits: BrokerLimits = {
  */
 export const DEFAULT_MAX_CONNECTIONS = connectionLimitDefault().limit;
 
-const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443 } as const;
+const defaultPorts = { tcp: 1883, tcps: 8883, ws: 8080, wss: 8443, http: 9090 } as const;
 
 /** aMQTT's default plugins (`amqtt.contexts.default_broker_plugins`). */
 const defaultPlugins: Record<string, Record<string, unknown>> = {
@@ -229,6 +242,7 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     warnings.push(
       "qos1_puback_timeout is ignored: unacknowledged QoS 1 messages stay in flight and are resent on reconnect, as MQTT requires, instead of being dropped after a timeout",
     );
+  const admin = resolveAdmin(raw, baseDir, issues);
   if (issues.length > 0) throw new ConfigError(issues, options.file);
   return {
     listeners,
@@ -266,10 +280,28 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     slowConsumer,
     dollarTopicPublish: raw.dollar_topic_publish ?? "accept",
     logging: resolveLogging(raw),
+    admin,
     bridges: raw.bridges ?? [],
     rateLimits: resolveRateLimits(raw),
     cluster,
     warnings,
+  };
+}
+
+/** The `admin` section: credential files resolved against `baseDir` and checked to exist. */
+function resolveAdmin(raw: RawConfig, baseDir: string, issues: ConfigIssue[]): ResolvedAdmin {
+  const a = raw.admin ?? {};
+  const file = (key: "password_file" | "tokens_file"): string | undefined => {
+    const value = a[key];
+    if (value == null) return undefined;
+    const full = isAbsolute(value) ? value : resolvePath(baseDir, value);
+    if (!existsSync(full)) issues.push({ path: `admin.${key}`, message: `file not found: ${full}` });
+    return full;
+  };
+  return {
+    passwordFile: file("password_file"),
+    tokensFile: file("tokens_file"),
+    metricsPublic: a.metrics_public ?? false,
   };
 }
 
@@ -291,7 +323,8 @@ function resolveListeners(raw: RawConfig, baseDir: string, issues: ConfigIssue[]
   const out: ResolvedListener[] = [];
   for (const [name, written] of entries) {
     const listener: RawListener = { ...written };
-    if (name !== "default" && base !== undefined) {
+    // The admin listener (`http`) takes nothing from the MQTT default: its TLS is its own.
+    if (name !== "default" && base !== undefined && written.type !== "http") {
       // aMQTT copies every field left at its default from `default`, `type` and
       // `bind` included (QUIRK: a listener without `type` turns into `ws` when
       // `default` is ws). Here `type` defaults to tcp and `bind` to the type's port.
@@ -328,7 +361,15 @@ function resolveListener(
   const type = l.type ?? "tcp";
   const ssl = l.ssl === true || l.ssl === "on";
   const defaultPort =
-    type === "ws" ? (ssl ? defaultPorts.wss : defaultPorts.ws) : ssl ? defaultPorts.tcps : defaultPorts.tcp;
+    type === "http"
+      ? defaultPorts.http
+      : type === "ws"
+        ? ssl
+          ? defaultPorts.wss
+          : defaultPorts.ws
+        : ssl
+          ? defaultPorts.tcps
+          : defaultPorts.tcp;
   const unixPath = unixBindPath(l.bind);
   const bind =
     unixPath === undefined

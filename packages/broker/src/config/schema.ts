@@ -16,7 +16,8 @@ const filterLists = z.record(z.string(), z.array(z.string()).nullable());
 
 /** One listener (aMQTT `ListenerConfig`, plus `path` for WebSocket). */
 export const listenerSchema = z.strictObject({
-  type: z.enum(["tcp", "ws", "external"]).optional(),
+  /** `http`: the admin listener (HTTP API, `/metrics`, dashboard), served by `@amqtt/admin`. */
+  type: z.enum(["tcp", "ws", "external", "http"]).optional(),
   bind: z.string().nullable().optional(),
   max_connections: nonNegativeInt.optional(),
   /** aMQTT accepts a boolean; its older docs say "on"/"off". */
@@ -62,6 +63,16 @@ export const pluginsSchema = z.union([
   z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
   z.array(z.union([z.string(), z.record(z.string(), z.record(z.string(), z.unknown()).nullable())])),
 ]);
+
+/** The admin listener's credentials (`@amqtt/admin`): users, bearer tokens, whether `/metrics` needs them. */
+export const adminSchema = z.strictObject({
+  /** Users and roles: `name:hash` or `name:hash:role` lines, in the password file formats of file-auth. */
+  password_file: z.string().nullable().optional(),
+  /** Bearer tokens: `name:role:sha256hex` lines. */
+  tokens_file: z.string().nullable().optional(),
+  /** Serve `/metrics` without credentials (default false). */
+  metrics_public: z.boolean().optional(),
+});
 
 /** The whole broker configuration as written (YAML or a plain object). */
 export const brokerConfigSchema = z.strictObject({
@@ -109,6 +120,8 @@ export const brokerConfigSchema = z.strictObject({
   ...loggingKeys,
   /** Seconds a retained message is kept at most (a shorter Message Expiry Interval still wins); 0: no limit. */
   retained_message_expiry: seconds.optional(),
+  // Operations (issue 16): credentials of the admin listener (`type: http`).
+  admin: adminSchema.nullable().optional(),
   // Rate limits and caps (issue 17): max_clients, message/byte rates, the message memory budget.
   ...edgeBrokerKeys,
   // Scale out (issue 15): the engine the nodes of one cluster share.

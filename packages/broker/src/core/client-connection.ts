@@ -67,6 +67,10 @@ export class ClientConnection<S = unknown> {
   readonly session: ServerSession;
   /** Facts about the client for plugins; filled in from the CONNECT. */
   readonly info: ClientInfo;
+  /** When the CONNECT was accepted (ms since the epoch). */
+  connectedAt: number | undefined;
+  /** The keep alive in force once connected, in seconds (the client's, or the server's lower one). */
+  keepAlive: number | undefined;
   /** The broker's session record, once the CONNECT is accepted. */
   private attached: S | undefined;
   private readonly timers: ConnectionTimers;
@@ -242,6 +246,8 @@ export class ClientConnection<S = unknown> {
           break;
         case "connected":
           this.info.clientId = action.clientId;
+          this.connectedAt = Date.now();
+          this.keepAlive = action.keepAlive;
           this.host.onConnected(this);
           break;
         case "publishRequest":

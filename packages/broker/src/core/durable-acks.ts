@@ -1,6 +1,7 @@
 import type { SessionAction } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
 import type { ClientConnection } from "./client-connection.js";
+import type { LatencyHistogram } from "./traffic.js";
 
 /**
  * Holds a publisher's PUBACK/PUBREC until the store made the message durable.
@@ -25,7 +26,19 @@ export class DurableAcks {
     /** Routing that went asynchronous (plugins) since the last call, so its store writes are covered too. */
     private readonly pendingRouting: () => Promise<unknown> | undefined,
     private readonly onFailure: (conn: ClientConnection, error: unknown) => void,
+    /** Where the time each flush took is recorded. */
+    private readonly flushLatency?: LatencyHistogram,
   ) {}
+
+  /** The store's flush, timed. */
+  private flush(): Promise<void> {
+    const histogram = this.flushLatency;
+    if (histogram === undefined) return this.store().flush();
+    const t0 = performance.now();
+    return this.store()
+      .flush()
+      .then(() => histogram.observe((performance.now() - t0) / 1000));
+  }
 
   /**
    * Carry out the actions of an answered PUBLISH: the `message` actions now
@@ -55,8 +68,8 @@ export class DurableAcks {
     const ready = !durable
       ? Promise.resolve()
       : routing === undefined
-        ? this.store().flush()
-        : routing.then(() => this.store().flush());
+        ? this.flush()
+        : routing.then(() => this.flush());
     const chained = (waiting === undefined ? ready : Promise.all([waiting, ready])).then(
       () => {
         if (!conn.closed) conn.apply(later);

@@ -47,6 +47,11 @@ export class SessionState implements DeliveryTarget {
   stored = false;
   /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
   draining = false;
+  /**
+   * True for a session made for a client id that never connected (the plugin
+   * context's `addSubscription`): its first CONNECT resumes it at any protocol level.
+   */
+  madeForClient = false;
   /** Seconds the session outlives its connection; 0 ends it at disconnect. */
   expiryInterval = 0;
   /** Recent deliveries through shared subscriptions, created on the first one. */

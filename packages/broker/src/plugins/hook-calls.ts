@@ -1,5 +1,6 @@
 import { isFailure, ReasonCode } from "@amqtt/codec";
 import type { Logger } from "../logger.js";
+import { PluginTimeoutError } from "./errors.js";
 import { FAILED, type Failed, isThenable, logHookFailure, settleWithin } from "./guard.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
 import type { AuthAnswer, AuthzAnswer, BrokerPlugin, ClientInfo, PluginMessage } from "./types.js";
@@ -24,6 +25,9 @@ type AnyHook = (this: BrokerPlugin, a?: unknown, b?: unknown, c?: unknown) => un
  * counts as no answer.
  */
 export class HookCaller {
+  /** Hook calls that outlived the timeout so far. */
+  timeouts = 0;
+
   constructor(
     private readonly logger: Logger,
     private readonly timeoutMs: number,
@@ -48,9 +52,10 @@ export class HookCaller {
 
   /** Wait for a hook's promise at most the timeout; a rejection or timeout is logged and is `FAILED`. */
   settle<T>(entry: LoadedPlugin, hook: string, pending: PromiseLike<T>): Promise<T | Failed> {
-    return settleWithin(pending, this.timeoutMs, entry.name, hook, (error) =>
-      logHookFailure(this.logger, entry.name, hook, error),
-    );
+    return settleWithin(pending, this.timeoutMs, entry.name, hook, (error) => {
+      if (error instanceof PluginTimeoutError) this.timeouts++;
+      logHookFailure(this.logger, entry.name, hook, error);
+    });
   }
 
   /**

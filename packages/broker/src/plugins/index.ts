@@ -3,6 +3,24 @@ export { type AclAction, type AclRules, filterCovers, substitute } from "./acl-r
 export { createAnonymousAuthPlugin } from "./anonymous-auth.js";
 export { builtinPluginFactories } from "./builtins.js";
 export {
+  type AddSubscriptionOptions,
+  type AddSubscriptionResult,
+  type BrokerContext,
+  type BrokerMetrics,
+  DISCONNECT_REASONS,
+  type DisconnectReasonName,
+  InvalidSubscriptionError,
+  isDisconnectReasonName,
+  type LatencySnapshot,
+  type ListenerInfo,
+  type RetainedInfo,
+  type RetainMessage,
+  type RetainOutcome,
+  type SessionInfo,
+  SessionOnlineError,
+  type SubscriptionInfo,
+} from "./context-types.js";
+export {
   type AnyPluginDefinition,
   definePlugin,
   optionsValidator,

@@ -98,6 +98,11 @@ export class PluginManager {
     this.#calls = new HookCaller(options.logger, this.#timeoutMs);
   }
 
+  /** Hook calls that outlived the hook timeout so far. */
+  get hookTimeouts(): number {
+    return this.#calls.timeouts;
+  }
+
   /** The loaded plugins, in call order (empty before `load`). */
   get plugins(): readonly BrokerPlugin[] {
     return this.#loaded.map((l) => l.plugin);

@@ -279,9 +279,9 @@ describe("errors name the key path and what was expected", () => {
     expect(issues).toContainEqual({ path: "sys_interval", message: "must be at least 0" });
   });
 
-  it("a listener type outside tcp, ws and external", () => {
+  it("a listener type outside tcp, ws, external and http", () => {
     expect(issuesOf(() => resolveBrokerConfig({ listeners: { default: { type: "udp" } } }))).toEqual([
-      { path: "listeners.default.type", message: 'expected one of "tcp", "ws", "external"' },
+      { path: "listeners.default.type", message: 'expected one of "tcp", "ws", "external", "http"' },
     ]);
   });
 
@@ -354,7 +354,7 @@ describe("errors name the key path and what was expected", () => {
       resolveBrokerConfig({ listeners: { default: { type: "udp" } } }, { file: "broker.yaml" });
     } catch (err) {
       expect((err as Error).message).toBe(
-        'invalid configuration broker.yaml:\n  - listeners.default.type: expected one of "tcp", "ws", "external"',
+        'invalid configuration broker.yaml:\n  - listeners.default.type: expected one of "tcp", "ws", "external", "http"',
       );
       return;
     }
@@ -377,5 +377,36 @@ describe("bind", () => {
 
   it("refuses an unbracketed IPv6 address", () => {
     expect(parseBind("::1:1883", 1883, "x.bind")).toMatchObject({ path: "x.bind" });
+  });
+});
+
+describe("the admin listener (issue 16)", () => {
+  it("reads a type: http listener (default port 9090) and the admin section, without opening it in the broker", () => {
+    const config = resolveBrokerConfig({
+      listeners: { default: { bind: "127.0.0.1:1883" }, admin: { type: "http", bind: "127.0.0.1" } },
+      admin: { metrics_public: true },
+    });
+    expect(config.listeners.find((l) => l.name === "admin")).toMatchObject({
+      type: "http",
+      host: "127.0.0.1",
+      port: 9090,
+    });
+    expect(config.admin).toEqual({ passwordFile: undefined, tokensFile: undefined, metricsPublic: true });
+  });
+
+  it("an admin listener inherits no TLS from the MQTT default listener", () => {
+    const config = resolveBrokerConfig({
+      listeners: {
+        default: { bind: "127.0.0.1:8883", max_connections: 5 },
+        admin: { type: "http", bind: "127.0.0.1:9091" },
+      },
+    });
+    expect(config.listeners.find((l) => l.name === "admin")?.tls).toBeUndefined();
+  });
+
+  it("names a missing admin credential file by its key", () => {
+    expect(() => resolveBrokerConfig({ admin: { password_file: "/nonexistent/admin.passwd" } })).toThrow(
+      /admin\.password_file/,
+    );
   });
 });

@@ -1,5 +1,6 @@
+import { Broker } from "../../src/broker.js";
 import { emptyStats } from "../../src/core/stats.js";
-import type { Logger } from "../../src/logger.js";
+import { type Logger, silentLogger } from "../../src/logger.js";
 import type { BrokerStats, ClientInfo, PluginContext, PluginMessage } from "../../src/plugins/types.js";
 
 /** A log line kept by `recordingLogger`. */
@@ -66,6 +67,8 @@ export function context(
     },
     stats: extra.stats ?? (() => stats()),
     version: "0.0.0-test",
+    // A real (never started) broker's context: these tests do not use it.
+    broker: new Broker({ plugins: {} }, { logger: silentLogger }).context,
     hookTimeoutMs: 5000,
     published,
   };

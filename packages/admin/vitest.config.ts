@@ -1,0 +1,3 @@
+import { definePackageConfig } from "@amqtt/vitest-preset";
+
+export default definePackageConfig();

@@ -1,0 +1,27 @@
+import { AdminConfigError, type AdminServer, startAdmin } from "@amqtt/admin";
+import type { Broker, Logger } from "@amqtt/broker";
+
+/**
+ * Open the admin listener when the configuration has a `type: http` listener or
+ * `--admin-port` asks for one (127.0.0.1, or the configured listener's host on
+ * that port). Prints where the dashboard is. Throws AdminConfigError (e.g. a
+ * non-loopback bind without credentials); the caller stops the broker.
+ */
+export async function openAdminListener(
+  broker: Broker,
+  adminPort: number | undefined,
+  logger: Logger,
+): Promise<AdminServer | undefined> {
+  const configured = broker.config.listeners.find((l) => l.type === "http");
+  if (configured === undefined && adminPort === undefined) return undefined;
+  const admin = await startAdmin(broker, {
+    logger: logger.child("admin"),
+    ...(adminPort === undefined ? {} : { bind: { host: configured?.host ?? "127.0.0.1", port: adminPort } }),
+  });
+  process.stdout.write(
+    `amqtt admin: ${admin.url}/ (dashboard, API at ${admin.url}/api/v1, metrics at ${admin.url}/metrics)\n`,
+  );
+  return admin;
+}
+
+export { AdminConfigError };
