@@ -79,3 +79,4 @@ describe("a take-over fences the session in a shared Redis store", () => {
     engine.release("a");
   });
 });
+
