@@ -48,7 +48,8 @@ export interface SysPlugin extends BrokerPlugin {
  *
  * A cluster node adds `cluster/node` (its id), `cluster/nodes` (live nodes),
  * `cluster/engine` (`up`/`down`), `cluster/messages/remote/in|out|duplicates|failed`,
- * `cluster/sessions/taken-over|handed-over` and `cluster/connects/refused`.
+ * `cluster/sessions/taken-over|handed-over`, `cluster/connects/refused` and
+ * `cluster/routes/sync-timeouts` (SUBACKs sent before every node confirmed the route).
  *
  * `clients/maximum` is the most clients connected at once seen so far (aMQTT's
  * QUIRK reports the current count instead).
@@ -141,6 +142,7 @@ export function createSysPlugin(context: PluginContext, metrics: ProcessMetrics 
         send("cluster/sessions/taken-over", c.sessionsTakenOver);
         send("cluster/sessions/handed-over", c.sessionsHandedOver);
         send("cluster/connects/refused", c.connectsRefused);
+        send("cluster/routes/sync-timeouts", c.routeSyncTimeouts);
       }
     },
   };
