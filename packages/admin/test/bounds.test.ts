@@ -1,5 +1,5 @@
 // Every queue, map and buffer of the admin listener has a bound by default.
-import { hashPassword } from "@amqtt/broker";
+import { emptyStats, hashPassword } from "@amqtt/broker";
 import { describe, expect, it } from "vitest";
 import {
   Credentials,
@@ -16,7 +16,6 @@ import {
   sha256Hex,
   TokensFileError,
 } from "../src/index.js";
-import { emptyStats } from "./stats.js";
 
 describe("bounds", () => {
   it("the stats history keeps the last 600 samples by default, oldest first", () => {

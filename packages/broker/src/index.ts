@@ -33,6 +33,7 @@ export type { BrokerEvents } from "./core/events.js";
 export { storeLimitsOf } from "./core/persistence.js";
 export type { AuthDecision, PluginEvent, PluginHost } from "./core/plugin-host.js";
 export { type RetainedMessage, RetainedStore } from "./core/retained.js";
+export { emptyStats } from "./core/stats.js";
 export { isSecretKey, REDACTED, redactFields, redactUrls } from "./log-redact.js";
 export {
   type ConfigurableLogger,

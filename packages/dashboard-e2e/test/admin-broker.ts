@@ -1,10 +1,10 @@
 // A real broker (TCP listener, anonymous MQTT clients) with its admin listener, started
-// through @amqtt/admin's public API and serving this workspace's built dashboard.
+// through @amqtt/admin's public API, which serves @amqtt/dashboard's built assets.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AdminServer, startAdmin } from "@amqtt/admin";
 import { Broker, hashPassword, silentLogger } from "@amqtt/broker";
-import { assertDashboardBuilt, dashboardAssetsDir } from "@amqtt/dashboard";
+import { assertDashboardBuilt } from "@amqtt/dashboard";
 import { freePort, makeTempDir } from "@amqtt/test-utils";
 
 /** A user of the admin password file. */
@@ -55,7 +55,8 @@ export async function startAdminBroker(options: { users?: AdminUser[] } = {}): P
     { logger: silentLogger },
   );
   await broker.start();
-  const admin = await startAdmin(broker, { logger: silentLogger, dashboardDir: dashboardAssetsDir });
+  // No dashboardDir: the admin serves @amqtt/dashboard's assets by default, as `amqtt --admin-port` does.
+  const admin = await startAdmin(broker, { logger: silentLogger });
   return {
     broker,
     admin,

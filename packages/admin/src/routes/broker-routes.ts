@@ -92,11 +92,9 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
       pattern: "/api/v1/reload",
       role: "admin",
       handler: async ({ res, principal }) => {
-        // `Broker.reload()` comes with the operations work; until the broker has it, there is nothing to call.
-        const reload = (broker as unknown as { reload?: () => Promise<unknown> }).reload;
-        if (typeof reload !== "function")
-          throw new ApiError("not_found", "this broker has no reload (Broker.reload is not available)");
-        const report = await reload.call(broker);
+        // What SIGHUP does: the broker's certificates, plugin files and safe settings, then the admin's own credentials.
+        const report = await broker.reload();
+        await deps.credentials.load();
         deps.logger.info("admin API: reload", { by: principal.name });
         sendJson(res, 200, report ?? {});
       },

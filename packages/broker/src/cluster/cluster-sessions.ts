@@ -87,6 +87,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
         this.host.counters.sessionsTakenOver++;
       }
     }
+    // After the old owner's last write (the hand-over deletes its copy): from here on a
+    // shared store refuses that owner's writes with StaleEpochError.
+    await this.fence(clientId, claim.ownership.epoch);
     const admission = this.local.admit(conn, clientId, connect);
     if (connect.will !== undefined) this.announceWill(clientId, storedWill(connect.will));
     return admission;
@@ -158,6 +161,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
         await bus.releaseSession(clientId, claim.ownership.epoch);
       } else {
         this.epochs.set(clientId, claim.ownership.epoch);
+        await this.fence(clientId, claim.ownership.epoch);
         this.local.restore(record, queued);
       }
     }
@@ -194,6 +198,24 @@ export class ClusterSessionRegistry implements SessionRegistry {
       session,
     };
     await this.host.bus.send(from, CONTROL_CHANNEL, encodeControl(reply));
+  }
+
+  /**
+   * Fence the session in a store shared by the nodes (`BrokerStore.fence`, when the
+   * store has it): a stalled old owner cannot write the session after losing it.
+   * A store holding a newer epoch means another node claimed it since: the CONNECT
+   * is refused (the StaleEpochError reaches the caller).
+   */
+  private async fence(clientId: string, epoch: number): Promise<void> {
+    const store = this.host.store;
+    if (store.fence === undefined) return;
+    try {
+      await store.fence(clientId, epoch);
+    } catch (error) {
+      this.epochs.delete(clientId);
+      this.host.counters.connectsRefused++;
+      throw error;
+    }
   }
 
   /**
