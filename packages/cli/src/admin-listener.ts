@@ -1,4 +1,4 @@
-import { AdminConfigError, type AdminServer, type BridgeStatusSource, startAdmin } from "@amqtt/admin";
+import type { AdminServer, BridgeStatusSource } from "@amqtt/admin";
 import type { Broker, Logger } from "@amqtt/broker";
 
 /**
@@ -16,6 +16,8 @@ export async function openAdminListener(
 ): Promise<AdminServer | undefined> {
   const configured = broker.config.listeners.find((l) => l.type === "http");
   if (configured === undefined && adminPort === undefined) return undefined;
+  // Imported only when an admin listener opens: a broker without one loads no HTTP server, prom-client or dashboard.
+  const { startAdmin } = await import("@amqtt/admin");
   const admin = await startAdmin(broker, {
     logger: logger.child("admin"),
     ...(bridges === undefined ? {} : { bridges }),
@@ -26,5 +28,3 @@ export async function openAdminListener(
   );
   return admin;
 }
-
-export { AdminConfigError };
