@@ -1,3 +1,5 @@
+import { redact } from "./redact.js";
+
 /**
  * The state of one bridge as the admin listener reads it. `@amqtt/admin` does
  * not depend on `@amqtt/bridge` (the package graph keeps operations and
@@ -36,19 +38,23 @@ export interface BridgeStatusSource {
   status(): readonly BridgeStatusView[];
 }
 
-/** A bridge as `GET /api/v1/bridges` shows it (only the documented fields, `lastError` null when none). */
+/**
+ * A bridge as `GET /api/v1/bridges` shows it: only the documented fields,
+ * `lastError` null when none, and any URL password in the address or the
+ * error masked (the bridge keeps credentials out of both; a source need not).
+ */
 export function bridgeView(s: BridgeStatusView) {
   return {
     name: s.name,
     connected: s.connected,
-    address: s.address,
+    address: redact(s.address) as string,
     queued: s.queued,
     queuedBytes: s.queuedBytes,
     inflight: s.inflight,
     dropped: s.dropped,
     messagesIn: s.messagesIn,
     messagesOut: s.messagesOut,
-    lastError: s.lastError ?? null,
+    lastError: s.lastError === undefined ? null : (redact(s.lastError) as string),
     connects: s.connects,
   };
 }

@@ -7,7 +7,7 @@ import { freePort, type Mosquitto, startMosquitto } from "@amqtt/test-utils";
 import { connectAsync, type MqttClient } from "mqtt";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AdminServer, startAdmin } from "../src/index.js";
+import { type AdminServer, bridgeView, REDACTED, startAdmin } from "../src/index.js";
 import { until } from "./clients.js";
 import { api, credentialFiles } from "./harness.js";
 
@@ -169,5 +169,26 @@ describe("bridges in the admin API and /metrics (a real bridge to mosquitto)", (
     expect(sample(fams, "amqtt_bridge_queued_messages", { bridge: "central" })).toBe(3);
     expect(sample(fams, "amqtt_bridge_dropped_total", { bridge: "central" })).toBe(1);
     expect(sample(fams, "amqtt_bridge_queued_bytes", { bridge: "central" })).toBe(b.queuedBytes);
+  });
+});
+
+describe("bridgeView", () => {
+  it("masks a URL password in the address and the last error, whatever the source", () => {
+    const view = bridgeView({
+      name: "b",
+      connected: false,
+      address: "mqtts://site:hunter2@central.example:8883",
+      queued: 0,
+      queuedBytes: 0,
+      inflight: 0,
+      dropped: 0,
+      messagesIn: 0,
+      messagesOut: 0,
+      lastError: "ConnectError: mqtts://site:hunter2@central.example:8883 refused",
+      connects: 0,
+    });
+    expect(view.address).toBe(`mqtts://site:${REDACTED}@central.example:8883`);
+    expect(view.lastError).toBe(`ConnectError: mqtts://site:${REDACTED}@central.example:8883 refused`);
+    expect(JSON.stringify(view)).not.toContain("hunter2");
   });
 });
