@@ -519,6 +519,8 @@ describe("bridges", () => {
     const r = await api(f.admin, "GET", "/api/v1/bridges", { as: "viewer-token" });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ items: [] });
+    const stats = await api(f.admin, "GET", "/api/v1/stats", { as: "viewer-token" });
+    expect(stats.body.bridges).toEqual({ total: 0, connected: 0, queued: 0, dropped: 0 });
   });
 });
 

@@ -139,6 +139,9 @@ describe("bridges in the admin API and /metrics (a real bridge to mosquitto)", (
       connects: 1,
     });
 
+    const stats = await api(admin, "GET", "/api/v1/stats", { as: "viewer-token" });
+    expect(stats.body.bridges).toEqual({ total: 1, connected: 1, queued: 0, dropped: 0 });
+
     const fams = await scrape();
     expect(fams.get("amqtt_bridge_connected")?.type).toBe("GAUGE");
     expect(fams.get("amqtt_bridge_queued_messages")?.type).toBe("GAUGE");
@@ -163,6 +166,8 @@ describe("bridges in the admin API and /metrics (a real bridge to mosquitto)", (
     expect(b.queuedBytes).toBeGreaterThan(0);
     expect(typeof b.lastError).toBe("string");
     expect(b.messagesOut).toBe(3);
+    const stats = await api(admin, "GET", "/api/v1/stats", { as: "viewer-token" });
+    expect(stats.body.bridges).toEqual({ total: 1, connected: 0, queued: 3, dropped: 1 });
 
     const fams = await scrape();
     expect(sample(fams, "amqtt_bridge_connected", { bridge: "central" })).toBe(0);
