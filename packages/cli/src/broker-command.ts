@@ -285,12 +285,14 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     process.off("SIGHUP", onHangUp);
     return 1;
   }
+  // Made before the admin listener (which shows their state), started once it is open.
+  const bridges = bridging === undefined ? undefined : new bridging.Bridges(bridgeConfigs, broker);
   let admin: Awaited<ReturnType<typeof openAdminListener>>;
   try {
     // With --workers only worker 0 serves the admin listener (one answer per port; it shows that node).
     admin =
       worker === undefined || worker === 0
-        ? await openAdminListener(broker, options.adminPort, logger)
+        ? await openAdminListener(broker, options.adminPort, logger, bridges)
         : undefined;
   } catch (error) {
     await broker.stop();
@@ -306,8 +308,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   });
   if (bus !== undefined)
     logger.info("cluster node", { node: bus.nodeId, pid: process.pid, ...describeCluster(cluster!) });
-  // After the broker (their queues live in its store); they connect in the background.
-  const bridges = bridging === undefined ? undefined : new bridging.Bridges(bridgeConfigs, broker);
+  // Started after the broker (their queues live in its store); they connect in the background.
   await bridges?.start();
   if (bridgeConfigs.length > 0)
     logger.info("bridges started", {
