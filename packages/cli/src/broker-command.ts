@@ -277,12 +277,27 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   // Before start: a SIGHUP without a handler would end the process (Node's default).
   const onHangUp = () => void reloadOnSignal(broker, options);
   process.on("SIGHUP", onHangUp);
+  // SIGINT/SIGTERM during start-up are kept and honoured once started: without a
+  // handler Node would end the process there, with nothing closed.
+  let stopSignal: NodeJS.Signals | undefined;
+  let stopNow: ((signal: NodeJS.Signals) => void) | undefined;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stopNow !== undefined) stopNow(signal);
+    else stopSignal ??= signal;
+  };
+  process.on("SIGINT", onStop);
+  process.on("SIGTERM", onStop);
+  const offSignals = () => {
+    process.off("SIGHUP", onHangUp);
+    process.off("SIGINT", onStop);
+    process.off("SIGTERM", onStop);
+  };
   try {
     await broker.start();
   } catch (error) {
     const why = error instanceof PluginLoadError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Broker failed to start: ${why}\n`);
-    process.off("SIGHUP", onHangUp);
+    offSignals();
     return 1;
   }
   // Made before the admin listener (which shows their state), started once it is open.
@@ -296,6 +311,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
         : undefined;
   } catch (error) {
     await broker.stop();
+    offSignals();
     process.stderr.write(
       `Broker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -322,9 +338,12 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   };
   process.on("SIGHUP", onHangUpAdmin);
   await new Promise<void>((done) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info(`${signal}: shutting down`);
-      process.off("SIGHUP", onHangUp);
+      offSignals();
       process.off("SIGHUP", onHangUpAdmin);
       // Bridges first: what they still queue stays in the store for the next start.
       (admin?.close() ?? Promise.resolve())
@@ -332,8 +351,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
         .then(() => broker.stop())
         .then(done, done);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    stopNow = stop;
+    if (stopSignal !== undefined) stop(stopSignal);
   });
   return 0;
 }
