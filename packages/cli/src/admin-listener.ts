@@ -1,4 +1,4 @@
-import { AdminConfigError, type AdminServer, startAdmin } from "@amqtt/admin";
+import type { AdminServer } from "@amqtt/admin";
 import type { Broker, Logger } from "@amqtt/broker";
 
 /**
@@ -14,6 +14,8 @@ export async function openAdminListener(
 ): Promise<AdminServer | undefined> {
   const configured = broker.config.listeners.find((l) => l.type === "http");
   if (configured === undefined && adminPort === undefined) return undefined;
+  // Imported only when an admin listener opens: a broker without one loads no HTTP server, prom-client or dashboard.
+  const { startAdmin } = await import("@amqtt/admin");
   const admin = await startAdmin(broker, {
     logger: logger.child("admin"),
     ...(adminPort === undefined ? {} : { bind: { host: configured?.host ?? "127.0.0.1", port: adminPort } }),
@@ -23,5 +25,3 @@ export async function openAdminListener(
   );
   return admin;
 }
-
-export { AdminConfigError };
