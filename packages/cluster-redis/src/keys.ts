@@ -18,6 +18,10 @@ export class ClusterKeys {
     this.events = `${prefix}events`;
   }
 
+  /** The pub/sub channel on which other nodes confirm that their replicas hold the node's route changes. */
+  routeAcks(nodeId: string): string {
+    return `${this.prefix}acks:${nodeId}`;
+  }
   /** Hash `node`, `epoch`: the session's owner. */
   owner(clientId: string): string {
     return `${this.prefix}{s:${clientId}}:owner`;

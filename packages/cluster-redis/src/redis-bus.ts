@@ -32,6 +32,7 @@ import { Deadlines, withTimeout } from "./deadlines.js";
 import { InboxReader } from "./inbox-reader.js";
 import { ClusterKeys, INBOX_GROUP } from "./keys.js";
 import { MembershipView, parseSnapshot } from "./membership.js";
+import { RouteConfirmations } from "./route-sync.js";
 import { defineScripts, runScript } from "./scripts.js";
 
 /** Options of {@link RedisClusterBus}: the contract's options, where the engine is, and a key prefix. */
@@ -57,6 +58,9 @@ export const DEFAULT_KEY_PREFIX = "amqtt:";
 type State = "new" | "running" | "expelled" | "stopped";
 
 const SEP = "\u0000";
+
+/** Most nodes whose route changes this node has seen before it knew them live, awaiting a reload to confirm. */
+const MAX_UNCONFIRMED_NODES = 1_000;
 
 /**
  * Calls the node's handler; an exception of the handler is rethrown outside the
@@ -109,6 +113,10 @@ export class RedisClusterBus implements ClusterBus {
   private sent = 0;
   private readonly deadlines: Deadlines;
   private readonly maxPendingCalls: number;
+  /** The route-version barrier: this node's route additions wait for every live node's confirmation. */
+  private readonly confirmations: RouteConfirmations;
+  /** Highest route sequence per node seen while that node was not live here: confirmed after its routes load. */
+  private readonly unconfirmed = new Map<string, number>();
 
   constructor(private readonly settings: RedisClusterBusOptions) {
     this.options = resolveClusterOptions(settings);
@@ -122,6 +130,7 @@ export class RedisClusterBus implements ClusterBus {
     this.keys = new ClusterKeys(settings.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.blockMs = settings.blockMs ?? 1_000;
     this.view = new MembershipView(this.nodeId);
+    this.confirmations = new RouteConfirmations(this.options.requestTimeoutMs);
   }
 
   /** The resolved options (defaults filled in). */
@@ -210,8 +219,12 @@ export class RedisClusterBus implements ClusterBus {
     await client.set(this.keys.inboxLimit(this.nodeId), this.options.maxInboxEnvelopes);
     // A fresh run: routes of an earlier run of this node id are void.
     await client.del(this.keys.routes(this.nodeId));
-    subscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.onEvent(message.toString()));
-    await subscriber.subscribe(this.keys.events);
+    const acks = this.keys.routeAcks(this.nodeId);
+    subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+      if (channel.toString() === acks) this.onConfirmation(message.toString());
+      else this.onEvent(message.toString());
+    });
+    await subscriber.subscribe(this.keys.events, acks);
     this.joinedAt = String(
       await runScript(
         client,
@@ -248,6 +261,7 @@ export class RedisClusterBus implements ClusterBus {
         failures.push(error);
       }
     }
+    this.confirmations.close();
     this.closeConnections();
     this.deadlines.close();
     if (failures.length > 0)
@@ -264,6 +278,7 @@ export class RedisClusterBus implements ClusterBus {
     this.events = undefined;
     this.reader?.abandon();
     this.reader = undefined;
+    this.confirmations.close();
     this.closeConnections();
   }
 
@@ -369,13 +384,17 @@ export class RedisClusterBus implements ClusterBus {
     // Validates the filter (typed InvalidTopicFilterError) before anything reaches the engine.
     new RouteTable().add(this.nodeId, route);
     const key = routeKey(route);
-    await this.call("addRoute", () => this.changeRoute(client, "+", key));
+    const seq = this.confirmations.next();
+    await this.call("addRoute", () => this.changeRoute(client, "+", key, seq));
+    // The engine holds it; now the barrier: every live node's replica has it (or the bound passes).
+    const others = this.view.nodes().flatMap((n) => (n.nodeId === this.nodeId ? [] : [n.nodeId]));
+    await this.confirmations.wait(seq, others);
   }
 
   async removeRoute(route: ClusterRoute): Promise<void> {
     const client = this.ready();
     const key = routeKey(route);
-    await this.call("removeRoute", () => this.changeRoute(client, "-", key));
+    await this.call("removeRoute", () => this.changeRoute(client, "-", key, this.confirmations.next()));
   }
 
   /**
@@ -383,12 +402,12 @@ export class RedisClusterBus implements ClusterBus {
    * Published on every call, even when the set had the route already: a notification
    * lost in an outage is repaired by the caller's retry.
    */
-  private changeRoute(client: RedisClient, op: "+" | "-", key: string): Promise<unknown> {
+  private changeRoute(client: RedisClient, op: "+" | "-", key: string, seq: number): Promise<unknown> {
     return runScript(
       client,
       "route",
       [this.keys.routes(this.nodeId)],
-      [op, key, this.keys.events, `${op}${SEP}${this.nodeId}${SEP}${key}`],
+      [op, key, this.keys.events, `${op}${SEP}${this.nodeId}${SEP}${seq}${SEP}${key}`],
     );
   }
 
@@ -501,7 +520,11 @@ export class RedisClusterBus implements ClusterBus {
       }
       const grace = Date.now() < this.graceUntil;
       const changes = this.view.apply(parseSnapshot(now, members, joined), initial, grace);
-      for (const nodeId of changes.down) this.routes.removeNode(nodeId);
+      for (const nodeId of changes.down) {
+        this.routes.removeNode(nodeId);
+        this.confirmations.forget(nodeId);
+        this.unconfirmed.delete(nodeId);
+      }
       const events = this.events;
       if (events !== undefined) {
         // Downs first: a node that restarted under its id is its old run's death, then the new run.
@@ -556,6 +579,12 @@ export class RedisClusterBus implements ClusterBus {
       }
       others.forEach((nodeId, i) => {
         this.routes.replaceNode(nodeId, (sets[i] ?? []).map(routeFromKey));
+        // Its changes seen before it was live here are in the set just read: confirm them.
+        const seq = this.unconfirmed.get(nodeId);
+        if (seq !== undefined) {
+          this.unconfirmed.delete(nodeId);
+          this.confirmTo(nodeId, seq);
+        }
       });
     } finally {
       if (--this.reloads === 0) {
@@ -566,7 +595,7 @@ export class RedisClusterBus implements ClusterBus {
     }
   }
 
-  /** A pub/sub message: `m\0node` (membership changed), `+\0node\0route` / `-\0node\0route`. */
+  /** A pub/sub message: `m\0node` (membership changed), `+\0node\0seq\0route` / `-\0node\0seq\0route`. */
   private onEvent(message: string): void {
     if (this.state !== "running") return;
     if (this.buffered !== undefined) {
@@ -581,10 +610,36 @@ export class RedisClusterBus implements ClusterBus {
     }
     const at = rest.indexOf(SEP);
     const nodeId = rest.slice(0, at);
-    // A node not (or no longer) live here: its routes are loaded when it is seen up.
-    if (nodeId === this.nodeId || !this.view.isAlive(nodeId)) return;
-    const route = routeFromKey(rest.slice(at + 1));
+    const seqEnd = rest.indexOf(SEP, at + 1);
+    const seq = Number(rest.slice(at + 1, seqEnd));
+    if (nodeId === this.nodeId) return;
+    if (!this.view.isAlive(nodeId)) {
+      // Not (yet) live here: its routes are loaded when it is seen up, and confirmed then.
+      if (this.unconfirmed.has(nodeId) || this.unconfirmed.size < MAX_UNCONFIRMED_NODES)
+        this.unconfirmed.set(nodeId, Math.max(seq, this.unconfirmed.get(nodeId) ?? 0));
+      void this.heartbeat(false);
+      return;
+    }
+    const route = routeFromKey(rest.slice(seqEnd + 1));
     if (kind === "+") this.routes.add(nodeId, route);
     else if (kind === "-") this.routes.remove(nodeId, route);
+    this.confirmTo(nodeId, seq);
+  }
+
+  /** Tells `nodeId` that this node's replica holds its route changes up to `seq`. */
+  private confirmTo(nodeId: string, seq: number): void {
+    const client = this.client;
+    if (client === undefined || !Number.isFinite(seq)) return;
+    // Unconfirmed, the other node's SUBACK waits for its bound (and counts it): no retry here.
+    client
+      .publish(this.keys.routeAcks(nodeId), `${this.nodeId}${SEP}${seq}`)
+      .catch((error: unknown) => this.failed(error));
+  }
+
+  /** A confirmation on this node's ack channel: `node\0seq`. */
+  private onConfirmation(message: string): void {
+    const at = message.indexOf(SEP);
+    const seq = Number(message.slice(at + 1));
+    if (at > 0 && Number.isFinite(seq)) this.confirmations.confirm(message.slice(0, at), seq);
   }
 }

@@ -154,9 +154,12 @@ export interface ClusterBus {
 
   /**
    * This node now has (first) subscription(s) under the route; idempotent.
-   * Resolves once the engine holds it; other nodes' `match` sees it once their
-   * replica hears of it (at once in process, one pub/sub hop on Redis), and a
-   * node that starts later loads it before its `start` resolves.
+   * Resolves once the engine holds it AND every node live in this node's view
+   * has it in its replica (their `match` sees it): a message published on any
+   * node after that reaches this node. A node that starts later loads it before
+   * its `start` resolves. When some live node does not confirm within
+   * `requestTimeoutMs`, rejects with {@link RouteSyncTimeoutError} (the engine
+   * holds the route; that node's replica will have it late).
    */
   addRoute(route: ClusterRoute): Promise<void>;
   /** This node has no more subscriptions under the route; idempotent. */
@@ -207,5 +210,20 @@ export class InboxFullError extends Error {
     readonly limit: number,
   ) {
     super(`the inbox of node ${nodeId} holds ${limit} envelopes (maxInboxEnvelopes)`);
+  }
+}
+
+/**
+ * A route was added in the engine, but some live nodes did not confirm that
+ * their replica holds it within `requestTimeoutMs` (they may route a message
+ * published right now without this node).
+ */
+export class RouteSyncTimeoutError extends Error {
+  override name = "RouteSyncTimeoutError";
+  constructor(
+    /** The live nodes that did not confirm. */
+    readonly nodes: readonly string[],
+  ) {
+    super(`the nodes ${nodes.join(", ")} did not confirm a new route in time`);
   }
 }

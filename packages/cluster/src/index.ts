@@ -30,7 +30,12 @@ export type {
   SessionClaim,
   SessionOwnership,
 } from "./contract.js";
-export { ClusterUnavailableError, InboxFullError, StaleEpochError } from "./contract.js";
+export {
+  ClusterUnavailableError,
+  InboxFullError,
+  RouteSyncTimeoutError,
+  StaleEpochError,
+} from "./contract.js";
 export { MemoryClusterBus } from "./memory-bus.js";
 export { MemoryClusterEngine } from "./memory-engine.js";
 export {

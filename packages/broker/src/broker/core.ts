@@ -189,6 +189,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       retained: this.retained,
       emit,
       saveLiveSession: (state, conn) => void this.saver.saveLive(state, conn),
+      ...(this.cluster === undefined ? {} : { routesSettled: () => this.cluster?.routesSettled() }),
     });
     this.acks = new DurableAcks(
       () => this.store,

@@ -1,4 +1,10 @@
-import type { ClusterBus, ClusterEnvelope, ClusterRoute, EngineStatus } from "@amqtt/cluster";
+import {
+  type ClusterBus,
+  type ClusterEnvelope,
+  type ClusterRoute,
+  type EngineStatus,
+  RouteSyncTimeoutError,
+} from "@amqtt/cluster";
 import type { BrokerStore, StoredWill } from "@amqtt/store";
 import type { LocalSessionRegistry } from "../broker/session-registry.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
@@ -77,6 +83,8 @@ export class ClusterNode {
   /** Wills of this node's connected clients, so a node joining later learns them. */
   private readonly localWills = new Map<string, StoredWill>();
   private running = false;
+  /** Route additions announced and not yet confirmed by the bus (see {@link routesSettled}). */
+  private readonly pendingAdds = new Set<Promise<void>>();
   /** The cluster's retained messages for this node when it joins, and for nodes that join. */
   private readonly retainedSync: RetainedSync;
 
@@ -165,13 +173,36 @@ export class ClusterNode {
     };
   }
 
+  /**
+   * The route additions in flight (the bus resolves each once every live node's
+   * replica holds it, or its bound passed), or `undefined` when none is: a SUBACK
+   * waits for it so a message published on any node after it is routed here.
+   */
+  routesSettled(): Promise<void> | undefined {
+    if (this.pendingAdds.size === 0) return undefined;
+    return Promise.all(this.pendingAdds).then(() => undefined);
+  }
+
   private routeChange(kind: "add" | "remove", route: ClusterRoute): void {
     if (!this.running) return; // announced all at once by start()
     const call = kind === "add" ? this.bus.addRoute(route) : this.bus.removeRoute(route);
     // While the engine is down the change is lost there; `engineStatus("up")` announces the table again.
-    call.catch((error: unknown) =>
-      this.host.warn(`${kind === "add" ? "adding" : "removing"} a route failed`, error),
-    );
+    const settled = call.catch((error: unknown) => {
+      if (error instanceof RouteSyncTimeoutError) {
+        this.counters.routeSyncTimeouts++;
+        this.host.logger.warn("a new route was not confirmed by every node in time; SUBACK sent anyway", {
+          node: this.bus.nodeId,
+          filter: route.filter,
+          missing: error.nodes.join(","),
+        });
+        return;
+      }
+      this.host.warn(`${kind === "add" ? "adding" : "removing"} a route failed`, error);
+    });
+    if (kind !== "add") return;
+    // Each settles (never rejects) within the bus's request timeout: the set stays small.
+    this.pendingAdds.add(settled);
+    void settled.then(() => this.pendingAdds.delete(settled));
   }
 
   private receive(envelope: ClusterEnvelope, ack: () => void): void {

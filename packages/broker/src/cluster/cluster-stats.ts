@@ -18,6 +18,8 @@ export interface ClusterCounters {
   connectsRefused: number;
   /** Wills of dead nodes this node published (as the adopter). */
   adoptedWills: number;
+  /** New routes some live node did not confirm within the request timeout (their SUBACK went out anyway). */
+  routeSyncTimeouts: number;
 }
 
 /** A node's view of its cluster, for `$SYS` and monitoring. */
@@ -39,5 +41,6 @@ export function emptyClusterCounters(): ClusterCounters {
     sessionsTakenOver: 0,
     connectsRefused: 0,
     adoptedWills: 0,
+    routeSyncTimeouts: 0,
   };
 }

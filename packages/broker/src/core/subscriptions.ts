@@ -21,6 +21,12 @@ export interface SubscriptionsHost {
   emit<K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]): void;
   /** Keep a connected persistent session's subscriptions in a persistent store. */
   saveLiveSession(state: SessionState | undefined, conn: BrokerConnection): void;
+  /**
+   * Clustered brokers only: a promise of the route changes in flight (every
+   * other node's replica holds them), or `undefined` when none is. A single
+   * broker leaves it out: its SUBACK never waits.
+   */
+  routesSettled?(): Promise<void> | undefined;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface SubscriptionsHost {
 export class Subscriptions {
   constructor(private readonly host: SubscriptionsHost) {}
 
-  /** SUBSCRIBE: answer every filter with its code, then add the granted ones and send their retained messages. */
+  /** SUBSCRIBE: add the granted filters, answer every filter with its code (clustered: once the routes are everywhere), then send their retained messages. */
   async subscribe(conn: BrokerConnection, action: SubscribeRequestAction): Promise<void> {
     const state = conn.state;
     if (state === undefined) return;
@@ -91,8 +97,8 @@ export class Subscriptions {
       refused.length === 0
         ? undefined
         : { reasonString: [...new Set(refused.map(reasonCodeName))].join(", ") };
-    conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
     const t = this.host.clock.now();
+    const retainedSends: (() => void)[] = [];
     // A 3.1.1 bridge (bridge bit) is not sent its own messages back and keeps retain flags,
     // the 5.0 options it has no way to ask for (Mosquitto does the same).
     const bridge = conn.info.bridge === true;
@@ -122,9 +128,20 @@ export class Subscriptions {
           properties = { ...properties, subscriptionIdentifiers: [entry.subscriptionIdentifier] };
         // Sent because of a new subscription: RETAIN is 1 [MQTT-3.3.1-8].
         const p = withRemainingExpiry(properties, r.expiresAt, t);
-        if (p !== null) conn.deliver(r.topic, r.payload, qos, true, p);
+        if (p !== null) retainedSends.push(() => conn.deliver(r.topic, r.payload, qos, true, p));
       }
     });
+    // Clustered: the SUBACK waits until every live node routes the new filters here, so a
+    // message published anywhere after the SUBACK reaches the subscriber, as on one broker.
+    // The tree holds the subscriptions already: a message routed here meanwhile is delivered
+    // (a Server may send matching PUBLISH packets before the SUBACK, 3.1.1 section 3.8.4).
+    const settled = this.host.routesSettled?.();
+    if (settled !== undefined) {
+      await settled;
+      if (conn.closed) return;
+    }
+    conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
+    for (const send of retainedSends) send();
     this.host.saveLiveSession(state, conn);
   }
 
