@@ -18,7 +18,9 @@ installDependencies();
 
 for (const dir of packageDirs) rmSync(join(dir, ".vitest"), { recursive: true, force: true });
 
-const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--continue", ...process.argv.slice(2)], {
+// Three packages at a time: on a 2-core machine more parallel suites starve each
+// other's real servers (Redis, databases, brokers) into timeouts.
+const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--continue", "--concurrency=3", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },

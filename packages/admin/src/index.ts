@@ -17,6 +17,7 @@
  * console.log(admin.url);
  * ```
  */
+export { type BridgeStatusSource, type BridgeStatusView, bridgeView } from "./bridge-status.js";
 export {
   type CredentialFiles,
   Credentials,

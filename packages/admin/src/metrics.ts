@@ -1,5 +1,6 @@
 import type { Broker, BrokerMetrics, BrokerStats, LatencySnapshot } from "@amqtt/broker";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import type { BridgeStatusSource, BridgeStatusView } from "./bridge-status.js";
 
 /** One sample of a metric: label values and the value. */
 type Sample = { labels?: Record<string, string | number>; value: number; metricName?: string };
@@ -53,15 +54,27 @@ export interface AdminCounters {
  * `metrics()` call per scrape, not per metric), plus prom-client's default
  * process metrics (event-loop lag, heap, RSS, GC, CPU).
  */
-export function brokerRegistry(broker: Broker, admin: AdminCounters): BrokerRegistry {
+export function brokerRegistry(
+  broker: Broker,
+  admin: AdminCounters,
+  bridges?: BridgeStatusSource,
+): BrokerRegistry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // One snapshot per scrape: the first metric read takes it, the rest reuse it.
-  let cached: { stats: BrokerStats; metrics: BrokerMetrics } | undefined;
+  let cached:
+    | { stats: BrokerStats; metrics: BrokerMetrics; bridges: readonly BridgeStatusView[] }
+    | undefined;
   const snap = () => {
-    cached ??= { stats: broker.context.stats(), metrics: broker.context.metrics() };
+    cached ??= {
+      stats: broker.context.stats(),
+      metrics: broker.context.metrics(),
+      bridges: bridges?.status() ?? [],
+    };
     return cached;
   };
+  const perBridge = (read: (b: BridgeStatusView) => number): Sample[] =>
+    snap().bridges.map((b) => ({ labels: { bridge: b.name }, value: read(b) }));
   const s = () => snap().stats;
   const m = () => snap().metrics;
   const one = (value: number): Sample[] => [{ value }];
@@ -213,6 +226,46 @@ export function brokerRegistry(broker: Broker, admin: AdminCounters): BrokerRegi
     ),
     new SnapshotMetric("amqtt_uptime_seconds", "Seconds since the broker started.", "gauge", () =>
       one(Math.max(0, (Date.now() - s().startedAt) / 1000)),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_connected",
+      "1 while the bridge is connected to its remote, else 0.",
+      "gauge",
+      () => perBridge((b) => (b.connected ? 1 : 0)),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_queued_messages",
+      "Outbound bridge messages waiting for the remote (in flight included).",
+      "gauge",
+      () => perBridge((b) => b.queued),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_queued_bytes",
+      "Bytes of the outbound bridge messages waiting for the remote.",
+      "gauge",
+      () => perBridge((b) => b.queuedBytes),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_messages_total",
+      "Messages a bridge carried: in (remote to local), out (local to remote).",
+      "counter",
+      () =>
+        snap().bridges.flatMap((b) => [
+          { labels: { bridge: b.name, direction: "in" }, value: b.messagesIn },
+          { labels: { bridge: b.name, direction: "out" }, value: b.messagesOut },
+        ]),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_dropped_total",
+      "Outbound bridge messages refused by the queue's bounds.",
+      "counter",
+      () => perBridge((b) => b.dropped),
+    ),
+    new SnapshotMetric(
+      "amqtt_bridge_connects_total",
+      "Successful connections of a bridge to its remote.",
+      "counter",
+      () => perBridge((b) => b.connects),
     ),
     new SnapshotMetric(
       "amqtt_admin_auth_failures_total",

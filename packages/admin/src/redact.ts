@@ -1,18 +1,20 @@
-/** What replaces a secret in the configuration the API shows. */
-export const REDACTED = "[redacted]";
+import { isSecretKey, REDACTED, redactUrls } from "@amqtt/broker";
 
-const secretKey = /pass(word|wd)?|secret|token|credential|private|api_?key|^key$|cadata/i;
+/** What replaces a secret in the configuration the API shows (the broker's log marker). */
+export { REDACTED };
+
+// The broker's rule for secret field names (the one its logs follow), plus a bare `key`:
+// a plugin's inline private key, which a log field named `key` (a topic, a map key) is not.
+const isSecret = (key: string) => key === "key" || isSecretKey(key);
 
 /**
- * A copy of `value` fit to show: values of keys that name secrets (passwords,
+ * A copy of `value` fit to show: string values of keys that name secrets (passwords,
  * tokens, secret keys, inline CA data) replaced, and the password of any URL
- * (`scheme://user:password@host`) masked. File paths stay: they are not secrets.
+ * (`scheme://user:password@host`) masked, as the broker's logs do. File paths stay:
+ * they are not secrets.
  */
 export function redact(value: unknown, key = ""): unknown {
-  if (typeof value === "string") {
-    if (secretKey.test(key) && !/file$|path$|dir$/i.test(key)) return REDACTED;
-    return value.replace(/(\/\/[^:/@\s]+):([^@/\s]+)@/g, `$1:${REDACTED}@`);
-  }
+  if (typeof value === "string") return isSecret(key) ? REDACTED : redactUrls(value);
   if (value instanceof Uint8Array) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redact(v, key));
   if (value instanceof Map) return redact(Object.fromEntries(value), key);

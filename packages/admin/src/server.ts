@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Broker, Logger, ResolvedListener } from "@amqtt/broker";
 import { checkTopicFilter } from "@amqtt/message";
 import { WebSocketServer } from "ws";
+import type { BridgeStatusSource } from "./bridge-status.js";
 import { Credentials, type Principal } from "./credentials.js";
 import { findDashboardAssets, NO_DASHBOARD_PAGE, serveAsset } from "./dashboard.js";
 import { AdminConfigError, ApiError } from "./errors.js";
@@ -19,6 +20,7 @@ import { Query, sendError, sendJson } from "./http-kit.js";
 import { LiveHub, type LiveOptions } from "./live.js";
 import { LoginLimiter, type LoginLimiterOptions } from "./login-limiter.js";
 import { type AdminCounters, brokerRegistry } from "./metrics.js";
+import { bridgeRoutes } from "./routes/bridge-routes.js";
 import { brokerRoutes, loginRoute } from "./routes/broker-routes.js";
 import { clientRoutes } from "./routes/client-routes.js";
 import type { ApiDeps } from "./routes/deps.js";
@@ -48,6 +50,11 @@ export interface AdminOptions {
   live?: Omit<LiveOptions, "onDrop">;
   /** Lifetime of a login session token, ms (default one hour). */
   sessionTtlMs?: number;
+  /**
+   * The broker's bridges (`@amqtt/bridge`'s `Bridges`, or anything with its
+   * `status()`): shown at `GET /api/v1/bridges` and as `amqtt_bridge_*` metrics.
+   */
+  bridges?: BridgeStatusSource;
 }
 
 /** Connections the admin listener accepts at once unless its `max_connections` says otherwise. */
@@ -111,7 +118,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
   );
   const limiter = new LoginLimiter(options.loginLimit);
   const live = new LiveHub(broker, { ...options.live, onDrop: () => counters.liveDropped++ });
-  const registry = brokerRegistry(broker, counters);
+  const registry = brokerRegistry(broker, counters, options.bridges);
   const assets = findDashboardAssets(options.dashboardDir);
   const openapi = readFileSync(OPENAPI_FILE, "utf8");
   const sockets = new Set<Socket>();
@@ -135,6 +142,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     history,
     logger,
     readyChecks: options.readyChecks ?? {},
+    bridges: options.bridges,
     self: () => ({
       name: spec.name,
       host: spec.host,
@@ -151,6 +159,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     ...brokerRoutes(deps),
     ...clientRoutes(deps),
     ...retainedRoutes(deps),
+    ...bridgeRoutes(deps),
   ]);
 
   /** Who is asking, by bearer token (or the loopback rule); throws 401/403/429 as the contract says. Basic is checked by `authenticateAsync`. */

@@ -514,6 +514,16 @@ describe("live topic viewer", () => {
   });
 });
 
+describe("bridges", () => {
+  it("GET /api/v1/bridges is an empty list when the admin listener was given no bridges", async () => {
+    const r = await api(f.admin, "GET", "/api/v1/bridges", { as: "viewer-token" });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ items: [] });
+    const stats = await api(f.admin, "GET", "/api/v1/stats", { as: "viewer-token" });
+    expect(stats.body.bridges).toEqual({ total: 0, connected: 0, queued: 0, dropped: 0 });
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("every documented HTTP operation was answered with a 2xx checked against it", () => {
     // The live viewer is a WebSocket upgrade (tested above).

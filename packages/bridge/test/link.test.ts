@@ -26,6 +26,21 @@ class GatedStore extends MemoryStore {
   }
 }
 
+/** Mosquitto with a second listener, TLS requiring a client certificate; the first (`far.url`) stays plain. */
+async function mosquittoWithMutualTls() {
+  const port = await freePort();
+  const far = await startMosq({
+    config: [
+      `listener ${port} 127.0.0.1`,
+      `cafile ${certPath("ca.crt")}`,
+      `certfile ${certPath("server.crt")}`,
+      `keyfile ${certPath("server.key")}`,
+      "require_certificate true",
+    ],
+  });
+  return { far, port };
+}
+
 describe("the remote connection", () => {
   it("acknowledges a remote QoS 1 message only once our broker holds it (after the store's flush)", async () => {
     const far = await startOurs();
@@ -74,17 +89,7 @@ describe("the remote connection", () => {
     onCleanup(() => dir.remove());
     const passwordFile = join(dir.path, "password");
     writeFileSync(passwordFile, "s3cret\n");
-    const port = await freePort();
-    const far = await startMosq({
-      config: [
-        // A second listener, for TLS; the first (far.url) stays plain for the test's subscriber.
-        `listener ${port} 127.0.0.1`,
-        `cafile ${certPath("ca.crt")}`,
-        `certfile ${certPath("server.crt")}`,
-        `keyfile ${certPath("server.key")}`,
-        "require_certificate true",
-      ],
-    });
+    const { far, port } = await mosquittoWithMutualTls();
     const site = await startOurs();
     const bridges = await bridge(site.broker, [
       {
@@ -109,17 +114,7 @@ describe("the remote connection", () => {
   });
 
   it("without the client certificate mosquitto refuses the TLS handshake and the bridge reports it", async () => {
-    const port = await freePort();
-    await startMosq({
-      config: [
-        // A second listener, for TLS.
-        `listener ${port} 127.0.0.1`,
-        `cafile ${certPath("ca.crt")}`,
-        `certfile ${certPath("server.crt")}`,
-        `keyfile ${certPath("server.key")}`,
-        "require_certificate true",
-      ],
-    });
+    const { port } = await mosquittoWithMutualTls();
     const site = await startOurs();
     const bridges = await bridge(site.broker, [
       {

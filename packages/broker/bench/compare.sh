@@ -39,3 +39,10 @@ case " $SCENARIOS " in
   fi
   ;;
 esac
+# Idle RSS, CONNACKs/s and RSS per idle connection at 1k/5k/10k/18k connections
+# against Mosquitto, fresh brokers on their own ports (issue 19); COST_GROWTH=0 skips it.
+if [ "${COST_GROWTH:-1}" != 0 ]; then
+  echo
+  echo "## cost growth (fresh broker per cell)"
+  BENCH_DIR="$BENCH" bash "$HERE/cost-growth.sh"
+fi

@@ -1,11 +1,12 @@
 /** What a redacted value is replaced with. */
 export const REDACTED = "<redacted>";
 
-// Field names that carry secrets, whoever logs them (a plugin, a store, an embedder's code):
-// names ending in one of these words (`password`, `client_secret`, `accessToken`), not
-// names of files that hold them (`password_file`, `tokens_file` are paths, fine to log).
+// Field names that carry secrets, whoever logs them (a plugin, a store, an embedder's code,
+// the admin API showing the configuration): names ending in one of these words, or its plural
+// (`password`, `client_secret`, `accessToken`, `secret_key`, `tokens`, inline CA `cadata`),
+// not names of files that hold them (`password_file`, `tokens_file` are paths, fine to log).
 const secretKey =
-  /(password|passwd|passphrase|pass|secret|token|authorization|credentials?|api[-_]?key|private[-_]?key|cookie)$/i;
+  /(password|passwd|passphrase|pass|secret|token|authorization|credential|api[-_]?key|private[-_]?key|secret[-_]?key|cookie|cadata)s?$/i;
 // scheme://user:password@host: the password part.
 const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
 const MAX_DEPTH = 6;

@@ -1,21 +1,26 @@
-import { AdminConfigError, type AdminServer, startAdmin } from "@amqtt/admin";
+import type { AdminServer, BridgeStatusSource } from "@amqtt/admin";
 import type { Broker, Logger } from "@amqtt/broker";
 
 /**
  * Open the admin listener when the configuration has a `type: http` listener or
  * `--admin-port` asks for one (127.0.0.1, or the configured listener's host on
- * that port). Prints where the dashboard is. Throws AdminConfigError (e.g. a
+ * that port). Prints where the dashboard is. `bridges` (the configured ones)
+ * show at `/api/v1/bridges` and in `/metrics`. Throws AdminConfigError (e.g. a
  * non-loopback bind without credentials); the caller stops the broker.
  */
 export async function openAdminListener(
   broker: Broker,
   adminPort: number | undefined,
   logger: Logger,
+  bridges?: BridgeStatusSource,
 ): Promise<AdminServer | undefined> {
   const configured = broker.config.listeners.find((l) => l.type === "http");
   if (configured === undefined && adminPort === undefined) return undefined;
+  // Imported only when an admin listener opens: a broker without one loads no HTTP server, prom-client or dashboard.
+  const { startAdmin } = await import("@amqtt/admin");
   const admin = await startAdmin(broker, {
     logger: logger.child("admin"),
+    ...(bridges === undefined ? {} : { bridges }),
     ...(adminPort === undefined ? {} : { bind: { host: configured?.host ?? "127.0.0.1", port: adminPort } }),
   });
   process.stdout.write(
@@ -23,5 +28,3 @@ export async function openAdminListener(
   );
   return admin;
 }
-
-export { AdminConfigError };

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
-import { type BridgeConfig, BridgeConfigError, Bridges, parseBridges } from "@amqtt/bridge";
+import type { BridgeConfig } from "@amqtt/bridge";
 import {
+  type AnyPluginDefinition,
   Broker,
   type BrokerConfigInput,
   ConfigError,
@@ -19,7 +20,7 @@ import { openAdminListener } from "./admin-listener.js";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
-import { contribPluginDefinitions } from "./contrib-plugins.js";
+import { loadContribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
 import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
 
@@ -168,21 +169,14 @@ function withOverrides(
  * Throws `ConfigError`. Used at start and again on SIGHUP.
  */
 async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBrokerConfig> {
-  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
-  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
   let config: ResolvedBrokerConfig;
-  if (options.config === undefined) {
-    config = resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
-      pluginDefinitions: contribPluginDefinitions,
-      ...engine,
-    });
-  } else {
-    const loaded = await loadBrokerConfigFile(resolve(options.config), {
-      pluginDefinitions: contribPluginDefinitions,
-      ...engine,
-    });
-    config =
-      options.host === undefined && options.port === undefined ? loaded : overrideResolved(loaded, options);
+  try {
+    // Without the contrib plugins first: most configurations name none, and then none is loaded.
+    config = await resolveCommandConfig(options, []);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Again with them: a contrib plugin resolves, or the error is the same as with them from the start.
+    config = await resolveCommandConfig(options, await loadContribPluginDefinitions());
   }
   // --log-level (or -d) beats the file's log_level; the command's own default is info.
   const level = options.logLevel ?? (options.debug ? "debug" : config.logging.level);
@@ -193,6 +187,27 @@ async function commandConfig(options: BrokerCommandOptions): Promise<ResolvedBro
     levels: { ...config.logging.levels, ...options.logLevels },
   };
   return config;
+}
+
+/** The file's configuration (or the embedded defaults) with host and port overrides, resolved with `definitions`. */
+async function resolveCommandConfig(
+  options: BrokerCommandOptions,
+  definitions: readonly AnyPluginDefinition[],
+): Promise<ResolvedBrokerConfig> {
+  // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
+  const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
+  if (options.config === undefined)
+    return resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
+      pluginDefinitions: definitions,
+      ...engine,
+    });
+  const loaded = await loadBrokerConfigFile(resolve(options.config), {
+    pluginDefinitions: definitions,
+    ...engine,
+  });
+  return options.host === undefined && options.port === undefined
+    ? loaded
+    : overrideResolved(loaded, options);
 }
 
 /** Run the broker until SIGINT/SIGTERM; SIGHUP reloads. Resolves with the process exit code. */
@@ -217,11 +232,14 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     return 2;
   }
   // Bridges are checked before anything starts: a typo names its field and nothing listens.
-  let bridgeConfigs: BridgeConfig[];
+  let bridgeConfigs: BridgeConfig[] = [];
+  // @amqtt/bridge (and the MQTT client under it) is imported only when the configuration has bridges.
+  const noBridges = Array.isArray(config.bridges) && config.bridges.length === 0;
+  const bridging = noBridges ? undefined : await import("@amqtt/bridge");
   try {
-    bridgeConfigs = parseBridges(config.bridges, { baseDir });
+    if (bridging !== undefined) bridgeConfigs = bridging.parseBridges(config.bridges, { baseDir });
   } catch (error) {
-    if (error instanceof BridgeConfigError) {
+    if (bridging !== undefined && error instanceof bridging.BridgeConfigError) {
       process.stderr.write(`Broker failed to start: ${error.message}\n`);
       return 1;
     }
@@ -246,8 +264,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   // The primary of --workers runs no broker: it logs with the configuration's settings.
   if (workers > 1 && worker === undefined)
     return runPrimary(workers, loggerFromConfig(config.logging, "info"));
-  const { store, file, kind, server } = chooseStore(config, { ...options, worker });
-  const bus = cluster === undefined ? undefined : createClusterBus(cluster, worker);
+  const { store, file, kind, server } = await chooseStore(config, { ...options, worker });
+  const bus = cluster === undefined ? undefined : await createClusterBus(cluster, worker);
   // The broker makes its own logger (so a reload can change its levels), at info unless told.
   const broker = new Broker(config, {
     defaultLogLevel: "info",
@@ -259,23 +277,41 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   // Before start: a SIGHUP without a handler would end the process (Node's default).
   const onHangUp = () => void reloadOnSignal(broker, options);
   process.on("SIGHUP", onHangUp);
+  // SIGINT/SIGTERM during start-up are kept and honoured once started: without a
+  // handler Node would end the process there, with nothing closed.
+  let stopSignal: NodeJS.Signals | undefined;
+  let stopNow: ((signal: NodeJS.Signals) => void) | undefined;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stopNow !== undefined) stopNow(signal);
+    else stopSignal ??= signal;
+  };
+  process.on("SIGINT", onStop);
+  process.on("SIGTERM", onStop);
+  const offSignals = () => {
+    process.off("SIGHUP", onHangUp);
+    process.off("SIGINT", onStop);
+    process.off("SIGTERM", onStop);
+  };
   try {
     await broker.start();
   } catch (error) {
     const why = error instanceof PluginLoadError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`Broker failed to start: ${why}\n`);
-    process.off("SIGHUP", onHangUp);
+    offSignals();
     return 1;
   }
+  // Made before the admin listener (which shows their state), started once it is open.
+  const bridges = bridging === undefined ? undefined : new bridging.Bridges(bridgeConfigs, broker);
   let admin: Awaited<ReturnType<typeof openAdminListener>>;
   try {
     // With --workers only worker 0 serves the admin listener (one answer per port; it shows that node).
     admin =
       worker === undefined || worker === 0
-        ? await openAdminListener(broker, options.adminPort, logger)
+        ? await openAdminListener(broker, options.adminPort, logger, bridges)
         : undefined;
   } catch (error) {
     await broker.stop();
+    offSignals();
     process.stderr.write(
       `Broker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -288,9 +324,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   });
   if (bus !== undefined)
     logger.info("cluster node", { node: bus.nodeId, pid: process.pid, ...describeCluster(cluster!) });
-  // After the broker (their queues live in its store); they connect in the background.
-  const bridges = new Bridges(bridgeConfigs, broker);
-  await bridges.start();
+  // Started after the broker (their queues live in its store); they connect in the background.
+  await bridges?.start();
   if (bridgeConfigs.length > 0)
     logger.info("bridges started", {
       bridges: bridgeConfigs.map((b) => `${b.name} -> ${b.addresses.join(", ")}`),
@@ -303,18 +338,21 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   };
   process.on("SIGHUP", onHangUpAdmin);
   await new Promise<void>((done) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info(`${signal}: shutting down`);
-      process.off("SIGHUP", onHangUp);
+      offSignals();
       process.off("SIGHUP", onHangUpAdmin);
       // Bridges first: what they still queue stays in the store for the next start.
       (admin?.close() ?? Promise.resolve())
-        .then(() => bridges.stop())
+        .then(() => bridges?.stop())
         .then(() => broker.stop())
         .then(done, done);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    stopNow = stop;
+    if (stopSignal !== undefined) stop(stopSignal);
   });
   return 0;
 }

@@ -6,9 +6,8 @@ import {
   type ResolvedBrokerConfig,
   storeLimitsOf,
 } from "@amqtt/broker";
-import { RedisStore } from "@amqtt/store-redis";
-import { createSqlStore, redactDatabaseUrl } from "@amqtt/store-sql";
-import { SqliteStore } from "@amqtt/store-sqlite";
+// The store packages are imported when chosen: a --memory broker loads none of
+// better-sqlite3, ioredis, pg or mysql2.
 
 /** The data directory of the `amqtt` command when neither flags nor the configuration name one. */
 export const DEFAULT_DATA_DIR = "amqtt-data";
@@ -42,7 +41,7 @@ export interface ChosenStore {
  * SQLite in `./amqtt-data`: unlike an embedded broker, the command keeps its
  * sessions, queues and retained messages across restarts unless told not to.
  */
-export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): ChosenStore {
+export async function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Promise<ChosenStore> {
   const limits = storeLimitsOf(config.limits);
   const p = config.persistence;
   if (flags.memory === true || (flags.dataDir === undefined && p.store === "memory"))
@@ -52,6 +51,7 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
     (p.store === "postgresql" || p.store === "mysql") &&
     p.url !== undefined
   ) {
+    const { createSqlStore, redactDatabaseUrl } = await import("@amqtt/store-sql");
     const store = createSqlStore({
       url: p.url,
       ...(p.passwordFile === undefined ? {} : { passwordFile: p.passwordFile }),
@@ -66,6 +66,7 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
   }
   if (flags.dataDir === undefined && p.store === "redis" && p.redis !== undefined) {
     const r = p.redis;
+    const { RedisStore } = await import("@amqtt/store-redis");
     const store = new RedisStore({
       ...(r.url === undefined ? {} : { url: r.url }),
       ...(r.clusterNodes === undefined ? {} : { clusterNodes: r.clusterNodes }),
@@ -87,6 +88,7 @@ export function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Ch
       : (p.file ?? join(resolve(DEFAULT_DATA_DIR), DATA_FILE_NAME));
   // SQLite is one writer per file: workers of one command keep one file each.
   const path = flags.worker === undefined ? file : file.replace(/(\.db)?$/, `-w${flags.worker}$1`);
+  const { SqliteStore } = await import("@amqtt/store-sqlite");
   return {
     store: new SqliteStore({ path, limits, durability: p.durability }),
     file: path,

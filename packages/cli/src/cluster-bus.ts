@@ -1,7 +1,6 @@
 import { hostname } from "node:os";
 import { type ResolvedCluster, redactRedisUrl } from "@amqtt/broker";
 import type { ClusterBus } from "@amqtt/cluster";
-import { RedisClusterBus } from "@amqtt/cluster-redis";
 
 /**
  * The node id: the configured one, else host name and process id. A worker of
@@ -14,8 +13,12 @@ export function nodeIdOf(cluster: ResolvedCluster, worker: number | undefined): 
   return `${cluster.nodeId ?? `${hostname()}-${process.ppid}`}-w${worker}`;
 }
 
-/** The Redis/Valkey bus of this node. */
-export function createClusterBus(cluster: ResolvedCluster, worker: number | undefined): ClusterBus {
+/** The Redis/Valkey bus of this node (`@amqtt/cluster-redis` is imported only for a cluster). */
+export async function createClusterBus(
+  cluster: ResolvedCluster,
+  worker: number | undefined,
+): Promise<ClusterBus> {
+  const { RedisClusterBus } = await import("@amqtt/cluster-redis");
   return new RedisClusterBus({
     nodeId: nodeIdOf(cluster, worker),
     ...(cluster.clusterNodes.length > 0 ? { clusterNodes: cluster.clusterNodes } : { url: cluster.redis! }),

@@ -1,20 +1,26 @@
 import type { AnyPluginDefinition } from "@amqtt/broker";
-import { pluginDefinitions as authDb } from "@amqtt/contrib-auth-db";
-import { pluginDefinitions as http } from "@amqtt/contrib-http";
-import { pluginDefinitions as jwt } from "@amqtt/contrib-jwt";
-import { pluginDefinitions as ldap } from "@amqtt/contrib-ldap";
-import { pluginDefinitions as shadows } from "@amqtt/contrib-shadows";
 
 /**
  * Every contrib package's plugin definitions, so a configuration naming aMQTT's
  * contrib plugins (`amqtt.contrib.http.UserAuthHttpPlugin`, ...) runs unchanged
  * with the `amqtt` command. Each contrib package exports `pluginDefinitions`;
- * add its list here (and the package to this one's dependencies).
+ * add its import here (and the package to this one's dependencies). Imported on
+ * demand: they pull in jose, ldapts, pg and mysql2, which a configuration that
+ * names no contrib plugin never needs.
  */
-export const contribPluginDefinitions: readonly AnyPluginDefinition[] = [
-  ...authDb,
-  ...http,
-  ...jwt,
-  ...ldap,
-  ...shadows,
-];
+export async function loadContribPluginDefinitions(): Promise<readonly AnyPluginDefinition[]> {
+  const [authDb, http, jwt, ldap, shadows] = await Promise.all([
+    import("@amqtt/contrib-auth-db"),
+    import("@amqtt/contrib-http"),
+    import("@amqtt/contrib-jwt"),
+    import("@amqtt/contrib-ldap"),
+    import("@amqtt/contrib-shadows"),
+  ]);
+  return [
+    ...authDb.pluginDefinitions,
+    ...http.pluginDefinitions,
+    ...jwt.pluginDefinitions,
+    ...ldap.pluginDefinitions,
+    ...shadows.pluginDefinitions,
+  ];
+}

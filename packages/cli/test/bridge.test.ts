@@ -127,6 +127,50 @@ describe("amqtt -c with bridges:", () => {
     expect([...seen].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 
+  it("shows its bridges to the admin listener: GET /api/v1/bridges and amqtt_bridge_* in /metrics", async () => {
+    const cwd = mkdtempSync(join(dir, "admin-"));
+    const remote = await startMosquitto();
+    cleanups.push(() => remote.stop());
+    const adminPort = await freePort();
+    const running = await startAmqtt(
+      ["-c", writeConfig(cwd, remote.port), "--memory", "--admin-port", String(adminPort)],
+      cwd,
+    );
+    cleanups.push(() => killAmqtt(running));
+    // The admin listener opens after the MQTT listeners: it prints its URL once it listens.
+    let stdout = "";
+    running.child.stdout!.on("data", (d) => (stdout += d));
+    const opened = Date.now() + 10_000;
+    while (!stdout.includes("amqtt admin: ") && Date.now() < opened)
+      await new Promise((r) => setTimeout(r, 20));
+    const admin = `http://127.0.0.1:${adminPort}`;
+    expect(stdout).toContain(`amqtt admin: ${admin}/`);
+    type Listed = { items: { name: string; connected: boolean; messagesOut: number; address: string }[] };
+    const bridges = async () => (await (await fetch(`${admin}/api/v1/bridges`)).json()) as Listed;
+    const until = async (what: string, predicate: (l: Listed) => boolean) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const listed = await bridges();
+        if (predicate(listed)) return listed;
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}: ${JSON.stringify(listed)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await until("the bridge connected", (l) => l.items[0]?.connected === true);
+    const pub = client("site-publisher-admin");
+    await pub.connect(`mqtt://127.0.0.1:${running.port}`);
+    await pub.publish("sensors/n", "1", { qos: 1 });
+    const listed = await until("one message out", (l) => l.items[0]?.messagesOut === 1);
+    expect(listed.items.map((b) => [b.name, b.address])).toEqual([
+      ["central", `mqtt://127.0.0.1:${remote.port}`],
+    ]);
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    expect(metrics).toMatch(/^amqtt_bridge_connected\{bridge="central"\} 1$/m);
+    expect(metrics).toMatch(/^amqtt_bridge_messages_total\{bridge="central",direction="out"\} 1$/m);
+    expect(metrics).toMatch(/^amqtt_bridge_queued_messages\{bridge="central"\} 0$/m);
+  });
+
   it("refuses bridges with --workers (each worker would bridge only its own share)", async () => {
     const cwd = mkdtempSync(join(dir, "workers-"));
     const config = writeConfig(cwd, 1);

@@ -147,26 +147,39 @@ describe("amqtt and SIGHUP with TLS", () => {
   });
 });
 
+/**
+ * `amqtt --port 0 --no-ws --memory --log-format json` with `args`, stopped by SIGINT once it
+ * logged `listening`: every stderr line parsed as JSON (a line that is not fails the test).
+ */
+async function jsonLogUntilListening(args: string[]): Promise<Record<string, unknown>[]> {
+  const child = spawn(
+    process.execPath,
+    [AMQTT_BIN, "--port", "0", "--no-ws", "--memory", "--log-format", "json", ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: temp.path,
+    },
+  );
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  try {
+    await waitForLog(() => err, '"msg":"listening"', 0);
+    child.kill("SIGINT");
+    expect(await exit).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+  return err
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe("amqtt --log-format json", () => {
   it("writes only JSON lines, each with time, level, component and msg", async () => {
-    const child = spawn(
-      process.execPath,
-      [AMQTT_BIN, "--port", "0", "--no-ws", "--memory", "--log-format", "json", "--log-level", "debug"],
-      { stdio: ["ignore", "pipe", "pipe"], cwd: temp.path },
-    );
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    try {
-      await waitForLog(() => err, '"msg":"listening"', 0);
-      child.kill("SIGINT");
-      expect(await exit).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-    const lines = err.trim().split("\n");
-    expect(lines.length).toBeGreaterThan(2);
-    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = await jsonLogUntilListening(["--log-level", "debug"]);
+    expect(records.length).toBeGreaterThan(2);
     for (const r of records)
       expect(Object.keys(r)).toEqual(expect.arrayContaining(["time", "level", "component", "msg"]));
     expect(records.find((r) => r.msg === "listening")?.component).toBe("listeners");
@@ -174,29 +187,7 @@ describe("amqtt --log-format json", () => {
   });
 
   it("--log-levels sets levels per component over --log-level", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        AMQTT_BIN,
-        ...["--port", "0", "--no-ws", "--memory", "--log-format", "json"],
-        ...["--log-level", "error", "--log-levels", "listeners=info"],
-      ],
-      { stdio: ["ignore", "pipe", "pipe"], cwd: temp.path },
-    );
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    try {
-      await waitForLog(() => err, '"msg":"listening"', 0);
-      child.kill("SIGINT");
-      expect(await exit).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-    const records = err
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { component: string; level: string });
+    const records = await jsonLogUntilListening(["--log-level", "error", "--log-levels", "listeners=info"]);
     // Only the listeners' info lines pass; the command's own info lines ("state in memory") do not.
     expect(records.length).toBeGreaterThan(0);
     expect(records.every((r) => r.component === "listeners" || r.level === "error")).toBe(true);

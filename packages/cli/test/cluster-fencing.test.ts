@@ -79,4 +79,3 @@ describe("a take-over fences the session in a shared Redis store", () => {
     engine.release("a");
   });
 });
-

@@ -171,29 +171,20 @@ function clearTimer(ctx: ClientContext, kind: TimerKind): void {
   ctx.timers.delete(kind);
 }
 
+/** The application's view of a received PUBLISH (delivered now, or held for a manual ack). */
+function incomingMessage(a: MessageAction | PublishRequestAction): IncomingApplicationMessage {
+  return new IncomingApplicationMessage(a.packetId, a.topic, a.qos, a.payload, a.retain, a.properties);
+}
+
 function deliver(ctx: ClientContext, a: MessageAction): void {
-  const message = new IncomingApplicationMessage(
-    a.packetId,
-    a.topic,
-    a.qos,
-    a.payload,
-    a.retain,
-    a.properties,
-  );
+  const message = incomingMessage(a);
   ctx.emit("message", message);
   ctx.delivery.push(message);
 }
 
 /** `manualAcks`: deliver now, acknowledge when the application says so (QoS 0 needs no answer: at once). */
 function requested(ctx: ClientContext, a: PublishRequestAction, session: ClientSession): void {
-  const message = new IncomingApplicationMessage(
-    a.packetId,
-    a.topic,
-    a.qos,
-    a.payload,
-    a.retain,
-    a.properties,
-  );
+  const message = incomingMessage(a);
   if (a.qos > 0) ctx.heldAcks.set(message, { session, requestId: a.requestId });
   ctx.emit("message", message);
   ctx.delivery.push(message);

@@ -3,7 +3,7 @@ import type { ClusterHarness } from "@amqtt/cluster/conformance";
 import { RedisClusterBus, type RedisTarget } from "../src/index.js";
 
 /** Timings short enough for the suite, long enough for a loaded 2-core machine. */
-export const TEST_TIMING = { leaseMs: 1500, requestTimeoutMs: 500 } as const;
+export const TEST_TIMING = { leaseMs: 3000, requestTimeoutMs: 1500 } as const;
 
 /**
  * A conformance harness on an already running engine: a fresh key prefix per

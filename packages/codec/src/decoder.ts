@@ -69,8 +69,12 @@ export class Decoder {
   private chunks: Uint8Array[] = [];
   private chunkIndex = 0;
   private offset = 0;
-  /** Fixed header bytes carried over a chunk boundary (at most 5). */
-  private readonly header = new Uint8Array(5);
+  /**
+   * Fixed header bytes carried over a chunk boundary (at most 5). Allocated the
+   * first time a header straddles two chunks: most streams never do, and an idle
+   * connection then holds no buffer here (an ArrayBuffer costs ~200 bytes of heap).
+   */
+  private header: Uint8Array | undefined;
   private headerLength = 0;
   /**
    * The packet being assembled across chunks: its buffer (grown as bytes
@@ -104,7 +108,7 @@ export class Decoder {
    * length a header declares.
    */
   get reservedBytes(): number {
-    return this.header.length + (this.partial === undefined ? 0 : this.partial.length);
+    return (this.header?.length ?? 0) + (this.partial === undefined ? 0 : this.partial.length);
   }
 
   /** Bytes pushed but not yet returned as packets. */
@@ -175,6 +179,7 @@ export class Decoder {
     let i = 1;
     for (;;) {
       if (i >= available) {
+        this.header ??= new Uint8Array(5);
         this.header.set(chunk.subarray(start, chunk.length));
         this.headerLength = available;
         this.offset = chunk.length;
@@ -203,9 +208,11 @@ export class Decoder {
 
   /** Slow path: continue a fixed header that straddles chunks, a byte at a time. */
   private extendHeader(chunk: Uint8Array): Packet | undefined {
+    // Only called with header bytes carried over (headerLength > 0), so the scratch exists.
+    const header = this.header!;
     while (this.offset < chunk.length) {
       const byte = chunk[this.offset++]!;
-      this.header[this.headerLength++] = byte;
+      header[this.headerLength++] = byte;
       if ((byte & 0x80) !== 0) {
         if (this.headerLength === 5) throw lengthTooLong();
         continue;
@@ -214,15 +221,15 @@ export class Decoder {
       let remaining = 0;
       let multiplier = 1;
       for (let k = 1; k < this.headerLength; k++) {
-        remaining += (this.header[k]! & 0x7f) * multiplier;
+        remaining += (header[k]! & 0x7f) * multiplier;
         multiplier *= 128;
       }
       const headerLength = this.headerLength;
       const total = headerLength + remaining;
       this.headerLength = 0;
       this.checkSize(total);
-      if (remaining === 0) return this.decode(this.header[0]!, this.header, headerLength, headerLength);
-      this.startPartial(this.header.subarray(0, headerLength), total, headerLength);
+      if (remaining === 0) return this.decode(header[0]!, header, headerLength, headerLength);
+      this.startPartial(header.subarray(0, headerLength), total, headerLength);
       return undefined;
     }
     return undefined;

@@ -48,7 +48,20 @@ describe("the decoder reserves memory as bytes arrive", () => {
     const packet = out[0] as { topic: string; payload: Uint8Array };
     expect(packet.topic).toBe("big");
     expect(Buffer.from(packet.payload).equals(Buffer.from(payload))).toBe(true);
-    expect(decoder.reservedBytes).toBe(5); // only the fixed-header scratch remains
+    // No header straddled a chunk boundary (each 777-byte chunk held whole headers): no scratch either.
+    expect(decoder.reservedBytes).toBe(0);
+  });
+
+  it("allocates the 5-byte fixed-header scratch only when a header straddles two chunks", () => {
+    const bytes = encode({ type: PacketType.PINGREQ }, 4);
+    const decoder = new Decoder();
+    // Whole packets: an idle connection's decoder holds no buffer at all.
+    for (let i = 0; i < 3; i++) expect(decoder.decodeAll(bytes)).toHaveLength(1);
+    expect(decoder.reservedBytes).toBe(0);
+    // The first byte alone, then the rest: the header is carried over in the scratch.
+    expect(decoder.decodeAll(bytes.subarray(0, 1))).toHaveLength(0);
+    expect(decoder.decodeAll(bytes.subarray(1))).toHaveLength(1);
+    expect(decoder.reservedBytes).toBe(5);
   });
 });
 

@@ -1,9 +1,10 @@
 import { connect } from "node:net";
 import { certs } from "@amqtt/test-utils";
+import { PROXY_V2_SIGNATURE, proxyV2Header } from "@amqtt/test-utils/proxy";
 import type { AddressInfo, Connection, ProxyProtocolError, UntrustedProxyError } from "@amqtt/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { listenTcp, type ProxyProtocolOptions, type TcpConnection, type TcpListener } from "../src/index.js";
-import { dialWithHeader, v2Ipv4Header } from "./proxy-dial.js";
+import { dialWithHeader } from "./proxy-dial.js";
 
 const listeners: TcpListener[] = [];
 const connections: Connection[] = [];
@@ -73,49 +74,10 @@ describe("PROXY protocol on TCP and TLS listeners", () => {
 
   it("reads a v2 header before the TLS handshake and reports its IPv6 client", async () => {
     const { port, accepted } = await proxyListener({}, true);
-    const header = new Uint8Array([
-      ...v2Ipv4Header.subarray(0, 12),
-      0x21, // version 2, PROXY
-      0x21, // AF_INET6, STREAM
-      0x00,
-      0x24, // 36 bytes
-      0x20,
-      0x01,
-      0x0d,
-      0xb8,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0x42, // source 2001:db8::42
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      1, // destination ::1
-      0x1f,
-      0x90, // source port 8080
-      0x22,
-      0xb3, // destination port 8883
-    ]);
+    const header = proxyV2Header({
+      source: { host: "2001:db8::42", port: 8080 },
+      destination: { host: "::1", port: 8883 },
+    });
     const client = await dialWithHeader(port, header, {}, { ca: certs.ca, servername: "localhost" });
     connections.push(client);
     await until(() => accepted.length === 1);
@@ -125,7 +87,7 @@ describe("PROXY protocol on TCP and TLS listeners", () => {
 
   it("keeps the proxy's own address for a v2 LOCAL header (a health check)", async () => {
     const { port, accepted } = await proxyListener();
-    const local = new Uint8Array([...v2Ipv4Header.subarray(0, 12), 0x20, 0x00, 0x00, 0x00]);
+    const local = proxyV2Header({ command: "local" });
     connections.push(await dialWithHeader(port, local));
     await until(() => accepted.length === 1);
     expect(accepted[0]!.remoteAddress.host).toBe("127.0.0.1");
@@ -148,11 +110,7 @@ describe("PROXY protocol on TCP and TLS listeners", () => {
       "missing-header",
     ],
     ["a malformed v1 line", v1("PROXY TCP4 1.2.3.4 5.6.7.8 99999 2\r\n"), "malformed-line"],
-    [
-      "a v2 header of version 3",
-      new Uint8Array([...v2Ipv4Header.subarray(0, 12), 0x31, 0x11, 0, 12]),
-      "bad-version",
-    ],
+    ["a v2 header of version 3", new Uint8Array([...PROXY_V2_SIGNATURE, 0x31, 0x11, 0, 12]), "bad-version"],
   ])("closes a trusted connection with %s", async (_name, bytes, reason) => {
     const { port, accepted, refused } = await proxyListener();
     expect(await closedAfter(port, bytes)).toBe(true);

@@ -1,10 +1,24 @@
 import { hostname } from "node:os";
 import { BROKER_VERSION } from "@amqtt/broker";
+import type { BridgeStatusView } from "../bridge-status.js";
 import { ApiError, badRequest } from "../errors.js";
 import { readJsonBody, sendJson } from "../http-kit.js";
 import { redact } from "../redact.js";
 import type { ApiDeps } from "./deps.js";
 import type { Route } from "./router.js";
+
+/** The bridges summed up for `/stats` (each one is at `/bridges`). */
+function bridgeTotals(all: readonly BridgeStatusView[]) {
+  let connected = 0;
+  let queued = 0;
+  let dropped = 0;
+  for (const b of all) {
+    if (b.connected) connected++;
+    queued += b.queued;
+    dropped += b.dropped;
+  }
+  return { total: all.length, connected, queued, dropped };
+}
 
 /** Broker info, listeners, stats and their history, reload, login. */
 export function brokerRoutes(deps: ApiDeps): Route[] {
@@ -76,6 +90,7 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
           memory: { rss: memory.rss, heapUsed: memory.heapUsed },
           cpu: { user: cpu.user, system: cpu.system },
           eventLoopLagMs: deps.history.eventLoopLagMs,
+          bridges: bridgeTotals(deps.bridges?.status() ?? []),
         });
       },
     },

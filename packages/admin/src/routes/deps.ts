@@ -1,4 +1,5 @@
 import type { Broker, Logger, SessionInfo, SubscriptionInfo } from "@amqtt/broker";
+import type { BridgeStatusSource } from "../bridge-status.js";
 import type { Credentials } from "../credentials.js";
 import type { StatsHistory } from "../history.js";
 import type { LoginLimiter } from "../login-limiter.js";
@@ -14,6 +15,8 @@ export interface ApiDeps {
   self(): { name: string; host: string; port: number; tls: boolean; connections: number };
   /** Readiness checks beyond listeners and store (a cluster engine, ...). */
   readyChecks: Record<string, () => boolean | Promise<boolean>>;
+  /** The bridges whose state `/api/v1/bridges` shows (none: an empty list). */
+  bridges: BridgeStatusSource | undefined;
   /** Count a refused credential (for `/metrics`). */
   authFailed(): void;
 }

@@ -1,8 +1,9 @@
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import bcrypt from "bcryptjs";
-import { verify as sha512CryptVerify } from "unixcrypt";
+
+// argon2 (a native addon), bcryptjs and unixcrypt are imported where a hash of
+// their format is checked or made: a broker without a password file never loads
+// them.
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -40,11 +41,11 @@ export function passwordHashFormat(hash: string): PasswordHashFormat | undefined
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   switch (passwordHashFormat(hash)) {
     case "argon2":
-      return argon2Verify(hash, password);
+      return (await import("@node-rs/argon2")).verify(hash, password);
     case "bcrypt":
-      return bcrypt.compare(password, hash);
+      return (await import("bcryptjs")).default.compare(password, hash);
     case "sha512-crypt":
-      return sha512CryptVerify(password, hash);
+      return (await import("unixcrypt")).verify(password, hash);
     case "mosquitto-pbkdf2":
       return verifyMosquittoPbkdf2(hash, password);
     case "mosquitto-sha512":
@@ -94,9 +95,9 @@ export interface HashPasswordOptions {
 export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
   switch (options.algorithm ?? "argon2id") {
     case "argon2id":
-      return argon2Hash(password, { algorithm: 2 });
+      return (await import("@node-rs/argon2")).hash(password, { algorithm: 2 });
     case "bcrypt":
-      return bcrypt.hash(password, 12);
+      return (await import("bcryptjs")).default.hash(password, 12);
     case "mosquitto-pbkdf2": {
       // mosquitto_passwd's own parameters: 101 iterations is its default, 12-byte salt.
       const salt = randomBytes(12);

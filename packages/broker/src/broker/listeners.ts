@@ -1,6 +1,6 @@
 import type { AddressInfo, Connection } from "@amqtt/transport";
 import { listenTcp, type TcpListener } from "@amqtt/transport-tcp";
-import { listenWs, type WsListener } from "@amqtt/transport-ws/server";
+import type { WsListener } from "@amqtt/transport-ws/server";
 import type { ListenerEdge } from "../config/edge.js";
 import type { ResolvedBrokerConfig, ResolvedListener } from "../config/resolve.js";
 import type { Logger } from "../logger.js";
@@ -111,8 +111,9 @@ export class Listeners {
     const tls = tlsOptions(spec);
     const common = { host: spec.host, port: spec.port, maxConnections, connection };
     const edge = spec.edge;
+    // ws is imported only when a WebSocket listener opens (an MQTT-over-TCP broker never loads it).
     if (spec.type === "ws")
-      return listenWs({
+      return (await import("@amqtt/transport-ws/server")).listenWs({
         ...common,
         ...(tls === undefined ? {} : { tls }),
         ...(spec.path === undefined ? {} : { path: spec.path }),

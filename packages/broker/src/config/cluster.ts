@@ -1,4 +1,5 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
+import { redactUrl } from "@amqtt/store";
 import { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
 
@@ -112,7 +113,11 @@ export function resolveCluster(
   };
 }
 
-/** A Redis URL with its password (and user) replaced by `***`, for logs. */
+/**
+ * A Redis URL with its password replaced by `***`, for logs (`rediss://default:***@cache:6380/2`).
+ * The stores' `redactUrl`, so a URL the store and the cluster share is logged alike;
+ * text that is not a URL at all is replaced whole by `<Redis URL>`.
+ */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string) => `${scheme}***@`);
+  return redactUrl(url, "<Redis URL>");
 }

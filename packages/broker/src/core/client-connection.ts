@@ -102,21 +102,32 @@ export class ClientConnection<S = unknown> {
       () => this.finished,
       (kind, t) => this.apply(this.session.timerFired(kind, t)),
     );
-    this.load = new DeliveryLoad(host, {
-      pauseReading: () => {
-        // A paused reader may hear of the close only on resume: watch for it instead.
-        this.watchClose();
-        this.transport.pauseReading?.();
-      },
-      resumeReading: () => this.readAgain(),
-      ackTimedOut: () => this.ackTimedOut(),
-    });
-    this.input = new SlicedInput(
-      transport,
-      (bytes) => this.feed(bytes),
-      () => this.finished || this.load.pausedUntil !== undefined || this.rateHold !== undefined,
-      () => host.contention.queued,
-    );
+    // The connection is its load's LoadedConnection and its input's SliceReader:
+    // methods on the prototype instead of six closures and an object per connection.
+    this.load = new DeliveryLoad(host, this);
+    this.input = new SlicedInput(transport, this, host.contention);
+  }
+
+  /** For its DeliveryLoad: stop reading (the client is paused as a publisher). */
+  pauseReading(): void {
+    // A paused reader may hear of the close only on resume: watch for it instead.
+    this.watchClose();
+    this.transport.pauseReading?.();
+  }
+
+  /** For its DeliveryLoad: read again once nothing holds reading. */
+  resumeReading(): void {
+    this.readAgain();
+  }
+
+  /** For its SlicedInput: feed a slice of input to the machine. */
+  feedSlice(bytes: Uint8Array): void {
+    this.feed(bytes);
+  }
+
+  /** For its SlicedInput: true while nothing may be fed (over, paused as a publisher, or rate-held). */
+  inputHeld(): boolean {
+    return this.finished || this.load.pausedUntil !== undefined || this.rateHold !== undefined;
   }
 
   /** The broker's session record this connection is attached to (once its CONNECT is accepted). */
@@ -394,9 +405,9 @@ export class ClientConnection<S = unknown> {
    * acknowledgement deadline. Not 0x8D Keep Alive timeout (the client is alive
    * and reading), not 0x98 Administrative action (no operator acted). The
    * session keeps its unacknowledged messages: they are resent on the next
-   * connection (5.0 section 4.4).
+   * connection (5.0 section 4.4). Called by its DeliveryLoad.
    */
-  private ackTimedOut(): void {
+  ackTimedOut(): void {
     if (this.finished) return;
     this.host.onAckTimeout(this);
     this.disconnect(ReasonCode.QUOTA_EXCEEDED);

@@ -91,9 +91,10 @@ describe("the cluster section", () => {
 });
 
 describe("redactRedisUrl", () => {
-  it("hides the password and user of a URL, and leaves one without them alone", () => {
-    expect(redactRedisUrl("rediss://default:pw@cache:6380/2")).toBe("rediss://***@cache:6380/2");
-    expect(redactRedisUrl("redis://:pw@cache")).toBe("redis://***@cache");
+  it("hides the password of a URL (as the stores do), replaces a non-URL whole, and leaves one without a password alone", () => {
+    expect(redactRedisUrl("rediss://default:pw@cache:6380/2")).toBe("rediss://default:***@cache:6380/2");
+    expect(redactRedisUrl("redis://:pw@cache")).toBe("redis://:***@cache");
+    expect(redactRedisUrl("not a url :pw@")).toBe("<Redis URL>");
     expect(redactRedisUrl("redis://127.0.0.1:6379")).toBe("redis://127.0.0.1:6379");
   });
 });

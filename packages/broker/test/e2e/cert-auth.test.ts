@@ -6,7 +6,7 @@ import { certPath } from "@amqtt/test-utils";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resolveBrokerConfig } from "../../src/index.js";
-import { startBroker } from "./tcp.js";
+import { startBroker, tlsListener } from "./tcp.js";
 
 // The transport tests' CA (test-only keys) signs device certificates made here
 // with openssl, as aMQTT's `device_creds` makes them: SAN spiffe://<domain>/device/<id>.
@@ -61,14 +61,7 @@ afterEach(async () => {
 async function tlsBroker(extraPlugins: Record<string, unknown> = {}) {
   const { broker } = await startBroker({
     listeners: {
-      default: {
-        type: "tcp",
-        bind: "127.0.0.1:0",
-        ssl: true,
-        certfile: certPath("server.crt"),
-        keyfile: certPath("server.key"),
-        cafile: certPath("ca.crt"),
-      },
+      default: tlsListener({ cafile: certPath("ca.crt") }),
     },
     plugins: { "amqtt.contrib.cert.UserAuthCertPlugin": { uri_domain: "example.org" }, ...extraPlugins },
   });

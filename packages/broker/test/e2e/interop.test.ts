@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { certPath } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
-import { mqttClient, nextMessages, startBroker } from "./tcp.js";
+import { mqttClient, nextMessages, startBroker, tlsListener } from "./tcp.js";
 
 const run = promisify(execFile);
 
@@ -63,13 +63,7 @@ describe("listeners", () => {
     const { broker } = await startBroker({
       listeners: {
         default: { type: "tcp", bind: "127.0.0.1:0" },
-        secure: {
-          type: "tcp",
-          bind: "127.0.0.1:0",
-          ssl: true,
-          certfile: certPath("server.crt"),
-          keyfile: certPath("server.key"),
-        },
+        secure: tlsListener(),
       },
     });
     const tlsPort = broker.addresses().find((a) => a.name === "secure")!.port;

@@ -1,7 +1,9 @@
 // TCP helpers for e2e/: a broker on a loopback port and MQTT.js clients (the third-party peer).
+
+import { certPath } from "@amqtt/test-utils";
 import { connect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
-import type { BrokerConfigInput } from "../../src/config/schema.js";
+import type { BrokerConfigInput, ListenerConfigInput } from "../../src/config/schema.js";
 import { Broker, type BrokerOptions, silentLogger } from "../../src/index.js";
 
 export { until } from "../harness/wait.js";
@@ -31,6 +33,18 @@ export async function startBroker(
   brokers.push(broker);
   const port = broker.addresses()[0]!.port;
   return { broker, port, url: `mqtt://127.0.0.1:${port}` };
+}
+
+/** A TLS listener on a free loopback port with the test server certificate; `extra` adds keys (CAs, PROXY). */
+export function tlsListener(extra: ListenerConfigInput = {}): ListenerConfigInput {
+  return {
+    type: "tcp",
+    bind: "127.0.0.1:0",
+    ssl: true,
+    certfile: certPath("server.crt"),
+    keyfile: certPath("server.key"),
+    ...extra,
+  };
 }
 
 /** An MQTT.js client (the third-party client everyone uses), ended after the test. */

@@ -6,7 +6,7 @@ import { certPath, certs, makeTempDir, type TempDir } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ListenerConfigInput, resolveBrokerConfig } from "../../src/index.js";
-import { startBroker } from "./tcp.js";
+import { startBroker, tlsListener } from "./tcp.js";
 
 let temp: TempDir;
 beforeEach(async () => {
@@ -20,14 +20,7 @@ afterEach(async () => {
 async function verifies(ca: ListenerConfigInput, client: { cert: string; key: string }): Promise<boolean> {
   const { broker, port } = await startBroker({
     listeners: {
-      default: {
-        type: "tcp",
-        bind: "127.0.0.1:0",
-        ssl: true,
-        certfile: certPath("server.crt"),
-        keyfile: certPath("server.key"),
-        ...ca,
-      },
+      default: tlsListener(ca),
     },
   });
   const connected = new Promise<boolean>((resolve) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, levelOf, redactUrls } from "../../src/index.js";
+import { createLogger, isSecretKey, levelOf, redactUrls } from "../../src/index.js";
 
 function collect(options: Parameters<typeof createLogger>[0] = {}) {
   const lines: string[] = [];
@@ -88,5 +88,27 @@ describe("createLogger", () => {
     );
     // Already masked (the stores write `***`): kept as written.
     expect(redactUrls("redis://:***@127.0.0.1:6379")).toBe("redis://:***@127.0.0.1:6379");
+  });
+
+  it("names a field secret by its last word or its plural, never a file's path or a key prefix", () => {
+    for (const key of [
+      "password",
+      "bind_password",
+      "secret_key",
+      "jwtSecretKey",
+      "tokens",
+      "cadata",
+      "credentials",
+    ])
+      expect(isSecretKey(key), key).toBe(true);
+    for (const key of [
+      "password_file",
+      "secret_key_file",
+      "tokens_file",
+      "key_prefix",
+      "keyfile",
+      "username",
+    ])
+      expect(isSecretKey(key), key).toBe(false);
   });
 });

@@ -9,15 +9,17 @@ const counting = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 256
 
 /** A sliced input whose every slice finds contention (each feed makes a subscriber queue). */
 function contended(server: MemoryConnection, fed: Uint8Array[], held: () => boolean): SlicedInput {
-  let contention = 0;
+  const contention = { queued: 0 };
   return new SlicedInput(
     server,
-    (b) => {
-      fed.push(b);
-      contention++;
+    {
+      feedSlice: (b) => {
+        fed.push(b);
+        contention.queued++;
+      },
+      inputHeld: held,
     },
-    held,
-    () => contention,
+    contention,
   );
 }
 
@@ -68,9 +70,8 @@ describe("sliced input (fair reading)", () => {
     const fed: Uint8Array[] = [];
     const input = new SlicedInput(
       server,
-      (b) => fed.push(b),
-      () => false,
-      () => 7,
+      { feedSlice: (b) => fed.push(b), inputHeld: () => false },
+      { queued: 7 },
     );
     const chunk = counting(5 * INPUT_SLICE_BYTES + 10);
     input.data(chunk);

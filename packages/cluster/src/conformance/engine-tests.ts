@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { ClusterUnavailableError } from "../contract.js";
-import { bytes, type SuiteContext, sleep, waitFor } from "./harness.js";
+import { bytes, nodeIds, type SuiteContext, sleep, waitFor } from "./harness.js";
 
 /** What a node sees when the engine stalls and comes back. */
 export function engineTests(ctx: SuiteContext): void {
@@ -63,11 +63,6 @@ export function engineTests(ctx: SuiteContext): void {
     await sleep(lease * 1.5);
     expect(a.events.downs).toEqual([]);
     expect(b.events.downs).toEqual([]);
-    expect(
-      a.bus
-        .nodes()
-        .map((n) => n.nodeId)
-        .sort(),
-    ).toEqual(["node-a", "node-b"]);
+    expect(nodeIds(a.bus)).toEqual(["node-a", "node-b"]);
   });
 }

@@ -64,6 +64,17 @@ export interface TestNode {
   readonly events: Recorder;
 }
 
+/** The ids of the nodes `bus` lists, sorted. */
+export const nodeIds = (bus: ClusterBus): string[] =>
+  bus
+    .nodes()
+    .map((n) => n.nodeId)
+    .sort();
+
+/** Whether `bus` lists node `nodeId`. */
+export const lists = (bus: ClusterBus, nodeId: string): boolean =>
+  bus.nodes().some((n) => n.nodeId === nodeId);
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` until true; fails with `what` after `timeoutMs`. */

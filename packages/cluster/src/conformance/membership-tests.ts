@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { type SuiteContext, sleep, waitFor } from "./harness.js";
+import { lists, nodeIds, type SuiteContext, sleep, waitFor } from "./harness.js";
 
 /** Join, leave, lease expiry and adoption. */
 export function membershipTests(ctx: SuiteContext): void {
@@ -7,14 +7,9 @@ export function membershipTests(ctx: SuiteContext): void {
     const a = await ctx.node("node-a");
     const b = await ctx.node("node-b");
     const lease = await ctx.leaseMs();
-    expect(
-      b.bus
-        .nodes()
-        .map((n) => n.nodeId)
-        .sort(),
-    ).toEqual(["node-a", "node-b"]);
+    expect(nodeIds(b.bus)).toEqual(["node-a", "node-b"]);
     await waitFor("node-a to see node-b join", () => a.events.ups.some((n) => n.nodeId === "node-b"), lease);
-    await waitFor("node-a to list node-b", () => a.bus.nodes().some((n) => n.nodeId === "node-b"), lease);
+    await waitFor("node-a to list node-b", () => lists(a.bus, "node-b"), lease);
     const self = b.bus.nodes().find((n) => n.nodeId === "node-b");
     expect(self?.leaseExpiresAt).toBeGreaterThan(self?.joinedAt ?? Number.POSITIVE_INFINITY);
     expect(b.bus.status).toBe("up");
@@ -29,11 +24,7 @@ export function membershipTests(ctx: SuiteContext): void {
     // "At once": well before its lease would have run out.
     await waitFor("node-a to see node-c leave", () => a.events.downs.includes("node-c"), lease / 2);
     await waitFor("node-b to see node-c leave", () => b.events.downs.includes("node-c"), lease / 2);
-    await waitFor(
-      "node-c gone from node-a's list",
-      () => !a.bus.nodes().some((n) => n.nodeId === "node-c"),
-      lease,
-    );
+    await waitFor("node-c gone from node-a's list", () => !lists(a.bus, "node-c"), lease);
     const wins = await Promise.all([a.bus.adoptNode("node-c"), b.bus.adoptNode("node-c")]);
     expect(wins.filter((w) => w)).toHaveLength(1);
     expect(await a.bus.adoptNode("node-c")).toBe(false);
@@ -55,12 +46,7 @@ export function membershipTests(ctx: SuiteContext): void {
     expect(a.events.downs.filter((d) => d === "node-dead")).toHaveLength(1);
     expect(b.events.downs.filter((d) => d === "node-dead")).toHaveLength(1);
     expect(a.events.downs).not.toContain("node-b");
-    expect(
-      a.bus
-        .nodes()
-        .map((n) => n.nodeId)
-        .sort(),
-    ).toEqual(["node-a", "node-b"]);
+    expect(nodeIds(a.bus)).toEqual(["node-a", "node-b"]);
   });
 
   it("a live node, this node itself and an unknown node are not adoptable", async () => {
@@ -80,7 +66,7 @@ export function membershipTests(ctx: SuiteContext): void {
     await waitFor("node-b down", () => a.events.downs.includes("node-b"), lease * 3);
     expect(await a.bus.adoptNode("node-b")).toBe(true);
     const second = await ctx.node("node-b");
-    await waitFor("node-b up again", () => a.bus.nodes().some((n) => n.nodeId === "node-b"), lease * 2);
+    await waitFor("node-b up again", () => lists(a.bus, "node-b"), lease * 2);
     await second.bus.stop();
     await waitFor(
       "node-b down again",

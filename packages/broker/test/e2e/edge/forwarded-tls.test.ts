@@ -1,9 +1,9 @@
-import { connect as tlsConnect } from "node:tls";
-import { certPath, certs } from "@amqtt/test-utils";
+import { certs } from "@amqtt/test-utils";
+import { dialProxied } from "@amqtt/test-utils/proxy";
 import { describe, expect, it } from "vitest";
 import type { ClientInfo } from "../../../src/index.js";
-import { mqttClient, startBroker, until } from "../tcp.js";
-import { mqttOver, openSocket, startHaproxy } from "./helpers.js";
+import { mqttClient, startBroker, tlsListener, until } from "../tcp.js";
+import { mqttOver, startHaproxy } from "./helpers.js";
 
 describe("the real client address on WebSocket and TLS listeners", () => {
   it("takes X-Forwarded-For over WebSocket from a trusted proxy only (trusted_proxies)", async () => {
@@ -34,29 +34,19 @@ describe("the real client address on WebSocket and TLS listeners", () => {
   it("reads the PROXY v2 header of HAProxy before the TLS handshake on a TLS listener", async () => {
     const { broker, port } = await startBroker({
       listeners: {
-        default: {
-          type: "tcp",
-          bind: "127.0.0.1:0",
-          ssl: true,
-          certfile: certPath("server.crt"),
-          keyfile: certPath("server.key"),
-          proxy_protocol: true,
-          proxy_trusted: ["127.0.0.1"],
-        },
+        default: tlsListener({ proxy_protocol: true, proxy_trusted: ["127.0.0.1"] }),
       },
     });
     const seen: ClientInfo[] = [];
     broker.on("clientConnected", (info) => seen.push(info));
     const proxy = await startHaproxy(port);
     // HAProxy in TCP mode passes the TLS bytes through after its header.
-    const raw = await openSocket(proxy.v2, { localAddress: "127.0.0.4" });
-    const secure = tlsConnect({ socket: raw, ca: certs.ca, servername: "localhost" });
-    await new Promise((resolve, reject) => {
-      secure.once("secureConnect", resolve);
-      secure.once("error", reject);
+    const secure = await dialProxied(proxy.v2, {
+      localAddress: "127.0.0.4",
+      tls: { ca: certs.ca, servername: "localhost" },
     });
     await mqttOver(secure, { clientId: "tls-via-proxy" });
     await until(() => seen.length === 1);
-    expect(seen[0]!.remoteAddress).toBe(`127.0.0.4:${raw.localPort}`);
+    expect(seen[0]!.remoteAddress).toBe(`127.0.0.4:${secure.localPort}`);
   });
 });

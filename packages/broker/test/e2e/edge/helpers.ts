@@ -2,10 +2,11 @@
 // PROXY header first, or to choose the local address), and HAProxy started by the test.
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect as netConnect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { freePort, makeTempDir, waitForPort } from "@amqtt/test-utils";
+import { dialProxied } from "@amqtt/test-utils/proxy";
 import { type IClientOptions, MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 
@@ -25,19 +26,7 @@ export function openSocket(
   port: number,
   options: { header?: Uint8Array; localAddress?: string } = {},
 ): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({
-      host: "127.0.0.1",
-      port,
-      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-    });
-    socket.once("error", reject);
-    socket.once("connect", () => {
-      socket.off("error", reject);
-      if (options.header !== undefined) socket.write(options.header);
-      resolve(socket);
-    });
-  });
+  return dialProxied(port, options);
 }
 
 /** An MQTT.js client over `socket`; resolves once its CONNACK came, rejects on a refusal or close. */

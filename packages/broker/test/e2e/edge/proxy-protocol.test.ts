@@ -1,3 +1,4 @@
+import { proxyV2Header } from "@amqtt/test-utils/proxy";
 import { describe, expect, it } from "vitest";
 import type { ClientInfo } from "../../../src/index.js";
 import { startBroker, until } from "../tcp.js";
@@ -30,62 +31,12 @@ describe("PROXY protocol on a broker listener (proxy_protocol, proxy_trusted)", 
     expect(seen[0]!.remoteHost).toBe("203.0.113.50");
   });
 
-  it("gives the client of a hand-encoded v2 header (IPv6)", async () => {
+  it("gives the client of a v2 header (IPv6)", async () => {
     const { port, seen } = await proxiedBroker(["127.0.0.0/8"]);
-    const header = new Uint8Array([
-      0x0d,
-      0x0a,
-      0x0d,
-      0x0a,
-      0x00,
-      0x0d,
-      0x0a,
-      0x51,
-      0x55,
-      0x49,
-      0x54,
-      0x0a, // signature
-      0x21, // version 2, PROXY
-      0x21, // AF_INET6, STREAM
-      0x00,
-      0x24, // 36 bytes of addresses
-      0x20,
-      0x01,
-      0x0d,
-      0xb8,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0x05, // source 2001:db8::5
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      1, // destination ::1
-      0x9c,
-      0x41, // source port 40001
-      0x07,
-      0x5b, // destination port 1883
-    ]);
+    const header = proxyV2Header({
+      source: { host: "2001:db8::5", port: 40001 },
+      destination: { host: "::1", port: 1883 },
+    });
     await mqttOver(await openSocket(port, { header }), { clientId: "v2" });
     await until(() => seen.length === 1);
     expect(seen[0]!.remoteHost).toBe("2001:db8::5");
