@@ -135,6 +135,8 @@ export class Subscriptions {
     // message published anywhere after the SUBACK reaches the subscriber, as on one broker.
     // The tree holds the subscriptions already: a message routed here meanwhile is delivered
     // (a Server may send matching PUBLISH packets before the SUBACK, 3.1.1 section 3.8.4).
+    // Saved before the wait: a connection closing meanwhile keeps its persistent session's new filters.
+    this.host.saveLiveSession(state, conn);
     const settled = this.host.routesSettled?.();
     if (settled !== undefined) {
       await settled;
@@ -142,7 +144,6 @@ export class Subscriptions {
     }
     conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
     for (const send of retainedSends) send();
-    this.host.saveLiveSession(state, conn);
   }
 
   /** UNSUBSCRIBE: remove each filter, answer 0x00 or 0x11 (no subscription existed). */
