@@ -112,6 +112,44 @@ describe("issue 15: a route made on one node is routed by the others once its SU
     });
 });
 
+describe("issue 15: the guarantee holds for a node that has just joined (the older node may not know it live yet)", () => {
+  let redis: RedisServer;
+  const brokers: Broker[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const broker of brokers) await broker.stop().catch(() => {});
+    await redis?.stop();
+  });
+
+  it("a subscription on b right after b started is routed by a once its SUBACK is out", async () => {
+    for (const nodeId of ["a", "b"]) {
+      const broker = new Broker(
+        { listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } } },
+        {
+          logger: silentLogger,
+          cluster: new RedisClusterBus({
+            url: redis.url,
+            nodeId,
+            keyPrefix: "route-join:",
+            leaseMs: 3000,
+            requestTimeoutMs: 1000,
+          }),
+        },
+      );
+      await broker.start();
+      brokers.push(broker);
+    }
+    const [a, b] = brokers as [Broker, Broker];
+    // No wait for a's view of b: the confirmation comes from a's reload of b's routes if need be.
+    const got = await subscribeThenPublish({ a, b, buses: [] }, "joined", 5);
+    expect(got).toEqual(expected("joined", 5));
+    expect(b.stats().cluster!.routeSyncTimeouts).toBe(0);
+  });
+});
+
 describe("issue 15: the same guarantee on the MemoryClusterBus", () => {
   let pair: Pair;
   beforeAll(async () => {
