@@ -42,8 +42,11 @@ for (const dir of packageDirs) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  // A suite that failed to load (syntax error, missing module) has no tests in it.
-  failed += r.testResults.filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+  // A file that failed without a failed test in it (a syntax error, a missing module,
+  // a beforeAll that threw: its tests are then reported skipped) counts as one failure.
+  failed += r.testResults.filter(
+    (t) => t.status === "failed" && !t.assertionResults.some((a) => a.status === "failed"),
+  ).length;
 }
 if (missing.length > 0) {
   console.log(`no test results from: ${missing.join(", ")} (counted as failed)`);

@@ -124,7 +124,14 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterServers>
     for (let i = 0; i < count; i++)
       nodes.push(
         await startRedis({
-          config: ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 5000"],
+          config: [
+            "cluster-enabled yes",
+            "cluster-config-file nodes.conf",
+            "cluster-node-timeout 5000",
+            // The bus port defaults to port + 10000, past 65535 for a high free port
+            // (Redis then refuses to start): a free port of its own instead.
+            `cluster-port ${await freePort()}`,
+          ],
         }),
       );
     const cli = debianBinary("redis-cli");
