@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { Broker, silentLogger } from "@amqtt/broker";
-import { certPath, cleanupStack } from "@amqtt/test-utils";
+import { certPath, cleanupStack, serverTlsFiles } from "@amqtt/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MQTTClient } from "../src/index.js";
 
@@ -15,9 +15,7 @@ describe("WebSocket options in Node", () => {
           default: {
             type: "ws",
             bind: "127.0.0.1:0",
-            ssl: true,
-            certfile: certPath("server.crt"),
-            keyfile: certPath("server.key"),
+            ...serverTlsFiles,
           },
         },
         plugins: { "anonymous-auth": {} },

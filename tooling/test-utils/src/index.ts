@@ -1,5 +1,5 @@
 export { amqttConfigWithPlugins, amqttDocsDefaultConfig, writeAmqttConfig } from "./amqtt-config.js";
-export { certPath, certs, certsDir } from "./certs.js";
+export { certPath, certs, certsDir, serverTlsFiles } from "./certs.js";
 export { type Cleanups, cleanupStack, stopOnce } from "./cleanup.js";
 export type { DbServer } from "./db-server.js";
 export { debianBinary, type Mosquitto, type MosquittoOptions, startMosquitto } from "./mosquitto.js";
