@@ -1,7 +1,7 @@
 // The admin listener over HTTPS, with the same TLS keys as the other listeners.
 import { get } from "node:https";
 import { Broker, silentLogger } from "@amqtt/broker";
-import { certPath, certs, freePort } from "@amqtt/test-utils";
+import { certs, freePort, serverTlsFiles } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { startAdmin } from "../src/index.js";
 
@@ -25,9 +25,7 @@ describe("HTTPS admin listener", () => {
           admin: {
             type: "http",
             bind: `127.0.0.1:${port}`,
-            ssl: true,
-            certfile: certPath("server.crt"),
-            keyfile: certPath("server.key"),
+            ...serverTlsFiles,
           },
         },
         plugins: { "anonymous-auth": {} },

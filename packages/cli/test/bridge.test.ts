@@ -5,23 +5,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
-import { freePort, startMosquitto } from "@amqtt/test-utils";
+import { cleanupStack, freePort, startMosquitto } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-bridge-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupStack();
+afterEach(cleanups.run);
 
 function client(clientId: string): MQTTClient {
   const c = new MQTTClient({
     clientId,
     config: { reconnectInitialDelayMs: 20, reconnect_max_interval: 0.2 },
   });
-  cleanups.push(() => c.disconnect().catch(() => {}));
+  cleanups.add(() => c.disconnect().catch(() => {}));
   return c;
 }
 
@@ -63,13 +61,13 @@ describe("amqtt -c with bridges:", () => {
     await pub.disconnect().catch(() => {});
 
     const remote = await startMosquitto({ port: remotePort });
-    cleanups.push(() => remote.stop());
+    cleanups.add(() => remote.stop());
     const sub = client("central-subscriber");
     await sub.connect(remote.url);
     await sub.subscribe([["site-1/#", 1]]);
 
     const second = await startAmqtt(["-c", config, "--data-dir", join(cwd, "state")], cwd);
-    cleanups.push(() => killAmqtt(second));
+    cleanups.add(() => killAmqtt(second));
     const got: IncomingApplicationMessage[] = [];
     while (got.length < N) got.push(await sub.deliverMessage({ timeout: 10 }));
     expect(got.map((m) => m.topic)).toEqual(Array(N).fill("site-1/sensors/n"));
@@ -83,7 +81,7 @@ describe("amqtt -c with bridges:", () => {
   it("loses no inbound message through a SIGKILL: what the bridge acknowledged is on disk, the rest the remote sends again", async () => {
     const cwd = mkdtempSync(join(dir, "inbound-"));
     const remote = await startMosquitto();
-    cleanups.push(() => remote.stop());
+    cleanups.add(() => remote.stop());
     const config = writeConfig(
       cwd,
       remote.port,
@@ -93,7 +91,7 @@ describe("amqtt -c with bridges:", () => {
     const first = await startAmqtt(["-c", config, "--data-dir", state], cwd);
     // A persistent subscriber at the site, offline while the commands arrive.
     const offline = new MQTTClient({ clientId: "site-app", config: { cleanSession: false } });
-    cleanups.push(() => offline.disconnect().catch(() => {}));
+    cleanups.add(() => offline.disconnect().catch(() => {}));
     await offline.connect(`mqtt://127.0.0.1:${first.port}`);
     await offline.subscribe([["from-central/#", 1]]);
     await offline.disconnect();
@@ -117,7 +115,7 @@ describe("amqtt -c with bridges:", () => {
     await killAmqtt(first);
 
     const second = await startAmqtt(["-c", config, "--data-dir", state], cwd);
-    cleanups.push(() => killAmqtt(second));
+    cleanups.add(() => killAmqtt(second));
     await offline.connect(`mqtt://127.0.0.1:${second.port}`, { cleanSession: false });
     const seen = new Set<string>();
     while (seen.size < N) {
@@ -130,13 +128,13 @@ describe("amqtt -c with bridges:", () => {
   it("shows its bridges to the admin listener: GET /api/v1/bridges and amqtt_bridge_* in /metrics", async () => {
     const cwd = mkdtempSync(join(dir, "admin-"));
     const remote = await startMosquitto();
-    cleanups.push(() => remote.stop());
+    cleanups.add(() => remote.stop());
     const adminPort = await freePort();
     const running = await startAmqtt(
       ["-c", writeConfig(cwd, remote.port), "--memory", "--admin-port", String(adminPort)],
       cwd,
     );
-    cleanups.push(() => killAmqtt(running));
+    cleanups.add(() => killAmqtt(running));
     // The admin listener opens after the MQTT listeners: it prints its URL once it listens.
     let stdout = "";
     running.child.stdout!.on("data", (d) => (stdout += d));

@@ -9,6 +9,7 @@ import {
 } from "@amqtt/test-utils/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killAmqtt } from "./helpers/amqtt-process.js";
+import { outageClients, publishUntilClosed, qos0Through } from "./helpers/store-outage.js";
 import { client, fill, fillThenKill, runToExit, start, stopAmqtt, whatSurvived } from "./helpers/survival.js";
 
 // `amqtt -c config.yaml` with `persistence: { store: redis, ... }`: a real
@@ -133,26 +134,13 @@ describe("amqtt with store: redis when Redis stalls (SIGSTOP, then SIGCONT)", ()
   it("acknowledges no QoS 1 message it cannot store, keeps QoS 0 flowing, and stores again after SIGCONT without a restart", async () => {
     const config = configWith([`redis: "redis://127.0.0.1:${redis.port}"`]);
     const broker = await start(["-c", config], cwd());
-    const keeper = await client(broker.port, { clientId: "keeper", clean: false });
-    await keeper.subscribeAsync("t/#", { qos: 1 });
-    await keeper.endAsync();
-    const listener = await client(broker.port);
-    await listener.subscribeAsync("live/#", { qos: 0 });
-    const publisher = await client(broker.port);
+    const { listener, publisher } = await outageClients(broker.port);
 
     redis.signal("SIGSTOP");
     // The offline session's message cannot be stored: no PUBACK, the publisher is closed (it resends later).
-    let acked = false;
-    const closed = new Promise<void>((resolve) => publisher.once("close", () => resolve()));
-    publisher.publish("t/queued", "stalled", { qos: 1 }, (error) => {
-      if (error === undefined) acked = true;
-    });
-    const got = new Promise<string>((resolve) => listener.once("message", (_t, p) => resolve(String(p))));
-    const other = await client(broker.port);
-    await other.publishAsync("live/x", "still here", { qos: 0 });
-    expect(await got).toBe("still here");
-    await closed;
-    expect(acked).toBe(false);
+    const acked = publishUntilClosed(publisher, "stalled");
+    expect(await qos0Through(broker.port, listener)).toBe("still here");
+    expect(await acked).toBe(false);
 
     redis.signal("SIGCONT");
     const again = await client(broker.port);

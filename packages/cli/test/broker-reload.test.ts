@@ -7,7 +7,7 @@ import { hashPassword } from "@amqtt/broker";
 import { certPath, certs, makeTempDir, mosquittoPub, type TempDir } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AMQTT_BIN, startAmqtt } from "./helpers/amqtt-process.js";
+import { AMQTT_BIN, runUntilLogged, startAmqtt } from "./helpers/amqtt-process.js";
 
 let temp: TempDir;
 beforeEach(() => {
@@ -152,24 +152,11 @@ describe("amqtt and SIGHUP with TLS", () => {
  * logged `listening`: every stderr line parsed as JSON (a line that is not fails the test).
  */
 async function jsonLogUntilListening(args: string[]): Promise<Record<string, unknown>[]> {
-  const child = spawn(
-    process.execPath,
-    [AMQTT_BIN, "--port", "0", "--no-ws", "--memory", "--log-format", "json", ...args],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      cwd: temp.path,
-    },
+  const err = await runUntilLogged(
+    ["--port", "0", "--no-ws", "--memory", "--log-format", "json", ...args],
+    '"msg":"listening"',
+    temp.path,
   );
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  try {
-    await waitForLog(() => err, '"msg":"listening"', 0);
-    child.kill("SIGINT");
-    expect(await exit).toBe(0);
-  } finally {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  }
   return err
     .trim()
     .split("\n")

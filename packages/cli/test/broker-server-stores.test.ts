@@ -6,8 +6,8 @@ import { startMariadb } from "@amqtt/test-utils/mariadb";
 import { startPostgres } from "@amqtt/test-utils/postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { killAmqtt } from "./helpers/amqtt-process.js";
+import { outageClients, publishUntilClosed, qos0Through } from "./helpers/store-outage.js";
 import {
-  client,
   fill,
   fillThenKill,
   runToExit,
@@ -112,29 +112,15 @@ describe.each(SERVERS)("amqtt with aMQTT's SessionDBPlugin on %s", (_name, start
     const config = amqttYaml(server.url, ["clear_on_shutdown: false"]);
     const cwd = mkdtempSync(join(dir, "db-dies-"));
     const broker = await start(["-c", config], cwd);
-    const keeper = await client(broker.port, { clientId: "keeper", clean: false });
-    await keeper.subscribeAsync("t/#", { qos: 1 });
-    await keeper.endAsync();
-    const listener = await client(broker.port);
-    await listener.subscribeAsync("live/#", { qos: 0 });
-    const publisher = await client(broker.port);
+    const { listener, publisher } = await outageClients(broker.port);
 
     killed = true;
     await server.kill();
 
     // The offline session's message cannot be stored: no PUBACK, the publisher is closed (it resends later).
-    let acked = false;
-    const closed = new Promise<void>((resolve) => publisher.once("close", () => resolve()));
-    publisher.publish("t/queued", "lost", { qos: 1 }, (error) => {
-      if (error === undefined) acked = true;
-    });
-    await closed;
-    expect(acked).toBe(false);
+    expect(await publishUntilClosed(publisher, "lost")).toBe(false);
     // Everyone else is still served.
-    const got = new Promise<string>((resolve) => listener.once("message", (_t, p) => resolve(String(p))));
-    const other = await client(broker.port);
-    await other.publishAsync("live/x", "still here", { qos: 0 });
-    expect(await got).toBe("still here");
+    expect(await qos0Through(broker.port, listener)).toBe("still here");
     expect(broker.child.exitCode).toBeNull();
     expect(broker.stderr()).not.toContain(server.password);
   });

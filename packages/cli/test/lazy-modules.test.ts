@@ -1,13 +1,12 @@
 // What an idle `amqtt --memory` loads: the packages a memory-only TCP broker does
 // not use (stores, cluster, admin, bridges, contrib plugins, ws, argon2) stay
 // unloaded, so its idle RSS stays low (issue 19: <= 50 MB, it was 98 MB with all of them).
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { makeTempDir, type TempDir } from "@amqtt/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AMQTT_BIN } from "./helpers/amqtt-process.js";
+import { runUntilLogged } from "./helpers/amqtt-process.js";
 
 let temp: TempDir;
 beforeEach(() => {
@@ -54,25 +53,7 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
     register,
     `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
   );
-  const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, AMQTT_BIN, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd: temp.path,
-  });
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  try {
-    const deadline = Date.now() + 15_000;
-    while (!err.includes("state in memory")) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`the broker did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill("SIGINT");
-    expect(await exit).toBe(0);
-  } finally {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  }
+  await runUntilLogged(args, "state in memory", temp.path, ["--import", pathToFileURL(register).href]);
   return readFileSync(list, "utf8").split("\n").filter(Boolean);
 }
 

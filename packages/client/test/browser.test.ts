@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromiumPath, chromiumTestArgs } from "@amqtt/test-utils";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -62,18 +63,9 @@ describe("the browser build", () => {
     const port = (server.address() as { port: number }).port;
     const profile = mkdtempSync(join(tmpdir(), "amqtt-client-chromium-"));
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
+      executablePath: chromiumPath,
       headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: ["--headless", ...chromiumTestArgs],
     });
     onCleanup(async () => {
       await context.close();

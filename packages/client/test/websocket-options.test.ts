@@ -1,13 +1,11 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { Broker, silentLogger } from "@amqtt/broker";
-import { certPath } from "@amqtt/test-utils";
+import { certPath, cleanupStack, serverTlsFiles } from "@amqtt/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MQTTClient } from "../src/index.js";
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupStack();
+afterEach(cleanups.run);
 
 describe("WebSocket options in Node", () => {
   it("verifies a wss:// broker against a custom CA (cafile) and sends extra handshake headers", async () => {
@@ -17,9 +15,7 @@ describe("WebSocket options in Node", () => {
           default: {
             type: "ws",
             bind: "127.0.0.1:0",
-            ssl: true,
-            certfile: certPath("server.crt"),
-            keyfile: certPath("server.key"),
+            ...serverTlsFiles,
           },
         },
         plugins: { "anonymous-auth": {} },
@@ -27,7 +23,7 @@ describe("WebSocket options in Node", () => {
       { logger: silentLogger },
     );
     await broker.start();
-    cleanups.push(() => broker.stop());
+    cleanups.add(() => broker.stop());
     const port = broker.addresses()[0]!.port;
     const client = new MQTTClient({
       clientId: "wss-ca",
@@ -53,7 +49,7 @@ describe("WebSocket options in Node", () => {
     const { listenWs } = await import("@amqtt/transport-ws/server");
     const listener = await listenWs({ server, path: "/mqtt" });
     listener.onConnection((c) => void broker.handle(c));
-    cleanups.push(
+    cleanups.add(
       () => new Promise((r) => server.close(r)),
       () => listener.close(),
       () => broker.stop(),

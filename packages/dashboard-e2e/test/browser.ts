@@ -2,13 +2,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromiumPath, chromiumTestArgs } from "@amqtt/test-utils";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Where the end-to-end test writes its screenshots (gitignored). */
 export const artifactsDir = join(import.meta.dirname, "..", "test-artifacts");
-
-/** Debian's Chromium (the `chromium` package, in bootstrap's systemPackages). */
-export const chromiumPath = "/usr/bin/chromium";
 
 /** A headless Chromium with a fresh profile, and the page errors it saw. */
 export interface Browser {
@@ -30,15 +28,7 @@ export async function launchBrowser(colorScheme: "light" | "dark" = "light"): Pr
     headless: true,
     viewport: { width: 1280, height: 800 },
     colorScheme,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: [...chromiumTestArgs],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];

@@ -348,11 +348,7 @@ export class RedisStore implements Store.BrokerStore {
 
   async queueUsage(clientId: string): Promise<Store.StoreUsage> {
     const k = this.keys.clientKeys(clientId);
-    const [count, bytes] = (await this.read(
-      "queueUsage",
-      this.call("amqttQueueUsage", [k.queue, k.queueBytes]),
-    )) as [number, number];
-    return { count, bytes };
+    return this.usage("queueUsage", "amqttQueueUsage", [k.queue, k.queueBytes]);
   }
 
   async clearQueue(clientId: string): Promise<void> {
@@ -431,11 +427,7 @@ export class RedisStore implements Store.BrokerStore {
 
   async retainedUsage(): Promise<Store.StoreUsage> {
     const r = this.keys.retainedKeys();
-    const [count, bytes] = (await this.read(
-      "retainedUsage",
-      this.call("amqttRetainedUsage", [r.messages, r.bytes]),
-    )) as [number, number];
-    return { count, bytes };
+    return this.usage("retainedUsage", "amqttRetainedUsage", [r.messages, r.bytes]);
   }
 
   async dropExpiredRetained(now: number): Promise<number> {
@@ -468,6 +460,12 @@ export class RedisStore implements Store.BrokerStore {
    * restart or a failover EVALSHA fails with NOSCRIPT, and resending it then
    * would put it behind later calls (Redis caches the compiled body by its hash).
    */
+  /** Run a usage script (it answers `[count, bytes]`). */
+  private async usage(operation: string, script: ScriptName, keys: Arg[]): Promise<Store.StoreUsage> {
+    const [count, bytes] = (await this.read(operation, this.call(script, keys))) as [number, number];
+    return { count, bytes };
+  }
+
   private call(name: ScriptName, args: Arg[], buffers = false): Promise<unknown> {
     const client = this.use(name) as unknown as Evaluator;
     const script = SCRIPTS[name];

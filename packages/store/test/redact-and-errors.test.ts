@@ -13,6 +13,10 @@ describe("redactUrl", () => {
     expect(redactUrl("redis://127.0.0.1:6379")).toBe("redis://127.0.0.1:6379");
   });
 
+  it("masks a user name that has no password with it (it may be the password)", () => {
+    expect(redactUrl("redis://s3cret@127.0.0.1:6379/0")).toBe("redis://***@127.0.0.1:6379/0");
+  });
+
   it("replaces what does not parse whole, with the given placeholder", () => {
     expect(redactUrl("::s3cret::")).toBe("<URL>");
     expect(redactUrl("::s3cret::", "<Redis URL>")).toBe("<Redis URL>");

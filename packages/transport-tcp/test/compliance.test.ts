@@ -1,9 +1,14 @@
 import { join } from "node:path";
 import { certs, makeTempDir } from "@amqtt/test-utils";
+import { proxyV1Header } from "@amqtt/test-utils/proxy";
 import { describeTransportCompliance } from "@amqtt/transport/compliance";
 import { afterAll } from "vitest";
 import { dialTcp, listenTcp } from "../src/index.js";
 import { dialWithHeader, v2Ipv4Header } from "./proxy-dial.js";
+
+/** A server that asks for and verifies a client certificate, and a client that presents one. */
+const mutualTlsServer = { ...certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true };
+const mutualTlsClient = { ca: certs.ca, ...certs.client };
 
 describeTransportCompliance("tcp", {
   async listen(options) {
@@ -19,13 +24,12 @@ describeTransportCompliance("tls with client certificates", {
       ...options,
       host: "127.0.0.1",
       port: 0,
-      tls: { ...certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
+      tls: mutualTlsServer,
     });
     const { port } = listener.address();
     return {
       listener,
-      dial: (connection) =>
-        dialTcp({ host: "127.0.0.1", port: port!, tls: { ca: certs.ca, ...certs.client } }, connection),
+      dial: (connection) => dialTcp({ host: "127.0.0.1", port: port!, tls: mutualTlsClient }, connection),
     };
   },
 });
@@ -44,7 +48,7 @@ describeTransportCompliance("tcp behind a PROXY protocol v1 header", {
       dial: (connection) =>
         dialWithHeader(
           port!,
-          new TextEncoder().encode("PROXY TCP4 192.0.2.1 127.0.0.1 4000 1883\r\n"),
+          proxyV1Header({ host: "192.0.2.1", port: 4000 }, { host: "127.0.0.1", port: 1883 }),
           connection,
         ),
     };
@@ -57,14 +61,13 @@ describeTransportCompliance("tls behind a PROXY protocol v2 header", {
       ...options,
       host: "127.0.0.1",
       port: 0,
-      tls: { ...certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
+      tls: mutualTlsServer,
       proxyProtocol: { trusted: ["127.0.0.0/8"] },
     });
     const { port } = listener.address();
     return {
       listener,
-      dial: (connection) =>
-        dialWithHeader(port!, v2Ipv4Header, connection, { ca: certs.ca, ...certs.client }),
+      dial: (connection) => dialWithHeader(port!, v2Ipv4Header, connection, mutualTlsClient),
     };
   },
 });

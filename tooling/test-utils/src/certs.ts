@@ -23,3 +23,13 @@ export const certs = {
   client: { cert: read("client.crt"), key: read("client.key") },
   stranger: { cert: read("stranger.crt"), key: read("stranger.key") },
 };
+
+/**
+ * The listener keys (aMQTT's names) that turn TLS on with the test server certificate:
+ * spread into a broker or admin listener, `{ type: "ws", bind, ...serverTlsFiles }`.
+ */
+export const serverTlsFiles = {
+  ssl: true,
+  certfile: certPath("server.crt"),
+  keyfile: certPath("server.key"),
+} as const;

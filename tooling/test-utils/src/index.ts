@@ -1,5 +1,7 @@
 export { amqttConfigWithPlugins, amqttDocsDefaultConfig, writeAmqttConfig } from "./amqtt-config.js";
-export { certPath, certs, certsDir } from "./certs.js";
+export { certPath, certs, certsDir, serverTlsFiles } from "./certs.js";
+export { chromiumPath, chromiumTestArgs } from "./chromium.js";
+export { type Cleanups, cleanupStack, stopOnce } from "./cleanup.js";
 export type { DbServer } from "./db-server.js";
 export { debianBinary, type Mosquitto, type MosquittoOptions, startMosquitto } from "./mosquitto.js";
 export { type MosquittoPubOptions, mosquittoPub } from "./mosquitto-pub.js";

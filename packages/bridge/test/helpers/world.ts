@@ -1,19 +1,14 @@
 import { Broker, type BrokerStore, silentLogger } from "@amqtt/broker";
 import { type ClientConfigInput, type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
-import { freePort, type Mosquitto, startMosquitto } from "@amqtt/test-utils";
+import { cleanupStack, freePort, type Mosquitto, startMosquitto, stopOnce } from "@amqtt/test-utils";
 import { afterEach } from "vitest";
 import { type BridgeStatus, Bridges } from "../../src/index.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupStack();
+afterEach(cleanups.run);
 
 /** Run `fn` after the current test (in reverse order of registration). */
-export function onCleanup(fn: () => Promise<void> | void): void {
-  cleanups.push(fn);
-}
+export const onCleanup = cleanups.add;
 
 /** One of our brokers on loopback, stopped after the test. */
 export interface OurBroker {
@@ -37,12 +32,7 @@ export async function startOurs(
     { logger: silentLogger, ...(options.store === undefined ? {} : { store: options.store }) },
   );
   await broker.start();
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await broker.stop();
-  };
+  const stop = stopOnce(() => broker.stop());
   onCleanup(stop);
   return { broker, url: `mqtt://127.0.0.1:${port}`, port, stop };
 }

@@ -25,74 +25,44 @@ interface LiveSetting {
   copy(into: ResolvedBrokerConfig, from: ResolvedBrokerConfig): void;
 }
 
+type Limits = ResolvedBrokerConfig["limits"];
+
+/** A live setting kept in `limits`: YAML `key`, resolved `field`. */
+function limit<K extends keyof Limits>(key: string, field: K): LiveSetting {
+  return {
+    key,
+    read: (c) => c.limits[field],
+    copy: (into, from) => {
+      into.limits[field] = from.limits[field];
+    },
+  };
+}
+
+/** A live setting kept at the top of the resolved configuration: YAML `key`, resolved `field`. */
+function topLevel<K extends keyof ResolvedBrokerConfig>(key: string, field: K): LiveSetting {
+  return {
+    key,
+    read: (c) => c[field],
+    copy: (into, from) => {
+      into[field] = from[field];
+    },
+  };
+}
+
 // Settings read where they are used (at a CONNECT, a SUBSCRIBE, a disconnect, a PUBLISH
 // to `$`; the pre-CONNECT ones when a connection is accepted), so a new value takes effect
 // from the next use without contradicting what a connected client was told. Everything else (packet sizes and windows advertised in
 // CONNACK, queue bounds shared with the store, capabilities) is read at start.
 const liveSettings: LiveSetting[] = [
-  {
-    key: "max_keepalive",
-    read: (c) => c.limits.maxKeepalive,
-    copy: (i, f) => {
-      i.limits.maxKeepalive = f.limits.maxKeepalive;
-    },
-  },
-  {
-    key: "max_client_id_length",
-    read: (c) => c.limits.maxClientIdLength,
-    copy: (i, f) => {
-      i.limits.maxClientIdLength = f.limits.maxClientIdLength;
-    },
-  },
-  {
-    key: "max_subscriptions_per_client",
-    read: (c) => c.limits.maxSubscriptionsPerClient,
-    copy: (i, f) => {
-      i.limits.maxSubscriptionsPerClient = f.limits.maxSubscriptionsPerClient;
-    },
-  },
-  {
-    key: "connect_timeout",
-    read: (c) => c.limits.connectTimeout,
-    copy: (i, f) => {
-      i.limits.connectTimeout = f.limits.connectTimeout;
-    },
-  },
-  {
-    key: "max_packet_size_before_connect",
-    read: (c) => c.limits.maxPacketSizeBeforeConnect,
-    copy: (i, f) => {
-      i.limits.maxPacketSizeBeforeConnect = f.limits.maxPacketSizeBeforeConnect;
-    },
-  },
-  {
-    key: "retained_message_expiry",
-    read: (c) => c.limits.retainedMessageExpiry,
-    copy: (i, f) => {
-      i.limits.retainedMessageExpiry = f.limits.retainedMessageExpiry;
-    },
-  },
-  {
-    key: "session_expiry_interval",
-    read: (c) => c.sessionExpiryInterval,
-    copy: (i, f) => {
-      i.sessionExpiryInterval = f.sessionExpiryInterval;
-    },
-  },
-  {
-    key: "response_information",
-    read: (c) => c.responseInformation,
-    copy: (i, f) => {
-      i.responseInformation = f.responseInformation;
-    },
-  },
-  {
-    key: "dollar_topic_publish",
-    read: (c) => c.dollarTopicPublish,
-    copy: (i, f) => {
-      i.dollarTopicPublish = f.dollarTopicPublish;
-    },
-  },
+  limit("max_keepalive", "maxKeepalive"),
+  limit("max_client_id_length", "maxClientIdLength"),
+  limit("max_subscriptions_per_client", "maxSubscriptionsPerClient"),
+  limit("connect_timeout", "connectTimeout"),
+  limit("max_packet_size_before_connect", "maxPacketSizeBeforeConnect"),
+  limit("retained_message_expiry", "retainedMessageExpiry"),
+  topLevel("session_expiry_interval", "sessionExpiryInterval"),
+  topLevel("response_information", "responseInformation"),
+  topLevel("dollar_topic_publish", "dollarTopicPublish"),
 ];
 const liveKeys = new Set(liveSettings.map((s) => s.key));
 

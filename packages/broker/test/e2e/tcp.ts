@@ -1,6 +1,6 @@
 // TCP helpers for e2e/: a broker on a loopback port and MQTT.js clients (the third-party peer).
 
-import { certPath } from "@amqtt/test-utils";
+import { serverTlsFiles } from "@amqtt/test-utils";
 import { connect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 import type { BrokerConfigInput, ListenerConfigInput } from "../../src/config/schema.js";
@@ -40,9 +40,7 @@ export function tlsListener(extra: ListenerConfigInput = {}): ListenerConfigInpu
   return {
     type: "tcp",
     bind: "127.0.0.1:0",
-    ssl: true,
-    certfile: certPath("server.crt"),
-    keyfile: certPath("server.key"),
+    ...serverTlsFiles,
     ...extra,
   };
 }

@@ -2,7 +2,7 @@
 // checked with real TLS handshakes of MQTT.js clients presenting certificates.
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certPath, certs, makeTempDir, type TempDir } from "@amqtt/test-utils";
+import { certPath, certs, makeTempDir, serverTlsFiles, type TempDir } from "@amqtt/test-utils";
 import { connectAsync } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ListenerConfigInput, resolveBrokerConfig } from "../../src/index.js";
@@ -74,9 +74,7 @@ describe("a TLS listener's trusted CAs", () => {
         listeners: {
           default: {
             bind: "127.0.0.1:0",
-            ssl: true,
-            certfile: certPath("server.crt"),
-            keyfile: certPath("server.key"),
+            ...serverTlsFiles,
             capath: certPath("ca.crt"),
           },
         },

@@ -67,3 +67,33 @@ export async function killAmqtt(running: RunningAmqtt): Promise<void> {
   running.child.kill("SIGKILL");
   await running.exit;
 }
+
+/**
+ * Run the binary in `cwd` (Node started with `nodeArgs` first) until its stderr holds `text`,
+ * then SIGINT it; resolves with its stderr once it exited with 0. Rejects when it exits first,
+ * exits with another code, or logs no `text` within 15 s.
+ */
+export async function runUntilLogged(
+  args: string[],
+  text: string,
+  cwd: string,
+  nodeArgs: string[] = [],
+): Promise<string> {
+  const child = spawn(process.execPath, [...nodeArgs, AMQTT_BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd,
+  });
+  children.push(child);
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const deadline = Date.now() + 15_000;
+  while (!err.includes(text)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}" in the log: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGINT");
+  const code = await exit;
+  if (code !== 0) throw new Error(`amqtt exited with ${code} after SIGINT: ${err}`);
+  return err;
+}

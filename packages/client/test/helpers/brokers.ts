@@ -1,19 +1,14 @@
 import { Broker, silentLogger } from "@amqtt/broker";
-import { freePort, startMosquitto as startSharedMosquitto } from "@amqtt/test-utils";
+import { cleanupStack, freePort, startMosquitto as startSharedMosquitto, stopOnce } from "@amqtt/test-utils";
 import { afterEach } from "vitest";
 
 export { freePort };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupStack();
+afterEach(cleanups.run);
 
 /** Run `fn` after the current test (in reverse order of registration). */
-export function onCleanup(fn: () => Promise<void> | void): void {
-  cleanups.push(fn);
-}
+export const onCleanup = cleanups.add;
 
 /** Our broker on loopback (TCP, and WebSocket when asked; `config` adds broker config keys), stopped after the test. */
 export async function startOurBroker(
@@ -28,12 +23,7 @@ export async function startOurBroker(
     { logger: silentLogger },
   );
   await broker.start();
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await broker.stop();
-  };
+  const stop = stopOnce(() => broker.stop());
   onCleanup(stop);
   const addresses = broker.addresses();
   const tcp = addresses.find((a) => a.type === "tcp");
