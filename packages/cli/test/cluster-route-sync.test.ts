@@ -79,36 +79,32 @@ function expected(run: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `sync/${run}/${i}`).sort();
 }
 
-describe("issue 15: a route made on one node is routed by the others once its SUBACK is out (RedisClusterBus)", () => {
+/** Two brokers on their own RedisClusterBus each, on a redis-server started for the describe block. */
+function useRedisPair(keyPrefix: string, timing: { leaseMs: number; requestTimeoutMs: number }): () => Pair {
   let redis: RedisServer;
   let pair: Pair;
-
   beforeAll(async () => {
     redis = await startRedis();
-    pair = await startPair(
-      (nodeId) =>
-        new RedisClusterBus({
-          url: redis.url,
-          nodeId,
-          keyPrefix: "route-sync:",
-          leaseMs: 3000,
-          requestTimeoutMs: 1000,
-        }),
-    );
+    pair = await startPair((nodeId) => new RedisClusterBus({ url: redis.url, nodeId, keyPrefix, ...timing }));
   });
   afterAll(async () => {
     await pair?.a.stop().catch(() => {});
     await pair?.b.stop().catch(() => {});
     await redis?.stop();
   });
+  return () => pair;
+}
+
+describe("issue 15: a route made on one node is routed by the others once its SUBACK is out (RedisClusterBus)", () => {
+  const pairOf = useRedisPair("route-sync:", { leaseMs: 3000, requestTimeoutMs: 1000 });
 
   for (let run = 1; run <= RUNS; run++)
     it(`run ${run} of ${RUNS}: ${FILTERS} new filters subscribed on b, each published on a right after its SUBACK: all ${FILTERS} arrive`, async () => {
-      const before = pair.a.stats().cluster!.remoteMessagesOut;
-      const got = await subscribeThenPublish(pair, `redis${run}`, FILTERS);
+      const before = pairOf().a.stats().cluster!.remoteMessagesOut;
+      const got = await subscribeThenPublish(pairOf(), `redis${run}`, FILTERS);
       expect(got).toEqual(expected(`redis${run}`, FILTERS));
-      expect(pair.a.stats().cluster!.remoteMessagesOut - before).toBe(FILTERS);
-      expect(pair.b.stats().cluster!.routeSyncTimeouts).toBe(0);
+      expect(pairOf().a.stats().cluster!.remoteMessagesOut - before).toBe(FILTERS);
+      expect(pairOf().b.stats().cluster!.routeSyncTimeouts).toBe(0);
     });
 });
 
@@ -168,36 +164,19 @@ describe("issue 15: the same guarantee on the MemoryClusterBus", () => {
 });
 
 describe("issue 15: a live node that does not confirm a new route delays the SUBACK by the request timeout only", () => {
-  let redis: RedisServer;
-  let pair: Pair;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    pair = await startPair(
-      (nodeId) =>
-        new RedisClusterBus({
-          url: redis.url,
-          nodeId,
-          keyPrefix: "route-stall:",
-          leaseMs: 10_000,
-          requestTimeoutMs: 300,
-        }),
-    );
-  });
-  afterAll(async () => {
-    await pair?.b.stop().catch(() => {});
-    await redis?.stop();
-  });
+  const pairOf = useRedisPair("route-stall:", { leaseMs: 10_000, requestTimeoutMs: 300 });
 
   it("sends the SUBACK anyway and counts routeSyncTimeouts when a node still live in the view never confirms", async () => {
     // Node a crashes: its lease (10 s) still holds, so b waits for its confirmation, in vain.
-    (pair.buses[0] as RedisClusterBus).crash();
-    await pair.a.stop().catch(() => {});
-    const subscriber = await connect(pair.b, "stalled-sub");
+    (pairOf().buses[0] as RedisClusterBus).crash();
+    await pairOf()
+      .a.stop()
+      .catch(() => {});
+    const subscriber = await connect(pairOf().b, "stalled-sub");
     try {
       const granted = await subscriber.subscribeAsync("stall/topic", { qos: 1 });
       expect(granted.map((g) => g.qos)).toEqual([1]);
-      expect(pair.b.stats().cluster!.routeSyncTimeouts).toBe(1);
+      expect(pairOf().b.stats().cluster!.routeSyncTimeouts).toBe(1);
     } finally {
       await subscriber.endAsync();
     }
