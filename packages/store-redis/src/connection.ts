@@ -25,11 +25,11 @@ export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 export function targetOf(settings: Pick<ConnectionSettings, "url" | "clusterNodes">): string {
   if (settings.clusterNodes !== undefined && settings.clusterNodes.length > 0) {
     const nodes = settings.clusterNodes.map((n) =>
-      typeof n === "string" ? redactUrl(n, "<node URL>") : `${n.host}:${n.port}`,
+      typeof n === "string" ? redactUrl(n, "<node URL>", true) : `${n.host}:${n.port}`,
     );
     return `cluster ${nodes.join(",")}`;
   }
-  return redactUrl(settings.url ?? DEFAULT_REDIS_URL, "<Redis URL>");
+  return redactUrl(settings.url ?? DEFAULT_REDIS_URL, "<Redis URL>", true);
 }
 
 function parseUrl(text: string): URL {
@@ -37,10 +37,10 @@ function parseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new RedisUrlError(`not a URL: ${redactUrl(text, "<Redis URL>")}`, { cause: error });
+    throw new RedisUrlError(`not a URL: ${redactUrl(text, "<Redis URL>", true)}`, { cause: error });
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:")
-    throw new RedisUrlError(`expected redis:// or rediss://, got ${redactUrl(text, "<Redis URL>")}`);
+    throw new RedisUrlError(`expected redis:// or rediss://, got ${redactUrl(text, "<Redis URL>", true)}`);
   return url;
 }
 

@@ -13,8 +13,9 @@ describe("redactUrl", () => {
     expect(redactUrl("redis://127.0.0.1:6379")).toBe("redis://127.0.0.1:6379");
   });
 
-  it("masks a user name that has no password with it (it may be the password)", () => {
-    expect(redactUrl("redis://s3cret@127.0.0.1:6379/0")).toBe("redis://***@127.0.0.1:6379/0");
+  it("masks a user name that has no password with it when asked (Redis: it may be the password)", () => {
+    expect(redactUrl("redis://s3cret@127.0.0.1:6379/0", "<URL>", true)).toBe("redis://***@127.0.0.1:6379/0");
+    expect(redactUrl("mysql://amqtt@db/amqtt")).toBe("mysql://amqtt@db/amqtt");
   });
 
   it("replaces what does not parse whole, with the given placeholder", () => {

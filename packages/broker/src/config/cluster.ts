@@ -119,5 +119,5 @@ export function resolveCluster(
  * text that is not a URL at all is replaced whole by `<Redis URL>`.
  */
 export function redactRedisUrl(url: string): string {
-  return redactUrl(url, "<Redis URL>");
+  return redactUrl(url, "<Redis URL>", true);
 }
