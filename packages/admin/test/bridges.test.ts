@@ -30,7 +30,7 @@ beforeAll(async () => {
   broker = new Broker(
     {
       listeners: {
-        default: { type: "tcp", bind: `127.0.0.1:${await freePort()}` },
+        default: { type: "tcp", bind: "127.0.0.1:0" },
         admin: { type: "http", bind: `127.0.0.1:${await freePort()}` },
       },
       plugins: { "anonymous-auth": { allow_anonymous: true } },
