@@ -148,9 +148,12 @@ export function brokerRegistry(
     ),
     new SnapshotMetric(
       "amqtt_queued_bytes",
-      "Bytes (topic and payload) of QoS 1/2 messages queued behind connected clients' in-flight windows.",
+      "Bytes of queued messages: online (behind connected clients' in-flight windows) and offline (sessions' queues in the store).",
       "gauge",
-      () => [{ labels: { state: "online" }, value: m().onlineQueuedBytes }],
+      () => [
+        { labels: { state: "online" }, value: m().onlineQueuedBytes },
+        { labels: { state: "offline" }, value: m().offlineQueuedBytes },
+      ],
     ),
     new SnapshotMetric(
       "amqtt_inflight_messages",

@@ -53,7 +53,9 @@ export async function startFixture(
   } = {},
 ): Promise<Fixture> {
   const mqttPort = await freePort();
-  const adminPort = await freePort();
+  let adminPort = await freePort();
+  // A port just freed may come back from the next call.
+  while (adminPort === mqttPort) adminPort = await freePort();
   const files = options.secured ? await credentialFiles() : undefined;
   const broker = new Broker(
     {

@@ -1,6 +1,6 @@
 // /metrics in the Prometheus text format, read with a real exposition-format
 // parser: names follow the conventions, and counters move as traffic flows.
-import { connectAsync } from "mqtt";
+import { connect, connectAsync } from "mqtt";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Fixture, startFixture } from "./harness.js";
@@ -137,6 +137,48 @@ describe("/metrics", () => {
     expect(observed(later) - observed(after)).toBe(4);
     await sub.endAsync();
     await pub.endAsync();
+  });
+
+  it("counts the bytes of offline queues, and none once the session reconnected and was sent its queue", async () => {
+    const options = {
+      host: "127.0.0.1",
+      port: f.mqttPort,
+      clientId: "m-offline",
+      protocolVersion: 5 as const,
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 0,
+    };
+    const away = await connectAsync(options);
+    await away.subscribeAsync("q/#", { qos: 1 });
+    await away.endAsync();
+    const pub = await connectAsync({
+      host: "127.0.0.1",
+      port: f.mqttPort,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    for (let i = 0; i < 3; i++) await pub.publishAsync("q/a", "0123456789", { qos: 1 });
+    await pub.endAsync();
+    // storedMessageSize: topic (3 bytes) and payload (10 bytes) of each of the 3 messages.
+    expect(value(await scrape(), "amqtt_queued_bytes", { state: "offline" })).toBe(39);
+
+    // The queue follows the CONNACK at once: listen before connecting.
+    const back = connect(options);
+    await new Promise<void>((resolve) => {
+      let n = 0;
+      back.on("message", () => {
+        if (++n === 3) resolve();
+      });
+    });
+    const deadline = Date.now() + 5000;
+    let bytes = value(await scrape(), "amqtt_queued_bytes", { state: "offline" });
+    while (bytes !== 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      bytes = value(await scrape(), "amqtt_queued_bytes", { state: "offline" });
+    }
+    expect(bytes).toBe(0);
+    await back.endAsync();
   });
 
   it("counts CONNECTs refused by authentication", async () => {

@@ -182,8 +182,10 @@ export class LocalBrokerContext implements BrokerContext {
     for (const c of core.connections) queuedBytes += c.session.queuedBytes;
     let online = 0;
     let offline = 0;
+    let offlineQueuedBytes = 0;
     const groups = new Set<string>();
     for (const state of core.registry.sessions.values()) {
+      offlineQueuedBytes += state.queuedBytes;
       if (state.online) online++;
       else offline++;
       // The whole `$share/<group>/<filter>` names one group.
@@ -202,6 +204,7 @@ export class LocalBrokerContext implements BrokerContext {
       connectionsByListener: [...byListener.values()],
       sharedGroups: groups.size,
       onlineQueuedBytes: queuedBytes,
+      offlineQueuedBytes,
       sessionsOnline: online,
       sessionsOffline: offline,
       retainedBytes: core.retained.byteSize,
@@ -221,7 +224,7 @@ export class LocalBrokerContext implements BrokerContext {
       outgoing: { version: 1, kind: "qos-sender", nextSeq: 1, inFlight: [], waiting: [] },
       incoming: { version: 1, kind: "qos-receiver", awaitingRelease: [] },
     };
-    core.registry.restore(record, 0);
+    core.registry.restore(record, { count: 0, bytes: 0 });
     const state = core.registry.sessions.get(clientId)!;
     state.madeForClient = true;
     return state;

@@ -1,4 +1,5 @@
 import type { BrokerStore } from "@amqtt/store";
+import { storedMessageSize } from "@amqtt/store";
 import { withRemainingExpiry } from "../core/messages.js";
 import { toMonotonic } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
@@ -65,6 +66,9 @@ export async function drainOfflineQueue(
         0,
         state.queued - (await host.store.ackQueue(state.clientId, batch.at(-1)!.seq)),
       );
+      let sent = 0;
+      for (const m of batch) sent += storedMessageSize(m);
+      state.queuedBytes = state.queued === 0 ? 0 : Math.max(0, state.queuedBytes - sent);
     }
   } catch (error) {
     host.warn("sending the offline queue failed", error);

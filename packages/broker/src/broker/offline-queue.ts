@@ -1,4 +1,4 @@
-import type { BrokerStore, QueuedRecord } from "@amqtt/store";
+import { type BrokerStore, type QueuedRecord, storedMessageSize } from "@amqtt/store";
 import type { OfflineMessage } from "../core/messages.js";
 import { storedMessage } from "../core/persistence.js";
 import type { SessionState } from "../core/session-state.js";
@@ -26,9 +26,18 @@ export class OfflineQueues {
     state.enqueues++;
     state.stored = true;
     state.queued++;
+    state.queuedBytes += storedMessageSize(record);
     this.host.store.enqueue(state.clientId, record).then(
       (result) => {
         state.queued -= result.dropped + (result.accepted ? 0 : 1);
+        // The bytes of what a bound dropped are known to the store only.
+        if (result.dropped > 0 || !result.accepted)
+          this.host.store.queueUsage(state.clientId).then(
+            (usage) => {
+              state.queuedBytes = usage.bytes;
+            },
+            () => {},
+          );
         if (result.dropped > 0)
           for (let i = 0; i < result.dropped; i++)
             this.host.dropped(state.clientId, m.topic, "offline queue full (oldest dropped)");

@@ -26,7 +26,7 @@ export async function restoreFromStore(host: RestoreHost): Promise<void> {
       await store.deleteSession(record.clientId);
       continue;
     }
-    registry.restore(record, (await store.queueUsage(record.clientId)).count);
+    registry.restore(record, await store.queueUsage(record.clientId));
   }
   const t = host.clock.now();
   for (const r of await store.listRetained()) {

@@ -2,7 +2,7 @@ import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
 import type { SubscriptionTree } from "@amqtt/message";
 import type { SenderSnapshot } from "@amqtt/qos";
 import type { DisconnectedAction, SessionSnapshot } from "@amqtt/session";
-import type { BrokerStore, SessionRecord, StoredWill } from "@amqtt/store";
+import type { BrokerStore, SessionRecord, StoredWill, StoreUsage } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { messageOf } from "../core/messages.js";
@@ -53,7 +53,7 @@ export interface SessionRegistry {
   /** After `detach`: the will (now or after its delay), then the session ends or waits for its expiry. */
   connectionEnded(state: SessionState, conn: BrokerConnection, action: DisconnectedAction): void;
   /** Bring back a session of the store (at start). */
-  restore(record: SessionRecord, queued: number): void;
+  restore(record: SessionRecord, queued: StoreUsage): void;
   /** A stored session expired while no broker owned it: its will goes out. */
   expiredInStore(record: SessionRecord): void;
   /** End the offline session of `clientId` now (subscriptions, queue, stored record); false when there is none or it is online. */
@@ -181,6 +181,7 @@ export class LocalSessionRegistry implements SessionRegistry {
     if (log !== undefined && sender !== undefined)
       this.host.router.redeliverShared(state.clientId, log.unacknowledged(sender));
     state.queued = 0;
+    state.queuedBytes = 0;
     if (this.byId.get(state.clientId) === state) {
       this.byId.delete(state.clientId);
       // Deleting the session deletes its queue too; a session never written has nothing to delete.
@@ -191,7 +192,7 @@ export class LocalSessionRegistry implements SessionRegistry {
     }
   }
 
-  restore(record: SessionRecord, queued: number): void {
+  restore(record: SessionRecord, queued: StoreUsage): void {
     const clock = this.host.clock;
     const wall = Date.now();
     const info: ClientInfo = {
@@ -207,7 +208,8 @@ export class LocalSessionRegistry implements SessionRegistry {
     const state = new SessionState(record.clientId, info, this.host.local);
     state.snapshot = snapshotOf(record);
     state.expiryInterval = record.sessionExpiryInterval;
-    state.queued = queued;
+    state.queued = queued.count;
+    state.queuedBytes = queued.bytes;
     state.stored = true;
     for (const s of record.subscriptions) {
       const entry: SubscriptionEntry = {

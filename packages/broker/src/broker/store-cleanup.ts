@@ -39,7 +39,11 @@ export async function removeExpired(host: StoreCleanupHost): Promise<void> {
   await store.dropExpiredRetained(wall);
   if ((await store.dropExpiredQueued(wall)) > 0) {
     for (const state of registry.sessions.values())
-      if (state.queued > 0 && !state.draining) state.queued = (await store.queueUsage(state.clientId)).count;
+      if (state.queued > 0 && !state.draining) {
+        const usage = await store.queueUsage(state.clientId);
+        state.queued = usage.count;
+        state.queuedBytes = usage.bytes;
+      }
   }
   for (const record of await store.deleteExpiredSessions(wall)) registry.expiredInStore(record);
 }

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { type ClusterBus, ClusterUnavailableError, StaleEpochError } from "@amqtt/cluster";
 import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
 import type { DisconnectedAction } from "@amqtt/session";
-import type { BrokerStore, SessionRecord, StoredWill } from "@amqtt/store";
+import {
+  type BrokerStore,
+  type SessionRecord,
+  type StoredWill,
+  type StoreUsage,
+  storedMessageSize,
+} from "@amqtt/store";
 import type { Admission, LocalSessionRegistry, SessionRegistry } from "../broker/session-registry.js";
 import { sessionRecord } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
@@ -42,7 +48,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
   private readonly epochs = new Map<string, number>();
   private readonly pending = new Map<string, (session: HandedOverSession | undefined) => void>();
   /** Sessions of the store at start, until the node has joined (see {@link restoreDeferred}). */
-  private readonly deferred: { record: SessionRecord; queued: number; expired: boolean }[] = [];
+  private readonly deferred: { record: SessionRecord; queued: StoreUsage; expired: boolean }[] = [];
   private joined = false;
 
   constructor(
@@ -117,16 +123,16 @@ export class ClusterSessionRegistry implements SessionRegistry {
    * A session of the store at start: kept for {@link restoreDeferred}, which runs
    * once the node has joined (the engine decides whose it is).
    */
-  restore(record: SessionRecord, queued: number): void {
+  restore(record: SessionRecord, queued: StoreUsage): void {
     this.defer({ record, queued, expired: false });
   }
 
   /** A session that expired in the store: its will goes out from the node that can claim it (once). */
   expiredInStore(record: SessionRecord): void {
-    this.defer({ record, queued: 0, expired: true });
+    this.defer({ record, queued: { count: 0, bytes: 0 }, expired: true });
   }
 
-  private defer(entry: { record: SessionRecord; queued: number; expired: boolean }): void {
+  private defer(entry: { record: SessionRecord; queued: StoreUsage; expired: boolean }): void {
     this.deferred.push(entry);
     // Once joined (the periodic store cleanup), at once.
     if (this.joined)
@@ -278,7 +284,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const clientId = session.record.clientId;
     this.local.handOver(clientId);
     for (const q of session.queued) await this.host.store.enqueue(clientId, q);
-    this.local.restore(session.record, session.queued.length);
+    let bytes = 0;
+    for (const q of session.queued) bytes += storedMessageSize(q);
+    this.local.restore(session.record, { count: session.queued.length, bytes });
   }
 
   /** Claims of sessions that ended here without a release (expired offline) are forgotten now and then. */

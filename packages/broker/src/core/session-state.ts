@@ -37,6 +37,8 @@ export class SessionState implements DeliveryTarget {
   readonly filters = new Map<string, SubscriptionEntry>();
   /** Messages in its offline queue (in the store), as far as the broker counted. */
   queued = 0;
+  /** Bytes of its offline queue (`storedMessageSize`), as far as the broker counted (for metrics). */
+  queuedBytes = 0;
   /** Enqueue calls issued so far; the queue drain compares it to know the store is empty. */
   enqueues = 0;
   /**

@@ -106,6 +106,8 @@ export interface BrokerMetrics {
   sharedGroups: number;
   /** Bytes (topic and payload) of QoS 1/2 messages waiting behind connected clients' in-flight windows. */
   onlineQueuedBytes: number;
+  /** Bytes (`storedMessageSize`) of the sessions' offline queues in the store, as the broker counts them. */
+  offlineQueuedBytes: number;
   /** Sessions online and offline. */
   sessionsOnline: number;
   sessionsOffline: number;
