@@ -378,6 +378,10 @@ async function ready(deps: ApiDeps, res: ServerResponse): Promise<void> {
     ),
     2000,
   );
+  // A cluster node is ready only while its engine answers (unless the embedder checks it itself).
+  const cluster = broker.stats().cluster;
+  if (cluster !== undefined && deps.readyChecks.cluster === undefined)
+    checks.cluster = cluster.engine === "up";
   for (const [name, check] of Object.entries(deps.readyChecks)) {
     checks[name] = await within(
       Promise.resolve()

@@ -2,9 +2,11 @@
 // full rights, and says so at start-up; a non-loopback admin listener without
 // credentials does not start.
 import { Broker, silentLogger } from "@amqtt/broker";
+import { MemoryClusterBus, MemoryClusterEngine } from "@amqtt/cluster";
 import { freePort } from "@amqtt/test-utils";
 import { describe, expect, it } from "vitest";
 import { AdminConfigError, startAdmin } from "../src/index.js";
+import { until } from "./clients.js";
 import { api, startFixture } from "./harness.js";
 
 function capturing() {
@@ -111,6 +113,39 @@ describe("/readyz", () => {
       expect(stopped.body.checks.listeners).toBe(false);
     } finally {
       await f.stop();
+    }
+  });
+});
+
+describe("/readyz of a cluster node", () => {
+  it("is 503 with checks.cluster false while the cluster engine is unavailable, 200 once it is back", async () => {
+    const engine = new MemoryClusterEngine();
+    const broker = new Broker(
+      {
+        listeners: {
+          default: { type: "tcp", bind: "127.0.0.1:0" },
+          admin: { type: "http", bind: `127.0.0.1:${await freePort()}` },
+        },
+      },
+      { logger: silentLogger, cluster: new MemoryClusterBus(engine, { nodeId: "ready-1" }) },
+    );
+    await broker.start();
+    const admin = await startAdmin(broker, { logger: silentLogger });
+    try {
+      expect((await api(admin, "GET", "/readyz")).body).toEqual({
+        ready: true,
+        checks: { listeners: true, store: true, cluster: true },
+      });
+      engine.setAvailable(false);
+      await until(async () => broker.stats().cluster?.engine === "down", 5000, "engine down");
+      const down = await api(admin, "GET", "/readyz");
+      expect([down.status, down.body.checks.cluster]).toEqual([503, false]);
+      engine.setAvailable(true);
+      await until(async () => broker.stats().cluster?.engine === "up", 5000, "engine up");
+      expect((await api(admin, "GET", "/readyz")).status).toBe(200);
+    } finally {
+      await admin.close();
+      await broker.stop();
     }
   });
 });
