@@ -87,8 +87,9 @@ export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 1000;
 
 /**
- * One page of `items` (already sorted by `key`): those after the cursor (the
- * last key of the previous page, base64url), at most `limit`, and the next cursor.
+ * One page of `items` in `key` order (code unit order, the order cursors compare
+ * in; `items` is sorted in place): those after the cursor (the last key of the
+ * previous page, base64url), at most `limit`, and the next cursor.
  */
 export function page<T>(
   items: T[],
@@ -103,6 +104,7 @@ export function page<T>(
     if (Buffer.from(after, "utf8").toString("base64url") !== cursor)
       throw badRequest("cursor", "cursor is not one this API gave");
   }
+  items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const start = after === undefined ? 0 : items.findIndex((item) => key(item) > after!);
   const rest = start < 0 ? [] : items.slice(start);
   const chosen = rest.slice(0, limit);
@@ -111,11 +113,6 @@ export function page<T>(
       ? Buffer.from(key(chosen[chosen.length - 1]!), "utf8").toString("base64url")
       : null;
   return { items: chosen, nextCursor };
-}
-
-/** Sort by a string key (code unit order, the order cursors compare in). */
-export function byKey<T>(items: T[], key: (item: T) => string): T[] {
-  return items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** Payload as the API shows it: UTF-8 text when it is valid UTF-8, else base64; cut at `maxBytes` for previews. */

@@ -1,6 +1,6 @@
 import { InvalidSubscriptionError, isDisconnectReasonName, SessionOnlineError } from "@amqtt/broker";
 import { ApiError, badRequest } from "../errors.js";
-import { byKey, page, readJsonBody, sendJson } from "../http-kit.js";
+import { page, readJsonBody, sendJson } from "../http-kit.js";
 import { type ApiDeps, clientView, sessionView, subscriptionView } from "./deps.js";
 import type { Route } from "./router.js";
 
@@ -29,11 +29,7 @@ export function clientRoutes(deps: ApiDeps): Route[] {
                 s.clientId.toLowerCase().includes(search) ||
                 (s.username ?? "").toLowerCase().includes(search)),
           );
-        const result = page(
-          byKey(online, (s) => s.clientId),
-          (s) => s.clientId,
-          query,
-        );
+        const result = page(online, (s) => s.clientId, query);
         sendJson(res, 200, { items: result.items.map(clientView), nextCursor: result.nextCursor });
       },
     },
@@ -77,11 +73,7 @@ export function clientRoutes(deps: ApiDeps): Route[] {
         const sessions = context
           .sessions()
           .filter((s) => state === undefined || s.online === (state === "online"));
-        const result = page(
-          byKey(sessions, (s) => s.clientId),
-          (s) => s.clientId,
-          query,
-        );
+        const result = page(sessions, (s) => s.clientId, query);
         sendJson(res, 200, { items: result.items.map(sessionView), nextCursor: result.nextCursor });
       },
     },
@@ -125,7 +117,7 @@ export function clientRoutes(deps: ApiDeps): Route[] {
           .subscriptions(clientId)
           .filter((s) => filter === undefined || s.filter.includes(filter));
         const key = (s: { clientId: string; filter: string }) => `${s.clientId}\u0000${s.filter}`;
-        const result = page(byKey(subs, key), key, query);
+        const result = page(subs, key, query);
         sendJson(res, 200, { items: result.items.map(subscriptionView), nextCursor: result.nextCursor });
       },
     },

@@ -1,7 +1,7 @@
 import { InvalidSubscriptionError } from "@amqtt/broker";
 import { checkTopicFilter, checkTopicName } from "@amqtt/message";
 import { ApiError, badRequest } from "../errors.js";
-import { byKey, page, payloadView, readJsonBody, sendJson } from "../http-kit.js";
+import { page, payloadView, readJsonBody, sendJson } from "../http-kit.js";
 import type { ApiDeps } from "./deps.js";
 import type { Route } from "./router.js";
 
@@ -47,11 +47,7 @@ export function retainedRoutes(deps: ApiDeps): Route[] {
           if (error instanceof InvalidSubscriptionError) throw badRequest("filter", error.message);
           throw error;
         }
-        const result = page(
-          byKey(all, (r) => r.topic),
-          (r) => r.topic,
-          query,
-        );
+        const result = page(all, (r) => r.topic, query);
         sendJson(res, 200, {
           items: result.items.map((r) => view(r, PREVIEW_BYTES)),
           nextCursor: result.nextCursor,
