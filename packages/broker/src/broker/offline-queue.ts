@@ -36,7 +36,7 @@ export class OfflineQueues {
             (usage) => {
               state.queuedBytes = usage.bytes;
             },
-            () => {},
+            (error) => this.host.warn("reading the size of an offline queue failed", error),
           );
         if (result.dropped > 0)
           for (let i = 0; i < result.dropped; i++)
