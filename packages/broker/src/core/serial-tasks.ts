@@ -2,14 +2,15 @@
  * Runs tasks one after the other: each after everything started before it, so
  * that plugin answers that arrive late never reorder a client's packets. Stays
  * synchronous while nothing is pending and a task answers synchronously. A task
- * that throws or rejects goes to `fail` (the connection aborts), and the tasks
- * after it still run.
+ * that throws or rejects goes to its owner's `taskFailed` (the connection
+ * aborts), and the tasks after it still run.
  */
 export class SerialTasks {
   /** The tail of the chain while some task is pending. */
   private tail: Promise<void> | undefined;
 
-  constructor(private readonly fail: (error: Error) => void) {}
+  /** `owner`: an object, not a closure, so an idle connection holds no function for it. */
+  constructor(private readonly owner: TaskOwner) {}
 
   /** Run `task` after the pending ones (at once when none is). */
   run(task: () => void | Promise<void>): void {
@@ -17,7 +18,7 @@ export class SerialTasks {
       try {
         return task();
       } catch (error) {
-        this.fail(asError(error));
+        this.owner.taskFailed(asError(error));
       }
     };
     if (this.tail !== undefined) {
@@ -29,12 +30,17 @@ export class SerialTasks {
   }
 
   private settle(p: Promise<void>): void {
-    const guarded = p.catch((error) => this.fail(asError(error)));
+    const guarded = p.catch((error) => this.owner.taskFailed(asError(error)));
     this.tail = guarded;
     guarded.then(() => {
       if (this.tail === guarded) this.tail = undefined;
     });
   }
+}
+
+/** Where a {@link SerialTasks} reports a task that threw or rejected. */
+export interface TaskOwner {
+  taskFailed(error: Error): void;
 }
 
 function asError(error: unknown): Error {
