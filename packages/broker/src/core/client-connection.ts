@@ -25,6 +25,7 @@ import type { ClientInfo } from "../plugins/types.js";
 import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
+import { Outbound } from "./outbound.js";
 import { SerialTasks } from "./serial-tasks.js";
 import { SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
@@ -95,6 +96,8 @@ export class ClientConnection<S = unknown> {
   private readonly input: SlicedInput;
   /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
   private rateHold: TimerHandle | undefined;
+  /** Outgoing packets, written once per event-loop turn (bounded by the transport's `maxBufferedBytes`). */
+  private readonly output: Outbound;
 
   constructor(
     private readonly host: ConnectionHost<S>,
@@ -111,6 +114,32 @@ export class ClientConnection<S = unknown> {
     this.serial = new SerialTasks(this);
     this.load = new DeliveryLoad(host, this);
     this.input = new SlicedInput(transport, this, host.contention);
+    this.output = new Outbound(transport, this);
+  }
+
+  /** For its Outbound: the client read what was backlogged; the publishers paused for it read again. */
+  outputDrained(): void {
+    this.load.outputDrained();
+  }
+
+  /** True while this client's transport holds more than its write high-water mark (see `Outbound`). */
+  get outputBacklogged(): boolean {
+    return this.output.backlogged;
+  }
+
+  /** Bytes held for this client: packets waiting for the end of the turn plus the transport's write buffer. */
+  get outputHeldBytes(): number {
+    return this.output.heldBytes;
+  }
+
+  /**
+   * Stop reading from this publisher until `subscriber`'s output drains, within
+   * the bounds of `PublisherPause`; past them the subscriber's `maxBufferedBytes`
+   * applies (it is closed as a slow consumer). On by default: the broker's output
+   * backlog is what grew its memory under fan-in.
+   */
+  pauseForOutput(subscriber: ClientConnection): void {
+    if (!this.finished) this.load.pauseForOutput(subscriber.load);
   }
 
   /** For its ConnectionTimers: a timer of the machine fired. */
@@ -271,7 +300,7 @@ export class ClientConnection<S = unknown> {
       switch (action.kind) {
         case "send":
           this.host.onPacket(this, "out", action.packet, action.bytes.length);
-          this.transport.send(action.bytes);
+          this.output.add(action.bytes);
           break;
         case "setTimer":
           this.timers.set(action.timer, action.ms);
@@ -281,6 +310,7 @@ export class ClientConnection<S = unknown> {
           break;
         case "close":
           this.finish();
+          this.output.flush();
           this.transport.close();
           break;
         case "connectRequest":
@@ -452,6 +482,7 @@ export class ClientConnection<S = unknown> {
       this.apply(this.session.disconnect(this.clock.now(), { reasonCode }));
     else {
       this.finish();
+      this.output.flush();
       this.transport.close();
       this.apply(this.session.closed(this.clock.now()));
     }
