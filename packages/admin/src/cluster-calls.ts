@@ -32,7 +32,7 @@ export async function clusterPage(
   request: ListRequest,
   page: { limit: number; after: string | undefined },
 ): Promise<ClusterPage> {
-  const nodes = view.nodes().map((n) => n.nodeId);
+  const nodes = view.liveNodes();
   // One more than asked: whether a next page exists is known without another round.
   const asked = { ...request, page: { after: page.after, limit: page.limit + 1 } } as AdminRequest & {
     kind: "clients" | "sessions";
@@ -98,5 +98,5 @@ export async function ownerOf(
   const owner = await onNode("registry", () => view.owner(clientId));
   if (owner === undefined || owner === view.nodeId) return undefined;
   // An owner whose lease expired is not asked (its sessions are being adopted).
-  return view.nodes().some((n) => n.nodeId === owner) ? owner : undefined;
+  return view.liveNodes().includes(owner) ? owner : undefined;
 }

@@ -69,7 +69,7 @@ beforeAll(async () => {
   keyPrefix = `admin-${randomUUID().slice(0, 8)}:`;
   a = await startNode("node-a");
   b = await startNode("node-b");
-  await until(() => a.broker.cluster!.nodes().length === 2, 10_000, "both nodes live");
+  await until(() => a.broker.cluster!.liveNodes().length === 2, 10_000, "both nodes live");
   for (const id of ["a-1", "a-2", "a-3"]) await connect(a, id);
   for (const id of ["b-1", "b-2", "b-3"]) {
     const c = await connect(b, id);
@@ -207,7 +207,7 @@ describe("a cluster of two nodes on redis-server, seen from node A's admin API",
     // It renews its lease and reads its inbox, but no broker answers what arrives there.
     await ghost.start({ envelope: (_e, ack) => ack(), nodeUp() {}, nodeDown() {}, engineStatus() {} });
     await ghost.claimSession("ghost-client");
-    await until(() => a.broker.cluster!.nodes().length === 3, 10_000, "the ghost node live on A");
+    await until(() => a.broker.cluster!.liveNodes().length === 3, 10_000, "the ghost node live on A");
     const nodes = await api(a.admin, "GET", "/api/v1/cluster/nodes");
     const g = nodes.body.items.find((n: { nodeId: string }) => n.nodeId === "node-ghost");
     expect(g.status).toBeNull();
@@ -221,7 +221,7 @@ describe("a cluster of two nodes on redis-server, seen from node A's admin API",
     const kick = await api(a.admin, "DELETE", "/api/v1/clients/ghost-client");
     expect(kick.status).toBe(503);
     await ghost.stop();
-    await until(() => a.broker.cluster!.nodes().length === 2, 10_000, "the ghost gone");
+    await until(() => a.broker.cluster!.liveNodes().length === 2, 10_000, "the ghost gone");
     expect((await api(a.admin, "GET", "/api/v1/clients")).body.missingNodes).toEqual([]);
   }, 30_000);
 });

@@ -152,10 +152,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
         this.context,
         coreLogger,
         { version: BROKER_VERSION, stats: () => this.stats() },
-        {
-          ...(this.config.cluster === undefined ? {} : { statusTtlMs: this.config.cluster.leaseMs }),
-          ...options.clusterView,
-        },
+        options.clusterView,
       );
       const view = this.cluster;
       node.channels.set(ADMIN_CHANNEL, (envelope) => view.receive(envelope));

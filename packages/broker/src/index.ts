@@ -38,7 +38,6 @@ export {
   ClusterRequestTimeoutError,
   ClusterView,
   type ClusterViewOptions,
-  MAX_KNOWN_NODES,
   RemoteRequestError,
   TooManyClusterRequestsError,
 } from "./cluster/cluster-view.js";

@@ -107,6 +107,8 @@ export class MemoryClusterEngine {
   private readonly owned = new Map<string, Set<string>>();
   private readonly inboxes = new Map<string, MemoryInbox>();
   private readonly duplicates = new Map<string, number>();
+  /** Each member's last published status (gone with its membership). */
+  private readonly statuses = new Map<string, Uint8Array>();
   /** Every node's routes. */
   readonly routes = new RouteTable();
 
@@ -127,6 +129,7 @@ export class MemoryClusterEngine {
   /** The node's lease lapses now, as after a crash or a stall: every other node sees `nodeDown`, the node itself too. */
   expire(nodeId: string): void {
     if (!this.members.delete(nodeId)) return;
+    this.statuses.delete(nodeId);
     this.routes.removeNode(nodeId);
     const expired = this.links.get(nodeId);
     this.links.delete(nodeId);
@@ -182,6 +185,7 @@ export class MemoryClusterEngine {
   leave(nodeId: string): void {
     this.check();
     this.links.delete(nodeId);
+    this.statuses.delete(nodeId);
     if (!this.members.delete(nodeId)) return;
     this.routes.removeNode(nodeId);
     for (const link of [...this.links.values()]) link.nodeDown(nodeId);
@@ -190,6 +194,23 @@ export class MemoryClusterEngine {
   /** @internal */
   detach(nodeId: string): void {
     this.links.delete(nodeId);
+  }
+
+  /** @internal */
+  setStatus(nodeId: string, body: Uint8Array): void {
+    this.check();
+    if (this.members.has(nodeId)) this.statuses.set(nodeId, body);
+  }
+
+  /** @internal */
+  statusesOf(nodeIds: readonly string[]): Map<string, Uint8Array> {
+    this.check();
+    const out = new Map<string, Uint8Array>();
+    for (const id of nodeIds) {
+      const body = this.statuses.get(id);
+      if (body !== undefined && this.members.has(id)) out.set(id, body.slice());
+    }
+    return out;
   }
 
   /** @internal */

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { BROKER_VERSION } from "@amqtt/broker";
 import type { BridgeStatusView } from "../bridge-status.js";
+import { onNode } from "../cluster-calls.js";
 import { ApiError, badRequest } from "../errors.js";
 import { readJsonBody, sendJson } from "../http-kit.js";
 import { redact } from "../redact.js";
@@ -76,11 +77,11 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/api/v1/stats",
       role: "viewer",
-      handler: ({ res, query }) => {
+      handler: async ({ res, query }) => {
         const view = clusterScope(deps, query);
         if (view !== undefined) {
           // The sum over the nodes' latest snapshots (this node's taken now).
-          const t = clusterTotals(view.nodes());
+          const t = clusterTotals(await onNode("engine", () => view.nodes()));
           const c = t.counters;
           sendJson(res, 200, {
             scope: "cluster",

@@ -1,4 +1,5 @@
 import { type ClusterNodeView, type NodeStatusSnapshot, sumCounters } from "@amqtt/broker";
+import { onNode } from "../cluster-calls.js";
 import { sendJson } from "../http-kit.js";
 import { redact } from "../redact.js";
 import type { ApiDeps } from "./deps.js";
@@ -54,18 +55,19 @@ export function clusterRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/api/v1/cluster/nodes",
       role: "viewer",
-      handler: ({ res }) => {
+      handler: async ({ res }) => {
         const view = deps.broker.cluster;
         if (view === undefined) {
           sendJson(res, 200, { clustered: false, nodeId: null, items: [] });
           return;
         }
+        const nodes = await onNode("engine", () => view.nodes());
         const now = Date.now();
         sendJson(res, 200, {
           clustered: true,
           nodeId: view.nodeId,
           statusIntervalMs: view.settings.statusIntervalMs,
-          items: view.nodes(now).map((n) => nodeView(n, now)),
+          items: nodes.map((n) => nodeView(n, now)),
         });
       },
     },

@@ -1,12 +1,12 @@
 import type { DisconnectReasonName, SessionInfo, SubscriptionInfo } from "../plugins/context-types.js";
 import { EnvelopeFormatError } from "./envelopes.js";
-import type { NodeStatusSnapshot } from "./node-status.js";
 
-// The `admin` channel between nodes: status snapshots on an interval, and the
-// requests an admin API on one node makes of another (list its clients or
-// sessions, show or disconnect one client). JSON: rare, small, bounded.
+// The `admin` channel between nodes: the requests an admin API on one node
+// makes of another (list its clients or sessions, show or disconnect one
+// client) and their answers. JSON: rare, small, bounded. (Status snapshots go
+// to the engine itself, `ClusterBus.publishStatus`, not through inboxes.)
 
-/** The channel of status snapshots and admin requests. */
+/** The channel of admin requests and answers. */
 export const ADMIN_CHANNEL = "admin";
 
 /** Most items one node returns for one list request. */
@@ -47,7 +47,6 @@ export interface AdminAnswers {
 
 /** A message on the admin channel. */
 export type AdminMessage =
-  | { type: "status"; snapshot: NodeStatusSnapshot }
   | { type: "request"; requestId: string; request: AdminRequest }
   | { type: "answer"; requestId: string; value?: unknown; error?: string };
 

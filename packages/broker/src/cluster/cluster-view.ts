@@ -21,10 +21,8 @@ import {
 
 /** Timing and bounds of the cluster view. */
 export interface ClusterViewOptions {
-  /** How often this node sends its status snapshot to the others, in ms (default 2,000). */
+  /** How often this node publishes its status snapshot to the engine, in ms (default 2,000; the engine keeps it for a lease). */
   statusIntervalMs?: number;
-  /** How long a received snapshot counts, in ms (default: the lease, 10,000): a node silent longer shows none. */
-  statusTtlMs?: number;
   /** Longest wait for another node's answer, in ms (default 5,000). */
   requestTimeoutMs?: number;
   /** Requests to other nodes waiting for their answer at once, at most (default 1,000). */
@@ -34,13 +32,9 @@ export interface ClusterViewOptions {
 /** Defaults of {@link ClusterViewOptions}. */
 export const CLUSTER_VIEW_DEFAULTS = {
   statusIntervalMs: 2000,
-  statusTtlMs: 10_000,
   requestTimeoutMs: 5000,
   maxPendingRequests: 1000,
 } as const;
-
-/** Snapshots of other nodes kept at most (a node that left is forgotten at once; this bounds a flood of ids). */
-export const MAX_KNOWN_NODES = 1024;
 
 /** One live node of the cluster as this node sees it. */
 export interface ClusterNodeView {
@@ -51,7 +45,7 @@ export interface ClusterNodeView {
   joinedAt: number;
   /** Wall-clock ms at which its lease expires unless renewed. */
   leaseExpiresAt: number;
-  /** Its last status snapshot, `undefined` while none arrived within the TTL. */
+  /** Its last status snapshot, `undefined` while the engine holds none (not yet published, or lapsed with a stall). */
   status: NodeStatusSnapshot | undefined;
 }
 
@@ -92,6 +86,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** The request as sent: addressed, and ignored once its requester stopped waiting. */
 type AddressedRequest = AdminRequest & { to: string; deadline: number };
 
@@ -99,12 +96,12 @@ type AddressedRequest = AdminRequest & { to: string; deadline: number };
  * The cluster as an admin surface sees it (`broker.cluster`): every live node
  * with its lease and last status snapshot, and requests to another node's
  * broker (list its clients and sessions, show or disconnect a client), over
- * the bus's `admin` channel. Every node sends its snapshot to the others every
- * `statusIntervalMs`; a request waits `requestTimeoutMs` at most, and is
- * ignored by its receiver past that deadline (a late disconnect never happens).
+ * the bus's `admin` channel. Every node publishes its snapshot to the engine
+ * every `statusIntervalMs` (`ClusterBus.publishStatus`: kept for a lease); a
+ * request waits `requestTimeoutMs` at most, and is ignored by its receiver
+ * past that deadline (a late disconnect never happens).
  */
 export class ClusterView {
-  private readonly snapshots = new Map<string, { snapshot: NodeStatusSnapshot; receivedAt: number }>();
   private readonly pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
   private bridgeSource: (() => readonly NodeBridgeStatus[]) | undefined;
@@ -169,24 +166,45 @@ export class ClusterView {
     return takeSnapshot(this.sources);
   }
 
-  /** Every live node (this one first), with its lease and latest snapshot within the TTL. */
-  nodes(now = Date.now()): ClusterNodeView[] {
+  /**
+   * Every live node (this one first), with its lease and the snapshot the
+   * engine holds for it (this node's taken now). Rejects with the bus's error
+   * when the engine cannot answer.
+   */
+  async nodes(): Promise<ClusterNodeView[]> {
     const live = this.bus.nodes();
-    const liveIds = new Set(live.map((n) => n.nodeId));
-    for (const id of this.snapshots.keys()) if (!liveIds.has(id)) this.snapshots.delete(id);
+    const others = live.map((n) => n.nodeId).filter((id) => id !== this.bus.nodeId);
+    const stored =
+      this.bus.nodeStatuses === undefined || others.length === 0
+        ? new Map<string, Uint8Array>()
+        : await this.bus.nodeStatuses(others);
     const views = live.map((n) => {
       const self = n.nodeId === this.bus.nodeId;
-      const kept = this.snapshots.get(n.nodeId);
-      const fresh = kept !== undefined && now - kept.receivedAt <= this.options.statusTtlMs;
+      const body = stored.get(n.nodeId);
       return {
         nodeId: n.nodeId,
         self,
         joinedAt: n.joinedAt,
         leaseExpiresAt: n.leaseExpiresAt,
-        status: self ? this.snapshot() : fresh ? kept.snapshot : undefined,
+        status: self ? this.snapshot() : body === undefined ? undefined : this.readSnapshot(n.nodeId, body),
       };
     });
     return views.sort((a, b) => (a.self ? -1 : b.self ? 1 : a.nodeId < b.nodeId ? -1 : 1));
+  }
+
+  /** The ids of the live nodes (this one included), from this node's view of the membership. */
+  liveNodes(): string[] {
+    return this.bus.nodes().map((n) => n.nodeId);
+  }
+
+  private readSnapshot(nodeId: string, body: Uint8Array): NodeStatusSnapshot | undefined {
+    try {
+      const snapshot = JSON.parse(decoder.decode(body)) as NodeStatusSnapshot;
+      return snapshot?.nodeId === nodeId ? snapshot : undefined;
+    } catch (error) {
+      this.logger.warn("a node's status snapshot could not be read", { node: nodeId, error: String(error) });
+      return undefined;
+    }
   }
 
   /** The node owning `clientId`'s session, from the cluster's session registry. */
@@ -241,23 +259,8 @@ export class ClusterView {
   /** An envelope of the admin channel (the cluster node hands them over). */
   receive(envelope: ClusterEnvelope): void {
     const message = decodeAdmin(envelope.body);
-    if (message.type === "status") this.keep(envelope.from, message.snapshot);
-    else if (message.type === "answer") this.settle(message);
+    if (message.type === "answer") this.settle(message);
     else if (message.type === "request") this.serve(envelope.from, message.requestId, message.request);
-  }
-
-  private keep(from: string, snapshot: NodeStatusSnapshot): void {
-    // A snapshot moved from a dead node's inbox to its adopter still names its sender.
-    if (snapshot.nodeId !== from) return;
-    const known = this.snapshots.has(from);
-    if (!known && this.snapshots.size >= MAX_KNOWN_NODES) {
-      const oldest = this.snapshots.keys().next().value;
-      if (oldest !== undefined) this.snapshots.delete(oldest);
-    }
-    this.snapshots.delete(from); // re-inserted last: the map stays in arrival order
-    this.snapshots.set(from, { snapshot, receivedAt: Date.now() });
-    // A node heard from the first time (it just joined) gets this node's at once, not an interval later.
-    if (!known) this.sendStatus(from);
   }
 
   private settle(message: { requestId: string; value?: unknown; error?: string }): void {
@@ -325,15 +328,14 @@ export class ClusterView {
   }
 
   private publish(): void {
-    for (const node of this.bus.nodes()) if (node.nodeId !== this.bus.nodeId) this.sendStatus(node.nodeId);
-  }
-
-  private sendStatus(nodeId: string): void {
-    const body = encodeAdmin({ type: "status", snapshot: this.snapshot() });
-    this.bus.send(nodeId, ADMIN_CHANNEL, body).catch((error: unknown) => {
-      // While the engine is down every send fails: the outage is logged by the cluster node.
-      this.logger.debug("a status snapshot did not reach another node", {
-        node: nodeId,
+    const publish = this.bus.publishStatus;
+    if (publish === undefined) return; // an engine without statuses: other nodes show this one without a snapshot
+    const body = encoder.encode(JSON.stringify(this.snapshot()));
+    publish.call(this.bus, body).catch((error: unknown) => {
+      // While the engine is down every call fails: the outage is logged by the cluster node.
+      // A snapshot over the engine's bound is this node's fault: said loudly.
+      const tooLarge = error instanceof Error && error.name === "NodeStatusTooLargeError";
+      this.logger[tooLarge ? "warn" : "debug"]("this node's status snapshot was not published", {
         error: String(error),
       });
     });
