@@ -8,6 +8,7 @@ import { RedisClusterBus } from "@amqtt/cluster-redis";
 import { freePort } from "@amqtt/test-utils";
 import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
 import { connectAsync, type IDisconnectPacket, type MqttClient } from "mqtt";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminServer, startAdmin } from "../src/index.js";
 import { until } from "./clients.js";
@@ -200,6 +201,25 @@ describe("a cluster of two nodes on redis-server, seen from node A's admin API",
     ]).toEqual(["node-b", false, ["keep/#"]]);
     const online = await api(a.admin, "GET", "/api/v1/sessions?state=online");
     expect(online.body.items.length).toBe(6);
+  });
+
+  it("/metrics of each node has its own series, every one labelled with its node id", async () => {
+    for (const [node, nodeId] of [
+      [a, "node-a"],
+      [b, "node-b"],
+    ] as const) {
+      const r = await api(node.admin, "GET", "/metrics");
+      const families = parsePrometheusTextFormat(r.text) as {
+        name: string;
+        metrics: { value?: string; labels?: Record<string, string> }[];
+      }[];
+      // Every sample line (the parser drops the labels of histogram lines: read those as text).
+      const samples = r.text.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+      expect(samples.length).toBeGreaterThan(50);
+      expect(samples.filter((line) => !line.includes(`node="${nodeId}"`))).toEqual([]);
+      const connections = families.find((f) => f.name === "amqtt_connections_total")!;
+      expect(Number(connections.metrics[0]!.value)).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it("a live node that does not answer: named in missingNodes, no snapshot, and its client is 503 node_unavailable", async () => {
