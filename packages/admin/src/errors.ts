@@ -31,7 +31,8 @@ export type ApiErrorCode =
   | "not_found"
   | "conflict"
   | "too_many_requests"
-  | "payload_too_large";
+  | "payload_too_large"
+  | "node_unavailable";
 
 const statusOf: Record<ApiErrorCode, number> = {
   bad_request: 400,
@@ -41,6 +42,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   too_many_requests: 429,
+  node_unavailable: 503,
 };
 
 /** A refused API request: answered as `{ error: { code, message, field? } }` with the code's HTTP status. */

@@ -86,6 +86,24 @@ export class Query {
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 1000;
 
+/** The page a list request asks for: at most `limit` items with keys after `after` (the decoded cursor). */
+export function pageParams(query: Query): { limit: number; after: string | undefined } {
+  const limit = query.int("limit", DEFAULT_PAGE, 1, MAX_PAGE);
+  const cursor = query.string("cursor");
+  let after: string | undefined;
+  if (cursor !== undefined) {
+    after = Buffer.from(cursor, "base64url").toString("utf8");
+    if (Buffer.from(after, "utf8").toString("base64url") !== cursor)
+      throw badRequest("cursor", "cursor is not one this API gave");
+  }
+  return { limit, after };
+}
+
+/** The cursor that continues after `key`. */
+export function cursorAfter(key: string): string {
+  return Buffer.from(key, "utf8").toString("base64url");
+}
+
 /**
  * One page of `items` in `key` order (code unit order, the order cursors compare
  * in; `items` is sorted in place): those after the cursor (the last key of the
@@ -96,22 +114,13 @@ export function page<T>(
   key: (item: T) => string,
   query: Query,
 ): { items: T[]; nextCursor: string | null } {
-  const limit = query.int("limit", DEFAULT_PAGE, 1, MAX_PAGE);
-  const cursor = query.string("cursor");
-  let after: string | undefined;
-  if (cursor !== undefined) {
-    after = Buffer.from(cursor, "base64url").toString("utf8");
-    if (Buffer.from(after, "utf8").toString("base64url") !== cursor)
-      throw badRequest("cursor", "cursor is not one this API gave");
-  }
+  const { limit, after } = pageParams(query);
   items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const start = after === undefined ? 0 : items.findIndex((item) => key(item) > after!);
   const rest = start < 0 ? [] : items.slice(start);
   const chosen = rest.slice(0, limit);
   const nextCursor =
-    rest.length > limit && chosen.length > 0
-      ? Buffer.from(key(chosen[chosen.length - 1]!), "utf8").toString("base64url")
-      : null;
+    rest.length > limit && chosen.length > 0 ? cursorAfter(key(chosen[chosen.length - 1]!)) : null;
   return { items: chosen, nextCursor };
 }
 

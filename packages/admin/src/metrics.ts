@@ -60,6 +60,9 @@ export function brokerRegistry(
   bridges?: BridgeStatusSource,
 ): BrokerRegistry {
   const registry = new Registry();
+  // A cluster node labels every series with its node id: each node (each --workers
+  // worker) is one scrape target, and its series stay apart when Prometheus sums them.
+  if (broker.cluster !== undefined) registry.setDefaultLabels({ node: broker.cluster.nodeId });
   collectDefaultMetrics({ register: registry });
   // One snapshot per scrape: the first metric read takes it, the rest reuse it.
   let cached:

@@ -23,6 +23,7 @@ import { type AdminCounters, brokerRegistry } from "./metrics.js";
 import { bridgeRoutes } from "./routes/bridge-routes.js";
 import { brokerRoutes, loginRoute } from "./routes/broker-routes.js";
 import { clientRoutes } from "./routes/client-routes.js";
+import { clusterRoutes } from "./routes/cluster-routes.js";
 import type { ApiDeps } from "./routes/deps.js";
 import { retainedRoutes } from "./routes/retained-routes.js";
 import { Router } from "./routes/router.js";
@@ -160,7 +161,20 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     ...clientRoutes(deps),
     ...retainedRoutes(deps),
     ...bridgeRoutes(deps),
+    ...clusterRoutes(deps),
   ]);
+  // The bridges of this process go into the node's status snapshots (the other nodes' admin sees them).
+  const bridgeSource = options.bridges;
+  if (bridgeSource !== undefined)
+    broker.cluster?.setBridgeSource(() =>
+      bridgeSource.status().map((b) => ({
+        name: b.name,
+        connected: b.connected,
+        queued: b.queued,
+        dropped: b.dropped,
+        lastError: b.lastError ?? null,
+      })),
+    );
 
   /** Who is asking, by bearer token (or the loopback rule); throws 401/403/429 as the contract says. Basic is checked by `authenticateAsync`. */
   const authenticate = (req: IncomingMessage): Principal => {
@@ -355,6 +369,7 @@ export async function startAdmin(broker: Broker, options: AdminOptions = {}): Pr
     },
     close: async () => {
       history.stop();
+      if (bridgeSource !== undefined) broker.cluster?.setBridgeSource(undefined);
       live.close();
       wss.close();
       await new Promise<void>((resolve) => {

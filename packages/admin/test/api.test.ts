@@ -170,6 +170,23 @@ describe("broker, listeners, stats", () => {
     await c.endAsync();
   });
 
+  it("a broker that is not a cluster node: no cluster nodes, stats and lists for this node (scope=cluster changes nothing)", async () => {
+    const nodes = await api(f.admin, "GET", "/api/v1/cluster/nodes", { as: "viewer" });
+    expect(nodes.body).toEqual({ clustered: false, nodeId: null, items: [] });
+    const stats = await api(f.admin, "GET", "/api/v1/stats?scope=cluster", { as: "viewer" });
+    expect([stats.body.scope, stats.body.nodes, stats.body.missingNodes]).toEqual(["node", 1, []]);
+    const c = await connect("solo-node-1", 4);
+    const list = await api(f.admin, "GET", "/api/v1/clients?search=solo-node", { as: "viewer" });
+    expect(
+      list.body.items.map((i: { clientId: string; node: string | null }) => [i.clientId, i.node]),
+    ).toEqual([["solo-node-1", null]]);
+    expect(list.body.missingNodes).toBeUndefined();
+    expect((await api(f.admin, "GET", "/api/v1/stats?scope=bogus", { as: "viewer" })).body.error.field).toBe(
+      "scope",
+    );
+    await c.endAsync();
+  });
+
   it("reload answers the broker's reload report (what applied, what was refused)", async () => {
     const r = await api(f.admin, "POST", "/api/v1/reload", { as: "admin" });
     expect(r.status).toBe(200);

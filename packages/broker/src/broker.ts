@@ -14,6 +14,8 @@ import { reloadBroker } from "./broker/reload.js";
 import type { ReloadReport } from "./broker/reload-plan.js";
 import { restoreFromStore } from "./broker/restore.js";
 import { clearStore, removeExpired } from "./broker/store-cleanup.js";
+import { ADMIN_CHANNEL } from "./cluster/admin-messages.js";
+import { ClusterView } from "./cluster/cluster-view.js";
 import { ConfigError } from "./config/errors.js";
 import { loggerFromConfig } from "./config/logging.js";
 import { type ResolvedBrokerConfig, resolveBrokerConfig } from "./config/resolve.js";
@@ -56,6 +58,8 @@ export class Broker extends TypedEvents<BrokerEvents> {
    * `disconnect`, listeners, counters. The admin API uses only this.
    */
   readonly context: BrokerContext;
+  /** The cluster as the admin surface sees it (every live node, requests to another node), when this broker is a cluster node. */
+  readonly cluster: ClusterView | undefined;
   private readonly core: BrokerCore;
   private readonly endpoints: Listeners;
   private readonly ownStore: boolean;
@@ -141,6 +145,18 @@ export class Broker extends TypedEvents<BrokerEvents> {
       addresses: () => this.endpoints.addresses(),
       hookTimeouts: () => this.pluginManager?.hookTimeouts ?? 0,
     });
+    const node = this.core.cluster;
+    if (node !== undefined) {
+      this.cluster = new ClusterView(
+        node.bus,
+        this.context,
+        coreLogger,
+        { version: BROKER_VERSION, stats: () => this.stats() },
+        options.clusterView,
+      );
+      const view = this.cluster;
+      node.channels.set(ADMIN_CHANNEL, (envelope) => view.receive(envelope));
+    }
     for (const warning of this.config.warnings) coreLogger.warn(warning);
   }
 
@@ -198,6 +214,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
       throw error;
     }
     core.counters.startedAt = Date.now();
+    this.cluster?.start();
     this.cleanupTimer = repeating(
       core.clock,
       () =>
@@ -232,6 +249,7 @@ export class Broker extends TypedEvents<BrokerEvents> {
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.endpoints.closeAll();
     for (const c of core.connections) c.transport.abort();
+    this.cluster?.stop();
     await core.cluster?.stop().catch((error: unknown) => core.warn("leaving the cluster failed", error));
     // The in-memory state goes: what must survive is in the store, and a restart
     // restores it from there (an own memory store starts empty again).

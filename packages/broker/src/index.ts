@@ -25,8 +25,30 @@ export {
   type ReloadRefusal,
   type ReloadReport,
 } from "./broker.js";
+export {
+  ADMIN_CHANNEL,
+  type AdminRequest,
+  MAX_REMOTE_PAGE,
+  type RemoteClient,
+} from "./cluster/admin-messages.js";
 export type { ClusterCounters, ClusterStats } from "./cluster/cluster-stats.js";
+export {
+  CLUSTER_VIEW_DEFAULTS,
+  type ClusterNodeView,
+  ClusterRequestTimeoutError,
+  ClusterView,
+  type ClusterViewOptions,
+  RemoteRequestError,
+  TooManyClusterRequestsError,
+} from "./cluster/cluster-view.js";
 export { EnvelopeFormatError } from "./cluster/envelopes.js";
+export {
+  MAX_SNAPSHOT_ENTRIES,
+  type NodeBridgeStatus,
+  type NodeCounters,
+  type NodeStatusSnapshot,
+  sumCounters,
+} from "./cluster/node-status.js";
 export * from "./config/index.js";
 export { loggerFromConfig, type ResolvedLogging } from "./config/logging.js";
 export type { BrokerEvents } from "./core/events.js";

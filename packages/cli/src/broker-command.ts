@@ -306,11 +306,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   const bridges = bridging === undefined ? undefined : new bridging.Bridges(bridgeConfigs, broker);
   let admin: Awaited<ReturnType<typeof openAdminListener>>;
   try {
-    // With --workers only worker 0 serves the admin listener (one answer per port; it shows that node).
-    admin =
-      worker === undefined || worker === 0
-        ? await openAdminListener(broker, options.adminPort, logger, bridges)
-        : undefined;
+    // With --workers each worker serves it on the admin port + its index (its own /metrics; the API sees the cluster).
+    admin = await openAdminListener(broker, options.adminPort, logger, bridges, worker);
   } catch (error) {
     await broker.stop();
     offSignals();

@@ -38,6 +38,10 @@ export class ClusterKeys {
   inbox(nodeId: string): string {
     return `${this.prefix}{i:${nodeId}}:inbox`;
   }
+  /** String: the node's last published status (expires with the lease unless published again). */
+  status(nodeId: string): string {
+    return `${this.prefix}{n:${nodeId}}:status`;
+  }
   /** String: the node's maxInboxEnvelopes, read by senders' scripts (same slot as the inbox). */
   inboxLimit(nodeId: string): string {
     return `${this.prefix}{i:${nodeId}}:limit`;

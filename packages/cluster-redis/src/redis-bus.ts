@@ -10,6 +10,8 @@ import {
   ClusterUnavailableError,
   type EngineStatus,
   InboxFullError,
+  MAX_NODE_STATUS_BYTES,
+  NodeStatusTooLargeError,
   type ResolvedClusterOptions,
   type RouteMatch,
   RouteTable,
@@ -254,7 +256,9 @@ export class RedisClusterBus implements ClusterBus {
     this.reader = undefined;
     if (wasRunning && client !== undefined) {
       try {
+        // Two commands: the keys sit in different Redis Cluster slots.
         await client.del(this.keys.routes(this.nodeId));
+        await client.del(this.keys.status(this.nodeId));
         await runScript(client, "leave", [this.keys.members, this.keys.joined], [this.nodeId, this.joinedAt]);
         await client.publish(this.keys.events, `m${SEP}${this.nodeId}`);
       } catch (error) {
@@ -413,6 +417,30 @@ export class RedisClusterBus implements ClusterBus {
 
   match(topic: string): RouteMatch {
     return this.routes.match(topic, this.nodeId);
+  }
+
+  async publishStatus(body: Uint8Array): Promise<void> {
+    if (body.length > MAX_NODE_STATUS_BYTES)
+      throw new NodeStatusTooLargeError(body.length, MAX_NODE_STATUS_BYTES);
+    const client = this.ready();
+    const value = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    // As long as the lease: a node that stops publishing (or dies) loses it within one lease.
+    await this.call("publishStatus", () =>
+      client.set(this.keys.status(this.nodeId), value, "PX", this.options.leaseMs),
+    );
+  }
+
+  async nodeStatuses(nodeIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>> {
+    const client = this.ready();
+    // One GET per node, pipelined by ioredis: the keys sit in different Redis Cluster slots (no MGET).
+    const values = await this.call("nodeStatuses", () =>
+      Promise.all(nodeIds.map((id) => client.getBuffer(this.keys.status(id)))),
+    );
+    const out = new Map<string, Uint8Array>();
+    values.forEach((value, i) => {
+      if (value !== null) out.set(nodeIds[i]!, new Uint8Array(value));
+    });
+    return out;
   }
 
   async send(nodeId: string, channel: string, body: Uint8Array): Promise<void> {

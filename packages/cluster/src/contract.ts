@@ -178,6 +178,24 @@ export interface ClusterBus {
   adoptInbox?(nodeId: string): Promise<number>;
 
   /**
+   * Optional (additive): keep this node's status (opaque bytes, at most
+   * {@link MAX_NODE_STATUS_BYTES}) in the engine, replacing the one before; it
+   * lives as long as the node's lease (it goes when the node stops or its lease
+   * expires) unless published again. The broker publishes its snapshot for the
+   * admin surface on an interval. Rejects with {@link NodeStatusTooLargeError}
+   * past the bound and with {@link ClusterUnavailableError} when the engine
+   * cannot take it.
+   */
+  publishStatus?(body: Uint8Array): Promise<void>;
+
+  /**
+   * Optional, with {@link publishStatus}: the statuses the engine holds for
+   * `nodeIds` (a node that never published, stopped, or whose lease expired is
+   * absent). One engine round trip, bounded by `requestTimeoutMs`.
+   */
+  nodeStatuses?(nodeIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>>;
+
+  /**
    * Send an envelope to one node. Resolves once the engine holds it (so a PUBACK
    * may follow); ordered per (sender, receiver, channel); at-least-once.
    * Rejects with {@link ClusterUnavailableError} when the engine cannot take it,
@@ -185,6 +203,22 @@ export interface ClusterBus {
    * `maxInboxEnvelopes` already (the receiver is not reading: backpressure, not loss).
    */
   send(nodeId: string, channel: string, body: Uint8Array): Promise<void>;
+}
+
+/** Largest status {@link ClusterBus.publishStatus} takes, in bytes (64 KiB). */
+export const MAX_NODE_STATUS_BYTES = 65_536;
+
+/** A status given to {@link ClusterBus.publishStatus} is over {@link MAX_NODE_STATUS_BYTES}; nothing was stored. */
+export class NodeStatusTooLargeError extends Error {
+  override name = "NodeStatusTooLargeError";
+  constructor(
+    /** Its size in bytes. */
+    readonly size: number,
+    /** The bound. */
+    readonly limit: number,
+  ) {
+    super(`a node status of ${size} bytes is over the bound of ${limit} bytes`);
+  }
 }
 
 /** The engine did not answer in time or refused the call; the operation did not happen (or may have: callers treat it as not acknowledged). */

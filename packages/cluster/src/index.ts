@@ -33,6 +33,8 @@ export type {
 export {
   ClusterUnavailableError,
   InboxFullError,
+  MAX_NODE_STATUS_BYTES,
+  NodeStatusTooLargeError,
   RouteSyncTimeoutError,
   StaleEpochError,
 } from "./contract.js";

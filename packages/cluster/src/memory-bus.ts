@@ -7,6 +7,8 @@ import {
   type ClusterRoute,
   ClusterUnavailableError,
   type EngineStatus,
+  MAX_NODE_STATUS_BYTES,
+  NodeStatusTooLargeError,
   type RouteMatch,
   type SessionClaim,
   type SessionOwnership,
@@ -135,6 +137,18 @@ export class MemoryClusterBus implements ClusterBus {
 
   match(topic: string): RouteMatch {
     return this.engine.routes.match(topic, this.nodeId);
+  }
+
+  async publishStatus(body: Uint8Array): Promise<void> {
+    this.ready();
+    if (body.length > MAX_NODE_STATUS_BYTES)
+      throw new NodeStatusTooLargeError(body.length, MAX_NODE_STATUS_BYTES);
+    this.engine.setStatus(this.nodeId, body.slice());
+  }
+
+  async nodeStatuses(nodeIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>> {
+    this.ready();
+    return this.engine.statusesOf(nodeIds);
   }
 
   async send(nodeId: string, channel: string, body: Uint8Array): Promise<void> {

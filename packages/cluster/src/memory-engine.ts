@@ -114,6 +114,8 @@ export class MemoryClusterEngine {
   private readonly heldSends = new Map<string, (() => void)[]>();
   /** Per receiving node, the gates its next sends wait for (see {@link delayNextSend}). */
   private readonly delayed = new Map<string, Promise<void>[]>();
+  /** Each member's last published status (gone with its membership). */
+  private readonly statuses = new Map<string, Uint8Array>();
   /** Every node's routes. */
   readonly routes = new RouteTable();
 
@@ -134,6 +136,7 @@ export class MemoryClusterEngine {
   /** The node's lease lapses now, as after a crash or a stall: every other node sees `nodeDown`, the node itself too. */
   expire(nodeId: string): void {
     if (!this.members.delete(nodeId)) return;
+    this.statuses.delete(nodeId);
     this.routes.removeNode(nodeId);
     const expired = this.links.get(nodeId);
     this.links.delete(nodeId);
@@ -225,6 +228,7 @@ export class MemoryClusterEngine {
   leave(nodeId: string): void {
     this.check();
     this.links.delete(nodeId);
+    this.statuses.delete(nodeId);
     if (!this.members.delete(nodeId)) return;
     this.routes.removeNode(nodeId);
     for (const link of [...this.links.values()]) link.nodeDown(nodeId);
@@ -233,6 +237,23 @@ export class MemoryClusterEngine {
   /** @internal */
   detach(nodeId: string): void {
     this.links.delete(nodeId);
+  }
+
+  /** @internal */
+  setStatus(nodeId: string, body: Uint8Array): void {
+    this.check();
+    if (this.members.has(nodeId)) this.statuses.set(nodeId, body);
+  }
+
+  /** @internal */
+  statusesOf(nodeIds: readonly string[]): Map<string, Uint8Array> {
+    this.check();
+    const out = new Map<string, Uint8Array>();
+    for (const id of nodeIds) {
+      const body = this.statuses.get(id);
+      if (body !== undefined && this.members.has(id)) out.set(id, body.slice());
+    }
+    return out;
   }
 
   /** @internal */

@@ -1,10 +1,12 @@
 import { hostname } from "node:os";
 import { BROKER_VERSION } from "@amqtt/broker";
 import type { BridgeStatusView } from "../bridge-status.js";
+import { onNode } from "../cluster-calls.js";
 import { ApiError, badRequest } from "../errors.js";
 import { readJsonBody, sendJson } from "../http-kit.js";
 import { redact } from "../redact.js";
-import type { ApiDeps } from "./deps.js";
+import { clusterTotals } from "./cluster-routes.js";
+import { type ApiDeps, clusterScope } from "./deps.js";
 import type { Route } from "./router.js";
 
 /** The bridges summed up for `/stats` (each one is at `/bridges`). */
@@ -32,7 +34,7 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
         const startedAt = broker.stats().startedAt;
         sendJson(res, 200, {
           version: BROKER_VERSION,
-          nodeId: hostname(),
+          nodeId: broker.cluster?.nodeId ?? hostname(),
           startedAt: new Date(startedAt).toISOString(),
           uptimeSeconds: Math.max(0, Math.floor((Date.now() - startedAt) / 1000)),
           config: redact(broker.config),
@@ -75,12 +77,37 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/api/v1/stats",
       role: "viewer",
-      handler: ({ res }) => {
+      handler: async ({ res, query }) => {
+        const view = clusterScope(deps, query);
+        if (view !== undefined) {
+          // The sum over the nodes' latest snapshots (this node's taken now).
+          const t = clusterTotals(await onNode("engine", () => view.nodes()));
+          const c = t.counters;
+          sendJson(res, 200, {
+            scope: "cluster",
+            nodes: t.nodes,
+            missingNodes: t.missingNodes,
+            connections: { current: c.clientsConnected, total: c.clientsTotal },
+            messages: { in: c.publishReceived, out: c.publishSent, dropped: c.messagesDropped },
+            bytes: { in: c.bytesReceived, out: c.bytesSent },
+            subscriptions: c.subscriptions,
+            retained: { count: c.retainedCount, bytes: c.retainedBytes },
+            sessions: { online: c.sessionsOnline, offline: c.sessionsOffline },
+            memory: { rss: c.rss, heapUsed: c.heapUsed },
+            cpu: { user: c.cpuUser, system: c.cpuSystem },
+            eventLoopLagMs: deps.history.eventLoopLagMs,
+            bridges: t.bridges,
+          });
+          return;
+        }
         const s = broker.stats();
         const m = broker.context.metrics();
         const memory = process.memoryUsage();
         const cpu = process.cpuUsage();
         sendJson(res, 200, {
+          scope: "node",
+          nodes: 1,
+          missingNodes: [],
           connections: { current: s.clientsConnected, total: s.clientsTotal },
           messages: { in: s.publishReceived, out: s.publishSent, dropped: s.messagesDropped },
           bytes: { in: s.bytesReceived, out: s.bytesSent },

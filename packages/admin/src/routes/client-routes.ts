@@ -1,7 +1,8 @@
 import { InvalidSubscriptionError, isDisconnectReasonName, SessionOnlineError } from "@amqtt/broker";
+import { clusterPage, onNode, ownerOf } from "../cluster-calls.js";
 import { ApiError, badRequest } from "../errors.js";
-import { page, readJsonBody, sendJson } from "../http-kit.js";
-import { type ApiDeps, clientView, sessionView, subscriptionView } from "./deps.js";
+import { page, pageParams, readJsonBody, sendJson } from "../http-kit.js";
+import { type ApiDeps, clientView, clusterScope, sessionView, subscriptionView } from "./deps.js";
 import type { Route } from "./router.js";
 
 /** Clients, sessions and subscriptions (`/api/v1/clients`, `/sessions`, `/subscriptions`). */
@@ -14,10 +15,22 @@ export function clientRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/api/v1/clients",
       role: "viewer",
-      handler: ({ res, query }) => {
-        const search = query.string("search")?.toLowerCase();
+      handler: async ({ res, query }) => {
+        const search = query.string("search");
         const protocol = query.oneOf("protocol", ["3", "4", "5"]);
         const listener = query.string("listener");
+        const view = clusterScope(deps, query);
+        if (view !== undefined) {
+          const request = { kind: "clients" as const, search, protocol, listener };
+          const result = await clusterPage(view, request, pageParams(query));
+          sendJson(res, 200, {
+            items: result.items.map((i) => ({ ...clientView(i.session), node: i.node })),
+            nextCursor: result.nextCursor,
+            missingNodes: result.missingNodes,
+          });
+          return;
+        }
+        const needle = search?.toLowerCase();
         const online = context
           .sessions()
           .filter(
@@ -25,25 +38,47 @@ export function clientRoutes(deps: ApiDeps): Route[] {
               s.online &&
               (protocol === undefined || String(s.protocolVersion) === protocol) &&
               (listener === undefined || s.listener === listener) &&
-              (search === undefined ||
-                s.clientId.toLowerCase().includes(search) ||
-                (s.username ?? "").toLowerCase().includes(search)),
+              (needle === undefined ||
+                s.clientId.toLowerCase().includes(needle) ||
+                (s.username ?? "").toLowerCase().includes(needle)),
           );
         const result = page(online, (s) => s.clientId, query);
-        sendJson(res, 200, { items: result.items.map(clientView), nextCursor: result.nextCursor });
+        const node = deps.broker.cluster?.nodeId ?? null;
+        sendJson(res, 200, {
+          items: result.items.map((s) => ({ ...clientView(s), node })),
+          nextCursor: result.nextCursor,
+        });
       },
     },
     {
       method: "GET",
       pattern: "/api/v1/clients/:clientId",
       role: "viewer",
-      handler: ({ res, params }) => {
-        const s = context.session(params.clientId!);
-        if (s === undefined || !s.online) throw notFound(params.clientId!);
+      handler: async ({ res, params }) => {
+        const clientId = params.clientId!;
+        const local = context.session(clientId);
+        const view = deps.broker.cluster;
+        if (view !== undefined && (local === undefined || !local.online)) {
+          // Connected on another node: the session registry names it, that node answers.
+          const owner = await ownerOf(view, clientId, false);
+          if (owner === undefined) throw notFound(clientId);
+          const remote = await onNode(owner, () => view.ask(owner, { kind: "client", clientId }));
+          if (remote === null || !remote.session.online) throw notFound(clientId);
+          sendJson(res, 200, {
+            ...clientView(remote.session),
+            node: owner,
+            session: { ...sessionView(remote.session), node: owner },
+            subscriptions: remote.subscriptions.map(subscriptionView),
+          });
+          return;
+        }
+        if (local === undefined || !local.online) throw notFound(clientId);
+        const node = view?.nodeId ?? null;
         sendJson(res, 200, {
-          ...clientView(s),
-          session: sessionView(s),
-          subscriptions: context.subscriptions(s.clientId).map(subscriptionView),
+          ...clientView(local),
+          node,
+          session: { ...sessionView(local), node },
+          subscriptions: context.subscriptions(clientId).map(subscriptionView),
         });
       },
     },
@@ -51,15 +86,26 @@ export function clientRoutes(deps: ApiDeps): Route[] {
       method: "DELETE",
       pattern: "/api/v1/clients/:clientId",
       role: "admin",
-      handler: ({ res, params, query, principal }) => {
+      handler: async ({ res, params, query, principal }) => {
+        const clientId = params.clientId!;
         const reason = query.string("reason") ?? "AdministrativeAction";
         if (!isDisconnectReasonName(reason))
           throw badRequest("reason", "reason is a DISCONNECT reason name such as AdministrativeAction");
-        if (!context.disconnect(params.clientId!, reason)) throw notFound(params.clientId!);
+        let node = deps.broker.cluster?.nodeId;
+        if (!context.disconnect(clientId, reason)) {
+          const view = deps.broker.cluster;
+          const owner = view === undefined ? undefined : await ownerOf(view, clientId, false);
+          // Connected on another node: that node disconnects it (a request through the engine).
+          if (view === undefined || owner === undefined) throw notFound(clientId);
+          const done = await onNode(owner, () => view.ask(owner, { kind: "disconnect", clientId, reason }));
+          if (!done) throw notFound(clientId);
+          node = owner;
+        }
         deps.logger.info("admin API: client disconnected", {
-          clientId: params.clientId,
+          clientId,
           reason,
           by: principal.name,
+          ...(node === undefined ? {} : { node }),
         });
         res.writeHead(204).end();
       },
@@ -68,24 +114,55 @@ export function clientRoutes(deps: ApiDeps): Route[] {
       method: "GET",
       pattern: "/api/v1/sessions",
       role: "viewer",
-      handler: ({ res, query }) => {
+      handler: async ({ res, query }) => {
         const state = query.oneOf("state", ["online", "offline"]);
+        const view = clusterScope(deps, query);
+        if (view !== undefined) {
+          const result = await clusterPage(view, { kind: "sessions", state }, pageParams(query));
+          sendJson(res, 200, {
+            items: result.items.map((i) => ({ ...sessionView(i.session), node: i.node })),
+            nextCursor: result.nextCursor,
+            missingNodes: result.missingNodes,
+          });
+          return;
+        }
         const sessions = context
           .sessions()
           .filter((s) => state === undefined || s.online === (state === "online"));
         const result = page(sessions, (s) => s.clientId, query);
-        sendJson(res, 200, { items: result.items.map(sessionView), nextCursor: result.nextCursor });
+        const node = deps.broker.cluster?.nodeId ?? null;
+        sendJson(res, 200, {
+          items: result.items.map((s) => ({ ...sessionView(s), node })),
+          nextCursor: result.nextCursor,
+        });
       },
     },
     {
       method: "GET",
       pattern: "/api/v1/sessions/:clientId",
       role: "viewer",
-      handler: ({ res, params }) => {
-        const s = context.session(params.clientId!);
-        if (s === undefined) throw notFound(params.clientId!, "session");
+      handler: async ({ res, params }) => {
+        const clientId = params.clientId!;
+        const s = context.session(clientId);
+        const view = deps.broker.cluster;
+        if (s === undefined && view !== undefined) {
+          const owner = await ownerOf(view, clientId, false);
+          const remote =
+            owner === undefined
+              ? null
+              : await onNode(owner, () => view.ask(owner, { kind: "client", clientId }));
+          if (owner === undefined || remote === null) throw notFound(clientId, "session");
+          sendJson(res, 200, {
+            ...sessionView(remote.session),
+            node: owner,
+            subscriptions: remote.subscriptions.map(subscriptionView),
+          });
+          return;
+        }
+        if (s === undefined) throw notFound(clientId, "session");
         sendJson(res, 200, {
           ...sessionView(s),
+          node: view?.nodeId ?? null,
           subscriptions: context.subscriptions(s.clientId).map(subscriptionView),
         });
       },

@@ -1,7 +1,8 @@
-import type { Broker, Logger, SessionInfo, SubscriptionInfo } from "@amqtt/broker";
+import type { Broker, ClusterView, Logger, SessionInfo, SubscriptionInfo } from "@amqtt/broker";
 import type { BridgeStatusSource } from "../bridge-status.js";
 import type { Credentials } from "../credentials.js";
 import type { StatsHistory } from "../history.js";
+import type { Query } from "../http-kit.js";
 import type { LoginLimiter } from "../login-limiter.js";
 
 /** What the API routes use: the broker (through its public API and `broker.context`) and the admin listener's parts. */
@@ -19,6 +20,15 @@ export interface ApiDeps {
   bridges: BridgeStatusSource | undefined;
   /** Count a refused credential (for `/metrics`). */
   authFailed(): void;
+}
+
+/**
+ * The cluster to answer for: on a cluster node, the whole cluster unless the
+ * request says `scope=node`; `undefined` answers for this broker alone.
+ */
+export function clusterScope(deps: ApiDeps, query: Query): ClusterView | undefined {
+  const scope = query.oneOf("scope", ["cluster", "node"]);
+  return scope === "node" ? undefined : deps.broker.cluster;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -2,6 +2,7 @@ import type { ClusterBus } from "@amqtt/cluster";
 import type { PublishProperties, QoS } from "@amqtt/codec";
 import type { BrokerStore } from "@amqtt/store";
 import type { ClusterNodeOptions } from "../cluster/cluster-node.js";
+import type { ClusterViewOptions } from "../cluster/cluster-view.js";
 import type { ResolvedListener } from "../config/resolve.js";
 import type { PluginHost } from "../core/plugin-host.js";
 import type { Clock } from "../core/timers.js";
@@ -72,6 +73,8 @@ export interface BrokerOptions {
   cluster?: ClusterBus;
   /** Bounds and timing of the broker as a cluster node (tests, special embeddings); defaults in the README, "Cluster". */
   clusterTuning?: ClusterNodeOptions;
+  /** Timing and bounds of `broker.cluster` (status snapshots, requests to other nodes); defaults in `CLUSTER_VIEW_DEFAULTS`. */
+  clusterView?: ClusterViewOptions;
 }
 
 /** A listener the broker opened, with the address it got (port 0 is resolved). */

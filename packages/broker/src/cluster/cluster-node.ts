@@ -87,6 +87,8 @@ export class ClusterNode {
   private readonly pendingAdds = new Set<Promise<void>>();
   /** The cluster's retained messages for this node when it joins, and for nodes that join. */
   private readonly retainedSync: RetainedSync;
+  /** Handlers of further channels (the `admin` channel of `ClusterView`); each envelope is acknowledged once handled. */
+  readonly channels = new Map<string, (envelope: ClusterEnvelope) => void>();
 
   constructor(
     readonly bus: ClusterBus,
@@ -214,7 +216,10 @@ export class ClusterNode {
     try {
       if (envelope.channel === DELIVER_CHANNEL) this.deliver(envelope, ack);
       else if (envelope.channel === CONTROL_CHANNEL) this.control(envelope, ack);
-      else {
+      else if (this.channels.has(envelope.channel)) {
+        this.channels.get(envelope.channel)!(envelope);
+        ack();
+      } else {
         this.host.warn(`an envelope on an unknown channel ${envelope.channel}`, envelope.from);
         ack();
       }

@@ -26,6 +26,7 @@ import { type CreateClusterHarness, createSuiteContext } from "./harness.js";
 import { membershipTests } from "./membership-tests.js";
 import { routeTests } from "./route-tests.js";
 import { sessionTests } from "./session-tests.js";
+import { statusTests } from "./status-tests.js";
 
 export type { ClusterHarness, CreateClusterHarness, Received, SuiteContext, TestNode } from "./harness.js";
 export { Recorder, waitFor } from "./harness.js";
@@ -44,5 +45,6 @@ export function describeClusterConformance(name: string, create: CreateClusterHa
     describe("routes", () => routeTests(suite.context));
     describe("envelopes", () => envelopeTests(suite.context));
     describe("engine outage", () => engineTests(suite.context));
+    describe("node status", () => statusTests(suite.context));
   });
 }
