@@ -7,6 +7,7 @@ import {
   type ClusterRoute,
   ClusterUnavailableError,
   type EngineStatus,
+  type NamedLease,
   type RouteMatch,
   type SessionClaim,
   type SessionOwnership,
@@ -106,6 +107,16 @@ export class MemoryClusterBus implements ClusterBus {
   async releaseSession(clientId: string, epoch: number): Promise<boolean> {
     this.ready();
     return this.engine.releaseSession(clientId, epoch);
+  }
+
+  async acquireLease(name: string, ttlMs: number, info?: string): Promise<NamedLease> {
+    this.ready();
+    return this.engine.acquireLease(this.nodeId, name, ttlMs, info);
+  }
+
+  async releaseLease(name: string, epoch: number): Promise<boolean> {
+    this.ready();
+    return this.engine.releaseLease(this.nodeId, name, epoch);
   }
 
   async adoptNode(nodeId: string): Promise<boolean> {
