@@ -4,11 +4,21 @@ import type { QueuedRecord } from "@amqtt/store";
 import type { BridgeConfig } from "./config.js";
 import { EchoGuard } from "./echo-guard.js";
 import { BridgeStateError } from "./errors.js";
+import { type BridgeLeaseEngine, LeaseKeeper } from "./lease-keeper.js";
 import { OutboundPump } from "./outbound-pump.js";
 import { DurableOutbox } from "./outbox.js";
 import { carriedBy, crossingProperties, NODE_TOPIC } from "./properties.js";
 import { RemoteLink } from "./remote-link.js";
 import { TopicMap } from "./topic-map.js";
+
+/** How often a cluster node reads the shared queue's counters again (ms). */
+const REFRESH_MS = 1000;
+
+/** `releaseLease` of `engine`, bound, when it has one. */
+function releaseOf(engine: BridgeLeaseEngine): Pick<BridgeLeaseEngine, "releaseLease"> {
+  const release = engine.releaseLease;
+  return release === undefined ? {} : { releaseLease: release.bind(engine) };
+}
 
 /** Fingerprints the echo guard keeps, at most. */
 const ECHO_CAPACITY = 10_000;
@@ -37,7 +47,26 @@ export interface BridgeStatus {
   /** Successful connections since start. */
   connects: number;
   lastError: string | undefined;
+  /**
+   * In a cluster: the node running the bridge now (holding its lease), or
+   * `undefined` while none does. On the other nodes the link's values
+   * (`connected`, `address`, counters) are the runner's, as of its last lease renewal.
+   */
+  runner?: string | undefined;
 }
+
+/** How a bridge runs in a cluster: on the one node holding its lease. */
+export interface BridgeClusterOptions {
+  /** The broker's cluster bus (named leases). */
+  engine: BridgeLeaseEngine;
+  /** Lease length in ms: a dead runner's bridge moves to another node within it. */
+  leaseMs: number;
+  /** How often the runner looks for what other nodes queued, when idle (ms). */
+  pollMs: number;
+}
+
+/** The link's values a runner attaches to its lease, for the other nodes' status. */
+type RunnerView = Omit<BridgeStatus, "name" | "queued" | "queuedBytes" | "runner">;
 
 /**
  * One configured bridge inside a running broker: local messages matching its
@@ -51,7 +80,12 @@ export class Bridge {
   private readonly topics: TopicMap;
   private readonly outbox: DurableOutbox;
   private readonly pump: OutboundPump;
-  private readonly link: RemoteLink;
+  /** The connection to the remote; in a cluster only on the lease holder, a new one per term. */
+  private link: RemoteLink | undefined;
+  private readonly keeper: LeaseKeeper | undefined;
+  /** Connections of the links of earlier terms. */
+  private earlierConnects = 0;
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
   private readonly echo: EchoGuard | undefined;
   /** Payloads we published locally: the broker hands the same bytes to our own listener, which must not send them back. */
   private readonly ownInbound = new WeakSet<Uint8Array>();
@@ -70,6 +104,8 @@ export class Bridge {
     private readonly logger: Logger,
     /** This broker's node id in the hop list (shared by its bridges). */
     private readonly nodeId: string,
+    /** In a cluster: run only while holding the bridge's lease. */
+    cluster?: BridgeClusterOptions,
   ) {
     this.v5 = config.protocolVersion === 5;
     this.topics = new TopicMap(config.topics);
@@ -82,17 +118,64 @@ export class Bridge {
       onError,
     );
     this.echo = config.echoGuard === "off" ? undefined : new EchoGuard(ECHO_CAPACITY, config.echoWindowMs);
-    this.pump = new OutboundPump(this.outbox, config.maxInflight, this.echo, onError);
-    this.link = new RemoteLink(
-      config,
+    const engine = cluster?.engine;
+    if (cluster !== undefined && engine?.acquireLease !== undefined) {
+      this.keeper = new LeaseKeeper(
+        { nodeId: engine.nodeId, acquireLease: engine.acquireLease.bind(engine), ...releaseOf(engine) },
+        `bridge:${config.name}`,
+        cluster.leaseMs,
+        { gained: () => this.gained(), lost: () => this.lost() },
+        () => JSON.stringify(this.runnerView()),
+        logger,
+      );
+    } else if (cluster !== undefined) {
+      throw new BridgeStateError("the cluster engine has no named leases (acquireLease)");
+    }
+    const keeper = this.keeper;
+    this.pump = new OutboundPump(
+      this.outbox,
+      config.maxInflight,
+      this.echo,
+      onError,
+      keeper === undefined ? undefined : () => keeper.valid(),
+      cluster?.pollMs ?? 0,
+    );
+    if (keeper === undefined) this.link = this.newLink();
+  }
+
+  private newLink(): RemoteLink {
+    const keeper = this.keeper;
+    return new RemoteLink(
+      this.config,
       this.topics,
       {
         up: (client) => this.pump.start(client),
         down: () => this.pump.pause(),
         message: (client, m) => this.fromRemote(client, m),
       },
-      logger,
+      this.logger,
+      keeper === undefined ? undefined : () => keeper.valid(),
     );
+  }
+
+  /** Cluster: this node took the bridge's lease; connect (a new client: the queue is read from its front). */
+  private gained(): void {
+    if (this.phase !== "started") return;
+    this.logger.info(`bridge ${this.config.name}: running on this node (lease taken)`);
+    this.outbox.refresh();
+    this.link = this.newLink();
+    this.link.start();
+  }
+
+  /** Cluster: the lease is gone; stop sending at once and disconnect. */
+  private lost(): void {
+    const link = this.link;
+    this.link = undefined;
+    this.pump.pause();
+    if (link === undefined) return;
+    this.earlierConnects += link.connects;
+    this.logger.warn(`bridge ${this.config.name}: lease lost; stopped on this node`);
+    link.stop().catch((error: unknown) => this.failed(error));
   }
 
   /** Load the queue left by a previous run, listen to local messages and connect. The broker must be started. */
@@ -105,9 +188,20 @@ export class Bridge {
       this.logger.warn(
         `bridge ${this.config.name}: the store holds at most ${bounds.messages} messages / ${bounds.bytes} bytes per queue; raise the broker's max_queued_messages / max_queued_bytes to queue up to max_queued_messages ${this.config.maxQueuedMessages} / max_queued_bytes ${this.config.maxQueuedBytes}`,
       );
-    if (this.topics.hasOutbound) this.unlisten = this.broker.on("message", (c, m) => this.fromLocal(c, m));
+    if (this.topics.hasOutbound)
+      this.unlisten = this.broker.on("message", (c, m, origin) => {
+        // A message routed here by another node was queued by that node.
+        if (origin !== "cluster") this.fromLocal(c, m);
+      });
     if (this.config.retainedOnStart) await this.queueRetained();
-    this.link.start();
+    if (this.keeper === undefined) {
+      this.link?.start();
+      return;
+    }
+    // Other nodes append to the shared queue: its counters are read again now and then.
+    this.refreshTimer = setInterval(() => this.outbox.refresh(), REFRESH_MS);
+    this.refreshTimer.unref();
+    this.keeper.start();
   }
 
   /** Stop listening, disconnect; what is queued stays in the store for the next start. */
@@ -115,29 +209,53 @@ export class Bridge {
     if (this.phase !== "started") return;
     this.phase = "stopped";
     this.unlisten?.();
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
     this.pump.pause();
-    await this.link.stop();
+    await this.link?.stop();
     await this.pump.settled();
+    // Released last: the next holder starts from what this one acknowledged.
+    await this.keeper?.stop();
   }
 
   /** Counters and state. */
   status(): BridgeStatus {
     const usage = this.outbox.usage();
-    const link = this.link;
-    return {
+    const here: BridgeStatus = {
       name: this.config.name,
-      connected: link.connected,
-      address: link.address,
       queued: usage.count,
       queuedBytes: usage.bytes,
+      ...this.runnerView(),
+    };
+    const keeper = this.keeper;
+    if (keeper === undefined) return here;
+    const holder = keeper.holder;
+    if (keeper.valid() || holder === undefined)
+      return { ...here, runner: keeper.valid() ? holder?.nodeId : undefined };
+    // Another node runs the bridge: its link's values, as attached to its lease.
+    let view: Partial<RunnerView> = {};
+    try {
+      view = JSON.parse(holder.info ?? "{}") as Partial<RunnerView>;
+    } catch {
+      view = {};
+    }
+    return { ...here, ...view, runner: holder.nodeId };
+  }
+
+  /** What this node's link and counters say (without the queue's counters). */
+  private runnerView(): RunnerView {
+    const link = this.link;
+    const usage = this.outbox.usage();
+    return {
+      connected: link?.connected ?? false,
+      address: link?.address ?? this.config.addresses[0] ?? "",
       inflight: this.pump.inFlight,
       dropped: usage.dropped + this.pump.counters.failed,
       expired: this.pump.counters.expired,
       messagesIn: this.messagesIn,
       messagesOut: this.pump.counters.sent,
       loopsPrevented: this.loopsPrevented,
-      connects: link.connects,
-      lastError: link.lastError ?? this.lastError,
+      connects: this.earlierConnects + (link?.connects ?? 0),
+      lastError: link?.lastError ?? this.lastError,
     };
   }
 

@@ -10,7 +10,7 @@ import {
 } from "@amqtt/client";
 import type { Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
-import { type FailoverState, failoverDial } from "./dial.js";
+import { type FailoverState, failoverDial, fencedDial } from "./dial.js";
 import { NODE_TOPIC } from "./properties.js";
 import type { TopicMap } from "./topic-map.js";
 
@@ -54,6 +54,8 @@ export class RemoteLink {
     private readonly topics: TopicMap,
     private readonly handlers: LinkHandlers,
     private readonly logger: Logger,
+    /** Checked before every dial: false refuses to connect (a cluster node whose bridge lease is no longer valid). */
+    private readonly mayConnect: () => boolean = () => true,
   ) {
     this.failover = { current: 0, bridgeBit: config.protocolVersion === 4 && config.tryPrivate };
   }
@@ -139,7 +141,7 @@ export class RemoteLink {
           ...(tls?.certfile === undefined ? {} : { certfile: tls.certfile }),
           ...(tls?.keyfile === undefined ? {} : { keyfile: tls.keyfile }),
         },
-        dial: failoverDial(c.addresses, this.failover),
+        dial: fencedDial(failoverDial(c.addresses, this.failover), this.mayConnect),
         logger: this.logger.child("remote"),
       },
     });
