@@ -1,9 +1,11 @@
 import type { Broker, ClientInfo, Logger, PluginMessage } from "@amqtt/broker";
 import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import { type Packet, PacketType } from "@amqtt/codec";
 import type { QueuedRecord } from "@amqtt/store";
 import type { BridgeConfig } from "./config.js";
 import { EchoGuard } from "./echo-guard.js";
 import { BridgeStateError } from "./errors.js";
+import { InboundLedger } from "./inbound-ledger.js";
 import { type BridgeLeaseEngine, LeaseKeeper } from "./lease-keeper.js";
 import { OutboundPump } from "./outbound-pump.js";
 import { DurableOutbox } from "./outbox.js";
@@ -44,6 +46,8 @@ export interface BridgeStatus {
   messagesOut: number;
   /** Messages not carried because they were our own coming back (No Local for 3.1.1, hop list, echo guard). */
   loopsPrevented: number;
+  /** Inbound QoS 2 messages the remote sent again (DUP) after our restart, recognised and not published twice. */
+  duplicatesDropped: number;
   /** Successful connections since start. */
   connects: number;
   lastError: string | undefined;
@@ -79,6 +83,10 @@ type RunnerView = Omit<BridgeStatus, "name" | "queued" | "queuedBytes" | "runner
 export class Bridge {
   private readonly topics: TopicMap;
   private readonly outbox: DurableOutbox;
+  private readonly ledger: InboundLedger;
+  /** DUP flags of inbound QoS 2 PUBLISH packets, by packet id, from the packet hook until their message event. */
+  private readonly dupFlags = new Map<number, boolean>();
+  private duplicatesDropped = 0;
   private readonly pump: OutboundPump;
   /** The connection to the remote; in a cluster only on the lease holder, a new one per term. */
   private link: RemoteLink | undefined;
@@ -117,6 +125,7 @@ export class Bridge {
       config.maxQueuedBytes,
       onError,
     );
+    this.ledger = new InboundLedger(() => broker.store, `$bridge-in/${config.name}`, onError);
     this.echo = config.echoGuard === "off" ? undefined : new EchoGuard(ECHO_CAPACITY, config.echoWindowMs);
     const engine = cluster?.engine;
     if (cluster !== undefined && engine?.acquireLease !== undefined) {
@@ -149,9 +158,14 @@ export class Bridge {
       this.config,
       this.topics,
       {
-        up: (client) => this.pump.start(client),
+        up: (client) => {
+          // No session at the remote: nothing it sends now is a resend.
+          if (!client.sessionPresent) this.ledger.clear();
+          this.pump.start(client);
+        },
         down: () => this.pump.pause(),
         message: (client, m) => this.fromRemote(client, m),
+        packet: (packet) => this.packetFromRemote(packet),
       },
       this.logger,
       keeper === undefined ? undefined : () => keeper.valid(),
@@ -163,8 +177,18 @@ export class Bridge {
     if (this.phase !== "started") return;
     this.logger.info(`bridge ${this.config.name}: running on this node (lease taken)`);
     this.outbox.refresh();
-    this.link = this.newLink();
-    this.link.start();
+    const link = this.newLink();
+    this.link = link;
+    // The QoS 2 ledger as the previous runner left it, before the remote resends anything.
+    this.ledger.load().then(
+      () => {
+        if (this.link === link) link.start();
+      },
+      (error: unknown) => {
+        this.failed(error);
+        if (this.link === link) link.start();
+      },
+    );
   }
 
   /** Cluster: the lease is gone; stop sending at once and disconnect. */
@@ -183,6 +207,7 @@ export class Bridge {
     if (this.phase !== "new") throw new BridgeStateError(`bridge ${this.config.name} was started before`);
     this.phase = "started";
     await this.outbox.open();
+    await this.ledger.load();
     const bounds = this.outbox.bounds();
     if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
       this.logger.warn(
@@ -254,6 +279,7 @@ export class Bridge {
       messagesIn: this.messagesIn,
       messagesOut: this.pump.counters.sent,
       loopsPrevented: this.loopsPrevented,
+      duplicatesDropped: this.duplicatesDropped,
       connects: this.earlierConnects + (link?.connects ?? 0),
       lastError: link?.lastError ?? this.lastError,
     };
@@ -314,6 +340,16 @@ export class Bridge {
       client.acknowledge(m);
       return;
     }
+    if (m.qos === 2 && m.packetId !== undefined) {
+      const dup = this.dupFlags.get(m.packetId);
+      this.dupFlags.delete(m.packetId);
+      // A resend (DUP, or unknown) of an id the ledger holds: published before our restart, acknowledged again only.
+      if (dup !== false && this.ledger.has(m.packetId)) {
+        this.duplicatesDropped++;
+        client.acknowledge(m);
+        return;
+      }
+    }
     const echo = this.echo?.isEcho(m.topic, m.data) === true;
     const mapped = this.topics.toLocal(m.topic, m.qos);
     if (echo || carriedBy(m.properties, this.nodeId) || mapped === undefined) {
@@ -339,6 +375,8 @@ export class Bridge {
     });
     this.messagesIn++;
     if (m.qos === 0) return;
+    // Written before the flush below: the PUBREC never leaves before its id is durable.
+    if (m.qos === 2 && m.packetId !== undefined) this.ledger.add(m.packetId);
     const store = this.broker.store;
     if (!store.persistent) {
       client.acknowledge(m);
@@ -349,6 +387,16 @@ export class Bridge {
       () => client.acknowledge(m),
       (error: unknown) => this.failed(error),
     );
+  }
+
+  /** Every packet from the remote, before the client acts on it: DUP flags of QoS 2 PUBLISH, and PUBREL. */
+  private packetFromRemote(packet: Packet): void {
+    if (packet.type === PacketType.PUBLISH) {
+      if (packet.qos === 2 && packet.packetId !== undefined) this.dupFlags.set(packet.packetId, packet.dup);
+    } else if (packet.type === PacketType.PUBREL) {
+      // Issued before the client's PUBCOMP leaves (the id may be reused after it [MQTT-4.3.3-12]).
+      this.ledger.release(packet.packetId);
+    }
   }
 
   private failed(error: unknown): void {

@@ -8,7 +8,7 @@ import {
   ReasonCode,
   reasonCodeName,
 } from "@amqtt/client";
-import type { Subscription } from "@amqtt/codec";
+import type { Packet, Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
 import { type FailoverState, failoverDial, fencedDial } from "./dial.js";
 import { NODE_TOPIC } from "./properties.js";
@@ -22,6 +22,8 @@ export interface LinkHandlers {
   down(): void;
   /** A message from the remote, acknowledged only when the handler calls `client.acknowledge`. */
   message(client: MQTTClient, message: IncomingApplicationMessage): void;
+  /** Every packet from the remote, decoded again, before the client acts on it. */
+  packet?(packet: Packet): void;
 }
 
 /** How often a link checks that its client has not given up (ms). */
@@ -119,8 +121,21 @@ export class RemoteLink {
   private newClient(): MQTTClient {
     const c = this.config;
     const tls = c.tls;
+    const onPacket = this.handlers.packet;
     const client = new MQTTClient({
       clientId: c.clientId,
+      ...(onPacket === undefined
+        ? {}
+        : {
+            plugins: [
+              {
+                name: `bridge-${c.name}-packets`,
+                onPacketReceived: (packet: Packet) => {
+                  if (this.client === client) onPacket(packet);
+                },
+              },
+            ],
+          }),
       config: {
         protocolVersion: c.protocolVersion,
         keepAlive: c.keepAlive,

@@ -186,7 +186,10 @@ export class Broker extends TypedEvents<BrokerEvents> {
       // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.
       await this.pluginManager?.start();
       core.plugins.fire("onBrokerPreStart");
-      await this.endpoints.openAll((connection, listener) => void this.handle(connection, listener));
+      await this.endpoints.openAll((connection, listener) => {
+        if (this.phase === "stopping" || this.phase === "stopped") connection.abort();
+        else core.accept(connection, listener);
+      });
     } catch (error) {
       await this.endpoints.closeAll();
       await core.cluster?.stop().catch(() => undefined);

@@ -199,10 +199,12 @@ async function resolveCommandConfig(
 ): Promise<ResolvedBrokerConfig> {
   // `--cluster <url>` is the cluster section's engine (validated with it: errors name `cluster.redis`).
   const engine = options.cluster === undefined ? {} : { clusterEngine: options.cluster };
+  // The embedded defaults are typed constants (with flags commander checked): no schema pass, no zod.
   if (options.config === undefined)
     return resolveBrokerConfig(withOverrides(EMBEDDED_DEFAULTS, options, false), {
       pluginDefinitions: definitions,
       ...engine,
+      trusted: true,
     });
   const loaded = await loadBrokerConfigFile(resolve(options.config), {
     pluginDefinitions: definitions,

@@ -1,5 +1,6 @@
 // The publishers the benchmark compares, behind one small interface:
-// open(url) -> { publish(topic, qos): Promise | undefined, close(): Promise }.
+// open(url) -> { publish(topic, qos): Promise | undefined, subscribe(filter, onPayload): Promise,
+// close(): Promise }. `subscribe` resolves at the SUBACK (QoS 1) and calls `onPayload(bytes)` per message.
 import { connect } from "node:net";
 import { connectAsync } from "mqtt";
 import { MQTTClient } from "../dist/index.js";
@@ -20,6 +21,13 @@ export function amqttDriver(payload) {
         publish: (topic, qos) => {
           const p = c.publish(topic, payload, { qos });
           return qos === 0 ? void p.catch(countRefusal) : p;
+        },
+        // aMQTT's reading API: the `messages()` iterator (it ends at disconnect).
+        subscribe: async (filter, onPayload) => {
+          await c.subscribe([[filter, 1]]);
+          void (async () => {
+            for await (const m of c.messages()) onPayload(m.data);
+          })();
         },
         close: async () => {
           await c.disconnect();
@@ -42,6 +50,10 @@ export function mqttjsDriver(payload, version) {
         // QoS 0 without a callback (publishAsync adds a drain listener per call); QoS 1 resolves on PUBACK.
         publish: (topic, qos) =>
           qos === 0 ? void c.publish(topic, buf, { qos }) : c.publishAsync(topic, buf, { qos }),
+        subscribe: async (filter, onPayload) => {
+          await c.subscribeAsync(filter, { qos: 1 });
+          c.on("message", (_topic, bytes) => onPayload(bytes));
+        },
         close: () => c.endAsync(),
       };
     },

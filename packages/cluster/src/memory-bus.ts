@@ -152,7 +152,7 @@ export class MemoryClusterBus implements ClusterBus {
     this.ready();
     const id = `${this.idPrefix}-${++this.sent}`;
     // The engine keeps its own copy: the caller may reuse its buffer.
-    this.engine.send(nodeId, { from: this.nodeId, channel, id, body: body.slice() });
+    await this.engine.send(nodeId, { from: this.nodeId, channel, id, body: body.slice() });
   }
 
   /** Throws unless running and the engine answers. */

@@ -96,7 +96,10 @@ export class MemoryInbox {
  * Fault injection for tests: {@link setAvailable} (every call fails with
  * {@link ClusterUnavailableError}, buses raise `engineStatus`), {@link expire}
  * (lease lost), {@link duplicateNext} (an envelope stored twice, same id),
- * {@link hold} / {@link release} (a node's inbox stops and resumes delivering).
+ * {@link hold} / {@link release} (a node's inbox stops and resumes delivering),
+ * {@link holdSends} / {@link releaseSends} (writes to a node's inbox wait: a
+ * stalled engine), {@link delayNextSend} (one write lands after later ones: a
+ * retried or redirected command).
  */
 export class MemoryClusterEngine {
   private up = true;
@@ -108,11 +111,18 @@ export class MemoryClusterEngine {
   private readonly owned = new Map<string, Set<string>>();
   private readonly inboxes = new Map<string, MemoryInbox>();
   private readonly duplicates = new Map<string, number>();
+<<<<<<< HEAD
   /** Named leases by name; a released one keeps its epoch with no holder. */
   private readonly leases = new Map<
     string,
     { nodeId: string | undefined; epoch: number; expiresAt: number; info: string | undefined }
   >();
+=======
+  /** Sends waiting for {@link releaseSends}, per receiving node, in the order they were made. */
+  private readonly heldSends = new Map<string, (() => void)[]>();
+  /** Per receiving node, the gates its next sends wait for (see {@link delayNextSend}). */
+  private readonly delayed = new Map<string, Promise<void>[]>();
+>>>>>>> main
   /** Every node's routes. */
   readonly routes = new RouteTable();
 
@@ -154,6 +164,42 @@ export class MemoryClusterEngine {
   release(nodeId: string): void {
     this.inbox(nodeId).held = false;
     this.links.get(nodeId)?.inboxReady();
+  }
+
+  /**
+   * Sends to `nodeId` wait from now on, neither stored nor answered (an engine
+   * that stalls on writes), until {@link releaseSends}.
+   */
+  holdSends(nodeId: string): void {
+    if (!this.heldSends.has(nodeId)) this.heldSends.set(nodeId, []);
+  }
+
+  /** Sends to `nodeId` are stored again; the held ones first, in the order they were made. */
+  releaseSends(nodeId: string): void {
+    const held = this.heldSends.get(nodeId);
+    this.heldSends.delete(nodeId);
+    for (const store of held ?? []) store();
+  }
+
+  /**
+   * The next send to `nodeId` waits until the returned function is called;
+   * sends made meanwhile are stored before it (as a real engine may answer a
+   * retried or redirected command after later ones).
+   */
+  delayNextSend(nodeId: string): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gates = this.delayed.get(nodeId) ?? [];
+    gates.push(gate);
+    this.delayed.set(nodeId, gates);
+    return release;
+  }
+
+  /** Sends still held by {@link holdSends} for `nodeId`. */
+  heldSendCount(nodeId: string): number {
+    return this.heldSends.get(nodeId)?.length ?? 0;
   }
 
   /** Envelopes stored for `nodeId` and not acknowledged (delivered or not). */
@@ -314,8 +360,31 @@ export class MemoryClusterEngine {
     this.routes.remove(nodeId, route);
   }
 
-  /** @internal */
-  send(to: string, envelope: ClusterEnvelope): void {
+  /**
+   * Store `envelope` in `to`'s inbox; a promise when a fault injection makes
+   * the write wait (it settles once stored, or with the store's error).
+   * @internal
+   */
+  send(to: string, envelope: ClusterEnvelope): void | Promise<void> {
+    this.check();
+    const gate = this.delayed.get(to)?.shift();
+    if (gate !== undefined) return gate.then(() => this.store(to, envelope));
+    const held = this.heldSends.get(to);
+    if (held !== undefined)
+      return new Promise<void>((resolve, reject) => {
+        held.push(() => {
+          try {
+            this.store(to, envelope);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+    this.store(to, envelope);
+  }
+
+  private store(to: string, envelope: ClusterEnvelope): void {
     this.check();
     const inbox = this.inbox(to);
     const limit = this.links.get(to)?.maxInboxEnvelopes ?? CLUSTER_DEFAULTS.maxInboxEnvelopes;

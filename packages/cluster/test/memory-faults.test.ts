@@ -47,6 +47,39 @@ describe("MemoryClusterEngine fault injection", () => {
     await waitFor("acked", () => engine.inboxLength("b") === 0, 1000);
   });
 
+  it("holdSends keeps sends unanswered and unstored; releaseSends stores them in order and answers them", async () => {
+    const { engine, nodes } = await cluster("a", "b");
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    b.events.autoAck = true;
+    engine.holdSends("b");
+    let answered = 0;
+    const sends = ["1", "2"].map((s) => a.bus.send("b", "deliver", bytes(s)).then(() => void answered++));
+    await sleep(50);
+    expect([answered, engine.inboxLength("b"), engine.heldSendCount("b")]).toEqual([0, 0, 2]);
+    engine.releaseSends("b");
+    await Promise.all(sends);
+    expect(engine.heldSendCount("b")).toBe(0);
+    await waitFor("two deliveries", () => b.events.envelopes.length === 2, 1000);
+    expect(b.events.envelopes.map((r) => new TextDecoder().decode(r.envelope.body))).toEqual(["1", "2"]);
+  });
+
+  it("delayNextSend lets later sends overtake the delayed one until it is released", async () => {
+    const { engine, nodes } = await cluster("a", "b");
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    b.events.autoAck = true;
+    const release = engine.delayNextSend("b");
+    const first = a.bus.send("b", "deliver", bytes("first"));
+    await a.bus.send("b", "deliver", bytes("second"));
+    await waitFor("one delivery", () => b.events.envelopes.length === 1, 1000);
+    release();
+    await first;
+    await waitFor("two deliveries", () => b.events.envelopes.length === 2, 1000);
+    expect(b.events.envelopes.map((r) => new TextDecoder().decode(r.envelope.body))).toEqual([
+      "second",
+      "first",
+    ]);
+  });
+
   it("expire tells the expired node too; it then refuses calls until stopped and started again", async () => {
     const { engine, nodes } = await cluster("a", "b");
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];

@@ -58,9 +58,12 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
   const proxy = options.proxyProtocol === undefined ? undefined : new ProxyAcceptor(options.proxyProtocol);
   const tlsServer = options.tls ? createTlsServer(options.tls) : undefined;
   // With the PROXY protocol a plain server accepts, and the TLS server only runs handshakes.
-  const server = tlsServer !== undefined && proxy === undefined ? tlsServer : createNetServer();
+  // `noDelay`: Nagle off from accept (MQTT packets are small and latency matters).
+  const server =
+    tlsServer !== undefined && proxy === undefined ? tlsServer : createNetServer({ noDelay: true });
   const transport = options.tls ? "tls" : "tcp";
   const unixPath = options.path;
+  const peerTransport = transport === "tls" ? "tls" : unixPath === undefined ? "tcp" : "unix";
   const listener = new TcpListener(server, core, transport, { proxy, unixPath });
   const full = (): boolean =>
     core.isFull || core.connectionCount + (proxy?.pending ?? 0) >= core.maxConnections;
@@ -69,10 +72,14 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
       socket.destroy();
       return;
     }
+    // The plain server turned Nagle off at accept (`noDelay`); the TLS server has the user's options.
+    if (server === tlsServer) socket.setNoDelay(true);
     const connection = new TcpConnection(
       socket,
       core.connectionOptions,
-      proxied === undefined ? undefined : { remoteAddress: proxied.remoteAddress, proxied },
+      proxied === undefined
+        ? { transport: peerTransport }
+        : { remoteAddress: proxied.remoteAddress, proxied, transport: peerTransport },
     );
     core.accept(connection);
     // The PROXY reader paused the socket after the header; reading starts with the client's bytes.

@@ -18,19 +18,37 @@ type OwnedSocket = Socket & { [OWNER]: TcpConnection };
 
 /**
  * A connection over a connected `net.Socket` or `tls.TLSSocket`. Nagle is off
- * (`setNoDelay(true)`): MQTT packets are small and latency matters. Sends made in
+ * (`noDelay`): MQTT packets are small and latency matters. Sends made in
  * one event-loop turn are corked and leave in one `writev` on the next tick.
  * `send` reports the socket's own high-water mark; reading pauses the socket.
  */
 export class TcpConnection extends ConnectionBase {
-  /** See {@link Connection.remoteAddress}. */
-  readonly remoteAddress: AddressInfo;
   readonly #socket: Socket;
   readonly #tls: TlsInfo | undefined;
   readonly #transport: "tcp" | "tls" | "unix";
   #corked = false;
   #localAddress: AddressInfo | undefined;
+  /** The peer given at construction (PROXY header, unix path), or built on first read. */
+  #remoteAddress: AddressInfo | undefined;
   #error: Error | undefined;
+
+  /**
+   * See {@link Connection.remoteAddress}. Built on first read from the peer
+   * address Node fetched (and keeps after the close) at construction: an
+   * address object per idle connection that nobody reads costs heap.
+   */
+  get remoteAddress(): AddressInfo {
+    if (this.#remoteAddress === undefined) {
+      const socket = this.#socket;
+      this.#remoteAddress = {
+        transport: this.#transport,
+        host: socket.remoteAddress,
+        port: socket.remotePort,
+        family: socket.remoteFamily,
+      };
+    }
+    return this.#remoteAddress;
+  }
 
   /**
    * See {@link Connection.localAddress}. Read on demand: `getsockname` per accepted
@@ -58,33 +76,37 @@ export class TcpConnection extends ConnectionBase {
 
   /**
    * Wrap a socket that is already connected (and, for TLS, past its handshake).
-   * Listeners and `dialTcp` do this for you. `peer` replaces the socket's own
-   * peer address (a PROXY protocol header's client, a unix socket's path).
+   * Listeners and `dialTcp` do this for you. `peer.remoteAddress` replaces the
+   * socket's own peer address (a PROXY protocol header's client, a unix
+   * socket's path); `peer.transport` says what the socket is when the caller
+   * knows (a listener does), sparing the check, and that the caller turned
+   * Nagle off (the listener's server does it at accept); without it the
+   * constructor does.
    */
   constructor(
     socket: Socket,
     options: ConnectionOptions = {},
-    peer?: { remoteAddress: AddressInfo; proxied?: Proxied },
+    peer?: { remoteAddress?: AddressInfo; proxied?: Proxied; transport?: "tcp" | "tls" | "unix" },
   ) {
     super(options);
     this.#socket = socket;
-    // A unix domain socket has no peer address or family.
+    const tls = socket instanceof TLSSocket;
+    // A unix domain socket has no peer address or family. Reading `remoteAddress`
+    // fetches and caches the peer address now, while the socket is open.
     const transport =
-      socket instanceof TLSSocket
+      peer?.transport ??
+      (tls
         ? "tls"
         : socket.remoteFamily === undefined && socket.remoteAddress === undefined
           ? "unix"
-          : "tcp";
+          : "tcp");
+    if (peer?.transport !== undefined && transport !== "unix") void socket.remoteAddress;
     this.#transport = transport;
-    this.#tls = socket instanceof TLSSocket ? tlsInfoOf(socket) : undefined;
-    this.remoteAddress = peer?.remoteAddress ?? {
-      transport,
-      host: socket.remoteAddress,
-      port: socket.remotePort,
-      family: socket.remoteFamily,
-    };
+    this.#tls = tls ? tlsInfoOf(socket) : undefined;
+    this.#remoteAddress = peer?.remoteAddress;
     this.proxied = peer?.proxied;
-    socket.setNoDelay(true);
+    // A listener's server sets it at accept (`noDelay`); a dialled socket here.
+    if (peer?.transport === undefined) socket.setNoDelay(true);
     // Shared listener functions (`this` is the socket), not closures per connection:
     // a broker holds thousands of idle connections.
     (socket as OwnedSocket)[OWNER] = this;

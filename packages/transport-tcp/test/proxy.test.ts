@@ -1,7 +1,14 @@
 import { connect } from "node:net";
-import { certs } from "@amqtt/test-utils";
-import { PROXY_V2_SIGNATURE, proxyV2Header } from "@amqtt/test-utils/proxy";
-import type { AddressInfo, Connection, ProxyProtocolError, UntrustedProxyError } from "@amqtt/transport";
+import { certs, freePort } from "@amqtt/test-utils";
+import { startHaproxy } from "@amqtt/test-utils/haproxy";
+import { dialProxied, PROXY_V2_SIGNATURE, proxyV2Header } from "@amqtt/test-utils/proxy";
+import {
+  type AddressInfo,
+  type Connection,
+  type ProxyProtocolError,
+  proxyTlvs,
+  type UntrustedProxyError,
+} from "@amqtt/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { listenTcp, type ProxyProtocolOptions, type TcpConnection, type TcpListener } from "../src/index.js";
 import { dialWithHeader } from "./proxy-dial.js";
@@ -14,6 +21,17 @@ afterEach(async () => {
 });
 
 const v1 = (line: string) => new TextEncoder().encode(line);
+
+/** A v2 header with a CRC32C TLV, then one bit of its source address flipped. */
+function corruptedCrcHeader(): Uint8Array {
+  const header = proxyV2Header({
+    source: { host: "192.0.2.1", port: 1 },
+    destination: { host: "127.0.0.1", port: 2 },
+    crc32c: true,
+  });
+  header[19] = header[19]! ^ 0x04;
+  return header;
+}
 
 async function proxyListener(proxy: Partial<ProxyProtocolOptions> = {}, tls = false) {
   const accepted: TcpConnection[] = [];
@@ -85,6 +103,41 @@ describe("PROXY protocol on TCP and TLS listeners", () => {
     expect(accepted[0]!.tls?.protocol).toMatch(/^TLS/);
   });
 
+  it("checks the CRC32C TLV of a header from HAProxy (proxy-v2-options crc32c) and keeps the TLV", async () => {
+    const { port, accepted, refused } = await proxyListener();
+    const front = await freePort();
+    const haproxy = await startHaproxy({
+      ports: [front],
+      config: [
+        "defaults",
+        "  mode tcp",
+        "  timeout connect 5s",
+        "  timeout client 30s",
+        "  timeout server 30s",
+        "frontend f",
+        `  bind 127.0.0.1:${front}`,
+        "  default_backend b",
+        "backend b",
+        `  server s 127.0.0.1:${port} send-proxy-v2 proxy-v2-options crc32c`,
+        "",
+      ].join("\n"),
+    });
+    try {
+      const client = await dialProxied(front, { localAddress: "127.0.0.5" });
+      const clientPort = client.localPort;
+      client.write(new Uint8Array([0xc0, 0x00]));
+      // haproxy's start-up probe (from 127.0.0.1) came through too; find the client's connection.
+      const ours = () => accepted.find((c) => c.remoteAddress.host === "127.0.0.5");
+      await until(() => ours() !== undefined);
+      client.destroy();
+      expect(refused).toEqual([]);
+      expect(ours()!.remoteAddress.port).toBe(clientPort);
+      expect(ours()!.proxied?.header.tlvs.map((t) => t.type)).toContain(proxyTlvs.CRC32C);
+    } finally {
+      await haproxy.stop();
+    }
+  });
+
   it("keeps the proxy's own address for a v2 LOCAL header (a health check)", async () => {
     const { port, accepted } = await proxyListener();
     const local = proxyV2Header({ command: "local" });
@@ -111,6 +164,7 @@ describe("PROXY protocol on TCP and TLS listeners", () => {
     ],
     ["a malformed v1 line", v1("PROXY TCP4 1.2.3.4 5.6.7.8 99999 2\r\n"), "malformed-line"],
     ["a v2 header of version 3", new Uint8Array([...PROXY_V2_SIGNATURE, 0x31, 0x11, 0, 12]), "bad-version"],
+    ["a v2 header whose CRC32C does not match", corruptedCrcHeader(), "bad-checksum"],
   ])("closes a trusted connection with %s", async (_name, bytes, reason) => {
     const { port, accepted, refused } = await proxyListener();
     expect(await closedAfter(port, bytes)).toBe(true);

@@ -22,6 +22,28 @@ export interface ProxyV2HeaderOptions {
   command?: "proxy" | "local";
   source?: ProxyEndpoint;
   destination?: ProxyEndpoint;
+  /** Append a PP2_TYPE_CRC32C TLV holding the header's checksum, as HAProxy's `proxy-v2-options crc32c` does. */
+  crc32c?: boolean;
+}
+
+/**
+ * CRC-32C (Castagnoli) bit by bit, from the definition (reflected polynomial
+ * 0x82F63B78): slow and table-free, to stay independent of the parser's own.
+ */
+export function crc32cBitwise(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** `header` (which ends with a zeroed 4-byte CRC32C value) with the checksum filled in. */
+function withCrc32c(header: Uint8Array): Uint8Array {
+  const crc = crc32cBitwise(header);
+  header.set([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff], header.length - 4);
+  return header;
 }
 
 /** The 16 bytes of an IPv6 address in text form (`::` compression and an IPv4 tail allowed). */
@@ -69,8 +91,17 @@ export function proxyV2Header(options: ProxyV2HeaderOptions = {}): Uint8Array {
     ...portBytes(source.port),
     ...portBytes(destination.port),
   ];
+  // PP2_TYPE_CRC32C (0x03), 4 bytes, zero while the checksum is computed.
+  if (options.crc32c === true) block.push(0x03, 0x00, 0x04, 0, 0, 0, 0);
   const family = v6 ? 0x21 : 0x11; // AF_INET6 or AF_INET, STREAM
-  return new Uint8Array([...PROXY_V2_SIGNATURE, command, family, ...portBytes(block.length), ...block]);
+  const header = new Uint8Array([
+    ...PROXY_V2_SIGNATURE,
+    command,
+    family,
+    ...portBytes(block.length),
+    ...block,
+  ]);
+  return options.crc32c === true ? withCrc32c(header) : header;
 }
 
 /** A PROXY protocol v1 header line (`PROXY TCP4|TCP6 src dst sport dport\r\n`). */

@@ -239,11 +239,34 @@ export class BrokerCore implements ConnectionHost<SessionState> {
 
   /** Serve one connection until it ends. */
   serve(connection: Connection, listener: string): Promise<void> {
-    if (!this.limits.admitConnection(connection, listener)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.accept(connection, listener, resolve));
+  }
+
+  /**
+   * Serve one connection, `over` called when it ends: what listeners use (a
+   * promise and its reactions per connection cost heap while it is idle).
+   */
+  accept(connection: Connection, listener: string, over?: () => void): void {
+    if (!this.limits.admitConnection(connection, listener)) {
+      over?.();
+      return;
+    }
     const conn: BrokerConnection = new ClientConnection(this, connection, listener);
     this.connections.add(conn);
-    return conn.run().finally(() => this.connections.delete(conn));
+    conn.start(
+      over === undefined
+        ? this.forget
+        : (c) => {
+            this.forget(c);
+            over();
+          },
+    );
   }
+
+  /** A connection is over: out of the set (one function for all of them). */
+  private readonly forget = (conn: BrokerConnection): void => {
+    this.connections.delete(conn);
+  };
 
   /** Counters for `$SYS` and monitoring. */
   stats(): BrokerStats {

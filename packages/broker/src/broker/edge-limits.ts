@@ -139,7 +139,7 @@ export class EdgeLimits {
    */
   memory(): number {
     let total = 0;
-    for (const c of this.host.connections) total += c.session.queuedBytes + c.transport.bufferedBytes;
+    for (const c of this.host.connections) total += c.session.queuedBytes + c.outputHeldBytes;
     this.memoryInUse = total;
     this.routedSinceSample = 0;
     this.bytesSinceSample = 0;

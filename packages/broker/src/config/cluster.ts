@@ -1,37 +1,39 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { redactUrl } from "@amqtt/store";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
+import { lazySchema } from "./zod.js";
 
 // The `cluster` section: which engine the broker nodes of one cluster share
 // (Redis/Valkey today) and the timing every node of the cluster agrees on.
 
-const redisUrl = z.string().min(1);
-
 /** The `cluster` section as written. */
-export const clusterSchema = z.strictObject({
-  /**
-   * The Redis/Valkey URL (`redis://host:6379/0`, `rediss://` for TLS; a password in
-   * the URL or in `password_file`). A list of several URLs are a Redis Cluster's seed
-   * nodes (as `cluster_nodes`).
-   */
-  redis: z.union([redisUrl, z.array(redisUrl).min(1)]).optional(),
-  /** Seed nodes of a Redis Cluster (`redis://host:7000`, ...): Redis Cluster mode instead of `redis`. */
-  cluster_nodes: z.array(redisUrl).min(1).optional(),
-  /** A file whose first line is the engine's password (wins over one in the URL). */
-  password_file: z.string().min(1).optional(),
-  /** This node's id, unique in the cluster (default: generated at start from host and pid). */
-  node_id: z.string().min(1).max(128).optional(),
-  /** Prefix of every key the cluster writes (default `amqtt:`), so several clusters share one engine. */
-  key_prefix: z.string().min(1).max(64).optional(),
-  /** A node that does not renew its lease for this many ms is declared down (default 10,000). */
-  lease_ms: z.int().min(500).max(600_000).optional(),
-  /** Longest wait for one engine call, in ms (default 2,000); past it the engine counts as down. */
-  request_timeout_ms: z.int().min(50).max(60_000).optional(),
-  /** Envelopes this node holds received but unacknowledged; beyond it reading pauses (default 10,000). */
-  max_unacked_envelopes: z.int().min(1).optional(),
-  /** Envelopes one node's inbox holds in the engine; beyond it sends to that node fail (default 100,000). */
-  max_inbox_envelopes: z.int().min(1).optional(),
+export const clusterSchema = lazySchema((z) => {
+  const redisUrl = z.string().min(1);
+  return z.strictObject({
+    /**
+     * The Redis/Valkey URL (`redis://host:6379/0`, `rediss://` for TLS; a password in
+     * the URL or in `password_file`). A list of several URLs are a Redis Cluster's seed
+     * nodes (as `cluster_nodes`).
+     */
+    redis: z.union([redisUrl, z.array(redisUrl).min(1)]).optional(),
+    /** Seed nodes of a Redis Cluster (`redis://host:7000`, ...): Redis Cluster mode instead of `redis`. */
+    cluster_nodes: z.array(redisUrl).min(1).optional(),
+    /** A file whose first line is the engine's password (wins over one in the URL). */
+    password_file: z.string().min(1).optional(),
+    /** This node's id, unique in the cluster (default: generated at start from host and pid). */
+    node_id: z.string().min(1).max(128).optional(),
+    /** Prefix of every key the cluster writes (default `amqtt:`), so several clusters share one engine. */
+    key_prefix: z.string().min(1).max(64).optional(),
+    /** A node that does not renew its lease for this many ms is declared down (default 10,000). */
+    lease_ms: z.int().min(500).max(600_000).optional(),
+    /** Longest wait for one engine call, in ms (default 2,000); past it the engine counts as down. */
+    request_timeout_ms: z.int().min(50).max(60_000).optional(),
+    /** Envelopes this node holds received but unacknowledged; beyond it reading pauses (default 10,000). */
+    max_unacked_envelopes: z.int().min(1).optional(),
+    /** Envelopes one node's inbox holds in the engine; beyond it sends to that node fail (default 100,000). */
+    max_inbox_envelopes: z.int().min(1).optional(),
+  });
 });
 
 /** The cluster settings, resolved. */
@@ -64,7 +66,7 @@ const URL_SCHEMES = /^(redis|rediss|valkey|valkeys):\/\//i;
 
 /** Check and complete the `cluster` section; `undefined` when there is none. */
 export function resolveCluster(
-  raw: z.output<typeof clusterSchema> | null | undefined,
+  raw: z.output<ReturnType<typeof clusterSchema>> | null | undefined,
   baseDir: string,
   issues: ConfigIssue[],
 ): ResolvedCluster | undefined {

@@ -1,51 +1,57 @@
 import { AddressMatcher, InvalidAddressRangeError } from "@amqtt/transport";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
 import { connectionLimitDefault } from "./fd-limit.js";
+import { lazySchema } from "./zod.js";
 
 // The edge of the network (issue 17): PROXY protocol, forwarded headers, unix
 // sockets, rate limits and global caps. Keys in aMQTT's style (snake_case).
 
-const positive = z.number().positive();
-const nonNegative = z.number().min(0);
+/** Listener keys for the edge, spread into `listenerSchema` (built on first use). */
+export const edgeListenerKeys = lazySchema((z) => {
+  const positive = z.number().positive();
+  const nonNegative = z.number().min(0);
+  return {
+    /** TCP/TLS: expect a PROXY protocol v1/v2 header from `proxy_trusted` (before TLS). */
+    proxy_protocol: z.boolean().optional(),
+    /** The proxies allowed to send the PROXY header: IPv4/IPv6 addresses or CIDR ranges. */
+    proxy_trusted: z.array(z.string()).optional(),
+    /** WebSocket: proxies whose `Forwarded` / `X-Forwarded-For` header is believed. */
+    trusted_proxies: z.array(z.string()).optional(),
+    /** Unix socket listeners (`bind: unix:/path`): the file's mode, octal text such as `"0660"`. */
+    mode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0660"')
+      .optional(),
+    /** Unix socket listeners: the file's owner and group (numeric ids). */
+    owner: z.int().min(0).optional(),
+    group: z.int().min(0).optional(),
+    /** New connections per second accepted on this listener (0: no limit). */
+    max_connection_rate: nonNegative.optional(),
+    /** Connections accepted at once after a quiet spell (default: one second's worth). */
+    connection_rate_burst: positive.optional(),
+  };
+});
 
-/** Listener keys for the edge, spread into `listenerSchema`. */
-export const edgeListenerKeys = {
-  /** TCP/TLS: expect a PROXY protocol v1/v2 header from `proxy_trusted` (before TLS). */
-  proxy_protocol: z.boolean().optional(),
-  /** The proxies allowed to send the PROXY header: IPv4/IPv6 addresses or CIDR ranges. */
-  proxy_trusted: z.array(z.string()).optional(),
-  /** WebSocket: proxies whose `Forwarded` / `X-Forwarded-For` header is believed. */
-  trusted_proxies: z.array(z.string()).optional(),
-  /** Unix socket listeners (`bind: unix:/path`): the file's mode, octal text such as `"0660"`. */
-  mode: z
-    .string()
-    .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0660"')
-    .optional(),
-  /** Unix socket listeners: the file's owner and group (numeric ids). */
-  owner: z.int().min(0).optional(),
-  group: z.int().min(0).optional(),
-  /** New connections per second accepted on this listener (0: no limit). */
-  max_connection_rate: nonNegative.optional(),
-  /** Connections accepted at once after a quiet spell (default: one second's worth). */
-  connection_rate_burst: positive.optional(),
-};
-
-/** Top-level keys for the rate limits and caps, spread into `brokerConfigSchema`. */
-export const edgeBrokerKeys = {
-  /** Clients connected at once across every listener; more get CONNACK Server busy (3.1.1: rc 3). 0: no limit. */
-  max_clients: z.int().min(0).optional(),
-  /** Inbound PUBLISH packets per second per client (0: no limit). */
-  max_message_rate: nonNegative.optional(),
-  message_rate_burst: positive.optional(),
-  /** Inbound PUBLISH bytes (topic plus payload) per second per client (0: no limit). */
-  max_byte_rate: nonNegative.optional(),
-  byte_rate_burst: positive.optional(),
-  /** What a 5.0 client over its rate gets: DISCONNECT 0x96 Message rate too high (default), or slowed like 3.1.1. */
-  rate_limit_v5: z.enum(["disconnect", "throttle"]).optional(),
-  /** Bytes of messages queued and waiting to be written, all clients together; over it new QoS 0 messages are dropped. 0: no limit. */
-  max_message_memory: z.int().min(0).optional(),
-};
+/** Top-level keys for the rate limits and caps, spread into `brokerConfigSchema` (built on first use). */
+export const edgeBrokerKeys = lazySchema((z) => {
+  const positive = z.number().positive();
+  const nonNegative = z.number().min(0);
+  return {
+    /** Clients connected at once across every listener; more get CONNACK Server busy (3.1.1: rc 3). 0: no limit. */
+    max_clients: z.int().min(0).optional(),
+    /** Inbound PUBLISH packets per second per client (0: no limit). */
+    max_message_rate: nonNegative.optional(),
+    message_rate_burst: positive.optional(),
+    /** Inbound PUBLISH bytes (topic plus payload) per second per client (0: no limit). */
+    max_byte_rate: nonNegative.optional(),
+    byte_rate_burst: positive.optional(),
+    /** What a 5.0 client over its rate gets: DISCONNECT 0x96 Message rate too high (default), or slowed like 3.1.1. */
+    rate_limit_v5: z.enum(["disconnect", "throttle"]).optional(),
+    /** Bytes of messages queued and waiting to be written, all clients together; over it new QoS 0 messages are dropped. 0: no limit. */
+    max_message_memory: z.int().min(0).optional(),
+  };
+});
 
 /** A listener's edge settings, resolved. */
 export interface ListenerEdge {
@@ -92,8 +98,10 @@ export const defaultRateLimits = {
   maxMessageMemory: 2 * 1024 * 1024 * 1024,
 } as const;
 
-type RawEdgeListener = { [K in keyof typeof edgeListenerKeys]?: z.output<(typeof edgeListenerKeys)[K]> };
-type RawEdgeBroker = { [K in keyof typeof edgeBrokerKeys]?: z.output<(typeof edgeBrokerKeys)[K]> };
+type EdgeListenerKeys = ReturnType<typeof edgeListenerKeys>;
+type EdgeBrokerKeys = ReturnType<typeof edgeBrokerKeys>;
+type RawEdgeListener = { [K in keyof EdgeListenerKeys]?: z.output<EdgeListenerKeys[K]> };
+type RawEdgeBroker = { [K in keyof EdgeBrokerKeys]?: z.output<EdgeBrokerKeys[K]> };
 
 function rate(value: number | undefined, burst: number | undefined, fallback: number) {
   const r = value ?? fallback;

@@ -1,17 +1,32 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors.js";
 import { type ResolvedBrokerConfig, type ResolveOptions, resolveBrokerConfig } from "./resolve.js";
+
+type YamlModule = typeof import("yaml");
+let yamlModule: YamlModule | undefined;
+
+/**
+ * The `yaml` package, loaded on the first configuration file: a broker on the
+ * embedded defaults or a configuration object never parses YAML, and the parser
+ * costs about 8 MB of RSS once loaded. `require` (yaml ships CommonJS for Node)
+ * keeps `parseBrokerConfigYaml` synchronous.
+ */
+function yaml(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as YamlModule;
+  return yamlModule;
+}
 
 /**
  * Parse YAML text as a broker configuration. Relative paths in it resolve
  * against `baseDir`. Throws `ConfigError` for YAML syntax errors too.
  */
 export function parseBrokerConfigYaml(text: string, options: ResolveOptions = {}): ResolvedBrokerConfig {
+  const { parse, YAMLParseError } = yaml();
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: true });
+    data = parse(text, { prettyErrors: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const line = err.linePos?.[0];

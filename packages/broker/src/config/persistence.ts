@@ -1,39 +1,45 @@
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
+import { lazySchema } from "./zod.js";
 
-/** The `persistence` section as written. */
-export const persistenceSchema = z.strictObject({
-  /**
-   * `sqlite` (what the `amqtt` command uses by default), `memory` (nothing
-   * survives a restart), or a database server: `postgresql`, `mysql` (MySQL and
-   * MariaDB), which need `url`, or `redis` (Redis 7 / Valkey, one server or a
-   * Redis Cluster), which needs `redis` or `cluster_nodes`. Left out with a
-   * `url`, the URL's scheme decides; with `redis` or `cluster_nodes`, it is `redis`.
-   */
-  store: z.enum(["memory", "sqlite", "postgresql", "mysql", "redis"]).optional(),
-  /** The server of `postgresql` / `mysql`: `postgresql://user@host:5432/db`, `mysql://...`, `mariadb://...` (aMQTT's `+asyncpg`/`+aiomysql` too). */
-  url: z.string().min(1).optional(),
-  /** The Redis server of `store: redis`: `redis://[user:password@]host:6379/0`, `rediss://` for TLS. */
-  redis: z.string().min(1).optional(),
-  /** Redis Cluster mode instead of `redis`: some of the cluster's nodes, `redis://host:port` each. */
-  cluster_nodes: z.array(z.string().min(1)).min(1).optional(),
-  /** Put before every Redis key, so several brokers share one Redis (default `amqtt:`); no braces. */
-  key_prefix: z.string().min(1).optional(),
-  /** A file whose first line is the database or Redis password (wins over one in the URL, which then need not hold it). */
-  password_file: z.string().min(1).optional(),
-  /** Folder of the SQLite file (`amqtt.db` inside); created when missing. */
-  data_dir: z.string().min(1).optional(),
-  /** The SQLite file itself; wins over `data_dir`. */
-  file: z.string().min(1).optional(),
-  /**
-   * `full` (default): PUBACK/PUBREC only once the message is on disk.
-   * `relaxed`: the disk syncs less often; a power loss (not a process crash) may lose the last writes.
-   */
-  durability: z.enum(["full", "relaxed"]).optional(),
-  /** aMQTT's SessionDBPlugin option: erase stored state at a graceful shutdown. */
-  clear_on_shutdown: z.boolean().optional(),
-});
+/** The `persistence` section as written (built on first use). */
+export const persistenceSchema = lazySchema((z) =>
+  z.strictObject({
+    /**
+     * `sqlite` (what the `amqtt` command uses by default), `memory` (nothing
+     * survives a restart), or a database server: `postgresql`, `mysql` (MySQL and
+     * MariaDB), which need `url`, or `redis` (Redis 7 / Valkey, one server or a
+     * Redis Cluster), which needs `redis` or `cluster_nodes`. Left out with a
+     * `url`, the URL's scheme decides; with `redis` or `cluster_nodes`, it is `redis`.
+     */
+    store: z.enum(["memory", "sqlite", "postgresql", "mysql", "redis"]).optional(),
+    /** The server of `postgresql` / `mysql`: `postgresql://user@host:5432/db`, `mysql://...`, `mariadb://...` (aMQTT's `+asyncpg`/`+aiomysql` too). */
+    url: z.string().min(1).optional(),
+    /** The Redis server of `store: redis`: `redis://[user:password@]host:6379/0`, `rediss://` for TLS. */
+    redis: z.string().min(1).optional(),
+    /** Redis Cluster mode instead of `redis`: some of the cluster's nodes, `redis://host:port` each. */
+    cluster_nodes: z.array(z.string().min(1)).min(1).optional(),
+    /** Put before every Redis key, so several brokers share one Redis (default `amqtt:`); no braces. */
+    key_prefix: z.string().min(1).optional(),
+    /** A file whose first line is the database or Redis password (wins over one in the URL, which then need not hold it). */
+    password_file: z.string().min(1).optional(),
+    /** Folder of the SQLite file (`amqtt.db` inside); created when missing. */
+    data_dir: z.string().min(1).optional(),
+    /** The SQLite file itself; wins over `data_dir`. */
+    file: z.string().min(1).optional(),
+    /**
+     * `full` (default): PUBACK/PUBREC only once the message is on disk.
+     * `relaxed`: the disk syncs less often; a power loss (not a process crash) may lose the last writes.
+     */
+    durability: z.enum(["full", "relaxed"]).optional(),
+    /** aMQTT's SessionDBPlugin option: erase stored state at a graceful shutdown. */
+    clear_on_shutdown: z.boolean().optional(),
+  }),
+);
+
+/** The `persistence` section after validation. */
+export type RawPersistence = z.output<ReturnType<typeof persistenceSchema>>;
 
 /** The stores a configuration can name. */
 export type PersistenceStore = "memory" | "sqlite" | "postgresql" | "mysql" | "redis";
@@ -127,7 +133,7 @@ const REDIS_URL = /^rediss?:\/\//i;
  * `key_prefix`); answers whether the Redis store is chosen.
  */
 function resolveRedis(
-  written: z.output<typeof persistenceSchema> | null | undefined,
+  written: RawPersistence | null | undefined,
   out: ResolvedPersistence,
   issues: ConfigIssue[],
 ): boolean {
@@ -193,20 +199,22 @@ function resolveRedis(
   return true;
 }
 
-const sessionDbOptions = z.strictObject({
-  /** SQLAlchemy URL: `sqlite:///file`, `sqlite+aiosqlite:///file`, or a PostgreSQL or MySQL/MariaDB server. */
-  connection: z.string().optional(),
-  /** Deprecated aMQTT option: the SQLite file. */
-  file: z.string().optional(),
-  clear_on_shutdown: z.boolean().optional(),
-});
+const sessionDbOptions = lazySchema((z) =>
+  z.strictObject({
+    /** SQLAlchemy URL: `sqlite:///file`, `sqlite+aiosqlite:///file`, or a PostgreSQL or MySQL/MariaDB server. */
+    connection: z.string().optional(),
+    /** Deprecated aMQTT option: the SQLite file. */
+    file: z.string().optional(),
+    clear_on_shutdown: z.boolean().optional(),
+  }),
+);
 
 /**
  * Resolve `persistence` and aMQTT's SessionDBPlugin entry (`plugins` key path
  * given) into one setting. Relative paths are taken from `baseDir`.
  */
 export function resolvePersistence(
-  written: z.output<typeof persistenceSchema> | null | undefined,
+  written: RawPersistence | null | undefined,
   sessionDb: { options: unknown; path: string } | undefined,
   baseDir: string,
   issues: ConfigIssue[],
@@ -230,7 +238,7 @@ export function resolvePersistence(
   }
   if (written?.store === "redis" || written?.redis !== undefined || written?.cluster_nodes !== undefined)
     issues.push({ path: "persistence", message: `store: redis contradicts ${sessionDb.path}` });
-  const parsed = sessionDbOptions.safeParse(sessionDb.options ?? {});
+  const parsed = sessionDbOptions().safeParse(sessionDb.options ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
       issues.push({ path: [sessionDb.path, ...issue.path.map(String)].join("."), message: issue.message });

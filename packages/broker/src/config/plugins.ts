@@ -1,5 +1,5 @@
 import { ReasonCode } from "@amqtt/codec";
-import { z } from "zod";
+import type { z } from "zod";
 import type {
   AnyPluginDefinition,
   PluginOptionsSchema,
@@ -7,6 +7,7 @@ import type {
   PluginValidationContext,
 } from "../plugins/definition.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { lazySchema, type Zod } from "./zod.js";
 
 /** A plugin chosen by the configuration, with its validated options. */
 export interface PluginSpec {
@@ -25,9 +26,18 @@ export interface PluginSpec {
   configuredAs: string;
 }
 
-const filterLists = z.record(z.string(), z.array(z.string()).nullable()).nullable();
+const filterLists = (z: Zod) => z.record(z.string(), z.array(z.string()).nullable()).nullable();
 
-/** Built-in plugins: our name, aMQTT's names for it, and its options. */
+/**
+ * Defaults of the built-in plugins' options: zod applies them to a validated
+ * configuration, `resolvePlugin` with `trusted` applies them without it.
+ */
+const optionDefaults = {
+  "anonymous-auth": { allow_anonymous: true },
+  sys: { sys_interval: 20 },
+} as const;
+
+/** Built-in plugins: our name, aMQTT's names for it, and its options (schemas built on first use). */
 const builtins = {
   "event-logger": {
     aliases: [
@@ -35,7 +45,7 @@ const builtins = {
       "amqtt.plugins.logging.EventLoggerPlugin",
       "event_logger_plugin",
     ],
-    options: z.strictObject({}),
+    options: lazySchema((z) => z.strictObject({})),
   },
   "packet-logger": {
     aliases: [
@@ -43,47 +53,55 @@ const builtins = {
       "amqtt.plugins.logging.PacketLoggerPlugin",
       "packet_logger_plugin",
     ],
-    options: z.strictObject({}),
+    options: lazySchema((z) => z.strictObject({})),
   },
   "anonymous-auth": {
     aliases: ["amqtt.plugins.authentication.AnonymousAuthPlugin", "auth_anonymous"],
-    options: z.strictObject({ allow_anonymous: z.boolean().default(true) }),
+    options: lazySchema((z) =>
+      z.strictObject({
+        allow_anonymous: z.boolean().default(optionDefaults["anonymous-auth"].allow_anonymous),
+      }),
+    ),
   },
   "file-auth": {
     aliases: ["amqtt.plugins.authentication.FileAuthPlugin", "auth_file"],
     // Without a file the plugin abstains and the broker warns, as aMQTT's does.
-    options: z.strictObject({ password_file: z.string().min(1).nullable().optional() }),
+    options: lazySchema((z) => z.strictObject({ password_file: z.string().min(1).nullable().optional() })),
   },
   "cert-auth": {
     aliases: ["amqtt.contrib.cert.UserAuthCertPlugin"],
     // The SPIFFE trust domain of the device certificates: spiffe://<uri_domain>/device/<client id>.
-    options: z.strictObject({ uri_domain: z.string().min(1) }),
+    options: lazySchema((z) => z.strictObject({ uri_domain: z.string().min(1) })),
   },
   "topic-taboo": {
     aliases: ["amqtt.plugins.topic_checking.TopicTabooPlugin", "topic_taboo"],
-    options: z.strictObject({}),
+    options: lazySchema((z) => z.strictObject({})),
   },
   "topic-acl": {
     aliases: ["amqtt.plugins.topic_checking.TopicAccessControlListPlugin", "topic_acl"],
     // aMQTT's plugin style only loads `acl` and `publish_acl` (QUIRK); all four work here.
-    options: z.strictObject({
-      acl: filterLists.optional(),
-      publish_acl: filterLists.optional(),
-      subscribe_acl: filterLists.optional(),
-      receive_acl: filterLists.optional(),
-      // Ours: deny rules (deny wins), Mosquitto's acl_file, and the SUBACK code of a refused 5.0 subscription.
-      deny_publish_acl: filterLists.optional(),
-      deny_subscribe_acl: filterLists.optional(),
-      deny_receive_acl: filterLists.optional(),
-      acl_file: z.string().min(1).nullable().optional(),
-      subscribe_refusal_code: z
-        .union([z.literal(ReasonCode.UNSPECIFIED_ERROR), z.literal(ReasonCode.NOT_AUTHORIZED)])
-        .optional(),
-    }),
+    options: lazySchema((z) =>
+      z.strictObject({
+        acl: filterLists(z).optional(),
+        publish_acl: filterLists(z).optional(),
+        subscribe_acl: filterLists(z).optional(),
+        receive_acl: filterLists(z).optional(),
+        // Ours: deny rules (deny wins), Mosquitto's acl_file, and the SUBACK code of a refused 5.0 subscription.
+        deny_publish_acl: filterLists(z).optional(),
+        deny_subscribe_acl: filterLists(z).optional(),
+        deny_receive_acl: filterLists(z).optional(),
+        acl_file: z.string().min(1).nullable().optional(),
+        subscribe_refusal_code: z
+          .union([z.literal(ReasonCode.UNSPECIFIED_ERROR), z.literal(ReasonCode.NOT_AUTHORIZED)])
+          .optional(),
+      }),
+    ),
   },
   sys: {
     aliases: ["amqtt.plugins.sys.broker.BrokerSysPlugin", "broker_sys"],
-    options: z.strictObject({ sys_interval: z.int().min(0).default(20) }),
+    options: lazySchema((z) =>
+      z.strictObject({ sys_interval: z.int().min(0).default(optionDefaults.sys.sys_interval) }),
+    ),
   },
 } as const;
 
@@ -165,7 +183,8 @@ function isModuleSpecifier(name: string): boolean {
 /**
  * Turn one `plugins` entry into a spec, or issues. Accepts our names, aMQTT's
  * dotted class paths and entry-point names, the names of registered definitions,
- * and module specifiers of user plugins.
+ * and module specifiers of user plugins. `trusted` options (built by code, see
+ * `ResolveOptions.trusted`) of a built-in plugin get its defaults without a schema pass.
  */
 export function resolvePlugin(
   configuredAs: string,
@@ -173,11 +192,18 @@ export function resolvePlugin(
   path: string,
   registry: PluginRegistry = new Map(),
   context: PluginValidationContext = { baseDir: process.cwd() },
+  trusted = false,
 ): PluginSpec | ConfigIssue[] {
   const options = rawOptions ?? {};
   const name = byAlias.get(configuredAs);
+  if (name !== undefined && trusted)
+    return {
+      name,
+      options: { ...(optionDefaults as Partial<Record<string, object>>)[name], ...(options as object) },
+      configuredAs,
+    };
   if (name !== undefined) {
-    const parsed = builtins[name].options.safeParse(options, { reportInput: true });
+    const parsed = builtins[name].options().safeParse(options, { reportInput: true });
     if (!parsed.success) {
       return parsed.error.issues.map((i) => ({
         path: [path, ...i.path.map(String)].join("."),

@@ -25,7 +25,7 @@ import {
   pluginRegistry,
   resolvePlugin,
 } from "./plugins.js";
-import { brokerConfigSchema, type listenerSchema } from "./schema.js";
+import { type BrokerConfigInput, brokerConfigSchema, type listenerSchema } from "./schema.js";
 import { resolveSlowConsumer, type SlowConsumerPolicy } from "./slow-consumer.js";
 
 /** A listener ready to open. */
@@ -180,8 +180,8 @@ const defaultPlugins: Record<string, Record<string, unknown>> = {
   sys: { sys_interval: 20 },
 };
 
-type RawConfig = z.output<typeof brokerConfigSchema>;
-type RawListener = z.output<typeof listenerSchema>;
+type RawConfig = z.output<ReturnType<typeof brokerConfigSchema>>;
+type RawListener = z.output<ReturnType<typeof listenerSchema>>;
 
 /** How a configuration is resolved besides its content. */
 export interface ResolveOptions {
@@ -197,6 +197,14 @@ export interface ResolveOptions {
    * then leave them out, or be absent).
    */
   clusterEngine?: string;
+  /**
+   * The input is a `BrokerConfigInput` built by code from typed constants (the
+   * `amqtt` command's embedded defaults with its flags): skip the schema pass,
+   * so zod is not even loaded (about 13 MB of RSS). The resolver's own checks
+   * (binds, files, duplicate ports, plugin names) still run. Never set it for
+   * what a user or a file wrote: that is validated with every key path named.
+   */
+  trusted?: boolean;
 }
 
 /**
@@ -207,21 +215,14 @@ export interface ResolveOptions {
  * configuration may name, by our names or aMQTT's.
  */
 export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}): ResolvedBrokerConfig {
-  const parsed = brokerConfigSchema.safeParse(input ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: describeIssue(i) })),
-      options.file,
-    );
-  }
-  const raw = parsed.data;
+  const raw = options.trusted === true ? trustedInput(input as BrokerConfigInput) : validated(input, options);
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
   const baseDir = options.baseDir ?? process.cwd();
   const listeners = resolveListeners(raw, baseDir, issues);
   const sessionDb = takeSessionDbPlugin(raw);
   const registry = pluginRegistry(options.pluginDefinitions);
-  const plugins = resolvePlugins(raw, baseDir, registry, issues, warnings);
+  const plugins = resolvePlugins(raw, baseDir, registry, issues, warnings, options.trusted === true);
   const persistence = resolvePersistence(raw.persistence, sessionDb, baseDir, issues);
   const maxInflight = raw.max_inflight_messages ?? defaultLimits.maxInflightMessages;
   const maxQueued = raw.max_queued_messages ?? defaultLimits.maxQueuedMessages;
@@ -286,6 +287,27 @@ export function resolveBrokerConfig(input: unknown, options: ResolveOptions = {}
     cluster,
     warnings,
   };
+}
+
+/** The configuration checked against the schema; throws `ConfigError` naming every bad key path. */
+function validated(input: unknown, options: ResolveOptions): RawConfig {
+  const parsed = brokerConfigSchema().safeParse(input ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: describeIssue(i) })),
+      options.file,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * A trusted input as the schema would give it back: a copy (resolving takes
+ * the SessionDB plugin out of `plugins`), no defaults to apply (the schema has
+ * none at this level; the built-in plugins' defaults are applied by `resolvePlugin`).
+ */
+function trustedInput(input: BrokerConfigInput): RawConfig {
+  return structuredClone(input) as RawConfig;
 }
 
 /** The `admin` section: credential files resolved against `baseDir` and checked to exist. */
@@ -456,6 +478,7 @@ function resolvePlugins(
   registry: PluginRegistry,
   issues: ConfigIssue[],
   warnings: string[],
+  trusted: boolean,
 ): PluginSpec[] {
   const legacyTopicCheck = raw["topic-check"] ?? raw.topic_check;
   const hasLegacy = raw.auth != null || legacyTopicCheck != null;
@@ -482,7 +505,7 @@ function resolvePlugins(
   }
   const specs: PluginSpec[] = [];
   for (const [name, options, path] of entries) {
-    const result = resolvePlugin(name, options, path, registry, { baseDir });
+    const result = resolvePlugin(name, options, path, registry, { baseDir }, trusted);
     if (Array.isArray(result)) issues.push(...result);
     else {
       if (result.name === "topic-acl" && typeof result.options.acl_file === "string") {

@@ -1,27 +1,30 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
+import { lazySchema } from "./zod.js";
 
 // How the broker treats a subscriber that reads or acknowledges slower than its
 // publishers write: its own bounded queue with an overflow policy, an optional
 // acknowledgement deadline, and publisher backpressure only when asked for.
 
-/** `publisher_backpressure` as written. */
-export const publisherBackpressureSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  high_water: z.int().min(1).optional(),
-  low_water: z.int().min(0).optional(),
-  max_pause_ms: z.int().min(1).max(60_000).optional(),
-  max_total_pause_ms: z.int().min(0).optional(),
-  pause_window_ms: z.int().min(0).optional(),
-});
+/** `publisher_backpressure` as written (built on first use). */
+export const publisherBackpressureSchema = lazySchema((z) =>
+  z.strictObject({
+    enabled: z.boolean().optional(),
+    high_water: z.int().min(1).optional(),
+    low_water: z.int().min(0).optional(),
+    max_pause_ms: z.int().min(1).max(60_000).optional(),
+    max_total_pause_ms: z.int().min(0).optional(),
+    pause_window_ms: z.int().min(0).optional(),
+  }),
+);
 
-/** The slow-consumer keys of the broker configuration (merged into its schema). */
-export const slowConsumerKeys = {
+/** The slow-consumer keys of the broker configuration (merged into its schema; built on first use). */
+export const slowConsumerKeys = lazySchema((z) => ({
   online_queue_overflow: z.enum(["drop-new", "drop-oldest"]).optional(),
   ack_timeout: z.number().min(0).optional(),
   drop_log_interval: z.number().min(1).max(3600).optional(),
-  publisher_backpressure: publisherBackpressureSchema.nullable().optional(),
-};
+  publisher_backpressure: publisherBackpressureSchema().nullable().optional(),
+}));
 
 /**
  * Opt-in publisher backpressure: a QoS 1/2 copy to a subscriber holding
@@ -67,7 +70,8 @@ export const defaultSlowConsumer = {
   pauseWindowMs: 60_000,
 } as const;
 
-type Raw = { [K in keyof typeof slowConsumerKeys]?: z.output<(typeof slowConsumerKeys)[K]> };
+type SlowConsumerKeys = ReturnType<typeof slowConsumerKeys>;
+type Raw = { [K in keyof SlowConsumerKeys]?: z.output<SlowConsumerKeys[K]> };
 
 /**
  * Resolve the slow-consumer keys; a low water mark at or above the high one

@@ -17,13 +17,15 @@ import {
   type SessionAction,
   type SharedPublish,
   type SubscribeRequestAction,
+  type TimerKind,
   type UnsubscribeRequestAction,
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientInfo } from "../plugins/types.js";
-import { clientInfoOf } from "./client-info.js";
+import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
+import { Outbound } from "./outbound.js";
 import { SerialTasks } from "./serial-tasks.js";
 import { SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
@@ -58,6 +60,13 @@ export interface ConnectionHost<S> extends DeliveryLoadHost {
 }
 
 /**
+ * Called once when a connection is over. Method-shaped, so that it is checked
+ * bivariantly like the connection's methods (a `ClientConnection<SessionState>`
+ * stays usable as a `ClientConnection`).
+ */
+export type OverHook<S> = { over(conn: ClientConnection<S>): void }["over"];
+
+/**
  * The shell of one client connection: it feeds the transport's bytes, timers and
  * close into a `ServerSession` and carries out the actions that come back. It
  * owns the timers and the socket, and nothing else: every decision is the
@@ -75,10 +84,10 @@ export class ClientConnection<S = unknown> {
   private attached: S | undefined;
   private readonly timers: ConnectionTimers;
   private finished = false;
-  private readonly serial = new SerialTasks((error) => this.transport.abort(error));
+  private readonly serial: SerialTasks;
   private readonly clock: Clock;
-  /** Resolves `run` (push-style reading). */
-  private over: (() => void) | undefined;
+  /** Called once when the connection is over (`start`'s hook, or what resolves `run`). */
+  private overHook: OverHook<S> | undefined;
   private closeWatched = false;
   private shuttingDown = false;
   /** Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this client's own pause. */
@@ -87,6 +96,8 @@ export class ClientConnection<S = unknown> {
   private readonly input: SlicedInput;
   /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
   private rateHold: TimerHandle | undefined;
+  /** Outgoing packets, written once per event-loop turn (bounded by the transport's `maxBufferedBytes`). */
+  private readonly output: Outbound;
 
   constructor(
     private readonly host: ConnectionHost<S>,
@@ -96,16 +107,49 @@ export class ClientConnection<S = unknown> {
     this.session = new ServerSession(host.sessionOptions);
     this.info = clientInfoOf(transport, listener);
     this.clock = host.clock;
-    this.timers = new ConnectionTimers(
-      host.wheel,
-      host.clock,
-      () => this.finished,
-      (kind, t) => this.apply(this.session.timerFired(kind, t)),
-    );
-    // The connection is its load's LoadedConnection and its input's SliceReader:
-    // methods on the prototype instead of six closures and an object per connection.
+    // The connection is its timers' and its serial tasks' owner, its load's
+    // LoadedConnection and its input's SliceReader: methods on the prototype
+    // instead of ten closures and their contexts per connection.
+    this.timers = new ConnectionTimers(host.wheel, host.clock, this);
+    this.serial = new SerialTasks(this);
     this.load = new DeliveryLoad(host, this);
     this.input = new SlicedInput(transport, this, host.contention);
+    this.output = new Outbound(transport, this);
+  }
+
+  /** For its Outbound: the client read what was backlogged; the publishers paused for it read again. */
+  outputDrained(): void {
+    this.load.outputDrained();
+  }
+
+  /** True while this client's transport holds more than its write high-water mark (see `Outbound`). */
+  get outputBacklogged(): boolean {
+    return this.output.backlogged;
+  }
+
+  /** Bytes held for this client: packets waiting for the end of the turn plus the transport's write buffer. */
+  get outputHeldBytes(): number {
+    return this.output.heldBytes;
+  }
+
+  /**
+   * Stop reading from this publisher until `subscriber`'s output drains, within
+   * the bounds of `PublisherPause`; past them the subscriber's `maxBufferedBytes`
+   * applies (it is closed as a slow consumer). On by default: the broker's output
+   * backlog is what grew its memory under fan-in.
+   */
+  pauseForOutput(subscriber: ClientConnection): void {
+    if (!this.finished) this.load.pauseForOutput(subscriber.load);
+  }
+
+  /** For its ConnectionTimers: a timer of the machine fired. */
+  timerFired(kind: TimerKind, t: number): void {
+    this.apply(this.session.timerFired(kind, t));
+  }
+
+  /** For its SerialTasks: a task threw or rejected; the connection aborts. */
+  taskFailed(error: Error): void {
+    this.transport.abort(error);
   }
 
   /** For its DeliveryLoad: stop reading (the client is paused as a publisher). */
@@ -172,15 +216,32 @@ export class ClientConnection<S = unknown> {
 
   /** Start reading; resolves when the connection is over. */
   run(): Promise<void> {
+    return new Promise<void>((resolve) => this.start(() => resolve()));
+  }
+
+  /**
+   * Start reading; `over` is called once when the connection is over. What
+   * listeners use: no promise per connection (`run` makes one).
+   */
+  start(over: OverHook<S>): void {
     this.apply(this.session.start(this.clock.now()));
     const transport = this.transport;
-    if (transport.read === undefined || transport.pauseReading === undefined) return this.iterate();
+    if (transport.read === undefined || transport.pauseReading === undefined) {
+      // Over when the iteration ends (not already when the machine finishes).
+      void this.iterate().then(() => over(this));
+      return;
+    }
     // Push-style reading: no promise per chunk and no iterator held per connection.
-    return new Promise<void>((resolve) => {
-      this.over = resolve;
-      if (this.finished) resolve();
-      else transport.read?.(this);
-    });
+    this.overHook = over;
+    if (this.finished) this.ended();
+    else transport.read(this);
+  }
+
+  /** The connection is over: the hook runs (once). */
+  private ended(): void {
+    const hook = this.overHook;
+    this.overHook = undefined;
+    hook?.(this);
   }
 
   /** @internal The transport's reader: bytes from the client. */
@@ -202,7 +263,7 @@ export class ClientConnection<S = unknown> {
     // What was received before the end is still the client's: fed first, in order.
     this.input.flush();
     if (!this.finished) this.apply(this.session.closed(this.clock.now()));
-    this.over?.();
+    this.ended();
   }
 
   /** Reading through async iteration, for a transport without push-style reading. */
@@ -239,7 +300,7 @@ export class ClientConnection<S = unknown> {
       switch (action.kind) {
         case "send":
           this.host.onPacket(this, "out", action.packet, action.bytes.length);
-          this.transport.send(action.bytes);
+          this.output.add(action.bytes);
           break;
         case "setTimer":
           this.timers.set(action.timer, action.ms);
@@ -249,6 +310,7 @@ export class ClientConnection<S = unknown> {
           break;
         case "close":
           this.finish();
+          this.output.flush();
           this.transport.close();
           break;
         case "connectRequest":
@@ -420,6 +482,7 @@ export class ClientConnection<S = unknown> {
       this.apply(this.session.disconnect(this.clock.now(), { reasonCode }));
     else {
       this.finish();
+      this.output.flush();
       this.transport.close();
       this.apply(this.session.closed(this.clock.now()));
     }
@@ -436,10 +499,11 @@ export class ClientConnection<S = unknown> {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    settleClientInfo(this.info);
     this.load.end();
     this.timers.clearAll();
     if (this.rateHold !== undefined) this.clock.clearTimeout(this.rateHold);
     this.rateHold = undefined;
-    this.over?.();
+    this.ended();
   }
 }

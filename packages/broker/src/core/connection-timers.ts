@@ -6,9 +6,17 @@ import type { Clock, TimerHandle } from "./timers.js";
  * The timers one connection's session machine asks for. The seconds-long ones
  * (the CONNECT deadline, the keep alive) sit on the broker's wheel; the rare
  * fine-grained ones (QoS retry on 3.1.1, ping response) are clock timers made
- * on first use. A fired timer goes back to the machine through `fire`, which
+ * on first use. A fired timer goes back to the machine through `timerFired`, which
  * checks the deadline again: the wheel's coarseness does not matter.
  */
+/** What a {@link ConnectionTimers} reports to: its connection (an object, not two closures per connection). */
+export interface TimerOwner {
+  /** True once the connection is over: nothing fires any more. */
+  readonly closed: boolean;
+  /** A timer of the machine fired at `t`. */
+  timerFired(kind: TimerKind, t: number): void;
+}
+
 export class ConnectionTimers implements WheelEntry {
   /** Deadlines on the wheel (monotonic ms, 0: not armed). */
   private connectDue = 0;
@@ -18,9 +26,7 @@ export class ConnectionTimers implements WheelEntry {
   constructor(
     private readonly wheel: TimerWheel,
     private readonly clock: Clock,
-    /** True once the connection is over: nothing fires any more. */
-    private readonly over: () => boolean,
-    private readonly fire: (kind: TimerKind, t: number) => void,
+    private readonly owner: TimerOwner,
   ) {}
 
   /** Arm `kind` to fire in `ms` (replacing an armed one). */
@@ -37,7 +43,7 @@ export class ConnectionTimers implements WheelEntry {
     const fine = this.fine;
     const timer = this.clock.setTimeout(() => {
       fine.delete(kind);
-      if (!this.over()) this.fire(kind, this.clock.now());
+      if (!this.owner.closed) this.owner.timerFired(kind, this.clock.now());
     }, ms);
     fine.set(kind, timer);
   }
@@ -66,16 +72,16 @@ export class ConnectionTimers implements WheelEntry {
 
   /** @internal The wheel reached this connection's slot: fire the deadlines that passed. */
   wheelFired(t: number): void {
-    if (this.over()) return;
+    if (this.owner.closed) return;
     if (this.connectDue !== 0 && this.connectDue <= t) {
       this.connectDue = 0;
-      this.fire("connect", t);
+      this.owner.timerFired("connect", t);
     }
-    if (!this.over() && this.keepAliveDue !== 0 && this.keepAliveDue <= t) {
+    if (!this.owner.closed && this.keepAliveDue !== 0 && this.keepAliveDue <= t) {
       this.keepAliveDue = 0;
-      this.fire("keepAlive", t);
+      this.owner.timerFired("keepAlive", t);
     }
-    if (this.over() || this.wheel.has(this)) return;
+    if (this.owner.closed || this.wheel.has(this)) return;
     // A deadline not yet due (it shared the slot, or rounding): back on the wheel.
     const next = Math.min(this.connectDue || Infinity, this.keepAliveDue || Infinity);
     if (next !== Infinity) this.wheel.schedule(this, next);

@@ -1,8 +1,20 @@
-import type { PublisherBackpressure } from "../config/slow-consumer.js";
+import { defaultSlowConsumer, type PublisherBackpressure } from "../config/slow-consumer.js";
 import { AckDeadline } from "./ack-deadline.js";
 import { type PauseCounters, PublisherPause } from "./publisher-pause.js";
 import type { TimerWheel } from "./timer-wheel.js";
 import type { Clock } from "./timers.js";
+
+/**
+ * The bounds of a pause for a subscriber's output backlog when publisher
+ * backpressure is not configured: those of `publisher_backpressure`'s defaults.
+ */
+const OUTPUT_PAUSE: PublisherBackpressure = {
+  highWater: defaultSlowConsumer.highWater,
+  lowWater: defaultSlowConsumer.lowWater,
+  maxPauseMs: defaultSlowConsumer.maxPauseMs,
+  maxTotalPauseMs: defaultSlowConsumer.maxTotalPauseMs,
+  pauseWindowMs: defaultSlowConsumer.pauseWindowMs,
+};
 
 /** A subscriber that acknowledged within this many ms is draining (it counts for read fairness); else stalled. */
 const DRAINING_MS = 1000;
@@ -109,10 +121,28 @@ export class DeliveryLoad {
    */
   pauseFor(subscriber: DeliveryLoad): boolean {
     const bp = this.host.backpressure;
-    if (bp === undefined || subscriber === this) return false;
+    if (bp === undefined) return false;
+    return this.pauseUntilDrained(subscriber, bp);
+  }
+
+  /**
+   * Pause this publisher until `subscriber`'s output backlog drains (on by
+   * default, with `publisher_backpressure`'s bounds, or its defaults when it is off).
+   */
+  pauseForOutput(subscriber: DeliveryLoad): boolean {
+    return this.pauseUntilDrained(subscriber, this.host.backpressure ?? OUTPUT_PAUSE);
+  }
+
+  /** The subscriber's output went back under its transport's high-water mark: wake the publishers paused for it. */
+  outputDrained(): void {
+    this.releaseWaiters();
+  }
+
+  private pauseUntilDrained(subscriber: DeliveryLoad, bounds: PublisherBackpressure): boolean {
+    if (subscriber === this) return false;
     this.pause ??= new PublisherPause(
       this.host.clock,
-      bp,
+      bounds,
       this.host.counters,
       () => this.conn.pauseReading(),
       () => this.conn.resumeReading(),

@@ -49,6 +49,11 @@ export interface RemoteRouting {
     /** Only these shared groups (`shareName\u0000filter`): no ordinary subscription, no retained copy. */
     onlyGroups?: ReadonlySet<string>,
   ): ReadonlySet<SharedGroup<SubscriptionEntry>> | undefined;
+  /**
+   * The engine writes of the QoS 1/2 messages forwarded since the last call,
+   * as one promise that rejects when one failed (`undefined`: none).
+   */
+  takeWrites?(): Promise<unknown> | undefined;
 }
 
 /** What a message another node routed here reaches on this node. */
@@ -81,17 +86,28 @@ export class Router {
   private readonly targets = new Map<string, Target>();
   /** Messages routed, for sampling the routing latency. */
   private routedCount = 0;
-  /** Async routing steps (plugins) whose store writes a durable acknowledgement must wait for. */
-  private asyncRouting: Promise<unknown>[] = [];
+  /**
+   * Async routing steps (plugins) whose store writes a durable acknowledgement
+   * must wait for; each leaves the set when it settles, so QoS 0 traffic that no
+   * acknowledgement takes does not pile up.
+   */
+  private asyncRouting = new Set<Promise<unknown>>();
+  /**
+   * Async `onPublish` steps that resolve once the cluster engine holds the
+   * routed message's copies for other nodes (they reject when it does not).
+   */
+  private asyncForwards = new Set<Promise<unknown>>();
 
   constructor(private readonly host: RouterHost) {}
 
   /** Routing that went asynchronous since the last call, as one promise (`undefined`: none). */
   takeAsyncRouting(): Promise<unknown> | undefined {
-    if (this.asyncRouting.length === 0) return undefined;
-    const all = Promise.allSettled(this.asyncRouting);
-    this.asyncRouting = [];
-    return all;
+    const routing = this.asyncRouting.size === 0 ? undefined : Promise.allSettled(this.asyncRouting);
+    const forwards = this.asyncForwards.size === 0 ? undefined : Promise.all(this.asyncForwards);
+    this.asyncRouting = new Set();
+    this.asyncForwards = new Set();
+    if (forwards === undefined) return routing;
+    return routing === undefined ? forwards : Promise.all([routing, forwards]);
   }
 
   /** A PUBLISH of `conn` past authorization: routed, its publisher paused while a subscriber is congested. */
@@ -108,12 +124,24 @@ export class Router {
   accept(client: ClientInfo | undefined, message: PluginMessage): void {
     const changed = this.host.plugins.onPublish(client, message);
     if (isPromiseLike(changed)) {
-      this.routedLater(
-        Promise.resolve(changed).then(
-          (m) => m !== null && this.route(client, m),
-          (error) => this.host.warn("onPublish failed", error),
-        ),
+      const remote = this.host.remote;
+      const routed = Promise.resolve(changed).then(
+        (m) => {
+          if (m === null) return undefined;
+          try {
+            this.route(client, m);
+          } catch (error) {
+            this.host.warn("routing a message failed", error);
+            return undefined;
+          }
+          // The copies for other nodes were handed to the engine just now: an
+          // acknowledgement waiting on this step waits for the engine too.
+          return remote?.takeWrites?.();
+        },
+        (error) => this.host.warn("onPublish failed", error),
       );
+      if (remote === undefined) this.routedLater(routed);
+      else this.track(this.asyncForwards, routed);
     } else if (changed !== null) this.route(client, changed);
   }
 
@@ -332,6 +360,12 @@ export class Router {
 
   /** Routing finishing later; a persistent store's acknowledgements wait for it (see `DurableAcks`). */
   private routedLater(step: Promise<unknown>): void {
-    if (this.host.store.persistent) this.asyncRouting.push(step);
+    if (this.host.store.persistent || this.host.remote !== undefined) this.track(this.asyncRouting, step);
+  }
+
+  private track(steps: Set<Promise<unknown>>, step: Promise<unknown>): void {
+    steps.add(step);
+    const done = () => void steps.delete(step);
+    step.then(done, done);
   }
 }

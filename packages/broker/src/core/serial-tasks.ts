@@ -2,39 +2,47 @@
  * Runs tasks one after the other: each after everything started before it, so
  * that plugin answers that arrive late never reorder a client's packets. Stays
  * synchronous while nothing is pending and a task answers synchronously. A task
- * that throws or rejects goes to `fail` (the connection aborts), and the tasks
- * after it still run.
+ * that throws or rejects goes to its owner's `taskFailed` (the connection
+ * aborts), and the tasks after it still run.
  */
 export class SerialTasks {
   /** The tail of the chain while some task is pending. */
   private tail: Promise<void> | undefined;
 
-  constructor(private readonly fail: (error: Error) => void) {}
+  /** `owner`: an object, not a closure, so an idle connection holds no function for it. */
+  constructor(private readonly owner: TaskOwner) {}
 
   /** Run `task` after the pending ones (at once when none is). */
   run(task: () => void | Promise<void>): void {
-    const run = (): void | Promise<void> => {
-      try {
-        return task();
-      } catch (error) {
-        this.fail(asError(error));
-      }
-    };
     if (this.tail !== undefined) {
-      this.settle(this.tail.then(run));
+      this.settle(this.tail.then(() => this.attempt(task)));
       return;
     }
-    const result = run();
+    // Nothing pending (the hot path: every PUBLISH comes through here): no closure, no promise.
+    const result = this.attempt(task);
     if (result !== undefined) this.settle(result);
   }
 
+  private attempt(task: () => void | Promise<void>): void | Promise<void> {
+    try {
+      return task();
+    } catch (error) {
+      this.owner.taskFailed(asError(error));
+    }
+  }
+
   private settle(p: Promise<void>): void {
-    const guarded = p.catch((error) => this.fail(asError(error)));
+    const guarded = p.catch((error) => this.owner.taskFailed(asError(error)));
     this.tail = guarded;
     guarded.then(() => {
       if (this.tail === guarded) this.tail = undefined;
     });
   }
+}
+
+/** Where a {@link SerialTasks} reports a task that threw or rejected. */
+export interface TaskOwner {
+  taskFailed(error: Error): void;
 }
 
 function asError(error: unknown): Error {

@@ -149,7 +149,11 @@ export class SessionState implements DeliveryTarget {
       if (p === null) return;
       this.local.counters.publishSent++;
       conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
-      if (d.qos > 0 && d.publisher !== undefined && conn.congested) d.publisher.pauseFor(conn);
+      const publisher = d.publisher;
+      if (publisher !== undefined) {
+        if (conn.outputBacklogged) publisher.pauseForOutput(conn);
+        else if (d.qos > 0 && conn.congested) publisher.pauseFor(conn);
+      }
       return;
     }
     // Offline sessions queue QoS 0 only when configured; a session sending its queue takes everything, in order.

@@ -16,8 +16,10 @@ export type ProxyProtocolFault =
   | "bad-family"
   /** v2: the address block is shorter than its family needs. */
   | "short-address"
-  /** v2: a TLV runs past the end of the header. */
+  /** v2: a TLV runs past the end of the header, or a CRC32C TLV is not 4 bytes long. */
   | "bad-tlv"
+  /** v2: the header's CRC32C TLV does not match the header (corrupted on the way). */
+  | "bad-checksum"
   /** The trusted proxy did not finish its header in time (the shell's deadline). */
   | "timeout";
 

@@ -1,4 +1,5 @@
 export { AddressMatcher } from "./address-matcher.js";
+export { crc32c } from "./crc32c.js";
 export {
   DEFAULT_PROXY_HEADER_MAX_BYTES,
   decodeProxyHeader,

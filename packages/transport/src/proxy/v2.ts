@@ -1,5 +1,6 @@
+import { crc32c } from "./crc32c.js";
 import { ProxyProtocolError } from "./errors.js";
-import type { ProxyEndpoint, ProxyHeader, ProxyTlv } from "./header.js";
+import { type ProxyEndpoint, type ProxyHeader, type ProxyTlv, proxyTlvs } from "./header.js";
 import { formatIpv4, formatIpv6 } from "./ip.js";
 
 /** The 12-byte signature every v2 header starts with (spec section 2.2). */
@@ -15,8 +16,8 @@ const ADDRESS_BYTES: Record<number, number> = { 1: 12, 2: 36, 3: 216 };
 /**
  * Decode a v2 header from the start of `bytes` (which begin with the
  * signature). Returns `undefined` until the whole header is there; throws
- * {@link ProxyProtocolError} when it is malformed or announces more than
- * `maxLength` bytes in all.
+ * {@link ProxyProtocolError} when it is malformed, announces more than
+ * `maxLength` bytes in all, or carries a CRC32C TLV that does not match.
  */
 export function decodeV2(bytes: Uint8Array, maxLength: number): ProxyHeader | undefined {
   if (bytes.length < V2_FIXED_LENGTH) {
@@ -45,7 +46,39 @@ export function decodeV2(bytes: Uint8Array, maxLength: number): ProxyHeader | un
       `${body.length} bytes of addresses, the family needs ${addressBytes}`,
     );
   const [source, destination] = addresses(family, body);
-  return { version: 2, command, source, destination, tlvs: tlvs(body.subarray(addressBytes)), length };
+  const fields = tlvs(body.subarray(addressBytes));
+  checkCrc32c(bytes.subarray(0, length), fields, V2_FIXED_LENGTH + addressBytes);
+  return { version: 2, command, source, destination, tlvs: fields.map((f) => f.tlv), length };
+}
+
+/** A TLV and where its value starts, counted from the start of the TLV block. */
+interface PlacedTlv {
+  readonly tlv: ProxyTlv;
+  readonly valueAt: number;
+}
+
+/**
+ * A PP2_TYPE_CRC32C TLV holds the CRC-32C of the whole header computed with its
+ * own 4 value bytes as zeros, big-endian; a header that fails it must be dropped
+ * (proxy-protocol.txt, section 2.2.5). Without the TLV there is nothing to check.
+ */
+function checkCrc32c(header: Uint8Array, fields: readonly PlacedTlv[], tlvStart: number): void {
+  const field = fields.find((f) => f.tlv.type === proxyTlvs.CRC32C);
+  if (field === undefined) return;
+  const value = field.tlv.value;
+  if (value.length !== 4)
+    throw new ProxyProtocolError("bad-tlv", `the CRC32C TLV has ${value.length} bytes, it needs 4`);
+  const sent = ((value[0]! << 24) | (value[1]! << 16) | (value[2]! << 8) | value[3]!) >>> 0;
+  const computed = crc32c(header, tlvStart + field.valueAt, 4);
+  if (sent !== computed)
+    throw new ProxyProtocolError(
+      "bad-checksum",
+      `CRC32C 0x${hex8(sent)} sent, the header's is 0x${hex8(computed)}`,
+    );
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, "0");
 }
 
 function checkVersionCommand(byte: number): "proxy" | "local" {
@@ -92,8 +125,8 @@ function unixPath(field: Uint8Array): string {
   return new TextDecoder().decode(nul < 0 ? field : field.subarray(0, nul));
 }
 
-function tlvs(bytes: Uint8Array): ProxyTlv[] {
-  const out: ProxyTlv[] = [];
+function tlvs(bytes: Uint8Array): PlacedTlv[] {
+  const out: PlacedTlv[] = [];
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < 3)
@@ -105,7 +138,7 @@ function tlvs(bytes: Uint8Array): ProxyTlv[] {
         "bad-tlv",
         `TLV 0x${type.toString(16)} of ${length} bytes runs past the header`,
       );
-    out.push({ type, value: bytes.slice(at + 3, at + 3 + length) });
+    out.push({ tlv: { type, value: bytes.slice(at + 3, at + 3 + length) }, valueAt: at + 3 });
     at += 3 + length;
   }
   return out;

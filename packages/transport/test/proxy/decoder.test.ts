@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  crc32c,
   decodeProxyHeader,
   ProxyHeaderDecoder,
   ProxyProtocolError,
@@ -69,6 +70,19 @@ describe("PROXY protocol header decoder", () => {
       }
     });
   }
+
+  it("computes CRC-32C: the standard check value of '123456789' is 0xe3069283 (RFC 3720, B.4)", () => {
+    expect(crc32c(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa); // 32 zero bytes (RFC 3720, B.4)
+    // The zeroed window reads as zeros whatever is there.
+    expect(crc32c(new Uint8Array([0xff, 0xff, 0xff, 0xff, ...new Array(28).fill(0)]), 0, 4)).toBe(0x8a9136aa);
+  });
+
+  it("accepts a v2 header whose CRC32C TLV matches and keeps the TLV", () => {
+    const fixture = headerFixtures.find((f) => f.name.includes("CRC32C"))!;
+    const header = decodeProxyHeader(new Uint8Array(fixture.bytes))!;
+    expect(header.tlvs.map((t) => t.type)).toEqual([proxyTlvs.CRC32C, proxyTlvs.UNIQUE_ID]);
+  });
 
   it("reads a TLV's text by type", () => {
     const fixture = headerFixtures.find((f) => f.name.includes("AUTHORITY"))!;

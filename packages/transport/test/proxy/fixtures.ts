@@ -11,6 +11,39 @@ export interface HeaderFixture {
   header: ProxyHeader;
 }
 
+/** A v2 header as HAProxy 2.6 sent it, captured on a socket (see its fixture below). */
+const HAPROXY_CRC32C = [
+  ...SIG,
+  0x21, // version 2, command PROXY
+  0x11, // AF_INET, STREAM
+  0x00,
+  0x16, // 12 bytes of addresses + 10 of TLVs
+  127,
+  0,
+  0,
+  1, // source 127.0.0.1
+  127,
+  0,
+  0,
+  1, // destination 127.0.0.1
+  0x80,
+  0x66, // source port 32870
+  0xa3,
+  0x9c, // destination port 41884
+  0x03,
+  0x00,
+  0x04, // CRC32C, 4 bytes:
+  0x3f,
+  0x9b,
+  0x30,
+  0xaa, // 0x3f9b30aa, big-endian
+  0x05,
+  0x00,
+  0x00, // UNIQUE_ID, empty
+];
+/** Where the CRC32C value starts in {@link HAPROXY_CRC32C}. */
+const CRC_AT = 16 + 12 + 3;
+
 export const headerFixtures: HeaderFixture[] = [
   {
     name: "v1 TCP4",
@@ -187,7 +220,31 @@ export const headerFixtures: HeaderFixture[] = [
       length: 16 + 216,
     },
   },
+  {
+    // Captured from Debian's HAProxy 2.6 (`send-proxy-v2 proxy-v2-options crc32c,unique-id`):
+    // the checksum was computed by HAProxy, not by the code under test.
+    name: "v2 PROXY from HAProxy with a CRC32C TLV (checked) and an empty UNIQUE_ID",
+    bytes: HAPROXY_CRC32C,
+    header: {
+      version: 2,
+      command: "proxy",
+      source: { family: "IPv4", host: "127.0.0.1", port: 32870 },
+      destination: { family: "IPv4", host: "127.0.0.1", port: 41884 },
+      tlvs: [
+        { type: 0x03, value: new Uint8Array([0x3f, 0x9b, 0x30, 0xaa]) },
+        { type: 0x05, value: new Uint8Array(0) },
+      ],
+      length: 16 + 22,
+    },
+  },
 ];
+
+/** `bytes` with the byte at `at` XORed with `mask` (a bit flipped on the way). */
+function flipped(bytes: number[], at: number, mask = 0x01): number[] {
+  const out = [...bytes];
+  out[at] = out[at]! ^ mask;
+  return out;
+}
 
 /** Malformed headers and the fault each must be refused with. */
 export const errorFixtures: { name: string; bytes: number[]; reason: ProxyProtocolFault }[] = [
@@ -248,6 +305,55 @@ export const errorFixtures: { name: string; bytes: number[]; reason: ProxyProtoc
   {
     name: "v2 two stray bytes after the addresses",
     bytes: [...SIG, 0x21, 0x11, 0, 14, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2, 0x02, 0x00],
+    reason: "bad-tlv",
+  },
+  {
+    name: "v2 from HAProxy with a source address bit flipped (CRC32C no longer matches)",
+    bytes: flipped(HAPROXY_CRC32C, 16 + 3),
+    reason: "bad-checksum",
+  },
+  {
+    name: "v2 from HAProxy with a port bit flipped",
+    bytes: flipped(HAPROXY_CRC32C, 16 + 9, 0x80),
+    reason: "bad-checksum",
+  },
+  {
+    name: "v2 from HAProxy with the checksum itself altered",
+    bytes: flipped(HAPROXY_CRC32C, CRC_AT + 3, 0x10),
+    reason: "bad-checksum",
+  },
+  {
+    name: "v2 from HAProxy with the checksum zeroed",
+    bytes: [...HAPROXY_CRC32C.slice(0, CRC_AT), 0, 0, 0, 0, ...HAPROXY_CRC32C.slice(CRC_AT + 4)],
+    reason: "bad-checksum",
+  },
+  {
+    name: "v2 with a CRC32C TLV of 3 bytes",
+    bytes: [
+      ...SIG,
+      0x21,
+      0x11,
+      0,
+      18,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      0,
+      1,
+      0,
+      2,
+      0x03,
+      0x00,
+      0x03,
+      0xaa,
+      0xbb,
+      0xcc,
+    ],
     reason: "bad-tlv",
   },
   {

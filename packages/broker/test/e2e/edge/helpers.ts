@@ -1,24 +1,19 @@
 // Helpers for the edge tests: MQTT.js over a socket we open ourselves (to write a
 // PROXY header first, or to choose the local address), and HAProxy started by the test.
-import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { freePort, makeTempDir, waitForPort } from "@amqtt/test-utils";
+import { freePort } from "@amqtt/test-utils";
+import { startHaproxy as startHaproxyProcess } from "@amqtt/test-utils/haproxy";
 import { dialProxied } from "@amqtt/test-utils/proxy";
 import { type IClientOptions, MqttClient } from "mqtt";
 import { afterEach } from "vitest";
 
 const clients: MqttClient[] = [];
-const processes: ChildProcess[] = [];
-const cleanups: (() => void)[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => {})));
-  for (const p of processes.splice(0))
-    if (p.pid !== undefined && p.exitCode === null) process.kill(p.pid, "SIGKILL");
-  for (const c of cleanups.splice(0)) c();
+  await Promise.all(cleanups.splice(0).map((c) => c()));
 });
 
 /** A TCP socket to loopback `port`, from `localAddress` (any 127/8 address works on Linux), `header` written first. */
@@ -51,42 +46,35 @@ export async function mqttFrom(port: number, localAddress: string, options: ICli
   return { client: await mqttOver(socket, options), localPort: socket.localPort! };
 }
 
-/** Debian's HAProxy in front of a broker port: one frontend per mode (`send-proxy`, `send-proxy-v2`). */
-export async function startHaproxy(brokerPort: number): Promise<{ v1: number; v2: number }> {
-  const dir = makeTempDir("amqtt-haproxy-");
-  cleanups.push(() => dir.remove());
+/**
+ * Debian's HAProxy in front of a broker port: one frontend per mode (`send-proxy`,
+ * `send-proxy-v2`, and `send-proxy-v2` with `proxy-v2-options crc32c`).
+ */
+export async function startHaproxy(brokerPort: number): Promise<{ v1: number; v2: number; v2crc: number }> {
   const v1 = await freePort();
   const v2 = await freePort();
-  const config = join(dir.path, "haproxy.cfg");
-  writeFileSync(
-    config,
-    [
-      "global",
-      "  maxconn 200",
-      "defaults",
-      "  mode tcp",
-      "  timeout connect 5s",
-      "  timeout client 30s",
-      "  timeout server 30s",
-      "frontend proxy_v1",
-      `  bind 127.0.0.1:${v1}`,
-      "  default_backend broker_v1",
-      "backend broker_v1",
-      `  server broker 127.0.0.1:${brokerPort} send-proxy`,
-      "frontend proxy_v2",
-      `  bind 127.0.0.1:${v2}`,
-      "  default_backend broker_v2",
-      "backend broker_v2",
-      `  server broker 127.0.0.1:${brokerPort} send-proxy-v2`,
-      "",
-    ].join("\n"),
-  );
-  const child = spawn("haproxy", ["-db", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
-  processes.push(child);
-  let log = "";
-  child.stdout?.on("data", (d) => (log += d));
-  child.stderr?.on("data", (d) => (log += d));
-  await waitForPort(v1, () => log);
-  await waitForPort(v2, () => log);
-  return { v1, v2 };
+  const v2crc = await freePort();
+  const frontend = (name: string, port: number, server: string) => [
+    `frontend ${name}`,
+    `  bind 127.0.0.1:${port}`,
+    `  default_backend ${name}_broker`,
+    `backend ${name}_broker`,
+    `  server broker 127.0.0.1:${brokerPort} ${server}`,
+  ];
+  const config = [
+    "global",
+    "  maxconn 200",
+    "defaults",
+    "  mode tcp",
+    "  timeout connect 5s",
+    "  timeout client 30s",
+    "  timeout server 30s",
+    ...frontend("proxy_v1", v1, "send-proxy"),
+    ...frontend("proxy_v2", v2, "send-proxy-v2"),
+    ...frontend("proxy_v2_crc", v2crc, "send-proxy-v2 proxy-v2-options crc32c"),
+    "",
+  ].join("\n");
+  const haproxy = await startHaproxyProcess({ config, ports: [v1, v2, v2crc] });
+  cleanups.push(haproxy.stop);
+  return { v1, v2, v2crc };
 }

@@ -70,6 +70,34 @@ describe("PROXY protocol on a broker listener (proxy_protocol, proxy_trusted)", 
     expect(await got).toBe("hello");
   });
 
+  it("behind HAProxy with proxy-v2-options crc32c: the header's CRC32C is checked and the client seen", async () => {
+    const { port, seen } = await proxiedBroker(["127.0.0.1"]);
+    const proxy = await startHaproxy(port);
+    const a = await mqttFrom(proxy.v2crc, "127.0.0.4", { clientId: "via-v2-crc", protocolVersion: 5 });
+    await until(() => seen.length === 1);
+    expect(seen[0]!.remoteAddress).toBe(`127.0.0.4:${a.localPort}`);
+  });
+
+  it("closes a v2 header whose CRC32C does not match before any CONNACK", async () => {
+    const { broker, port, seen } = await proxiedBroker(["127.0.0.1"]);
+    const header = () =>
+      proxyV2Header({
+        source: { host: "203.0.113.7", port: 40001 },
+        destination: { host: "127.0.0.1", port: 1883 },
+        crc32c: true,
+      });
+    await mqttOver(await openSocket(port, { header: header() }), { clientId: "intact" });
+    // One bit of the source address flipped after the checksum was computed:
+    // without the check it would pass as client 203.0.113.6.
+    const corrupted = header();
+    corrupted[16] = corrupted[16]! ^ 0x01;
+    await expect(
+      mqttOver(await openSocket(port, { header: corrupted }), { clientId: "corrupted" }),
+    ).rejects.toThrow();
+    expect(seen.map((info) => info.remoteHost)).toEqual(["203.0.113.7"]);
+    expect(broker.stats().clientsTotal).toBe(1);
+  });
+
   it("refuses HAProxy itself when it is not among the trusted proxies", async () => {
     const { port, seen } = await proxiedBroker(["192.0.2.0/24"]);
     const proxy = await startHaproxy(port);

@@ -1,0 +1,127 @@
+import type { Connection } from "@amqtt/transport";
+
+/**
+ * Pending bytes at which an {@link Outbound} writes at once instead of at the
+ * end of the turn, so one turn's batch stays one moderate chunk.
+ */
+export const OUTBOUND_BATCH_BYTES = 16 * 1024;
+
+/** What an {@link Outbound} tells its connection. */
+export interface OutboundOwner {
+  /** The transport's write buffer went back under its high-water mark after a write that went over it. */
+  outputDrained(): void;
+}
+
+/**
+ * One connection's outgoing packets, written once per event-loop turn: the
+ * frames of a turn (a fan-in subscriber gets hundreds per 64 KiB a publisher
+ * sends) are copied into one buffer and handed to the transport in one `send`.
+ * A socket's write queue then holds one object per turn instead of one per
+ * packet, which is what kept fan-in messages alive across scavenges (old-space
+ * growth, GC at a third of the CPU). A single frame goes out as it is (no copy).
+ *
+ * Bounded: the frames waiting here plus the transport's write buffer never
+ * exceed the transport's `maxBufferedBytes`; the frame that would go over it is
+ * handed to the transport, which closes the connection as a slow consumer.
+ * `backlogged` is true from a write that left the transport at or over its
+ * high-water mark until the transport drains (the broker then pauses the
+ * publishers feeding this connection, see `DeliveryLoad.pauseForOutput`).
+ */
+export class Outbound {
+  /** Frames of this turn, in order (reused: emptied at every write). */
+  private frames: Uint8Array[] | undefined;
+  private pending = 0;
+  private scheduled = false;
+  private congested = false;
+  private drainWatched = false;
+
+  constructor(
+    private readonly transport: Connection,
+    private readonly owner: OutboundOwner,
+  ) {}
+
+  /** Bytes waiting for the end of the turn. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /** Bytes this connection holds for its client: waiting here plus in the transport's write buffer. */
+  get heldBytes(): number {
+    return this.pending + this.transport.bufferedBytes;
+  }
+
+  /** True from a write that filled the transport past its high-water mark until it drains. */
+  get backlogged(): boolean {
+    return this.congested;
+  }
+
+  /** Queue one encoded packet for the end of the turn. */
+  add(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.pending + n + this.transport.bufferedBytes > this.transport.maxBufferedBytes) {
+      // Over the bound: what waits goes first, then this frame, which the transport refuses (slow consumer).
+      this.write();
+      this.sendNow(bytes);
+      return;
+    }
+    this.frames ??= [];
+    this.frames.push(bytes);
+    this.pending += n;
+    if (this.pending >= OUTBOUND_BATCH_BYTES) this.write();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(writeLater, this);
+    }
+  }
+
+  /** Write what waits now (before a close, so the last packets go out first). */
+  flush(): void {
+    this.write();
+  }
+
+  /** @internal The end of the turn. */
+  endOfTurn(): void {
+    this.scheduled = false;
+    this.write();
+  }
+
+  private write(): void {
+    const frames = this.frames;
+    if (frames === undefined || frames.length === 0) return;
+    const total = this.pending;
+    let chunk: Uint8Array;
+    if (frames.length === 1) chunk = frames[0] as Uint8Array;
+    else {
+      // One copy per frame into one allocation (Buffer.allocUnsafe takes small sizes from Node's pool).
+      chunk = Buffer.allocUnsafe(total);
+      let offset = 0;
+      for (const frame of frames) {
+        chunk.set(frame, offset);
+        offset += frame.length;
+      }
+    }
+    frames.length = 0;
+    this.pending = 0;
+    this.sendNow(chunk);
+  }
+
+  private sendNow(chunk: Uint8Array): void {
+    if (this.transport.send(chunk) || this.transport.isClosed) return;
+    this.congested = true;
+    if (!this.drainWatched) {
+      this.drainWatched = true;
+      // One listener for the connection's life, made on its first congestion only.
+      this.transport.onDrain(() => this.drained());
+    }
+  }
+
+  private drained(): void {
+    if (!this.congested) return;
+    this.congested = false;
+    this.owner.outputDrained();
+  }
+}
+
+function writeLater(outbound: Outbound): void {
+  outbound.endOfTurn();
+}
