@@ -1,14 +1,26 @@
 import type { Broker, ClientInfo, Logger, PluginMessage } from "@amqtt/broker";
 import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import { type Packet, PacketType } from "@amqtt/codec";
 import type { QueuedRecord } from "@amqtt/store";
 import type { BridgeConfig } from "./config.js";
 import { EchoGuard } from "./echo-guard.js";
 import { BridgeStateError } from "./errors.js";
+import { InboundLedger } from "./inbound-ledger.js";
+import { type BridgeLeaseEngine, LeaseKeeper } from "./lease-keeper.js";
 import { OutboundPump } from "./outbound-pump.js";
 import { DurableOutbox } from "./outbox.js";
 import { carriedBy, crossingProperties, NODE_TOPIC } from "./properties.js";
 import { RemoteLink } from "./remote-link.js";
 import { TopicMap } from "./topic-map.js";
+
+/** How often a cluster node reads the shared queue's counters again (ms). */
+const REFRESH_MS = 1000;
+
+/** `releaseLease` of `engine`, bound, when it has one. */
+function releaseOf(engine: BridgeLeaseEngine): Pick<BridgeLeaseEngine, "releaseLease"> {
+  const release = engine.releaseLease;
+  return release === undefined ? {} : { releaseLease: release.bind(engine) };
+}
 
 /** Fingerprints the echo guard keeps, at most. */
 const ECHO_CAPACITY = 10_000;
@@ -34,10 +46,31 @@ export interface BridgeStatus {
   messagesOut: number;
   /** Messages not carried because they were our own coming back (No Local for 3.1.1, hop list, echo guard). */
   loopsPrevented: number;
+  /** Inbound QoS 2 messages the remote sent again (DUP) after our restart, recognised and not published twice. */
+  duplicatesDropped: number;
   /** Successful connections since start. */
   connects: number;
   lastError: string | undefined;
+  /**
+   * In a cluster: the node running the bridge now (holding its lease), or
+   * `undefined` while none does. On the other nodes the link's values
+   * (`connected`, `address`, counters) are the runner's, as of its last lease renewal.
+   */
+  runner?: string | undefined;
 }
+
+/** How a bridge runs in a cluster: on the one node holding its lease. */
+export interface BridgeClusterOptions {
+  /** The broker's cluster bus (named leases). */
+  engine: BridgeLeaseEngine;
+  /** Lease length in ms: a dead runner's bridge moves to another node within it. */
+  leaseMs: number;
+  /** How often the runner looks for what other nodes queued, when idle (ms). */
+  pollMs: number;
+}
+
+/** The link's values a runner attaches to its lease, for the other nodes' status. */
+type RunnerView = Omit<BridgeStatus, "name" | "queued" | "queuedBytes" | "runner">;
 
 /**
  * One configured bridge inside a running broker: local messages matching its
@@ -50,8 +83,17 @@ export interface BridgeStatus {
 export class Bridge {
   private readonly topics: TopicMap;
   private readonly outbox: DurableOutbox;
+  private readonly ledger: InboundLedger;
+  /** DUP flags of inbound QoS 2 PUBLISH packets, by packet id, from the packet hook until their message event. */
+  private readonly dupFlags = new Map<number, boolean>();
+  private duplicatesDropped = 0;
   private readonly pump: OutboundPump;
-  private readonly link: RemoteLink;
+  /** The connection to the remote; in a cluster only on the lease holder, a new one per term. */
+  private link: RemoteLink | undefined;
+  private readonly keeper: LeaseKeeper | undefined;
+  /** Connections of the links of earlier terms. */
+  private earlierConnects = 0;
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
   private readonly echo: EchoGuard | undefined;
   /** Payloads we published locally: the broker hands the same bytes to our own listener, which must not send them back. */
   private readonly ownInbound = new WeakSet<Uint8Array>();
@@ -70,6 +112,8 @@ export class Bridge {
     private readonly logger: Logger,
     /** This broker's node id in the hop list (shared by its bridges). */
     private readonly nodeId: string,
+    /** In a cluster: run only while holding the bridge's lease. */
+    cluster?: BridgeClusterOptions,
   ) {
     this.v5 = config.protocolVersion === 5;
     this.topics = new TopicMap(config.topics);
@@ -81,18 +125,81 @@ export class Bridge {
       config.maxQueuedBytes,
       onError,
     );
+    this.ledger = new InboundLedger(() => broker.store, `$bridge-in/${config.name}`, onError);
     this.echo = config.echoGuard === "off" ? undefined : new EchoGuard(ECHO_CAPACITY, config.echoWindowMs);
-    this.pump = new OutboundPump(this.outbox, config.maxInflight, this.echo, onError);
-    this.link = new RemoteLink(
-      config,
+    const engine = cluster?.engine;
+    if (cluster !== undefined && engine?.acquireLease !== undefined) {
+      this.keeper = new LeaseKeeper(
+        { nodeId: engine.nodeId, acquireLease: engine.acquireLease.bind(engine), ...releaseOf(engine) },
+        `bridge:${config.name}`,
+        cluster.leaseMs,
+        { gained: () => this.gained(), lost: () => this.lost() },
+        () => JSON.stringify(this.runnerView()),
+        logger,
+      );
+    } else if (cluster !== undefined) {
+      throw new BridgeStateError("the cluster engine has no named leases (acquireLease)");
+    }
+    const keeper = this.keeper;
+    this.pump = new OutboundPump(
+      this.outbox,
+      config.maxInflight,
+      this.echo,
+      onError,
+      keeper === undefined ? undefined : () => keeper.valid(),
+      cluster?.pollMs ?? 0,
+    );
+    if (keeper === undefined) this.link = this.newLink();
+  }
+
+  private newLink(): RemoteLink {
+    const keeper = this.keeper;
+    return new RemoteLink(
+      this.config,
       this.topics,
       {
-        up: (client) => this.pump.start(client),
+        up: (client) => {
+          // No session at the remote: nothing it sends now is a resend.
+          if (!client.sessionPresent) this.ledger.clear();
+          this.pump.start(client);
+        },
         down: () => this.pump.pause(),
         message: (client, m) => this.fromRemote(client, m),
+        packet: (packet) => this.packetFromRemote(packet),
       },
-      logger,
+      this.logger,
+      keeper === undefined ? undefined : () => keeper.valid(),
     );
+  }
+
+  /** Cluster: this node took the bridge's lease; connect (a new client: the queue is read from its front). */
+  private gained(): void {
+    if (this.phase !== "started") return;
+    this.logger.info(`bridge ${this.config.name}: running on this node (lease taken)`);
+    this.outbox.refresh();
+    const link = this.newLink();
+    this.link = link;
+    // The QoS 2 ledger as the previous runner left it, before the remote resends anything.
+    this.ledger.load().then(
+      () => {
+        if (this.link === link) link.start();
+      },
+      (error: unknown) => {
+        this.failed(error);
+        if (this.link === link) link.start();
+      },
+    );
+  }
+
+  /** Cluster: the lease is gone; stop sending at once and disconnect. */
+  private lost(): void {
+    const link = this.link;
+    this.link = undefined;
+    this.pump.pause();
+    if (link === undefined) return;
+    this.earlierConnects += link.connects;
+    this.logger.warn(`bridge ${this.config.name}: lease lost; stopped on this node`);
+    link.stop().catch((error: unknown) => this.failed(error));
   }
 
   /** Load the queue left by a previous run, listen to local messages and connect. The broker must be started. */
@@ -100,14 +207,26 @@ export class Bridge {
     if (this.phase !== "new") throw new BridgeStateError(`bridge ${this.config.name} was started before`);
     this.phase = "started";
     await this.outbox.open();
+    await this.ledger.load();
     const bounds = this.outbox.bounds();
     if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
       this.logger.warn(
         `bridge ${this.config.name}: the store holds at most ${bounds.messages} messages / ${bounds.bytes} bytes per queue; raise the broker's max_queued_messages / max_queued_bytes to queue up to max_queued_messages ${this.config.maxQueuedMessages} / max_queued_bytes ${this.config.maxQueuedBytes}`,
       );
-    if (this.topics.hasOutbound) this.unlisten = this.broker.on("message", (c, m) => this.fromLocal(c, m));
+    if (this.topics.hasOutbound)
+      this.unlisten = this.broker.on("message", (c, m, origin) => {
+        // A message routed here by another node was queued by that node.
+        if (origin !== "cluster") this.fromLocal(c, m);
+      });
     if (this.config.retainedOnStart) await this.queueRetained();
-    this.link.start();
+    if (this.keeper === undefined) {
+      this.link?.start();
+      return;
+    }
+    // Other nodes append to the shared queue: its counters are read again now and then.
+    this.refreshTimer = setInterval(() => this.outbox.refresh(), REFRESH_MS);
+    this.refreshTimer.unref();
+    this.keeper.start();
   }
 
   /** Stop listening, disconnect; what is queued stays in the store for the next start. */
@@ -115,29 +234,54 @@ export class Bridge {
     if (this.phase !== "started") return;
     this.phase = "stopped";
     this.unlisten?.();
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
     this.pump.pause();
-    await this.link.stop();
+    await this.link?.stop();
     await this.pump.settled();
+    // Released last: the next holder starts from what this one acknowledged.
+    await this.keeper?.stop();
   }
 
   /** Counters and state. */
   status(): BridgeStatus {
     const usage = this.outbox.usage();
-    const link = this.link;
-    return {
+    const here: BridgeStatus = {
       name: this.config.name,
-      connected: link.connected,
-      address: link.address,
       queued: usage.count,
       queuedBytes: usage.bytes,
+      ...this.runnerView(),
+    };
+    const keeper = this.keeper;
+    if (keeper === undefined) return here;
+    const holder = keeper.holder;
+    if (keeper.valid() || holder === undefined)
+      return { ...here, runner: keeper.valid() ? holder?.nodeId : undefined };
+    // Another node runs the bridge: its link's values, as attached to its lease.
+    let view: Partial<RunnerView> = {};
+    try {
+      view = JSON.parse(holder.info ?? "{}") as Partial<RunnerView>;
+    } catch {
+      view = {};
+    }
+    return { ...here, ...view, runner: holder.nodeId };
+  }
+
+  /** What this node's link and counters say (without the queue's counters). */
+  private runnerView(): RunnerView {
+    const link = this.link;
+    const usage = this.outbox.usage();
+    return {
+      connected: link?.connected ?? false,
+      address: link?.address ?? this.config.addresses[0] ?? "",
       inflight: this.pump.inFlight,
       dropped: usage.dropped + this.pump.counters.failed,
       expired: this.pump.counters.expired,
       messagesIn: this.messagesIn,
       messagesOut: this.pump.counters.sent,
       loopsPrevented: this.loopsPrevented,
-      connects: link.connects,
-      lastError: link.lastError ?? this.lastError,
+      duplicatesDropped: this.duplicatesDropped,
+      connects: this.earlierConnects + (link?.connects ?? 0),
+      lastError: link?.lastError ?? this.lastError,
     };
   }
 
@@ -196,6 +340,16 @@ export class Bridge {
       client.acknowledge(m);
       return;
     }
+    if (m.qos === 2 && m.packetId !== undefined) {
+      const dup = this.dupFlags.get(m.packetId);
+      this.dupFlags.delete(m.packetId);
+      // A resend (DUP, or unknown) of an id the ledger holds: published before our restart, acknowledged again only.
+      if (dup !== false && this.ledger.has(m.packetId)) {
+        this.duplicatesDropped++;
+        client.acknowledge(m);
+        return;
+      }
+    }
     const echo = this.echo?.isEcho(m.topic, m.data) === true;
     const mapped = this.topics.toLocal(m.topic, m.qos);
     if (echo || carriedBy(m.properties, this.nodeId) || mapped === undefined) {
@@ -221,6 +375,8 @@ export class Bridge {
     });
     this.messagesIn++;
     if (m.qos === 0) return;
+    // Written before the flush below: the PUBREC never leaves before its id is durable.
+    if (m.qos === 2 && m.packetId !== undefined) this.ledger.add(m.packetId);
     const store = this.broker.store;
     if (!store.persistent) {
       client.acknowledge(m);
@@ -231,6 +387,16 @@ export class Bridge {
       () => client.acknowledge(m),
       (error: unknown) => this.failed(error),
     );
+  }
+
+  /** Every packet from the remote, before the client acts on it: DUP flags of QoS 2 PUBLISH, and PUBREL. */
+  private packetFromRemote(packet: Packet): void {
+    if (packet.type === PacketType.PUBLISH) {
+      if (packet.qos === 2 && packet.packetId !== undefined) this.dupFlags.set(packet.packetId, packet.dup);
+    } else if (packet.type === PacketType.PUBREL) {
+      // Issued before the client's PUBCOMP leaves (the id may be reused after it [MQTT-4.3.3-12]).
+      this.ledger.release(packet.packetId);
+    }
   }
 
   private failed(error: unknown): void {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Broker, Logger } from "@amqtt/broker";
 import { Bridge, type BridgeStatus } from "./bridge.js";
 import { type BridgeConfig, type ParseBridgesOptions, parseBridges } from "./config.js";
+import type { BridgeLeaseEngine } from "./lease-keeper.js";
 import { NODE_TOPIC } from "./properties.js";
 
 /** Options of {@link Bridges}. */
@@ -15,6 +16,20 @@ export interface BridgesOptions extends ParseBridgesOptions {
    * retained on `$SYS/broker/bridge/node` (default: random per start).
    */
   nodeId?: string;
+  /**
+   * Run in a cluster: every node queues its own publishers' messages into the
+   * shared store (a store every node shares, such as `@amqtt/store-redis`),
+   * and each bridge connects from the one node holding the named lease
+   * `bridge:<name>` in `engine` (the broker's cluster bus). Give every node
+   * the same {@link nodeId} so the 5.0 hop list names the cluster.
+   */
+  cluster?: {
+    engine: BridgeLeaseEngine;
+    /** Lease length, ms (default 10,000): a dead runner's bridges move within it. */
+    leaseMs?: number;
+    /** How often an idle runner looks for what other nodes queued, ms (default 20). */
+    pollMs?: number;
+  };
 }
 
 const registry = new WeakMap<Broker, Bridges>();
@@ -52,7 +67,12 @@ export class Bridges {
   ) {
     const logger = options.logger ?? broker.logger.child("bridge");
     this.nodeId = options.nodeId ?? randomUUID();
-    this.bridges = configs.map((c) => new Bridge(c, broker, logger, this.nodeId));
+    const cluster = options.cluster;
+    const inCluster =
+      cluster === undefined
+        ? undefined
+        : { engine: cluster.engine, leaseMs: cluster.leaseMs ?? 10_000, pollMs: cluster.pollMs ?? 20 };
+    this.bridges = configs.map((c) => new Bridge(c, broker, logger, this.nodeId, inCluster));
     this.sysIntervalMs = options.sysIntervalMs ?? 10_000;
     registry.set(broker, this);
   }

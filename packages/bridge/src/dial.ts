@@ -38,6 +38,14 @@ export function failoverDial(addresses: readonly string[], state: FailoverState)
   };
 }
 
+/** A `dial` that refuses (throws) while `allowed()` is false: a node that lost the bridge's lease never reconnects. */
+export function fencedDial(dial: DialFunction, allowed: () => boolean): DialFunction {
+  return (uri, tls, signal) => {
+    if (!allowed()) return Promise.reject(new Error("this node does not hold the bridge's lease"));
+    return dial(uri, tls, signal);
+  };
+}
+
 /** Set the bridge bit in the protocol level of the CONNECT, the first packet written. */
 function markFirstConnect(connection: Connection): void {
   const send = connection.send.bind(connection);

@@ -23,7 +23,7 @@
  * console.log(bridges.status()); // [{ name: "central", connected: false, queued: 0, ... }]
  * ```
  */
-export { Bridge, type BridgeStatus } from "./bridge.js";
+export { Bridge, type BridgeClusterOptions, type BridgeStatus } from "./bridge.js";
 export { Bridges, type BridgesOptions, bridgesOf } from "./bridges.js";
 export {
   type BridgeConfig,
@@ -36,5 +36,6 @@ export {
 export { withBridgeBit } from "./dial.js";
 export { EchoGuard } from "./echo-guard.js";
 export { BridgeConfigError, type BridgeConfigIssue, BridgeStateError } from "./errors.js";
+export { type BridgeLease, type BridgeLeaseEngine, LeaseKeeper } from "./lease-keeper.js";
 export { HOP_PROPERTY, NODE_TOPIC } from "./properties.js";
 export { type Mapped, TopicMap } from "./topic-map.js";

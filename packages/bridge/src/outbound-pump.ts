@@ -53,6 +53,14 @@ export class OutboundPump {
     private readonly maxInflight: number,
     private readonly echo: EchoGuard | undefined,
     private readonly onError: (error: unknown) => void,
+    /** Checked before every send: false stops sending (a cluster node whose bridge lease is no longer valid). */
+    private readonly maySend: () => boolean = () => true,
+    /**
+     * With nothing queued, look at the store again after this many ms even
+     * without a local `queued()` (in a cluster other nodes append to the queue);
+     * 0: wait for `queued()` only.
+     */
+    private readonly pollMs = 0,
   ) {}
 
   /** Messages handed to the client and not yet acknowledged. */
@@ -98,16 +106,30 @@ export class OutboundPump {
         if (generation !== this.generation) return;
         for (const e of entries) if (e.seq > this.lastRead) this.ahead.push(e);
         if (this.ahead.length === 0) {
-          await this.wake.wait();
+          await this.idle();
           continue;
         }
         this.lastRead = (this.ahead[this.ahead.length - 1] as QueueEntry).seq;
       }
       while (this.ahead.length > 0 && this.inflight.length < this.maxInflight) {
+        // Fenced: a node that lost the bridge's lease sends nothing more (the next holder starts from the store).
+        if (!this.maySend()) return;
         this.send(client, this.ahead.shift() as QueueEntry);
       }
       if (this.inflight.length >= this.maxInflight) await this.slot.wait();
     }
+  }
+
+  /** Wait for `queued()`, or at most `pollMs` when polling. */
+  private idle(): Promise<void> {
+    if (this.pollMs <= 0) return this.wake.wait();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.pollMs);
+      this.wake.wait().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private send(client: MQTTClient, entry: QueueEntry): void {

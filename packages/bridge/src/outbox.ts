@@ -124,6 +124,11 @@ export class DurableOutbox {
     this.sizes.clear();
   }
 
+  /** Read the counters again from the store (in a cluster other nodes append to the same queue). */
+  refresh(): void {
+    this.resync();
+  }
+
   private resync(): void {
     this.store()
       .queueUsage(this.queueId)

@@ -8,9 +8,9 @@ import {
   ReasonCode,
   reasonCodeName,
 } from "@amqtt/client";
-import type { Subscription } from "@amqtt/codec";
+import type { Packet, Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
-import { type FailoverState, failoverDial } from "./dial.js";
+import { type FailoverState, failoverDial, fencedDial } from "./dial.js";
 import { NODE_TOPIC } from "./properties.js";
 import type { TopicMap } from "./topic-map.js";
 
@@ -22,6 +22,8 @@ export interface LinkHandlers {
   down(): void;
   /** A message from the remote, acknowledged only when the handler calls `client.acknowledge`. */
   message(client: MQTTClient, message: IncomingApplicationMessage): void;
+  /** Every packet from the remote, decoded again, before the client acts on it. */
+  packet?(packet: Packet): void;
 }
 
 /** How often a link checks that its client has not given up (ms). */
@@ -54,6 +56,8 @@ export class RemoteLink {
     private readonly topics: TopicMap,
     private readonly handlers: LinkHandlers,
     private readonly logger: Logger,
+    /** Checked before every dial: false refuses to connect (a cluster node whose bridge lease is no longer valid). */
+    private readonly mayConnect: () => boolean = () => true,
   ) {
     this.failover = { current: 0, bridgeBit: config.protocolVersion === 4 && config.tryPrivate };
   }
@@ -117,8 +121,21 @@ export class RemoteLink {
   private newClient(): MQTTClient {
     const c = this.config;
     const tls = c.tls;
+    const onPacket = this.handlers.packet;
     const client = new MQTTClient({
       clientId: c.clientId,
+      ...(onPacket === undefined
+        ? {}
+        : {
+            plugins: [
+              {
+                name: `bridge-${c.name}-packets`,
+                onPacketReceived: (packet: Packet) => {
+                  if (this.client === client) onPacket(packet);
+                },
+              },
+            ],
+          }),
       config: {
         protocolVersion: c.protocolVersion,
         keepAlive: c.keepAlive,
@@ -139,7 +156,7 @@ export class RemoteLink {
           ...(tls?.certfile === undefined ? {} : { certfile: tls.certfile }),
           ...(tls?.keyfile === undefined ? {} : { keyfile: tls.keyfile }),
         },
-        dial: failoverDial(c.addresses, this.failover),
+        dial: fencedDial(failoverDial(c.addresses, this.failover), this.mayConnect),
         logger: this.logger.child("remote"),
       },
     });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import type { BridgeConfig } from "@amqtt/bridge";
 import {
@@ -13,6 +14,8 @@ import {
   loggerFromConfig,
   PluginLoadError,
   type ResolvedBrokerConfig,
+  type ResolvedCluster,
+  redactRedisUrl,
   resolveBrokerConfig,
 } from "@amqtt/broker";
 import { Command, InvalidArgumentError } from "commander";
@@ -212,6 +215,25 @@ async function resolveCommandConfig(
     : overrideResolved(loaded, options);
 }
 
+/** Whether the store `chooseStore` picks is a server every node of a cluster shares (the bridges' queues must be one). */
+function sharedStore(config: ResolvedBrokerConfig, options: BrokerCommandOptions): boolean {
+  if (options.memory === true || options.dataDir !== undefined) return false;
+  const p = config.persistence;
+  return (
+    (p.store === "redis" && p.redis !== undefined) ||
+    ((p.store === "postgresql" || p.store === "mysql") && p.url !== undefined)
+  );
+}
+
+/** The bridges' hop-list id of a cluster: the same on every node of one engine and key prefix, no secret in it. */
+function clusterHopId(cluster: ResolvedCluster): string {
+  const engine =
+    cluster.clusterNodes.length > 0
+      ? cluster.clusterNodes.map(redactRedisUrl).join(",")
+      : redactRedisUrl(cluster.redis ?? "");
+  return `cluster-${createHash("sha256").update(`${engine}\u0000${cluster.keyPrefix}`).digest("hex").slice(0, 16)}`;
+}
+
 /** Run the broker until SIGINT/SIGTERM; SIGHUP reloads. Resolves with the process exit code. */
 export async function runBroker(argv: readonly string[]): Promise<number> {
   const command = brokerCommand();
@@ -249,10 +271,10 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   }
   const cluster = config.cluster;
   const workers = options.workers ?? 1;
-  if (bridgeConfigs.length > 0 && (workers > 1 || cluster !== undefined)) {
-    // Each node would bridge only what is routed on it, all under one client id at the remote.
+  if (bridgeConfigs.length > 0 && cluster !== undefined && !sharedStore(config, options)) {
+    // Each node queues its own publishers' messages for the bridge; one node sends them: one queue for all.
     process.stderr.write(
-      "amqtt: bridges run in a single broker process for now: drop --workers and the cluster, or the bridges:\n",
+      "amqtt: bridges in a cluster need a store every node shares (persistence: { store: redis, ... }, or PostgreSQL/MySQL), not memory or SQLite\n",
     );
     return 2;
   }
@@ -303,7 +325,20 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     return 1;
   }
   // Made before the admin listener (which shows their state), started once it is open.
-  const bridges = bridging === undefined ? undefined : new bridging.Bridges(bridgeConfigs, broker);
+  const bridges =
+    bridging === undefined
+      ? undefined
+      : new bridging.Bridges(
+          bridgeConfigs,
+          broker,
+          bus === undefined || cluster === undefined
+            ? {}
+            : {
+                // One hop-list id for the whole cluster: a message back from the remote is ours on any node.
+                nodeId: clusterHopId(cluster),
+                cluster: { engine: bus, leaseMs: cluster.leaseMs },
+              },
+        );
   let admin: Awaited<ReturnType<typeof openAdminListener>>;
   try {
     // With --workers each worker serves it on the admin port + its index (its own /metrics; the API sees the cluster).

@@ -169,12 +169,15 @@ describe("amqtt -c with bridges:", () => {
     expect(metrics).toMatch(/^amqtt_bridge_queued_messages\{bridge="central"\} 0$/m);
   });
 
-  it("refuses bridges with --workers (each worker would bridge only its own share)", async () => {
+  it("refuses bridges with --workers and a store the workers do not share (each would queue only its own share)", async () => {
     const cwd = mkdtempSync(join(dir, "workers-"));
     const config = writeConfig(cwd, 1);
-    const { code, stderr } = await runAmqtt(["-c", config, "--memory", "--workers", "2"], cwd);
+    const { code, stderr } = await runAmqtt(
+      ["-c", config, "--memory", "--workers", "2", "--cluster", "redis://127.0.0.1:1"],
+      cwd,
+    );
     expect(code).toBe(2);
-    expect(stderr).toContain("bridges run in a single broker process");
+    expect(stderr).toContain("bridges in a cluster need a store every node shares");
   });
 
   it("refuses to start with a bad bridge, naming the field", async () => {

@@ -26,6 +26,10 @@ export class ClusterKeys {
   owner(clientId: string): string {
     return `${this.prefix}{s:${clientId}}:owner`;
   }
+  /** Hash `node`, `epoch`, `expires`, `info`: a named lease (alone under its own tag). */
+  lease(name: string): string {
+    return `${this.prefix}{l:${name}}:lease`;
+  }
   /** Set: client ids whose sessions the node owns. */
   owned(nodeId: string): string {
     return `${this.prefix}{o:${nodeId}}:owned`;

@@ -12,6 +12,7 @@ import {
   InboxFullError,
   MAX_NODE_STATUS_BYTES,
   NodeStatusTooLargeError,
+  type NamedLease,
   type ResolvedClusterOptions,
   type RouteMatch,
   RouteTable,
@@ -325,6 +326,33 @@ export class RedisClusterBus implements ClusterBus {
       if (owner === "") return false;
       await client.srem(this.keys.owned(owner), clientId);
       return true;
+    });
+  }
+
+  async acquireLease(name: string, ttlMs: number, info?: string): Promise<NamedLease> {
+    const client = this.ready();
+    return this.call("acquireLease", async () => {
+      const [nodeId, epoch, expiresAt, attached] = (await runScript(
+        client,
+        "lease",
+        [this.keys.lease(name)],
+        [this.nodeId, Math.max(1, Math.ceil(ttlMs)), info ?? ""],
+      )) as [string, number, number, string];
+      return {
+        name,
+        nodeId,
+        epoch: Number(epoch),
+        expiresAt: Number(expiresAt),
+        info: attached === "" ? undefined : attached,
+      };
+    });
+  }
+
+  async releaseLease(name: string, epoch: number): Promise<boolean> {
+    const client = this.ready();
+    return this.call("releaseLease", async () => {
+      const freed = await runScript(client, "unlease", [this.keys.lease(name)], [this.nodeId, epoch]);
+      return Number(freed) === 1;
     });
   }
 

@@ -81,6 +81,33 @@ redis.call('HDEL', KEYS[1], 'node')
 return node`,
   },
   /**
+   * KEYS lease; ARGV node, ttlMs, info ('' for none) -> { node, epoch, expiresAt, info }, as it is after the call:
+   * taken when free, lapsed or released (epoch + 1), renewed when this node holds it (epoch kept).
+   */
+  lease: {
+    keys: 1,
+    lua: `${NOW}
+local h = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'expires', 'info')
+local node = h[1]
+local epoch = tonumber(h[2] or '0')
+local live = node and tonumber(h[3] or '0') >= now
+if not live or node == ARGV[1] then
+  if not live then epoch = epoch + 1 end
+  redis.call('HSET', KEYS[1], 'node', ARGV[1], 'epoch', epoch, 'expires', now + tonumber(ARGV[2]), 'info', ARGV[3])
+  return { ARGV[1], epoch, now + tonumber(ARGV[2]), ARGV[3] }
+end
+return { node, epoch, tonumber(h[3]), h[4] or '' }`,
+  },
+  /** KEYS lease; ARGV node, epoch -> 1 when this node held it at that epoch (now free; the epoch stays), else 0. */
+  unlease: {
+    keys: 1,
+    lua: `${NOW}
+local h = redis.call('HMGET', KEYS[1], 'node', 'epoch', 'expires')
+if h[1] ~= ARGV[1] or h[2] ~= ARGV[2] or tonumber(h[3] or '0') < now then return 0 end
+redis.call('HDEL', KEYS[1], 'node')
+return 1`,
+  },
+  /**
    * KEYS inbox, limit; ARGV defaultLimit, from, id, channel, body, check (1: refuse beyond the limit) ->
    * { 1, stream id } or { 0, limit } when the inbox is full.
    */

@@ -41,6 +41,27 @@ export interface SessionClaim {
   readonly previous: SessionOwnership | undefined;
 }
 
+/**
+ * A named lease (for example `bridge:<name>`): at most one node of the cluster
+ * holds it at a time, until `expiresAt` unless renewed, with the same rules as
+ * session ownership: the epoch grows with every new holder (fencing).
+ */
+export interface NamedLease {
+  /** The lease's name. */
+  readonly name: string;
+  /** The holding node. */
+  readonly nodeId: string;
+  /**
+   * Monotonic per name: a new holder (the lease was free, lapsed or released)
+   * gets the previous epoch + 1; a renewal by the holder keeps it.
+   */
+  readonly epoch: number;
+  /** Engine-clock ms at which the lease lapses unless renewed. */
+  readonly expiresAt: number;
+  /** What the holder attached at its last take or renewal (status for the other nodes), or `undefined`. */
+  readonly info: string | undefined;
+}
+
 /** One envelope received from another node. */
 export interface ClusterEnvelope {
   /** The sending node. */
@@ -194,6 +215,19 @@ export interface ClusterBus {
    * absent). One engine round trip, bounded by `requestTimeoutMs`.
    */
   nodeStatuses?(nodeIds: readonly string[]): Promise<ReadonlyMap<string, Uint8Array>>;
+
+  /**
+   * Optional (additive): take the named lease if it is free, lapsed or
+   * released, or renew it if this node holds it, for `ttlMs` from now on the
+   * engine's clock, attaching `info`. Answers the lease as it is after the call:
+   * `nodeId` is this node's when it holds it, else the other holder (with the
+   * `info` that one attached). A holder that lets it lapse and takes it again
+   * gets a new epoch. A node's leases are not freed when the node is declared
+   * down: they lapse by their own time.
+   */
+  acquireLease?(name: string, ttlMs: number, info?: string): Promise<NamedLease>;
+  /** Optional (additive): give the lease up, only if this node holds it at `epoch`; answers whether it did. */
+  releaseLease?(name: string, epoch: number): Promise<boolean>;
 
   /**
    * Send an envelope to one node. Resolves once the engine holds it (so a PUBACK

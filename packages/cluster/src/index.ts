@@ -26,6 +26,7 @@ export type {
   ClusterOptions,
   ClusterRoute,
   EngineStatus,
+  NamedLease,
   RouteMatch,
   SessionClaim,
   SessionOwnership,

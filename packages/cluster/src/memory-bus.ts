@@ -9,6 +9,7 @@ import {
   type EngineStatus,
   MAX_NODE_STATUS_BYTES,
   NodeStatusTooLargeError,
+  type NamedLease,
   type RouteMatch,
   type SessionClaim,
   type SessionOwnership,
@@ -108,6 +109,16 @@ export class MemoryClusterBus implements ClusterBus {
   async releaseSession(clientId: string, epoch: number): Promise<boolean> {
     this.ready();
     return this.engine.releaseSession(clientId, epoch);
+  }
+
+  async acquireLease(name: string, ttlMs: number, info?: string): Promise<NamedLease> {
+    this.ready();
+    return this.engine.acquireLease(this.nodeId, name, ttlMs, info);
+  }
+
+  async releaseLease(name: string, epoch: number): Promise<boolean> {
+    this.ready();
+    return this.engine.releaseLease(this.nodeId, name, epoch);
   }
 
   async adoptNode(nodeId: string): Promise<boolean> {

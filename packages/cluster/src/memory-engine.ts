@@ -5,6 +5,7 @@ import {
   ClusterUnavailableError,
   type EngineStatus,
   InboxFullError,
+  type NamedLease,
   type SessionClaim,
   type SessionOwnership,
 } from "./contract.js";
@@ -110,6 +111,11 @@ export class MemoryClusterEngine {
   private readonly owned = new Map<string, Set<string>>();
   private readonly inboxes = new Map<string, MemoryInbox>();
   private readonly duplicates = new Map<string, number>();
+  /** Named leases by name; a released one keeps its epoch with no holder. */
+  private readonly leases = new Map<
+    string,
+    { nodeId: string | undefined; epoch: number; expiresAt: number; info: string | undefined }
+  >();
   /** Sends waiting for {@link releaseSends}, per receiving node, in the order they were made. */
   private readonly heldSends = new Map<string, (() => void)[]>();
   /** Per receiving node, the gates its next sends wait for (see {@link delayNextSend}). */
@@ -290,6 +296,49 @@ export class MemoryClusterEngine {
     this.check();
     const owner = this.owners.get(clientId);
     return owner?.nodeId === undefined ? undefined : { nodeId: owner.nodeId, epoch: owner.epoch };
+  }
+
+  /** @internal */
+  acquireLease(nodeId: string, name: string, ttlMs: number, info: string | undefined): NamedLease {
+    this.check();
+    const now = Date.now();
+    const lease = this.leases.get(name) ?? { nodeId: undefined, epoch: 0, expiresAt: 0, info: undefined };
+    const live = lease.nodeId !== undefined && lease.expiresAt >= now;
+    if (!live || lease.nodeId === nodeId) {
+      if (!live) lease.epoch++;
+      lease.nodeId = nodeId;
+      lease.expiresAt = now + ttlMs;
+      lease.info = info;
+      this.leases.set(name, lease);
+    }
+    return {
+      name,
+      nodeId: lease.nodeId as string,
+      epoch: lease.epoch,
+      expiresAt: lease.expiresAt,
+      info: lease.info,
+    };
+  }
+
+  /** @internal */
+  releaseLease(nodeId: string, name: string, epoch: number): boolean {
+    this.check();
+    const lease = this.leases.get(name);
+    if (
+      lease === undefined ||
+      lease.nodeId !== nodeId ||
+      lease.epoch !== epoch ||
+      lease.expiresAt < Date.now()
+    )
+      return false;
+    lease.nodeId = undefined;
+    return true;
+  }
+
+  /** Fault injection: the named lease lapses now (its holder stalled past it). */
+  expireLease(name: string): void {
+    const lease = this.leases.get(name);
+    if (lease !== undefined) lease.expiresAt = Date.now() - 1;
   }
 
   /** @internal */

@@ -11,8 +11,12 @@ export interface BrokerEvents {
   clientDisconnected: [client: ClientInfo, reasonCode: number];
   clientSubscribed: [client: ClientInfo, filter: string, qos: QoS];
   clientUnsubscribed: [client: ClientInfo, filter: string];
-  /** A message accepted for routing (after authorization and `onPublish`). */
-  message: [client: ClientInfo | undefined, message: PluginMessage];
+  /**
+   * A message accepted for routing (after authorization and `onPublish`).
+   * `origin` is `"cluster"` for a message another node of the cluster routed
+   * here (it was accepted, and raised as `"local"`, on that node first).
+   */
+  message: [client: ClientInfo | undefined, message: PluginMessage, origin: "local" | "cluster"];
   /** A retained message was stored or cleared (empty payload). */
   retainedMessage: [client: ClientInfo | undefined, message: PluginMessage];
   /** Something was dropped by a bound (offline queue, in-flight queue, packet size). */

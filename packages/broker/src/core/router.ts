@@ -223,7 +223,8 @@ export class Router {
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
     if (message.retain) this.keepRetained(client, message, expiresAt);
     this.host.plugins.fire("onMessageBroadcast", client, message);
-    if (this.host.has("message")) this.host.emit("message", client, message);
+    if (this.host.has("message"))
+      this.host.emit("message", client, message, scope === undefined ? "local" : "cluster");
 
     const match = this.host.tree.match(message.topic, this.matchResult);
     // Other nodes first (their copies are encoded once, before local delivery changes anything).

@@ -23,6 +23,7 @@ import { afterEach, describe } from "vitest";
 import { engineTests } from "./engine-tests.js";
 import { envelopeTests } from "./envelope-tests.js";
 import { type CreateClusterHarness, createSuiteContext } from "./harness.js";
+import { leaseTests } from "./lease-tests.js";
 import { membershipTests } from "./membership-tests.js";
 import { routeTests } from "./route-tests.js";
 import { sessionTests } from "./session-tests.js";
@@ -42,6 +43,7 @@ export function describeClusterConformance(name: string, create: CreateClusterHa
     afterEach(suite.cleanup);
     describe("membership", () => membershipTests(suite.context));
     describe("session ownership", () => sessionTests(suite.context));
+    describe("named leases", () => leaseTests(suite.context));
     describe("routes", () => routeTests(suite.context));
     describe("envelopes", () => envelopeTests(suite.context));
     describe("engine outage", () => engineTests(suite.context));
