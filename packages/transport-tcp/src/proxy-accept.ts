@@ -78,6 +78,13 @@ export class ProxyAcceptor {
       port: socket.remotePort,
       family: socket.remoteFamily,
     };
+    // A peer that reset before we looked has no address: it is gone, not an
+    // untrusted proxy (HAProxy's start-up probe does this), so it is not reported.
+    if (socket.remoteAddress === undefined) {
+      this.#pending.delete(socket);
+      socket.destroy();
+      return;
+    }
     if (!this.#trusted.matches(socket.remoteAddress)) {
       this.#refuse(socket, new UntrustedProxyError(`${socket.remoteAddress}`), proxyAddress);
       return;

@@ -42,14 +42,27 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A missing binary is an 'error' event, not an exit: fail the wait with it instead of crashing the run.
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", (error) => {
+      spawnError = error;
+      output += `${error.message}\n`;
+      resolve();
+    });
+  });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (spawnError === undefined && child.exitCode === null && child.signalCode === null)
+      child.kill("SIGKILL");
     await exited;
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of options.ports) await waitForPort(port, () => output);
+    for (const port of options.ports) {
+      await waitForPort(port, () => output);
+      if (spawnError !== undefined) throw spawnError;
+    }
   } catch (error) {
     await stop();
     throw error;
