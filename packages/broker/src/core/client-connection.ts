@@ -27,7 +27,7 @@ import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { Outbound } from "./outbound.js";
 import { runFirstTask, SerialTasks } from "./serial-tasks.js";
-import { SlicedInput } from "./sliced-input.js";
+import { INPUT_SLICE_BYTES, SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
 
 /** Why the session's bounded queue dropped a message (for the drop log). */
@@ -96,8 +96,12 @@ export class ClientConnection<S = unknown> {
    * client's own pause: made on first use (see `load`), as an idle client never has any.
    */
   private loaded: DeliveryLoad | undefined;
-  /** Push-style input, fed a slice per event-loop turn (fairness between connections). */
-  private readonly input: SlicedInput;
+  /**
+   * Push-style input, fed a slice per event-loop turn (fairness between
+   * connections); made at the first chunk larger than a slice (an idle
+   * client's packets are small, and a chunk of one slice is fed as it is).
+   */
+  private input: SlicedInput | undefined;
   /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
   private rateHold: TimerHandle | undefined;
   /** Outgoing packets, written once per event-loop turn (bounded by the transport's `maxBufferedBytes`). */
@@ -115,7 +119,6 @@ export class ClientConnection<S = unknown> {
     // LoadedConnection and its input's SliceReader: methods on the prototype
     // instead of ten closures and their contexts per connection.
     this.timers = new ConnectionTimers(host.wheel, host.clock, this);
-    this.input = new SlicedInput(transport, this, host.contention);
     this.output = new Outbound(transport, this);
   }
 
@@ -261,7 +264,16 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: bytes from the client. */
   data(chunk: Uint8Array): void {
-    if (!this.finished) this.input.data(chunk);
+    if (this.finished) return;
+    if (this.input === undefined) {
+      // What a SlicedInput does with a chunk of one slice and nothing left over.
+      if (chunk.length <= INPUT_SLICE_BYTES) {
+        this.feed(chunk);
+        return;
+      }
+      this.input = new SlicedInput(this.transport, this, this.host.contention);
+    }
+    this.input.data(chunk);
   }
 
   private feed(bytes: Uint8Array): void {
@@ -276,7 +288,7 @@ export class ClientConnection<S = unknown> {
   /** @internal The transport's reader: the client's input ended. */
   end(): void {
     // What was received before the end is still the client's: fed first, in order.
-    this.input.flush();
+    this.input?.flush();
     if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     this.ended();
   }
@@ -459,7 +471,8 @@ export class ClientConnection<S = unknown> {
     // actions (a resume comes from a subscriber's acknowledgement).
     queueMicrotask(() => {
       if (this.loaded?.pausedUntil === undefined && this.rateHold === undefined && !this.finished)
-        this.input.resume();
+        if (this.input === undefined) this.transport.resumeReading?.();
+        else this.input.resume();
     });
   }
 
