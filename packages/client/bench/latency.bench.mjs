@@ -17,12 +17,13 @@
 //   with QoS 1, reads them as its users would (ours: `messages()`, MQTT.js: the "message"
 //   event); latency = read time - send time.
 // Interleaved so the machine's load (it is shared) falls on both clients alike: for each
-// measure both clients connect and stay connected; after a warm-up, each of ROUNDS rounds
-// (a full GC first) runs BLOCKS short blocks per client in the order ours, MQTT.js,
-// MQTT.js, ours, ours, ... and a round's percentiles pool its blocks. Cells are medians
+// measure both clients connect and stay connected; after a warm-up and one full GC, each
+// of ROUNDS rounds runs BLOCKS short blocks per client in the order ours, MQTT.js, MQTT.js,
+// ours, ... (MQTT.js first in odd rounds), and a round's percentiles pool its blocks. Cells are medians
 // over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
 // rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
-// RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt].
+// RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
+// MEASURES [sequential,rate,receive].
 
 import { createRequire } from "node:module";
 import { startAmqttBroker, startMosquitto } from "./brokers.mjs";
@@ -39,15 +40,27 @@ const payload = new Uint8Array(64).fill(0x61);
 const mqttVersion = createRequire(import.meta.url)("mqtt/package.json").version;
 const gc = globalThis.gc ?? (() => {});
 
+const MEASURES = (process.env.MEASURES ?? "sequential,rate,receive").split(",");
 const measures = [
-  { label: `QoS 1 round trip, sequential (${SEQ_COUNT})`, count: SEQ_COUNT, ...sequential() },
-  { label: `QoS 1 round trip at ${RATE} msg/s (${RATE_COUNT})`, count: RATE_COUNT, ...atRate(RATE) },
   {
+    key: "sequential",
+    label: `QoS 1 round trip, sequential (${SEQ_COUNT})`,
+    count: SEQ_COUNT,
+    ...sequential(),
+  },
+  {
+    key: "rate",
+    label: `QoS 1 round trip at ${RATE} msg/s (${RATE_COUNT})`,
+    count: RATE_COUNT,
+    ...atRate(RATE),
+  },
+  {
+    key: "receive",
     label: `QoS 1 receive latency at ${RATE} msg/s (${RATE_COUNT})`,
     count: RATE_COUNT,
     ...receive(RATE, payload),
   },
-];
+].filter((m) => MEASURES.includes(m.key));
 const PARTS = ["p50", "p99", "p99.9"];
 
 const median = (xs) => {
@@ -71,12 +84,12 @@ async function compareMeasure(measure, url, rows) {
     }
     const perBlock = Math.max(10, Math.floor(measure.count / BLOCKS));
     for (const d of drivers) await runners.get(d).block(Math.max(10, Math.floor(measure.count / 5))); // warm-up
+    gc(); // once per measure: a collection forced before a round would fall on its first block only
     for (let round = 0; round < ROUNDS; round++) {
-      gc();
       const pooled = new Map(drivers.map((d) => [d, new Float64Array(perBlock * BLOCKS)]));
       for (let b = 0; b < BLOCKS; b++) {
-        // ours, MQTT.js, MQTT.js, ours, ...: neither always follows the other.
-        const order = b % 2 === 0 ? [ours, theirs] : [theirs, ours];
+        // ours, MQTT.js, MQTT.js, ours, ... (MQTT.js first in odd rounds): neither always leads.
+        const order = (b + round) % 2 === 0 ? [ours, theirs] : [theirs, ours];
         for (const d of order) pooled.get(d).set(await runners.get(d).block(perBlock), b * perBlock);
       }
       const got = new Map(drivers.map((d) => [d, percentiles(pooled.get(d))]));

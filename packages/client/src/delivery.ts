@@ -57,7 +57,11 @@ export class DeliveryQueue {
   take(filter: string | undefined): { promise: Promise<IncomingApplicationMessage>; cancel(): void } {
     const queued = this.takeQueued(filter);
     if (queued !== undefined) return { promise: Promise.resolve(queued), cancel: () => {} };
-    return this.wait(filter);
+    let cancel = (): void => {};
+    const promise = new Promise<IncomingApplicationMessage>((resolve) => {
+      cancel = this.wait(filter, resolve);
+    });
+    return { promise, cancel };
   }
 
   /** Take a queued message matching `filter` now, if there is one. */
@@ -71,17 +75,18 @@ export class DeliveryQueue {
     return found;
   }
 
-  private wait(filter: string | undefined): { promise: Promise<IncomingApplicationMessage>; cancel(): void } {
-    let waiter!: Waiter;
-    const promise = new Promise<IncomingApplicationMessage>((resolve) => {
-      waiter = { filter, resolve };
-    });
+  /**
+   * Call `deliver` with the next arriving message matching `filter` (any when
+   * undefined), once; the returned function withdraws the wait. The caller has
+   * looked at the queue first (`takeQueued`). No promise: a reader that settles
+   * its own (the `messages()` iterator) pays for one only.
+   */
+  wait(filter: string | undefined, deliver: (message: IncomingApplicationMessage) => void): () => void {
+    const waiter: Waiter = { filter, resolve: deliver };
     this.waiters.push(waiter);
-    return {
-      promise,
-      cancel: () => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-      },
+    return () => {
+      const index = this.waiters.indexOf(waiter);
+      if (index >= 0) this.waiters.splice(index, 1);
     };
   }
 }
