@@ -40,7 +40,7 @@ describe("messages(): the async iterable of received messages", () => {
     const { sub, pub } = await pair("b/#");
     const iterator = sub.messages()[Symbol.asyncIterator]();
     const waiting = iterator.next();
-    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+    expect(await iterator.return?.(undefined)).toEqual({ done: true, value: undefined });
     expect(await waiting).toEqual({ done: true, value: undefined });
     await pub.publish("b/1", "after", { qos: 1 });
     const m = await sub.deliverMessage({ timeout: 5 });
@@ -55,7 +55,7 @@ describe("messages(): the async iterable of received messages", () => {
     const iterator = sub.messages("f/keep/#")[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.done === false && first.value.topic).toBe("f/keep/1");
-    await iterator.return?.();
+    await iterator.return?.(undefined);
     expect((await sub.deliverMessage({ timeout: 5 })).topic).toBe("f/other");
   });
 
