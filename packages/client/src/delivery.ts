@@ -43,7 +43,8 @@ export class DeliveryQueue {
       (w) => w.filter === undefined || topicMatches(w.filter, message.topic),
     );
     if (index >= 0) {
-      const [waiter] = this.waiters.splice(index, 1);
+      // The oldest reader usually takes it: shift, which allocates no array as splice does.
+      const waiter = index === 0 ? this.waiters.shift() : this.waiters.splice(index, 1)[0];
       waiter?.resolve(message);
       return;
     }
@@ -57,11 +58,11 @@ export class DeliveryQueue {
   take(filter: string | undefined): { promise: Promise<IncomingApplicationMessage>; cancel(): void } {
     const queued = this.takeQueued(filter);
     if (queued !== undefined) return { promise: Promise.resolve(queued), cancel: () => {} };
-    let cancel = (): void => {};
+    let token: object | undefined;
     const promise = new Promise<IncomingApplicationMessage>((resolve) => {
-      cancel = this.wait(filter, resolve);
+      token = this.wait(filter, resolve);
     });
-    return { promise, cancel };
+    return { promise, cancel: () => this.cancelWait(token as object) };
   }
 
   /** Take a queued message matching `filter` now, if there is one. */
@@ -77,16 +78,19 @@ export class DeliveryQueue {
 
   /**
    * Call `deliver` with the next arriving message matching `filter` (any when
-   * undefined), once; the returned function withdraws the wait. The caller has
-   * looked at the queue first (`takeQueued`). No promise: a reader that settles
-   * its own (the `messages()` iterator) pays for one only.
+   * undefined), once; `cancelWait` with the returned token withdraws the wait. The
+   * caller has looked at the queue first (`takeQueued`). No promise: a reader that
+   * settles its own (the `messages()` iterator) pays for one only.
    */
-  wait(filter: string | undefined, deliver: (message: IncomingApplicationMessage) => void): () => void {
+  wait(filter: string | undefined, deliver: (message: IncomingApplicationMessage) => void): object {
     const waiter: Waiter = { filter, resolve: deliver };
     this.waiters.push(waiter);
-    return () => {
-      const index = this.waiters.indexOf(waiter);
-      if (index >= 0) this.waiters.splice(index, 1);
-    };
+    return waiter;
+  }
+
+  /** Withdraw a wait made by `wait` (no effect once it was served). */
+  cancelWait(token: object): void {
+    const index = this.waiters.indexOf(token as Waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
   }
 }

@@ -17,8 +17,10 @@ const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: unde
 export class MessageStream implements AsyncGenerator<IncomingApplicationMessage, void, undefined> {
   #finished = false;
   /** The settle functions of the `next()` waiting for a message. */
-  #waiting: { resolve(result: Result): void; reject(error: Error): void } | undefined;
-  #cancelWait: (() => void) | undefined;
+  #resolve: ((result: Result) => void) | undefined;
+  #reject: ((error: Error) => void) | undefined;
+  /** The delivery queue's token of that wait, until a message or the end answers it. */
+  #waitToken: object | undefined;
   /** The promise of the last `next()` that waited (later overlapping calls chain on it). */
   #current: Promise<Result> | undefined;
   readonly #onClose = (error: Error): void => {
@@ -27,6 +29,11 @@ export class MessageStream implements AsyncGenerator<IncomingApplicationMessage,
   };
   readonly #onAbort = (): void => {
     this.#settle(undefined, this.#abortError());
+  };
+  // One function for every wait (a closure per message would be garbage per message).
+  readonly #deliver = (message: IncomingApplicationMessage): void => {
+    this.#waitToken = undefined;
+    this.#settle({ done: false, value: message });
   };
 
   constructor(
@@ -37,7 +44,7 @@ export class MessageStream implements AsyncGenerator<IncomingApplicationMessage,
 
   /** The next message, or the end. */
   next(): Promise<Result> {
-    if (this.#waiting !== undefined && this.#current !== undefined) {
+    if (this.#resolve !== undefined && this.#current !== undefined) {
       // The generator it replaced answered overlapping calls in turn: so does this.
       const after = this.#current.then(
         () => this.next(),
@@ -59,13 +66,11 @@ export class MessageStream implements AsyncGenerator<IncomingApplicationMessage,
       return Promise.resolve(DONE);
     }
     const waited = new Promise<Result>((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
     this.#current = waited;
-    this.#cancelWait = ctx.delivery.wait(this.filter, (message) => {
-      this.#cancelWait = undefined;
-      this.#settle({ done: false, value: message });
-    });
+    this.#waitToken = ctx.delivery.wait(this.filter, this.#deliver);
     ctx.closeListeners.add(this.#onClose);
     this.signal?.addEventListener("abort", this.#onAbort, { once: true });
     return waited;
@@ -95,17 +100,19 @@ export class MessageStream implements AsyncGenerator<IncomingApplicationMessage,
 
   /** Answer the waiting `next()`, if any, and stop listening. An error ends the stream. */
   #settle(result: Result | undefined, error?: Error): void {
-    const waiting = this.#waiting;
-    if (waiting === undefined) return;
-    this.#waiting = undefined;
-    this.#cancelWait?.();
-    this.#cancelWait = undefined;
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (resolve === undefined || reject === undefined) return;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    if (this.#waitToken !== undefined) this.ctx.delivery.cancelWait(this.#waitToken);
+    this.#waitToken = undefined;
     this.ctx.closeListeners.delete(this.#onClose);
     this.signal?.removeEventListener("abort", this.#onAbort);
     if (error !== undefined) {
       this.#finished = true;
-      waiting.reject(error);
-    } else waiting.resolve(result ?? DONE);
+      reject(error);
+    } else resolve(result ?? DONE);
   }
 
   #finish(): void {
