@@ -250,10 +250,12 @@ export class ClusterNode {
     const { message, scope } = decodeDelivery(frame);
     this.counters.remoteMessagesIn++;
     if (message.retain) this.retainedSync.touched.touch(message.topic);
-    // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
-    // resume from their sessions); only its shared groups' messages go to another member.
+    // Adopted from a dead node: its shared groups' messages go to another member. Its
+    // subscribers' sessions came here from a store the nodes share (or they resume
+    // elsewhere from their own): only those inherited here get its ordinary messages.
     const adopted = scope.to !== this.bus.nodeId;
-    if (adopted && scope.groups.length === 0) return false;
+    const inherited = adopted && scope.ordinary ? this.sessions?.inherited.of(scope.to) : undefined;
+    if (adopted && scope.groups.length === 0 && inherited === undefined) return false;
     const publisher = message.publisher;
     const client: ClientInfo | undefined =
       publisher === undefined
@@ -276,9 +278,10 @@ export class ClusterNode {
       ...(message.properties === undefined ? {} : { properties: message.properties }),
     });
     this.host.router.acceptRemote(client, m, {
-      ordinary: scope.ordinary && !adopted,
+      ordinary: scope.ordinary && (!adopted || inherited !== undefined),
       groups: new Set(scope.groups),
       anyNode: adopted,
+      ...(inherited === undefined ? {} : { onlyClients: inherited }),
     });
     return this.host.store.persistent && message.qos > 0;
   }
@@ -355,7 +358,19 @@ export class ClusterNode {
       this.wills.take(nodeId);
       return;
     }
-    // What the dead node never acknowledged: its shared groups' messages go to members here.
+    // With a store the nodes share, its persistent sessions become this node's first, so
+    // what its inbox still holds for them (below) reaches them here.
+    if (this.sessions !== undefined && this.host.store.shared === true) {
+      const sessions = await this.sessions
+        .adoptSessions(nodeId)
+        .catch((error: unknown) => this.host.warn(`adopting the sessions of ${nodeId} failed`, error));
+      this.host.logger.info("sessions of a dead node restored here from the shared store", {
+        node: nodeId,
+        sessions: sessions ?? 0,
+      });
+    }
+    // What the dead node never acknowledged: its shared groups' messages go to members here,
+    // its ordinary ones to the sessions inherited from it.
     // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
     const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
     await bus
