@@ -95,8 +95,8 @@ describe("amqtt --cluster keeps persistent sessions on the engine by default", (
   });
 });
 
-describe("a node SIGKILLed with QoS 1 messages queued for a persistent subscriber", () => {
-  const seeds = (process.env.AMQTT_DEATH_SEEDS ?? "1,2,3,4").split(",").map(Number);
+describe("of 3 nodes, one SIGKILLed with QoS 1 messages queued for a persistent subscriber", () => {
+  const seeds = (process.env.AMQTT_DEATH_SEEDS ?? "1,2,3,4,5,6").split(",").map(Number);
 
   it.each(seeds)(
     "seed %i: the subscriber reconnects to another node and gets every acknowledged message",
@@ -108,9 +108,15 @@ describe("a node SIGKILLed with QoS 1 messages queued for a persistent subscribe
       // Back before the dead node's lease lapsed (no hand-over: read from the store), or after its adoption.
       const reconnectAfterMs = random() < 0.5 ? 0 : LEASE_MS + 1500;
       const protocolVersion = random() < 0.5 ? (4 as const) : (5 as const);
+      // Back on the publisher's node or on the third one (either may adopt the dead node).
+      const back = random() < 0.5 ? "b" : "c";
+      // Stalled (SIGSTOP) before the publishes: every message is acknowledged from the engine
+      // and still unread in its inbox when it dies (the adopter must hand them on).
+      const stalled = random() < 0.5;
       const config = configFile();
       const a = await node(config);
       const b = await node(config);
+      const c = await node(config);
       const options = {
         clientId: `keeper-${seed}`,
         clean: false,
@@ -124,6 +130,7 @@ describe("a node SIGKILLed with QoS 1 messages queued for a persistent subscribe
       await sub.endAsync();
       // Its node saw the DISCONNECT: the session is offline there, its messages queue.
       await new Promise((r) => setTimeout(r, 300));
+      if (stalled) a.child.kill("SIGSTOP");
       const acked: string[] = [];
       for (let i = 0; i < count; i++) {
         await pub.publishAsync("k/q", `m${i}`, { qos: 1 });
@@ -133,7 +140,10 @@ describe("a node SIGKILLed with QoS 1 messages queued for a persistent subscribe
       a.child.kill("SIGKILL");
       await a.exit;
       if (reconnectAfterMs > 0) await new Promise((r) => setTimeout(r, reconnectAfterMs));
-      const again = connect(`mqtt://127.0.0.1:${b.port}`, { reconnectPeriod: 0, ...options });
+      const again = connect(`mqtt://127.0.0.1:${(back === "b" ? b : c).port}`, {
+        reconnectPeriod: 0,
+        ...options,
+      });
       clients.push(again);
       const received: string[] = [];
       again.on("message", (t, p) => {
@@ -146,7 +156,7 @@ describe("a node SIGKILLed with QoS 1 messages queued for a persistent subscribe
       const lost = acked.filter((m) => !received.includes(m));
       const duplicates = received.length - new Set(received).size;
       console.log(
-        `seed ${seed}: ${count} acknowledged, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, kill +${killDelayMs} ms, reconnect +${reconnectAfterMs} ms:` +
+        `seed ${seed}: ${count} acknowledged, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, ${stalled ? "stalled, " : ""}kill +${killDelayMs} ms, reconnect +${reconnectAfterMs} ms to ${back}:` +
           ` session present ${connack.sessionPresent}, received ${received.length}, lost ${lost.length}, duplicates ${duplicates}`,
       );
       expect(connack.sessionPresent, `seed ${seed}: session present`).toBe(true);

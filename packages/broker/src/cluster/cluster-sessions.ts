@@ -49,7 +49,12 @@ export interface ClusterSessionsHost {
 export class ClusterSessionRegistry implements SessionRegistry {
   /** The epoch of this node's claim per client id it owns. */
   private readonly epochs = new Map<string, number>();
-  private readonly pending = new Map<string, (session: HandedOverSession | undefined) => void>();
+  private readonly pending = new Map<
+    string,
+    { node: string; done: (session: HandedOverSession | undefined) => void }
+  >();
+  /** CONNECTs being admitted here (see {@link admitsSettled}); at most one per connection. */
+  private readonly admitting = new Set<Promise<unknown>>();
   /** Sessions of the store at start, until the node has joined (see {@link restoreDeferred}). */
   private readonly deferred: { record: SessionRecord; queued: StoreUsage; expired: boolean }[] = [];
   private joined = false;
@@ -67,7 +72,33 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return this.local.sessions;
   }
 
-  async admit(
+  admit(
+    conn: BrokerConnection,
+    clientId: string,
+    connect: { clean: boolean; protocolVersion: ProtocolVersion; will?: Will | undefined },
+  ): Promise<Admission> {
+    const admission = this.admitNow(conn, clientId, connect);
+    this.admitting.add(admission);
+    const done = () => void this.admitting.delete(admission);
+    admission.then(done, done);
+    return admission;
+  }
+
+  /**
+   * The CONNECTs being admitted now, settled (`undefined`: none): a dead node's
+   * unread messages wait for them, so a session coming from the store is here first.
+   */
+  admitsSettled(): Promise<void> | undefined {
+    if (this.admitting.size === 0) return undefined;
+    return Promise.allSettled(this.admitting).then(() => undefined);
+  }
+
+  /** `node` is dead: take-overs waiting for its hand-over stop waiting (the store has the session). */
+  nodeGone(node: string): void {
+    for (const entry of [...this.pending.values()]) if (entry.node === node) entry.done(undefined);
+  }
+
+  private async admitNow(
     conn: BrokerConnection,
     clientId: string,
     connect: { clean: boolean; protocolVersion: ProtocolVersion; will?: Will | undefined },
@@ -251,14 +282,14 @@ export class ClusterSessionRegistry implements SessionRegistry {
     this.deferred.length = 0;
     this.local.clear();
     this.epochs.clear();
-    for (const resolve of this.pending.values()) resolve(undefined);
+    for (const entry of [...this.pending.values()]) entry.done(undefined);
     this.pending.clear();
   }
 
   /** A control message of another node about sessions (take-over, hand-over). */
   async control(from: string, message: ControlMessage): Promise<void> {
     if (message.type === "hand-over") {
-      this.pending.get(message.requestId)?.(message.session);
+      this.pending.get(message.requestId)?.done(message.session);
       return;
     }
     if (message.type !== "take-over") return;
@@ -341,7 +372,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
         this.pending.delete(requestId);
         resolve(session);
       };
-      this.pending.set(requestId, done);
+      this.pending.set(requestId, { node, done });
       const request: ControlMessage = { type: "take-over", clientId, epoch, requestId };
       this.host.bus.send(node, CONTROL_CHANNEL, encodeControl(request)).catch((error: unknown) => {
         clearTimeout(timer);
