@@ -220,6 +220,8 @@ function sharedStore(config: ResolvedBrokerConfig, options: BrokerCommandOptions
   if (options.memory === true || options.dataDir !== undefined) return false;
   const p = config.persistence;
   return (
+    // A cluster node without a persistence section keeps its state on the engine (`chooseStore`).
+    (p.store === undefined && config.cluster !== undefined) ||
     (p.store === "redis" && p.redis !== undefined) ||
     ((p.store === "postgresql" || p.store === "mysql") && p.url !== undefined)
   );

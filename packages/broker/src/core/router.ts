@@ -64,6 +64,11 @@ export interface RemoteScope {
   readonly groups: ReadonlySet<string>;
   /** The groups' member may be on any node (a dead node's messages the adopter routes again). */
   readonly anyNode?: boolean;
+  /**
+   * Only the ordinary subscriptions of these clients (a dead node's messages
+   * reach the sessions the adopter took from it, no one else here).
+   */
+  readonly onlyClients?: ReadonlySet<string>;
 }
 
 /** Per-client aggregation of the subscriptions that matched one message. */
@@ -238,7 +243,9 @@ export class Router {
     const publisher = client?.clientId;
     // Several subscriptions of one client give one copy at the highest granted QoS
     // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
+    const only = scope?.onlyClients;
     for (const s of scope === undefined || scope.ordinary ? match.subscriptions : []) {
+      if (only !== undefined && !only.has(s.clientId)) continue;
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
       if (e.noLocal && s.clientId === publisher) continue;
