@@ -5,7 +5,12 @@
 // [MQTT-4.4.0-1] (3.1.1) / [MQTT-4.4.0-1] [MQTT-4.4.0-2] (5.0).
 import { type Packet, PacketType } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { ClientError, type IncomingApplicationMessage, MQTTClient } from "../src/index.js";
+import {
+  type ClientConfigInput,
+  ClientError,
+  type IncomingApplicationMessage,
+  MQTTClient,
+} from "../src/index.js";
 import { onCleanup, startMosquitto } from "./helpers/brokers.js";
 import { newClient, text } from "./helpers/clients.js";
 
@@ -41,7 +46,7 @@ async function subscriber(url: string, filter: string, protocolVersion: 4 | 5): 
 /** A client whose sent and received packets are recorded. */
 function recordingClient(
   clientId: string,
-  config: ConstructorParameters<typeof MQTTClient>[0]["config"],
+  config: ClientConfigInput,
 ): { client: MQTTClient; sent: Packet[]; received: Packet[] } {
   const sent: Packet[] = [];
   const received: Packet[] = [];
