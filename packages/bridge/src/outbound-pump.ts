@@ -138,10 +138,18 @@ export class OutboundPump {
   private async run(client: MQTTClient, generation: number): Promise<void> {
     while (generation === this.generation) {
       if (this.ahead.length === 0) {
-        const entries = await this.outbox.peek(this.inflight.length + READ_AHEAD);
+        const want = this.inflight.length + READ_AHEAD;
+        const entries = await this.outbox.peek(want);
         if (generation !== this.generation) return;
         for (const e of entries) if (e.seq > this.lastRead) this.ahead.push(e);
         if (this.ahead.length === 0) {
+          if (entries.length >= want) {
+            // The front is all acknowledged entries the store has not removed yet: newer
+            // ones lie behind them. Idling here waited for a `queued()` that may never
+            // come (a queue filled before the start, or a publisher that stopped).
+            await this.acking;
+            continue;
+          }
           await this.idle();
           continue;
         }
