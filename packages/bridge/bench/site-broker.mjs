@@ -28,4 +28,6 @@ const stop = () =>
     .then(() => broker.stop())
     .finally(() => process.exit(0));
 process.once("SIGTERM", stop);
+// The bench asks for the bridges' status when a round times out.
+process.on("SIGUSR2", () => process.stdout.write(`status ${JSON.stringify(bridges.status())}\n`));
 process.once("SIGINT", stop);
