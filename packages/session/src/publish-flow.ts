@@ -279,10 +279,12 @@ export class PublishFlow {
     actions: SessionAction[],
   ): void {
     const entry = this.#requests?.pending(requestId);
-    if (entry === undefined || entry.answer !== undefined) {
+    if (entry === undefined || entry.answered) {
       throw new SessionUsageError(`no publishRequest ${requestId} waits for an answer`);
     }
-    entry.answer = properties === undefined ? { reasonCode } : { reasonCode, properties };
+    entry.answered = true;
+    entry.reasonCode = reasonCode;
+    entry.properties = properties;
     this.release(now, actions);
   }
 
@@ -368,16 +370,15 @@ export class PublishFlow {
   /** Ack (or refuse) and deliver every entry at the head of the queue that has its answer. */
   private release(now: number, actions: SessionAction[]): void {
     const requests = this.requests as PublishRequests;
-    for (const entry of requests.takeReleasable()) {
+    for (let entry = requests.takeReleasable(); entry !== undefined; entry = requests.takeReleasable()) {
       if (entry.ready !== undefined) {
         this.mapReceiver(entry.ready, now, actions);
         continue;
       }
-      const answer = entry.answer as { reasonCode: number; properties?: AckProperties };
-      const list = this.receiver.receive(entry.packet, now, { reasonCode: answer.reasonCode });
-      if (answer.properties !== undefined && this.wire.protocolVersion === 5) {
-        for (const a of list)
-          if (a.kind === "send") a.packet = { ...a.packet, properties: answer.properties };
+      const list = this.receiver.receive(entry.packet, now, { reasonCode: entry.reasonCode });
+      const properties = entry.properties;
+      if (properties !== undefined && this.wire.protocolVersion === 5) {
+        for (const a of list) if (a.kind === "send") a.packet = { ...a.packet, properties };
       }
       this.mapReceiver(list, now, actions);
     }
