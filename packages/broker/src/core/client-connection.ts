@@ -204,6 +204,17 @@ export class ClientConnection<S = unknown> {
     this.serial.run(task);
   }
 
+  /** `inOrder` for the method `task` of `self` with three arguments: no closure while nothing is pending (the PUBLISH hot path). */
+  inOrderWith<T, A, B, C>(
+    self: T,
+    task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    this.serial.runWith(self, task, a, b, c);
+  }
+
   /** Protocol level of the client (4 until its CONNECT is decoded). */
   get protocolVersion(): ProtocolVersion {
     return this.session.protocolVersion;
