@@ -11,6 +11,7 @@ import {
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
+  type PublishMessage,
   type PublishRequestAction,
   ServerSession,
   type ServerSessionOptions,
@@ -405,6 +406,15 @@ export class ClientConnection<S = unknown> {
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
+    this.apply(this.session.deliver(message, this.clock.now(), shared));
+  }
+
+  /**
+   * Deliver `message` as it is (its own QoS, RETAIN flag and properties): what
+   * `deliver` does without making a message object. The session does not keep it.
+   */
+  deliverMessage(message: PublishMessage, shared?: SharedPublish): void {
+    if (this.finished || this.session.state !== "connected") return;
     this.apply(this.session.deliver(message, this.clock.now(), shared));
   }
 
