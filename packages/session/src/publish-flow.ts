@@ -375,7 +375,8 @@ export class PublishFlow {
         this.mapReceiver(entry.ready, now, actions);
         continue;
       }
-      const list = this.receiver.receive(entry.packet, now, { reasonCode: entry.reasonCode });
+      const code = entry.reasonCode;
+      const list = this.receiver.receive(entry.packet, now, code === 0 ? ACCEPTED : { reasonCode: code });
       const properties = entry.properties;
       if (properties !== undefined && this.wire.protocolVersion === 5) {
         for (const a of list) if (a.kind === "send") a.packet = { ...a.packet, properties };
@@ -539,6 +540,9 @@ function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
 function measure(packet: PublishPacket, version: ProtocolVersion): number {
   return encode(packet, version).length;
 }
+
+/** The receive options of an accepted request (shared: one object less per PUBLISH). */
+const ACCEPTED = Object.freeze({ reasonCode: 0 });
 
 /** Our Topic Alias Maximum of 0: every inbound alias is invalid. */
 const NO_INBOUND_ALIASES = new InboundTopicAliases(0);
