@@ -376,6 +376,11 @@ export class PublishFlow {
         continue;
       }
       const code = entry.reasonCode;
+      if (entry.packet.qos === 0) {
+        // QoS 0 has no receiver state: delivered when accepted, nothing sent either way.
+        if (code < 0x80) actions.push(messageAction(entry.packet));
+        continue;
+      }
       const list = this.receiver.receive(entry.packet, now, code === 0 ? ACCEPTED : { reasonCode: code });
       const properties = entry.properties;
       if (properties !== undefined && this.wire.protocolVersion === 5) {
