@@ -10,7 +10,9 @@ import { Bridges } from "../dist/index.js";
 
 const [port, bridgesJson] = process.argv.slice(2);
 const sqliteDir = process.env.SQLITE_DIR;
-const store = sqliteDir ? { store: new SqliteStore({ path: join(sqliteDir, "site.db") }) } : {};
+// An injected store keeps its own bounds: let it hold a whole run too (else it drops beyond 1000).
+const limits = { maxQueuedMessages: 1_000_000, maxQueuedBytes: 1 << 30 };
+const store = sqliteDir ? { store: new SqliteStore({ path: join(sqliteDir, "site.db"), limits }) } : {};
 const broker = new Broker(
   {
     listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } },
