@@ -19,6 +19,12 @@ const MESSAGES = Number(process.env.MESSAGES || 20000);
 const WINDOW = Number(process.env.WINDOW || 64);
 /** A round that has not finished after this many seconds is reported and counted as failed, not waited for. */
 const ROUND_TIMEOUT_S = Number(process.env.ROUND_TIMEOUT_S || 60);
+/**
+ * `SITE_STORE=sqlite`: our site keeps its queue in SQLite (as `amqtt` does), so the
+ * outbound QoS ledger is on; `CLEAN_START=1` turns the remote session (and the ledger) off.
+ */
+const SITE_STORE = process.env.SITE_STORE || "memory";
+const CLEAN_START = process.env.CLEAN_START === "1";
 /** Protocol versions to run (`4,5`). */
 const VERSIONS = (process.env.VERSIONS || "4,5").split(",").map(Number);
 const payload = new Uint8Array(64).fill(0x61);
@@ -26,8 +32,8 @@ const dir = mkdtempSync(join(tmpdir(), "amqtt-bridge-bench-"));
 const children = new Set();
 
 /** Spawn and resolve once `ready(text)` holds for its output (stdout + stderr). */
-function start(command, args, ready) {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+function start(command, args, ready, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.add(child);
   let out = "";
   return new Promise((resolve, reject) => {
@@ -44,8 +50,11 @@ function start(command, args, ready) {
 async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
+  // SIGTERM first (a --cpu-prof in SITE_NODE_FLAGS is written at exit), SIGKILL after 3 s.
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
   await exited;
+  clearTimeout(timer);
   children.delete(child);
 }
 
@@ -79,12 +88,22 @@ async function startSite(kind, remotePort, protocolVersion) {
       protocol_version: protocolVersion,
       max_inflight: 100,
       max_queued_messages: 1_000_000,
+      clean_start: CLEAN_START,
       topics: [{ filter: "bench/#", direction: "out", qos: 1, remote_prefix: "site/" }],
     },
   ];
   const script = join(import.meta.dirname, "site-broker.mjs");
-  const child = await start(process.execPath, [script, String(port), JSON.stringify(bridges)], (out) =>
-    out.includes("ready"),
+  const env = SITE_STORE === "sqlite" ? { SQLITE_DIR: mkdtempSync(join(dir, "sqlite-")) } : {};
+  const child = await start(
+    process.execPath,
+    [
+      ...(process.env.SITE_NODE_FLAGS ?? "").split(" ").filter(Boolean),
+      script,
+      String(port),
+      JSON.stringify(bridges),
+    ],
+    (out) => out.includes("ready"),
+    env,
   );
   return { port, child, kind };
 }
@@ -206,7 +225,7 @@ try {
     rows.push({ protocolVersion, ours, theirs, failed: failed(rates.ours) + failed(rates.mosquitto) });
   }
   console.log(
-    `\nbridge QoS 1 throughput, ${MESSAGES} x 64 B, window ${WINDOW}, median of ${RUNS} runs (msg/s)\n`,
+    `\nbridge QoS 1 throughput, ${MESSAGES} x 64 B, window ${WINDOW}, median of ${RUNS} runs (msg/s); our site's store: ${SITE_STORE}${CLEAN_START ? ", clean_start" : ""}\n`,
   );
   console.log(
     "| bridge protocol | ours (@amqtt/bridge) | mosquitto 2.0 bridge | ours / mosquitto | rounds timed out |",

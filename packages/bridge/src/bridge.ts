@@ -471,7 +471,13 @@ export class Bridge {
     // A flow whose entry the queue no longer holds is over.
     for (const f of live) if (!seqs.has(f.seq)) this.outLedger.completed(f.seq);
     if (seqs.size === 0) return;
-    client.restoreSession(snapshot);
+    try {
+      client.restoreSession(snapshot);
+    } catch (error) {
+      // Never a reason to stay down: the flows then go out afresh (at least once).
+      this.failed(error);
+      return;
+    }
     this.restoredSeqs = seqs;
     this.logger.info(
       `bridge ${c.name}: resending ${seqs.size} outbound message(s) in flight before the restart with their packet ids`,
