@@ -19,7 +19,6 @@ A_YAML=$(mktemp "${TMPDIR:-/tmp}/bench-fanin-a-XXXX.yaml")
 B_YAML=$(mktemp "${TMPDIR:-/tmp}/bench-fanin-b-XXXX.yaml")
 sed 's/127.0.0.1:18850/127.0.0.1:18852/' "$HERE/bench-broker.yaml" >"$A_YAML"
 sed 's/127.0.0.1:18850/127.0.0.1:18853/' "$HERE/bench-broker.yaml" >"$B_YAML"
-make -s -C "$BENCH" >/dev/null
 bash "$BENCH/peers.sh" setup >/dev/null
 # shellcheck disable=SC2086 # the flags are words
 node $FLAGS "$BIN" -c "$A_YAML" >"${TMPDIR:-/tmp}/bench-fanin-a.log" 2>&1 &
