@@ -300,4 +300,20 @@ describe("the router: matching", () => {
       expect(targets[0]!.deliveries[1]!.subscriptionIds).toEqual([1, 2]);
     });
   }
+
+  it("lets go of the aggregation slots of a large fan-out once messages match few subscriptions again (bounded scratch space)", () => {
+    const { router, subscribe } = routerWith();
+    const many = Array.from({ length: 100 }, () => new RecordingTarget());
+    for (const [i, target] of many.entries()) subscribe(`m${i}`, "wide/t", target);
+    const one = new RecordingTarget();
+    subscribe("a", "few/t", one);
+    subscribe("b", "few/t", new RecordingTarget());
+    const slots = () => (router as unknown as { targets: unknown[] }).targets.length;
+    router.accept(undefined, message("wide/t"));
+    expect(many.every((t) => t.deliveries.length === 1)).toBe(true);
+    expect(slots()).toBe(100);
+    router.accept(undefined, message("few/t"));
+    expect(one.deliveries).toHaveLength(1);
+    expect(slots()).toBeLessThanOrEqual(16);
+  });
 });
