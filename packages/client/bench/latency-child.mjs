@@ -15,6 +15,9 @@ const version = createRequire(import.meta.url)("mqtt/package.json").version;
 const driver = which === "ours" ? amqttDriver(payload) : mqttjsDriver(payload, version);
 let client;
 let runner;
+// With CHILD_FLAGS (e.g. --trace-gc), say whose trace lines carry this pid.
+if ((process.env.CHILD_FLAGS ?? "") !== "")
+  process.stderr.write(`[latency-child] pid ${process.pid} = ${driver.name}\n`);
 
 const handlers = {
   async prepare({ url, measure, rate }) {
