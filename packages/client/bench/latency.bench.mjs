@@ -2,7 +2,7 @@
 // subscriber's receive latency, @amqtt/client vs MQTT.js, in one run, against the same
 // brokers: Debian's Mosquitto and our broker (each in its own process). Not part of the tests.
 // Run: pnpm --filter @amqtt/client bench:latency   (builds first), or after a build:
-//      node --expose-gc bench/latency.bench.mjs
+//      node bench/latency.bench.mjs
 //
 // Mosquitto runs with set_tcp_nodelay (our broker and both clients disable Nagle too).
 // Both clients get the same payload (64 bytes), topic, timer and MQTT 3.1.1 connection
@@ -12,23 +12,27 @@
 // - "at RATE msg/s": publishes started on a fixed schedule (open loop; a late timer starts
 //   the publishes that are due at once), each one timed from its publish() call to its
 //   promise's resolution.
-// - "receive at RATE msg/s": a bare-socket publisher per client (in this process) writes
+// - "receive at RATE msg/s": a bare-socket publisher per client (in the client's process) writes
 //   QoS 1 PUBLISHes with the send time in the payload; the client under test, subscribed
 //   with QoS 1, reads them as its users would (ours: `messages()`, MQTT.js: the "message"
 //   event); latency = read time - send time.
+// Each client runs in a process of its own (bench/latency-child.mjs, driven over IPC), so
+// each pays for its own garbage collections only: in one shared heap a major GC lands in
+// whichever block happens to be running, and one such pause decides a round's p99.
 // Interleaved so the machine's load (it is shared) falls on both clients alike: for each
 // measure both clients connect and stay connected; after a warm-up and one full GC, each
 // of ROUNDS rounds runs BLOCKS short blocks per client in the order ours, MQTT.js, MQTT.js,
-// ours, ... (MQTT.js first in odd rounds), and a round's percentiles pool its blocks. Cells are medians
+// ours, ... (MQTT.js first in odd rounds), and a round's percentiles pool its blocks (only
+// the running client works; the other waits for its next command). Cells are medians
 // over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
 // rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
 // RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
-// MEASURES [sequential,rate,receive].
+// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc).
 
+import { fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { startAmqttBroker, startMosquitto } from "./brokers.mjs";
-import { amqttDriver, mqttjsDriver } from "./drivers.mjs";
-import { atRate, percentiles, receive, sequential } from "./latency-measures.mjs";
+import { percentiles } from "./latency-measures.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BLOCKS = Number(process.env.BLOCKS ?? 10);
@@ -36,30 +40,15 @@ const SEQ_COUNT = Number(process.env.SEQ_COUNT ?? 3_000);
 const RATE = Number(process.env.RATE ?? 1_000);
 const RATE_COUNT = Number(process.env.RATE_COUNT ?? 3_000);
 const BROKERS = (process.env.BROKERS ?? "mosquitto,amqtt").split(",");
-const payload = new Uint8Array(64).fill(0x61);
+// Extra node flags for the client processes, e.g. CHILD_FLAGS=--trace-gc.
+const CHILD_FLAGS = (process.env.CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
 const mqttVersion = createRequire(import.meta.url)("mqtt/package.json").version;
-const gc = globalThis.gc ?? (() => {});
 
 const MEASURES = (process.env.MEASURES ?? "sequential,rate,receive").split(",");
 const measures = [
-  {
-    key: "sequential",
-    label: `QoS 1 round trip, sequential (${SEQ_COUNT})`,
-    count: SEQ_COUNT,
-    ...sequential(),
-  },
-  {
-    key: "rate",
-    label: `QoS 1 round trip at ${RATE} msg/s (${RATE_COUNT})`,
-    count: RATE_COUNT,
-    ...atRate(RATE),
-  },
-  {
-    key: "receive",
-    label: `QoS 1 receive latency at ${RATE} msg/s (${RATE_COUNT})`,
-    count: RATE_COUNT,
-    ...receive(RATE, payload),
-  },
+  { key: "sequential", label: `QoS 1 round trip, sequential (${SEQ_COUNT})`, count: SEQ_COUNT },
+  { key: "rate", label: `QoS 1 round trip at ${RATE} msg/s (${RATE_COUNT})`, count: RATE_COUNT },
+  { key: "receive", label: `QoS 1 receive latency at ${RATE} msg/s (${RATE_COUNT})`, count: RATE_COUNT },
 ].filter((m) => MEASURES.includes(m.key));
 const PARTS = ["p50", "p99", "p99.9"];
 
@@ -68,29 +57,54 @@ const median = (xs) => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const ours = amqttDriver(payload);
-const theirs = mqttjsDriver(payload, mqttVersion);
+const ours = { key: "ours", name: "@amqtt/client" };
+const theirs = { key: "mqttjs", name: `MQTT.js ${mqttVersion}` };
 
-/** Both clients connected and prepared for `measure`; rows of per-round percentiles. */
+/** One client in its own process (bench/latency-child.mjs): `call(command)` resolves with its answer. */
+function spawnClient(driver) {
+  const child = fork(new URL("./latency-child.mjs", import.meta.url).pathname, [driver.key], {
+    execArgv: ["--expose-gc", ...CHILD_FLAGS],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  let pending;
+  child.on("message", (reply) => {
+    const p = pending;
+    pending = undefined;
+    if (reply.ok) p?.resolve(reply);
+    else p?.reject(new Error(`${driver.name}: ${reply.error}`));
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.once("exit", (code) => pending?.reject(new Error(`${driver.name} exited (${code})`)));
+  return {
+    call: (command) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send(command);
+      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Both clients connected and prepared for `measure`, each in its own process; rows of per-round percentiles. */
 async function compareMeasure(measure, url, rows) {
   const drivers = [ours, theirs];
-  const clients = [];
-  const runners = new Map();
+  const clients = new Map(drivers.map((d) => [d, spawnClient(d)]));
   try {
-    for (const d of drivers) {
-      const c = await d.open(url);
-      clients.push(c);
-      runners.set(d, await measure.prepare(c, url));
-    }
+    for (const d of drivers)
+      await clients.get(d).call({ cmd: "prepare", url, measure: measure.key, rate: RATE });
     const perBlock = Math.max(10, Math.floor(measure.count / BLOCKS));
-    for (const d of drivers) await runners.get(d).block(Math.max(10, Math.floor(measure.count / 5))); // warm-up
-    gc(); // once per measure: a collection forced before a round would fall on its first block only
+    const block = async (d, count) => (await clients.get(d).call({ cmd: "block", count })).samples;
+    for (const d of drivers) await block(d, Math.max(10, Math.floor(measure.count / 5))); // warm-up
+    for (const d of drivers) await clients.get(d).call({ cmd: "gc" });
     for (let round = 0; round < ROUNDS; round++) {
       const pooled = new Map(drivers.map((d) => [d, new Float64Array(perBlock * BLOCKS)]));
       for (let b = 0; b < BLOCKS; b++) {
         // ours, MQTT.js, MQTT.js, ours, ... (MQTT.js first in odd rounds): neither always leads.
         const order = (b + round) % 2 === 0 ? [ours, theirs] : [theirs, ours];
-        for (const d of order) pooled.get(d).set(await runners.get(d).block(perBlock), b * perBlock);
+        for (const d of order) pooled.get(d).set(await block(d, perBlock), b * perBlock);
       }
       const got = new Map(drivers.map((d) => [d, percentiles(pooled.get(d))]));
       for (const part of PARTS) {
@@ -104,9 +118,9 @@ async function compareMeasure(measure, url, rows) {
         row.theirs.push(got.get(theirs)[part]);
       }
     }
+    for (const d of drivers) await clients.get(d).call({ cmd: "close" });
   } finally {
-    for (const r of runners.values()) r.close();
-    for (const c of clients) await c.close();
+    for (const c of clients.values()) await c.stop();
   }
 }
 
