@@ -220,7 +220,21 @@ export class ClientConnection<S = unknown> {
     b: B,
     c: C,
   ): void {
-    this.serial.runWith(self, task, a, b, c);
+    if (this.serial !== undefined) {
+      this.serial.runWith(self, task, a, b, c);
+      return;
+    }
+    // Nothing pending and no SerialTasks yet (the idle connection has none): run it now.
+    let pending: void | Promise<void>;
+    try {
+      pending = task.call(self, a, b, c);
+    } catch (error) {
+      this.taskFailed(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
   }
 
   /** Protocol level of the client (4 until its CONNECT is decoded). */
