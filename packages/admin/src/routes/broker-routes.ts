@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import { BROKER_VERSION } from "@amqtt/broker";
-import type { BridgeStatusView } from "../bridge-status.js";
 import { onNode } from "../cluster-calls.js";
 import { ApiError, badRequest } from "../errors.js";
 import { readJsonBody, sendJson } from "../http-kit.js";
@@ -8,19 +7,7 @@ import { redact } from "../redact.js";
 import { clusterTotals } from "./cluster-routes.js";
 import { type ApiDeps, clusterScope } from "./deps.js";
 import type { Route } from "./router.js";
-
-/** The bridges summed up for `/stats` (each one is at `/bridges`). */
-function bridgeTotals(all: readonly BridgeStatusView[]) {
-  let connected = 0;
-  let queued = 0;
-  let dropped = 0;
-  for (const b of all) {
-    if (b.connected) connected++;
-    queued += b.queued;
-    dropped += b.dropped;
-  }
-  return { total: all.length, connected, queued, dropped };
-}
+import { bridgeTotals, listenerRow, statsBody } from "./stats-body.js";
 
 /** Broker info, listeners, stats and their history, reload, login. */
 export function brokerRoutes(deps: ApiDeps): Route[] {
@@ -46,30 +33,9 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
       pattern: "/api/v1/listeners",
       role: "viewer",
       handler: ({ res }) => {
-        const items: {
-          name: string;
-          type: string;
-          bind: string;
-          tls: boolean;
-          connections: number;
-          maxConnections: number;
-        }[] = broker.context.listeners().map((l) => ({
-          name: l.name,
-          type: l.type,
-          bind: `${l.host}:${l.port}`,
-          tls: l.tls,
-          connections: l.connections,
-          maxConnections: l.maxConnections,
-        }));
+        const items = broker.context.listeners().map(listenerRow);
         const self = deps.self();
-        items.push({
-          name: self.name,
-          type: "http",
-          bind: `${self.host}:${self.port}`,
-          tls: self.tls,
-          connections: self.connections,
-          maxConnections: 0,
-        });
+        items.push(listenerRow({ ...self, type: "http", maxConnections: 0 }));
         sendJson(res, 200, { items });
       },
     },
@@ -82,43 +48,35 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
         if (view !== undefined) {
           // The sum over the nodes' latest snapshots (this node's taken now).
           const t = clusterTotals(await onNode("engine", () => view.nodes()));
-          const c = t.counters;
-          sendJson(res, 200, {
-            scope: "cluster",
-            nodes: t.nodes,
-            missingNodes: t.missingNodes,
-            connections: { current: c.clientsConnected, total: c.clientsTotal },
-            messages: { in: c.publishReceived, out: c.publishSent, dropped: c.messagesDropped },
-            bytes: { in: c.bytesReceived, out: c.bytesSent },
-            subscriptions: c.subscriptions,
-            retained: { count: c.retainedCount, bytes: c.retainedBytes },
-            sessions: { online: c.sessionsOnline, offline: c.sessionsOffline },
-            memory: { rss: c.rss, heapUsed: c.heapUsed },
-            cpu: { user: c.cpuUser, system: c.cpuSystem },
-            eventLoopLagMs: deps.history.eventLoopLagMs,
-            bridges: t.bridges,
-          });
+          const where = { scope: "cluster", nodes: t.nodes, missingNodes: t.missingNodes } as const;
+          sendJson(res, 200, statsBody(where, t.counters, deps.history.eventLoopLagMs, t.bridges));
           return;
         }
         const s = broker.stats();
         const m = broker.context.metrics();
         const memory = process.memoryUsage();
         const cpu = process.cpuUsage();
-        sendJson(res, 200, {
-          scope: "node",
-          nodes: 1,
-          missingNodes: [],
-          connections: { current: s.clientsConnected, total: s.clientsTotal },
-          messages: { in: s.publishReceived, out: s.publishSent, dropped: s.messagesDropped },
-          bytes: { in: s.bytesReceived, out: s.bytesSent },
+        const figures = {
+          clientsConnected: s.clientsConnected,
+          clientsTotal: s.clientsTotal,
+          publishReceived: s.publishReceived,
+          publishSent: s.publishSent,
+          messagesDropped: s.messagesDropped,
+          bytesReceived: s.bytesReceived,
+          bytesSent: s.bytesSent,
           subscriptions: s.subscriptionsCount,
-          retained: { count: s.retainedCount, bytes: m.retainedBytes },
-          sessions: { online: m.sessionsOnline, offline: m.sessionsOffline },
-          memory: { rss: memory.rss, heapUsed: memory.heapUsed },
-          cpu: { user: cpu.user, system: cpu.system },
-          eventLoopLagMs: deps.history.eventLoopLagMs,
-          bridges: bridgeTotals(deps.bridges?.status() ?? []),
-        });
+          retainedCount: s.retainedCount,
+          retainedBytes: m.retainedBytes,
+          sessionsOnline: m.sessionsOnline,
+          sessionsOffline: m.sessionsOffline,
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+          cpuUser: cpu.user,
+          cpuSystem: cpu.system,
+        };
+        const where = { scope: "node", nodes: 1, missingNodes: [] } as const;
+        const bridges = bridgeTotals(deps.bridges?.status() ?? []);
+        sendJson(res, 200, statsBody(where, figures, deps.history.eventLoopLagMs, bridges));
       },
     },
     {

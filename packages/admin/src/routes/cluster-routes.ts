@@ -4,6 +4,7 @@ import { sendJson } from "../http-kit.js";
 import { redact } from "../redact.js";
 import type { ApiDeps } from "./deps.js";
 import type { Route } from "./router.js";
+import { bridgeTotals, listenerRow } from "./stats-body.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -19,14 +20,7 @@ function statusView(s: NodeStatusSnapshot, now: number) {
     uptimeSeconds: s.uptimeSeconds,
     engine: s.engine,
     counters: s.counters,
-    listeners: s.listeners.map((l) => ({
-      name: l.name,
-      type: l.type,
-      bind: `${l.host}:${l.port}`,
-      tls: l.tls,
-      connections: l.connections,
-      maxConnections: l.maxConnections,
-    })),
+    listeners: s.listeners.map(listenerRow),
     moreListeners: s.moreListeners,
     bridges: s.bridges.map((b) => ({
       ...b,
@@ -83,12 +77,7 @@ export function clusterTotals(nodes: readonly ClusterNodeView[]) {
   const bridges = reporting.flatMap((s) => s.bridges);
   return {
     counters: sumCounters(reporting.map((s) => s.counters)),
-    bridges: {
-      total: bridges.length,
-      connected: bridges.filter((b) => b.connected).length,
-      queued: bridges.reduce((sum, b) => sum + b.queued, 0),
-      dropped: bridges.reduce((sum, b) => sum + b.dropped, 0),
-    },
+    bridges: bridgeTotals(bridges),
     nodes: nodes.length,
     missingNodes: nodes.filter((n) => n.status === undefined).map((n) => n.nodeId),
   };

@@ -11,6 +11,7 @@ import {
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
+  type PublishMessage,
   type PublishRequestAction,
   ServerSession,
   type ServerSessionOptions,
@@ -222,6 +223,31 @@ export class ClientConnection<S = unknown> {
     this.serial.follow(pending);
   }
 
+  /** `inOrder` for the method `task` of `self` with three arguments: no closure while nothing is pending (the PUBLISH hot path). */
+  inOrderWith<T, A, B, C>(
+    self: T,
+    task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    if (this.serial !== undefined) {
+      this.serial.runWith(self, task, a, b, c);
+      return;
+    }
+    // Nothing pending and no SerialTasks yet (the idle connection has none): run it now.
+    let pending: void | Promise<void>;
+    try {
+      pending = task.call(self, a, b, c);
+    } catch (error) {
+      this.taskFailed(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
+  }
+
   /** Protocol level of the client (4 until its CONNECT is decoded). */
   get protocolVersion(): ProtocolVersion {
     return this.session.protocolVersion;
@@ -421,6 +447,15 @@ export class ClientConnection<S = unknown> {
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
+    this.apply(this.session.deliver(message, this.clock.now(), shared));
+  }
+
+  /**
+   * Deliver `message` as it is (its own QoS, RETAIN flag and properties): what
+   * `deliver` does without making a message object. The session does not keep it.
+   */
+  deliverMessage(message: PublishMessage, shared?: SharedPublish): void {
+    if (this.finished || this.session.state !== "connected") return;
     this.apply(this.session.deliver(message, this.clock.now(), shared));
   }
 

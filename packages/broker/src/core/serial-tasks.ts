@@ -23,6 +23,32 @@ export class SerialTasks {
     if (result !== undefined) this.settle(result);
   }
 
+  /**
+   * Run `task` on `self` with `a`, `b`, `c` after the pending ones, as `run`
+   * does; while nothing is pending, with no closure made (the PUBLISH hot path:
+   * one closure and its context per message otherwise).
+   */
+  runWith<T, A, B, C>(
+    self: T,
+    task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    if (this.tail !== undefined) {
+      this.run(() => task.call(self, a, b, c));
+      return;
+    }
+    let result: void | Promise<void>;
+    try {
+      result = task.call(self, a, b, c);
+    } catch (error) {
+      this.owner.taskFailed(asError(error));
+      return;
+    }
+    if (result !== undefined) this.settle(result);
+  }
+
   private attempt(task: () => void | Promise<void>): void | Promise<void> {
     try {
       return task();

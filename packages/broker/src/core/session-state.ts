@@ -149,7 +149,10 @@ export class SessionState implements DeliveryTarget {
       const p = withRemainingExpiry(properties, d.expiresAt, d.t);
       if (p === null) return;
       this.local.counters.publishSent++;
-      conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
+      // The routed message itself when this copy is the same (QoS, RETAIN, properties): no new object.
+      if (d.qos === message.qos && d.retain === message.retain && p === message.properties)
+        conn.deliverMessage(message, d.shared);
+      else conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
       const publisher = d.publisher;
       if (publisher !== undefined) {
         if (conn.outputBacklogged) publisher.pauseForOutput(conn);
