@@ -308,7 +308,8 @@ describe("the router: matching", () => {
     const one = new RecordingTarget();
     subscribe("a", "few/t", one);
     subscribe("b", "few/t", new RecordingTarget());
-    const slots = () => (router as unknown as { scratch: { targets: unknown[] }[] }).scratch[0]?.targets.length;
+    const slots = () =>
+      (router as unknown as { scratch: { targets: unknown[] }[] }).scratch[0]?.targets.length;
     router.accept(undefined, message("wide/t"));
     expect(many.every((t) => t.deliveries.length === 1)).toBe(true);
     expect(slots()).toBe(100);
