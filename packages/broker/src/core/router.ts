@@ -249,8 +249,13 @@ export class Router {
 
   private routeNow(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
     const depth = this.depth++;
+    let scratch = this.scratch[depth];
+    if (scratch === undefined) {
+      scratch = newScratch();
+      this.scratch[depth] = scratch;
+    }
     try {
-      this.routeWith((this.scratch[depth] ??= newScratch()), client, message, scope);
+      this.routeWith(scratch, client, message, scope);
     } finally {
       this.depth = depth;
     }
