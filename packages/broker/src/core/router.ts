@@ -64,6 +64,11 @@ export interface RemoteScope {
   readonly groups: ReadonlySet<string>;
   /** The groups' member may be on any node (a dead node's messages the adopter routes again). */
   readonly anyNode?: boolean;
+  /**
+   * Only the ordinary subscriptions of these clients (a dead node's messages
+   * reach the sessions the adopter took from it, no one else here).
+   */
+  readonly onlyClients?: ReadonlySet<string>;
 }
 
 /** Per-client aggregation of the subscriptions that matched one message (a slot reused from message to message). */
@@ -284,6 +289,8 @@ export class Router {
           ? this.host.remote?.forward(client, message, match.sharedGroups, scope.groups)
           : undefined;
     const publisher = client?.clientId;
+    // A dead node's messages the adopter routes again reach only the sessions it took over.
+    const only = scope?.onlyClients;
     const subscriptions = scope === undefined || scope.ordinary ? match.subscriptions : NO_SUBSCRIPTIONS;
     const groups = match.sharedGroups;
     if (subscriptions.length === 1 && groups.length === 0) {
@@ -291,14 +298,14 @@ export class Router {
       const s = subscriptions[0] as Subscription<SubscriptionEntry>;
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
-      if (!(e.noLocal && s.clientId === publisher)) {
+      if (!(e.noLocal && s.clientId === publisher) && (only === undefined || only.has(s.clientId))) {
         const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
         this.deliver(e.target, e.qos, e.retainAsPublished, ids, message, expiresAt, t, undefined);
       }
       return;
     }
     const targets = scratch.targets;
-    const count = this.aggregate(scratch, subscriptions, publisher);
+    const count = this.aggregate(scratch, subscriptions, publisher, only);
     // Several copies: the PUBLISH is encoded once per shape and shared (architecture section 3).
     const shared = count + groups.length > 1 ? new SharedPublish(message.topic, message.payload) : undefined;
     for (let i = 0; i < count; i++) {
@@ -325,6 +332,7 @@ export class Router {
     scratch: Scratch,
     subscriptions: readonly Subscription<SubscriptionEntry>[],
     publisher: string | undefined,
+    only: ReadonlySet<string> | undefined,
   ): number {
     const targets = scratch.targets;
     const indexed = subscriptions.length > AGGREGATE_SCAN;
@@ -334,6 +342,7 @@ export class Router {
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
       if (e.noLocal && s.clientId === publisher) continue;
+      if (only !== undefined && !only.has(s.clientId)) continue;
       let found: Target | undefined;
       if (indexed) {
         const slot = index.get(s.clientId);

@@ -57,6 +57,11 @@ export class SerialTasks {
     }
   }
 
+  /** Make `p` (a task already started, still pending) the one the next tasks wait for. */
+  follow(p: Promise<void>): void {
+    this.settle(p);
+  }
+
   private settle(p: Promise<void>): void {
     const guarded = p.catch((error) => this.owner.taskFailed(asError(error)));
     this.tail = guarded;
@@ -69,6 +74,20 @@ export class SerialTasks {
 /** Where a {@link SerialTasks} reports a task that threw or rejected. */
 export interface TaskOwner {
   taskFailed(error: Error): void;
+}
+
+/**
+ * Run `task` for an owner with no {@link SerialTasks} yet (nothing pending): at
+ * once, with a throw going to `taskFailed`. Returns the task's promise when it
+ * answered asynchronously (the owner then makes its `SerialTasks` to follow it).
+ */
+export function runFirstTask(owner: TaskOwner, task: () => void | Promise<void>): Promise<void> | undefined {
+  try {
+    return task() ?? undefined;
+  } catch (error) {
+    owner.taskFailed(asError(error));
+    return undefined;
+  }
 }
 
 function asError(error: unknown): Error {

@@ -3,6 +3,7 @@ import type { SessionSnapshot } from "@amqtt/session";
 import type { ClientInfo } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
 import type { Delivery, DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
+import { FilterMap } from "./filter-map.js";
 import { type OfflineMessage, withRemainingExpiry } from "./messages.js";
 import { SharedDeliveryLog } from "./shared-handover.js";
 import { type Clock, type LongTimer, longTimeout } from "./timers.js";
@@ -33,8 +34,8 @@ export class SessionState implements DeliveryTarget {
   connection: BrokerConnection | undefined;
   /** Protocol state while offline, to restore on the next CONNECT. */
   snapshot: SessionSnapshot | undefined;
-  /** Filters this session subscribed to (also in the broker's tree). */
-  readonly filters = new Map<string, SubscriptionEntry>();
+  /** Filters this session subscribed to (also in the broker's tree); no hash table for a single one. */
+  readonly filters = new FilterMap<SubscriptionEntry>();
   /** Messages in its offline queue (in the store), as far as the broker counted. */
   queued = 0;
   /** Bytes of its offline queue (`storedMessageSize`), as far as the broker counted (for metrics). */
