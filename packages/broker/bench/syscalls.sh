@@ -2,7 +2,8 @@
 # System calls per message at 1000 msg/s: `strace -c -f` on this build's broker and
 # on Mosquitto, each through one `mqtt-load latency` run (QoS 0, then QoS 1), both
 # brokers pinned to core 0 and the generator to core 1. strace slows the traced
-# process, so read the counts per message, not the times.
+# process, so read the counts per message, not the times; a first pass without
+# strace gives each broker's user and system CPU seconds over the same run.
 #   bash packages/broker/bench/syscalls.sh          # under flock /tmp/bench.lock
 # Output: strace summaries and load lines in ${OUT:-${TMPDIR:-/tmp}/bench-syscalls}.
 set -euo pipefail
@@ -23,6 +24,19 @@ trap 'kill $OURS $MOSQ 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
   ss -ltnH "sport = :18854" | grep -q . && ss -ltnH "sport = :18855" | grep -q . && break
   sleep 0.2
+done
+# First without strace: user and system CPU seconds of each broker over one run.
+ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+for qos in 0 1; do
+  for broker in "ours 18854 $OURS" "mosquitto 18855 $MOSQ"; do
+    set -- $broker
+    read -r u0 s0 < <(ticks "$3")
+    taskset -c 1 "$BENCH/mqtt-load" latency 127.0.0.1 "$2" -q "$qos" -m 64 -d 8 -W 1 -r 1000 >/dev/null 2>&1 || true
+    read -r u1 s1 < <(ticks "$3")
+    awk -v b="$1" -v q="$qos" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$hz" \
+      'BEGIN { printf "== %s QoS %s: CPU user %.2f s, system %.2f s (one 9 s run at 1000 msg/s)\n", b, q, u / hz, s / hz }'
+  done
 done
 for qos in 0 1; do
   for broker in "ours 18854 $OURS" "mosquitto 18855 $MOSQ"; do
