@@ -27,7 +27,7 @@
 // over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
 // rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
 // RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
-// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc).
+// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc), DETAIL=1 (every round's values).
 
 import { fork } from "node:child_process";
 import { createRequire } from "node:module";
@@ -41,6 +41,8 @@ const RATE = Number(process.env.RATE ?? 1_000);
 const RATE_COUNT = Number(process.env.RATE_COUNT ?? 3_000);
 const BROKERS = (process.env.BROKERS ?? "mosquitto,amqtt").split(",");
 // Extra node flags for the client processes, e.g. CHILD_FLAGS=--trace-gc.
+// DETAIL=1 prints each round's values under the table.
+const DETAIL = process.env.DETAIL === "1";
 const CHILD_FLAGS = (process.env.CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
 const mqttVersion = createRequire(import.meta.url)("mqtt/package.json").version;
 
@@ -142,6 +144,11 @@ function printTable(title, rows) {
     const b = median(row.theirs);
     const won = row.ours.filter((x, i) => x < row.theirs[i]).length;
     console.log(`| ${label} | ${fmt(a)} µs | ${fmt(b)} µs | ${(b / a).toFixed(2)}x | ${won}/${ROUNDS} |`);
+  }
+  if (DETAIL) {
+    // Every round's value, to see how steady a median is.
+    for (const [label, row] of rows)
+      console.log(`${label}: ours ${row.ours.map(fmt).join(" ")} | MQTT.js ${row.theirs.map(fmt).join(" ")}`);
   }
 }
 
