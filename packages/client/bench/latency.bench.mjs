@@ -4,7 +4,8 @@
 // Run: pnpm --filter @amqtt/client bench:latency   (builds first), or after a build:
 //      node bench/latency.bench.mjs
 //
-// Mosquitto runs with set_tcp_nodelay (our broker and both clients disable Nagle too).
+// Mosquitto runs with set_tcp_nodelay (our broker and our client disable Nagle too; MQTT.js
+// keeps Node's default, Nagle on, unless MQTTJS_NODELAY=1).
 // Both clients get the same payload (64 bytes), topic, timer and MQTT 3.1.1 connection
 // options (keep alive 60 s, no reconnect). Measures (bench/latency-measures.mjs):
 // - "sequential": one publish in flight, the next one starts at the PUBACK (the client's
@@ -27,7 +28,8 @@
 // over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
 // rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
 // RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
-// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc), DETAIL=1 (every round's values).
+// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc), DETAIL=1 (every round's values),
+// MQTTJS_NODELAY=1 (MQTT.js's socket without Nagle).
 
 import { fork } from "node:child_process";
 import { createRequire } from "node:module";
