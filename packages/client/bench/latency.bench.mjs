@@ -25,8 +25,9 @@
 // of ROUNDS rounds runs BLOCKS short blocks per client in the order ours, MQTT.js, MQTT.js,
 // ours, ... (MQTT.js first in odd rounds), and a round's percentiles pool its blocks (only
 // the running client works; the other waits for its next command). Cells are medians
-// over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
-// rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
+// over the rounds; "ratio" is MQTT.js / ours of those medians, so > 1 = ours faster;
+// "paired" is the median of each round's own ratio (the two clients of a round ran
+// through the same load); "won" counts the rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
 // RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
 // MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc), DETAIL=1 (every round's values),
 // MQTTJS_NODELAY=1 (MQTT.js's socket without Nagle).
@@ -138,14 +139,18 @@ function printTable(title, rows) {
   const fmt = (x) => Math.round(x).toLocaleString("en-US");
   console.log(`\n${title}`);
   console.log(
-    `| measure | @amqtt/client | ${theirs.name} | ratio (MQTT.js / ours, > 1 = ours faster) | won |`,
+    `| measure | @amqtt/client | ${theirs.name} | ratio (MQTT.js / ours, > 1 = ours faster) | paired | won |`,
   );
-  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [label, row] of rows) {
     const a = median(row.ours);
     const b = median(row.theirs);
+    // The median of each round's own ratio: both clients of a round ran through the same load.
+    const paired = median(row.ours.map((x, i) => row.theirs[i] / x));
     const won = row.ours.filter((x, i) => x < row.theirs[i]).length;
-    console.log(`| ${label} | ${fmt(a)} µs | ${fmt(b)} µs | ${(b / a).toFixed(2)}x | ${won}/${ROUNDS} |`);
+    console.log(
+      `| ${label} | ${fmt(a)} µs | ${fmt(b)} µs | ${(b / a).toFixed(2)}x | ${paired.toFixed(2)}x | ${won}/${ROUNDS} |`,
+    );
   }
   if (DETAIL) {
     // Every round's value, to see how steady a median is.
