@@ -1,4 +1,4 @@
-import { isFailure, ReasonCode } from "@amqtt/codec";
+import { isFailure, type Packet, PacketType, ReasonCode } from "@amqtt/codec";
 import { IncomingApplicationMessage } from "@amqtt/message";
 import type {
   ClientSession,
@@ -9,6 +9,7 @@ import type {
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientContext } from "./client-context.js";
+import type { BeforeSend } from "./config.js";
 import { ClientError, PublishError } from "./errors.js";
 
 /**
@@ -28,6 +29,7 @@ export function carryActions(
     switch (a.kind) {
       case "send":
         ctx.plugins.packetSent(a.packet);
+        if (ctx.config.beforeSend !== undefined) holdIfAsked(ctx, a.packet, ctx.config.beforeSend);
         ctx.outbox.push(a.bytes);
         break;
       case "setTimer":
@@ -108,6 +110,18 @@ export function carryActions(
     ctx.silence.start(justConnected.keepAlive * 1000, ctx.config.clock.now());
     ctx.connected(justConnected.sessionPresent);
   }
+}
+
+/** `beforeSend` for a QoS 1/2 PUBLISH or a PUBREL: a promise it returns holds that packet and what follows. */
+function holdIfAsked(ctx: ClientContext, packet: Packet, beforeSend: BeforeSend): void {
+  if (!(packet.type === PacketType.PUBREL || (packet.type === PacketType.PUBLISH && packet.qos > 0))) return;
+  const until = beforeSend(packet);
+  if (until === undefined) return;
+  const connection = ctx.connection;
+  ctx.outbox.hold(until, (error) => {
+    // Not recorded, so not sent: the next connection resends it from the session.
+    connection?.abort(new ClientError("beforeSend failed; closing the connection", { cause: error }));
+  });
 }
 
 /**
