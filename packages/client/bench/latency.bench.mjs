@@ -29,9 +29,10 @@
 // "paired" is the median of each round's own ratio (the two clients of a round ran
 // through the same load); "won" counts the rounds in which ours was faster.
 // Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000], RATE [1000], RATE_COUNT [3000]
-// (samples per client per round), BROKERS [mosquitto,amqtt],
-// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc), DETAIL=1 (every round's values),
-// MQTTJS_NODELAY=1 (MQTT.js's socket without Nagle).
+// (samples per client per round), BROKERS [mosquitto,amqtt], MEASURES
+// [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g.
+// --trace-gc), DETAIL=1 (every round's values), MQTTJS_NODELAY=1 (MQTT.js's socket
+// without Nagle), AMQTT_CLIENT_DIST (another build of this client, see drivers.mjs).
 
 import { fork } from "node:child_process";
 import { createRequire } from "node:module";
