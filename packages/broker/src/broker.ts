@@ -40,6 +40,14 @@ export {
 } from "./broker/options.js";
 export type { ReloadRefusal, ReloadReport } from "./broker/reload-plan.js";
 
+/** What a cluster node with a store of its own logs at start: what a node's death costs then. */
+export const PER_NODE_STORE_WARNING =
+  "this cluster node keeps persistent sessions in a store of its own (memory or SQLite): if it dies, " +
+  "the subscriptions, in-flight messages and offline queues of its persistent sessions are lost to the " +
+  "cluster until it comes back (its clients reconnect elsewhere to a new session); a store the nodes " +
+  "share keeps them (persistence: { store: redis }, PostgreSQL or MySQL, or no persistence section " +
+  "with the amqtt command)";
+
 /**
  * The MQTT broker. `new Broker(config)`, `await start()`, `await stop()`; or
  * `handle(connection)` for connections of any transport. Configuration is
@@ -197,6 +205,9 @@ export class Broker extends TypedEvents<BrokerEvents> {
       this.everStarted = true;
       await core.store.open();
       await restoreFromStore(core);
+      if (core.cluster !== undefined && core.store.shared !== true)
+        // Each node keeps its persistent sessions to itself: a dead node's stay with it.
+        this.logger.child("broker").warn(PER_NODE_STORE_WARNING, { persistent: core.store.persistent });
       // Joining the cluster announces the routes of the restored sessions.
       await core.cluster?.start();
       // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.

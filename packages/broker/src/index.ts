@@ -22,6 +22,7 @@ export {
   type BrokerPublish,
   generateClientId,
   type ListenerAddress,
+  PER_NODE_STORE_WARNING,
   type ReloadRefusal,
   type ReloadReport,
 } from "./broker.js";

@@ -4,6 +4,7 @@ import {
   DATA_FILE_NAME,
   MemoryStore,
   type ResolvedBrokerConfig,
+  type ResolvedCluster,
   storeLimitsOf,
 } from "@amqtt/broker";
 // The store packages are imported when chosen: a --memory broker loads none of
@@ -37,9 +38,11 @@ export interface ChosenStore {
  * The store of the `amqtt` command. Precedence: `--memory`, then `--data-dir`,
  * then the configuration's `persistence` (or aMQTT's SessionDBPlugin, whose
  * PostgreSQL or MySQL/MariaDB URL makes an `@amqtt/store-sql` store; `store:
- * redis` an `@amqtt/store-redis` one), then
- * SQLite in `./amqtt-data`: unlike an embedded broker, the command keeps its
- * sessions, queues and retained messages across restarts unless told not to.
+ * redis` an `@amqtt/store-redis` one), then, for a cluster node, Redis on the
+ * cluster's engine (every node sees every persistent session and queue, so a
+ * dead node's sessions live on), then SQLite in `./amqtt-data`: unlike an
+ * embedded broker, the command keeps its sessions, queues and retained
+ * messages across restarts unless told not to.
  */
 export async function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlags): Promise<ChosenStore> {
   const limits = storeLimitsOf(config.limits);
@@ -82,6 +85,8 @@ export async function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlag
       server: store.target,
     };
   }
+  if (flags.dataDir === undefined && p.store === undefined && config.cluster !== undefined)
+    return clusterStore(config.cluster, limits);
   const file =
     flags.dataDir !== undefined
       ? join(resolve(flags.dataDir), DATA_FILE_NAME)
@@ -93,5 +98,38 @@ export async function chooseStore(config: ResolvedBrokerConfig, flags: StoreFlag
     store: new SqliteStore({ path, limits, durability: p.durability }),
     file: path,
     kind: "SQLite",
+  };
+}
+
+/**
+ * The store key prefix of a cluster node's default store: the cluster's own
+ * prefix plus `store:`, so the engine's keys and the store's never meet and
+ * two clusters on one Redis (two prefixes) keep two stores.
+ */
+export function clusterStorePrefix(cluster: ResolvedCluster): string {
+  return `${cluster.keyPrefix}store:`;
+}
+
+/** `@amqtt/store-redis` on the cluster's engine: same server(s), password (URL or file) and prefix family. */
+async function clusterStore(
+  cluster: ResolvedCluster,
+  limits: ReturnType<typeof storeLimitsOf>,
+): Promise<ChosenStore> {
+  const { RedisStore } = await import("@amqtt/store-redis");
+  const store = new RedisStore({
+    ...(cluster.clusterNodes.length > 0 ? { clusterNodes: cluster.clusterNodes } : { url: cluster.redis! }),
+    ...(cluster.passwordFile === undefined ? {} : { passwordFile: cluster.passwordFile }),
+    keyPrefix: clusterStorePrefix(cluster),
+    limits,
+  });
+  // target is the URL or node list with every password replaced by ***.
+  return {
+    store,
+    file: undefined,
+    kind:
+      cluster.clusterNodes.length > 0
+        ? "Redis Cluster (the cluster's engine)"
+        : "Redis (the cluster's engine)",
+    server: store.target,
   };
 }

@@ -3,7 +3,10 @@
 // close(): Promise }. `subscribe` resolves at the SUBACK (QoS 1) and calls `onPayload(bytes)` per message.
 import { connect } from "node:net";
 import { connectAsync } from "mqtt";
-import { MQTTClient } from "../dist/index.js";
+
+// AMQTT_CLIENT_DIST=/path/to/dist/index.js measures another build of this client
+// (e.g. an older commit's) against the same peers.
+const { MQTTClient } = await import(process.env.AMQTT_CLIENT_DIST ?? "../dist/index.js");
 
 /** @amqtt/client with its defaults (bounded queues included), no reconnect. */
 export function amqttDriver(payload) {

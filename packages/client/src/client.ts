@@ -13,6 +13,7 @@ import { type ClientConfig, type ClientConfigInput, resolveConfig, type TlsSetti
 import { ClientCore } from "./core.js";
 import { ClientError, ClosedError } from "./errors.js";
 import { type ClientEvents, TypedEvents } from "./events.js";
+import { MessageStream } from "./message-stream.js";
 import type { AnyClientPluginDefinition, ClientPlugin, ClientPluginFactory } from "./plugins/types.js";
 import { publish } from "./publishing.js";
 import { request } from "./requests.js";
@@ -230,15 +231,8 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
    * Received messages matching `filter` (all when omitted) as an async iterable.
    * Ends when the client is disconnected; throws `AbortError` when `signal` aborts.
    */
-  async *messages(filter?: string, options: SignalOptions = {}): AsyncGenerator<IncomingApplicationMessage> {
-    for (;;) {
-      try {
-        yield await this.deliverMessage({ ...(filter === undefined ? {} : { filter }), ...options });
-      } catch (error) {
-        if (error instanceof ClosedError) return;
-        throw error;
-      }
-    }
+  messages(filter?: string, options: SignalOptions = {}): AsyncGenerator<IncomingApplicationMessage> {
+    return new MessageStream(this.core, filter, options.signal);
   }
 
   /**

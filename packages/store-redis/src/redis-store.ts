@@ -77,6 +77,8 @@ const limitArg = (n: number): string => (n === Number.POSITIVE_INFINITY ? "-1" :
  */
 export class RedisStore implements Store.BrokerStore {
   readonly persistent = true;
+  /** Every broker node on the same server sees the same sessions and queues. */
+  readonly shared = true;
   readonly limits: Store.StoreLimits;
   /** The server or cluster nodes, without the password, for logs. */
   readonly target: string;

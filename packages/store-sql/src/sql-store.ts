@@ -52,6 +52,8 @@ type State = "new" | "open" | "closed";
  */
 export class SqlStore implements Store.BrokerStore {
   readonly persistent = true;
+  /** Every broker node on the same server sees the same sessions and queues. */
+  readonly shared = true;
   readonly limits: Store.StoreLimits;
   /** `postgresql` or `mysql`. */
   readonly dialect: Dialect["name"];

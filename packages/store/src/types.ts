@@ -209,6 +209,13 @@ export interface BatchingStoreOptions {
 export interface BrokerStore {
   /** True when data survives `close()` and a new instance over the same storage (and a crash, after `flush()`). */
   readonly persistent: boolean;
+  /**
+   * Optional. True when several broker processes may use the same storage at
+   * once (a database or Redis server), so every node of a cluster sees every
+   * persistent session and its offline queue. Absent or false: the storage is
+   * this process's own (memory, a SQLite file).
+   */
+  readonly shared?: boolean;
   /** The bounds this store enforces. */
   readonly limits: StoreLimits;
 

@@ -8,12 +8,10 @@ import {
 import type { BrokerStore, StoredWill } from "@amqtt/store";
 import type { LocalSessionRegistry } from "../broker/session-registry.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
-import { messageOf } from "../core/messages.js";
 import type { RetainedStore } from "../core/retained.js";
 import type { Router } from "../core/router.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
-import type { ClientInfo } from "../plugins/types.js";
 import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
 import { type ClusterCounters, type ClusterStats, emptyClusterCounters } from "./cluster-stats.js";
 import { DEFAULT_DEDUPE_CAPACITY, SeenEnvelopes } from "./dedupe.js";
@@ -22,11 +20,10 @@ import {
   type ControlMessage,
   DELIVER_CHANNEL,
   decodeControl,
-  decodeDelivery,
-  deliverFrames,
   encodeControl,
 } from "./envelopes.js";
 import { Forwarder } from "./forwarder.js";
+import { RemoteDelivery } from "./remote-delivery.js";
 import { RemoteWills } from "./remote-wills.js";
 import { RetainedSync } from "./retained-sync.js";
 import { RoutedTree } from "./routes.js";
@@ -87,6 +84,8 @@ export class ClusterNode {
   private readonly pendingAdds = new Set<Promise<void>>();
   /** The cluster's retained messages for this node when it joins, and for nodes that join. */
   private readonly retainedSync: RetainedSync;
+  /** Other nodes' messages delivered here. */
+  private readonly delivery: RemoteDelivery;
   /** Handlers of further channels (the `admin` channel of `ClusterView`); each envelope is acknowledged once handled. */
   readonly channels = new Map<string, (envelope: ClusterEnvelope) => void>();
 
@@ -111,6 +110,23 @@ export class ClusterNode {
       options.maxRotations,
       (topic) => this.retainedSync.touched.touch(topic),
     );
+    const node = this;
+    this.delivery = new RemoteDelivery({
+      bus,
+      get store() {
+        return host.store;
+      },
+      get router() {
+        return host.router;
+      },
+      counters: this.counters,
+      forwarder: this.forwarder,
+      get sessions() {
+        return node.sessions;
+      },
+      touchRetained: (topic) => this.retainedSync.touched.touch(topic),
+      warn: (message, error) => this.host.warn(message, error),
+    });
   }
 
   /** The cluster's session registry over the broker's local one. */
@@ -214,7 +230,7 @@ export class ClusterNode {
       return;
     }
     try {
-      if (envelope.channel === DELIVER_CHANNEL) this.deliver(envelope, ack);
+      if (envelope.channel === DELIVER_CHANNEL) this.delivery.deliver(envelope, ack);
       else if (envelope.channel === CONTROL_CHANNEL) this.control(envelope, ack);
       else if (this.channels.has(envelope.channel)) {
         this.channels.get(envelope.channel)!(envelope);
@@ -228,59 +244,6 @@ export class ClusterNode {
       this.host.warn("an envelope from another node could not be processed", error);
       ack();
     }
-  }
-
-  private deliver(envelope: ClusterEnvelope, ack: () => void): void {
-    let durable = false;
-    for (const frame of deliverFrames(envelope.body)) durable = this.deliverFrame(frame) || durable;
-    const store = this.host.store;
-    if (!durable) {
-      ack();
-      return;
-    }
-    // Held here before the engine forgets it: what went to offline queues is durable first.
-    const routing = this.host.router.takeAsyncRouting();
-    (routing === undefined ? store.flush() : routing.then(() => store.flush())).then(ack, (error: unknown) =>
-      this.host.warn("a message from another node could not be made durable (it comes again)", error),
-    );
-  }
-
-  /** Deliver one routed message here; answers whether the envelope's acknowledgement waits for the store. */
-  private deliverFrame(frame: Uint8Array): boolean {
-    const { message, scope } = decodeDelivery(frame);
-    this.counters.remoteMessagesIn++;
-    if (message.retain) this.retainedSync.touched.touch(message.topic);
-    // Adopted from a dead node: its subscribers are gone (or reconnect elsewhere and
-    // resume from their sessions); only its shared groups' messages go to another member.
-    const adopted = scope.to !== this.bus.nodeId;
-    if (adopted && scope.groups.length === 0) return false;
-    const publisher = message.publisher;
-    const client: ClientInfo | undefined =
-      publisher === undefined
-        ? undefined
-        : {
-            clientId: publisher.clientId,
-            username: publisher.username,
-            password: undefined,
-            protocolVersion: publisher.protocolVersion,
-            listener: "cluster",
-            remoteAddress: undefined,
-            anonymous: publisher.username === undefined,
-            attributes: new Map(),
-          };
-    const m = messageOf({
-      topic: message.topic,
-      payload: message.payload,
-      qos: message.qos,
-      retain: message.retain,
-      ...(message.properties === undefined ? {} : { properties: message.properties }),
-    });
-    this.host.router.acceptRemote(client, m, {
-      ordinary: scope.ordinary && !adopted,
-      groups: new Set(scope.groups),
-      anyNode: adopted,
-    });
-    return this.host.store.persistent && message.qos > 0;
   }
 
   private control(envelope: ClusterEnvelope, ack: () => void): void {
@@ -344,6 +307,8 @@ export class ClusterNode {
 
   private async nodeDown(nodeId: string): Promise<void> {
     if (nodeId === this.bus.nodeId) return this.rejoin();
+    // Take-overs waiting for its hand-over go on at once (from the store, when shared).
+    this.sessions?.nodeGone(nodeId);
     let adopted: boolean;
     try {
       adopted = await this.bus.adoptNode(nodeId);
@@ -355,7 +320,21 @@ export class ClusterNode {
       this.wills.take(nodeId);
       return;
     }
-    // What the dead node never acknowledged: its shared groups' messages go to members here.
+    // With a store the nodes share, its persistent sessions become this node's first, so
+    // what its inbox still holds for them (below) reaches them here.
+    if (this.sessions !== undefined && this.host.store.shared === true) {
+      const sessions = await this.sessions
+        .adoptSessions(nodeId)
+        .catch((error: unknown) => this.host.warn(`adopting the sessions of ${nodeId} failed`, error));
+      this.host.logger.info("sessions of a dead node restored here from the shared store", {
+        node: nodeId,
+        sessions: sessions ?? 0,
+      });
+      // CONNECTs being admitted here read their sessions from the store before its inbox comes.
+      await this.sessions.admitsSettled();
+    }
+    // What the dead node never acknowledged: its shared groups' messages go to members here,
+    // its ordinary ones to the sessions inherited from it.
     // `adoptInbox` is optional in the contract (an engine may not keep a dead node's inbox).
     const bus = this.bus as ClusterBus & { adoptInbox?(nodeId: string): Promise<number> };
     await bus

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type ClusterBus, ClusterUnavailableError, StaleEpochError } from "@amqtt/cluster";
 import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
 import type { DisconnectedAction } from "@amqtt/session";
@@ -12,8 +11,10 @@ import {
 import type { Admission, LocalSessionRegistry, SessionRegistry } from "../broker/session-registry.js";
 import { sessionRecord } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import { randomUUID } from "../lazy-crypto.js";
 import type { ClusterCounters } from "./cluster-stats.js";
 import { CONTROL_CHANNEL, type ControlMessage, encodeControl, type HandedOverSession } from "./envelopes.js";
+import { InheritedSessions } from "./inherited-sessions.js";
 
 /** Take-overs waiting for the old node's hand-over, at most; more CONNECTs are refused (Server Unavailable). */
 export const MAX_PENDING_HANDOVERS = 10_000;
@@ -40,16 +41,25 @@ export interface ClusterSessionsHost {
  * over (subscriptions, in-flight state, offline queue), then the CONNACK goes
  * out with the right Session Present. A take-over request older than this
  * node's own claim is refused ({@link StaleEpochError}): a stalled node
- * cannot take back a session it lost. Everything local is the
- * {@link LocalSessionRegistry}'s.
+ * cannot take back a session it lost. With a store the nodes share
+ * (`BrokerStore.shared`), a session whose owner died or does not answer is
+ * read from the store instead, at the reconnect or when this node adopts the
+ * dead node. Everything local is the {@link LocalSessionRegistry}'s.
  */
 export class ClusterSessionRegistry implements SessionRegistry {
   /** The epoch of this node's claim per client id it owns. */
   private readonly epochs = new Map<string, number>();
-  private readonly pending = new Map<string, (session: HandedOverSession | undefined) => void>();
+  private readonly pending = new Map<
+    string,
+    { node: string; done: (session: HandedOverSession | undefined) => void }
+  >();
+  /** CONNECTs being admitted here (see {@link admitsSettled}); at most one per connection. */
+  private readonly admitting = new Set<Promise<unknown>>();
   /** Sessions of the store at start, until the node has joined (see {@link restoreDeferred}). */
   private readonly deferred: { record: SessionRecord; queued: StoreUsage; expired: boolean }[] = [];
   private joined = false;
+  /** Sessions taken from another node without its hand-over (see {@link InheritedSessions}). */
+  readonly inherited = new InheritedSessions();
 
   constructor(
     private readonly local: LocalSessionRegistry,
@@ -62,7 +72,33 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return this.local.sessions;
   }
 
-  async admit(
+  admit(
+    conn: BrokerConnection,
+    clientId: string,
+    connect: { clean: boolean; protocolVersion: ProtocolVersion; will?: Will | undefined },
+  ): Promise<Admission> {
+    const admission = this.admitNow(conn, clientId, connect);
+    this.admitting.add(admission);
+    const done = () => void this.admitting.delete(admission);
+    admission.then(done, done);
+    return admission;
+  }
+
+  /**
+   * The CONNECTs being admitted now, settled (`undefined`: none): a dead node's
+   * unread messages wait for them, so a session coming from the store is here first.
+   */
+  admitsSettled(): Promise<void> | undefined {
+    if (this.admitting.size === 0) return undefined;
+    return Promise.allSettled(this.admitting).then(() => undefined);
+  }
+
+  /** `node` is dead: take-overs waiting for its hand-over stop waiting (the store has the session). */
+  nodeGone(node: string): void {
+    for (const entry of [...this.pending.values()]) if (entry.node === node) entry.done(undefined);
+  }
+
+  private async admitNow(
     conn: BrokerConnection,
     clientId: string,
     connect: { clean: boolean; protocolVersion: ProtocolVersion; will?: Will | undefined },
@@ -82,20 +118,33 @@ export class ClusterSessionRegistry implements SessionRegistry {
     this.epochs.set(clientId, claim.ownership.epoch);
     this.pruneEpochs();
     const previous = claim.previous;
-    if (
-      previous !== undefined &&
-      previous.nodeId !== bus.nodeId &&
-      bus.nodes().some((n) => n.nodeId === previous.nodeId)
-    ) {
-      const session = await this.requestHandOver(previous.nodeId, clientId, claim.ownership.epoch);
+    let handedOver = false;
+    if (previous !== undefined && previous.nodeId !== bus.nodeId) {
+      const session = bus.nodes().some((n) => n.nodeId === previous.nodeId)
+        ? await this.requestHandOver(previous.nodeId, clientId, claim.ownership.epoch)
+        : undefined;
       if (session !== undefined && !connect.clean && conn.session.state === "awaitingAccept") {
         await this.install(session);
+        handedOver = true;
         this.host.counters.sessionsTakenOver++;
       }
+      // Dead or silent: what its inbox still holds for this session comes here once it is adopted.
+      if (session === undefined) this.inherited.add(previous.nodeId, clientId);
     }
     // After the old owner's last write (the hand-over deletes its copy): from here on a
-    // shared store refuses that owner's writes with StaleEpochError.
-    await this.fence(clientId, claim.ownership.epoch);
+    // shared store refuses that owner's writes with StaleEpochError. (An adoption here
+    // may have claimed it again meanwhile: the newest epoch is fenced.)
+    await this.fence(clientId, Math.max(claim.ownership.epoch, this.epochs.get(clientId) ?? 0));
+    // No hand-over from a dead or silent owner: a store the nodes share still has the
+    // session (subscriptions, in-flight state, offline queue), as one broker's would.
+    if (
+      !handedOver &&
+      !connect.clean &&
+      this.host.store.shared === true &&
+      !this.local.sessions.has(clientId) &&
+      conn.session.state === "awaitingAccept"
+    )
+      await this.loadStored(clientId);
     const admission = this.local.admit(conn, clientId, connect);
     if (connect.will !== undefined) this.announceWill(clientId, storedWill(connect.will));
     return admission;
@@ -174,19 +223,73 @@ export class ClusterSessionRegistry implements SessionRegistry {
     this.joined = true;
   }
 
+  /**
+   * This node adopted the dead node `deadNode`: with a store the nodes share,
+   * its persistent sessions become this node's (read from the store: their
+   * subscriptions route here again, their queues go on filling), so none waits
+   * for a node that is gone. Answers how many came. A session another node
+   * claimed meanwhile stays there.
+   */
+  async adoptSessions(deadNode: string): Promise<number> {
+    if (this.host.store.shared !== true) return 0;
+    const bus = this.host.bus;
+    let adopted = 0;
+    for (const clientId of await bus.sessionsOwnedBy(deadNode)) {
+      // Wherever its session is restored here, the dead node's unread messages for it follow.
+      this.inherited.add(deadNode, clientId);
+      if (this.local.sessions.has(clientId)) continue;
+      try {
+        const claim = await bus.claimSession(clientId);
+        if (claim.previous?.nodeId !== deadNode) {
+          // Claimed since the list was read: another node's now, or a CONNECT's here.
+          if (claim.previous !== undefined && claim.previous.nodeId !== bus.nodeId)
+            await bus.releaseSession(clientId, claim.ownership.epoch);
+          else this.epochs.set(clientId, claim.ownership.epoch);
+          continue;
+        }
+        this.epochs.set(clientId, claim.ownership.epoch);
+        await this.fence(clientId, claim.ownership.epoch);
+        if (await this.loadStored(clientId)) adopted++;
+        // Owned without a stored session (it ended with its connection): nothing to keep.
+        else this.release(clientId);
+      } catch (error) {
+        this.host.warn(`adopting the session ${clientId} of the dead node ${deadNode} failed`, error);
+      }
+    }
+    return adopted;
+  }
+
+  /**
+   * Bring the stored session of `clientId` into this node (offline, until its
+   * client connects). Answers whether there was one (not expired, not here yet).
+   */
+  private async loadStored(clientId: string): Promise<boolean> {
+    const store = this.host.store;
+    const record = await store.loadSession(clientId);
+    // An expired one is the store cleanup's (its will included).
+    if (record === undefined || (record.expiresAt !== undefined && record.expiresAt <= Date.now()))
+      return false;
+    const queued = await store.queueUsage(clientId);
+    if (this.local.sessions.has(clientId)) return false;
+    this.local.restore(record, queued);
+    this.host.counters.sessionsFromStore++;
+    return true;
+  }
+
   clear(): void {
     this.joined = false;
+    this.inherited.clear();
     this.deferred.length = 0;
     this.local.clear();
     this.epochs.clear();
-    for (const resolve of this.pending.values()) resolve(undefined);
+    for (const entry of [...this.pending.values()]) entry.done(undefined);
     this.pending.clear();
   }
 
   /** A control message of another node about sessions (take-over, hand-over). */
   async control(from: string, message: ControlMessage): Promise<void> {
     if (message.type === "hand-over") {
-      this.pending.get(message.requestId)?.(message.session);
+      this.pending.get(message.requestId)?.done(message.session);
       return;
     }
     if (message.type !== "take-over") return;
@@ -269,7 +372,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
         this.pending.delete(requestId);
         resolve(session);
       };
-      this.pending.set(requestId, done);
+      this.pending.set(requestId, { node, done });
       const request: ControlMessage = { type: "take-over", clientId, epoch, requestId };
       this.host.bus.send(node, CONTROL_CHANNEL, encodeControl(request)).catch((error: unknown) => {
         clearTimeout(timer);

@@ -14,6 +14,11 @@ export interface ClusterCounters {
   sessionsHandedOver: number;
   /** Sessions this node took from another node. */
   sessionsTakenOver: number;
+  /**
+   * Sessions this node read from a store the nodes share because their owner
+   * died or did not hand them over (a reconnect here, or adopting a dead node).
+   */
+  sessionsFromStore: number;
   /** CONNECTs refused because the engine was down (CONNACK Server Unavailable). */
   connectsRefused: number;
   /** Wills of dead nodes this node published (as the adopter). */
@@ -39,6 +44,7 @@ export function emptyClusterCounters(): ClusterCounters {
     sendFailures: 0,
     sessionsHandedOver: 0,
     sessionsTakenOver: 0,
+    sessionsFromStore: 0,
     connectsRefused: 0,
     adoptedWills: 0,
     routeSyncTimeouts: 0,

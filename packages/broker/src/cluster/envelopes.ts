@@ -44,6 +44,11 @@ export interface DeliverScope {
   ordinary: boolean;
   /** Shared groups (`shareName\u0000filter`) whose one member this node picks. */
   groups: readonly string[];
+  /**
+   * Relayed by the adopter of the dead node `to`: a message that node never read,
+   * for the sessions the receiver took from it (and nobody else); relayed no further.
+   */
+  relayed?: boolean;
 }
 
 const VERSION = 1;
@@ -51,6 +56,7 @@ const VERSION = 1;
 const BATCH = 2;
 const ORDINARY = 1;
 const RETAIN = 2;
+const RELAYED = 4;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -82,11 +88,28 @@ export function frameDelivery(message: Uint8Array, retain: boolean, scope: Deliv
   const out = new Uint8Array(6 + routing.length + message.length);
   const view = new DataView(out.buffer);
   out[0] = VERSION;
-  out[1] = (scope.ordinary ? ORDINARY : 0) | (retain ? RETAIN : 0);
+  out[1] = (scope.ordinary ? ORDINARY : 0) | (retain ? RETAIN : 0) | (scope.relayed === true ? RELAYED : 0);
   view.setUint32(2, routing.length);
   out.set(routing, 6);
   out.set(message, 6 + routing.length);
   return out;
+}
+
+/**
+ * The adopter's copy of a dead node's deliver frame for another node: the same
+ * message, for the sessions that node took from `deadNode` only (not retained:
+ * every node got the retained copy when it was published).
+ */
+export function relayFrame(frame: Uint8Array, deadNode: string): Uint8Array {
+  if (frame.length < 6 || frame[0] !== VERSION)
+    throw new EnvelopeFormatError(`not a deliver envelope of version ${VERSION}`);
+  const routingLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(2);
+  return frameDelivery(frame.subarray(6 + routingLength), false, {
+    to: deadNode,
+    ordinary: true,
+    groups: [],
+    relayed: true,
+  });
 }
 
 /** Several deliver frames in one envelope: `BATCH`, count, then each frame with its length. */
@@ -156,7 +179,12 @@ export function decodeDelivery(body: Uint8Array): { message: RemoteMessage; scop
       properties: h.p,
       publisher: h.c === undefined ? undefined : { clientId: h.c, username: h.u, protocolVersion: h.v ?? 4 },
     },
-    scope: { to: to!, ordinary: (flags & ORDINARY) !== 0, groups },
+    scope: {
+      to: to!,
+      ordinary: (flags & ORDINARY) !== 0,
+      groups,
+      ...((flags & RELAYED) !== 0 ? { relayed: true } : {}),
+    },
   };
 }
 

@@ -99,6 +99,12 @@ export class Forwarder {
     return elsewhere;
   }
 
+  /** Send a frame the adopter relays to `node` (see `relayFrame`); resolves once the engine holds it. */
+  relay(node: string, frame: Uint8Array): Promise<void> {
+    this.counters.remoteMessagesOut++;
+    return this.batches.add(node, frame);
+  }
+
   /**
    * The QoS 1/2 sends since the last call, as one promise that rejects when one
    * failed (`undefined`: none). A PUBACK/PUBREC waits for it: it goes out only

@@ -11,6 +11,7 @@ import {
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
+  type PublishMessage,
   type PublishRequestAction,
   ServerSession,
   type ServerSessionOptions,
@@ -26,7 +27,7 @@ import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { Outbound } from "./outbound.js";
-import { SerialTasks } from "./serial-tasks.js";
+import { runFirstTask, SerialTasks } from "./serial-tasks.js";
 import { SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
 
@@ -84,7 +85,8 @@ export class ClientConnection<S = unknown> {
   private attached: S | undefined;
   private readonly timers: ConnectionTimers;
   private finished = false;
-  private readonly serial: SerialTasks;
+  /** Made when a task first answers asynchronously (most connections never wait on a plugin). */
+  private serial: SerialTasks | undefined;
   private readonly clock: Clock;
   /** Called once when the connection is over (`start`'s hook, or what resolves `run`). */
   private overHook: OverHook<S> | undefined;
@@ -107,11 +109,10 @@ export class ClientConnection<S = unknown> {
     this.session = new ServerSession(host.sessionOptions);
     this.info = clientInfoOf(transport, listener);
     this.clock = host.clock;
-    // The connection is its timers' and its serial tasks' owner, its load's
+    // The connection is its timers' owner, its load's
     // LoadedConnection and its input's SliceReader: methods on the prototype
     // instead of ten closures and their contexts per connection.
     this.timers = new ConnectionTimers(host.wheel, host.clock, this);
-    this.serial = new SerialTasks(this);
     this.load = new DeliveryLoad(host, this);
     this.input = new SlicedInput(transport, this, host.contention);
     this.output = new Outbound(transport, this);
@@ -201,7 +202,39 @@ export class ClientConnection<S = unknown> {
    * plugin answers never reorder its packets. A task that throws aborts it.
    */
   inOrder(task: () => void | Promise<void>): void {
-    this.serial.run(task);
+    if (this.serial !== undefined) {
+      this.serial.run(task);
+      return;
+    }
+    const pending = runFirstTask(this, task);
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
+  }
+
+  /** `inOrder` for the method `task` of `self` with three arguments: no closure while nothing is pending (the PUBLISH hot path). */
+  inOrderWith<T, A, B, C>(
+    self: T,
+    task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    if (this.serial !== undefined) {
+      this.serial.runWith(self, task, a, b, c);
+      return;
+    }
+    // Nothing pending and no SerialTasks yet (the idle connection has none): run it now.
+    let pending: void | Promise<void>;
+    try {
+      pending = task.call(self, a, b, c);
+    } catch (error) {
+      this.taskFailed(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
   }
 
   /** Protocol level of the client (4 until its CONNECT is decoded). */
@@ -394,6 +427,15 @@ export class ClientConnection<S = unknown> {
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
+    this.apply(this.session.deliver(message, this.clock.now(), shared));
+  }
+
+  /**
+   * Deliver `message` as it is (its own QoS, RETAIN flag and properties): what
+   * `deliver` does without making a message object. The session does not keep it.
+   */
+  deliverMessage(message: PublishMessage, shared?: SharedPublish): void {
+    if (this.finished || this.session.state !== "connected") return;
     this.apply(this.session.deliver(message, this.clock.now(), shared));
   }
 

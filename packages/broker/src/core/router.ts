@@ -1,10 +1,10 @@
 import type { QoS } from "@amqtt/codec";
-import { MatchResult, type SharedGroup, type SubscriptionTree } from "@amqtt/message";
+import { MatchResult, type SharedGroup, type Subscription, type SubscriptionTree } from "@amqtt/message";
 import { SharedPublish } from "@amqtt/session";
 import type { BrokerStore, RetainedRecord } from "@amqtt/store";
 import type { ClientInfo, PluginMessage } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
-import type { DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
+import type { Delivery, DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
 import type { BrokerEvents } from "./events.js";
 import { storedMessage } from "./persistence.js";
 import { isPromiseLike, type PluginHost } from "./plugin-host.js";
@@ -64,15 +64,35 @@ export interface RemoteScope {
   readonly groups: ReadonlySet<string>;
   /** The groups' member may be on any node (a dead node's messages the adopter routes again). */
   readonly anyNode?: boolean;
+  /**
+   * Only the ordinary subscriptions of these clients (a dead node's messages
+   * reach the sessions the adopter took from it, no one else here).
+   */
+  readonly onlyClients?: ReadonlySet<string>;
 }
 
-/** Per-client aggregation of the subscriptions that matched one message. */
+/** Per-client aggregation of the subscriptions that matched one message (a slot reused from message to message). */
 interface Target {
+  clientId: string;
   target: DeliveryTarget;
   qos: QoS;
   retainAsPublished: boolean;
   ids: number[] | undefined;
 }
+
+/** Up to this many matching subscriptions are aggregated by a scan of the slots; more get a map by client id. */
+const AGGREGATE_SCAN = 16;
+
+const NO_SUBSCRIPTIONS: readonly Subscription<SubscriptionEntry>[] = [];
+
+/** What an unused aggregation slot points at (never delivered to). */
+const NO_TARGET: DeliveryTarget = {
+  client: undefined,
+  online: false,
+  deliver() {
+    throw new Error("an empty routing slot was delivered to");
+  },
+};
 
 /**
  * Routes an accepted message: `onPublish` plugins, the retained store, then one
@@ -83,7 +103,14 @@ export class Router {
   /** The connection whose PUBLISH is being routed right now (for backpressure). */
   private publishing: ClientConnection | undefined;
   private readonly matchResult = new MatchResult<SubscriptionEntry>();
-  private readonly targets = new Map<string, Target>();
+  /**
+   * The aggregation of one message, in slots kept from message to message: a
+   * Map filled and cleared per message allocated hash tables on the hot path.
+   */
+  private readonly targets: Target[] = [];
+  private targetCount = 0;
+  /** Client id to slot, for a message with more than `AGGREGATE_SCAN` matching subscriptions. */
+  private readonly targetIndex = new Map<string, number>();
   /** Messages routed, for sampling the routing latency. */
   private routedCount = 0;
   /**
@@ -234,44 +261,108 @@ export class Router {
         : scope.anyNode === true
           ? this.host.remote?.forward(client, message, match.sharedGroups, scope.groups)
           : undefined;
-    const targets = this.targets;
     const publisher = client?.clientId;
-    // Several subscriptions of one client give one copy at the highest granted QoS
-    // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
-    for (const s of scope === undefined || scope.ordinary ? match.subscriptions : []) {
+    // A dead node's messages the adopter routes again reach only the sessions it took over.
+    const only = scope?.onlyClients;
+    const subscriptions = scope === undefined || scope.ordinary ? match.subscriptions : NO_SUBSCRIPTIONS;
+    const groups = match.sharedGroups;
+    if (subscriptions.length === 1 && groups.length === 0) {
+      // One subscriber (fan-in): no aggregation, no shared encoding.
+      const s = subscriptions[0] as Subscription<SubscriptionEntry>;
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
-      if (e.noLocal && s.clientId === publisher) continue;
-      const t0 = targets.get(s.clientId);
-      if (t0 === undefined) {
-        targets.set(s.clientId, {
-          target: e.target,
-          qos: e.qos,
-          retainAsPublished: e.retainAsPublished,
-          ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-        });
-      } else {
-        if (e.qos > t0.qos) t0.qos = e.qos;
-        t0.retainAsPublished ||= e.retainAsPublished;
-        if (e.subscriptionIdentifier !== undefined) {
-          t0.ids ??= [];
-          t0.ids.push(e.subscriptionIdentifier);
-        }
+      if (!(e.noLocal && s.clientId === publisher) && (only === undefined || only.has(s.clientId))) {
+        const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+        this.deliver(e.target, e.qos, e.retainAsPublished, ids, message, expiresAt, t, undefined);
       }
+      return;
     }
+    const targets = this.aggregate(subscriptions, publisher, only);
+    const count = this.targetCount;
     // Several copies: the PUBLISH is encoded once per shape and shared (architecture section 3).
-    const shared =
-      targets.size + match.sharedGroups.length > 1
-        ? new SharedPublish(message.topic, message.payload)
-        : undefined;
-    for (const target of targets.values()) this.deliver(target, message, expiresAt, t, shared);
-    targets.clear();
+    const shared = count + groups.length > 1 ? new SharedPublish(message.topic, message.payload) : undefined;
+    for (let i = 0; i < count; i++) {
+      const a = targets[i] as Target;
+      this.deliver(a.target, a.qos, a.retainAsPublished, a.ids, message, expiresAt, t, shared);
+      // The slot is reused by the next message: let go of what it refers to.
+      a.target = NO_TARGET;
+      a.ids = undefined;
+    }
+    this.targetCount = 0;
     for (const group of match.sharedGroups) {
       // In a cluster one node picks the member: this one, unless the group went elsewhere.
       if (elsewhere?.has(group)) continue;
       if (scope !== undefined && !scope.groups.has(`${group.shareName}\u0000${group.filter}`)) continue;
       this.deliverToGroup(group, message, publisher, expiresAt, t, shared);
     }
+  }
+
+  /**
+   * Several subscriptions of one client give one copy at the highest granted QoS
+   * (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0). Fills
+   * `targets[0 .. targetCount)`.
+   */
+  private aggregate(
+    subscriptions: readonly Subscription<SubscriptionEntry>[],
+    publisher: string | undefined,
+    only: ReadonlySet<string> | undefined,
+  ): Target[] {
+    const targets = this.targets;
+    const indexed = subscriptions.length > AGGREGATE_SCAN;
+    const index = this.targetIndex;
+    let count = 0;
+    for (const s of subscriptions) {
+      const e = s.value;
+      // No Local: not back to the publishing client [MQTT-3.8.3-3].
+      if (e.noLocal && s.clientId === publisher) continue;
+      if (only !== undefined && !only.has(s.clientId)) continue;
+      let found: Target | undefined;
+      if (indexed) {
+        const slot = index.get(s.clientId);
+        if (slot !== undefined) found = targets[slot];
+      } else {
+        for (let i = 0; i < count; i++) {
+          const a = targets[i] as Target;
+          if (a.clientId === s.clientId) {
+            found = a;
+            break;
+          }
+        }
+      }
+      if (found !== undefined) {
+        if (e.qos > found.qos) found.qos = e.qos;
+        found.retainAsPublished ||= e.retainAsPublished;
+        if (e.subscriptionIdentifier !== undefined) {
+          found.ids ??= [];
+          found.ids.push(e.subscriptionIdentifier);
+        }
+        continue;
+      }
+      const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+      const slot = targets[count];
+      if (slot === undefined)
+        targets.push({
+          clientId: s.clientId,
+          target: e.target,
+          qos: e.qos,
+          retainAsPublished: e.retainAsPublished,
+          ids,
+        });
+      else {
+        slot.clientId = s.clientId;
+        slot.target = e.target;
+        slot.qos = e.qos;
+        slot.retainAsPublished = e.retainAsPublished;
+        slot.ids = ids;
+      }
+      if (indexed) index.set(s.clientId, count);
+      count++;
+    }
+    if (indexed) index.clear();
+    // Slots of a past fan-out beyond what routing usually needs are let go.
+    if (targets.length > 4 * AGGREGATE_SCAN && count <= AGGREGATE_SCAN) targets.length = AGGREGATE_SCAN;
+    this.targetCount = count;
+    return targets;
   }
 
   /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
@@ -284,13 +375,8 @@ export class Router {
     shared?: SharedPublish,
   ): void {
     const e = this.host.shared.pick(group, message.topic, publisher).value;
-    const target: Target = {
-      target: e.target,
-      qos: e.qos,
-      retainAsPublished: false,
-      ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-    };
-    this.deliver(target, message, expiresAt, t, shared, group);
+    const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+    this.deliver(e.target, e.qos, false, ids, message, expiresAt, t, shared, group);
   }
 
   /**
@@ -317,20 +403,22 @@ export class Router {
 
   /** One copy to one target, once the receive check (if any plugin has one) allows it. */
   private deliver(
-    aggregate: Target,
+    target: DeliveryTarget,
+    grantedQos: QoS,
+    retainAsPublished: boolean,
+    subscriptionIds: number[] | undefined,
     message: PluginMessage,
     expiresAt: number | undefined,
     t: number,
-    shared?: SharedPublish,
+    shared: SharedPublish | undefined,
     group?: SharedGroup<SubscriptionEntry>,
   ): void {
-    const target = aggregate.target;
-    const delivery = {
+    const delivery: Delivery = {
       message,
-      qos: Math.min(message.qos, aggregate.qos) as QoS,
+      qos: (message.qos < grantedQos ? message.qos : grantedQos) as QoS,
       // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
-      retain: aggregate.retainAsPublished && message.retain,
-      subscriptionIds: aggregate.ids,
+      retain: retainAsPublished && message.retain,
+      subscriptionIds,
       expiresAt,
       t,
       shared,

@@ -11,6 +11,7 @@ import {
   encodeControl,
   encodeMessage,
   frameDelivery,
+  relayFrame,
 } from "../../src/cluster/envelopes.js";
 import { Forwarder } from "../../src/cluster/forwarder.js";
 import { RemoteWills } from "../../src/cluster/remote-wills.js";
@@ -47,6 +48,28 @@ describe("deliver envelopes", () => {
     );
     expect(two.scope).toEqual({ to: "c", ordinary: false, groups: ["g\u0000a/#"] });
     expect(two.message.retain).toBe(false);
+  });
+
+  it("relayed by a dead node's adopter: the same message for that node's sessions, not retained, no groups", () => {
+    const message = encodeMessage({
+      topic: "a/b",
+      payload: bytes("left behind"),
+      qos: 1,
+      retain: true,
+      properties: undefined,
+      publisher: { clientId: "pub", username: undefined, protocolVersion: 4 },
+    });
+    const adopted = frameDelivery(message, true, { to: "dead", ordinary: true, groups: ["g\u0000a/#"] });
+    const relayed = decodeDelivery(relayFrame(adopted, "dead"));
+    expect(relayed.scope).toEqual({ to: "dead", ordinary: true, groups: [], relayed: true });
+    expect(relayed.message).toMatchObject({
+      topic: "a/b",
+      qos: 1,
+      retain: false,
+      publisher: { clientId: "pub" },
+    });
+    expect(new TextDecoder().decode(relayed.message.payload)).toBe("left behind");
+    expect(() => relayFrame(bytes("junk"), "dead")).toThrow(EnvelopeFormatError);
   });
 
   it("without a publisher (the broker's own messages) and with an empty payload", () => {
