@@ -405,7 +405,23 @@ interface Limits {
  */
 const limitsByOptions = new WeakMap<ConnectionOptions, Limits>();
 
+/** The limits of options that set none (a dialled connection's `{}`): no cache entry per connection. */
+const DEFAULT_LIMITS: Limits = {
+  given: {},
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  readHighWaterMark: DEFAULT_READ_HIGH_WATER_MARK,
+  writeHighWaterMark: DEFAULT_WRITE_HIGH_WATER_MARK,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+};
+
 function limitsOf(options: ConnectionOptions): Limits {
+  if (
+    options.maxBufferedBytes === undefined &&
+    options.readHighWaterMark === undefined &&
+    options.writeHighWaterMark === undefined &&
+    options.closeTimeoutMs === undefined
+  )
+    return DEFAULT_LIMITS;
   const known = limitsByOptions.get(options);
   // An options object edited since (reused for another connection): new limits, as a copy would have had.
   if (
