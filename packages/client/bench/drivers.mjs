@@ -49,6 +49,8 @@ export function mqttjsDriver(payload, version) {
     name: `MQTT.js ${version}`,
     async open(url) {
       const c = await connectAsync(url, { reconnectPeriod: 0, keepalive: 60 });
+      // MQTT.js keeps Node's default, Nagle on; MQTTJS_NODELAY=1 turns it off as ours does.
+      if (process.env.MQTTJS_NODELAY === "1") c.stream.setNoDelay?.(true);
       return {
         // QoS 0 without a callback (publishAsync adds a drain listener per call); QoS 1 resolves on PUBACK.
         publish: (topic, qos) =>

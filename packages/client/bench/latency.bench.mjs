@@ -4,7 +4,8 @@
 // Run: pnpm --filter @amqtt/client bench:latency   (builds first), or after a build:
 //      node bench/latency.bench.mjs
 //
-// Mosquitto runs with set_tcp_nodelay (our broker and both clients disable Nagle too).
+// Mosquitto runs with set_tcp_nodelay (our broker and our client disable Nagle too; MQTT.js
+// keeps Node's default, Nagle on, unless MQTTJS_NODELAY=1).
 // Both clients get the same payload (64 bytes), topic, timer and MQTT 3.1.1 connection
 // options (keep alive 60 s, no reconnect). Measures (bench/latency-measures.mjs):
 // - "sequential": one publish in flight, the next one starts at the PUBACK (the client's
@@ -24,10 +25,14 @@
 // of ROUNDS rounds runs BLOCKS short blocks per client in the order ours, MQTT.js, MQTT.js,
 // ours, ... (MQTT.js first in odd rounds), and a round's percentiles pool its blocks (only
 // the running client works; the other waits for its next command). Cells are medians
-// over the rounds; "ratio" is MQTT.js / ours, so > 1 = ours faster; "won" counts the
-// rounds in which ours was faster. Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000],
-// RATE [1000], RATE_COUNT [3000] (samples per client per round), BROKERS [mosquitto,amqtt],
-// MEASURES [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g. --trace-gc).
+// over the rounds; "ratio" is MQTT.js / ours of those medians, so > 1 = ours faster;
+// "paired" is the median of each round's own ratio (the two clients of a round ran
+// through the same load); "won" counts the rounds in which ours was faster.
+// Knobs: ROUNDS [5], BLOCKS [10], SEQ_COUNT [3000], RATE [1000], RATE_COUNT [3000]
+// (samples per client per round), BROKERS [mosquitto,amqtt], MEASURES
+// [sequential,rate,receive], CHILD_FLAGS (node flags of the client processes, e.g.
+// --trace-gc), DETAIL=1 (every round's values), MQTTJS_NODELAY=1 (MQTT.js's socket
+// without Nagle), AMQTT_CLIENT_DIST (another build of this client, see drivers.mjs).
 
 import { fork } from "node:child_process";
 import { createRequire } from "node:module";
@@ -41,6 +46,8 @@ const RATE = Number(process.env.RATE ?? 1_000);
 const RATE_COUNT = Number(process.env.RATE_COUNT ?? 3_000);
 const BROKERS = (process.env.BROKERS ?? "mosquitto,amqtt").split(",");
 // Extra node flags for the client processes, e.g. CHILD_FLAGS=--trace-gc.
+// DETAIL=1 prints each round's values under the table.
+const DETAIL = process.env.DETAIL === "1";
 const CHILD_FLAGS = (process.env.CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
 const mqttVersion = createRequire(import.meta.url)("mqtt/package.json").version;
 
@@ -134,14 +141,23 @@ function printTable(title, rows) {
   const fmt = (x) => Math.round(x).toLocaleString("en-US");
   console.log(`\n${title}`);
   console.log(
-    `| measure | @amqtt/client | ${theirs.name} | ratio (MQTT.js / ours, > 1 = ours faster) | won |`,
+    `| measure | @amqtt/client | ${theirs.name} | ratio (MQTT.js / ours, > 1 = ours faster) | paired | won |`,
   );
-  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const [label, row] of rows) {
     const a = median(row.ours);
     const b = median(row.theirs);
+    // The median of each round's own ratio: both clients of a round ran through the same load.
+    const paired = median(row.ours.map((x, i) => row.theirs[i] / x));
     const won = row.ours.filter((x, i) => x < row.theirs[i]).length;
-    console.log(`| ${label} | ${fmt(a)} µs | ${fmt(b)} µs | ${(b / a).toFixed(2)}x | ${won}/${ROUNDS} |`);
+    console.log(
+      `| ${label} | ${fmt(a)} µs | ${fmt(b)} µs | ${(b / a).toFixed(2)}x | ${paired.toFixed(2)}x | ${won}/${ROUNDS} |`,
+    );
+  }
+  if (DETAIL) {
+    // Every round's value, to see how steady a median is.
+    for (const [label, row] of rows)
+      console.log(`${label}: ours ${row.ours.map(fmt).join(" ")} | MQTT.js ${row.theirs.map(fmt).join(" ")}`);
   }
 }
 

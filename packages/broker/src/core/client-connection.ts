@@ -27,7 +27,7 @@ import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { Outbound } from "./outbound.js";
-import { runFirstTask, SerialTasks } from "./serial-tasks.js";
+import { runFirstTask, runFirstTaskWith, SerialTasks } from "./serial-tasks.js";
 import { INPUT_SLICE_BYTES, SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
 
@@ -236,13 +236,7 @@ export class ClientConnection<S = unknown> {
       return;
     }
     // Nothing pending and no SerialTasks yet (the idle connection has none): run it now.
-    let pending: void | Promise<void>;
-    try {
-      pending = task.call(self, a, b, c);
-    } catch (error) {
-      this.taskFailed(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
+    const pending = runFirstTaskWith(this, self, task, a, b, c);
     if (pending === undefined) return;
     this.serial = new SerialTasks(this);
     this.serial.follow(pending);

@@ -80,6 +80,19 @@ interface Target {
   ids: number[] | undefined;
 }
 
+/**
+ * The scratch space of one routing: the match and the aggregation, in slots
+ * kept from message to message (a Map filled and cleared per message allocated
+ * hash tables on the hot path). One per routing depth: a target's delivery may
+ * route another message before this one is done (a plugin publishing from a hook).
+ */
+interface Scratch {
+  readonly match: MatchResult<SubscriptionEntry>;
+  readonly targets: Target[];
+  /** Client id to slot, for a message with more than `AGGREGATE_SCAN` matching subscriptions. */
+  readonly index: Map<string, number>;
+}
+
 /** Up to this many matching subscriptions are aggregated by a scan of the slots; more get a map by client id. */
 const AGGREGATE_SCAN = 16;
 
@@ -102,15 +115,10 @@ const NO_TARGET: DeliveryTarget = {
 export class Router {
   /** The connection whose PUBLISH is being routed right now (for backpressure). */
   private publishing: ClientConnection | undefined;
-  private readonly matchResult = new MatchResult<SubscriptionEntry>();
-  /**
-   * The aggregation of one message, in slots kept from message to message: a
-   * Map filled and cleared per message allocated hash tables on the hot path.
-   */
-  private readonly targets: Target[] = [];
-  private targetCount = 0;
-  /** Client id to slot, for a message with more than `AGGREGATE_SCAN` matching subscriptions. */
-  private readonly targetIndex = new Map<string, number>();
+  /** Scratch space by routing depth (index 0: the usual, not re-entered, routing). */
+  private readonly scratch: Scratch[] = [];
+  /** Routings in progress (more than one while a delivery routes another message). */
+  private depth = 0;
   /** Messages routed, for sampling the routing latency. */
   private routedCount = 0;
   /**
@@ -245,6 +253,25 @@ export class Router {
   }
 
   private routeNow(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
+    const depth = this.depth++;
+    let scratch = this.scratch[depth];
+    if (scratch === undefined) {
+      scratch = newScratch();
+      this.scratch[depth] = scratch;
+    }
+    try {
+      this.routeWith(scratch, client, message, scope);
+    } finally {
+      this.depth = depth;
+    }
+  }
+
+  private routeWith(
+    scratch: Scratch,
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+    scope: RemoteScope | undefined,
+  ): void {
     const t = this.host.clock.now();
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
@@ -253,7 +280,7 @@ export class Router {
     if (this.host.has("message"))
       this.host.emit("message", client, message, scope === undefined ? "local" : "cluster");
 
-    const match = this.host.tree.match(message.topic, this.matchResult);
+    const match = this.host.tree.match(message.topic, scratch.match);
     // Other nodes first (their copies are encoded once, before local delivery changes anything).
     const elsewhere =
       scope === undefined
@@ -277,8 +304,8 @@ export class Router {
       }
       return;
     }
-    const targets = this.aggregate(subscriptions, publisher, only);
-    const count = this.targetCount;
+    const targets = scratch.targets;
+    const count = this.aggregate(scratch, subscriptions, publisher, only);
     // Several copies: the PUBLISH is encoded once per shape and shared (architecture section 3).
     const shared = count + groups.length > 1 ? new SharedPublish(message.topic, message.payload) : undefined;
     for (let i = 0; i < count; i++) {
@@ -288,7 +315,6 @@ export class Router {
       a.target = NO_TARGET;
       a.ids = undefined;
     }
-    this.targetCount = 0;
     for (const group of match.sharedGroups) {
       // In a cluster one node picks the member: this one, unless the group went elsewhere.
       if (elsewhere?.has(group)) continue;
@@ -300,16 +326,17 @@ export class Router {
   /**
    * Several subscriptions of one client give one copy at the highest granted QoS
    * (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0). Fills
-   * `targets[0 .. targetCount)`.
+   * `scratch.targets[0 .. n)` and returns n.
    */
   private aggregate(
+    scratch: Scratch,
     subscriptions: readonly Subscription<SubscriptionEntry>[],
     publisher: string | undefined,
     only: ReadonlySet<string> | undefined,
-  ): Target[] {
-    const targets = this.targets;
+  ): number {
+    const targets = scratch.targets;
     const indexed = subscriptions.length > AGGREGATE_SCAN;
-    const index = this.targetIndex;
+    const index = scratch.index;
     let count = 0;
     for (const s of subscriptions) {
       const e = s.value;
@@ -361,8 +388,7 @@ export class Router {
     if (indexed) index.clear();
     // Slots of a past fan-out beyond what routing usually needs are let go.
     if (targets.length > 4 * AGGREGATE_SCAN && count <= AGGREGATE_SCAN) targets.length = AGGREGATE_SCAN;
-    this.targetCount = count;
-    return targets;
+    return count;
   }
 
   /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
@@ -456,4 +482,9 @@ export class Router {
     const done = () => void steps.delete(step);
     step.then(done, done);
   }
+}
+
+/** Fresh scratch space for one routing depth. */
+function newScratch(): Scratch {
+  return { match: new MatchResult<SubscriptionEntry>(), targets: [], index: new Map() };
 }

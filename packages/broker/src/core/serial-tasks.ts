@@ -39,13 +39,7 @@ export class SerialTasks {
       this.run(() => task.call(self, a, b, c));
       return;
     }
-    let result: void | Promise<void>;
-    try {
-      result = task.call(self, a, b, c);
-    } catch (error) {
-      this.owner.taskFailed(asError(error));
-      return;
-    }
+    const result = runFirstTaskWith(this.owner, self, task, a, b, c);
     if (result !== undefined) this.settle(result);
   }
 
@@ -92,4 +86,21 @@ export function runFirstTask(owner: TaskOwner, task: () => void | Promise<void>)
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** {@link runFirstTask} for the method `task` of `self` with three arguments (no closure on the hot path). */
+export function runFirstTaskWith<T, A, B, C>(
+  owner: TaskOwner,
+  self: T,
+  task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+  a: A,
+  b: B,
+  c: C,
+): Promise<void> | undefined {
+  try {
+    return task.call(self, a, b, c) ?? undefined;
+  } catch (error) {
+    owner.taskFailed(asError(error));
+    return undefined;
+  }
 }

@@ -308,12 +308,45 @@ describe("the router: matching", () => {
     const one = new RecordingTarget();
     subscribe("a", "few/t", one);
     subscribe("b", "few/t", new RecordingTarget());
-    const slots = () => (router as unknown as { targets: unknown[] }).targets.length;
+    const slots = () =>
+      (router as unknown as { scratch: { targets: unknown[] }[] }).scratch[0]?.targets.length;
     router.accept(undefined, message("wide/t"));
     expect(many.every((t) => t.deliveries.length === 1)).toBe(true);
     expect(slots()).toBe(100);
     router.accept(undefined, message("few/t"));
     expect(one.deliveries).toHaveLength(1);
     expect(slots()).toBeLessThanOrEqual(16);
+  });
+
+  it("routes a message published from inside a delivery without disturbing the copies of the message being routed", () => {
+    const { router, subscribe } = routerWith();
+    const b = new RecordingTarget();
+    const c = new RecordingTarget();
+    // A target whose delivery publishes at once (as a plugin hook may, synchronously).
+    const echo = new (class extends RecordingTarget {
+      override deliver(delivery: Delivery): void {
+        super.deliver(delivery);
+        if (delivery.message.topic === "multi/t") router.accept(undefined, message("echo/t"));
+      }
+    })();
+    for (const [id, target] of [
+      ["a", echo],
+      ["b", b],
+      ["c", c],
+    ] as const) {
+      subscribe(id, "multi/#", target, { subscriptionIdentifier: 7 });
+      subscribe(id, "multi/t", target);
+    }
+    subscribe("b", "echo/t", b);
+    subscribe("c", "echo/+", c);
+    router.accept(undefined, message("multi/t"));
+    const topics = (t: RecordingTarget) => t.deliveries.map((d) => d.message.topic).sort();
+    expect(topics(echo)).toEqual(["multi/t"]);
+    expect(topics(b)).toEqual(["echo/t", "multi/t"]);
+    expect(topics(c)).toEqual(["echo/t", "multi/t"]);
+    for (const t of [echo, b, c]) {
+      const outer = t.deliveries.find((d) => d.message.topic === "multi/t");
+      expect(outer?.subscriptionIds).toEqual([7]);
+    }
   });
 });
