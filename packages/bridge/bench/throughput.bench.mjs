@@ -9,7 +9,7 @@
 // MQTT 3.1.1 and 5.0 bridges. Run: `pnpm --filter @amqtt/bridge bench` (builds first).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { MQTTClient } from "@amqtt/client";
 import { freePort, writeMosquittoConf } from "../../../tooling/bench/lib/net.mjs";
@@ -17,13 +17,23 @@ import { freePort, writeMosquittoConf } from "../../../tooling/bench/lib/net.mjs
 const RUNS = Number(process.env.RUNS || 3);
 const MESSAGES = Number(process.env.MESSAGES || 20000);
 const WINDOW = Number(process.env.WINDOW || 64);
+/** A round that has not finished after this many seconds is reported and counted as failed, not waited for. */
+const ROUND_TIMEOUT_S = Number(process.env.ROUND_TIMEOUT_S || 60);
+/**
+ * `SITE_STORE=sqlite`: our site keeps its queue in SQLite (as `amqtt` does), so the
+ * outbound QoS ledger is on; `CLEAN_START=1` turns the remote session (and the ledger) off.
+ */
+const SITE_STORE = process.env.SITE_STORE || "memory";
+const CLEAN_START = process.env.CLEAN_START === "1";
+/** Protocol versions to run (`4,5`). */
+const VERSIONS = (process.env.VERSIONS || "4,5").split(",").map(Number);
 const payload = new Uint8Array(64).fill(0x61);
 const dir = mkdtempSync(join(tmpdir(), "amqtt-bridge-bench-"));
 const children = new Set();
 
 /** Spawn and resolve once `ready(text)` holds for its output (stdout + stderr). */
-function start(command, args, ready) {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+function start(command, args, ready, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.add(child);
   let out = "";
   return new Promise((resolve, reject) => {
@@ -40,8 +50,11 @@ function start(command, args, ready) {
 async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
+  // SIGTERM first (a --cpu-prof in SITE_NODE_FLAGS is written at exit), SIGKILL after 3 s.
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
   await exited;
+  clearTimeout(timer);
   children.delete(child);
 }
 
@@ -75,14 +88,24 @@ async function startSite(kind, remotePort, protocolVersion) {
       protocol_version: protocolVersion,
       max_inflight: 100,
       max_queued_messages: 1_000_000,
+      clean_start: CLEAN_START,
       topics: [{ filter: "bench/#", direction: "out", qos: 1, remote_prefix: "site/" }],
     },
   ];
   const script = join(import.meta.dirname, "site-broker.mjs");
-  const child = await start(process.execPath, [script, String(port), JSON.stringify(bridges)], (out) =>
-    out.includes("ready"),
+  const env = SITE_STORE === "sqlite" ? { SQLITE_DIR: mkdtempSync(join(dir, "sqlite-")) } : {};
+  const child = await start(
+    process.execPath,
+    [
+      ...(process.env.SITE_NODE_FLAGS ?? "").split(" ").filter(Boolean),
+      script,
+      String(port),
+      JSON.stringify(bridges),
+    ],
+    (out) => out.includes("ready"),
+    env,
   );
-  return { port, child };
+  return { port, child, kind };
 }
 
 async function client(port, id) {
@@ -92,28 +115,47 @@ async function client(port, id) {
 }
 
 /** Publish `count` QoS 1 messages with WINDOW in flight; resolves when all are acknowledged. */
-async function publish(pub, count, tag) {
+async function publish(pub, count, tag, progress = { acked: 0 }) {
   let next = 0;
   const lane = async () => {
     while (next < count) {
       next++;
       await pub.publish(`bench/${tag}`, payload, { qos: 1 });
+      progress.acked++;
     }
   };
   await Promise.all(Array.from({ length: WINDOW }, lane));
 }
 
-/** Resolves once `count` messages on site/bench/<tag> arrived. */
-function receive(sub, count, tag) {
+/** Resolves once `count` messages on site/bench/<tag> arrived; `progress.received` counts them. */
+function receive(sub, count, tag, progress = { received: 0 }) {
   return new Promise((resolve) => {
-    let got = 0;
     const off = sub.on("message", (m) => {
       if (m.topic !== `site/bench/${tag}`) return;
-      if (++got === count) {
+      if (++progress.received === count) {
         off();
         resolve();
       }
     });
+  });
+}
+
+/** Our site's bridge status (it prints it on SIGUSR2), or undefined for mosquitto or no answer. */
+async function siteStatus(site) {
+  if (site.kind !== "ours") return undefined;
+  return new Promise((resolve) => {
+    let out = "";
+    const timer = setTimeout(() => resolve(undefined), 2000);
+    const onData = (d) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.startsWith("status "));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      site.child.stdout.off("data", onData);
+      resolve(JSON.parse(line.slice("status ".length)));
+    };
+    site.child.stdout.on("data", onData);
+    site.child.kill("SIGUSR2");
   });
 }
 
@@ -124,28 +166,53 @@ async function runOnce(kind, protocolVersion, run) {
   await sub.subscribe([["site/#", 1]]);
   const pub = await client(site.port, `bench-pub-${run}`);
   // Warm-up: proves the bridge is up (the remote link connects in the background).
+  const warmupUntil = Date.now() + ROUND_TIMEOUT_S * 1000;
   for (;;) {
     const arrived = receive(sub, 1, "warmup");
     await pub.publish("bench/warmup", payload, { qos: 1 });
     const ok = await Promise.race([arrived.then(() => true), new Promise((r) => setTimeout(r, 500, false))]);
     if (ok) break;
+    if (Date.now() > warmupUntil)
+      throw new Error(`site ${kind}, MQTT ${protocolVersion}: the bridge never came up`);
   }
   const t0 = process.hrtime.bigint();
-  const done = receive(sub, MESSAGES, "data");
-  await publish(pub, MESSAGES, "data");
-  await done;
+  const progress = { received: 0, acked: 0 };
+  const done = receive(sub, MESSAGES, "data", progress);
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ROUND_TIMEOUT_S * 1000, "timeout");
+  });
+  const outcome = await Promise.race([
+    Promise.all([publish(pub, MESSAGES, "data", progress), done]).then(() => "done"),
+    timeout,
+  ]);
+  clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  await Promise.all([pub.disconnect(), sub.disconnect()]);
+  let result = MESSAGES / seconds;
+  if (outcome === "timeout") {
+    const status = await siteStatus(site);
+    console.log(
+      `round timed out after ${ROUND_TIMEOUT_S} s: site ${kind}, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, run ${run}: ` +
+        `${progress.acked}/${MESSAGES} published and acknowledged by the site, ${progress.received}/${MESSAGES} at the remote subscriber` +
+        (status === undefined ? "" : `; bridge status ${JSON.stringify(status)}`),
+    );
+    result = Number.NaN;
+  }
+  await Promise.all([pub.disconnect().catch(() => {}), sub.disconnect().catch(() => {})]);
   await stop(site.child);
   await stop(remote.child);
-  return MESSAGES / seconds;
+  return result;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Median of the rounds that finished (NaN when none did). */
+const median = (xs) => {
+  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return ok.length === 0 ? Number.NaN : ok[Math.floor(ok.length / 2)];
+};
 
 try {
   const rows = [];
-  for (const protocolVersion of [4, 5]) {
+  for (const protocolVersion of VERSIONS) {
     const rates = { ours: [], mosquitto: [] };
     for (let run = 0; run < RUNS; run++) {
       for (const kind of run % 2 === 0 ? ["ours", "mosquitto"] : ["mosquitto", "ours"]) {
@@ -154,19 +221,27 @@ try {
     }
     const ours = median(rates.ours);
     const theirs = median(rates.mosquitto);
-    rows.push({ protocolVersion, ours, theirs });
+    const failed = (xs) => xs.filter((x) => Number.isNaN(x)).length;
+    rows.push({ protocolVersion, ours, theirs, failed: failed(rates.ours) + failed(rates.mosquitto) });
   }
   console.log(
-    `\nbridge QoS 1 throughput, ${MESSAGES} x 64 B, window ${WINDOW}, median of ${RUNS} runs (msg/s)\n`,
+    `\nbridge QoS 1 throughput, ${MESSAGES} x 64 B, window ${WINDOW}, median of ${RUNS} runs (msg/s); our site's store: ${SITE_STORE}${CLEAN_START ? ", clean_start" : ""}\n`,
   );
-  console.log("| bridge protocol | ours (@amqtt/bridge) | mosquitto 2.0 bridge | ours / mosquitto |");
-  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    "| bridge protocol | ours (@amqtt/bridge) | mosquitto 2.0 bridge | ours / mosquitto | rounds timed out |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
     const name = r.protocolVersion === 5 ? "MQTT 5.0" : "MQTT 3.1.1";
     console.log(
-      `| ${name} | ${Math.round(r.ours)} | ${Math.round(r.theirs)} | ${(r.ours / r.theirs).toFixed(2)} |`,
+      `| ${name} | ${Math.round(r.ours)} | ${Math.round(r.theirs)} | ${(r.ours / r.theirs).toFixed(2)} | ${r.failed} |`,
     );
   }
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
 } finally {
   for (const child of children) child.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,25 @@
 import type { Broker, ClientInfo, Logger, PluginMessage } from "@amqtt/broker";
 import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
-import { type Packet, PacketType } from "@amqtt/codec";
+import {
+  isFailure,
+  type Packet,
+  PacketType,
+  type PublishPacket,
+  type PubrelPacket,
+  ReasonCode,
+} from "@amqtt/codec";
 import type { QueuedRecord } from "@amqtt/store";
 import type { BridgeConfig } from "./config.js";
 import { EchoGuard } from "./echo-guard.js";
 import { BridgeStateError } from "./errors.js";
 import { InboundLedger } from "./inbound-ledger.js";
 import { type BridgeLeaseEngine, LeaseKeeper } from "./lease-keeper.js";
-import { OutboundPump } from "./outbound-pump.js";
+import { OutboundLedger } from "./outbound-ledger.js";
+import { OutboundPump, type PriorState } from "./outbound-pump.js";
 import { DurableOutbox } from "./outbox.js";
 import { carriedBy, crossingProperties, NODE_TOPIC } from "./properties.js";
 import { RemoteLink } from "./remote-link.js";
+import { restoredSession } from "./restored-session.js";
 import { TopicMap } from "./topic-map.js";
 
 /** How often a cluster node reads the shared queue's counters again (ms). */
@@ -84,6 +93,11 @@ export class Bridge {
   private readonly topics: TopicMap;
   private readonly outbox: DurableOutbox;
   private readonly ledger: InboundLedger;
+  /** Outbound QoS 1/2 packet ids in flight, durable (persistent store and session only). */
+  private readonly outLedger: OutboundLedger;
+  private outLedgerOn = false;
+  /** Entries the current client's restored session resends. */
+  private restoredSeqs = new Set<number>();
   /** DUP flags of inbound QoS 2 PUBLISH packets, by packet id, from the packet hook until their message event. */
   private readonly dupFlags = new Map<number, boolean>();
   private duplicatesDropped = 0;
@@ -126,6 +140,7 @@ export class Bridge {
       onError,
     );
     this.ledger = new InboundLedger(() => broker.store, `$bridge-in/${config.name}`, onError);
+    this.outLedger = new OutboundLedger(() => broker.store, `$bridge-out/${config.name}`, onError);
     this.echo = config.echoGuard === "off" ? undefined : new EchoGuard(ECHO_CAPACITY, config.echoWindowMs);
     const engine = cluster?.engine;
     if (cluster !== undefined && engine?.acquireLease !== undefined) {
@@ -148,6 +163,8 @@ export class Bridge {
       onError,
       keeper === undefined ? undefined : () => keeper.valid(),
       cluster?.pollMs ?? 0,
+      (seq) => this.priorOf(seq),
+      (through) => this.outLedger.forget(through),
     );
     if (keeper === undefined) this.link = this.newLink();
   }
@@ -166,6 +183,8 @@ export class Bridge {
         down: () => this.pump.pause(),
         message: (client, m) => this.fromRemote(client, m),
         packet: (packet) => this.packetFromRemote(packet),
+        prepare: (client) => this.prepare(client),
+        beforeSend: (_client, packet) => this.beforeSend(packet),
       },
       this.logger,
       keeper === undefined ? undefined : () => keeper.valid(),
@@ -179,8 +198,8 @@ export class Bridge {
     this.outbox.refresh();
     const link = this.newLink();
     this.link = link;
-    // The QoS 2 ledger as the previous runner left it, before the remote resends anything.
-    this.ledger.load().then(
+    // The QoS 2 ledgers as the previous runner left them, before the remote resends anything.
+    Promise.all([this.ledger.load(), this.outLedgerOn ? this.outLedger.load() : undefined]).then(
       () => {
         if (this.link === link) link.start();
       },
@@ -208,6 +227,9 @@ export class Bridge {
     this.phase = "started";
     await this.outbox.open();
     await this.ledger.load();
+    // Only a durable store outlives us, and only a kept session at the remote remembers the ids.
+    this.outLedgerOn = this.broker.store.persistent && !this.config.cleanStart;
+    if (this.outLedgerOn) await this.outLedger.load();
     const bounds = this.outbox.bounds();
     if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
       this.logger.warn(
@@ -389,14 +411,95 @@ export class Bridge {
     );
   }
 
-  /** Every packet from the remote, before the client acts on it: DUP flags of QoS 2 PUBLISH, and PUBREL. */
+  /** Every packet from the remote, before the client acts on it: DUP flags of QoS 2 PUBLISH, PUBREL, and our flows' acknowledgements. */
   private packetFromRemote(packet: Packet): void {
-    if (packet.type === PacketType.PUBLISH) {
+    if (
+      packet.type === PacketType.PUBACK ||
+      packet.type === PacketType.PUBCOMP ||
+      (packet.type === PacketType.PUBREC && isFailure(packet.reasonCode ?? ReasonCode.SUCCESS))
+    ) {
+      // Recorded before the client can give the id to another message.
+      const seq = this.outLedger.seqOf(packet.packetId);
+      if (seq !== undefined) {
+        this.outLedger.completed(seq);
+        this.pump.restoredDone(seq);
+      }
+    } else if (packet.type === PacketType.PUBLISH) {
       if (packet.qos === 2 && packet.packetId !== undefined) this.dupFlags.set(packet.packetId, packet.dup);
     } else if (packet.type === PacketType.PUBREL) {
       // Issued before the client's PUBCOMP leaves (the id may be reused after it [MQTT-4.3.3-12]).
       this.ledger.release(packet.packetId);
     }
+  }
+
+  /** What an earlier run (or client) left of outbound entry `seq`. */
+  private priorOf(seq: number): PriorState {
+    if (!this.outLedgerOn) return undefined;
+    const flow = this.outLedger.flow(seq);
+    if (flow === undefined) return undefined;
+    if (flow.done) return "done";
+    // In flight, and resent by the current client's restored session; otherwise sent afresh.
+    return this.restoredSeqs.has(seq) ? "restored" : undefined;
+  }
+
+  /** Before a new client connects: give it the outbound flows in flight, with their original ids. */
+  private async prepare(client: MQTTClient): Promise<void> {
+    this.restoredSeqs = new Set();
+    if (!this.outLedgerOn) return;
+    const live = this.outLedger.live();
+    const last = live[live.length - 1];
+    if (last === undefined) return;
+    // Read the queue's front until it covers the newest flow (QoS 0 entries may sit between).
+    let want = live.length + 256;
+    let entries = await this.outbox.peek(want);
+    while (entries.length === want && (entries[entries.length - 1]?.seq ?? 0) < last.seq) {
+      want *= 2;
+      entries = await this.outbox.peek(want);
+    }
+    const c = this.config;
+    const { snapshot, seqs } = restoredSession(
+      {
+        protocolVersion: c.protocolVersion,
+        clientId: c.clientId,
+        sessionExpiryInterval: c.protocolVersion === 5 ? c.sessionExpiryInterval : 0xffff_ffff,
+      },
+      live,
+      entries,
+      this.outLedger.lastPacketId,
+      Date.now(),
+    );
+    // A flow whose entry the queue no longer holds is over.
+    for (const f of live) if (!seqs.has(f.seq)) this.outLedger.completed(f.seq);
+    if (seqs.size === 0) return;
+    try {
+      client.restoreSession(snapshot);
+    } catch (error) {
+      // Never a reason to stay down: the flows then go out afresh (at least once).
+      this.failed(error);
+      return;
+    }
+    this.restoredSeqs = seqs;
+    this.logger.info(
+      `bridge ${c.name}: resending ${seqs.size} outbound message(s) in flight before the restart with their packet ids`,
+    );
+  }
+
+  /** The client's `beforeSend`: record a PUBLISH's packet id, or a PUBREL's stage, durably before it leaves. */
+  private beforeSend(packet: PublishPacket | PubrelPacket): PromiseLike<void> | undefined {
+    if (!this.outLedgerOn || packet.packetId === undefined) return undefined;
+    const ledger = this.outLedger;
+    const id = packet.packetId;
+    if (packet.type === PacketType.PUBLISH) {
+      const seq = this.pump.sendingSeq(packet.payload);
+      if (seq === undefined) return ledger.seqOf(id) === undefined ? undefined : ledger.pendingDurable();
+      const flow = ledger.flow(seq);
+      // A resend of a flow recorded already (after a reconnect): wait only for what is still unwritten.
+      if (flow !== undefined && !flow.done && flow.packetId === id) return ledger.pendingDurable();
+      return ledger.sent(seq, id);
+    }
+    const seq = ledger.seqOf(id);
+    if (seq === undefined) return undefined;
+    return ledger.flow(seq)?.stage === "pubrel" ? ledger.pendingDurable() : ledger.released(seq);
   }
 
   private failed(error: unknown): void {

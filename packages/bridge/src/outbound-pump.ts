@@ -12,6 +12,14 @@ interface InFlight {
   done: boolean;
 }
 
+/**
+ * What the previous run (or the previous client) left of an entry: `done`
+ * (the remote acknowledged it; the queue had not removed it), `restored` (in
+ * flight, handed to the new client's restored session, which resends it with
+ * its original packet id), or nothing (send it).
+ */
+export type PriorState = "done" | "restored" | undefined;
+
 /** Counters of the outbound side. */
 export interface PumpCounters {
   /** Messages the remote acknowledged (QoS 1/2) or that were written (QoS 0). */
@@ -32,7 +40,10 @@ export interface PumpCounters {
  * Design: one client per connection lifetime. The client resends its own
  * in-flight messages after a reconnect (persistent session), so entries
  * handed to it are not read again; a new client (after the remote refused us,
- * or a restart) starts again from the front of the queue.
+ * or a restart) starts again from the front of the queue. With an outbound
+ * ledger (`prior`), an entry the remote already acknowledged is not sent
+ * again, and one still in flight is resent by the new client's restored
+ * session with its original packet id; `restoredDone` finishes it.
  */
 export class OutboundPump {
   readonly counters: PumpCounters = { sent: 0, expired: 0, failed: 0 };
@@ -61,7 +72,16 @@ export class OutboundPump {
      * 0: wait for `queued()` only.
      */
     private readonly pollMs = 0,
+    /** What an earlier run left of an entry (the outbound ledger); none: send everything. */
+    private readonly prior: (seq: number) => PriorState = () => undefined,
+    /** The queue removed every entry through `seq`. */
+    private readonly removed: (throughSeq: number) => void = () => {},
   ) {}
+
+  /** Entries handed to the client and not yet written, by payload (the client's `beforeSend` sees the same array). */
+  private readonly sending = new Map<Uint8Array, number>();
+  /** Slots of entries resent by a restored session, by seq: finished by {@link restoredDone}. */
+  private readonly restored = new Map<number, InFlight>();
 
   /** Messages handed to the client and not yet acknowledged. */
   get inFlight(): number {
@@ -81,6 +101,8 @@ export class OutboundPump {
       this.inflight = [];
       this.ahead = [];
       this.lastRead = 0;
+      this.sending.clear();
+      this.restored.clear();
       this.outbox.rewind();
     }
     const generation = ++this.generation;
@@ -94,6 +116,20 @@ export class OutboundPump {
     this.slot.notify();
   }
 
+  /** The seq of the entry whose PUBLISH carries `payload`, if it is being sent for the first time. */
+  sendingSeq(payload: Uint8Array): number | undefined {
+    return this.sending.get(payload);
+  }
+
+  /** The remote acknowledged entry `seq`, which a restored session had resent. */
+  restoredDone(seq: number): void {
+    const slot = this.restored.get(seq);
+    if (slot === undefined) return;
+    this.restored.delete(seq);
+    this.counters.sent++;
+    this.finish(slot);
+  }
+
   /** Resolves once the store removed every entry acknowledged so far. */
   settled(): Promise<void> {
     return this.acking;
@@ -102,10 +138,18 @@ export class OutboundPump {
   private async run(client: MQTTClient, generation: number): Promise<void> {
     while (generation === this.generation) {
       if (this.ahead.length === 0) {
-        const entries = await this.outbox.peek(this.inflight.length + READ_AHEAD);
+        const want = this.inflight.length + READ_AHEAD;
+        const entries = await this.outbox.peek(want);
         if (generation !== this.generation) return;
         for (const e of entries) if (e.seq > this.lastRead) this.ahead.push(e);
         if (this.ahead.length === 0) {
+          if (entries.length >= want) {
+            // The front is all acknowledged entries the store has not removed yet: newer
+            // ones lie behind them. Idling here waited for a `queued()` that may never
+            // come (a queue filled before the start, or a publisher that stopped).
+            await this.acking;
+            continue;
+          }
           await this.idle();
           continue;
         }
@@ -135,6 +179,17 @@ export class OutboundPump {
   private send(client: MQTTClient, entry: QueueEntry): void {
     const slot: InFlight = { seq: entry.seq, done: false };
     this.inflight.push(slot);
+    const prior = entry.qos === 0 ? undefined : this.prior(entry.seq);
+    if (prior === "done") {
+      // Acknowledged before our restart: only its removal from the queue was lost.
+      this.counters.sent++;
+      this.finish(slot);
+      return;
+    }
+    if (prior === "restored") {
+      this.restored.set(entry.seq, slot);
+      return;
+    }
     let properties = entry.properties;
     if (entry.expiresAt !== undefined) {
       const left = Math.ceil((entry.expiresAt - Date.now()) / 1000);
@@ -146,18 +201,22 @@ export class OutboundPump {
       properties = { ...properties, messageExpiryInterval: left };
     }
     this.echo?.carried(entry.topic, entry.payload);
+    const payload = entry.payload;
+    if (entry.qos > 0) this.sending.set(payload, entry.seq);
     client
-      .publish(entry.topic, entry.payload, {
+      .publish(entry.topic, payload, {
         qos: entry.qos,
         retain: entry.retain,
         ...(properties === undefined ? {} : { properties }),
       })
       .then(
         () => {
+          this.sending.delete(payload);
           this.counters.sent++;
           this.finish(slot);
         },
         (error: unknown) => {
+          this.sending.delete(payload);
           // The client closed (stop, or it gave up): a new client sends it again from the store.
           if (client !== this.client || client.state === "closed") return;
           this.counters.failed++;
@@ -182,7 +241,8 @@ export class OutboundPump {
         this.acking = this.acking
           .then(() => {
             this.ackScheduled = false;
-            return this.outbox.ack(this.ackThrough);
+            const through = this.ackThrough;
+            return this.outbox.ack(through).then(() => this.removed(through));
           })
           .catch(this.onError);
       }

@@ -8,7 +8,7 @@ import {
   ReasonCode,
   reasonCodeName,
 } from "@amqtt/client";
-import type { Packet, Subscription } from "@amqtt/codec";
+import type { Packet, PublishPacket, PubrelPacket, Subscription } from "@amqtt/codec";
 import type { BridgeConfig } from "./config.js";
 import { type FailoverState, failoverDial, fencedDial } from "./dial.js";
 import { NODE_TOPIC } from "./properties.js";
@@ -24,6 +24,10 @@ export interface LinkHandlers {
   message(client: MQTTClient, message: IncomingApplicationMessage): void;
   /** Every packet from the remote, decoded again, before the client acts on it. */
   packet?(packet: Packet): void;
+  /** Before a new client connects (restore its session). */
+  prepare?(client: MQTTClient): Promise<void>;
+  /** The client's `beforeSend`: hold a QoS 1/2 PUBLISH or PUBREL until the promise resolves. */
+  beforeSend?(client: MQTTClient, packet: PublishPacket | PubrelPacket): PromiseLike<void> | undefined;
 }
 
 /** How often a link checks that its client has not given up (ms). */
@@ -87,6 +91,8 @@ export class RemoteLink {
       const client = this.newClient();
       this.client = client;
       try {
+        await this.handlers.prepare?.(client);
+        if (this.stopping) break;
         await client.connect(this.uri(password));
         failures = 0;
         const subscriptions = this.subscriptions();
@@ -122,7 +128,8 @@ export class RemoteLink {
     const c = this.config;
     const tls = c.tls;
     const onPacket = this.handlers.packet;
-    const client = new MQTTClient({
+    const beforeSend = this.handlers.beforeSend;
+    const client: MQTTClient = new MQTTClient({
       clientId: c.clientId,
       ...(onPacket === undefined
         ? {}
@@ -157,6 +164,12 @@ export class RemoteLink {
           ...(tls?.keyfile === undefined ? {} : { keyfile: tls.keyfile }),
         },
         dial: fencedDial(failoverDial(c.addresses, this.failover), this.mayConnect),
+        ...(beforeSend === undefined
+          ? {}
+          : {
+              beforeSend: (packet: PublishPacket | PubrelPacket) =>
+                this.client === client ? beforeSend(client, packet) : undefined,
+            }),
         logger: this.logger.child("remote"),
       },
     });

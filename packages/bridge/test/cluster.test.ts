@@ -70,10 +70,9 @@ describe("a bridge in a cluster (in-process engine, mosquitto as the remote)", (
     const engine = new MemoryClusterEngine();
     const { bridges, farSub, pub } = await clusteredBridge(engine);
     engine.setAvailable(false);
-    const stalledAt = Date.now();
+    // The local deadline passes before the engine's expiry (lease-keeper.test.ts checks
+    // the rule without timers); here: the bridge stops and sends nothing while stalled.
     await until(bridges, (s) => !s.connected, 5 * LEASE_MS);
-    // The engine would give the lease to another node only after LEASE_MS from the last renewal.
-    expect(Date.now() - stalledAt).toBeLessThan(LEASE_MS + 400);
     for (let i = 0; i < 3; i++) await pub.publish("sensors/t", String(i), { qos: 1 });
     expect(await nothingMore(farSub, 2 * LEASE_MS)).toBe(true);
     engine.setAvailable(true);

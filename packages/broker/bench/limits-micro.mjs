@@ -14,7 +14,8 @@ const conn = {
   protocolVersion: 4,
   info: { clientId: "bench" },
   session: { queuedBytes: 0 },
-  transport: { bufferedBytes: 0 },
+  // Bytes written but not yet taken by the network (ClientConnection.outputHeldBytes).
+  outputHeldBytes: 0,
   holdReading() {},
   disconnect() {},
 };

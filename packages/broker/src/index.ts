@@ -48,6 +48,7 @@ export {
   type NodeBridgeStatus,
   type NodeCounters,
   type NodeStatusSnapshot,
+  nodeCounters,
   sumCounters,
 } from "./cluster/node-status.js";
 export * from "./config/index.js";

@@ -1,3 +1,4 @@
+import { isoTime } from "./iso-time.js";
 import { redactFields, redactUrls } from "./log-redact.js";
 
 /** Log levels, most verbose first. */
@@ -96,7 +97,7 @@ export function createLogger(options: LoggerOptions = {}): ConfigurableLogger {
       }
       if (order[l] < min) return;
       const text = redactUrls(message);
-      const time = new Date(now()).toISOString();
+      const time = isoTime(now());
       const clean =
         fields === undefined || Object.keys(fields).length === 0 ? undefined : redactFields(fields);
       const name = component || "amqtt";

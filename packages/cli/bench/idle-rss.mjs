@@ -1,10 +1,11 @@
-// Idle RSS of `amqtt --memory --no-ws` against bare Node, measured in the same run
-// (issue 19: target <= 50 MB). Each variant is started ROUNDS times (default 5); once it
+// Idle RSS of `amqtt --memory --no-ws` and `amqtt --memory` (WebSocket too) against
+// bare Node, measured in the same run (issue 19: target <= 50 MB). Each variant is started ROUNDS times (default 5); once it
 // is ready and has sat for SETTLE_MS, its VmRSS, and the Rss/Anonymous/file-backed parts
 // of /proc/PID/smaps_rollup, are read. Medians are printed, and RSS as a ratio to bare Node.
 //
 //   node packages/cli/bench/idle-rss.mjs            (after `pnpm --filter @amqtt/cli build`)
 //   ROUNDS=9 EXTRA_ARGS="--max-semi-space-size=1" node packages/cli/bench/idle-rss.mjs
+//   SETTLE_MS=20000 ROUNDS=3 node packages/cli/bench/idle-rss.mjs   (after V8's memory reducer ran)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,13 @@ const variants = [
     name: "amqtt --memory --no-ws (shebang)",
     command: process.execPath,
     args: [...shebangFlags, join(dist, "bin.js"), "--memory", "--no-ws", "--port", "0"],
+    ready: "state in memory",
+  },
+  {
+    // The README's quick start: the embedded defaults, WebSocket listener included.
+    name: "amqtt --memory (shebang, with ws)",
+    command: process.execPath,
+    args: [...shebangFlags, join(dist, "bin.js"), "--memory", "--port", "0", "--ws-port", "0"],
     ready: "state in memory",
   },
   {
@@ -87,5 +95,5 @@ const mb = (kb) => (kb / 1024).toFixed(1).padStart(6);
 console.log(`idle RSS, median of ${rounds} (MB; anonymous / file-backed from smaps_rollup)`);
 for (const r of results)
   console.log(
-    `${r.name.padEnd(36)} rss ${mb(r.rss)}  anon ${mb(r.anon)}  file ${mb(r.file)}  ${(r.rss / bare).toFixed(2)}x bare node`,
+    `${r.name.padEnd(38)} rss ${mb(r.rss)}  anon ${mb(r.anon)}  file ${mb(r.file)}  ${(r.rss / bare).toFixed(2)}x bare node`,
   );

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import type { BridgeConfig } from "@amqtt/bridge";
 import {
@@ -18,11 +17,11 @@ import {
   redactRedisUrl,
   resolveBrokerConfig,
 } from "@amqtt/broker";
-import { Command, InvalidArgumentError } from "commander";
 import { openAdminListener } from "./admin-listener.js";
 import { chooseStore, DEFAULT_DATA_DIR } from "./broker-store.js";
 import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
+import { Command, InvalidArgumentError } from "./commander.js";
 import { loadContribPluginDefinitions } from "./contrib-plugins.js";
 import { VERSION } from "./version.js";
 import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
@@ -228,7 +227,9 @@ function sharedStore(config: ResolvedBrokerConfig, options: BrokerCommandOptions
 }
 
 /** The bridges' hop-list id of a cluster: the same on every node of one engine and key prefix, no secret in it. */
-function clusterHopId(cluster: ResolvedCluster): string {
+async function clusterHopId(cluster: ResolvedCluster): Promise<string> {
+  // Imported here: a broker without bridges in a cluster never loads `node:crypto`.
+  const { createHash } = await import("node:crypto");
   const engine =
     cluster.clusterNodes.length > 0
       ? cluster.clusterNodes.map(redactRedisUrl).join(",")
@@ -337,7 +338,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
             ? {}
             : {
                 // One hop-list id for the whole cluster: a message back from the remote is ours on any node.
-                nodeId: clusterHopId(cluster),
+                nodeId: await clusterHopId(cluster),
                 cluster: { engine: bus, leaseMs: cluster.leaseMs },
               },
         );

@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { consoleLogger } from "@amqtt/broker";
 import { type ClientConfigInput, MQTTClient } from "@amqtt/client";
-import { type Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { UsageError } from "./command-line.js";
+import { type Command, InvalidArgumentError, Option } from "./commander.js";
 
 // The options amqtt_pub and amqtt_sub share: aMQTT's spellings, plus Mosquitto's
 // common ones (-h, -p, -u, -P, -V) so both kinds of users feel at home.

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { Command } from "./commander.js";
 
 /** A usage error: the command exits with code 2 and the message. */
 export class UsageError extends Error {

@@ -1,5 +1,5 @@
-import { Command } from "commander";
 import { parseOrExit } from "./command-line.js";
+import { Command } from "./commander.js";
 import { createCa, createDevice, createServer } from "./creds.js";
 import { VERSION } from "./version.js";
 

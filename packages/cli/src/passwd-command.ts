@@ -9,8 +9,8 @@ import {
   hashPassword,
   parsePasswordFile,
 } from "@amqtt/broker";
-import { Command } from "commander";
 import { parseOrExit, UsageError } from "./command-line.js";
+import { Command } from "./commander.js";
 import { VERSION } from "./version.js";
 
 /** Options of `amqtt_passwd`, after parsing. */

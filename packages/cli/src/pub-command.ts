@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { MQTTClient } from "@amqtt/client";
-import { Command } from "commander";
 import { addClientOptions, type ClientCommandOptions, connectedClient } from "./client-options.js";
 import { parseOrExit, UsageError } from "./command-line.js";
+import { Command } from "./commander.js";
 import { VERSION } from "./version.js";
 
 interface PubOptions extends ClientCommandOptions {

@@ -1,7 +1,7 @@
 import { isFailure, type MQTTClient } from "@amqtt/client";
-import { Command, InvalidArgumentError } from "commander";
 import { addClientOptions, type ClientCommandOptions, connectedClient } from "./client-options.js";
 import { parseOrExit, UsageError } from "./command-line.js";
+import { Command, InvalidArgumentError } from "./commander.js";
 import { VERSION } from "./version.js";
 
 interface SubOptions extends ClientCommandOptions {

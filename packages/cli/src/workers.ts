@@ -1,6 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError } from "./commander.js";
 
 /** The environment variable telling a worker process its index (0-based). */
 export const WORKER_INDEX_ENV = "AMQTT_WORKER_INDEX";

@@ -3,7 +3,10 @@
 // close(): Promise }. `subscribe` resolves at the SUBACK (QoS 1) and calls `onPayload(bytes)` per message.
 import { connect } from "node:net";
 import { connectAsync } from "mqtt";
-import { MQTTClient } from "../dist/index.js";
+
+// AMQTT_CLIENT_DIST=/path/to/dist/index.js measures another build of this client
+// (e.g. an older commit's) against the same peers.
+const { MQTTClient } = await import(process.env.AMQTT_CLIENT_DIST ?? "../dist/index.js");
 
 /** @amqtt/client with its defaults (bounded queues included), no reconnect. */
 export function amqttDriver(payload) {
@@ -46,6 +49,8 @@ export function mqttjsDriver(payload, version) {
     name: `MQTT.js ${version}`,
     async open(url) {
       const c = await connectAsync(url, { reconnectPeriod: 0, keepalive: 60 });
+      // MQTT.js keeps Node's default, Nagle on; MQTTJS_NODELAY=1 turns it off as ours does.
+      if (process.env.MQTTJS_NODELAY === "1") c.stream.setNoDelay?.(true);
       return {
         // QoS 0 without a callback (publishAsync adds a drain listener per call); QoS 1 resolves on PUBACK.
         publish: (topic, qos) =>

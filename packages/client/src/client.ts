@@ -1,6 +1,6 @@
 import type { SubscribeProperties } from "@amqtt/codec";
 import type { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
-import type { SessionSnapshot } from "@amqtt/session";
+import { ClientSession, type SessionSnapshot } from "@amqtt/session";
 import { generateClientId } from "./client-id.js";
 import type {
   ClientState,
@@ -13,6 +13,7 @@ import { type ClientConfig, type ClientConfigInput, resolveConfig, type TlsSetti
 import { ClientCore } from "./core.js";
 import { ClientError, ClosedError } from "./errors.js";
 import { type ClientEvents, TypedEvents } from "./events.js";
+import { MessageStream } from "./message-stream.js";
 import type { AnyClientPluginDefinition, ClientPlugin, ClientPluginFactory } from "./plugins/types.js";
 import { publish } from "./publishing.js";
 import { request } from "./requests.js";
@@ -85,6 +86,26 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
   /** The session state as plain JSON (QoS 1/2 in flight, subscriptions), for persistence. */
   sessionSnapshot(): SessionSnapshot | undefined {
     return this.core.session?.snapshot() ?? this.core.snapshot;
+  }
+
+  /**
+   * Resume `snapshot` (from {@link sessionSnapshot}, possibly written to disk by
+   * an earlier process) at the next `connect()`, as if the last connection had
+   * ended with it: when the broker kept the session, the QoS 1/2 messages in
+   * flight are sent again with their original packet identifiers, DUP set on
+   * PUBLISH, and the PUBREL packets again [MQTT-4.4.0-1]. Nothing settles a
+   * `publish` promise for a restored message; watch its acknowledgement with
+   * a plugin's `onPacketReceived`. Only before `connect()` or after the client closed.
+   * @throws ClientError while connecting or connected; InvalidSessionSnapshotError
+   * (from `@amqtt/session`) for a snapshot that is not a client session's.
+   */
+  restoreSession(snapshot: SessionSnapshot): void {
+    const core = this.core;
+    if (core.state !== "idle" && core.state !== "closed")
+      throw new ClientError(`restoreSession() while ${core.state}`);
+    // Checked now, so a bad snapshot fails here and not inside a connection attempt.
+    ClientSession.restore(snapshot, { protocolVersion: snapshot.protocolVersion });
+    core.snapshot = snapshot;
   }
 
   /**
@@ -210,15 +231,8 @@ export class MQTTClient extends TypedEvents<ClientEvents> {
    * Received messages matching `filter` (all when omitted) as an async iterable.
    * Ends when the client is disconnected; throws `AbortError` when `signal` aborts.
    */
-  async *messages(filter?: string, options: SignalOptions = {}): AsyncGenerator<IncomingApplicationMessage> {
-    for (;;) {
-      try {
-        yield await this.deliverMessage({ ...(filter === undefined ? {} : { filter }), ...options });
-      } catch (error) {
-        if (error instanceof ClosedError) return;
-        throw error;
-      }
-    }
+  messages(filter?: string, options: SignalOptions = {}): AsyncGenerator<IncomingApplicationMessage> {
+    return new MessageStream(this.core, filter, options.signal);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ProtocolVersion, QoS } from "@amqtt/codec";
+import type { ProtocolVersion, PublishPacket, PubrelPacket, QoS } from "@amqtt/codec";
 import type { Connection } from "@amqtt/transport";
 import type { BackoffOptions } from "./backoff.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -143,7 +143,20 @@ export interface ClientConfigInput {
   random?: () => number;
   /** Replace the transport (tests, custom carriers). */
   dial?: DialFunction;
+  /**
+   * Called for every QoS 1/2 PUBLISH and every PUBREL the session hands to the
+   * connection (first sends and resends). A returned promise holds that packet,
+   * and every packet after it, until it resolves; a rejection closes the
+   * connection without writing them (the session resends them on the next one).
+   * For an application that records its in-flight packet identifiers durably
+   * before they leave, so that after its own restart it resends with the
+   * original identifiers [MQTT-4.4.0-1] (a bridge; see `restoreSession`).
+   */
+  beforeSend?: BeforeSend;
 }
+
+/** See {@link ClientConfigInput.beforeSend}. */
+export type BeforeSend = (packet: PublishPacket | PubrelPacket) => PromiseLike<void> | undefined;
 
 /** The configuration in force, every key resolved. */
 export interface ClientConfig {
@@ -180,6 +193,7 @@ export interface ClientConfig {
   clock: Clock;
   random: () => number;
   dial: DialFunction | undefined;
+  beforeSend: BeforeSend | undefined;
 }
 
 const twins: [snake: string, camel: string][] = [
@@ -219,6 +233,7 @@ const singles = new Set([
   "clock",
   "random",
   "dial",
+  "beforeSend",
 ]);
 
 /**
@@ -302,5 +317,6 @@ export function resolveConfig(
     clock: input.clock ?? systemClock,
     random,
     dial: input.dial,
+    beforeSend: input.beforeSend,
   };
 }

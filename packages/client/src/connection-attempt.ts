@@ -63,7 +63,7 @@ export async function attemptConnection(
   ctx.plugins.connectionOpened();
   const session = newSession(ctx);
   ctx.session = session;
-  void readLoop(ctx, connection, session, generation);
+  readLoop(ctx, connection, session, generation);
   ctx.carry(session.connect(connectOptions(ctx, target), ctx.config.clock.now()));
   return connected;
 }

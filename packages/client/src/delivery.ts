@@ -43,7 +43,8 @@ export class DeliveryQueue {
       (w) => w.filter === undefined || topicMatches(w.filter, message.topic),
     );
     if (index >= 0) {
-      const [waiter] = this.waiters.splice(index, 1);
+      // The oldest reader usually takes it: shift, which allocates no array as splice does.
+      const waiter = index === 0 ? this.waiters.shift() : this.waiters.splice(index, 1)[0];
       waiter?.resolve(message);
       return;
     }
@@ -57,7 +58,11 @@ export class DeliveryQueue {
   take(filter: string | undefined): { promise: Promise<IncomingApplicationMessage>; cancel(): void } {
     const queued = this.takeQueued(filter);
     if (queued !== undefined) return { promise: Promise.resolve(queued), cancel: () => {} };
-    return this.wait(filter);
+    let token: object | undefined;
+    const promise = new Promise<IncomingApplicationMessage>((resolve) => {
+      token = this.wait(filter, resolve);
+    });
+    return { promise, cancel: () => this.cancelWait(token as object) };
   }
 
   /** Take a queued message matching `filter` now, if there is one. */
@@ -71,17 +76,21 @@ export class DeliveryQueue {
     return found;
   }
 
-  private wait(filter: string | undefined): { promise: Promise<IncomingApplicationMessage>; cancel(): void } {
-    let waiter!: Waiter;
-    const promise = new Promise<IncomingApplicationMessage>((resolve) => {
-      waiter = { filter, resolve };
-    });
+  /**
+   * Call `deliver` with the next arriving message matching `filter` (any when
+   * undefined), once; `cancelWait` with the returned token withdraws the wait. The
+   * caller has looked at the queue first (`takeQueued`). No promise: a reader that
+   * settles its own (the `messages()` iterator) pays for one only.
+   */
+  wait(filter: string | undefined, deliver: (message: IncomingApplicationMessage) => void): object {
+    const waiter: Waiter = { filter, resolve: deliver };
     this.waiters.push(waiter);
-    return {
-      promise,
-      cancel: () => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-      },
-    };
+    return waiter;
+  }
+
+  /** Withdraw a wait made by `wait` (no effect once it was served). */
+  cancelWait(token: object): void {
+    const index = this.waiters.indexOf(token as Waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
   }
 }

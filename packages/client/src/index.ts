@@ -22,6 +22,7 @@
 // Reason codes by name, for SUBACK/PUBACK answers and `disconnect({ reasonCode })`.
 export { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 export { IncomingApplicationMessage, OutgoingApplicationMessage } from "@amqtt/message";
+export type { SessionSnapshot } from "@amqtt/session";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { MQTTClient } from "./client.js";
 export type {
@@ -34,6 +35,7 @@ export type {
 } from "./client-options.js";
 export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
+  type BeforeSend,
   type ClientConfig,
   type ClientConfigInput,
   type ConnectionConfig,

@@ -10,11 +10,17 @@ const BATCH_BYTES = 64 * 1024;
  * its `maxBufferedBytes`, the outbox keeps what follows until the connection
  * drains, so a burst never pushes the transport past its own bound (it would
  * close the connection as a slow consumer); `heldBytes` lets the client refuse
- * QoS 0 publishes beyond its own bound.
+ * QoS 0 publishes beyond its own bound. A `hold` keeps every packet from a
+ * point on until a promise resolves (the `beforeSend` option: the application
+ * makes its record of a packet durable before the packet leaves).
  */
 export class Outbox {
   private chunks: Uint8Array[] = [];
   private head = 0;
+  /** How many chunks of this connection left the array before `chunks[0]` (absolute index of `chunks[0]`). */
+  private base = 0;
+  /** Holds in push order: each keeps the chunks from its absolute index on until it settles. */
+  private holds: Hold[] = [];
   private held = 0;
   private flushQueued = false;
   /** The last `send` said the connection's buffer is full. */
@@ -39,9 +45,35 @@ export class Outbox {
     this.stopWaiting = undefined;
     this.chunks = [];
     this.head = 0;
+    this.base = 0;
+    this.holds = [];
     this.held = 0;
     this.full = false;
     this.connection = connection;
+  }
+
+  /**
+   * Keep the next pushed packet, and every one after it, until `until`
+   * resolves (the packets before it go on as usual). A rejection calls
+   * `failed` (the connection is to be closed: nothing held is written, not
+   * even by a forced flush). Holds are released in the order they were made.
+   */
+  hold(until: PromiseLike<void>, failed: (error: unknown) => void): void {
+    const hold: Hold = { at: this.base + this.chunks.length, settled: false };
+    const holds = this.holds;
+    holds.push(hold);
+    until.then(
+      () => {
+        // A hold of an earlier connection: its chunks were dropped with it.
+        if (holds !== this.holds) return;
+        hold.settled = true;
+        while (holds.length > 0 && (holds[0] as Hold).settled) holds.shift();
+        this.flush();
+      },
+      (error: unknown) => {
+        if (holds === this.holds) failed(error);
+      },
+    );
   }
 
   /** Queue the bytes of one packet. */
@@ -66,21 +98,27 @@ export class Outbox {
     if (connection === undefined || (this.stopWaiting !== undefined && !force)) return;
     // Half the transport's bound leaves room for one more batch and for what is already in flight.
     const limit = connection.maxBufferedBytes / 2;
-    while (this.head < this.chunks.length) {
+    while (this.head < this.end()) {
       if (this.full && !force && !connection.isClosed && connection.bufferedBytes >= limit) {
         this.stopWaiting = connection.onDrain(this.drained);
         return;
       }
-      this.full = !connection.send(this.takeBatch());
+      this.full = !connection.send(this.takeBatch(this.end()));
     }
   }
 
-  /** Up to BATCH_BYTES of the oldest chunks (at least one), joined when more than one. */
-  private takeBatch(): Uint8Array {
+  /** The index in `chunks` that writing stops at: the first unsettled hold, or the end. */
+  private end(): number {
+    const hold = this.holds[0];
+    return hold === undefined ? this.chunks.length : Math.min(this.chunks.length, hold.at - this.base);
+  }
+
+  /** Up to BATCH_BYTES of the oldest chunks before `stop` (at least one), joined when more than one. */
+  private takeBatch(stop: number): Uint8Array {
     const first = this.chunks[this.head] as Uint8Array;
     let end = this.head + 1;
     let size = first.length;
-    while (end < this.chunks.length) {
+    while (end < stop) {
       const next = (this.chunks[end] as Uint8Array).length;
       if (size + next > BATCH_BYTES) break;
       size += next;
@@ -98,6 +136,7 @@ export class Outbox {
     }
     this.held -= size;
     if (end === this.chunks.length) {
+      this.base += this.chunks.length;
       this.chunks = [];
       this.head = 0;
     } else {
@@ -105,9 +144,16 @@ export class Outbox {
       // Drop the slots already sent now and then, so the array stays in proportion to what is held.
       if (this.head > 1024 && this.head * 2 > this.chunks.length) {
         this.chunks = this.chunks.slice(this.head);
+        this.base += this.head;
         this.head = 0;
       }
     }
     return batch;
   }
+}
+
+/** A hold on the outbox: chunks from absolute index `at` wait until it settles. */
+interface Hold {
+  at: number;
+  settled: boolean;
 }

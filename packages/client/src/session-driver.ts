@@ -1,4 +1,4 @@
-import { isFailure, ReasonCode } from "@amqtt/codec";
+import { isFailure, type Packet, PacketType, ReasonCode } from "@amqtt/codec";
 import { IncomingApplicationMessage } from "@amqtt/message";
 import type {
   ClientSession,
@@ -9,6 +9,7 @@ import type {
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientContext } from "./client-context.js";
+import type { BeforeSend } from "./config.js";
 import { ClientError, PublishError } from "./errors.js";
 
 /**
@@ -28,6 +29,7 @@ export function carryActions(
     switch (a.kind) {
       case "send":
         ctx.plugins.packetSent(a.packet);
+        if (ctx.config.beforeSend !== undefined) holdIfAsked(ctx, a.packet, ctx.config.beforeSend);
         ctx.outbox.push(a.bytes);
         break;
       case "setTimer":
@@ -110,8 +112,60 @@ export function carryActions(
   }
 }
 
-/** Feed a connection's bytes to its session until the connection ends, then end the session. */
-export async function readLoop(
+/** `beforeSend` for a QoS 1/2 PUBLISH or a PUBREL: a promise it returns holds that packet and what follows. */
+function holdIfAsked(ctx: ClientContext, packet: Packet, beforeSend: BeforeSend): void {
+  if (!(packet.type === PacketType.PUBREL || (packet.type === PacketType.PUBLISH && packet.qos > 0))) return;
+  const until = beforeSend(packet);
+  if (until === undefined) return;
+  const connection = ctx.connection;
+  ctx.outbox.hold(until, (error) => {
+    // Not recorded, so not sent: the next connection resends it from the session.
+    connection?.abort(new ClientError("beforeSend failed; closing the connection", { cause: error }));
+  });
+}
+
+/**
+ * Feed a connection's bytes to its session until the connection ends, then end the
+ * session. Push-style (`connection.read`) where the transport has it: each chunk
+ * goes to the session inside the transport's own data callback, with no promise or
+ * microtask per chunk, so a PUBACK settles its publish in the turn it arrived in.
+ * A transport without `read` (a custom `dial`) is iterated.
+ */
+export function readLoop(
+  ctx: ClientContext,
+  connection: Connection,
+  session: ClientSession,
+  generation: number,
+): void {
+  if (connection.read === undefined) {
+    void iterate(ctx, connection, session, generation);
+    return;
+  }
+  let stale = false;
+  connection.read({
+    data(chunk) {
+      if (stale) return;
+      if (generation !== ctx.generation) {
+        // A newer attempt owns the client: this connection has nothing left to say.
+        stale = true;
+        connection.close();
+        return;
+      }
+      try {
+        received(ctx, session, chunk);
+      } catch (error) {
+        // What iteration did on a throw: stop reading and end the connection.
+        stale = true;
+        connection.abort(error instanceof Error ? error : new ClientError(String(error)));
+      }
+    },
+    end() {
+      void connection.closed.then((info) => ended(ctx, session, info.error));
+    },
+  });
+}
+
+async function iterate(
   ctx: ClientContext,
   connection: Connection,
   session: ClientSession,
@@ -120,16 +174,24 @@ export async function readLoop(
   try {
     for await (const chunk of connection) {
       if (generation !== ctx.generation) break;
-      const now = ctx.config.clock.now();
-      ctx.silence.received(now);
-      ctx.plugins.bytesReceived(chunk);
-      ctx.carry(session.received(chunk, now), session);
+      received(ctx, session, chunk);
     }
   } catch {
     // The transport failed; `closed` below ends the session.
   }
   const info = await connection.closed;
-  if (ctx.session === session) ctx.carry(session.closed(ctx.config.clock.now()), session, info.error);
+  ended(ctx, session, info.error);
+}
+
+function received(ctx: ClientContext, session: ClientSession, chunk: Uint8Array): void {
+  const now = ctx.config.clock.now();
+  ctx.silence.received(now);
+  ctx.plugins.bytesReceived(chunk);
+  ctx.carry(session.received(chunk, now), session);
+}
+
+function ended(ctx: ClientContext, session: ClientSession, error: Error | undefined): void {
+  if (ctx.session === session) ctx.carry(session.closed(ctx.config.clock.now()), session, error);
 }
 
 /** Disarm every timer the session asked for (the connection ended). */

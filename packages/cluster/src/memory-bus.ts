@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type ClusterBus,
   type ClusterEvents,
@@ -37,7 +36,9 @@ export class MemoryClusterBus implements ClusterBus {
   private unacked = 0;
   private pumpScheduled = false;
   private sent = 0;
-  private readonly idPrefix = randomUUID();
+  // The global Web Crypto, not `node:crypto`: importing this module (every broker
+  // does) then loads no crypto code until a bus is made.
+  private readonly idPrefix = globalThis.crypto.randomUUID();
   private readonly link: MemoryNodeLink;
 
   constructor(

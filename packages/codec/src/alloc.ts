@@ -1,12 +1,14 @@
 // Small packets are carved out of a shared slab instead of each getting its own
 // ArrayBuffer: allocating a fresh ArrayBuffer per packet dominated encode time.
 // The slab is never zero-filled here because every encoder writes every byte of
-// the range it asks for. A packet view keeps its slab (64 KiB) alive while held,
-// the same trade-off Node makes for Buffer.allocUnsafe's pool.
+// the range it asks for. A packet view keeps its slab (16 KiB) alive while held,
+// the same trade-off Node makes for Buffer.allocUnsafe's pool (8 KiB). Small slabs
+// also die young: a 64 KiB slab took a broker ~5 ms of fan-in to fill, long enough
+// to outlive two scavenges and be promoted, so its memory waited for a full GC.
 
-const SLAB_SIZE = 64 * 1024;
+const SLAB_SIZE = 16 * 1024;
 /** Packets up to this size come from the slab; larger ones get their own buffer. */
-const POOLED_MAX = 4 * 1024;
+const POOLED_MAX = 2 * 1024;
 
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabOffset = 0;

@@ -252,7 +252,7 @@ function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacket {
 
 function decodePublish(r: Reader, first: number, version: ProtocolVersion): PublishPacket {
   const qos = ((first >> 1) & 3) as QoS;
-  const topic = r.utf8("topic name");
+  const topic = r.topic("topic name");
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
     if (c === 0x2b || c === 0x23)

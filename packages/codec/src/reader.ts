@@ -1,4 +1,5 @@
 import { MalformedPacketError } from "./errors.js";
+import { decodeTopic } from "./topic-cache.js";
 import { decodeUtf8 } from "./utf8.js";
 
 /**
@@ -75,6 +76,15 @@ export class Reader {
     const start = this.pos;
     this.pos += len;
     return decodeUtf8(this.buf, start, start + len, this.v5);
+  }
+
+  /** Two-byte length prefixed UTF-8 topic name, through the topic cache (see `decodeTopic`). */
+  topic(what: string): string {
+    const len = this.u16(what);
+    this.need(len, what);
+    const start = this.pos;
+    this.pos += len;
+    return decodeTopic(this.buf, start, start + len, this.v5);
   }
 
   /** Two-byte length prefixed binary data, returned as a view. */

@@ -218,8 +218,10 @@ export class SubscriptionTree<V> {
   private readonly root = new TrieNode<V>();
   private count = 0;
   private nodes = 1;
-  /** Scratch space for the levels of the topic being matched (match is not re-entrant). */
-  private readonly levels: string[] = [];
+  /** Scratch space for the levels of the topic being matched, cut on demand (match is not re-entrant). */
+  private readonly levels: (string | undefined)[] = [];
+  /** Where each level of the topic being matched ends (its "/" or the end of the topic). */
+  private readonly levelEnds: number[] = [];
   /** Scratch stack of the walk: nodes still to visit and the topic level each is at. */
   private readonly stackNodes: (TrieNode<V> | undefined)[] = [];
   private readonly stackDepths: number[] = [];
@@ -348,16 +350,19 @@ export class SubscriptionTree<V> {
     if (exact !== undefined) collect(exact, into);
     const root = this.root;
     if (root.isEmpty()) return into;
-    // Split into a reused array: one string per level, no array per call.
+    // Level boundaries into reused arrays; a level's string is cut only when a node
+    // with literal children needs it (a `bench/#` subscriber needs the first level only).
     const levels = this.levels;
+    const ends = this.levelEnds;
     let count = 0;
     for (let start = 0; ; ) {
       const end = topic.indexOf("/", start);
+      levels[count] = undefined;
       if (end < 0) {
-        levels[count++] = topic.slice(start);
+        ends[count++] = topic.length;
         break;
       }
-      levels[count++] = topic.slice(start, end);
+      ends[count++] = end;
       start = end + 1;
     }
     // Depth-first walk with an explicit stack: a filter may have 32,768 levels,
@@ -367,7 +372,7 @@ export class SubscriptionTree<V> {
     let top = 0;
     if (topic.charCodeAt(0) === DOLLAR) {
       // [MQTT-4.7.2-1]: skip the root's + and # branches for $ topics.
-      const child = root.children?.get(levels[0] as string);
+      const child = root.children?.get(this.level(topic, 0));
       if (child !== undefined) {
         nodes[top] = child;
         depths[top++] = 1;
@@ -391,7 +396,7 @@ export class SubscriptionTree<V> {
         nodes[top] = node.plus;
         depths[top++] = i + 1;
       }
-      const child = node.children?.get(levels[i] as string);
+      const child = node.children === undefined ? undefined : node.children.get(this.level(topic, i));
       if (child !== undefined) {
         nodes[top] = child;
         depths[top++] = i + 1;
@@ -400,10 +405,21 @@ export class SubscriptionTree<V> {
     // Do not keep the scratch space of an unusually deep topic until the next call.
     if (count > MAX_KEPT_LEVELS) {
       levels.length = 0;
+      ends.length = 0;
       nodes.length = 0;
       depths.length = 0;
     }
     return into;
+  }
+
+  /** Level `i` of the topic being matched, cut from it on first use. */
+  private level(topic: string, i: number): string {
+    const cut = this.levels[i];
+    if (cut !== undefined) return cut;
+    const start = i === 0 ? 0 : (this.levelEnds[i - 1] as number) + 1;
+    const level = topic.slice(start, this.levelEnds[i]);
+    this.levels[i] = level;
+    return level;
   }
 
   /** Every subscription in the tree, in no particular order. */

@@ -279,10 +279,12 @@ export class PublishFlow {
     actions: SessionAction[],
   ): void {
     const entry = this.#requests?.pending(requestId);
-    if (entry === undefined || entry.answer !== undefined) {
+    if (entry === undefined || entry.answered) {
       throw new SessionUsageError(`no publishRequest ${requestId} waits for an answer`);
     }
-    entry.answer = properties === undefined ? { reasonCode } : { reasonCode, properties };
+    entry.answered = true;
+    entry.reasonCode = reasonCode;
+    entry.properties = properties;
     this.release(now, actions);
   }
 
@@ -368,16 +370,21 @@ export class PublishFlow {
   /** Ack (or refuse) and deliver every entry at the head of the queue that has its answer. */
   private release(now: number, actions: SessionAction[]): void {
     const requests = this.requests as PublishRequests;
-    for (const entry of requests.takeReleasable()) {
+    for (let entry = requests.takeReleasable(); entry !== undefined; entry = requests.takeReleasable()) {
       if (entry.ready !== undefined) {
         this.mapReceiver(entry.ready, now, actions);
         continue;
       }
-      const answer = entry.answer as { reasonCode: number; properties?: AckProperties };
-      const list = this.receiver.receive(entry.packet, now, { reasonCode: answer.reasonCode });
-      if (answer.properties !== undefined && this.wire.protocolVersion === 5) {
-        for (const a of list)
-          if (a.kind === "send") a.packet = { ...a.packet, properties: answer.properties };
+      const code = entry.reasonCode;
+      if (entry.packet.qos === 0) {
+        // QoS 0 has no receiver state: delivered when accepted, nothing sent either way.
+        if (code < 0x80) actions.push(messageAction(entry.packet));
+        continue;
+      }
+      const list = this.receiver.receive(entry.packet, now, code === 0 ? ACCEPTED : { reasonCode: code });
+      const properties = entry.properties;
+      if (properties !== undefined && this.wire.protocolVersion === 5) {
+        for (const a of list) if (a.kind === "send") a.packet = { ...a.packet, properties };
       }
       this.mapReceiver(list, now, actions);
     }
@@ -538,6 +545,9 @@ function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
 function measure(packet: PublishPacket, version: ProtocolVersion): number {
   return encode(packet, version).length;
 }
+
+/** The receive options of an accepted request (shared: one object less per PUBLISH). */
+const ACCEPTED = Object.freeze({ reasonCode: 0 });
 
 /** Our Topic Alias Maximum of 0: every inbound alias is invalid. */
 const NO_INBOUND_ALIASES = new InboundTopicAliases(0);

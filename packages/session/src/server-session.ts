@@ -154,8 +154,7 @@ export class ServerSession extends Connection {
         ? (this.options.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES)
         : undefined,
     );
-    if (restored !== undefined && this.subs.track)
-      for (const sub of restored.subscriptions) this.subs.granted.set(sub.topicFilter, { ...sub });
+    if (restored !== undefined) for (const sub of restored.subscriptions) this.subs.grant({ ...sub });
     const connack: ConnackPacket = { type: PacketType.CONNACK, sessionPresent, reasonCode: 0 };
     let keepAlive = connect.keepAlive;
     if (v5) {

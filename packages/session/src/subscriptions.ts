@@ -125,8 +125,12 @@ export class ServerSubscriptions {
   // once: the maps exist only while a request waits, not for the connection's life.
   private pendingSubscribes: Map<number, SubscriptionRequest[]> | undefined;
   private pendingUnsubscribes: Map<number, string[]> | undefined;
-  /** Granted subscriptions by topic filter (always empty when not tracking). */
-  readonly granted = new Map<string, SessionSubscription>();
+  /**
+   * Granted subscriptions by topic filter, made on the first grant: a shell that
+   * does not track them (the broker) never pays for an empty map per connection
+   * (about 170 bytes of heap).
+   */
+  #granted: Map<string, SessionSubscription> | undefined;
 
   /**
    * @param track - keep the granted set (see `ServerSessionOptions.trackSubscriptions`).
@@ -135,6 +139,23 @@ export class ServerSubscriptions {
     private readonly maxPending: number,
     readonly track = true,
   ) {}
+
+  /** Granted subscriptions by topic filter (always empty when not tracking). */
+  get granted(): ReadonlyMap<string, SessionSubscription> {
+    return this.#granted ?? NO_SUBSCRIPTIONS;
+  }
+
+  /** Whether the granted map is allocated (for tests of the lazy allocation). */
+  get holdsGrantedMap(): boolean {
+    return this.#granted !== undefined;
+  }
+
+  /** Keep `sub` as granted (a restored session's subscription); a no-op when not tracking. */
+  grant(sub: SessionSubscription): void {
+    if (!this.track) return;
+    this.#granted ??= new Map();
+    this.#granted.set(sub.topicFilter, sub);
+  }
 
   /** Requests waiting for the shell's answer. */
   get pendingCount(): number {
@@ -213,7 +234,7 @@ export class ServerSubscriptions {
       if (version !== 5 && code >= 0x80) code = SUBACK_FAILURE;
       if (code < 0x80 && this.track) {
         const { refusedWith: _r, ...sub } = request;
-        this.granted.set(request.topicFilter, { ...sub, qos: Math.min(code, 2) as 0 | 1 | 2 });
+        this.grant({ ...sub, qos: Math.min(code, 2) as 0 | 1 | 2 });
       }
       return code;
     });
@@ -243,7 +264,7 @@ export class ServerSubscriptions {
     const reasonCodes = filters.map((f, i) => {
       const given = codes?.[i];
       if (given !== undefined && given >= 0x80) return given;
-      const existed = this.granted.delete(f);
+      const existed = this.#granted?.delete(f) ?? false;
       return given ?? (existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
     });
     const packet: UnsubackPacket = { type: PacketType.UNSUBACK, packetId };
@@ -251,3 +272,6 @@ export class ServerSubscriptions {
     return packet;
   }
 }
+
+/** What `ServerSubscriptions.granted` reads before the first grant (never written). */
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, SessionSubscription> = new Map();

@@ -24,6 +24,22 @@ describe("state made on first use", () => {
     });
   }
 
+  it("a server that does not track subscriptions holds no granted map, and one that does makes it at the first grant", () => {
+    const untracked = connected(4, { server: { trackSubscriptions: false } });
+    untracked.onClient((c, now) => c.subscribe([{ topicFilter: "a/#", qos: 1 }], now));
+    expect(untracked.events("client", "subscribed")).toHaveLength(1);
+    expect(insides(untracked.server).subs.holdsGrantedMap).toBe(false);
+    expect(untracked.server.subscriptions.size).toBe(0);
+    const tracked = connected(4);
+    expect(insides(tracked.server).subs.holdsGrantedMap).toBe(false);
+    tracked.onClient((c, now) => c.subscribe([{ topicFilter: "a/#", qos: 1 }], now));
+    expect(insides(tracked.server).subs.holdsGrantedMap).toBe(true);
+    expect([...tracked.server.subscriptions.keys()]).toEqual(["a/#"]);
+    // The filter is no longer granted after its UNSUBACK.
+    tracked.onClient((c, now) => c.unsubscribe(["a/#"], now));
+    expect(tracked.server.subscriptions.size).toBe(0);
+  });
+
   it("makes the sender at the first QoS 1 delivery, with the window of the peer's Receive Maximum", () => {
     const p = connected(5, {
       client: { receiveMaximum: 3 },

@@ -1,5 +1,5 @@
 import { connect as connectNet, type Socket } from "node:net";
-import { connect as connectTls, type ConnectionOptions as TlsConnectOptions } from "node:tls";
+import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import type { ConnectionOptions, Dialer } from "@amqtt/transport";
 import { TcpConnection } from "./tcp-connection.js";
 
@@ -26,11 +26,16 @@ export interface TcpTarget {
  * Connect over TCP, or TLS when `target.tls` is set. Resolves once connected (and
  * past the handshake); rejects with the socket's error otherwise.
  */
-export function dialTcp(target: TcpTarget, options: ConnectionOptions = {}): Promise<TcpConnection> {
+export async function dialTcp(target: TcpTarget, options: ConnectionOptions = {}): Promise<TcpConnection> {
+  // `node:tls` only for a TLS target, so a plain TCP process never loads it.
+  const tls = target.tls === undefined ? undefined : await import("node:tls");
   return new Promise((resolve, reject) => {
     const where =
       target.path === undefined ? { host: target.host, port: target.port } : { path: target.path };
-    const socket: Socket = target.tls ? connectTls({ ...target.tls, ...where }) : connectNet(where);
+    const socket: Socket =
+      tls !== undefined && target.tls !== undefined
+        ? tls.connect({ ...target.tls, ...where })
+        : connectNet(where);
     const onError = (error: Error): void => {
       socket.destroy();
       reject(error);

@@ -1,11 +1,5 @@
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import {
-  createServer as createTlsServer,
-  type SecureContextOptions,
-  type TLSSocket,
-  type TlsOptions,
-  type Server as TlsServer,
-} from "node:tls";
+import type { SecureContextOptions, TLSSocket, TlsOptions, Server as TlsServer } from "node:tls";
 import {
   type AddressInfo,
   ListenerBase,
@@ -56,7 +50,9 @@ export interface TcpListenOptions extends NetworkListenOptions {
 export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpListener> {
   const core = new ListenerCore(options);
   const proxy = options.proxyProtocol === undefined ? undefined : new ProxyAcceptor(options.proxyProtocol);
-  const tlsServer = options.tls ? createTlsServer(options.tls) : undefined;
+  // `node:tls` is imported by the first TLS listener: a plain TCP broker never loads
+  // it (an ES import of it costs about 1 MB of RSS).
+  const tlsServer = options.tls ? (await import("node:tls")).createServer(options.tls) : undefined;
   // With the PROXY protocol a plain server accepts, and the TLS server only runs handshakes.
   // `noDelay`: Nagle off from accept (MQTT packets are small and latency matters).
   const server =

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import {
   type AddressInfo,
   ConnectionBase,
@@ -90,7 +90,9 @@ export class TcpConnection extends ConnectionBase {
   ) {
     super(options);
     this.#socket = socket;
-    const tls = socket instanceof TLSSocket;
+    // `encrypted` is set on every `tls.TLSSocket` and on no plain socket; testing it
+    // (not `instanceof TLSSocket`) keeps `node:tls` out of a TCP-only process.
+    const tls = (socket as Partial<TLSSocket>).encrypted === true;
     // A unix domain socket has no peer address or family. Reading `remoteAddress`
     // fetches and caches the peer address now, while the socket is open.
     const transport =
@@ -102,7 +104,7 @@ export class TcpConnection extends ConnectionBase {
           : "tcp");
     if (peer?.transport !== undefined && transport !== "unix") void socket.remoteAddress;
     this.#transport = transport;
-    this.#tls = tls ? tlsInfoOf(socket) : undefined;
+    this.#tls = tls ? tlsInfoOf(socket as TLSSocket) : undefined;
     this.#remoteAddress = peer?.remoteAddress;
     this.proxied = peer?.proxied;
     // A listener's server sets it at accept (`noDelay`); a dialled socket here.

@@ -15,6 +15,20 @@ import { CloseTimeoutError, SlowConsumerError, TransportError } from "./errors.j
 
 type State = "open" | "closing" | "closed";
 
+// Bits of `ConnectionBase.#flags`.
+/** The carrier is paused because the receive queue reached `readHighWaterMark`. */
+const READ_PAUSED = 1;
+/** The carrier closed: no more input. */
+const INPUT_ENDED = 2;
+/** Nobody will read (aborted, or the iterator returned): input is dropped. */
+const DISCARD_INPUT = 4;
+/** The push-style reader asked for a pause. */
+const READER_PAUSED = 8;
+/** The push-style reader got its `end`. */
+const READER_ENDED = 16;
+/** A send returned false: drain listeners run when the write buffer goes down. */
+const NEED_DRAIN = 32;
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -29,16 +43,29 @@ export abstract class ConnectionBase implements Connection {
   abstract readonly localAddress: AddressInfo;
   /** See {@link Connection.remoteAddress}. */
   abstract readonly remoteAddress: AddressInfo;
+  /** The four bounds, shared by every connection made with the same options object (a listener's). */
+  readonly #limits: Limits;
+
   /** See {@link ConnectionOptions.maxBufferedBytes}. */
-  readonly maxBufferedBytes: number;
+  get maxBufferedBytes(): number {
+    return this.#limits.maxBufferedBytes;
+  }
   /** See {@link ConnectionOptions.readHighWaterMark}. */
-  readonly readHighWaterMark: number;
+  get readHighWaterMark(): number {
+    return this.#limits.readHighWaterMark;
+  }
   /** See {@link ConnectionOptions.writeHighWaterMark}. */
-  readonly writeHighWaterMark: number;
+  get writeHighWaterMark(): number {
+    return this.#limits.writeHighWaterMark;
+  }
   /** See {@link ConnectionOptions.closeTimeoutMs}. */
-  readonly closeTimeoutMs: number;
+  get closeTimeoutMs(): number {
+    return this.#limits.closeTimeoutMs;
+  }
 
   #state: State = "open";
+  /** The boolean states, one bit each (see the `READ_PAUSED`... constants): one field instead of six. */
+  #flags = 0;
   #initiator: CloseInitiator | undefined;
   #reason: Error | undefined;
   /**
@@ -52,44 +79,25 @@ export abstract class ConnectionBase implements Connection {
   #closeInfo: CloseInfo | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  // Receive queue: chunks[head..] are unread; head avoids Array#shift copies.
-  #chunks: Uint8Array[] = [];
+  // Receive queue: chunks[head..] are unread; head avoids Array#shift copies. An
+  // empty queue is the shared NO_CHUNKS (never written): a connection whose reader
+  // keeps up never holds an array.
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;
   #readBuffered = 0;
-  #readPaused = false;
-  #inputEnded = false;
-  #discardInput = false;
   #waiter: ((result: IteratorResult<Uint8Array>) => void) | undefined;
   #iterator: AsyncIterator<Uint8Array> | undefined;
   // Push-style reading (`read`): no promise per chunk and no iterator per connection.
   #reader: ConnectionReader | undefined;
-  #readerPaused = false;
-  #readerEnded = false;
 
   /** A listener's bookkeeping, called once at close (a promise reaction per connection costs more). */
   #closedHook: ((connection: ConnectionBase) => void) | undefined;
 
-  #needDrain = false;
   /** Made by the first `onDrain` (most connections never wait for a drain). */
   #drainListeners: Set<() => void> | undefined;
 
   protected constructor(options: ConnectionOptions = {}) {
-    this.maxBufferedBytes = positive(
-      options.maxBufferedBytes,
-      DEFAULT_MAX_BUFFERED_BYTES,
-      "maxBufferedBytes",
-    );
-    this.readHighWaterMark = positive(
-      options.readHighWaterMark,
-      DEFAULT_READ_HIGH_WATER_MARK,
-      "readHighWaterMark",
-    );
-    this.writeHighWaterMark = positive(
-      options.writeHighWaterMark,
-      DEFAULT_WRITE_HIGH_WATER_MARK,
-      "writeHighWaterMark",
-    );
-    this.closeTimeoutMs = positive(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "closeTimeoutMs");
+    this.#limits = limitsOf(options);
   }
 
   /** See {@link Connection.closed}. */
@@ -125,9 +133,9 @@ export abstract class ConnectionBase implements Connection {
 
   /** The carrier received bytes. */
   protected carrierReceived(chunk: Uint8Array): void {
-    if (this.#state === "closed" || this.#discardInput || chunk.length === 0) return;
+    if (this.#state === "closed" || (this.#flags & DISCARD_INPUT) !== 0 || chunk.length === 0) return;
     const reader = this.#reader;
-    if (reader !== undefined && !this.#readerPaused && this.#head === this.#chunks.length) {
+    if (reader !== undefined && (this.#flags & READER_PAUSED) === 0 && this.#head === this.#chunks.length) {
       reader.data(chunk);
       return;
     }
@@ -137,21 +145,26 @@ export abstract class ConnectionBase implements Connection {
       waiter({ done: false, value: chunk });
       return;
     }
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(chunk);
     this.#readBuffered += chunk.length;
     if (this.#readBuffered > this.maxBufferedBytes) {
       this.abort(new SlowConsumerError("read", this.#readBuffered, this.maxBufferedBytes));
-    } else if (this.#readBuffered >= this.readHighWaterMark && !this.#readPaused) {
-      this.#readPaused = true;
+    } else if (this.#readBuffered >= this.readHighWaterMark && (this.#flags & READ_PAUSED) === 0) {
+      this.#flags |= READ_PAUSED;
       this.pauseCarrier();
     }
   }
 
   /** The carrier's write buffer went down; drain listeners run if a send returned `false`. */
   protected carrierDrained(): void {
-    if (!this.#needDrain || this.#state !== "open" || this.carrierBufferedBytes >= this.writeHighWaterMark)
+    if (
+      (this.#flags & NEED_DRAIN) === 0 ||
+      this.#state !== "open" ||
+      this.carrierBufferedBytes >= this.writeHighWaterMark
+    )
       return;
-    this.#needDrain = false;
+    this.#flags &= ~NEED_DRAIN;
     if (this.#drainListeners === undefined) return;
     for (const listener of [...this.#drainListeners]) listener();
   }
@@ -169,7 +182,7 @@ export abstract class ConnectionBase implements Connection {
     this.#state = "closed";
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#drainListeners = undefined;
-    this.#inputEnded = true;
+    this.#flags |= INPUT_ENDED;
     this.#wakeAtEnd();
     const info: CloseInfo = { initiator: this.#initiator ?? "remote", error: this.#reason ?? error };
     this.#closeInfo = info;
@@ -223,7 +236,7 @@ export abstract class ConnectionBase implements Connection {
       return false;
     }
     if (this.write(bytes)) return true;
-    this.#needDrain = true;
+    this.#flags |= NEED_DRAIN;
     return false;
   }
 
@@ -271,13 +284,13 @@ export abstract class ConnectionBase implements Connection {
 
   /** See {@link Connection.pauseReading}. */
   pauseReading(): void {
-    if (this.#reader !== undefined) this.#readerPaused = true;
+    if (this.#reader !== undefined) this.#flags |= READER_PAUSED;
   }
 
   /** See {@link Connection.resumeReading}. */
   resumeReading(): void {
-    if (!this.#readerPaused) return;
-    this.#readerPaused = false;
+    if ((this.#flags & READER_PAUSED) === 0) return;
+    this.#flags &= ~READER_PAUSED;
     this.#pump();
   }
 
@@ -301,12 +314,12 @@ export abstract class ConnectionBase implements Connection {
     const chunk = this.#chunks[this.#head]!;
     this.#chunks[this.#head++] = EMPTY;
     if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+      this.#chunks = NO_CHUNKS;
       this.#head = 0;
     }
     this.#readBuffered -= chunk.length;
-    if (this.#readPaused && this.#readBuffered < this.readHighWaterMark) {
-      this.#readPaused = false;
+    if ((this.#flags & READ_PAUSED) !== 0 && this.#readBuffered < this.readHighWaterMark) {
+      this.#flags &= ~READ_PAUSED;
       if (this.#state !== "closed") this.resumeCarrier();
     }
     return chunk;
@@ -316,17 +329,19 @@ export abstract class ConnectionBase implements Connection {
   #pump(): void {
     const reader = this.#reader;
     if (reader === undefined) return;
-    while (!this.#readerPaused && this.#head < this.#chunks.length) reader.data(this.#shift());
-    if (this.#head < this.#chunks.length || this.#readerEnded) return;
-    if (this.#inputEnded || this.#discardInput) {
-      this.#readerEnded = true;
+    while ((this.#flags & READER_PAUSED) === 0 && this.#head < this.#chunks.length)
+      reader.data(this.#shift());
+    if (this.#head < this.#chunks.length || (this.#flags & READER_ENDED) !== 0) return;
+    if ((this.#flags & INPUT_ENDED) !== 0 || (this.#flags & DISCARD_INPUT) !== 0) {
+      this.#flags |= READER_ENDED;
       reader.end();
     }
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#head < this.#chunks.length) return Promise.resolve({ done: false, value: this.#shift() });
-    if (this.#inputEnded || this.#discardInput) return Promise.resolve(DONE);
+    if ((this.#flags & INPUT_ENDED) !== 0 || (this.#flags & DISCARD_INPUT) !== 0)
+      return Promise.resolve(DONE);
     if (this.#waiter !== undefined)
       return Promise.reject(new TransportError("concurrent read on a connection"));
     return new Promise((resolve) => {
@@ -338,8 +353,8 @@ export abstract class ConnectionBase implements Connection {
     if (this.#head < this.#chunks.length) return;
     if (this.#reader !== undefined) {
       // The end reaches a paused reader too: there is nothing left for it to read.
-      if (!this.#readerEnded) {
-        this.#readerEnded = true;
+      if ((this.#flags & READER_ENDED) === 0) {
+        this.#flags |= READER_ENDED;
         this.#reader.end();
       }
       return;
@@ -351,19 +366,91 @@ export abstract class ConnectionBase implements Connection {
 
   // Nobody will read what is queued: free it and let the carrier run to its end.
   #dropInput(): void {
-    this.#discardInput = true;
-    this.#chunks.length = 0;
+    this.#flags |= DISCARD_INPUT;
+    this.#chunks = NO_CHUNKS;
     this.#head = 0;
     this.#readBuffered = 0;
     this.#wakeAtEnd();
-    if (this.#readPaused && this.#state !== "closed") {
-      this.#readPaused = false;
+    if ((this.#flags & READ_PAUSED) !== 0 && this.#state !== "closed") {
+      this.#flags &= ~READ_PAUSED;
       this.resumeCarrier();
     }
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The empty receive queue of every connection (never pushed to). */
+const NO_CHUNKS: Uint8Array[] = [];
+
+/** The bounds of a connection, validated once per options object. */
+interface Limits {
+  /** The options object's values when the limits were made (undefined: the default). */
+  readonly given: Readonly<
+    Pick<
+      ConnectionOptions,
+      "maxBufferedBytes" | "readHighWaterMark" | "writeHighWaterMark" | "closeTimeoutMs"
+    >
+  >;
+  readonly maxBufferedBytes: number;
+  readonly readHighWaterMark: number;
+  readonly writeHighWaterMark: number;
+  readonly closeTimeoutMs: number;
+}
+
+/**
+ * Limits by options object: a listener passes one object for all its connections,
+ * so they share one `Limits` (four fields fewer per idle connection). Each
+ * connection still reads the options when it is made, as when it copied them.
+ */
+const limitsByOptions = new WeakMap<ConnectionOptions, Limits>();
+
+/** The limits of options that set none (a dialled connection's `{}`): no cache entry per connection. */
+const DEFAULT_LIMITS: Limits = {
+  given: {},
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  readHighWaterMark: DEFAULT_READ_HIGH_WATER_MARK,
+  writeHighWaterMark: DEFAULT_WRITE_HIGH_WATER_MARK,
+  closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+};
+
+function limitsOf(options: ConnectionOptions): Limits {
+  if (
+    options.maxBufferedBytes === undefined &&
+    options.readHighWaterMark === undefined &&
+    options.writeHighWaterMark === undefined &&
+    options.closeTimeoutMs === undefined
+  )
+    return DEFAULT_LIMITS;
+  const known = limitsByOptions.get(options);
+  // An options object edited since (reused for another connection): new limits, as a copy would have had.
+  if (
+    known !== undefined &&
+    known.given.maxBufferedBytes === options.maxBufferedBytes &&
+    known.given.readHighWaterMark === options.readHighWaterMark &&
+    known.given.writeHighWaterMark === options.writeHighWaterMark &&
+    known.given.closeTimeoutMs === options.closeTimeoutMs
+  )
+    return known;
+  const limits: Limits = {
+    given: {
+      maxBufferedBytes: options.maxBufferedBytes,
+      readHighWaterMark: options.readHighWaterMark,
+      writeHighWaterMark: options.writeHighWaterMark,
+      closeTimeoutMs: options.closeTimeoutMs,
+    },
+    maxBufferedBytes: positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes"),
+    readHighWaterMark: positive(options.readHighWaterMark, DEFAULT_READ_HIGH_WATER_MARK, "readHighWaterMark"),
+    writeHighWaterMark: positive(
+      options.writeHighWaterMark,
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+      "writeHighWaterMark",
+    ),
+    closeTimeoutMs: positive(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "closeTimeoutMs"),
+  };
+  limitsByOptions.set(options, limits);
+  return limits;
+}
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

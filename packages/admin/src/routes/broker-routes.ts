@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { BROKER_VERSION } from "@amqtt/broker";
+import { BROKER_VERSION, nodeCounters } from "@amqtt/broker";
 import { onNode } from "../cluster-calls.js";
 import { ApiError, badRequest } from "../errors.js";
 import { readJsonBody, sendJson } from "../http-kit.js";
@@ -52,28 +52,7 @@ export function brokerRoutes(deps: ApiDeps): Route[] {
           sendJson(res, 200, statsBody(where, t.counters, deps.history.eventLoopLagMs, t.bridges));
           return;
         }
-        const s = broker.stats();
-        const m = broker.context.metrics();
-        const memory = process.memoryUsage();
-        const cpu = process.cpuUsage();
-        const figures = {
-          clientsConnected: s.clientsConnected,
-          clientsTotal: s.clientsTotal,
-          publishReceived: s.publishReceived,
-          publishSent: s.publishSent,
-          messagesDropped: s.messagesDropped,
-          bytesReceived: s.bytesReceived,
-          bytesSent: s.bytesSent,
-          subscriptions: s.subscriptionsCount,
-          retainedCount: s.retainedCount,
-          retainedBytes: m.retainedBytes,
-          sessionsOnline: m.sessionsOnline,
-          sessionsOffline: m.sessionsOffline,
-          rss: memory.rss,
-          heapUsed: memory.heapUsed,
-          cpuUser: cpu.user,
-          cpuSystem: cpu.system,
-        };
+        const figures = nodeCounters(broker.stats(), broker.context.metrics());
         const where = { scope: "node", nodes: 1, missingNodes: [] } as const;
         const bridges = bridgeTotals(deps.bridges?.status() ?? []);
         sendJson(res, 200, statsBody(where, figures, deps.history.eventLoopLagMs, bridges));

@@ -1,24 +1,5 @@
+import type { NodeCounters } from "@amqtt/broker";
 import type { BridgeStatusView } from "../bridge-status.js";
-
-/** The figures `/api/v1/stats` reports, whether from this node or summed over a cluster. */
-export interface StatsFigures {
-  clientsConnected: number;
-  clientsTotal: number;
-  publishReceived: number;
-  publishSent: number;
-  messagesDropped: number;
-  bytesReceived: number;
-  bytesSent: number;
-  subscriptions: number;
-  retainedCount: number;
-  retainedBytes: number;
-  sessionsOnline: number;
-  sessionsOffline: number;
-  rss: number;
-  heapUsed: number;
-  cpuUser: number;
-  cpuSystem: number;
-}
 
 /** The bridges summed up for `/stats` (each one is at `/bridges`). */
 export interface BridgeTotals {
@@ -51,7 +32,7 @@ export interface StatsScope {
 }
 
 /** The JSON body of `GET /api/v1/stats` (documented in `openapi.yaml`). */
-export function statsBody(where: StatsScope, f: StatsFigures, eventLoopLagMs: number, bridges: BridgeTotals) {
+export function statsBody(where: StatsScope, f: NodeCounters, eventLoopLagMs: number, bridges: BridgeTotals) {
   return {
     scope: where.scope,
     nodes: where.nodes,

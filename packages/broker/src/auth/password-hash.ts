@@ -1,11 +1,8 @@
-import { createHash, pbkdf2, randomBytes, timingSafeEqual } from "node:crypto";
-import { promisify } from "node:util";
+import { createHash, pbkdf2, randomBytes, timingSafeEqual } from "../lazy-crypto.js";
 
 // argon2 (a native addon), bcryptjs and unixcrypt are imported where a hash of
 // their format is checked or made: a broker without a password file never loads
 // them.
-
-const pbkdf2Async = promisify(pbkdf2);
 
 /** Hash formats a password file may hold. */
 export type PasswordHashFormat =
@@ -62,7 +59,7 @@ async function verifyMosquittoPbkdf2(hash: string, password: string): Promise<bo
   if (!Number.isInteger(iterations) || iterations < 1 || saltB64 === undefined || hashB64 === undefined)
     throw new UnsupportedPasswordHashError("malformed mosquitto $7$ hash");
   const expected = Buffer.from(hashB64, "base64");
-  const actual = await pbkdf2Async(
+  const actual = await pbkdf2(
     password,
     Buffer.from(saltB64, "base64"),
     iterations,
@@ -102,7 +99,7 @@ export async function hashPassword(password: string, options: HashPasswordOption
       // mosquitto_passwd's own parameters: 101 iterations is its default, 12-byte salt.
       const salt = randomBytes(12);
       const iterations = 101;
-      const derived = await pbkdf2Async(password, salt, iterations, 64, "sha512");
+      const derived = await pbkdf2(password, salt, iterations, 64, "sha512");
       return `$7$${iterations}$${salt.toString("base64")}$${derived.toString("base64")}`;
     }
   }

@@ -10,7 +10,7 @@ import { isSysTopic, type RetainedStore } from "../core/retained.js";
 import type { BrokerConnection } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
-import type { BrokerStats } from "../plugins/types.js";
+import type { BrokerStats, PluginMessage } from "../plugins/types.js";
 import type { SessionSaver } from "./session-saver.js";
 
 /** What the publish policy needs from the broker. */
@@ -40,17 +40,24 @@ export class PublishPolicy {
 
   /** A PUBLISH arrived: decide, then answer in order. */
   request(conn: BrokerConnection, request: PublishRequestAction): void {
-    const { plugins } = this.host;
     this.host.counters.publishReceived++;
     const message = messageOf(request);
-    plugins.fire("onMessageReceived", conn.info, message);
-    conn.inOrder(() => {
-      const dollar = this.dollarTopicCode(request.topic);
-      if (dollar !== undefined) return this.answer(conn, request, dollar);
-      const allowed = plugins.authorizePublish(conn.info, message);
-      if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
-      return this.answer(conn, request, verdictCode(allowed));
-    });
+    this.host.plugins.fire("onMessageReceived", conn.info, message);
+    // A method and its arguments, not a closure per PUBLISH.
+    conn.inOrderWith(this, this.decide, conn, request, message);
+  }
+
+  /** The `$`-topic rule and the plugins' authorization, then the answer. */
+  private decide(
+    conn: BrokerConnection,
+    request: PublishRequestAction,
+    message: PluginMessage,
+  ): void | Promise<void> {
+    const dollar = this.dollarTopicCode(request.topic);
+    if (dollar !== undefined) return this.answer(conn, request, dollar);
+    const allowed = this.host.plugins.authorizePublish(conn.info, message);
+    if (isPromiseLike(allowed)) return allowed.then((a) => this.answer(conn, request, verdictCode(a)));
+    return this.answer(conn, request, verdictCode(allowed));
   }
 
   /** Send the answer once the publisher may go on (see `ClientConnection.pauseFor`). */
@@ -59,33 +66,36 @@ export class PublishPolicy {
     request: PublishRequestAction,
     verdict: number,
   ): void | Promise<void> {
-    // The session knows what an answer still means after the connection ended
-    // (a QoS 0 message received whole is still delivered).
-    const send = () => {
-      const code = verdict === ReasonCode.SUCCESS ? this.retainedQuota(conn, request) : verdict;
-      const refused = isFailure(code);
-      if (refused)
-        this.host.logger.debug("publish refused", {
-          clientId: conn.info.clientId,
-          topic: request.topic,
-          code,
-        });
-      // A refusal says why, unless the client asked for no problem information (the session drops it then).
-      const properties = refused ? { reasonString: reasonCodeName(code) } : undefined;
-      const actions = conn.session.answerPublish(request.requestId, code, this.host.clock.now(), properties);
-      // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
-      // In a cluster, also once the engine holds the copies for other nodes.
-      const durable =
-        (this.host.store.persistent || this.host.acksWaitOnEngine === true) && request.qos > 0 && !refused;
-      // QoS 2 exactly once across a crash: the packet id the publisher will release goes to
-      // the store in the same turn (one transaction) as the routed message, before PUBREC.
-      const alongside =
-        durable && request.qos === 2 ? () => this.host.saver.saveLive(conn.state, conn) : undefined;
-      this.host.acks.apply(conn, actions, durable, alongside);
-    };
     const wait = conn.pausedUntil();
-    if (wait === undefined) return send();
-    return wait.then(send);
+    if (wait === undefined) return this.send(conn, request, verdict);
+    return wait.then(() => this.send(conn, request, verdict));
+  }
+
+  /**
+   * The answer to the session. It knows what an answer still means after the
+   * connection ended (a QoS 0 message received whole is still delivered).
+   */
+  private send(conn: BrokerConnection, request: PublishRequestAction, verdict: number): void {
+    const code = verdict === ReasonCode.SUCCESS ? this.retainedQuota(conn, request) : verdict;
+    const refused = isFailure(code);
+    if (refused)
+      this.host.logger.debug("publish refused", {
+        clientId: conn.info.clientId,
+        topic: request.topic,
+        code,
+      });
+    // A refusal says why, unless the client asked for no problem information (the session drops it then).
+    const properties = refused ? { reasonString: reasonCodeName(code) } : undefined;
+    const actions = conn.session.answerPublish(request.requestId, code, this.host.clock.now(), properties);
+    // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
+    // In a cluster, also once the engine holds the copies for other nodes.
+    const durable =
+      (this.host.store.persistent || this.host.acksWaitOnEngine === true) && request.qos > 0 && !refused;
+    // QoS 2 exactly once across a crash: the packet id the publisher will release goes to
+    // the store in the same turn (one transaction) as the routed message, before PUBREC.
+    const alongside =
+      durable && request.qos === 2 ? () => this.host.saver.saveLive(conn.state, conn) : undefined;
+    this.host.acks.apply(conn, actions, durable, alongside);
   }
 
   /**

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type ClusterBus, ClusterUnavailableError, StaleEpochError } from "@amqtt/cluster";
 import { type ProtocolVersion, ReasonCode, type Will } from "@amqtt/codec";
 import type { DisconnectedAction } from "@amqtt/session";
@@ -12,6 +11,7 @@ import {
 import type { Admission, LocalSessionRegistry, SessionRegistry } from "../broker/session-registry.js";
 import { sessionRecord } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import { randomUUID } from "../lazy-crypto.js";
 import type { ClusterCounters } from "./cluster-stats.js";
 import { CONTROL_CHANNEL, type ControlMessage, encodeControl, type HandedOverSession } from "./envelopes.js";
 import { InheritedSessions } from "./inherited-sessions.js";

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { ClusterBus, ClusterEnvelope } from "@amqtt/cluster";
+import { randomUUID } from "../lazy-crypto.js";
 import type { Logger } from "../logger.js";
 import type { BrokerContext, SessionInfo } from "../plugins/context-types.js";
 import {

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { BrokerContext, ListenerInfo } from "../plugins/context-types.js";
+import type { BrokerContext, BrokerMetrics, ListenerInfo } from "../plugins/context-types.js";
 import type { BrokerStats } from "../plugins/types.js";
 
 // What each node of a cluster tells the others about itself, on an interval:
@@ -73,12 +73,33 @@ export interface SnapshotSources {
   bridges(): readonly NodeBridgeStatus[];
 }
 
+/** This process's counters now, from the broker's stats and metrics (the shape `/stats` and snapshots share). */
+export function nodeCounters(s: BrokerStats, m: BrokerMetrics): NodeCounters {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return {
+    clientsConnected: s.clientsConnected,
+    clientsTotal: s.clientsTotal,
+    publishReceived: s.publishReceived,
+    publishSent: s.publishSent,
+    messagesDropped: s.messagesDropped,
+    bytesReceived: s.bytesReceived,
+    bytesSent: s.bytesSent,
+    subscriptions: s.subscriptionsCount,
+    sessionsOnline: m.sessionsOnline,
+    sessionsOffline: m.sessionsOffline,
+    retainedCount: s.retainedCount,
+    retainedBytes: m.retainedBytes,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    cpuUser: cpu.user,
+    cpuSystem: cpu.system,
+  };
+}
+
 /** A snapshot of this node now. */
 export function takeSnapshot(sources: SnapshotSources, now = Date.now()): NodeStatusSnapshot {
   const s = sources.stats();
-  const m = sources.context.metrics();
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
   const listeners = sources.context.listeners();
   const bridges = sources.bridges();
   return {
@@ -90,24 +111,7 @@ export function takeSnapshot(sources: SnapshotSources, now = Date.now()): NodeSt
     takenAt: now,
     uptimeSeconds: Math.max(0, Math.floor((now - s.startedAt) / 1000)),
     engine: sources.engine(),
-    counters: {
-      clientsConnected: s.clientsConnected,
-      clientsTotal: s.clientsTotal,
-      publishReceived: s.publishReceived,
-      publishSent: s.publishSent,
-      messagesDropped: s.messagesDropped,
-      bytesReceived: s.bytesReceived,
-      bytesSent: s.bytesSent,
-      subscriptions: s.subscriptionsCount,
-      sessionsOnline: m.sessionsOnline,
-      sessionsOffline: m.sessionsOffline,
-      retainedCount: s.retainedCount,
-      retainedBytes: m.retainedBytes,
-      rss: memory.rss,
-      heapUsed: memory.heapUsed,
-      cpuUser: cpu.user,
-      cpuSystem: cpu.system,
-    },
+    counters: nodeCounters(s, sources.context.metrics()),
     listeners: listeners.slice(0, MAX_SNAPSHOT_ENTRIES),
     moreListeners: Math.max(0, listeners.length - MAX_SNAPSHOT_ENTRIES),
     bridges: bridges.slice(0, MAX_SNAPSHOT_ENTRIES).map((b) => ({

@@ -11,6 +11,7 @@ import {
   type ConnectRequestAction,
   type DisconnectedAction,
   type MessageAction,
+  type PublishMessage,
   type PublishRequestAction,
   ServerSession,
   type ServerSessionOptions,
@@ -26,8 +27,8 @@ import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
 import { Outbound } from "./outbound.js";
-import { SerialTasks } from "./serial-tasks.js";
-import { SlicedInput } from "./sliced-input.js";
+import { runFirstTask, runFirstTaskWith, SerialTasks } from "./serial-tasks.js";
+import { INPUT_SLICE_BYTES, SlicedInput } from "./sliced-input.js";
 import type { Clock, TimerHandle } from "./timers.js";
 
 /** Why the session's bounded queue dropped a message (for the drop log). */
@@ -84,16 +85,24 @@ export class ClientConnection<S = unknown> {
   private attached: S | undefined;
   private readonly timers: ConnectionTimers;
   private finished = false;
-  private readonly serial: SerialTasks;
+  /** Made when a task first answers asynchronously (most connections never wait on a plugin). */
+  private serial: SerialTasks | undefined;
   private readonly clock: Clock;
   /** Called once when the connection is over (`start`'s hook, or what resolves `run`). */
   private overHook: OverHook<S> | undefined;
   private closeWatched = false;
   private shuttingDown = false;
-  /** Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this client's own pause. */
-  private readonly load: DeliveryLoad;
-  /** Push-style input, fed a slice per event-loop turn (fairness between connections). */
-  private readonly input: SlicedInput;
+  /**
+   * Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this
+   * client's own pause: made on first use (see `load`), as an idle client never has any.
+   */
+  private loaded: DeliveryLoad | undefined;
+  /**
+   * Push-style input, fed a slice per event-loop turn (fairness between
+   * connections); made at the first chunk larger than a slice (an idle
+   * client's packets are small, and a chunk of one slice is fed as it is).
+   */
+  private input: SlicedInput | undefined;
   /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
   private rateHold: TimerHandle | undefined;
   /** Outgoing packets, written once per event-loop turn (bounded by the transport's `maxBufferedBytes`). */
@@ -107,19 +116,22 @@ export class ClientConnection<S = unknown> {
     this.session = new ServerSession(host.sessionOptions);
     this.info = clientInfoOf(transport, listener);
     this.clock = host.clock;
-    // The connection is its timers' and its serial tasks' owner, its load's
+    // The connection is its timers' owner, its load's
     // LoadedConnection and its input's SliceReader: methods on the prototype
     // instead of ten closures and their contexts per connection.
     this.timers = new ConnectionTimers(host.wheel, host.clock, this);
-    this.serial = new SerialTasks(this);
-    this.load = new DeliveryLoad(host, this);
-    this.input = new SlicedInput(transport, this, host.contention);
     this.output = new Outbound(transport, this);
+  }
+
+  /** This connection's delivery load, made on first use. */
+  private get load(): DeliveryLoad {
+    this.loaded ??= new DeliveryLoad(this.host, this);
+    return this.loaded;
   }
 
   /** For its Outbound: the client read what was backlogged; the publishers paused for it read again. */
   outputDrained(): void {
-    this.load.outputDrained();
+    this.loaded?.outputDrained();
   }
 
   /** True while this client's transport holds more than its write high-water mark (see `Outbound`). */
@@ -171,7 +183,7 @@ export class ClientConnection<S = unknown> {
 
   /** For its SlicedInput: true while nothing may be fed (over, paused as a publisher, or rate-held). */
   inputHeld(): boolean {
-    return this.finished || this.load.pausedUntil !== undefined || this.rateHold !== undefined;
+    return this.finished || this.loaded?.pausedUntil !== undefined || this.rateHold !== undefined;
   }
 
   /** The broker's session record this connection is attached to (once its CONNECT is accepted). */
@@ -201,7 +213,33 @@ export class ClientConnection<S = unknown> {
    * plugin answers never reorder its packets. A task that throws aborts it.
    */
   inOrder(task: () => void | Promise<void>): void {
-    this.serial.run(task);
+    if (this.serial !== undefined) {
+      this.serial.run(task);
+      return;
+    }
+    const pending = runFirstTask(this, task);
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
+  }
+
+  /** `inOrder` for the method `task` of `self` with three arguments: no closure while nothing is pending (the PUBLISH hot path). */
+  inOrderWith<T, A, B, C>(
+    self: T,
+    task: (this: T, a: A, b: B, c: C) => void | Promise<void>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    if (this.serial !== undefined) {
+      this.serial.runWith(self, task, a, b, c);
+      return;
+    }
+    // Nothing pending and no SerialTasks yet (the idle connection has none): run it now.
+    const pending = runFirstTaskWith(this, self, task, a, b, c);
+    if (pending === undefined) return;
+    this.serial = new SerialTasks(this);
+    this.serial.follow(pending);
   }
 
   /** Protocol level of the client (4 until its CONNECT is decoded). */
@@ -246,7 +284,16 @@ export class ClientConnection<S = unknown> {
 
   /** @internal The transport's reader: bytes from the client. */
   data(chunk: Uint8Array): void {
-    if (!this.finished) this.input.data(chunk);
+    if (this.finished) return;
+    if (this.input === undefined) {
+      // What a SlicedInput does with a chunk of one slice and nothing left over.
+      if (chunk.length <= INPUT_SLICE_BYTES) {
+        this.feed(chunk);
+        return;
+      }
+      this.input = new SlicedInput(this.transport, this, this.host.contention);
+    }
+    this.input.data(chunk);
   }
 
   private feed(bytes: Uint8Array): void {
@@ -261,7 +308,7 @@ export class ClientConnection<S = unknown> {
   /** @internal The transport's reader: the client's input ended. */
   end(): void {
     // What was received before the end is still the client's: fed first, in order.
-    this.input.flush();
+    this.input?.flush();
     if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     this.ended();
   }
@@ -276,7 +323,7 @@ export class ClientConnection<S = unknown> {
         if (next.done === true) break;
         this.apply(this.session.received(next.value, this.clock.now()));
         if (this.finished) break;
-        const pause = this.load.pausedUntil;
+        const pause = this.loaded?.pausedUntil;
         if (pause !== undefined) await pause;
       }
     } catch (error) {
@@ -397,9 +444,18 @@ export class ClientConnection<S = unknown> {
     this.apply(this.session.deliver(message, this.clock.now(), shared));
   }
 
+  /**
+   * Deliver `message` as it is (its own QoS, RETAIN flag and properties): what
+   * `deliver` does without making a message object. The session does not keep it.
+   */
+  deliverMessage(message: PublishMessage, shared?: SharedPublish): void {
+    if (this.finished || this.session.state !== "connected") return;
+    this.apply(this.session.deliver(message, this.clock.now(), shared));
+  }
+
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
   get unacknowledged(): number {
-    return this.load.unacknowledged;
+    return this.loaded?.unacknowledged ?? 0;
   }
 
   /**
@@ -412,7 +468,10 @@ export class ClientConnection<S = unknown> {
 
   /** True when opt-in publisher backpressure is on and this subscriber holds its high-water mark. */
   get congested(): boolean {
-    return this.load.congested;
+    if (this.loaded !== undefined) return this.loaded.congested;
+    // Nothing unacknowledged yet: congested only at a high-water mark of 0.
+    const bp = this.host.backpressure;
+    return bp !== undefined && bp.highWater <= 0;
   }
 
   /**
@@ -427,12 +486,12 @@ export class ClientConnection<S = unknown> {
 
   /** While paused, the promise of the resume; `undefined` when not paused. */
   pausedUntil(): Promise<void> | undefined {
-    return this.load.pausedUntil;
+    return this.loaded?.pausedUntil;
   }
 
   /** Start reading again. */
   resume(): void {
-    this.load.resume();
+    this.loaded?.resume();
   }
 
   private readAgain(): void {
@@ -440,8 +499,9 @@ export class ClientConnection<S = unknown> {
     // After the answers waiting on the pause, and never inside another connection's
     // actions (a resume comes from a subscriber's acknowledgement).
     queueMicrotask(() => {
-      if (this.load.pausedUntil === undefined && this.rateHold === undefined && !this.finished)
-        this.input.resume();
+      if (this.loaded?.pausedUntil === undefined && this.rateHold === undefined && !this.finished)
+        if (this.input === undefined) this.transport.resumeReading?.();
+        else this.input.resume();
     });
   }
 
@@ -500,7 +560,7 @@ export class ClientConnection<S = unknown> {
     if (this.finished) return;
     this.finished = true;
     settleClientInfo(this.info);
-    this.load.end();
+    this.loaded?.end();
     this.timers.clearAll();
     if (this.rateHold !== undefined) this.clock.clearTimeout(this.rateHold);
     this.rateHold = undefined;

@@ -28,7 +28,12 @@ export interface OutboundOwner {
  * publishers feeding this connection, see `DeliveryLoad.pauseForOutput`).
  */
 export class Outbound {
-  /** Frames of this turn, in order (reused: emptied at every write). */
+  /**
+   * The frame of this turn while it has one: an idle client's turns (CONNACK,
+   * SUBACK, PINGRESP) never have two, so it never holds an array.
+   */
+  private single: Uint8Array | undefined;
+  /** Frames of this turn, in order, once a turn had two (reused: emptied at every write). */
   private frames: Uint8Array[] | undefined;
   private pending = 0;
   private scheduled = false;
@@ -64,8 +69,14 @@ export class Outbound {
       this.sendNow(bytes);
       return;
     }
-    this.frames ??= [];
-    this.frames.push(bytes);
+    if (this.single === undefined && (this.frames === undefined || this.frames.length === 0))
+      this.single = bytes;
+    else {
+      this.frames ??= [];
+      if (this.single !== undefined) this.frames.push(this.single);
+      this.single = undefined;
+      this.frames.push(bytes);
+    }
     this.pending += n;
     if (this.pending >= OUTBOUND_BATCH_BYTES) this.write();
     else if (!this.scheduled) {
@@ -86,6 +97,13 @@ export class Outbound {
   }
 
   private write(): void {
+    const single = this.single;
+    if (single !== undefined) {
+      this.single = undefined;
+      this.pending = 0;
+      this.sendNow(single);
+      return;
+    }
     const frames = this.frames;
     if (frames === undefined || frames.length === 0) return;
     const total = this.pending;

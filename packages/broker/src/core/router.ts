@@ -1,10 +1,10 @@
 import type { QoS } from "@amqtt/codec";
-import { MatchResult, type SharedGroup, type SubscriptionTree } from "@amqtt/message";
+import { MatchResult, type SharedGroup, type Subscription, type SubscriptionTree } from "@amqtt/message";
 import { SharedPublish } from "@amqtt/session";
 import type { BrokerStore, RetainedRecord } from "@amqtt/store";
 import type { ClientInfo, PluginMessage } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
-import type { DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
+import type { Delivery, DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
 import type { BrokerEvents } from "./events.js";
 import { storedMessage } from "./persistence.js";
 import { isPromiseLike, type PluginHost } from "./plugin-host.js";
@@ -71,13 +71,41 @@ export interface RemoteScope {
   readonly onlyClients?: ReadonlySet<string>;
 }
 
-/** Per-client aggregation of the subscriptions that matched one message. */
+/** Per-client aggregation of the subscriptions that matched one message (a slot reused from message to message). */
 interface Target {
+  clientId: string;
   target: DeliveryTarget;
   qos: QoS;
   retainAsPublished: boolean;
   ids: number[] | undefined;
 }
+
+/**
+ * The scratch space of one routing: the match and the aggregation, in slots
+ * kept from message to message (a Map filled and cleared per message allocated
+ * hash tables on the hot path). One per routing depth: a target's delivery may
+ * route another message before this one is done (a plugin publishing from a hook).
+ */
+interface Scratch {
+  readonly match: MatchResult<SubscriptionEntry>;
+  readonly targets: Target[];
+  /** Client id to slot, for a message with more than `AGGREGATE_SCAN` matching subscriptions. */
+  readonly index: Map<string, number>;
+}
+
+/** Up to this many matching subscriptions are aggregated by a scan of the slots; more get a map by client id. */
+const AGGREGATE_SCAN = 16;
+
+const NO_SUBSCRIPTIONS: readonly Subscription<SubscriptionEntry>[] = [];
+
+/** What an unused aggregation slot points at (never delivered to). */
+const NO_TARGET: DeliveryTarget = {
+  client: undefined,
+  online: false,
+  deliver() {
+    throw new Error("an empty routing slot was delivered to");
+  },
+};
 
 /**
  * Routes an accepted message: `onPublish` plugins, the retained store, then one
@@ -87,8 +115,10 @@ interface Target {
 export class Router {
   /** The connection whose PUBLISH is being routed right now (for backpressure). */
   private publishing: ClientConnection | undefined;
-  private readonly matchResult = new MatchResult<SubscriptionEntry>();
-  private readonly targets = new Map<string, Target>();
+  /** Scratch space by routing depth (index 0: the usual, not re-entered, routing). */
+  private readonly scratch: Scratch[] = [];
+  /** Routings in progress (more than one while a delivery routes another message). */
+  private depth = 0;
   /** Messages routed, for sampling the routing latency. */
   private routedCount = 0;
   /**
@@ -223,6 +253,25 @@ export class Router {
   }
 
   private routeNow(client: ClientInfo | undefined, message: PluginMessage, scope?: RemoteScope): void {
+    const depth = this.depth++;
+    let scratch = this.scratch[depth];
+    if (scratch === undefined) {
+      scratch = newScratch();
+      this.scratch[depth] = scratch;
+    }
+    try {
+      this.routeWith(scratch, client, message, scope);
+    } finally {
+      this.depth = depth;
+    }
+  }
+
+  private routeWith(
+    scratch: Scratch,
+    client: ClientInfo | undefined,
+    message: PluginMessage,
+    scope: RemoteScope | undefined,
+  ): void {
     const t = this.host.clock.now();
     const expiryInterval = message.properties?.messageExpiryInterval;
     const expiresAt = expiryInterval === undefined ? undefined : t + expiryInterval * 1000;
@@ -231,7 +280,7 @@ export class Router {
     if (this.host.has("message"))
       this.host.emit("message", client, message, scope === undefined ? "local" : "cluster");
 
-    const match = this.host.tree.match(message.topic, this.matchResult);
+    const match = this.host.tree.match(message.topic, scratch.match);
     // Other nodes first (their copies are encoded once, before local delivery changes anything).
     const elsewhere =
       scope === undefined
@@ -239,46 +288,107 @@ export class Router {
         : scope.anyNode === true
           ? this.host.remote?.forward(client, message, match.sharedGroups, scope.groups)
           : undefined;
-    const targets = this.targets;
     const publisher = client?.clientId;
-    // Several subscriptions of one client give one copy at the highest granted QoS
-    // (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0).
+    // A dead node's messages the adopter routes again reach only the sessions it took over.
     const only = scope?.onlyClients;
-    for (const s of scope === undefined || scope.ordinary ? match.subscriptions : []) {
-      if (only !== undefined && !only.has(s.clientId)) continue;
+    const subscriptions = scope === undefined || scope.ordinary ? match.subscriptions : NO_SUBSCRIPTIONS;
+    const groups = match.sharedGroups;
+    if (subscriptions.length === 1 && groups.length === 0) {
+      // One subscriber (fan-in): no aggregation, no shared encoding.
+      const s = subscriptions[0] as Subscription<SubscriptionEntry>;
       const e = s.value;
       // No Local: not back to the publishing client [MQTT-3.8.3-3].
-      if (e.noLocal && s.clientId === publisher) continue;
-      const t0 = targets.get(s.clientId);
-      if (t0 === undefined) {
-        targets.set(s.clientId, {
-          target: e.target,
-          qos: e.qos,
-          retainAsPublished: e.retainAsPublished,
-          ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-        });
-      } else {
-        if (e.qos > t0.qos) t0.qos = e.qos;
-        t0.retainAsPublished ||= e.retainAsPublished;
-        if (e.subscriptionIdentifier !== undefined) {
-          t0.ids ??= [];
-          t0.ids.push(e.subscriptionIdentifier);
-        }
+      if (!(e.noLocal && s.clientId === publisher) && (only === undefined || only.has(s.clientId))) {
+        const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+        this.deliver(e.target, e.qos, e.retainAsPublished, ids, message, expiresAt, t, undefined);
       }
+      return;
     }
+    const targets = scratch.targets;
+    const count = this.aggregate(scratch, subscriptions, publisher, only);
     // Several copies: the PUBLISH is encoded once per shape and shared (architecture section 3).
-    const shared =
-      targets.size + match.sharedGroups.length > 1
-        ? new SharedPublish(message.topic, message.payload)
-        : undefined;
-    for (const target of targets.values()) this.deliver(target, message, expiresAt, t, shared);
-    targets.clear();
+    const shared = count + groups.length > 1 ? new SharedPublish(message.topic, message.payload) : undefined;
+    for (let i = 0; i < count; i++) {
+      const a = targets[i] as Target;
+      this.deliver(a.target, a.qos, a.retainAsPublished, a.ids, message, expiresAt, t, shared);
+      // The slot is reused by the next message: let go of what it refers to.
+      a.target = NO_TARGET;
+      a.ids = undefined;
+    }
     for (const group of match.sharedGroups) {
       // In a cluster one node picks the member: this one, unless the group went elsewhere.
       if (elsewhere?.has(group)) continue;
       if (scope !== undefined && !scope.groups.has(`${group.shareName}\u0000${group.filter}`)) continue;
       this.deliverToGroup(group, message, publisher, expiresAt, t, shared);
     }
+  }
+
+  /**
+   * Several subscriptions of one client give one copy at the highest granted QoS
+   * (3.1.1 section 3.3.5), carrying every Subscription Identifier (5.0). Fills
+   * `scratch.targets[0 .. n)` and returns n.
+   */
+  private aggregate(
+    scratch: Scratch,
+    subscriptions: readonly Subscription<SubscriptionEntry>[],
+    publisher: string | undefined,
+    only: ReadonlySet<string> | undefined,
+  ): number {
+    const targets = scratch.targets;
+    const indexed = subscriptions.length > AGGREGATE_SCAN;
+    const index = scratch.index;
+    let count = 0;
+    for (const s of subscriptions) {
+      const e = s.value;
+      // No Local: not back to the publishing client [MQTT-3.8.3-3].
+      if (e.noLocal && s.clientId === publisher) continue;
+      if (only !== undefined && !only.has(s.clientId)) continue;
+      let found: Target | undefined;
+      if (indexed) {
+        const slot = index.get(s.clientId);
+        if (slot !== undefined) found = targets[slot];
+      } else {
+        for (let i = 0; i < count; i++) {
+          const a = targets[i] as Target;
+          if (a.clientId === s.clientId) {
+            found = a;
+            break;
+          }
+        }
+      }
+      if (found !== undefined) {
+        if (e.qos > found.qos) found.qos = e.qos;
+        found.retainAsPublished ||= e.retainAsPublished;
+        if (e.subscriptionIdentifier !== undefined) {
+          found.ids ??= [];
+          found.ids.push(e.subscriptionIdentifier);
+        }
+        continue;
+      }
+      const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+      const slot = targets[count];
+      if (slot === undefined)
+        targets.push({
+          clientId: s.clientId,
+          target: e.target,
+          qos: e.qos,
+          retainAsPublished: e.retainAsPublished,
+          ids,
+        });
+      else {
+        slot.clientId = s.clientId;
+        slot.target = e.target;
+        slot.qos = e.qos;
+        slot.retainAsPublished = e.retainAsPublished;
+        slot.ids = ids;
+      }
+      if (indexed) index.set(s.clientId, count);
+      count++;
+    }
+    if (indexed) index.clear();
+    // Slots of a past fan-out beyond what routing usually needs are let go.
+    if (targets.length > 4 * AGGREGATE_SCAN && count <= AGGREGATE_SCAN) targets.length = AGGREGATE_SCAN;
+    return count;
   }
 
   /** One member of a shared subscription gets the message (5.0 section 4.8.2), remembered for a hand-over. */
@@ -291,13 +401,8 @@ export class Router {
     shared?: SharedPublish,
   ): void {
     const e = this.host.shared.pick(group, message.topic, publisher).value;
-    const target: Target = {
-      target: e.target,
-      qos: e.qos,
-      retainAsPublished: false,
-      ids: e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier],
-    };
-    this.deliver(target, message, expiresAt, t, shared, group);
+    const ids = e.subscriptionIdentifier === undefined ? undefined : [e.subscriptionIdentifier];
+    this.deliver(e.target, e.qos, false, ids, message, expiresAt, t, shared, group);
   }
 
   /**
@@ -324,20 +429,22 @@ export class Router {
 
   /** One copy to one target, once the receive check (if any plugin has one) allows it. */
   private deliver(
-    aggregate: Target,
+    target: DeliveryTarget,
+    grantedQos: QoS,
+    retainAsPublished: boolean,
+    subscriptionIds: number[] | undefined,
     message: PluginMessage,
     expiresAt: number | undefined,
     t: number,
-    shared?: SharedPublish,
+    shared: SharedPublish | undefined,
     group?: SharedGroup<SubscriptionEntry>,
   ): void {
-    const target = aggregate.target;
-    const delivery = {
+    const delivery: Delivery = {
       message,
-      qos: Math.min(message.qos, aggregate.qos) as QoS,
+      qos: (message.qos < grantedQos ? message.qos : grantedQos) as QoS,
       // The RETAIN flag is cleared on forwarding unless Retain As Published [MQTT-3.3.1-9] (3.1.1), 5.0 section 3.3.1.3.
-      retain: aggregate.retainAsPublished && message.retain,
-      subscriptionIds: aggregate.ids,
+      retain: retainAsPublished && message.retain,
+      subscriptionIds,
       expiresAt,
       t,
       shared,
@@ -375,4 +482,9 @@ export class Router {
     const done = () => void steps.delete(step);
     step.then(done, done);
   }
+}
+
+/** Fresh scratch space for one routing depth. */
+function newScratch(): Scratch {
+  return { match: new MatchResult<SubscriptionEntry>(), targets: [], index: new Map() };
 }

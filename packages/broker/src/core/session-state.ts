@@ -3,6 +3,7 @@ import type { SessionSnapshot } from "@amqtt/session";
 import type { ClientInfo } from "../plugins/types.js";
 import type { ClientConnection } from "./client-connection.js";
 import type { Delivery, DeliveryTarget, SubscriptionEntry } from "./delivery-target.js";
+import { FilterMap } from "./filter-map.js";
 import { type OfflineMessage, withRemainingExpiry } from "./messages.js";
 import { SharedDeliveryLog } from "./shared-handover.js";
 import { type Clock, type LongTimer, longTimeout } from "./timers.js";
@@ -33,8 +34,8 @@ export class SessionState implements DeliveryTarget {
   connection: BrokerConnection | undefined;
   /** Protocol state while offline, to restore on the next CONNECT. */
   snapshot: SessionSnapshot | undefined;
-  /** Filters this session subscribed to (also in the broker's tree). */
-  readonly filters = new Map<string, SubscriptionEntry>();
+  /** Filters this session subscribed to (also in the broker's tree); no hash table for a single one. */
+  readonly filters = new FilterMap<SubscriptionEntry>();
   /** Messages in its offline queue (in the store), as far as the broker counted. */
   queued = 0;
   /** Bytes of its offline queue (`storedMessageSize`), as far as the broker counted (for metrics). */
@@ -148,7 +149,10 @@ export class SessionState implements DeliveryTarget {
       const p = withRemainingExpiry(properties, d.expiresAt, d.t);
       if (p === null) return;
       this.local.counters.publishSent++;
-      conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
+      // The routed message itself when this copy is the same (QoS, RETAIN, properties): no new object.
+      if (d.qos === message.qos && d.retain === message.retain && p === message.properties)
+        conn.deliverMessage(message, d.shared);
+      else conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
       const publisher = d.publisher;
       if (publisher !== undefined) {
         if (conn.outputBacklogged) publisher.pauseForOutput(conn);

@@ -11,6 +11,19 @@ import type { RetainedStore } from "./retained.js";
 import type { BrokerConnection, SessionState } from "./session-state.js";
 import type { Clock } from "./timers.js";
 
+/** One SUBSCRIBE's checks so far (see `Subscriptions.checkFrom`). */
+interface CheckScope {
+  readonly state: SessionState;
+  /** One code per filter checked, in order. */
+  readonly codes: number[];
+  /** `max_subscriptions_per_client` (0: none). */
+  readonly bound: number;
+  /** Filters the session holds plus the new ones granted so far. */
+  held: number;
+  /** New filters granted so far, when the packet has several (to count a repeated one once). */
+  readonly adding: Set<string> | undefined;
+}
+
 /** What SUBSCRIBE and UNSUBSCRIBE need from the broker. */
 export interface SubscriptionsHost {
   readonly config: ResolvedBrokerConfig;
@@ -37,19 +50,50 @@ export interface SubscriptionsHost {
 export class Subscriptions {
   constructor(private readonly host: SubscriptionsHost) {}
 
-  /** SUBSCRIBE: add the granted filters, answer every filter with its code (clustered: once the routes are everywhere), then send their retained messages. */
-  async subscribe(conn: BrokerConnection, action: SubscribeRequestAction): Promise<void> {
+  /**
+   * SUBSCRIBE: add the granted filters, answer every filter with its code
+   * (clustered: once the routes are everywhere), then send their retained
+   * messages. Synchronous unless a plugin answers with a promise (or a cluster
+   * waits for its routes): an async function would make a promise, and a chain
+   * in the connection's serial tasks, per SUBSCRIBE.
+   */
+  subscribe(conn: BrokerConnection, action: SubscribeRequestAction): void | Promise<void> {
     const state = conn.state;
     if (state === undefined) return;
-    const v5 = conn.protocolVersion === 5;
-    const caps = this.host.config.capabilities;
-    const codes: number[] = [];
     // The per-session bound counts filters held plus those this SUBSCRIBE adds;
     // a filter already held (or twice in one packet) replaces, so it counts once.
     const bound = this.host.config.limits.maxSubscriptionsPerClient;
-    let held = state.filters.size;
-    const adding = bound > 0 ? new Set<string>() : undefined;
-    for (const sub of action.subscriptions) {
+    const scope: CheckScope = {
+      state,
+      codes: [],
+      bound,
+      held: state.filters.size,
+      // Only a packet with several filters can repeat one.
+      adding: bound > 0 && action.subscriptions.length > 1 ? new Set<string>() : undefined,
+    };
+    const checked = this.checkFrom(conn, action, scope, 0);
+    if (checked === true) return this.answer(conn, action, state, scope.codes);
+    if (checked === false) return;
+    return checked.then((go) => (go ? this.answer(conn, action, state, scope.codes) : undefined));
+  }
+
+  /**
+   * Check the filters from `i` on, codes into `scope.codes`, in order; the plugin
+   * is asked one filter at a time. False when the connection was told to go (5.0
+   * Protocol Error); a promise once a plugin answered with one.
+   */
+  private checkFrom(
+    conn: BrokerConnection,
+    action: SubscribeRequestAction,
+    scope: CheckScope,
+    start: number,
+  ): boolean | Promise<boolean> {
+    const v5 = conn.protocolVersion === 5;
+    const caps = this.host.config.capabilities;
+    const codes = scope.codes;
+    const subs = action.subscriptions;
+    for (let i = start; i < subs.length; i++) {
+      const sub = subs[i]!;
       if (sub.refusedWith !== undefined) {
         codes.push(sub.refusedWith);
         continue;
@@ -68,29 +112,56 @@ export class Subscriptions {
         // with that code (sections 3.2.2.3.11 to 3.2.2.3.13). 3.1.1 has only SUBACK 0x80.
         if (v5) {
           conn.disconnect(refusal);
-          return;
+          return false;
         }
         codes.push(ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
-      let answer = this.host.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
-      if (isPromiseLike(answer)) answer = await answer;
-      if (answer === false || typeof answer === "number") {
-        // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
-        codes.push(v5 && typeof answer === "number" ? answer : ReasonCode.UNSPECIFIED_ERROR);
-        continue;
-      }
-      if (adding !== undefined && !state.filters.has(sub.topicFilter) && !adding.has(sub.topicFilter)) {
-        if (held >= bound) {
-          // Over `max_subscriptions_per_client`: this filter only is refused (5.0 0x97, 3.1.1 0x80 Failure).
-          codes.push(v5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE);
-          continue;
-        }
-        held++;
-        adding.add(sub.topicFilter);
-      }
-      codes.push(Math.min(sub.qos, caps.maxQos));
+      const answer = this.host.plugins.authorizeSubscribe(conn.info, sub.topicFilter, sub.qos);
+      if (isPromiseLike(answer))
+        return Promise.resolve(answer).then((a) => {
+          this.decided(a, sub, v5, scope);
+          return this.checkFrom(conn, action, scope, i + 1);
+        });
+      this.decided(answer, sub, v5, scope);
     }
+    return true;
+  }
+
+  /** The plugin's answer for `sub`: its code, or a refusal (also over `max_subscriptions_per_client`). */
+  private decided(
+    answer: boolean | number | undefined,
+    sub: SubscribeRequestAction["subscriptions"][number],
+    v5: boolean,
+    scope: CheckScope,
+  ): void {
+    const codes = scope.codes;
+    if (answer === false || typeof answer === "number") {
+      // A refusal is 0x80 unless the plugin chose a 5.0 code (e.g. 0x87); 3.1.1 has only 0x80.
+      codes.push(v5 && typeof answer === "number" ? answer : ReasonCode.UNSPECIFIED_ERROR);
+      return;
+    }
+    const f = sub.topicFilter;
+    if (scope.bound > 0 && !scope.state.filters.has(f) && scope.adding?.has(f) !== true) {
+      if (scope.held >= scope.bound) {
+        // Over `max_subscriptions_per_client`: this filter only is refused (5.0 0x97, 3.1.1 0x80 Failure).
+        codes.push(v5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE);
+        return;
+      }
+      scope.held++;
+      scope.adding?.add(f);
+    }
+    codes.push(Math.min(sub.qos, this.host.config.capabilities.maxQos));
+  }
+
+  /** Every filter has its code: add the granted ones, answer (clustered: once routed everywhere), send retained. */
+  private answer(
+    conn: BrokerConnection,
+    action: SubscribeRequestAction,
+    state: SessionState,
+    codes: number[],
+  ): void | Promise<void> {
+    const v5 = conn.protocolVersion === 5;
     if (conn.closed) return;
     const refused = codes.filter(isFailure);
     const properties =
@@ -138,12 +209,17 @@ export class Subscriptions {
     // Saved before the wait: a connection closing meanwhile keeps its persistent session's new filters.
     this.host.saveLiveSession(state, conn);
     const settled = this.host.routesSettled?.();
-    if (settled !== undefined) {
-      await settled;
-      if (conn.closed) return;
+    const suback = (): void => {
+      conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
+      for (const send of retainedSends) send();
+    };
+    if (settled === undefined) {
+      suback();
+      return;
     }
-    conn.apply(conn.session.answerSubscribe(action.packetId, codes, this.host.clock.now(), properties));
-    for (const send of retainedSends) send();
+    return settled.then(() => {
+      if (!conn.closed) suback();
+    });
   }
 
   /** UNSUBSCRIBE: remove each filter, answer 0x00 or 0x11 (no subscription existed). */

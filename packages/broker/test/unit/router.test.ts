@@ -271,4 +271,82 @@ describe("the router: matching", () => {
     router.accept(undefined, message("a/b/c"));
     expect(t.deliveries).toHaveLength(2);
   });
+
+  for (const clients of [3, 20]) {
+    // 20 clients, 40 subscriptions: past the count the router aggregates by a scan (a map then).
+    it(`aggregates overlapping subscriptions per client among ${clients} clients, and reuses nothing stale on the next message [MQTT-3.3.4-2] [MQTT-3.3.4-4]`, () => {
+      const { router, subscribe } = routerWith();
+      const targets = Array.from({ length: clients }, () => new RecordingTarget());
+      for (const [i, target] of targets.entries()) {
+        subscribe(`c${i}`, "a/#", target, { qos: 0, subscriptionIdentifier: 2 * i + 1 });
+        subscribe(`c${i}`, "a/+", target, { qos: (i % 2) as QoS, subscriptionIdentifier: 2 * i + 2 });
+      }
+      const only = new RecordingTarget();
+      subscribe("only", "a/c", only, { qos: 1, retainAsPublished: true });
+      router.accept(undefined, at(2));
+      for (const [i, target] of targets.entries()) {
+        expect(target.deliveries).toHaveLength(1);
+        expect(target.deliveries[0]!.qos).toBe(i % 2);
+        expect([...(target.deliveries[0]!.subscriptionIds ?? [])].sort((x, y) => x - y)).toEqual([
+          2 * i + 1,
+          2 * i + 2,
+        ]);
+      }
+      // A single subscriber next: its own QoS, flags and no identifier left over from the slots.
+      router.accept(undefined, { ...at(2, message("a/c")), retain: true });
+      expect(only.deliveries).toHaveLength(1);
+      expect(only.deliveries[0]).toMatchObject({ qos: 1, retain: true, subscriptionIds: undefined });
+      expect(targets.map((t) => t.deliveries.length)).toEqual(targets.map(() => 2));
+      expect(targets[0]!.deliveries[1]!.subscriptionIds).toEqual([1, 2]);
+    });
+  }
+
+  it("lets go of the aggregation slots of a large fan-out once messages match few subscriptions again (bounded scratch space)", () => {
+    const { router, subscribe } = routerWith();
+    const many = Array.from({ length: 100 }, () => new RecordingTarget());
+    for (const [i, target] of many.entries()) subscribe(`m${i}`, "wide/t", target);
+    const one = new RecordingTarget();
+    subscribe("a", "few/t", one);
+    subscribe("b", "few/t", new RecordingTarget());
+    const slots = () =>
+      (router as unknown as { scratch: { targets: unknown[] }[] }).scratch[0]?.targets.length;
+    router.accept(undefined, message("wide/t"));
+    expect(many.every((t) => t.deliveries.length === 1)).toBe(true);
+    expect(slots()).toBe(100);
+    router.accept(undefined, message("few/t"));
+    expect(one.deliveries).toHaveLength(1);
+    expect(slots()).toBeLessThanOrEqual(16);
+  });
+
+  it("routes a message published from inside a delivery without disturbing the copies of the message being routed", () => {
+    const { router, subscribe } = routerWith();
+    const b = new RecordingTarget();
+    const c = new RecordingTarget();
+    // A target whose delivery publishes at once (as a plugin hook may, synchronously).
+    const echo = new (class extends RecordingTarget {
+      override deliver(delivery: Delivery): void {
+        super.deliver(delivery);
+        if (delivery.message.topic === "multi/t") router.accept(undefined, message("echo/t"));
+      }
+    })();
+    for (const [id, target] of [
+      ["a", echo],
+      ["b", b],
+      ["c", c],
+    ] as const) {
+      subscribe(id, "multi/#", target, { subscriptionIdentifier: 7 });
+      subscribe(id, "multi/t", target);
+    }
+    subscribe("b", "echo/t", b);
+    subscribe("c", "echo/+", c);
+    router.accept(undefined, message("multi/t"));
+    const topics = (t: RecordingTarget) => t.deliveries.map((d) => d.message.topic).sort();
+    expect(topics(echo)).toEqual(["multi/t"]);
+    expect(topics(b)).toEqual(["echo/t", "multi/t"]);
+    expect(topics(c)).toEqual(["echo/t", "multi/t"]);
+    for (const t of [echo, b, c]) {
+      const outer = t.deliveries.find((d) => d.message.topic === "multi/t");
+      expect(outer?.subscriptionIds).toEqual([7]);
+    }
+  });
 });

@@ -70,7 +70,7 @@ export async function killAmqtt(running: RunningAmqtt): Promise<void> {
 
 /**
  * Run the binary in `cwd` (Node started with `nodeArgs` first) until its stderr holds `text`,
- * then SIGINT it; resolves with its stderr once it exited with 0. Rejects when it exits first,
+ * then (after `during`, given the log so far) SIGINT it; resolves with its stderr once it exited with 0. Rejects when it exits first,
  * exits with another code, or logs no `text` within 15 s.
  */
 export async function runUntilLogged(
@@ -78,6 +78,7 @@ export async function runUntilLogged(
   text: string,
   cwd: string,
   nodeArgs: string[] = [],
+  during?: (stderr: string) => Promise<void>,
 ): Promise<string> {
   const child = spawn(process.execPath, [...nodeArgs, AMQTT_BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,6 +93,7 @@ export async function runUntilLogged(
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}" in the log: ${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (during !== undefined) await during(err);
   child.kill("SIGINT");
   const code = await exit;
   if (code !== 0) throw new Error(`amqtt exited with ${code} after SIGINT: ${err}`);

@@ -44,10 +44,16 @@ class PacketSplitter {
 export class MqttProxy {
   /** Packets from the broker to the client, in order. */
   readonly down: SeenPacket[] = [];
+  /** Packets from the client to the broker that the proxy forwarded, in order. */
+  readonly up: SeenPacket[] = [];
   /** Packets from the client to the broker that the proxy did not forward. */
   readonly dropped: SeenPacket[] = [];
+  /** Packets from the broker to the client that the proxy did not forward. */
+  readonly droppedDown: SeenPacket[] = [];
   /** Return true to swallow a client-to-broker packet. */
   dropUp: (packet: SeenPacket) => boolean = () => false;
+  /** Return true to swallow a broker-to-client packet (a lost PUBREC or PUBCOMP). */
+  dropDown: (packet: SeenPacket) => boolean = () => false;
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -87,13 +93,17 @@ export class MqttProxy {
     client.on("data", (chunk: Buffer) => {
       for (const p of up.push(chunk)) {
         if (this.dropUp(p)) this.dropped.push(p);
-        else upstream.write(p.bytes);
+        else {
+          this.up.push(p);
+          upstream.write(p.bytes);
+        }
       }
     });
     upstream.on("data", (chunk: Buffer) => {
       for (const p of down.push(chunk)) {
         this.down.push(p);
-        client.write(p.bytes);
+        if (this.dropDown(p)) this.droppedDown.push(p);
+        else client.write(p.bytes);
       }
     });
     const close = () => {
@@ -115,3 +125,53 @@ export const isDupQos2Publish = (p: SeenPacket): boolean =>
 
 /** PUBREC. */
 export const isPubrec = (p: SeenPacket): boolean => p.header >> 4 === 5;
+
+/** PUBCOMP. */
+export const isPubcomp = (p: SeenPacket): boolean => p.header >> 4 === 7;
+
+/** PUBREL (fixed header 0x62). */
+export const isPubrel = (p: SeenPacket): boolean => p.header >> 4 === 6;
+
+/** The packet identifier of a PUBREC, PUBREL or PUBCOMP (right after the fixed header). */
+export function ackPacketId(p: SeenPacket): number {
+  const offset = bodyOffset(p);
+  return p.bytes.readUInt16BE(offset);
+}
+
+/** The fields of a QoS 1/2 PUBLISH as it passed the proxy (`level` 5 reads the properties' length). */
+export function publishOf(
+  p: SeenPacket,
+  level: 4 | 5,
+): { topic: string; packetId: number; dup: boolean; payload: string } | undefined {
+  if (p.header >> 4 !== 3 || (p.header & 0x06) === 0) return undefined;
+  let offset = bodyOffset(p);
+  const topicLength = p.bytes.readUInt16BE(offset);
+  const topic = p.bytes.subarray(offset + 2, offset + 2 + topicLength).toString("utf8");
+  offset += 2 + topicLength;
+  const packetId = p.bytes.readUInt16BE(offset);
+  offset += 2;
+  if (level === 5) {
+    let length = 0;
+    let multiplier = 1;
+    for (;;) {
+      const byte = p.bytes[offset++]!;
+      length += (byte & 0x7f) * multiplier;
+      multiplier *= 128;
+      if ((byte & 0x80) === 0) break;
+    }
+    offset += length;
+  }
+  return {
+    topic,
+    packetId,
+    dup: (p.header & 0x08) !== 0,
+    payload: p.bytes.subarray(offset).toString("utf8"),
+  };
+}
+
+/** Where the variable header starts: after the type byte and the Remaining Length varint. */
+function bodyOffset(p: SeenPacket): number {
+  let offset = 1;
+  while ((p.bytes[offset]! & 0x80) !== 0) offset++;
+  return offset + 1;
+}

@@ -7,7 +7,7 @@
  *
  * Every step throws {@link ScramError} on anything it refuses.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../lazy-crypto.js";
 import { DEFAULT_SCRAM_ITERATIONS, deriveScramKeys, preparePassword } from "./credentials.js";
 import { constantTimeEqual, encodeBase64, encodeUtf8, hmacSha256, xor } from "./crypto.js";
 import { ScramError } from "./errors.js";

@@ -4,7 +4,7 @@
  * form for password files in the style of RFC 5803:
  * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, base64 fields.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../lazy-crypto.js";
 import {
   constantTimeEqual,
   decodeBase64,

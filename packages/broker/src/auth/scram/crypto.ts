@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from "../../lazy-crypto.js";
 
 /** Output size of SHA-256 in bytes: the size of every SCRAM-SHA-256 key, proof and signature. */
 export const SHA256_BYTES = 32;

@@ -18,7 +18,7 @@
  * CONNACK (or DISCONNECT, when re-authenticating [MQTT-4.12.1-2]) with a
  * reason code of 0x80 or above and closes the connection [MQTT-4.12.0-4].
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../lazy-crypto.js";
 import { DEFAULT_SALT_BYTES, DEFAULT_SCRAM_ITERATIONS, type StoredCredentials } from "./credentials.js";
 import {
   constantTimeEqual,

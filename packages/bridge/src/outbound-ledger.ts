@@ -1,0 +1,254 @@
+import type { BrokerStore, QueueEntry } from "@amqtt/store";
+
+/** Log rows kept before the ledger writes a snapshot and trims what it replaces. */
+const COMPACT_AT = 128;
+/** Most rows read back at `load` (the log never grows far past `COMPACT_AT`). */
+const LOAD_MAX = 4096;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Where one outbound QoS 1/2 message stands with the remote. */
+export interface OutboundFlow {
+  /** The queue entry (`seq` of the outbound queue). */
+  seq: number;
+  packetId: number;
+  /** `publish`: PUBLISH sent, no PUBACK/PUBREC yet; `pubrel`: PUBREL sent, no PUBCOMP yet. */
+  stage: "publish" | "pubrel";
+  /** The remote acknowledged it (PUBACK, PUBCOMP, or a refusing PUBREC); the queue has not removed it yet. */
+  done: boolean;
+}
+
+/**
+ * The packet ids of the bridge's outbound QoS 1/2 messages in flight at the
+ * remote: the sender's QoS session state of the bridge's client, kept durably
+ * in the broker's store so that a restart after a crash or SIGKILL resends
+ * each one with its original packet identifier (PUBLISH with DUP, or the
+ * PUBREL when PUBREC had come) [MQTT-4.4.0-1] (3.1.1; 5.0 [MQTT-4.4.0-1]
+ * [MQTT-4.4.0-2]). Without it a new client would send an unacknowledged
+ * message again under a new id, and a remote that had already released the
+ * old one (PUBREL received) would deliver it twice.
+ *
+ * Design: an append-only log in one store queue (`$bridge-out/<name>`), one
+ * row per event-loop turn holding that turn's changes (`+seq:id` sent, `rseq`
+ * PUBREL stage, `-seq` acknowledged), or a snapshot (`=`) of the whole set.
+ * `sent` and `released` return the store flush of their row: the client's
+ * `beforeSend` holds the PUBLISH or PUBREL until it resolves, so no packet
+ * leaves before its id is durable. `completed` is written when the
+ * acknowledgement arrives, before the client may give that id to another
+ * message; a later `+` for the same id also marks the earlier flow done
+ * (the client reuses an id only after its flow ended). A flow leaves the set
+ * once the outbound queue removed its entry (`forget`). Bounded by the
+ * bridge's `max_inflight` plus the acknowledged entries the queue has not
+ * removed yet; the log is trimmed every `COMPACT_AT` rows.
+ */
+export class OutboundLedger {
+  private readonly flows = new Map<number, OutboundFlow>();
+  /** Live (not done) flows by packet id. */
+  private readonly byPacketId = new Map<number, number>();
+  private pending: string[] = [];
+  private turnScheduled = false;
+  private turnWaiter: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
+  private rows = 0;
+  private compacting = false;
+  /** The last packet id recorded, so a restored client continues after it. */
+  lastPacketId = 0;
+
+  constructor(
+    private readonly store: () => BrokerStore,
+    /** The queue id of the log in the store. */
+    readonly queueId: string,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Flows recorded (done ones not yet forgotten included). */
+  get size(): number {
+    return this.flows.size;
+  }
+
+  /** Read the log a previous run (or another cluster node) left, and replay it. */
+  async load(): Promise<void> {
+    const log = await this.store().peekQueue(this.queueId, LOAD_MAX);
+    this.flows.clear();
+    this.byPacketId.clear();
+    for (const row of log) this.replay(row);
+    this.rows = log.length;
+  }
+
+  /** The flow of queue entry `seq`, if recorded. */
+  flow(seq: number): OutboundFlow | undefined {
+    return this.flows.get(seq);
+  }
+
+  /** The queue entry whose live flow holds `packetId`. */
+  seqOf(packetId: number): number | undefined {
+    return this.byPacketId.get(packetId);
+  }
+
+  /** Live flows, oldest first (what a restored client resends). */
+  live(): OutboundFlow[] {
+    return [...this.flows.values()].filter((f) => !f.done).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The PUBLISH of entry `seq` goes out for the first time with `packetId`: resolves once that is durable. */
+  sent(seq: number, packetId: number): Promise<void> {
+    this.apply(seq, packetId);
+    this.log(`+${seq}:${packetId}`);
+    return this.durable();
+  }
+
+  /** PUBREC came for entry `seq`; its PUBREL goes out: resolves once that is durable. */
+  released(seq: number): Promise<void> {
+    const flow = this.flows.get(seq);
+    if (flow !== undefined) flow.stage = "pubrel";
+    this.log(`r${seq}`);
+    return this.durable();
+  }
+
+  /** The remote acknowledged entry `seq` (written before its id can be reused). */
+  completed(seq: number): void {
+    const flow = this.flows.get(seq);
+    if (flow === undefined || flow.done) return;
+    this.finish(flow);
+    this.log(`-${seq}`);
+  }
+
+  /** The changes of this turn not yet flushed, if any: a resend waits for them too. */
+  pendingDurable(): Promise<void> | undefined {
+    return this.turnWaiter?.promise ?? (this.pending.length > 0 ? this.durable() : undefined);
+  }
+
+  /** The outbound queue removed every entry through `throughSeq`: their flows are over. */
+  forget(throughSeq: number): void {
+    for (const [seq, flow] of this.flows) {
+      if (seq > throughSeq) continue;
+      this.flows.delete(seq);
+      if (this.byPacketId.get(flow.packetId) === seq) this.byPacketId.delete(flow.packetId);
+    }
+  }
+
+  private apply(seq: number, packetId: number): void {
+    // The client gave this id to a new message: the flow that had it is over.
+    const earlier = this.byPacketId.get(packetId);
+    if (earlier !== undefined && earlier !== seq) {
+      const flow = this.flows.get(earlier);
+      if (flow !== undefined) this.finish(flow);
+    }
+    this.flows.set(seq, { seq, packetId, stage: "publish", done: false });
+    this.byPacketId.set(packetId, seq);
+    this.lastPacketId = packetId;
+  }
+
+  private finish(flow: OutboundFlow): void {
+    flow.done = true;
+    if (this.byPacketId.get(flow.packetId) === flow.seq) this.byPacketId.delete(flow.packetId);
+  }
+
+  private replay(row: QueueEntry): void {
+    if (row.topic === "=") {
+      this.flows.clear();
+      this.byPacketId.clear();
+    }
+    const text = decoder.decode(row.payload);
+    for (const op of text === "" ? [] : text.split(",")) {
+      const kind = op[0];
+      if (kind === "+") {
+        const [seq, packetId] = op.slice(1).split(":").map(Number);
+        if (!isSeq(seq) || !isPacketId(packetId)) continue;
+        this.apply(seq, packetId);
+      } else if (kind === "r" || kind === "-") {
+        const flow = this.flows.get(Number(op.slice(1)));
+        if (flow === undefined) continue;
+        if (kind === "r") flow.stage = "pubrel";
+        else this.finish(flow);
+      }
+    }
+  }
+
+  private log(op: string): void {
+    this.pending.push(op);
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    // One row per turn: the changes of one batch of packets cost one store write.
+    queueMicrotask(() => this.writeTurn());
+  }
+
+  private durable(): Promise<void> {
+    if (this.turnWaiter === undefined) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.turnWaiter = { promise, resolve, reject };
+    }
+    return this.turnWaiter.promise;
+  }
+
+  private writeTurn(): void {
+    this.turnScheduled = false;
+    const waiter = this.turnWaiter;
+    this.turnWaiter = undefined;
+    if (this.pending.length > 0) {
+      this.append("o", this.pending.join(","));
+      this.pending = [];
+    }
+    // The flush covers the row just appended (the store applies calls in call order).
+    if (waiter !== undefined) this.store().flush().then(waiter.resolve, waiter.reject);
+    if (this.rows >= COMPACT_AT && !this.compacting) void this.compact();
+  }
+
+  private append(topic: "o" | "=", text: string): void {
+    this.rows++;
+    this.store()
+      .enqueue(this.queueId, {
+        topic,
+        payload: encoder.encode(text),
+        qos: 0,
+        retain: false,
+        enqueuedAt: Date.now(),
+      })
+      .then((result) => {
+        if (!result.accepted || result.dropped > 0)
+          this.onError(
+            new Error(`the store's queue bounds refused or trimmed the outbound ledger ${this.queueId}`),
+          );
+      }, this.onError);
+  }
+
+  /** Append a snapshot of the set, then trim every row before it (the snapshot replaces them). */
+  private async compact(): Promise<void> {
+    this.compacting = true;
+    try {
+      const ops: string[] = [];
+      // In seq order: a later `+` with the same id marks the earlier flow done on replay.
+      for (const f of [...this.flows.values()].sort((a, b) => a.seq - b.seq)) {
+        ops.push(`+${f.seq}:${f.packetId}`);
+        if (f.stage === "pubrel") ops.push(`r${f.seq}`);
+        if (f.done) ops.push(`-${f.seq}`);
+      }
+      this.append("=", ops.join(","));
+      const store = this.store();
+      const log = await store.peekQueue(this.queueId, LOAD_MAX);
+      let snapshot = 0;
+      for (const row of log) if (row.topic === "=") snapshot = row.seq;
+      if (snapshot > 0) {
+        const removed = await store.ackQueue(this.queueId, snapshot - 1);
+        this.rows = Math.max(0, this.rows - removed);
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.compacting = false;
+    }
+  }
+}
+
+function isSeq(n: number | undefined): n is number {
+  return n !== undefined && Number.isInteger(n) && n >= 1;
+}
+
+function isPacketId(n: number | undefined): n is number {
+  return n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65_535;
+}
