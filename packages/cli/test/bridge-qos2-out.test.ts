@@ -8,19 +8,19 @@
 // a PUBLISH with a new id after mosquitto released the old one (PUBREL received)
 // is a new message to it [MQTT-4.3.3-12], delivered a second time. A subscriber
 // on mosquitto must get every message exactly once, in order.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
-import { cleanupStack, freePort, seededRandom, startMosquitto } from "@amqtt/test-utils";
+import { cleanupStack, seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { startBridgedSite } from "./helpers/bridge-site.js";
 import {
   ackPacketId,
   isPubcomp,
   isPubrec,
   isPubrel,
-  MqttProxy,
   publishOf,
   type SeenPacket,
 } from "./helpers/mqtt-proxy.js";
@@ -66,34 +66,13 @@ describe.each([5, 4] as const)(
         const settleMs = Math.floor(random() * 50);
 
         const cwd = mkdtempSync(join(dir, `v${level}-s${seed}-`));
-        const remote = await startMosquitto({ config: ["allow_anonymous true", "persistence false"] });
-        cleanups.add(() => remote.stop());
-        const proxy = await MqttProxy.start(remote.port);
-        cleanups.add(() => proxy.stop());
-        const sitePort = await freePort();
-        const config = join(cwd, "site.yaml");
-        writeFileSync(
-          config,
-          `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:${sitePort}
-plugins:
-  anonymous-auth: {}
-bridges:
-  - name: central
-    address: 127.0.0.1:${proxy.port}
-    protocol_version: ${level}
-    client_id: site-out-v${level}-s${seed}
-    clean_start: false
-    restart_timeout: [0.05, 0.2]
-    topics:
-      - { filter: "alarms/#", direction: out, qos: 2, remote_prefix: "site/" }
-`,
+        const { remote, proxy, sitePort, config, state, first } = await startBridgedSite(
+          cleanups,
+          cwd,
+          level,
+          `site-out-v${level}-s${seed}`,
+          '{ filter: "alarms/#", direction: out, qos: 2, remote_prefix: "site/" }',
         );
-        const state = join(cwd, "state");
-        const first = await startAmqtt(["-c", config, "--data-dir", state], cwd);
-        cleanups.add(() => killAmqtt(first));
 
         // The subscriber on mosquitto: what it gets, in order.
         const far = client(`far-${level}-${seed}`);

@@ -6,14 +6,15 @@
 // the PUBLISH again with DUP=1 [MQTT-4.4.0-1]; the bridge's durable QoS 2 ledger
 // recognises the packet id and acknowledges it without publishing it again
 // [MQTT-4.3.3-9], so the local subscriber gets the message exactly once.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
-import { cleanupStack, freePort, startMosquitto } from "@amqtt/test-utils";
+import { cleanupStack } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
-import { isDupQos2Publish, isPubrec, MqttProxy } from "./helpers/mqtt-proxy.js";
+import { startBridgedSite } from "./helpers/bridge-site.js";
+import { isDupQos2Publish, isPubrec } from "./helpers/mqtt-proxy.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-bridge-qos2-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,34 +43,13 @@ describe.each([5, 4] as const)(
   (level) => {
     it("[MQTT-4.3.3-9] a PUBLISH mosquitto sends again (DUP) after our restart is acknowledged, not published locally a second time", async () => {
       const cwd = mkdtempSync(join(dir, `v${level}-`));
-      const remote = await startMosquitto({ config: ["allow_anonymous true", "persistence false"] });
-      cleanups.add(() => remote.stop());
-      const proxy = await MqttProxy.start(remote.port);
-      cleanups.add(() => proxy.stop());
-      const sitePort = await freePort();
-      const config = join(cwd, "site.yaml");
-      writeFileSync(
-        config,
-        `listeners:
-  default:
-    type: tcp
-    bind: 127.0.0.1:${sitePort}
-plugins:
-  anonymous-auth: {}
-bridges:
-  - name: central
-    address: 127.0.0.1:${proxy.port}
-    protocol_version: ${level}
-    client_id: site-bridge-v${level}
-    clean_start: false
-    restart_timeout: [0.05, 0.2]
-    topics:
-      - { filter: "commands/#", direction: in, qos: 2, local_prefix: "from-central/" }
-`,
+      const { remote, proxy, sitePort, config, state, first } = await startBridgedSite(
+        cleanups,
+        cwd,
+        level,
+        `site-bridge-v${level}`,
+        '{ filter: "commands/#", direction: in, qos: 2, local_prefix: "from-central/" }',
       );
-      const state = join(cwd, "state");
-      const first = await startAmqtt(["-c", config, "--data-dir", state], cwd);
-      cleanups.add(() => killAmqtt(first));
 
       // A persistent local subscriber: it reconnects by itself to the restarted broker (same port).
       const app = client("site-app", false);
