@@ -14,6 +14,7 @@ import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
 import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { routed } from "./helpers/routed.js";
 
 const PASSWORD = "death-s3cret";
 const LEASE_MS = 2000;
@@ -57,20 +58,6 @@ async function client(port: number, options: Parameters<typeof connectAsync>[1] 
   const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
   clients.push(c);
   return c;
-}
-
-/** Publish on `topic` until `sub` sees it: the route reached the publisher's node. */
-async function routed(pub: MqttClient, sub: MqttClient, topic: string): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const on = (t: string) => {
-      if (t !== topic) return;
-      sub.off("message", on);
-      resolve();
-    };
-    sub.on("message", on);
-  });
-  const timer = setInterval(() => void pub.publishAsync(topic, "probe", { qos: 0 }), 100);
-  await seen.finally(() => clearInterval(timer));
 }
 
 /** Wait (at most 10 s) until `running` (or `other`) logged `text`. */

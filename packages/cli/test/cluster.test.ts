@@ -9,6 +9,7 @@ import { type RedisServer, startRedis, startRedisCluster } from "@amqtt/test-uti
 import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { routed } from "./helpers/routed.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cluster-"));
 let redis: RedisServer;
@@ -81,20 +82,6 @@ function messages(
     };
     c.on("message", on);
   });
-}
-
-/** Publish `retained` on a topic until `c` (subscribed on another node) sees one: the route has propagated. */
-async function routed(pub: MqttClient, sub: MqttClient, topic: string): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const on = (t: string) => {
-      if (t !== topic) return;
-      sub.off("message", on);
-      resolve();
-    };
-    sub.on("message", on);
-  });
-  const timer = setInterval(() => void pub.publishAsync(topic, "probe", { qos: 0 }), 100);
-  await seen.finally(() => clearInterval(timer));
 }
 
 describe("amqtt --cluster", () => {
