@@ -1,11 +1,6 @@
 import type { BrokerStore, QueueEntry } from "@amqtt/store";
+import { StoreLog } from "./store-log.js";
 
-/** Log entries kept before the ledger writes a snapshot and trims what it replaces. */
-const COMPACT_AT = 128;
-/** Most entries read back at `load` (the log never grows past `COMPACT_AT` plus the writes of one compaction). */
-const LOAD_MAX = 4096;
-
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -33,15 +28,16 @@ const decoder = new TextDecoder();
  */
 export class InboundLedger {
   private readonly ids = new Set<number>();
-  private entries = 0;
-  private compacting = false;
+  private readonly log: StoreLog;
 
-  constructor(
-    private readonly store: () => BrokerStore,
-    /** The queue id of the log in the store. */
-    readonly queueId: string,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  constructor(store: () => BrokerStore, queueId: string, onError: (error: unknown) => void) {
+    this.log = new StoreLog(store, queueId, "QoS 2 ledger", onError);
+  }
+
+  /** The queue id of the log in the store. */
+  get queueId(): string {
+    return this.log.queueId;
+  }
 
   /** Ids held (received, not yet released). */
   get size(): number {
@@ -50,10 +46,9 @@ export class InboundLedger {
 
   /** Read the log a previous run (or another cluster node) left, and replay it. */
   async load(): Promise<void> {
-    const log = await this.store().peekQueue(this.queueId, LOAD_MAX);
+    const log = await this.log.load();
     this.ids.clear();
     for (const entry of log) this.replay(entry);
-    this.entries = log.length;
   }
 
   /** Whether `packetId` was received and not released. */
@@ -92,41 +87,7 @@ export class InboundLedger {
   }
 
   private append(op: "+" | "-" | "=", ids: readonly number[]): void {
-    this.entries++;
-    this.store()
-      .enqueue(this.queueId, {
-        topic: op,
-        payload: encoder.encode(ids.join(",")),
-        qos: 0,
-        retain: false,
-        enqueuedAt: Date.now(),
-      })
-      .then((result) => {
-        if (!result.accepted || result.dropped > 0)
-          this.onError(
-            new Error(`the store's queue bounds refused or trimmed the QoS 2 ledger ${this.queueId}`),
-          );
-      }, this.onError);
-    if (this.entries >= COMPACT_AT && !this.compacting) void this.compact();
-  }
-
-  /** Append a snapshot of the set, then trim every entry before it (the snapshot replaces them). */
-  private async compact(): Promise<void> {
-    this.compacting = true;
-    try {
-      this.append("=", [...this.ids]);
-      const store = this.store();
-      const log = await store.peekQueue(this.queueId, LOAD_MAX);
-      let snapshot = 0;
-      for (const entry of log) if (entry.topic === "=") snapshot = entry.seq;
-      if (snapshot > 0) {
-        const removed = await store.ackQueue(this.queueId, snapshot - 1);
-        this.entries = Math.max(0, this.entries - removed);
-      }
-    } catch (error) {
-      this.onError(error);
-    } finally {
-      this.compacting = false;
-    }
+    this.log.append(op, ids.join(","));
+    this.log.compactIfDue(() => [...this.ids].join(","));
   }
 }

@@ -1,11 +1,6 @@
 import type { BrokerStore, QueueEntry } from "@amqtt/store";
+import { StoreLog } from "./store-log.js";
 
-/** Log rows kept before the ledger writes a snapshot and trims what it replaces. */
-const COMPACT_AT = 128;
-/** Most rows read back at `load` (the log never grows far past `COMPACT_AT`). */
-const LOAD_MAX = 4096;
-
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Where one outbound QoS 1/2 message stands with the remote. */
@@ -49,17 +44,22 @@ export class OutboundLedger {
   private pending: string[] = [];
   private turnScheduled = false;
   private turnWaiter: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
-  private rows = 0;
-  private compacting = false;
+  private readonly log: StoreLog;
   /** The last packet id recorded, so a restored client continues after it. */
   lastPacketId = 0;
 
   constructor(
     private readonly store: () => BrokerStore,
-    /** The queue id of the log in the store. */
-    readonly queueId: string,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+    queueId: string,
+    onError: (error: unknown) => void,
+  ) {
+    this.log = new StoreLog(store, queueId, "outbound ledger", onError);
+  }
+
+  /** The queue id of the log in the store. */
+  get queueId(): string {
+    return this.log.queueId;
+  }
 
   /** Flows recorded (done ones not yet forgotten included). */
   get size(): number {
@@ -68,11 +68,10 @@ export class OutboundLedger {
 
   /** Read the log a previous run (or another cluster node) left, and replay it. */
   async load(): Promise<void> {
-    const log = await this.store().peekQueue(this.queueId, LOAD_MAX);
+    const log = await this.log.load();
     this.flows.clear();
     this.byPacketId.clear();
     for (const row of log) this.replay(row);
-    this.rows = log.length;
   }
 
   /** The flow of queue entry `seq`, if recorded. */
@@ -93,7 +92,7 @@ export class OutboundLedger {
   /** The PUBLISH of entry `seq` goes out for the first time with `packetId`: resolves once that is durable. */
   sent(seq: number, packetId: number): Promise<void> {
     this.apply(seq, packetId);
-    this.log(`+${seq}:${packetId}`);
+    this.record(`+${seq}:${packetId}`);
     return this.durable();
   }
 
@@ -101,7 +100,7 @@ export class OutboundLedger {
   released(seq: number): Promise<void> {
     const flow = this.flows.get(seq);
     if (flow !== undefined) flow.stage = "pubrel";
-    this.log(`r${seq}`);
+    this.record(`r${seq}`);
     return this.durable();
   }
 
@@ -110,7 +109,7 @@ export class OutboundLedger {
     const flow = this.flows.get(seq);
     if (flow === undefined || flow.done) return;
     this.finish(flow);
-    this.log(`-${seq}`);
+    this.record(`-${seq}`);
   }
 
   /** The changes of this turn not yet flushed, if any: a resend waits for them too. */
@@ -165,7 +164,7 @@ export class OutboundLedger {
     }
   }
 
-  private log(op: string): void {
+  private record(op: string): void {
     this.pending.push(op);
     if (this.turnScheduled) return;
     this.turnScheduled = true;
@@ -191,57 +190,23 @@ export class OutboundLedger {
     const waiter = this.turnWaiter;
     this.turnWaiter = undefined;
     if (this.pending.length > 0) {
-      this.append("o", this.pending.join(","));
+      this.log.append("o", this.pending.join(","));
       this.pending = [];
     }
     // The flush covers the row just appended (the store applies calls in call order).
     if (waiter !== undefined) this.store().flush().then(waiter.resolve, waiter.reject);
-    if (this.rows >= COMPACT_AT && !this.compacting) void this.compact();
+    this.log.compactIfDue(() => this.snapshot());
   }
 
-  private append(topic: "o" | "=", text: string): void {
-    this.rows++;
-    this.store()
-      .enqueue(this.queueId, {
-        topic,
-        payload: encoder.encode(text),
-        qos: 0,
-        retain: false,
-        enqueuedAt: Date.now(),
-      })
-      .then((result) => {
-        if (!result.accepted || result.dropped > 0)
-          this.onError(
-            new Error(`the store's queue bounds refused or trimmed the outbound ledger ${this.queueId}`),
-          );
-      }, this.onError);
-  }
-
-  /** Append a snapshot of the set, then trim every row before it (the snapshot replaces them). */
-  private async compact(): Promise<void> {
-    this.compacting = true;
-    try {
-      const ops: string[] = [];
-      // In seq order: a later `+` with the same id marks the earlier flow done on replay.
-      for (const f of [...this.flows.values()].sort((a, b) => a.seq - b.seq)) {
-        ops.push(`+${f.seq}:${f.packetId}`);
-        if (f.stage === "pubrel") ops.push(`r${f.seq}`);
-        if (f.done) ops.push(`-${f.seq}`);
-      }
-      this.append("=", ops.join(","));
-      const store = this.store();
-      const log = await store.peekQueue(this.queueId, LOAD_MAX);
-      let snapshot = 0;
-      for (const row of log) if (row.topic === "=") snapshot = row.seq;
-      if (snapshot > 0) {
-        const removed = await store.ackQueue(this.queueId, snapshot - 1);
-        this.rows = Math.max(0, this.rows - removed);
-      }
-    } catch (error) {
-      this.onError(error);
-    } finally {
-      this.compacting = false;
+  /** The whole set as one snapshot row (in seq order: a later `+` with the same id marks the earlier flow done on replay). */
+  private snapshot(): string {
+    const ops: string[] = [];
+    for (const f of [...this.flows.values()].sort((a, b) => a.seq - b.seq)) {
+      ops.push(`+${f.seq}:${f.packetId}`);
+      if (f.stage === "pubrel") ops.push(`r${f.seq}`);
+      if (f.done) ops.push(`-${f.seq}`);
     }
+    return ops.join(",");
   }
 }
 
