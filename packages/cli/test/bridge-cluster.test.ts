@@ -5,7 +5,7 @@
 // mid-stream at a seeded point. Every QoS 1 message acknowledged to a local
 // publisher reaches the remote (duplicates allowed), in order per topic, and
 // the surviving node takes the bridge over within the lease time.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MQTTClient } from "@amqtt/client";
@@ -13,6 +13,7 @@ import { cleanupStack, freePort, seededRandom, startMosquitto } from "@amqtt/tes
 import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { killAmqtt, type RunningAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { clusterConfigFile } from "./helpers/cluster-config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-bridge-cluster-"));
 const cleanups = cleanupStack();
@@ -39,33 +40,26 @@ let prefix = 0;
 
 function writeConfig(remotePort: number, extra: Record<string, unknown> = {}): string {
   const p = `bc${++prefix}:`;
-  const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
-      plugins: { "anonymous-auth": { allow_anonymous: true } },
-      persistence: { store: "redis", redis: `redis://127.0.0.1:${redis.port}/0`, key_prefix: `${p}store:` },
-      cluster: {
-        redis: `redis://127.0.0.1:${redis.port}/0`,
-        key_prefix: p,
-        lease_ms: LEASE_MS,
-        request_timeout_ms: 500,
+  return clusterConfigFile(dir, {
+    persistence: { store: "redis", redis: `redis://127.0.0.1:${redis.port}/0`, key_prefix: `${p}store:` },
+    cluster: {
+      redis: `redis://127.0.0.1:${redis.port}/0`,
+      key_prefix: p,
+      lease_ms: LEASE_MS,
+      request_timeout_ms: 500,
+    },
+    bridges: [
+      {
+        name: "central",
+        address: `127.0.0.1:${remotePort}`,
+        protocol_version: 5,
+        client_id: "site-bridge",
+        restart_timeout: [0.05, 0.2],
+        topics: [{ filter: "sensors/#", direction: "out", qos: 1, remote_prefix: "site/" }],
       },
-      bridges: [
-        {
-          name: "central",
-          address: `127.0.0.1:${remotePort}`,
-          protocol_version: 5,
-          client_id: "site-bridge",
-          restart_timeout: [0.05, 0.2],
-          topics: [{ filter: "sensors/#", direction: "out", qos: 1, remote_prefix: "site/" }],
-        },
-      ],
-      ...extra,
-    }),
-  );
-  return file;
+    ],
+    ...extra,
+  });
 }
 
 function client(clientId: string): MQTTClient {

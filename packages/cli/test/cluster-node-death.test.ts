@@ -5,7 +5,7 @@
 // publisher. Real redis-server (with a password) and real `amqtt` processes,
 // started here on free loopback ports and killed by PID; MQTT.js clients.
 // Replay seeds with AMQTT_DEATH_SEEDS=<seed,...>.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PER_NODE_STORE_WARNING } from "@amqtt/broker";
@@ -14,6 +14,7 @@ import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
 import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { clusterConfigFile } from "./helpers/cluster-config.js";
 import { routed } from "./helpers/routed.js";
 
 const PASSWORD = "death-s3cret";
@@ -38,16 +39,9 @@ afterEach(() => {
 
 /** A config with a cluster section (fresh key prefix, short lease) and no persistence section. */
 function configFile(): string {
-  const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
-      plugins: { "anonymous-auth": { allow_anonymous: true } },
-      cluster: { key_prefix: `death${++prefix}:`, lease_ms: LEASE_MS, request_timeout_ms: 500 },
-    }),
-  );
-  return file;
+  return clusterConfigFile(dir, {
+    cluster: { key_prefix: `death${++prefix}:`, lease_ms: LEASE_MS, request_timeout_ms: 500 },
+  });
 }
 
 function node(config: string, extra: string[] = []): Promise<RunningAmqtt> {

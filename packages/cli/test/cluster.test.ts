@@ -1,7 +1,7 @@
 // `amqtt --cluster` and `amqtt --workers`: several broker processes on one real
 // redis-server (started here on a free loopback port, killed by PID), with
 // MQTT.js and Debian's mosquitto_pub/mosquitto_sub as clients.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mosquittoPub, seededRandom } from "@amqtt/test-utils";
@@ -9,6 +9,7 @@ import { type RedisServer, startRedis, startRedisCluster } from "@amqtt/test-uti
 import { connect, connectAsync, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAmqtt, runAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { clusterConfigFile } from "./helpers/cluster-config.js";
 import { routed } from "./helpers/routed.js";
 
 const dir = mkdtempSync(join(tmpdir(), "amqtt-cluster-"));
@@ -29,21 +30,15 @@ afterEach(async () => {
 
 /** A config file: TCP on a free port (0), `$SYS` every second, fast leases, a fresh key prefix per test (`extra`: more cluster keys). */
 function configFile(extra: Record<string, unknown> | null = {}): string {
-  const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
   // `null`: no cluster section (a single broker).
   const cluster =
     extra === null
       ? undefined
       : { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500, ...extra };
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
-      plugins: { "anonymous-auth": { allow_anonymous: true }, sys: { sys_interval: 1 } },
-      cluster,
-    }),
-  );
-  return file;
+  return clusterConfigFile(dir, {
+    plugins: { "anonymous-auth": { allow_anonymous: true }, sys: { sys_interval: 1 } },
+    cluster,
+  });
 }
 
 /** `count` broker processes, each a node of one cluster (on the test's redis-server unless `engine` says otherwise). */
@@ -191,16 +186,10 @@ describe("amqtt --cluster", () => {
 
 describe("nodes sharing the Redis store (persistence: redis) and engine", () => {
   it("a persistent session queued on one node is resumed on another: session present, each queued message once", async () => {
-    const file = join(mkdtempSync(join(dir, "cfg-")), "amqtt.yaml");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        listeners: { default: { type: "tcp", bind: "127.0.0.1:0" } },
-        plugins: { "anonymous-auth": { allow_anonymous: true } },
-        persistence: { store: "redis", redis: redis.url, key_prefix: `store${++prefix}:` },
-        cluster: { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500 },
-      }),
-    );
+    const file = clusterConfigFile(dir, {
+      persistence: { store: "redis", redis: redis.url, key_prefix: `store${++prefix}:` },
+      cluster: { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500 },
+    });
     const nodes: RunningAmqtt[] = [];
     for (let i = 0; i < 2; i++)
       nodes.push(await startAmqtt(["-c", file, "--cluster", redis.url], mkdtempSync(join(dir, "cwd-"))));
