@@ -4,6 +4,7 @@ import type { SenderSnapshot } from "@amqtt/qos";
 import type { DisconnectedAction, SessionSnapshot } from "@amqtt/session";
 import type { BrokerStore, SessionRecord, StoredWill, StoreUsage } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import { clientInfoAway } from "../core/client-info.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import { messageOf } from "../core/messages.js";
 import { snapshotOf } from "../core/persistence.js";
@@ -195,16 +196,7 @@ export class LocalSessionRegistry implements SessionRegistry {
   restore(record: SessionRecord, queued: StoreUsage): void {
     const clock = this.host.clock;
     const wall = Date.now();
-    const info: ClientInfo = {
-      clientId: record.clientId,
-      username: record.username,
-      password: undefined,
-      protocolVersion: record.protocolVersion,
-      listener: "",
-      remoteAddress: undefined,
-      anonymous: record.username === undefined,
-      attributes: new Map(),
-    };
+    const info = clientInfoAway(record.clientId, record.username, record.protocolVersion, "");
     const state = new SessionState(record.clientId, info, this.host.local);
     state.snapshot = snapshotOf(record);
     state.expiryInterval = record.sessionExpiryInterval;

@@ -1,8 +1,8 @@
 import type { ClusterBus, ClusterEnvelope } from "@amqtt/cluster";
 import type { BrokerStore } from "@amqtt/store";
+import { clientInfoAway } from "../core/client-info.js";
 import { messageOf } from "../core/messages.js";
 import type { Router } from "../core/router.js";
-import type { ClientInfo } from "../plugins/types.js";
 import type { ClusterSessionRegistry } from "./cluster-sessions.js";
 import type { ClusterCounters } from "./cluster-stats.js";
 import {
@@ -113,19 +113,10 @@ export class RemoteDelivery {
     const inherited = adopted && scope.ordinary ? host.sessions?.inherited.of(scope.to) : undefined;
     if (adopted && scope.groups.length === 0 && inherited === undefined) return false;
     const publisher = message.publisher;
-    const client: ClientInfo | undefined =
+    const client =
       publisher === undefined
         ? undefined
-        : {
-            clientId: publisher.clientId,
-            username: publisher.username,
-            password: undefined,
-            protocolVersion: publisher.protocolVersion,
-            listener: "cluster",
-            remoteAddress: undefined,
-            anonymous: publisher.username === undefined,
-            attributes: new Map(),
-          };
+        : clientInfoAway(publisher.clientId, publisher.username, publisher.protocolVersion, "cluster");
     const m = messageOf({
       topic: message.topic,
       payload: message.payload,

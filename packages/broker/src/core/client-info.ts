@@ -90,6 +90,29 @@ class ConnectionInfo implements ClientInfo {
   }
 }
 
+/**
+ * The {@link ClientInfo} of a client with no connection here: a session
+ * restored from the store (listener `""`) or the publisher of a message another
+ * node routed (listener `"cluster"`). No password, no address.
+ */
+export function clientInfoAway(
+  clientId: string,
+  username: string | undefined,
+  protocolVersion: ClientInfo["protocolVersion"],
+  listener: string,
+): ClientInfo {
+  return {
+    clientId,
+    username,
+    password: undefined,
+    protocolVersion,
+    listener,
+    remoteAddress: undefined,
+    anonymous: username === undefined,
+    attributes: new Map(),
+  };
+}
+
 /** The facts plugins see about a client before its CONNECT: listener, address, verified certificate. */
 export function clientInfoOf(transport: Connection, listener: string): ClientInfo {
   const info = new ConnectionInfo(transport, listener);
