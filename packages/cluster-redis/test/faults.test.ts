@@ -47,7 +47,7 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     const b = await node(redis.url, "b");
     b.events.autoAck = true;
     await a.bus.send("b", "deliver", bytes("before"));
-    await waitFor("before", () => b.events.envelopes.length === 1, 2000);
+    await waitFor("before", () => b.events.envelopes.length === 1, 10_000);
     redis.signal("SIGSTOP");
     // The call's own deadline ends it (not a dropped connection, not the test's timeout).
     const stalled = await a.bus.claimSession("c").then(
@@ -56,13 +56,13 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     );
     expect(stalled).toBeInstanceOf(ClusterUnavailableError);
     expect((stalled as Error).message).toMatch(DEADLINE);
-    await waitFor("a down", () => a.events.statuses.includes("down"), 2000);
-    await waitFor("b down", () => b.events.statuses.includes("down"), 2000);
+    await waitFor("a down", () => a.events.statuses.includes("down"), 10_000);
+    await waitFor("b down", () => b.events.statuses.includes("down"), 10_000);
     expect(a.bus.status).toBe("down");
     redis.signal("SIGCONT");
-    await waitFor("a up", () => a.events.statuses.at(-1) === "up", 3000);
+    await waitFor("a up", () => a.events.statuses.at(-1) === "up", 10_000);
     await a.bus.send("b", "deliver", bytes("after"));
-    await waitFor("after", () => b.events.envelopes.some((r) => text(r.envelope.body) === "after"), 3000);
+    await waitFor("after", () => b.events.envelopes.some((r) => text(r.envelope.body) === "after"), 10_000);
     expect(a.events.downs).toEqual([]);
   });
 
@@ -96,9 +96,9 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     const b = await node(redis.url, "b");
     const claim = await a.bus.claimSession("durable");
     await b.bus.addRoute({ filter: "kept/#", group: undefined });
-    await waitFor("route", () => a.bus.match("kept/1").nodes.has("b"), 2000);
+    await waitFor("route", () => a.bus.match("kept/1").nodes.has("b"), 10_000);
     for (let i = 0; i < 5; i++) await a.bus.send("b", "deliver", bytes(`m${i}`));
-    await waitFor("five", () => b.events.envelopes.length === 5, 2000);
+    await waitFor("five", () => b.events.envelopes.length === 5, 10_000);
     b.events.envelopes[0]?.ack();
     await sleep(100);
     await redis.restart();
@@ -112,7 +112,7 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     // b's next run gets the four it never acknowledged, from the replayed AOF.
     b.bus.crash();
     const b2 = await node(redis.url, "b");
-    await waitFor("four again", () => b2.events.envelopes.length === 4, 3000);
+    await waitFor("four again", () => b2.events.envelopes.length === 4, 10_000);
     expect(b2.events.envelopes.map((r) => text(r.envelope.body))).toEqual(["m1", "m2", "m3", "m4"]);
     expect(b2.events.envelopes.map((r) => r.envelope.id)).toEqual(
       b.events.envelopes.slice(1).map((r) => r.envelope.id),
@@ -163,7 +163,7 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     expect(refused).toHaveLength(30);
     for (const r of refused) expect((r as PromiseRejectedResult).reason.name).toBe("InboxFullError");
     expect(cli(redis.port, "XLEN", "amqtt:{i:b}:inbox")).toBe("50");
-    await waitFor("ten out", () => b.events.envelopes.length === 10, 2000);
+    await waitFor("ten out", () => b.events.envelopes.length === 10, 10_000);
     expect(cli(redis.port, "GET", "amqtt:{i:c}:limit")).toBe("100000");
     expect(c.bus.resolvedOptions.maxInboxEnvelopes).toBe(100_000);
   });
