@@ -96,6 +96,8 @@ export class Bridge {
   /** Outbound QoS 1/2 packet ids in flight, durable (persistent store and session only). */
   private readonly outLedger: OutboundLedger;
   private outLedgerOn = false;
+  /** QoS 0 entries written to the remote are marked in the outbound ledger (a persistent store: a restart must not send them again). */
+  private qos0MarksOn = false;
   /** Entries the current client's restored session resends. */
   private restoredSeqs = new Set<number>();
   /** DUP flags of inbound QoS 2 PUBLISH packets, by packet id, from the packet hook until their message event. */
@@ -199,7 +201,10 @@ export class Bridge {
     const link = this.newLink();
     this.link = link;
     // The QoS 2 ledgers as the previous runner left them, before the remote resends anything.
-    Promise.all([this.ledger.load(), this.outLedgerOn ? this.outLedger.load() : undefined]).then(
+    Promise.all([
+      this.ledger.load(),
+      this.outLedgerOn || this.qos0MarksOn ? this.outLedger.load() : undefined,
+    ]).then(
       () => {
         if (this.link === link) link.start();
       },
@@ -229,7 +234,9 @@ export class Bridge {
     await this.ledger.load();
     // Only a durable store outlives us, and only a kept session at the remote remembers the ids.
     this.outLedgerOn = this.broker.store.persistent && !this.config.cleanStart;
-    if (this.outLedgerOn) await this.outLedger.load();
+    // Whatever the remote keeps, a QoS 0 message that left must never leave again after our restart.
+    this.qos0MarksOn = this.broker.store.persistent;
+    if (this.outLedgerOn || this.qos0MarksOn) await this.outLedger.load();
     const bounds = this.outbox.bounds();
     if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
       this.logger.warn(
@@ -434,6 +441,7 @@ export class Bridge {
 
   /** What an earlier run (or client) left of outbound entry `seq`. */
   private priorOf(seq: number): PriorState {
+    if (this.qos0MarksOn && this.outLedger.wasTaken(seq)) return "done";
     if (!this.outLedgerOn) return undefined;
     const flow = this.outLedger.flow(seq);
     if (flow === undefined) return undefined;
@@ -484,10 +492,17 @@ export class Bridge {
     );
   }
 
-  /** The client's `beforeSend`: record a PUBLISH's packet id, or a PUBREL's stage, durably before it leaves. */
+  /**
+   * The client's `beforeSend`: record a PUBLISH's packet id, a PUBREL's stage,
+   * or that a QoS 0 entry left, durably before the packet leaves.
+   */
   private beforeSend(packet: PublishPacket | PubrelPacket): PromiseLike<void> | undefined {
-    if (!this.outLedgerOn || packet.packetId === undefined) return undefined;
     const ledger = this.outLedger;
+    if (packet.type === PacketType.PUBLISH && packet.qos === 0) {
+      const seq = this.qos0MarksOn ? this.pump.sendingSeq(packet.payload) : undefined;
+      return seq === undefined ? undefined : ledger.taken(seq);
+    }
+    if (!this.outLedgerOn || packet.packetId === undefined) return undefined;
     const id = packet.packetId;
     if (packet.type === PacketType.PUBLISH) {
       const seq = this.pump.sendingSeq(packet.payload);

@@ -24,9 +24,15 @@ export interface OutboundFlow {
  * message again under a new id, and a remote that had already released the
  * old one (PUBREL received) would deliver it twice.
  *
+ * It also holds the outbound QoS 0 entries already written to the remote
+ * (`taken`): the queue removes entries as a prefix, so a QoS 0 entry behind an
+ * unacknowledged QoS 1/2 one stays queued after it left, and without the mark a
+ * restart would send it a second time, which QoS 0 never does [MQTT-4.3.1-1].
+ *
  * Design: an append-only log in one store queue (`$bridge-out/<name>`), one
  * row per event-loop turn holding that turn's changes (`+seq:id` sent, `rseq`
- * PUBREL stage, `-seq` acknowledged), or a snapshot (`=`) of the whole set.
+ * PUBREL stage, `-seq` acknowledged, `~seq` QoS 0 written), or a snapshot
+ * (`=`) of the whole set.
  * `sent` and `released` return the store flush of their row: the client's
  * `beforeSend` holds the PUBLISH or PUBREL until it resolves, so no packet
  * leaves before its id is durable. `completed` is written when the
@@ -39,6 +45,8 @@ export interface OutboundFlow {
  */
 export class OutboundLedger {
   private readonly flows = new Map<number, OutboundFlow>();
+  /** QoS 0 entries handed to the network, until the queue removes them. */
+  private readonly takenQos0 = new Set<number>();
   /** Live (not done) flows by packet id. */
   private readonly byPacketId = new Map<number, number>();
   private pending: string[] = [];
@@ -61,9 +69,9 @@ export class OutboundLedger {
     return this.log.queueId;
   }
 
-  /** Flows recorded (done ones not yet forgotten included). */
+  /** Flows recorded (done ones not yet forgotten included) and QoS 0 entries marked written. */
   get size(): number {
-    return this.flows.size;
+    return this.flows.size + this.takenQos0.size;
   }
 
   /** Read the log a previous run (or another cluster node) left, and replay it. */
@@ -71,6 +79,7 @@ export class OutboundLedger {
     const log = await this.log.load();
     this.flows.clear();
     this.byPacketId.clear();
+    this.takenQos0.clear();
     for (const row of log) this.replay(row);
   }
 
@@ -96,6 +105,18 @@ export class OutboundLedger {
     return this.durable();
   }
 
+  /** The QoS 0 PUBLISH of entry `seq` goes out: resolves once that is durable (it is never sent again). */
+  taken(seq: number): Promise<void> {
+    this.takenQos0.add(seq);
+    this.record(`~${seq}`);
+    return this.durable();
+  }
+
+  /** Whether QoS 0 entry `seq` was written to the remote already. */
+  wasTaken(seq: number): boolean {
+    return this.takenQos0.has(seq);
+  }
+
   /** PUBREC came for entry `seq`; its PUBREL goes out: resolves once that is durable. */
   released(seq: number): Promise<void> {
     const flow = this.flows.get(seq);
@@ -119,6 +140,7 @@ export class OutboundLedger {
 
   /** The outbound queue removed every entry through `throughSeq`: their flows are over. */
   forget(throughSeq: number): void {
+    for (const seq of this.takenQos0) if (seq <= throughSeq) this.takenQos0.delete(seq);
     for (const [seq, flow] of this.flows) {
       if (seq > throughSeq) continue;
       this.flows.delete(seq);
@@ -147,6 +169,7 @@ export class OutboundLedger {
     if (row.topic === "=") {
       this.flows.clear();
       this.byPacketId.clear();
+      this.takenQos0.clear();
     }
     const text = decoder.decode(row.payload);
     for (const op of text === "" ? [] : text.split(",")) {
@@ -155,6 +178,9 @@ export class OutboundLedger {
         const [seq, packetId] = op.slice(1).split(":").map(Number);
         if (!isSeq(seq) || !isPacketId(packetId)) continue;
         this.apply(seq, packetId);
+      } else if (kind === "~") {
+        const seq = Number(op.slice(1));
+        if (isSeq(seq)) this.takenQos0.add(seq);
       } else if (kind === "r" || kind === "-") {
         const flow = this.flows.get(Number(op.slice(1)));
         if (flow === undefined) continue;
@@ -206,6 +232,7 @@ export class OutboundLedger {
       if (f.stage === "pubrel") ops.push(`r${f.seq}`);
       if (f.done) ops.push(`-${f.seq}`);
     }
+    for (const seq of this.takenQos0) ops.push(`~${seq}`);
     return ops.join(",");
   }
 }

@@ -14,7 +14,8 @@ interface InFlight {
 
 /**
  * What the previous run (or the previous client) left of an entry: `done`
- * (the remote acknowledged it; the queue had not removed it), `restored` (in
+ * (the remote acknowledged it, or it is a QoS 0 entry written already; the
+ * queue had not removed it), `restored` (in
  * flight, handed to the new client's restored session, which resends it with
  * its original packet id), or nothing (send it).
  */
@@ -179,7 +180,7 @@ export class OutboundPump {
   private send(client: MQTTClient, entry: QueueEntry): void {
     const slot: InFlight = { seq: entry.seq, done: false };
     this.inflight.push(slot);
-    const prior = entry.qos === 0 ? undefined : this.prior(entry.seq);
+    const prior = this.prior(entry.seq);
     if (prior === "done") {
       // Acknowledged before our restart: only its removal from the queue was lost.
       this.counters.sent++;
@@ -202,7 +203,7 @@ export class OutboundPump {
     }
     this.echo?.carried(entry.topic, entry.payload);
     const payload = entry.payload;
-    if (entry.qos > 0) this.sending.set(payload, entry.seq);
+    this.sending.set(payload, entry.seq);
     client
       .publish(entry.topic, payload, {
         qos: entry.qos,

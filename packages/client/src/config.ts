@@ -144,13 +144,16 @@ export interface ClientConfigInput {
   /** Replace the transport (tests, custom carriers). */
   dial?: DialFunction;
   /**
-   * Called for every QoS 1/2 PUBLISH and every PUBREL the session hands to the
-   * connection (first sends and resends). A returned promise holds that packet,
-   * and every packet after it, until it resolves; a rejection closes the
-   * connection without writing them (the session resends them on the next one).
-   * For an application that records its in-flight packet identifiers durably
-   * before they leave, so that after its own restart it resends with the
-   * original identifiers [MQTT-4.4.0-1] (a bridge; see `restoreSession`).
+   * Called for every PUBLISH and every PUBREL the session hands to the
+   * connection (first sends and resends; a QoS 0 PUBLISH has no packet
+   * identifier). A returned promise holds that packet, and every packet after
+   * it, until it resolves; a rejection closes the connection without writing
+   * them (the session resends the QoS 1/2 ones on the next one; a held QoS 0
+   * PUBLISH is lost, as QoS 0 allows). For an application that records its
+   * in-flight packet identifiers durably before they leave, so that after its
+   * own restart it resends with the original identifiers [MQTT-4.4.0-1], or
+   * records that a QoS 0 message left so that it never sends it twice
+   * [MQTT-4.3.1-1] (a bridge; see `restoreSession`).
    */
   beforeSend?: BeforeSend;
 }

@@ -112,9 +112,9 @@ export function carryActions(
   }
 }
 
-/** `beforeSend` for a QoS 1/2 PUBLISH or a PUBREL: a promise it returns holds that packet and what follows. */
+/** `beforeSend` for a PUBLISH or a PUBREL: a promise it returns holds that packet and what follows. */
 function holdIfAsked(ctx: ClientContext, packet: Packet, beforeSend: BeforeSend): void {
-  if (!(packet.type === PacketType.PUBREL || (packet.type === PacketType.PUBLISH && packet.qos > 0))) return;
+  if (packet.type !== PacketType.PUBREL && packet.type !== PacketType.PUBLISH) return;
   const until = beforeSend(packet);
   if (until === undefined) return;
   const connection = ctx.connection;

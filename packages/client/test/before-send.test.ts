@@ -108,6 +108,32 @@ describe.each([4, 5] as const)(
       expect(got).toEqual(["one"]);
     });
 
+    it("a QoS 0 PUBLISH is asked about too, and holding it holds the QoS 1 PUBLISH behind it, in order", async () => {
+      const { url } = await startMosquitto();
+      const got = await subscriber(url, "zero/#", protocolVersion);
+      const asked: Packet[] = [];
+      const gate = deferred();
+      const pub = newClient({
+        protocolVersion,
+        beforeSend: (packet) => {
+          asked.push(packet);
+          return asked.length === 1 ? gate.promise : undefined;
+        },
+      });
+      await pub.connect(url);
+      void pub.publish("zero/a", "first", { qos: 0 });
+      const second = pub.publish("zero/a", "second", { qos: 1 });
+      await until("beforeSend for the QoS 0 PUBLISH", () => asked.length >= 1);
+      expect(asked[0]?.type).toBe(PacketType.PUBLISH);
+      expect(idOf(asked[0] as Packet)).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toEqual([]);
+      gate.resolve();
+      await second;
+      await until("both deliveries", () => got.length === 2);
+      expect(got).toEqual(["first", "second"]);
+    });
+
     it("a rejected beforeSend closes the connection unwritten; the reconnect resends the message once", async () => {
       const { url } = await startMosquitto();
       const got = await subscriber(url, "fail/#", protocolVersion);

@@ -123,6 +123,9 @@ export class MqttProxy {
 export const isDupQos2Publish = (p: SeenPacket): boolean =>
   p.header >> 4 === 3 && (p.header & 0x06) === 0x04 && (p.header & 0x08) !== 0;
 
+/** PUBACK. */
+export const isPuback = (p: SeenPacket): boolean => p.header >> 4 === 4;
+
 /** PUBREC. */
 export const isPubrec = (p: SeenPacket): boolean => p.header >> 4 === 5;
 
