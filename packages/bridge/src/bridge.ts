@@ -391,7 +391,7 @@ export class Bridge {
     this.ownInbound.add(payload);
     const properties = this.v5 ? crossingProperties(m.properties, undefined) : undefined;
     const expiry = m.properties.messageExpiryInterval;
-    this.broker.publish({
+    const local = {
       topic: mapped.topic,
       payload,
       qos: mapped.qos,
@@ -401,18 +401,17 @@ export class Bridge {
         : {
             properties: { ...properties, ...(expiry === undefined ? {} : { messageExpiryInterval: expiry }) },
           }),
-    });
+    };
     this.messagesIn++;
-    if (m.qos === 0) return;
-    // Written before the flush below: the PUBREC never leaves before its id is durable.
-    if (m.qos === 2 && m.packetId !== undefined) this.ledger.add(m.packetId);
-    const store = this.broker.store;
-    if (!store.persistent) {
-      client.acknowledge(m);
+    if (m.qos === 0) {
+      this.broker.publish(local);
       return;
     }
-    // Held = durable: the flush covers the retained/offline-queue writes the routing just made.
-    store.flush().then(
+    // Written before the message's store writes: the PUBREC never leaves before its id is durable.
+    if (m.qos === 2 && m.packetId !== undefined) this.ledger.add(m.packetId);
+    // Held = as a client's PUBLISH before its PUBACK: routed (an async onPublish plugin
+    // included), the copies for other cluster nodes in the engine, the store flushed.
+    this.broker.publishDurably(local).then(
       () => client.acknowledge(m),
       (error: unknown) => this.failed(error),
     );

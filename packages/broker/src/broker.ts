@@ -371,6 +371,21 @@ export class Broker extends TypedEvents<BrokerEvents> {
     if (message.properties !== undefined) m.properties = message.properties;
     this.core.router.accept(undefined, m);
   }
+
+  /**
+   * {@link publish}, resolving once the broker holds the message as it does
+   * before it acknowledges a client's QoS 1/2 PUBLISH: routed (an asynchronous
+   * `onPublish` plugin answered and its routing ran), the copies for other
+   * cluster nodes held by the engine, and the store's writes (retained, offline
+   * queues) flushed. Rejects when the store or the engine could not make it
+   * durable. For a bridge or gateway that acknowledges upstream only then.
+   */
+  publishDurably(message: BrokerPublish): Promise<void> {
+    this.publish(message);
+    const pending = this.core.takePendingRouting();
+    const store = this.core.store;
+    return pending === undefined ? store.flush() : pending.then(() => store.flush());
+  }
 }
 
 function isResolved(config: BrokerConfigInput | ResolvedBrokerConfig): config is ResolvedBrokerConfig {

@@ -1,4 +1,4 @@
-import { Broker, type BrokerStore, silentLogger } from "@amqtt/broker";
+import { Broker, type BrokerPlugin, type BrokerStore, silentLogger } from "@amqtt/broker";
 import { type ClientConfigInput, type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
 import { cleanupStack, freePort, type Mosquitto, startMosquitto, stopOnce } from "@amqtt/test-utils";
 import { afterEach } from "vitest";
@@ -18,9 +18,14 @@ export interface OurBroker {
   stop(): Promise<void>;
 }
 
-/** Our broker on `port` (default a free one), with `store` when given, anonymous clients allowed. */
+/** Our broker on `port` (default a free one), with `store` and `plugins` when given, anonymous clients allowed. */
 export async function startOurs(
-  options: { port?: number; store?: BrokerStore; config?: Record<string, unknown> } = {},
+  options: {
+    port?: number;
+    store?: BrokerStore;
+    config?: Record<string, unknown>;
+    plugins?: BrokerPlugin[];
+  } = {},
 ): Promise<OurBroker> {
   const port = options.port ?? (await freePort());
   const broker = new Broker(
@@ -29,7 +34,11 @@ export async function startOurs(
       listeners: { default: { type: "tcp", bind: `127.0.0.1:${port}` } },
       plugins: { "anonymous-auth": {} },
     },
-    { logger: silentLogger, ...(options.store === undefined ? {} : { store: options.store }) },
+    {
+      logger: silentLogger,
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+    },
   );
   await broker.start();
   const stop = stopOnce(() => broker.stop());

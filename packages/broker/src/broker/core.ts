@@ -193,7 +193,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     });
     this.acks = new DurableAcks(
       () => this.store,
-      () => routingAndEngine(this.router.takeAsyncRouting(), this.cluster?.forwarder.takeWrites()),
+      () => this.takePendingRouting(),
       (conn, error) => {
         this.warn("the store could not make a message durable; closing its publisher", error);
         conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
@@ -225,6 +225,16 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       connectTimeoutMs: l.connectTimeout * 1000,
       maximumPacketSizeBeforeConnect: l.maxPacketSizeBeforeConnect,
     };
+  }
+
+  /**
+   * What an acknowledgement of the messages routed so far waits for, besides the
+   * store's flush: routing that went asynchronous (`onPublish` plugins, settled
+   * either way) and the copies handed to the cluster engine (which must succeed).
+   * `undefined`: nothing. Each call takes what accumulated since the last one.
+   */
+  takePendingRouting(): Promise<unknown> | undefined {
+    return routingAndEngine(this.router.takeAsyncRouting(), this.cluster?.forwarder.takeWrites());
   }
 
   /** Persistent sessions, offline queues and retained messages. */

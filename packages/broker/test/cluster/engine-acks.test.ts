@@ -71,4 +71,26 @@ describe("acknowledgements wait for the cluster engine (issue 15)", () => {
         const [delivered] = await receive(sub, 1);
         expect(delivered!.slice(0, 2)).toEqual(["e/x", "held"]);
       });
+
+  it("publishDurably() (a bridge's inbound message) resolves only once the engine holds the copy, after an asynchronous onPublish plugin", async () => {
+    const { engine, buses, brokers } = await twoNodes(asyncOnPublish);
+    const { peer: sub } = await MqttPeer.connected(brokers[1]!, "sub");
+    await subscribe(sub, { "e/#": 1 });
+    await routeSeen(buses[0]!, "n1", "e/x");
+    engine.holdSends("n1");
+    let held = false;
+    const durable = brokers[0]!.publishDurably({ topic: "e/x", payload: "bridged", qos: 1 }).then(() => {
+      held = true;
+    });
+    try {
+      await until(() => engine.heldSendCount("n1") >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(held).toBe(false);
+    } finally {
+      engine.releaseSends("n1");
+    }
+    await durable;
+    const [delivered] = await receive(sub, 1);
+    expect(delivered!.slice(0, 2)).toEqual(["e/x", "bridged"]);
+  });
 });

@@ -140,6 +140,66 @@ describe("acknowledgements wait for a persistent store (durability)", () => {
     store.open_();
   });
 
+  it("publishDurably() resolves after an asynchronous onPublish plugin answered and the store flushed what its routing queued", async () => {
+    const store = new GatedStore();
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const broker = await startMemoryBroker(
+      {},
+      {
+        store,
+        plugins: [
+          {
+            name: "slow",
+            onPublish: async (_client, message) => {
+              if (message.topic.startsWith("held/")) {
+                calls++;
+                await answered;
+              }
+              return message;
+            },
+          },
+        ],
+      },
+    );
+    store.open_();
+    await offlineSubscriber(broker, "away", "held/#");
+    store.fail(new Error("unused"));
+    let held = false;
+    const durable = broker.publishDurably({ topic: "held/a", payload: "x", qos: 1 }).then(() => {
+      held = true;
+    });
+    await until(() => calls === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    // The plugin has not answered: nothing routed, nothing flushed.
+    expect(held).toBe(false);
+    expect((await store.queueUsage("away")).count).toBe(0);
+    const flushesBefore = store.flushCalls;
+    release();
+    await until(() => store.flushCalls > flushesBefore);
+    expect((await store.queueUsage("away")).count).toBe(1);
+    expect(held).toBe(false);
+    store.open_();
+    await durable;
+    expect(held).toBe(true);
+  });
+
+  it("publishDurably() rejects when the store cannot make the message durable", async () => {
+    const store = new GatedStore();
+    const broker = await startMemoryBroker({}, { store });
+    store.open_();
+    await offlineSubscriber(broker, "away", "fragile/#");
+    store.fail(new Error("unused"));
+    const durable = broker.publishDurably({ topic: "fragile/a", payload: "x", qos: 1 });
+    await until(() => store.flushCalls > 0);
+    store.fail(new Error("disk full"));
+    await expect(durable).rejects.toThrow("disk full");
+    store.open_();
+  });
+
   it("acknowledges at once with the memory store (nothing to wait for)", async () => {
     const store = new MemoryStore();
     let flushes = 0;
