@@ -213,10 +213,19 @@ export class Broker extends TypedEvents<BrokerEvents> {
       // Plugins load first: one that cannot start (e.g. an unreadable password file) stops the start.
       await this.pluginManager?.start();
       core.plugins.fire("onBrokerPreStart");
-      await this.endpoints.openAll((connection, listener) => {
-        if (this.phase === "stopping" || this.phase === "stopped") connection.abort();
-        else core.accept(connection, listener);
-      });
+      // Listeners that check the connection rate at accept (before any handshake).
+      const gated = new Set<string>();
+      await this.endpoints.openAll(
+        (connection, listener) => {
+          if (this.phase === "stopping" || this.phase === "stopped") connection.abort();
+          else core.accept(connection, listener, undefined, gated.has(listener));
+        },
+        (listener) => {
+          const gate = core.limits.acceptGate(listener);
+          if (gate !== undefined) gated.add(listener);
+          return gate;
+        },
+      );
     } catch (error) {
       await this.endpoints.closeAll();
       await core.cluster?.stop().catch(() => undefined);

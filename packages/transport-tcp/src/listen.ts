@@ -86,7 +86,7 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
     // after it, as several handshakes may have been in flight.
     if (proxy === undefined)
       tlsServer.on("connection", (socket: Socket) => {
-        if (full()) socket.destroy();
+        if (full() || !core.admits()) socket.destroy();
       });
     tlsServer.on("secureConnection", (socket: TLSSocket) => {
       // The raw socket the header came on (Node keeps it as the TLS socket's parent).
@@ -98,7 +98,7 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
   }
   if (proxy !== undefined) {
     server.on("connection", (socket: Socket) => {
-      if (full()) {
+      if (full() || !core.admits()) {
         socket.destroy();
         return;
       }
@@ -111,7 +111,10 @@ export async function listenTcp(options: TcpListenOptions = {}): Promise<TcpList
       });
     });
   } else if (tlsServer === undefined) {
-    server.on("connection", (socket: Socket) => accept(socket));
+    server.on("connection", (socket: Socket) => {
+      if (!core.isFull && !core.admits()) socket.destroy();
+      else accept(socket);
+    });
   }
   if (unixPath !== undefined) await listenUnix(server, unixPath, options.unixSocket ?? {}, options.backlog);
   else

@@ -91,6 +91,11 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
       refuse(socket, 503, "Service Unavailable", "too many connections");
       return;
     }
+    // An own server asked at the raw connection already (below).
+    if (mounted && !core.admits()) {
+      refuse(socket, 429, "Too Many Requests", "too many new connections");
+      return;
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
       if (core.isFull) {
         ws.terminate(); // the bound was reached while this handshake was in flight
@@ -108,6 +113,10 @@ export async function listenWs(options: WsListenOptions = {}): Promise<WsListene
   server.on("upgrade", onUpgrade);
 
   if (!mounted) {
+    // Before the TLS handshake (wss) and the HTTP request: a refused client costs neither.
+    server.on("connection", (socket: Duplex) => {
+      if (!core.isFull && !core.admits()) socket.destroy();
+    });
     server.on("request", (_request, response) => {
       response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
       response.end("MQTT over WebSocket: upgrade required\n");

@@ -15,6 +15,7 @@ export class ListenerCore {
   readonly connectionOptions: ConnectionOptions;
   readonly #open = new Set<Connection>();
   #handler: ((connection: Connection) => void) | undefined;
+  readonly #admit: (() => boolean) | undefined;
   #closing: Promise<void> | undefined;
   readonly #forget = (connection: Connection): void => {
     this.#open.delete(connection);
@@ -27,6 +28,12 @@ export class ListenerCore {
     this.maxConnections = max;
     this.connectionOptions = options.connection ?? {};
     this.#handler = options.onConnection;
+    this.#admit = options.admit;
+  }
+
+  /** See {@link ListenOptions.admit}: true when there is no such check. */
+  admits(): boolean {
+    return this.#admit === undefined || this.#admit();
   }
 
   /** Connections accepted and not yet closed. */

@@ -16,6 +16,15 @@ export interface ListenOptions {
   connection?: ConnectionOptions;
   /** Handler for accepted connections; same as calling {@link Listener.onConnection}. */
   onConnection?: (connection: Connection) => void;
+  /**
+   * Asked once for every new connection under `maxConnections`, as early as the
+   * transport can: for TCP and TLS right after the accept, before a PROXY
+   * header is read or a TLS handshake runs; for WebSocket on its own server
+   * before the TLS handshake and the HTTP upgrade (on a mounted server, at the
+   * upgrade request, refused with HTTP 429). `false` closes the connection
+   * there, so a refused client costs no handshake (a connection rate).
+   */
+  admit?: () => boolean;
 }
 
 /** Options of a listener that binds a network port (TCP, TLS, WebSocket on its own port). */

@@ -256,8 +256,14 @@ export class BrokerCore implements ConnectionHost<SessionState> {
    * Serve one connection, `over` called when it ends: what listeners use (a
    * promise and its reactions per connection cost heap while it is idle).
    */
-  accept(connection: Connection, listener: string, over?: () => void): void {
-    if (!this.limits.admitConnection(connection, listener)) {
+  accept(
+    connection: Connection,
+    listener: string,
+    over?: () => void,
+    /** The listener's accept gate took this connection's token already ({@link EdgeLimits.acceptGate}). */
+    admitted = false,
+  ): void {
+    if (!admitted && !this.limits.admitConnection(connection, listener)) {
       over?.();
       return;
     }

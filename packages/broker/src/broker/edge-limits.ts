@@ -56,17 +56,36 @@ export class EdgeLimits {
   }
 
   /**
+   * The check a network listener runs for its `max_connection_rate` when it
+   * accepts a socket, before a PROXY header is read, a TLS handshake runs or a
+   * WebSocket upgrade is answered (the transport's `admit`), so a refused client
+   * costs no handshake. `undefined` when the listener has no rate. Connections
+   * a gate admitted are served without {@link admitConnection}.
+   */
+  acceptGate(listener: string): (() => boolean) | undefined {
+    const bucket = this.connectionBuckets.get(listener);
+    if (bucket === undefined) return undefined;
+    return () => this.takeConnection(bucket);
+  }
+
+  /**
    * A new connection on `listener`: false (and the connection aborted) when the
    * listener is over its `max_connection_rate`. The client sees its connection
-   * close before any CONNACK and retries later.
+   * close before any CONNACK and retries later. (Connections of `Broker.handle`;
+   * the broker's own listeners check at accept, {@link acceptGate}.)
    */
   admitConnection(connection: Connection, listener: string): boolean {
     const bucket = this.connectionBuckets.get(listener);
-    if (bucket === undefined || bucket.take(1)) return true;
+    if (bucket === undefined || this.takeConnection(bucket)) return true;
+    connection.abort();
+    return false;
+  }
+
+  private takeConnection(bucket: TokenBucket): boolean {
+    if (bucket.take(1)) return true;
     // A refused connection runs up no debt: a client retrying at any pace gets in once the rate allows.
     bucket.refund(1);
     this.host.counters.connectionsRateLimited++;
-    connection.abort();
     return false;
   }
 

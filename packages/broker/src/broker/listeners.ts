@@ -42,7 +42,11 @@ export class Listeners {
   }
 
   /** Open every configured listener, each connection going to `serve`; on a failure, the caller closes what opened. */
-  async openAll(serve: (connection: Connection, listener: string) => void): Promise<void> {
+  async openAll(
+    serve: (connection: Connection, listener: string) => void,
+    /** The check each listener runs when it accepts a socket (a connection rate), by listener name. */
+    admitFor: (listener: string) => (() => boolean) | undefined = () => undefined,
+  ): Promise<void> {
     const limit = this.config.rateLimits.connectionLimit;
     this.logger.info("connection limits", {
       defaultMaxConnections: limit.limit,
@@ -55,7 +59,7 @@ export class Listeners {
     for (const spec of this.config.listeners) {
       // `external` connections come through `Broker.handle`; `http` is the admin listener (`@amqtt/admin`).
       if (spec.type === "external" || spec.type === "http") continue;
-      const listener = await this.listen(spec);
+      const listener = await this.listen(spec, admitFor(spec.name));
       listener.onConnection((connection) => serve(connection, spec.name));
       this.open.push({ spec, listener });
       const a = listener.address();
@@ -105,11 +109,20 @@ export class Listeners {
     await Promise.all(this.open.splice(0).map(({ listener }) => listener.close()));
   }
 
-  private async listen(spec: ResolvedListener): Promise<TcpListener | WsListener> {
+  private async listen(
+    spec: ResolvedListener,
+    admit: (() => boolean) | undefined,
+  ): Promise<TcpListener | WsListener> {
     const connection = { maxBufferedBytes: Math.max(8 * 1024 * 1024, 2 * this.config.limits.maxPacketSize) };
     const maxConnections = spec.maxConnections === 0 ? Number.MAX_SAFE_INTEGER : spec.maxConnections;
     const tls = tlsOptions(spec);
-    const common = { host: spec.host, port: spec.port, maxConnections, connection };
+    const common = {
+      host: spec.host,
+      port: spec.port,
+      maxConnections,
+      connection,
+      ...(admit === undefined ? {} : { admit }),
+    };
     const edge = spec.edge;
     // ws is imported only when a WebSocket listener opens (an MQTT-over-TCP broker never loads it).
     if (spec.type === "ws")

@@ -1,7 +1,9 @@
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { encode, PacketType, type ProtocolVersion, ReasonCode } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
 import { bystanders, RawClient } from "../robustness/raw-client.js";
-import { mqttClient, startBroker, until } from "../tcp.js";
+import { mqttClient, startBroker, tlsListener, until } from "../tcp.js";
 
 /** `count` QoS 0 PUBLISH packets to `topic`, encoded back to back (one write: a flood). */
 function flood(version: ProtocolVersion, topic: string, count: number, payload = new Uint8Array(10)): Buffer {
@@ -121,6 +123,57 @@ describe("new connections per second per listener (max_connection_rate)", () => 
     );
     expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(3);
     expect(broker.stats().connectionsRateLimited).toBe(3);
+  });
+
+  it("on a TLS listener, refuses over the rate before the TLS handshake: the client never gets a ServerHello", async () => {
+    const { broker } = await startBroker({
+      listeners: { default: tlsListener({ max_connection_rate: 0.001, connection_rate_burst: 1 }) },
+    });
+    const port = broker.addresses()[0]!.port;
+    const handshake = () =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+          socket.destroy();
+          resolve("handshake done");
+        });
+        socket.once("error", (error) => resolve(`error: ${error.message}`));
+      });
+    expect(await handshake()).toBe("handshake done");
+    // Over the rate: closed at accept, so the TLS client sees the socket end before any server handshake bytes.
+    expect(await handshake()).toMatch(/before secure TLS connection was established|ECONNRESET/);
+    expect(broker.stats().connectionsRateLimited).toBe(1);
+  });
+
+  it("on a WebSocket listener, refuses over the rate at the raw connection, before the HTTP upgrade is answered", async () => {
+    const { broker } = await startBroker({
+      listeners: {
+        default: { type: "tcp", bind: "127.0.0.1:0" },
+        ws: { type: "ws", bind: "127.0.0.1:0", max_connection_rate: 0.001, connection_rate_burst: 1 },
+      },
+    });
+    const wsPort = broker.addresses()[1]!.port;
+    const upgrade = () =>
+      new Promise<string>((resolve) => {
+        const socket = netConnect(wsPort, "127.0.0.1", () => {
+          socket.write(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n",
+          );
+        });
+        let answer = "";
+        socket.on("data", (chunk) => {
+          answer += chunk.toString("latin1");
+          if (answer.includes("\r\n")) socket.destroy();
+        });
+        socket.on("close", () => resolve(answer.split("\r\n")[0] ?? ""));
+        socket.on("error", () => {});
+        setTimeout(() => socket.destroy(), 2000);
+      });
+    expect(await upgrade()).toBe("HTTP/1.1 101 Switching Protocols");
+    expect(await upgrade()).toBe("");
+    expect(broker.stats().connectionsRateLimited).toBe(1);
+    // The TCP listener has its own bucket (the default rate): not touched by the WebSocket listener's.
+    await mqttClient(`mqtt://127.0.0.1:${broker.addresses()[0]!.port}`, { clientId: "tcp-ok" });
   });
 });
 
