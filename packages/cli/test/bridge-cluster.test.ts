@@ -46,7 +46,7 @@ function writeConfig(remotePort: number, extra: Record<string, unknown> = {}): s
       redis: `redis://127.0.0.1:${redis.port}/0`,
       key_prefix: p,
       lease_ms: LEASE_MS,
-      request_timeout_ms: 500,
+      request_timeout_ms: 1000,
     },
     bridges: [
       {

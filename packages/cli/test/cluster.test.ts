@@ -34,7 +34,7 @@ function configFile(extra: Record<string, unknown> | null = {}): string {
   const cluster =
     extra === null
       ? undefined
-      : { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500, ...extra };
+      : { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 1000, ...extra };
   return clusterConfigFile(dir, {
     plugins: { "anonymous-auth": { allow_anonymous: true }, sys: { sys_interval: 1 } },
     cluster,
@@ -188,7 +188,7 @@ describe("nodes sharing the Redis store (persistence: redis) and engine", () => 
   it("a persistent session queued on one node is resumed on another: session present, each queued message once", async () => {
     const file = clusterConfigFile(dir, {
       persistence: { store: "redis", redis: redis.url, key_prefix: `store${++prefix}:` },
-      cluster: { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 500 },
+      cluster: { key_prefix: `t${++prefix}:`, lease_ms: 2000, request_timeout_ms: 1000 },
     });
     const nodes: RunningAmqtt[] = [];
     for (let i = 0; i < 2; i++)
@@ -257,7 +257,7 @@ describe("the engine", () => {
       const local = await client(a!.port, { protocolVersion: 5 });
       await local.subscribeAsync("l/#", { qos: 0 });
       own.signal("SIGSTOP");
-      // The engine counts as down past request_timeout_ms (500 ms here): retried until it does.
+      // The engine counts as down past request_timeout_ms (1000 ms here): retried until it does.
       let code: number | undefined;
       for (let i = 0; i < 40 && code !== 0x88; i++) {
         code = await connackCode(a!.port);
