@@ -39,6 +39,14 @@ export abstract class Connection implements Wire {
   protocolVersion: ProtocolVersion;
   /** The largest packet the peer accepts, from its CONNECT/CONNACK (Infinity when unset). */
   peerMaximumPacketSize = Number.POSITIVE_INFINITY;
+  /** Packets decoded from the peer so far, of every type. */
+  packetsReceived = 0;
+  /**
+   * Called with every packet decoded from the peer, before the machine handles
+   * it (a shell's packet hooks, e.g. aMQTT's `on_mqtt_packet_received`); unset
+   * by default, so nothing is paid for it.
+   */
+  onPacketReceived: ((packet: Packet) => void) | undefined = undefined;
 
   protected readonly decoder: Decoder;
   protected readonly keepAlive = new KeepAlive();
@@ -95,6 +103,8 @@ export abstract class Connection implements Wire {
     this.decoder.push(bytes);
     let packet = this.nextPacket(now, actions);
     while (packet !== undefined) {
+      this.packetsReceived++;
+      this.onPacketReceived?.(packet);
       this.keepAlive.received(now);
       this.handlePacket(packet, now, actions);
       if (this.ended) break;

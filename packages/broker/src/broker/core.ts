@@ -425,10 +425,19 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     conn.inOrder(() => this.subscriptions.unsubscribe(conn, action));
   }
 
+  /** aMQTT's `$SYS/broker/messages/received` and `load/bytes/received`: every packet, every byte. */
+  onReceived(bytes: number, packets: number): void {
+    this.counters.bytesReceived += bytes;
+    this.counters.messagesReceived += packets;
+  }
+
+  /** Whether a plugin takes every received packet (`onPacketReceived`): then each connection reports them. */
+  get packetsObserved(): boolean {
+    return this.plugins.has?.("onPacketReceived") ?? true;
+  }
+
   onPacket(conn: BrokerConnection, direction: "in" | "out", packet: unknown, bytes: number): void {
     if (direction === "in") {
-      this.counters.messagesReceived++;
-      this.counters.bytesReceived += bytes;
       this.plugins.fire("onPacketReceived", conn.info, packet);
     } else {
       this.counters.messagesSent++;

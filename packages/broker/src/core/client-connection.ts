@@ -53,6 +53,10 @@ export interface ConnectionHost<S> extends DeliveryLoadHost {
   onDisconnected(conn: ClientConnection<S>, action: DisconnectedAction): void;
   onConnected(conn: ClientConnection<S>): void;
   onPacket(conn: ClientConnection<S>, direction: "in" | "out", packet: unknown, bytes: number): void;
+  /** Bytes read from a client and the packets decoded from them (every type). */
+  onReceived(bytes: number, packets: number): void;
+  /** Whether `onPacket` wants every received packet (a plugin's packet hook). */
+  readonly packetsObserved: boolean;
   onDeliveryDropped(conn: ClientConnection<S>, topic: string, reason: string): void;
   /** The client acknowledged nothing for `ack_timeout`; the connection is ended next. */
   onAckTimeout(conn: ClientConnection<S>): void;
@@ -114,6 +118,8 @@ export class ClientConnection<S = unknown> {
     readonly listener: string,
   ) {
     this.session = new ServerSession(host.sessionOptions);
+    if (host.packetsObserved)
+      this.session.onPacketReceived = (packet) => host.onPacket(this, "in", packet, 0);
     this.info = clientInfoOf(transport, listener);
     this.clock = host.clock;
     // The connection is its timers' owner, its load's
@@ -299,10 +305,19 @@ export class ClientConnection<S = unknown> {
   private feed(bytes: Uint8Array): void {
     if (this.finished) return;
     try {
-      this.apply(this.session.received(bytes, this.clock.now()));
+      this.receive(bytes);
     } catch (error) {
       this.transport.abort(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** Bytes from the client to the machine: counted (bytes and packets), then their actions carried out. */
+  private receive(bytes: Uint8Array): void {
+    const session = this.session;
+    const before = session.packetsReceived;
+    const actions = session.received(bytes, this.clock.now());
+    this.host.onReceived(bytes.length, session.packetsReceived - before);
+    this.apply(actions);
   }
 
   /** @internal The transport's reader: the client's input ended. */
@@ -321,7 +336,7 @@ export class ClientConnection<S = unknown> {
       for (;;) {
         const next = await iterator.next();
         if (next.done === true) break;
-        this.apply(this.session.received(next.value, this.clock.now()));
+        this.receive(next.value);
         if (this.finished) break;
         const pause = this.loaded?.pausedUntil;
         if (pause !== undefined) await pause;
@@ -371,7 +386,6 @@ export class ClientConnection<S = unknown> {
           this.host.onConnected(this);
           break;
         case "publishRequest":
-          this.host.onPacket(this, "in", action, action.payload.length);
           this.host.onPublishRequest(this, action);
           break;
         case "message":

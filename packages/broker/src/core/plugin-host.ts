@@ -62,6 +62,11 @@ export interface PluginHost {
    * without it has no enhanced authentication.
    */
   enhancedAuthenticator?(method: string): EnhancedAuthenticator | undefined;
+  /**
+   * Whether any plugin observes `event`, so the broker can skip the work of
+   * reporting it (a host without it: every event is reported).
+   */
+  has?(event: PluginEvent): boolean;
   /** Deliver an event to every plugin that observes it; never throws, never waits. */
   fire<E extends PluginEvent>(event: E, ...args: PluginEventArgs<E>): void;
 }
