@@ -10,10 +10,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
 import { cleanupStack, seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { bridgeTestClient, until } from "./helpers/bridge-clients.js";
 import { startBridgedSite } from "./helpers/bridge-site.js";
 import { isPuback } from "./helpers/mqtt-proxy.js";
 
@@ -25,19 +26,7 @@ afterEach(cleanups.run);
 /** Seeds run by default; `BRIDGE_QOS0_SEEDS=5,6` runs others. */
 const SEEDS = (process.env.BRIDGE_QOS0_SEEDS ?? "1,2").split(",").map(Number);
 
-function client(clientId: string): MQTTClient {
-  const c = new MQTTClient({ clientId, config: { cleanSession: true, autoReconnect: false } });
-  cleanups.add(() => c.disconnect().catch(() => {}));
-  return c;
-}
-
-async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const client = (clientId: string): MQTTClient => bridgeTestClient(cleanups, clientId);
 
 describe.each([5, 4] as const)(
   "outbound QoS 0 through a SIGKILL of our broker (MQTT level %s, mosquitto remote)",

@@ -11,10 +11,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
 import { cleanupStack, seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { bridgeTestClient, until } from "./helpers/bridge-clients.js";
 import { startBridgedSite } from "./helpers/bridge-site.js";
 import {
   ackPacketId,
@@ -33,22 +34,8 @@ afterEach(cleanups.run);
 /** Seeds run by default (odd ones lose the PUBREC, even ones the PUBCOMP); `BRIDGE_QOS2_SEEDS=5,6` runs others. */
 const SEEDS = (process.env.BRIDGE_QOS2_SEEDS ?? "1,2,3,4").split(",").map(Number);
 
-function client(clientId: string, cleanSession = true): MQTTClient {
-  const c = new MQTTClient({
-    clientId,
-    config: { cleanSession, autoReconnect: false },
-  });
-  cleanups.add(() => c.disconnect().catch(() => {}));
-  return c;
-}
-
-async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const client = (clientId: string, cleanSession = true): MQTTClient =>
+  bridgeTestClient(cleanups, clientId, { cleanSession });
 
 type Point = "pubrec-lost" | "pubcomp-lost";
 

@@ -9,10 +9,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
 import { cleanupStack } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { bridgeTestClient, until } from "./helpers/bridge-clients.js";
 import { startBridgedSite } from "./helpers/bridge-site.js";
 import { isDupQos2Publish, isPubrec } from "./helpers/mqtt-proxy.js";
 
@@ -21,22 +22,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cleanups = cleanupStack();
 afterEach(cleanups.run);
 
-function client(clientId: string, cleanSession = true): MQTTClient {
-  const c = new MQTTClient({
-    clientId,
-    config: { cleanSession, reconnectInitialDelayMs: 20, reconnect_max_interval: 0.2 },
+const client = (clientId: string, cleanSession = true): MQTTClient =>
+  bridgeTestClient(cleanups, clientId, {
+    cleanSession,
+    autoReconnect: true,
+    reconnectInitialDelayMs: 20,
+    reconnect_max_interval: 0.2,
   });
-  cleanups.add(() => c.disconnect().catch(() => {}));
-  return c;
-}
-
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each([5, 4] as const)(
   "inbound QoS 2 through a SIGKILL of our broker (MQTT level %s, mosquitto remote)",
