@@ -85,8 +85,7 @@ describe("RedisClusterBus faults on a real redis-server", () => {
     // The three beyond the bound fail at once, before any of the five waiting on the stalled engine.
     expect(settledOrder.slice(0, 3)).toEqual([5, 6, 7]);
     for (const i of [5, 6, 7]) expect((errors[i] as Error).message).toMatch(/maxPendingCalls/);
-    for (const i of [0, 1, 2, 3, 4])
-      expect((errors[i] as Error).message).toMatch(DEADLINE);
+    for (const i of [0, 1, 2, 3, 4]) expect((errors[i] as Error).message).toMatch(DEADLINE);
     redis.signal("SIGCONT");
   });
 
