@@ -5,7 +5,8 @@
 // that node reads the session from Redis (the cluster's default store) and must
 // resend each unfinished flow as it stood: PUBLISH with DUP and the original
 // packet id when no PUBREC had come [MQTT-4.3.3-1], PUBREL when one had
-// [MQTT-4.3.3-4], and never the same message under a new packet id. Real
+// [MQTT-4.3.3-4], and never the same message under a new packet id; messages
+// still unread in the dead node's inbox reach it once, from the adopter. Real
 // redis-server and `amqtt` processes, started here on free loopback ports and
 // killed by PID. Replay seeds with AMQTT_QOS2_DEATH_SEEDS=<seed,...>.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -63,6 +64,9 @@ describe("of 3 nodes, the one sending a persistent subscriber its QoS 2 queue is
       const back = random() < 0.5 ? "b" : "c";
       // Back at once (the dead node still holds its lease) or after its adoption.
       const reconnectPeriod = random() < 0.5 ? 100 : LEASE_MS + 1500;
+      // Stalled (SIGSTOP) before it dies, with this many more published meanwhile: acknowledged
+      // from the engine and unread in its inbox, so they come from the adopted inbox.
+      const unread = random() < 0.5 ? 0 : 5;
       const config = clusterConfigFile(dir, {
         cluster: { key_prefix: `qos2death${++prefix}:`, lease_ms: LEASE_MS, request_timeout_ms: 500 },
       });
@@ -101,20 +105,27 @@ describe("of 3 nodes, the one sending a persistent subscriber its QoS 2 queue is
       clients.push(sub);
       const received: string[] = [];
       let killed = false;
-      const kill = () => {
+      const kill = async () => {
         if (killed) return;
         killed = true;
+        if (unread > 0) {
+          a.child.kill("SIGSTOP");
+          for (let i = 0; i < unread; i++) {
+            await pub.publishAsync("e/q", `unread${i}`, { qos: 2 });
+            acknowledged.push(`unread${i}`);
+          }
+        }
         a.child.kill("SIGKILL");
       };
       sub.on("message", (topic, payload) => {
         if (topic !== "e/q") return;
         received.push(payload.toString());
-        if (received.length >= killAfter) kill();
+        if (received.length >= killAfter) void kill();
       });
       let connects = 0;
       sub.on("connect", () => {
         connects++;
-        if (killAfter === 0) kill();
+        if (killAfter === 0) void kill();
       });
       await a.exit;
       await until(() => connects >= 2 && acknowledged.every((m) => received.includes(m)), 20_000);
@@ -122,8 +133,8 @@ describe("of 3 nodes, the one sending a persistent subscriber its QoS 2 queue is
       await new Promise((r) => setTimeout(r, 1000));
       const duplicates = received.length - new Set(received).size;
       console.log(
-        `seed ${seed}: ${count} QoS 2 messages, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, killed after ${killAfter}, back on ${back} after ${reconnectPeriod} ms:` +
-          ` received ${received.length}, duplicates ${duplicates}, connects ${connects}`,
+        `seed ${seed}: ${count} QoS 2 messages, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, killed after ${killAfter}${unread > 0 ? ` (stalled first, ${unread} more published)` : ""}, back on ${back} after ${reconnectPeriod} ms:` +
+          ` received ${received.length}, duplicates ${duplicates}, connects ${connects}, missing ${acknowledged.filter((m) => !received.includes(m)).join(" ")}`,
       );
       expect(connects, `seed ${seed}: failed over`).toBeGreaterThanOrEqual(2);
       expect(received, `seed ${seed}: exactly once, in order`).toEqual(acknowledged);
