@@ -7,6 +7,7 @@ import type {
   DisconnectedAction,
   MessageAction,
   PublishRequestAction,
+  SendAction,
   ServerSessionOptions,
   SubscribeRequestAction,
   UnsubscribeRequestAction,
@@ -25,6 +26,7 @@ import type { BrokerEvents } from "../core/events.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
 import { RefusalLog } from "../core/refusal-log.js";
+import { ReleaseGate } from "../core/release-gate.js";
 import { RetainedStore } from "../core/retained.js";
 import { Router } from "../core/router.js";
 import type { BrokerConnection, LocalDelivery, SessionState } from "../core/session-state.js";
@@ -95,6 +97,8 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   readonly local: LocalDelivery;
   readonly registry: SessionRegistry;
   readonly acks: DurableAcks;
+  /** QoS 2 PUBRELs to subscribers, held until their stored session says `pubrel` (persistent stores). */
+  private readonly releases: ReleaseGate<BrokerConnection>;
   private readonly subscriptions: Subscriptions;
   private readonly auth: ConnectAuth;
   private readonly policy: PublishPolicy;
@@ -208,6 +212,14 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       warn: (message, error) => this.warn(message, error),
       authFailed: () => {
         this.traffic.authFailures++;
+      },
+    });
+    this.releases = new ReleaseGate<BrokerConnection>({
+      saveLive: (conn) => this.saver.saveLive(conn.state, conn),
+      flush: () => this.store.flush(),
+      onFailure: (conn, error) => {
+        this.warn("the store could not save a QoS 2 flow's PUBREC; closing its subscriber", error);
+        conn.transport.abort(error instanceof Error ? error : new Error(String(error)));
       },
     });
     this.policy = new PublishPolicy(this);
@@ -450,6 +462,13 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       if ((packet as { type?: number }).type === PacketType.PUBCOMP && this.store.persistent)
         this.saver.saveLive(conn.state, conn);
     }
+  }
+
+  holdsRelease(conn: BrokerConnection, action: SendAction): boolean {
+    // A memory store does not outlive the process: nothing to wait for.
+    if (!this.store.persistent) return false;
+    this.releases.hold(conn, action);
+    return true;
   }
 
   onDeliveryDropped(conn: BrokerConnection, topic: string, reason: string): void {

@@ -59,13 +59,15 @@ export async function drainOfflineQueue(
         const properties = withRemainingExpiry(m.properties, toMonotonic(host.clock, m.expiresAt), t);
         if (properties !== null) conn.deliver(m.topic, m.payload, m.qos, m.retain, properties);
       }
-      // The messages now live in the session's in-flight state: saved before they leave the
-      // queue, so a crash in between can only repeat them (DUP), never lose them.
-      await host.saver.saveLive(state, conn);
-      state.queued = Math.max(
-        0,
-        state.queued - (await host.store.ackQueue(state.clientId, batch.at(-1)!.seq)),
-      );
+      // The messages now live in the session's in-flight state: saved, then taken from the
+      // queue, both in this turn (one store batch: one transaction for SQL stores, one
+      // pipeline for Redis), so a crash keeps them either in the queue or in flight, not in
+      // both: a QoS 2 message is never sent again under a new packet id. The store applies
+      // them in call order: the save lands first, so nothing is lost in between.
+      const saved = host.saver.saveLive(state, conn);
+      const taken = host.store.ackQueue(state.clientId, batch.at(-1)!.seq);
+      await saved;
+      state.queued = Math.max(0, state.queued - (await taken));
       let sent = 0;
       for (const m of batch) sent += storedMessageSize(m);
       state.queuedBytes = state.queued === 0 ? 0 : Math.max(0, state.queuedBytes - sent);

@@ -293,6 +293,10 @@ export class ClusterSessionRegistry implements SessionRegistry {
       return;
     }
     if (message.type !== "take-over") return;
+    // Asked of another node, and adopted here with that dead node's inbox: the requester
+    // read the session from the store meanwhile (it may be this node's own request, and
+    // giving the session up would end it here).
+    if (message.to !== undefined && message.to !== this.host.bus.nodeId) return;
     let session: HandedOverSession | undefined;
     try {
       session = await this.giveUp(message.clientId, message.epoch);
@@ -373,7 +377,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
         resolve(session);
       };
       this.pending.set(requestId, { node, done });
-      const request: ControlMessage = { type: "take-over", clientId, epoch, requestId };
+      const request: ControlMessage = { type: "take-over", clientId, epoch, requestId, to: node };
       this.host.bus.send(node, CONTROL_CHANNEL, encodeControl(request)).catch((error: unknown) => {
         clearTimeout(timer);
         this.pending.delete(requestId);

@@ -205,8 +205,12 @@ export interface HandedOverSession {
 
 /** The control messages between nodes. */
 export type ControlMessage =
-  /** New owner to old owner: give up `clientId` (the new claim has `epoch`). */
-  | { type: "take-over"; clientId: string; epoch: number; requestId: string }
+  /**
+   * New owner to old owner (`to`): give up `clientId` (the new claim has `epoch`).
+   * `to` names the node asked, since a dead node's unread inbox goes to the node
+   * that adopts it (absent from nodes that did not send it yet: the receiver).
+   */
+  | { type: "take-over"; clientId: string; epoch: number; requestId: string; to?: string }
   /** Old owner to new owner: the session (or none, when it ended with its connection). */
   | { type: "hand-over"; clientId: string; requestId: string; session: HandedOverSession | undefined }
   /** Owner to every node: the will of `clientId` to publish if the owner dies (`will` absent: none any more). */

@@ -1,6 +1,7 @@
 // Over 400 lines: the whole per-connection shell (bytes in, actions out, timers, pause and ack deadline) in one class, since its host interface and the class refer to each other.
 import {
   type MqttError,
+  PacketType,
   type ProtocolVersion,
   type PublishProperties,
   type QoS,
@@ -13,6 +14,7 @@ import {
   type MessageAction,
   type PublishMessage,
   type PublishRequestAction,
+  type SendAction,
   ServerSession,
   type ServerSessionOptions,
   type SessionAction,
@@ -62,6 +64,11 @@ export interface ConnectionHost<S> extends DeliveryLoadHost {
   onAckTimeout(conn: ClientConnection<S>): void;
   /** The client broke a rule (the session is closing the connection); before CONNECT too. */
   onProtocolError(conn: ClientConnection<S>, error: MqttError): void;
+  /**
+   * A PUBREL (this broker as a QoS 2 sender) about to be written: answers true
+   * when the host holds it, to hand it back through `sendHeld` (see `ReleaseGate`).
+   */
+  holdsRelease?(conn: ClientConnection<S>, action: SendAction): boolean;
 }
 
 /**
@@ -356,11 +363,22 @@ export class ClientConnection<S = unknown> {
     });
   }
 
+  /** Write packets the host held back (`holdsRelease`), in order; nothing once the connection is over. */
+  sendHeld(actions: readonly SendAction[]): void {
+    if (this.finished) return;
+    for (const action of actions) {
+      this.host.onPacket(this, "out", action.packet, action.bytes.length);
+      this.output.add(action.bytes);
+    }
+  }
+
   /** Carry out a machine's actions, in order. */
   apply(actions: SessionAction[]): void {
     for (const action of actions) {
       switch (action.kind) {
         case "send":
+          if (action.packet.type === PacketType.PUBREL && this.host.holdsRelease?.(this, action) === true)
+            break;
           this.host.onPacket(this, "out", action.packet, action.bytes.length);
           this.output.add(action.bytes);
           break;

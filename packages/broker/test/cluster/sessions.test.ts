@@ -188,7 +188,51 @@ describe("the cluster's session bounds", () => {
   });
 });
 
+/** A memory store several nodes in one process share, as they would share Redis. */
+class SharedMemoryStore extends MemoryStore {
+  readonly shared = true;
+}
+
 describe("a node's death", () => {
+  it("the adopter does not answer its own take-over request found in the dead node's inbox: the session it read from the store stays", async () => {
+    const engine = new MemoryClusterEngine();
+    const store = new SharedMemoryStore();
+    const tuning = { handOverTimeoutMs: 200 };
+    const a = await startMemoryBroker(
+      {},
+      { store, cluster: new MemoryClusterBus(engine, { nodeId: "a" }), clusterTuning: tuning },
+    );
+    const busB = new MemoryClusterBus(engine, { nodeId: "b" });
+    const b = await startMemoryBroker({}, { store, cluster: busB, clusterTuning: tuning });
+    await until(() => busB.nodes().length === 2);
+    // A will of a's, published by the adopter once it took a's inbox: the test's sign that it did.
+    const { peer: watcher } = await MqttPeer.connected(b, "watcher");
+    await subscribe(watcher, { "wills/#": 1 });
+    await MqttPeer.connected(a, "doomed", {
+      will: { topic: "wills/doomed", payload: text.encode("bye"), qos: 1, retain: false },
+    });
+    await until(() => engine.inboxLength("b") === 0);
+    const persistent = { clean: false, properties: { sessionExpiryInterval: 600 } };
+    const { peer: first } = await MqttPeer.connected(a, "keeper", persistent);
+    await subscribe(first, { "k/#": 1 });
+    await first.disconnect();
+    await until(() => a.stats().clientsConnected === 1);
+    // Node a stalls: b's take-over request stays unread in its inbox, b reads the session from the store.
+    engine.hold("a");
+    const { peer: again, connack } = await MqttPeer.connected(b, "keeper", persistent);
+    expect(connack.sessionPresent).toBe(true);
+    expect(engine.inboxLength("a")).toBeGreaterThan(0);
+    // Node a dies: b adopts its inbox, its own request included.
+    engine.expire("a");
+    expect((await receiveOne(watcher)).slice(0, 2)).toEqual(["wills/doomed", "bye"]);
+    await until(() => engine.inboxLength("b") === 0);
+    expect(b.stats().cluster!.sessionsHandedOver).toBe(0);
+    const { peer: pub } = await MqttPeer.connected(b, "pub");
+    await publish(pub, "k/1", "still here", { qos: 1 });
+    expect((await receiveOne(again)).slice(0, 2)).toEqual(["k/1", "still here"]);
+    expect(b.sessions.has("keeper")).toBe(true);
+  });
+
   it("publishes its clients' wills once, from the one node that adopts it", async () => {
     const { brokers, engine } = await startCluster(3);
     const watchers = [];

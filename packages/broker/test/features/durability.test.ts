@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { type Broker, MemoryStore, type SessionRecord } from "../../src/index.js";
 import { MqttPeer, startMemoryBroker } from "../harness/peer.js";
 import { sendPublish, subscribe } from "../harness/steps.js";
-import { until } from "../harness/wait.js";
+import { until, untilAsync } from "../harness/wait.js";
 
 /**
  * A memory store that says it is persistent and whose `flush()` waits until the
@@ -254,6 +254,64 @@ describe("connected sessions in a persistent store", () => {
     const broker = await startMemoryBroker({}, { store });
     const { peer: c } = await MqttPeer.connected(broker, "mem-live", { clean: false }, { version: 4 });
     await subscribe(c, { "m/#": 1 });
+    expect(await store.listSessions()).toEqual([]);
+  });
+});
+
+describe("QoS 2 to a subscriber whose session a persistent store keeps", () => {
+  /** A connected 5.0 subscriber with a stored session and a QoS 2 subscription, and a publisher. */
+  async function qos2Pair(store: MemoryStore) {
+    const broker = await startMemoryBroker({}, { store });
+    const { peer: sub } = await MqttPeer.connected(broker, "q2-sub", live5(600));
+    await subscribe(sub, { "q2/#": 2 });
+    const pub = await peer4(broker, "q2-pub");
+    sendPublish(pub, "q2/x", "once", { qos: 2 });
+    const delivered = await sub.expect("publish");
+    return { broker, sub, packetId: delivered.packetId! };
+  }
+
+  /** The stage the stored session gives the outgoing flow of `packetId` (`undefined`: none). */
+  async function storedStage(store: MemoryStore, packetId: number): Promise<string | undefined> {
+    const record = await store.loadSession("q2-sub");
+    return record?.outgoing.inFlight.find((f) => f.packetId === packetId)?.stage;
+  }
+
+  it("sends the PUBREL only once the store holds the flow at stage pubrel, so a restore never resends the PUBLISH [MQTT-4.3.3-1] [MQTT-4.3.3-4]", async () => {
+    const store = new GatedStore();
+    store.open_();
+    const { sub, packetId } = await qos2Pair(store);
+    store.fail(new Error("unused")); // a closed gate: the next flushes wait
+    sub.send({ type: PacketType.PUBREC, packetId });
+    await untilAsync(async () => (await storedStage(store, packetId)) === "pubrel");
+    await new Promise((r) => setTimeout(r, 50));
+    // Saved, not yet durable: no PUBREL yet.
+    expect(sub.received.some((p) => p.type === PacketType.PUBREL)).toBe(false);
+    store.open_();
+    expect((await sub.expect("pubrel")).packetId).toBe(packetId);
+  });
+
+  it("sends no PUBREL when the store cannot save the flow, and closes the subscriber", async () => {
+    const store = new GatedStore();
+    store.open_();
+    const { broker, sub, packetId } = await qos2Pair(store);
+    const warnings: string[] = [];
+    broker.on("warning", (message) => warnings.push(message));
+    store.fail(new Error("unused"));
+    const flushesBefore = store.flushCalls;
+    sub.send({ type: PacketType.PUBREC, packetId });
+    await until(() => store.flushCalls > flushesBefore);
+    store.fail(new Error("disk full"));
+    await sub.expectClosed();
+    expect(sub.received.some((p) => p.type === PacketType.PUBREL)).toBe(false);
+    expect(warnings.some((w) => w.includes("PUBREC"))).toBe(true);
+    store.open_();
+  });
+
+  it("sends the PUBREL at once with the memory store (nothing outlives the process)", async () => {
+    const store = new MemoryStore();
+    const { sub, packetId } = await qos2Pair(store);
+    sub.send({ type: PacketType.PUBREC, packetId });
+    expect((await sub.expect("pubrel")).packetId).toBe(packetId);
     expect(await store.listSessions()).toEqual([]);
   });
 });
