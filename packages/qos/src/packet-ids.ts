@@ -7,6 +7,16 @@ export const MAX_PACKET_ID = 65_535;
 const WORDS_PER_PAGE = 32;
 const IDS_PER_PAGE = WORDS_PER_PAGE * 32;
 
+/**
+ * Pages that emptied, all bits clear, for the next allocator that needs one (any
+ * allocator: they are plain zeroed words). A session with one message in flight
+ * at a time empties and refills its page on every message; without these it
+ * allocated a page per message. At most {@link MAX_SPARE_PAGES}, so idle
+ * allocators still hold nothing.
+ */
+const sparePages: Uint32Array[] = [];
+const MAX_SPARE_PAGES = 16;
+
 /** Options of a {@link PacketIdAllocator}. */
 export interface PacketIdAllocatorOptions {
   /**
@@ -115,7 +125,10 @@ export class PacketIdAllocator {
     this.used--;
     const left = this.pageCounts[p]! - 1;
     this.pageCounts[p] = left;
-    if (left === 0) this.pages[p] = undefined;
+    if (left === 0) {
+      this.pages[p] = undefined;
+      if (sparePages.length < MAX_SPARE_PAGES) sparePages.push(page);
+    }
     return true;
   }
 
@@ -130,7 +143,7 @@ export class PacketIdAllocator {
     const p = Math.floor(id / IDS_PER_PAGE);
     let page = this.pages[p];
     if (page === undefined) {
-      page = new Uint32Array(WORDS_PER_PAGE);
+      page = sparePages.pop() ?? new Uint32Array(WORDS_PER_PAGE);
       this.pages[p] = page;
     }
     const w = (id >>> 5) % WORDS_PER_PAGE;

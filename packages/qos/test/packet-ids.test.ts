@@ -91,4 +91,48 @@ describe("PacketIdAllocator", () => {
       { numRuns: 200 },
     );
   });
+
+  it("keeps the ids of allocators apart when an emptied page is reused by another", () => {
+    const a = new PacketIdAllocator();
+    const b = new PacketIdAllocator();
+    a.release(a.allocate()!); // a's page emptied: it is kept for reuse, all bits clear
+    expect([b.allocate(), b.allocate(), b.allocate()]).toEqual([1, 2, 3]);
+    expect(a.allocate()).toBe(2);
+    expect(a.idsInUse()).toEqual([2]);
+    expect(b.idsInUse()).toEqual([1, 2, 3]);
+    b.release(2);
+    expect(a.isInUse(2)).toBe(true);
+    expect(b.idsInUse()).toEqual([1, 3]);
+  });
+
+  it("never mixes the ids of two allocators that empty and refill pages in turn (model check)", () => {
+    const op = fc.record({
+      which: fc.integer({ min: 0, max: 1 }),
+      op: fc.constantFrom("allocate" as const, "release" as const),
+      id: fc.integer({ min: 1, max: 3000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+        const allocators = [new PacketIdAllocator({ maxId: 3000 }), new PacketIdAllocator({ maxId: 3000 })];
+        const models = [new Set<number>(), new Set<number>()];
+        for (const { which, op, id } of ops) {
+          const ids = allocators[which]!;
+          const model = models[which]!;
+          if (op === "allocate") {
+            const got = ids.allocate()!;
+            expect(model.has(got)).toBe(false);
+            model.add(got);
+          } else {
+            // Release an id in use when there is one (pages then empty often), else a random one.
+            const inUse = [...model];
+            const target = inUse.length > 0 ? inUse[id % inUse.length]! : id;
+            expect(ids.release(target)).toBe(model.delete(target));
+          }
+        }
+        for (const i of [0, 1])
+          expect(allocators[i]!.idsInUse()).toEqual([...models[i]!].sort((x, y) => x - y));
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

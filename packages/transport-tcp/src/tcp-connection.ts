@@ -19,7 +19,8 @@ type OwnedSocket = Socket & { [OWNER]: TcpConnection };
 /**
  * A connection over a connected `net.Socket` or `tls.TLSSocket`. Nagle is off
  * (`noDelay`): MQTT packets are small and latency matters. Sends made in
- * one event-loop turn are corked and leave in one `writev` on the next tick.
+ * one event-loop turn are corked and leave in one `writev` on the next tick
+ * (unless `sendsBatched`: the application batches, each send is written at once).
  * `send` reports the socket's own high-water mark; reading pauses the socket.
  */
 export class TcpConnection extends ConnectionBase {
@@ -164,6 +165,8 @@ export class TcpConnection extends ConnectionBase {
   }
 
   protected override write(bytes: Uint8Array): boolean {
+    // The application gathered this turn's packets itself: one write, no cork and no tick.
+    if (this.sendsBatched) return this.#socket.write(bytes);
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();

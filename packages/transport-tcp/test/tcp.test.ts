@@ -43,6 +43,18 @@ describe("TCP connections", () => {
     expect(client.bufferedBytes).toBe(0);
   });
 
+  it("write each send through at once when the application batches its sends (sendsBatched)", async () => {
+    const { listener } = await connectedPair();
+    const client = await dialTcp(
+      { host: "127.0.0.1", port: listener.address().port! },
+      { sendsBatched: true },
+    );
+    connections.push(client);
+    client.send(new Uint8Array(1000));
+    // Not corked: the bytes went to the kernel within the call, none wait for a tick.
+    expect(client.bufferedBytes).toBe(0);
+  });
+
   it("rejects a dial to a port nobody listens on", async () => {
     const listener = await listenTcp({ host: "127.0.0.1", port: 0 });
     const { port } = listener.address();

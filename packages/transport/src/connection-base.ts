@@ -62,6 +62,10 @@ export abstract class ConnectionBase implements Connection {
   get closeTimeoutMs(): number {
     return this.#limits.closeTimeoutMs;
   }
+  /** See {@link ConnectionOptions.sendsBatched}. */
+  get sendsBatched(): boolean {
+    return this.#limits.sendsBatched;
+  }
 
   #state: State = "open";
   /** The boolean states, one bit each (see the `READ_PAUSED`... constants): one field instead of six. */
@@ -389,13 +393,14 @@ interface Limits {
   readonly given: Readonly<
     Pick<
       ConnectionOptions,
-      "maxBufferedBytes" | "readHighWaterMark" | "writeHighWaterMark" | "closeTimeoutMs"
+      "maxBufferedBytes" | "readHighWaterMark" | "writeHighWaterMark" | "closeTimeoutMs" | "sendsBatched"
     >
   >;
   readonly maxBufferedBytes: number;
   readonly readHighWaterMark: number;
   readonly writeHighWaterMark: number;
   readonly closeTimeoutMs: number;
+  readonly sendsBatched: boolean;
 }
 
 /**
@@ -412,6 +417,7 @@ const DEFAULT_LIMITS: Limits = {
   readHighWaterMark: DEFAULT_READ_HIGH_WATER_MARK,
   writeHighWaterMark: DEFAULT_WRITE_HIGH_WATER_MARK,
   closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
+  sendsBatched: false,
 };
 
 function limitsOf(options: ConnectionOptions): Limits {
@@ -419,7 +425,8 @@ function limitsOf(options: ConnectionOptions): Limits {
     options.maxBufferedBytes === undefined &&
     options.readHighWaterMark === undefined &&
     options.writeHighWaterMark === undefined &&
-    options.closeTimeoutMs === undefined
+    options.closeTimeoutMs === undefined &&
+    options.sendsBatched === undefined
   )
     return DEFAULT_LIMITS;
   const known = limitsByOptions.get(options);
@@ -429,7 +436,8 @@ function limitsOf(options: ConnectionOptions): Limits {
     known.given.maxBufferedBytes === options.maxBufferedBytes &&
     known.given.readHighWaterMark === options.readHighWaterMark &&
     known.given.writeHighWaterMark === options.writeHighWaterMark &&
-    known.given.closeTimeoutMs === options.closeTimeoutMs
+    known.given.closeTimeoutMs === options.closeTimeoutMs &&
+    known.given.sendsBatched === options.sendsBatched
   )
     return known;
   const limits: Limits = {
@@ -438,6 +446,7 @@ function limitsOf(options: ConnectionOptions): Limits {
       readHighWaterMark: options.readHighWaterMark,
       writeHighWaterMark: options.writeHighWaterMark,
       closeTimeoutMs: options.closeTimeoutMs,
+      sendsBatched: options.sendsBatched,
     },
     maxBufferedBytes: positive(options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES, "maxBufferedBytes"),
     readHighWaterMark: positive(options.readHighWaterMark, DEFAULT_READ_HIGH_WATER_MARK, "readHighWaterMark"),
@@ -447,6 +456,7 @@ function limitsOf(options: ConnectionOptions): Limits {
       "writeHighWaterMark",
     ),
     closeTimeoutMs: positive(options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "closeTimeoutMs"),
+    sendsBatched: options.sendsBatched === true,
   };
   limitsByOptions.set(options, limits);
   return limits;

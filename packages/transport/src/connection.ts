@@ -92,6 +92,14 @@ export interface ConnectionOptions {
    * aborted with a {@link CloseTimeoutError}. Default {@link DEFAULT_CLOSE_TIMEOUT_MS}.
    */
   closeTimeoutMs?: number;
+  /**
+   * The application already gathers each event-loop turn's packets into one
+   * `send` (the broker's per-connection output does): a transport that would
+   * gather them itself (TCP corks a turn's sends into one `writev` on the next
+   * tick) hands each `send` to its carrier at once instead, sparing a tick and
+   * a buffered-write record per turn. Default `false`.
+   */
+  sendsBatched?: boolean;
 }
 
 /** Default of {@link ConnectionOptions.maxBufferedBytes}: 8 MiB. */

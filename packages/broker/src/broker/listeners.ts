@@ -113,7 +113,11 @@ export class Listeners {
     spec: ResolvedListener,
     admit: (() => boolean) | undefined,
   ): Promise<TcpListener | WsListener> {
-    const connection = { maxBufferedBytes: Math.max(8 * 1024 * 1024, 2 * this.config.limits.maxPacketSize) };
+    // Each client's `Outbound` already writes once per turn: the transport need not cork.
+    const connection = {
+      maxBufferedBytes: Math.max(8 * 1024 * 1024, 2 * this.config.limits.maxPacketSize),
+      sendsBatched: true,
+    };
     const maxConnections = spec.maxConnections === 0 ? Number.MAX_SAFE_INTEGER : spec.maxConnections;
     const tls = tlsOptions(spec);
     const common = {
