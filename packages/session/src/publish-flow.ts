@@ -48,6 +48,12 @@ export interface QosState {
   receiver?: unknown;
 }
 
+// What `connected` tells the sender when the peer sent no Receive Maximum (always on
+// 3.1.1): shared by every flow, since the sender only reads it and an idle broker
+// holds one flow per connection (issue 19: 32 bytes each).
+const RESUMED_WITHOUT_RECEIVE_MAXIMUM: SenderConnectedInput = Object.freeze({ sessionPresent: true });
+const FRESH_WITHOUT_RECEIVE_MAXIMUM: SenderConnectedInput = Object.freeze({ sessionPresent: false });
+
 /**
  * PUBLISH in both directions for one session: QoS 0 directly, QoS 1 and 2 through
  * `@amqtt/qos` (window = the peer's Receive Maximum, our Receive Maximum enforced
@@ -178,8 +184,12 @@ export class PublishFlow {
     this.outAliases =
       peerAliases > 0 && this.aliasCap > 0 ? new OutboundTopicAliases(peerAliases, this.aliasCap) : undefined;
     this.#receiver?.connected(now);
-    const connected: SenderConnectedInput = { sessionPresent: input.sessionPresent };
-    if (input.peerReceiveMaximum !== undefined) connected.receiveMaximum = input.peerReceiveMaximum;
+    const connected: SenderConnectedInput =
+      input.peerReceiveMaximum !== undefined
+        ? { sessionPresent: input.sessionPresent, receiveMaximum: input.peerReceiveMaximum }
+        : input.sessionPresent
+          ? RESUMED_WITHOUT_RECEIVE_MAXIMUM
+          : FRESH_WITHOUT_RECEIVE_MAXIMUM;
     this.online = connected;
     if (this.#sender !== undefined) this.mapSender(this.#sender.connected(connected, now), now, actions);
   }
