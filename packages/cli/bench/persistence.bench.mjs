@@ -15,7 +15,9 @@
 // power loss). Mosquitto keeps messages in memory and writes its database only
 // every autosave_interval seconds and at shutdown: a crash loses what came since.
 //
-//   N=20000 W=100 ROUNDS=3 pnpm --filter @amqtt/cli bench
+// QOS=2 runs the same at QoS 2 (subscription and publishes).
+//
+//   N=20000 W=100 ROUNDS=3 QOS=1 pnpm --filter @amqtt/cli bench
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +28,7 @@ import { freePort, writeMosquittoConf } from "../../../tooling/bench/lib/net.mjs
 const N = Number(process.env.N ?? 20000);
 const W = Number(process.env.W ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const QOS = Number(process.env.QOS ?? 1);
 const bin = join(import.meta.dirname, "..", "dist", "bin.js");
 const work = mkdtempSync(join(tmpdir(), "amqtt-persist-bench-"));
 const payload = Buffer.alloc(64, 0x61);
@@ -123,7 +126,7 @@ async function round(launch) {
     await waitPort(broker.port);
     const url = `mqtt://127.0.0.1:${broker.port}`;
     const sub = await connectAsync(url, { clientId: "bench-sink", clean: false, reconnectPeriod: 0 });
-    await sub.subscribeAsync("bench/#", { qos: 1 });
+    await sub.subscribeAsync("bench/#", { qos: QOS });
     await sub.endAsync();
 
     const pub = await connectAsync(url, { clientId: "bench-pub", reconnectPeriod: 0 });
@@ -134,7 +137,7 @@ async function round(launch) {
       const more = () => {
         while (sent < N && sent - acked < W) {
           const i = sent++;
-          pub.publish(`bench/${i % 100}`, payload, { qos: 1 }, (error) => {
+          pub.publish(`bench/${i % 100}`, payload, { qos: QOS }, (error) => {
             if (error) return reject(error);
             acked++;
             if (acked === N) resolve();
@@ -182,7 +185,7 @@ try {
 
 const base = median(results["ours, memory"].map((r) => r.total));
 const fmt = (x) => Math.round(x).toLocaleString("en-US");
-console.log(`persistent QoS 1, ${N} messages of 64 B, window ${W}, ${ROUNDS} rounds (medians, msg/s)\n`);
+console.log(`persistent QoS ${QOS}, ${N} messages of 64 B, window ${W}, ${ROUNDS} rounds (medians, msg/s)\n`);
 console.log("| broker | publish (to last PUBACK) | drain (offline queue) | whole path | vs ours, memory |");
 console.log("|---|---:|---:|---:|---:|");
 for (const [name, rs] of Object.entries(results)) {
