@@ -249,6 +249,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
     return routingAndEngine(this.router.takeAsyncRouting(), this.cluster?.forwarder.takeWrites());
   }
 
+  /** Write a connected session as it stands now to a persistent store (`undefined`: it is not stored). */
+  saveLive(conn: BrokerConnection): Promise<void> | undefined {
+    return this.saver.saveLive(conn.state, conn);
+  }
+
   /** Persistent sessions, offline queues and retained messages. */
   get store(): BrokerStore {
     return this.currentStore;

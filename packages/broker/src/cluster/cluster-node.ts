@@ -9,6 +9,7 @@ import type { BrokerStore, StoredWill } from "@amqtt/store";
 import type { LocalSessionRegistry } from "../broker/session-registry.js";
 import type { SubscriptionEntry } from "../core/delivery-target.js";
 import type { RetainedStore } from "../core/retained.js";
+import type { BrokerConnection } from "../core/session-state.js";
 import type { Router } from "../core/router.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
@@ -38,6 +39,10 @@ export interface ClusterNodeHost {
   readonly logger: Logger;
   /** The broker's `max_queued_messages` (a handed-over queue keeps the same bound). */
   readonly maxQueued: number;
+  /** Collect the connections handed QoS 1/2 copies live into `into` from now on (`undefined`: stop). */
+  watchLiveDeliveries(into: Set<BrokerConnection> | undefined): void;
+  /** Write a connected session as it stands now (`undefined`: it is not stored). */
+  saveLive(conn: BrokerConnection): Promise<void> | undefined;
   warn(message: string, error: unknown): void;
   /** Close every connection and forget every session of this node (it lost its lease). */
   dropSessions(): void;
@@ -125,6 +130,8 @@ export class ClusterNode {
         return node.sessions;
       },
       touchRetained: (topic) => this.retainedSync.touched.touch(topic),
+      watchLiveDeliveries: (into) => host.watchLiveDeliveries(into),
+      saveLive: (conn) => host.saveLive(conn),
       warn: (message, error) => this.host.warn(message, error),
     });
   }

@@ -5,7 +5,7 @@ import type { SessionRegistry } from "../broker/session-registry.js";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import type { RetainedStore } from "../core/retained.js";
 import type { Router } from "../core/router.js";
-import type { BrokerConnection } from "../core/session-state.js";
+import type { BrokerConnection, LocalDelivery } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
 import { ClusterNode, type ClusterNodeOptions } from "./cluster-node.js";
@@ -19,6 +19,10 @@ export interface ClusterCore {
   readonly logger: Logger;
   readonly connections: ReadonlySet<BrokerConnection>;
   readonly registry: SessionRegistry;
+  /** Where live deliveries are watched ({@link LocalDelivery.liveDeliveries}). */
+  readonly local: LocalDelivery;
+  /** Write a connected session as it stands now (`undefined`: it is not stored). */
+  saveLive(conn: BrokerConnection): Promise<void> | undefined;
   warn(message: string, error: unknown): void;
 }
 
@@ -48,6 +52,10 @@ export function clusterNodeOf(
         return core.logger;
       },
       maxQueued: config.limits.maxQueuedMessages,
+      watchLiveDeliveries: (into) => {
+        core.local.liveDeliveries = into;
+      },
+      saveLive: (conn) => core.saveLive(conn),
       warn: (message, error) => core.warn(message, error),
       dropSessions: () => {
         // The sessions may be another node's now: their clients reconnect and claim again.

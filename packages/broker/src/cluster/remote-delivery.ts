@@ -3,6 +3,7 @@ import type { BrokerStore } from "@amqtt/store";
 import { clientInfoAway } from "../core/client-info.js";
 import { messageOf } from "../core/messages.js";
 import type { Router } from "../core/router.js";
+import type { BrokerConnection } from "../core/session-state.js";
 import type { ClusterSessionRegistry } from "./cluster-sessions.js";
 import type { ClusterCounters } from "./cluster-stats.js";
 import {
@@ -25,6 +26,10 @@ export interface RemoteDeliveryHost {
   readonly sessions: ClusterSessionRegistry | undefined;
   /** A retained message is being routed (a joining node's sync must not overwrite it). */
   touchRetained(topic: string): void;
+  /** Collect the connections handed QoS 1/2 copies live into `into` from now on (`undefined`: stop). */
+  watchLiveDeliveries(into: Set<BrokerConnection> | undefined): void;
+  /** Write a connected session as it stands now (`undefined`: it is not stored). */
+  saveLive(conn: BrokerConnection): Promise<void> | undefined;
   warn(message: string, error: unknown): void;
 }
 
@@ -76,7 +81,26 @@ export class RemoteDelivery {
   private deliverNow(frames: readonly Frame[], ack: () => void): void {
     let durable = false;
     const relays: Promise<void>[] = [];
-    for (const f of frames) durable = this.deliverFrame(f, relays) || durable;
+    // With a persistent store, a QoS 1/2 copy handed live to a connected persistent
+    // session is in no stored state until that session is saved: the envelope is
+    // acknowledged to the engine only after the save, so if this node dies, the
+    // session the next node restores holds the message in flight (resent, DUP),
+    // and before the save the engine still holds the envelope (delivered again).
+    const live = this.host.store.persistent ? new Set<BrokerConnection>() : undefined;
+    if (live !== undefined) this.host.watchLiveDeliveries(live);
+    try {
+      for (const f of frames) durable = this.deliverFrame(f, relays) || durable;
+    } finally {
+      if (live !== undefined) this.host.watchLiveDeliveries(undefined);
+    }
+    if (live !== undefined)
+      for (const conn of live) {
+        const saved = this.host.saveLive(conn);
+        if (saved === undefined) continue;
+        relays.push(saved);
+        // The flush below makes the save durable.
+        durable = true;
+      }
     if (!durable && relays.length === 0) {
       ack();
       return;

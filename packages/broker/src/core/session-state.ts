@@ -21,6 +21,12 @@ export interface LocalDelivery {
   readonly queueQos0Messages: boolean;
   /** Append to the session's offline queue (in the store). */
   enqueue(state: SessionState, message: OfflineMessage): void;
+  /**
+   * While set, every connection handed a QoS 1/2 copy live is added here (a
+   * cluster node routing another node's envelope saves those sessions before it
+   * acknowledges the envelope); unset otherwise, so local routing pays nothing.
+   */
+  liveDeliveries?: Set<BrokerConnection> | undefined;
 }
 
 /**
@@ -153,6 +159,7 @@ export class SessionState implements DeliveryTarget {
       if (d.qos === message.qos && d.retain === message.retain && p === message.properties)
         conn.deliverMessage(message, d.shared);
       else conn.deliver(message.topic, message.payload, d.qos, d.retain, p, d.shared);
+      if (d.qos > 0) this.local.liveDeliveries?.add(conn);
       const publisher = d.publisher;
       if (publisher !== undefined) {
         if (conn.outputBacklogged) publisher.pauseForOutput(conn);
