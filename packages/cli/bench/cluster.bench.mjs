@@ -15,6 +15,7 @@
 //    (lease renewals and blocking inbox reads of the nodes included).
 //
 //   N=20000 W=100 RATE=1000 SECONDS=5 FAN=4 PAIRS=4 pnpm --filter @amqtt/cli bench:cluster
+//   CLEAN=0 gives every client a persistent session (clean: false).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -125,7 +126,8 @@ const client = (port, id) =>
   connectAsync(`mqtt://127.0.0.1:${port}`, {
     reconnectPeriod: 0,
     clientId: id,
-    clean: true,
+    // CLEAN=0: persistent sessions (a node then saves a subscriber's session per envelope of live QoS 1/2 deliveries).
+    clean: process.env.CLEAN !== "0",
     protocolVersion: 4,
   });
 

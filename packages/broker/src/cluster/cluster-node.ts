@@ -13,6 +13,7 @@ import type { Router } from "../core/router.js";
 import type { BrokerConnection } from "../core/session-state.js";
 import type { Clock } from "../core/timers.js";
 import type { Logger } from "../logger.js";
+import { AppliedEnvelopes, appliedQueueId, readApplied } from "./applied-envelopes.js";
 import { ClusterSessionRegistry, MAX_PENDING_HANDOVERS } from "./cluster-sessions.js";
 import { type ClusterCounters, type ClusterStats, emptyClusterCounters } from "./cluster-stats.js";
 import { DEFAULT_DEDUPE_CAPACITY, SeenEnvelopes } from "./dedupe.js";
@@ -79,6 +80,8 @@ export class ClusterNode {
   readonly tree: RoutedTree<SubscriptionEntry>;
   readonly forwarder: Forwarder;
   private readonly seen: SeenEnvelopes;
+  /** Envelopes made durable in a shared store and not yet acknowledged (made on first use). */
+  private appliedLog: AppliedEnvelopes | undefined;
   private readonly wills = new RemoteWills();
   private sessions: ClusterSessionRegistry | undefined;
   private local: LocalSessionRegistry | undefined;
@@ -130,6 +133,9 @@ export class ClusterNode {
         return node.sessions;
       },
       touchRetained: (topic) => this.retainedSync.touched.touch(topic),
+      get applied() {
+        return node.applied;
+      },
       watchLiveDeliveries: (into) => host.watchLiveDeliveries(into),
       saveLive: (conn) => host.saveLive(conn),
       warn: (message, error) => this.host.warn(message, error),
@@ -228,6 +234,17 @@ export class ClusterNode {
     // Each settles (never rejects) within the bus's request timeout: the set stays small.
     this.pendingAdds.add(settled);
     void settled.then(() => this.pendingAdds.delete(settled));
+  }
+
+  /** The applied-envelope log, when the store is one the nodes share (only then can an adopter read it). */
+  private get applied(): AppliedEnvelopes | undefined {
+    if (this.host.store.shared !== true) return undefined;
+    this.appliedLog ??= new AppliedEnvelopes(
+      () => this.host.store,
+      this.bus.nodeId,
+      (message, error) => this.host.warn(message, error),
+    );
+    return this.appliedLog;
   }
 
   private receive(envelope: ClusterEnvelope, ack: () => void): void {
@@ -339,6 +356,15 @@ export class ClusterNode {
       });
       // CONNECTs being admitted here read their sessions from the store before its inbox comes.
       await this.sessions.admitsSettled();
+      // What the dead node made durable but never acknowledged is in those sessions already:
+      // its inbox copies are skipped as duplicates (QoS 2 stays exactly once).
+      const applied = await readApplied(this.host.store, nodeId, this.seen.capacity).catch(
+        (error: unknown) => {
+          this.host.warn(`reading the applied envelopes of ${nodeId} failed`, error);
+          return [];
+        },
+      );
+      for (const e of applied) this.seen.firstTime(e.from, e.id);
     }
     // What the dead node never acknowledged: its shared groups' messages go to members here,
     // its ordinary ones to the sessions inherited from it.
@@ -347,6 +373,12 @@ export class ClusterNode {
     await bus
       .adoptInbox?.(nodeId)
       .catch((error: unknown) => this.host.warn(`adopting the inbox of ${nodeId} failed`, error));
+    if (this.host.store.shared === true)
+      void this.host.store
+        .clearQueue(appliedQueueId(nodeId))
+        .catch((error: unknown) =>
+          this.host.warn(`clearing the applied envelopes of ${nodeId} failed`, error),
+        );
     // A node that stopped gracefully said so just before; its `leaving` may still be on the way.
     await new Promise((resolve) => setTimeout(resolve, this.options.leaveGraceMs ?? DEFAULT_LEAVE_GRACE_MS));
     const wills = this.wills.take(nodeId);

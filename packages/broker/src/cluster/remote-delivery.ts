@@ -4,6 +4,7 @@ import { clientInfoAway } from "../core/client-info.js";
 import { messageOf } from "../core/messages.js";
 import type { Router } from "../core/router.js";
 import type { BrokerConnection } from "../core/session-state.js";
+import type { AppliedEnvelopes } from "./applied-envelopes.js";
 import type { ClusterSessionRegistry } from "./cluster-sessions.js";
 import type { ClusterCounters } from "./cluster-stats.js";
 import {
@@ -30,6 +31,8 @@ export interface RemoteDeliveryHost {
   watchLiveDeliveries(into: Set<BrokerConnection> | undefined): void;
   /** Write a connected session as it stands now (`undefined`: it is not stored). */
   saveLive(conn: BrokerConnection): Promise<void> | undefined;
+  /** Where envelopes made durable in a store the nodes share are recorded (`undefined`: no shared store). */
+  readonly applied: AppliedEnvelopes | undefined;
   warn(message: string, error: unknown): void;
 }
 
@@ -61,12 +64,12 @@ export class RemoteDelivery {
     const self = this.host.bus.nodeId;
     const admits = frames.some((f) => f.scope.to !== self) ? this.host.sessions?.admitsSettled() : undefined;
     if (this.held === undefined && admits === undefined) {
-      this.deliverNow(frames, ack);
+      this.deliverNow(envelope, frames, ack);
       return;
     }
     const chain = (this.held ?? Promise.resolve())
       .then(() => admits)
-      .then(() => this.deliverNow(frames, ack))
+      .then(() => this.deliverNow(envelope, frames, ack))
       .catch((error: unknown) => {
         // As for any envelope this node cannot process: dropped, loudly (it would come back forever).
         this.host.warn("an envelope from another node could not be processed", error);
@@ -78,7 +81,7 @@ export class RemoteDelivery {
     });
   }
 
-  private deliverNow(frames: readonly Frame[], ack: () => void): void {
+  private deliverNow(envelope: ClusterEnvelope, frames: readonly Frame[], ack: () => void): void {
     let durable = false;
     const relays: Promise<void>[] = [];
     // With a persistent store, a QoS 1/2 copy handed live to a connected persistent
@@ -109,13 +112,21 @@ export class RemoteDelivery {
     // first, and what was relayed for a dead node's sessions is in the engine.
     const store = this.host.store;
     const routing = durable ? this.host.router.takeAsyncRouting() : undefined;
-    const stored = !durable
-      ? undefined
-      : routing === undefined
-        ? store.flush()
-        : routing.then(() => store.flush());
-    Promise.all([stored, ...relays]).then(ack, (error: unknown) =>
-      this.host.warn("a message from another node could not be made durable (it comes again)", error),
+    // With a shared store the envelope's id goes in the same batch, after its writes:
+    // a node adopting this one's inbox after a crash skips what the store holds already.
+    const applied = durable ? this.host.applied : undefined;
+    const flush = (): Promise<void> => {
+      applied?.record(envelope.from, envelope.id);
+      return store.flush();
+    };
+    const stored = !durable ? undefined : routing === undefined ? flush() : routing.then(flush);
+    Promise.all([stored, ...relays]).then(
+      () => {
+        applied?.acknowledged(envelope.from, envelope.id);
+        ack();
+      },
+      (error: unknown) =>
+        this.host.warn("a message from another node could not be made durable (it comes again)", error),
     );
   }
 
