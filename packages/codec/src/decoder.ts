@@ -33,6 +33,9 @@ export interface DecoderOptions {
 }
 
 const WIRE_MAX_PACKET = 1 + 4 + MAX_REMAINING_LENGTH;
+/** The empty queue of every decoder with nothing pushed (see `Decoder.chunks`); never written. */
+const NO_CHUNKS: Uint8Array[] = [];
+
 /**
  * First reservation for a packet that spans chunks. The buffer then doubles as
  * bytes arrive (never past the declared length), so a header that announces
@@ -66,7 +69,9 @@ export class Decoder {
   /** True once a CONNECT has been decoded on this stream. */
   connectDecoded = false;
 
-  private chunks: Uint8Array[] = [];
+  // Chunks pushed and not yet read. While there are none this is the shared
+  // NO_CHUNKS (never written): an idle connection's decoder holds no array.
+  private chunks: Uint8Array[] = NO_CHUNKS;
   private chunkIndex = 0;
   private offset = 0;
   /**
@@ -98,7 +103,9 @@ export class Decoder {
   /** Queue a chunk of received bytes. */
   push(chunk: Uint8Array): void {
     if (this.failure !== undefined) return;
-    if (chunk.length > 0) this.chunks.push(chunk);
+    if (chunk.length === 0) return;
+    if (this.chunks === NO_CHUNKS) this.chunks = [chunk];
+    else this.chunks.push(chunk);
   }
 
   /**
@@ -133,7 +140,7 @@ export class Decoder {
       return this.step();
     } catch (err) {
       this.failure = err as MqttError;
-      this.chunks = [];
+      this.chunks = NO_CHUNKS;
       this.partial = undefined;
       throw err;
     }
@@ -143,7 +150,7 @@ export class Decoder {
     for (;;) {
       const chunk = this.chunks[this.chunkIndex];
       if (chunk === undefined) {
-        this.chunks.length = 0;
+        this.chunks = NO_CHUNKS;
         this.chunkIndex = 0;
         this.offset = 0;
         return undefined;

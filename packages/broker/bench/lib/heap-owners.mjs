@@ -2,9 +2,10 @@
 // fields hold the nodes of one V8 heap snapshot whose "type:name" starts with the
 // given prefix (e.g. `object:Array`, `number:heap number`, `array:` for backing
 // stores, `hidden:system / PropertyArray`), grouped by holder and field, largest
-// first: count and the held nodes' self sizes. `heap-summary.mjs` says which
-// classes a heap grew by; this says who keeps them (a per-connection object shows
-// up as about one held node per connection).
+// first: the distinct held nodes, their self sizes, and how many holders point at
+// them (a shared object has one node and many holders). `heap-summary.mjs` says
+// which classes a heap grew by; this says who keeps them (a per-connection object
+// shows up as about one held node per connection).
 import { readFileSync } from "node:fs";
 
 const [file, prefix, minArg] = process.argv.slice(2);
@@ -36,12 +37,18 @@ for (let i = 0; i < nodes.length; i += nodeFields.length) {
     if (nodes[to + iSize] < min || !label(to).startsWith(prefix)) continue;
     const field = kind === "element" || kind === "hidden" ? `[${kind}]` : strings[edges[e + eName]];
     const key = `${label(i)} .${field}`;
-    const row = byHolder.get(key) ?? { count: 0, bytes: 0 };
-    row.count++;
-    row.bytes += nodes[to + iSize];
+    const row = byHolder.get(key) ?? { held: new Set(), holders: 0, bytes: 0 };
+    row.holders++;
+    if (!row.held.has(to)) {
+      row.held.add(to);
+      row.bytes += nodes[to + iSize];
+    }
     byHolder.set(key, row);
   }
 }
 const rows = [...byHolder].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 25);
-for (const [key, { count, bytes }] of rows)
-  console.log(`${String(bytes).padStart(10)} B ${String(count).padStart(7)}  ${key}`);
+console.log("     bytes    held holders  holder .field");
+for (const [key, { held, holders, bytes }] of rows)
+  console.log(
+    `${String(bytes).padStart(10)} ${String(held.size).padStart(7)} ${String(holders).padStart(7)}  ${key}`,
+  );

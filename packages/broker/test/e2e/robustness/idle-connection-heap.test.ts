@@ -10,9 +10,9 @@ import { startBroker } from "../tcp.js";
 // heap is the part this repository controls (Node's socket and libuv handle are in it).
 const N = 1000;
 /**
- * Measured 3,355 to 3,373 bytes on Node 20 (three runs); 3,487 before the whole-ms
- * clock, the integer peer packet limit and the shared `connected` input (commit
- * c8c624f, which fails this bound), 4,162 before issue 19's second round (see the
+ * Measured 3,330 to 3,333 bytes on Node 20 (two runs); 3,480 to 3,487 before the
+ * whole-ms clock, the integer peer packet limit, the shared `connected` input and
+ * the decoder's shared empty chunk queue (commit c8c624f, which fails this bound), 4,162 before issue 19's second round (see the
  * broker README, "Memory per idle connection").
  */
 const MAX_HEAP_BYTES_PER_CONNECTION = 3450;
