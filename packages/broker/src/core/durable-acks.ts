@@ -20,6 +20,8 @@ import type { LatencyHistogram } from "./traffic.js";
  */
 export class DurableAcks {
   private readonly held = new WeakMap<ClientConnection, Promise<void>>();
+  /** Connections with an entry in `held`: while 0 (a memory store), a PUBLISH answer skips the WeakMap lookup. */
+  private heldCount = 0;
 
   constructor(
     private readonly store: () => BrokerStore,
@@ -52,7 +54,7 @@ export class DurableAcks {
     /** Writes that belong with the routed message (same turn, so the same store batch). */
     alongside?: () => void,
   ): void {
-    const waiting = this.held.get(conn);
+    const waiting = this.heldCount === 0 ? undefined : this.held.get(conn);
     if (!durable && waiting === undefined) {
       conn.apply(actions);
       return;
@@ -79,9 +81,12 @@ export class DurableAcks {
         this.onFailure(conn, error);
       },
     );
+    if (waiting === undefined) this.heldCount++;
     this.held.set(conn, chained);
     void chained.then(() => {
-      if (this.held.get(conn) === chained) this.held.delete(conn);
+      if (this.held.get(conn) !== chained) return;
+      this.held.delete(conn);
+      this.heldCount--;
     });
   }
 }
