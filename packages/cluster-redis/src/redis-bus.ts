@@ -569,7 +569,10 @@ export class RedisClusterBus implements ClusterBus {
       )) as [number, number, unknown, unknown];
       if (this.state !== "running") return;
       const wasDown = this.engine === "down";
-      this.setEngine("up");
+      // Up only once the pub/sub connection is back as well: route changes and their
+      // confirmations travel on it, so before that a new route here could not be confirmed.
+      const pubSubReady = this.subscriber === undefined || this.subscriber.status === "ready";
+      this.setEngine(pubSubReady ? "up" : "down");
       if (Number(renewed) !== 1) {
         this.expel();
         return;
@@ -587,6 +590,7 @@ export class RedisClusterBus implements ClusterBus {
         for (const nodeId of changes.down) raise(() => events.nodeDown(nodeId));
         for (const node of changes.up) raise(() => events.nodeUp(node));
       }
+      if (!pubSubReady) return;
       // After an outage every replica may have missed changes; a node that joined brings routes
       // whose notifications this node ignored while it did not know the node yet.
       if (wasDown) await this.reloadRoutes();
