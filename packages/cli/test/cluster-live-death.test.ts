@@ -7,46 +7,16 @@
 // and sends them again, DUP set [MQTT-4.4.0-1]. Real redis-server and `amqtt`
 // processes, started here on free loopback ports and killed by PID; MQTT.js
 // clients. Replay seeds with AMQTT_LIVE_DEATH_SEEDS=<seed,...>.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { seededRandom } from "@amqtt/test-utils";
-import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
-import { connect, connectAsync, type MqttClient } from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { connect, connectAsync } from "mqtt";
+import { describe, expect, it } from "vitest";
 import { clusterConfigFile } from "./helpers/cluster-config.js";
+import { redisSuite, settledWithin } from "./helpers/redis-suite.js";
 import { routed } from "./helpers/routed.js";
 
 const LEASE_MS = 2000;
-const dir = mkdtempSync(join(tmpdir(), "amqtt-live-death-"));
-let redis: RedisServer;
+const { dir, clients, node } = redisSuite("live-death");
 let prefix = 0;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.end(true);
-});
-
-function node(config: string): Promise<RunningAmqtt> {
-  return startAmqtt(
-    ["-c", config, "--cluster", `redis://127.0.0.1:${redis.port}`],
-    mkdtempSync(join(dir, "cwd-")),
-  );
-}
-
-/** Resolves once `predicate` holds, or after `ms` (a hang guard: the caller checks what it got). */
-async function until(predicate: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
 
 describe("of 2 nodes, the one a persistent subscriber has unacknowledged live deliveries on is SIGKILLed", () => {
   const seeds = (process.env.AMQTT_LIVE_DEATH_SEEDS ?? "1,2,3").split(",").map(Number);
@@ -86,7 +56,7 @@ describe("of 2 nodes, the one a persistent subscriber has unacknowledged live de
         await pub.publishAsync("live/q", `m${i}`, { qos });
         acknowledged.push(`m${i}`);
       }
-      await until(() => seenFirst.length >= 1, 10_000);
+      await settledWithin(() => seenFirst.length >= 1, 10_000);
       expect(seenFirst.length, `seed ${seed}: delivered live on node a`).toBeGreaterThanOrEqual(1);
       // Past the engine's acknowledgement of the envelopes (a turn or two on node a).
       await new Promise((r) => setTimeout(r, 300));
@@ -105,7 +75,7 @@ describe("of 2 nodes, the one a persistent subscriber has unacknowledged live de
       );
       // The session (subscription and flows) came from the store to node b.
       expect(connack.sessionPresent, `seed ${seed}: session present on node b`).toBe(true);
-      await until(() => acknowledged.every((m) => received.includes(m)), 15_000);
+      await settledWithin(() => acknowledged.every((m) => received.includes(m)), 15_000);
       console.log(
         `seed ${seed}: ${count} QoS 1 messages, MQTT ${protocolVersion === 5 ? "5.0" : "3.1.1"}, ${seenFirst.length} seen on node a before the kill; on node b: ${JSON.stringify(received)}`,
       );

@@ -9,46 +9,16 @@
 // still unread in the dead node's inbox reach it once, from the adopter. Real
 // redis-server and `amqtt` processes, started here on free loopback ports and
 // killed by PID. Replay seeds with AMQTT_QOS2_DEATH_SEEDS=<seed,...>.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { seededRandom } from "@amqtt/test-utils";
-import { type RedisServer, startRedis } from "@amqtt/test-utils/redis";
-import { connect, connectAsync, type MqttClient } from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
+import { connect, connectAsync } from "mqtt";
+import { describe, expect, it } from "vitest";
 import { clusterConfigFile } from "./helpers/cluster-config.js";
+import { redisSuite, settledWithin } from "./helpers/redis-suite.js";
 import { routed } from "./helpers/routed.js";
 
 const LEASE_MS = 2000;
-const dir = mkdtempSync(join(tmpdir(), "amqtt-qos2-death-"));
-let redis: RedisServer;
+const { dir, clients, node } = redisSuite("qos2-death");
 let prefix = 0;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.end(true);
-});
-
-function node(config: string): Promise<RunningAmqtt> {
-  return startAmqtt(
-    ["-c", config, "--cluster", `redis://127.0.0.1:${redis.port}`],
-    mkdtempSync(join(dir, "cwd-")),
-  );
-}
-
-/** Resolves once `predicate` holds, or after `ms` (a hang guard: the caller checks what it got). */
-async function until(predicate: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
 
 describe("of 3 nodes, the one sending a persistent subscriber its QoS 2 queue is SIGKILLed", () => {
   const seeds = (process.env.AMQTT_QOS2_DEATH_SEEDS ?? "1,2,3,4,5,6").split(",").map(Number);
@@ -128,7 +98,7 @@ describe("of 3 nodes, the one sending a persistent subscriber its QoS 2 queue is
         if (killAfter === 0) void kill();
       });
       await a.exit;
-      await until(() => connects >= 2 && acknowledged.every((m) => received.includes(m)), 20_000);
+      await settledWithin(() => connects >= 2 && acknowledged.every((m) => received.includes(m)), 20_000);
       // Resends come right after the CONNACK: give late duplicates the time to show.
       await new Promise((r) => setTimeout(r, 1000));
       const duplicates = received.length - new Set(received).size;
