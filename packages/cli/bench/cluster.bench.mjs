@@ -15,7 +15,8 @@
 //    (lease renewals and blocking inbox reads of the nodes included).
 //
 //   N=20000 W=100 RATE=1000 SECONDS=5 FAN=4 PAIRS=4 pnpm --filter @amqtt/cli bench:cluster
-//   CLEAN=0 gives every client a persistent session (clean: false).
+//   STORE=engine keeps the cluster nodes' sessions in Redis (the `--cluster`
+//   default), not in memory.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,7 +108,9 @@ async function startAmqtt(args, listeningLines = 1) {
       max_queued_bytes: 0,
     }),
   );
-  const child = spawn(process.execPath, [bin, "-c", config, "--memory", ...args], {
+  // STORE=engine: cluster nodes keep their sessions in Redis (the `--cluster` default) instead of memory.
+  const memory = process.env.STORE === "engine" && args.includes("--cluster") ? [] : ["--memory"];
+  const child = spawn(process.execPath, [bin, "-c", config, ...memory, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.push(child);
@@ -126,8 +129,7 @@ const client = (port, id) =>
   connectAsync(`mqtt://127.0.0.1:${port}`, {
     reconnectPeriod: 0,
     clientId: id,
-    // CLEAN=0: persistent sessions (a node then saves a subscriber's session per envelope of live QoS 1/2 deliveries).
-    clean: process.env.CLEAN !== "0",
+    clean: true,
     protocolVersion: 4,
   });
 

@@ -55,6 +55,8 @@ interface Frame {
 export class RemoteDelivery {
   /** Envelopes waiting behind a dead node's frames, in order (`undefined`: none). */
   private held: Promise<void> | undefined;
+  /** This synchronous run's session saves, by connection (see {@link saveAtTurnEnd}). */
+  private turnSaves: Map<BrokerConnection, Promise<boolean>> | undefined;
 
   constructor(private readonly host: RemoteDeliveryHost) {}
 
@@ -96,30 +98,25 @@ export class RemoteDelivery {
     } finally {
       if (live !== undefined) this.host.watchLiveDeliveries(undefined);
     }
-    if (live !== undefined)
-      for (const conn of live) {
-        const saved = this.host.saveLive(conn);
-        if (saved === undefined) continue;
-        relays.push(saved);
-        // The flush below makes the save durable.
-        durable = true;
-      }
-    if (!durable && relays.length === 0) {
+    const saves: Promise<boolean>[] = [];
+    if (live !== undefined) for (const conn of live) saves.push(this.saveAtTurnEnd(conn));
+    if (!durable && relays.length === 0 && saves.length === 0) {
       ack();
       return;
     }
-    // Held here before the engine forgets it: what went to offline queues is durable
-    // first, and what was relayed for a dead node's sessions is in the engine.
+    // Held here before the engine forgets it: what went to offline queues and the live
+    // sessions' saves are durable first, and what was relayed for a dead node's sessions
+    // is in the engine.
     const store = this.host.store;
     const routing = durable ? this.host.router.takeAsyncRouting() : undefined;
     // With a shared store the envelope's id goes in the same batch, after its writes:
     // a node adopting this one's inbox after a crash skips what the store holds already.
-    const applied = durable ? this.host.applied : undefined;
-    const flush = (): Promise<void> => {
+    const applied = this.host.applied;
+    const stored = Promise.all([routing, ...saves]).then((done) => {
+      if (!durable && !done.slice(1).includes(true)) return undefined;
       applied?.record(envelope.from, envelope.id);
       return store.flush();
-    };
-    const stored = !durable ? undefined : routing === undefined ? flush() : routing.then(flush);
+    });
     Promise.all([stored, ...relays]).then(
       () => {
         applied?.acknowledged(envelope.from, envelope.id);
@@ -128,6 +125,33 @@ export class RemoteDelivery {
       (error: unknown) =>
         this.host.warn("a message from another node could not be made durable (it comes again)", error),
     );
+  }
+
+  /**
+   * Save `conn`'s session once the deliveries of this synchronous run are done:
+   * one snapshot (its in-flight window included) for every envelope the run
+   * delivered to it, instead of one per envelope. Resolves to whether it was
+   * saved (a session that is not stored is not).
+   */
+  private saveAtTurnEnd(conn: BrokerConnection): Promise<boolean> {
+    let saves = this.turnSaves;
+    if (saves === undefined) {
+      const fresh = new Map<BrokerConnection, Promise<boolean>>();
+      saves = fresh;
+      this.turnSaves = fresh;
+      queueMicrotask(() => {
+        if (this.turnSaves === fresh) this.turnSaves = undefined;
+      });
+    }
+    let saved = saves.get(conn);
+    if (saved === undefined) {
+      saved = Promise.resolve().then(() => {
+        const save = this.host.saveLive(conn);
+        return save === undefined ? false : save.then(() => true);
+      });
+      saves.set(conn, saved);
+    }
+    return saved;
   }
 
   /** Deliver one routed message here; answers whether the envelope's acknowledgement waits for the store. */
