@@ -201,10 +201,7 @@ export class Bridge {
     const link = this.newLink();
     this.link = link;
     // The QoS 2 ledgers as the previous runner left them, before the remote resends anything.
-    Promise.all([
-      this.ledger.load(),
-      this.outLedgerOn || this.qos0MarksOn ? this.outLedger.load() : undefined,
-    ]).then(
+    Promise.all([this.ledger.load(), this.qos0MarksOn ? this.outLedger.load() : undefined]).then(
       () => {
         if (this.link === link) link.start();
       },
@@ -236,7 +233,8 @@ export class Bridge {
     this.outLedgerOn = this.broker.store.persistent && !this.config.cleanStart;
     // Whatever the remote keeps, a QoS 0 message that left must never leave again after our restart.
     this.qos0MarksOn = this.broker.store.persistent;
-    if (this.outLedgerOn || this.qos0MarksOn) await this.outLedger.load();
+    // Loaded with any persistent store (so whenever outLedgerOn too): QoS 0 marks, and QoS 1/2 flows.
+    if (this.qos0MarksOn) await this.outLedger.load();
     const bounds = this.outbox.bounds();
     if (bounds.messages < this.config.maxQueuedMessages || bounds.bytes < this.config.maxQueuedBytes)
       this.logger.warn(

@@ -215,7 +215,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       },
     });
     this.releases = new ReleaseGate<BrokerConnection>({
-      saveLive: (conn) => this.saver.saveLive(conn.state, conn),
+      saveLive: (conn) => this.saveLive(conn),
       flush: () => this.store.flush(),
       onFailure: (conn, error) => {
         this.warn("the store could not save a QoS 2 flow's PUBREC; closing its subscriber", error);
@@ -465,7 +465,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       // A PUBCOMP ends a QoS 2 flow: the stored session forgets the released packet id
       // (else a restore after a crash would take a later PUBLISH reusing the id for a resend).
       if ((packet as { type?: number }).type === PacketType.PUBCOMP && this.store.persistent)
-        this.saver.saveLive(conn.state, conn);
+        this.saveLive(conn);
     }
   }
 
