@@ -215,7 +215,7 @@ export class BrokerCore implements ConnectionHost<SessionState> {
       },
     });
     this.releases = new ReleaseGate<BrokerConnection>({
-      saveLive: (conn) => this.saveLive(conn),
+      saveAtTurnEnd: (conn) => this.saveAtTurnEnd(conn),
       flush: () => this.store.flush(),
       onFailure: (conn, error) => {
         this.warn("the store could not save a QoS 2 flow's PUBREC; closing its subscriber", error);
@@ -252,6 +252,11 @@ export class BrokerCore implements ConnectionHost<SessionState> {
   /** Write a connected session as it stands now to a persistent store (`undefined`: it is not stored). */
   saveLive(conn: BrokerConnection): Promise<void> | undefined {
     return this.saver.saveLive(conn.state, conn);
+  }
+
+  /** {@link saveLive} once this synchronous run is done, one save per connection per run; resolves to whether it is stored. */
+  saveAtTurnEnd(conn: BrokerConnection): Promise<boolean> {
+    return this.saver.saveAtTurnEnd(conn);
   }
 
   /** Persistent sessions, offline queues and retained messages. */

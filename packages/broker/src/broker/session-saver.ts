@@ -12,7 +12,40 @@ export interface SessionSaverHost {
 
 /** Writes sessions to the store: live ones (persistent stores only) and ones whose connection ended. */
 export class SessionSaver {
+  /** The saves asked for in this synchronous run, by connection (see {@link saveAtTurnEnd}). */
+  private turnSaves: Map<BrokerConnection, Promise<boolean>> | undefined;
+
   constructor(private readonly host: SessionSaverHost) {}
+
+  /**
+   * Save `conn`'s live session once the current synchronous run is done: one
+   * snapshot for every change the run made to it (the PUBRECs of one input, the
+   * deliveries of a batch of cluster envelopes), not one per change. Resolves to
+   * whether it was saved ({@link saveLive} answered `undefined`: not stored).
+   *
+   * Design: the run's map is cleared by a microtask queued before any of its
+   * saves, so a request made after a snapshot was taken always gets a new save.
+   */
+  saveAtTurnEnd(conn: BrokerConnection): Promise<boolean> {
+    let saves = this.turnSaves;
+    if (saves === undefined) {
+      const fresh = new Map<BrokerConnection, Promise<boolean>>();
+      saves = fresh;
+      this.turnSaves = fresh;
+      queueMicrotask(() => {
+        if (this.turnSaves === fresh) this.turnSaves = undefined;
+      });
+    }
+    let saved = saves.get(conn);
+    if (saved === undefined) {
+      saved = Promise.resolve().then(() => {
+        const save = this.saveLive(conn.state, conn);
+        return save === undefined ? false : save.then(() => true);
+      });
+      saves.set(conn, saved);
+    }
+    return saved;
+  }
 
   /**
    * A persistent store keeps connected sessions too (subscriptions, in-flight

@@ -42,8 +42,8 @@ export interface ClusterNodeHost {
   readonly maxQueued: number;
   /** Collect the connections handed QoS 1/2 copies live into `into` from now on (`undefined`: stop). */
   watchLiveDeliveries(into: Set<BrokerConnection> | undefined): void;
-  /** Write a connected session as it stands now (`undefined`: it is not stored). */
-  saveLive(conn: BrokerConnection): Promise<void> | undefined;
+  /** Save a connected session once this synchronous run is done; resolves to whether it is stored. */
+  saveAtTurnEnd(conn: BrokerConnection): Promise<boolean>;
   warn(message: string, error: unknown): void;
   /** Close every connection and forget every session of this node (it lost its lease). */
   dropSessions(): void;
@@ -137,7 +137,7 @@ export class ClusterNode {
         return node.applied;
       },
       watchLiveDeliveries: (into) => host.watchLiveDeliveries(into),
-      saveLive: (conn) => host.saveLive(conn),
+      saveAtTurnEnd: (conn) => host.saveAtTurnEnd(conn),
       warn: (message, error) => this.host.warn(message, error),
     });
   }

@@ -21,8 +21,8 @@ export interface ClusterCore {
   readonly registry: SessionRegistry;
   /** Where live deliveries are watched ({@link LocalDelivery.liveDeliveries}). */
   readonly local: LocalDelivery;
-  /** Write a connected session as it stands now (`undefined`: it is not stored). */
-  saveLive(conn: BrokerConnection): Promise<void> | undefined;
+  /** Save a connected session once this synchronous run is done; resolves to whether it is stored. */
+  saveAtTurnEnd(conn: BrokerConnection): Promise<boolean>;
   warn(message: string, error: unknown): void;
 }
 
@@ -55,7 +55,7 @@ export function clusterNodeOf(
       watchLiveDeliveries: (into) => {
         core.local.liveDeliveries = into;
       },
-      saveLive: (conn) => core.saveLive(conn),
+      saveAtTurnEnd: (conn) => core.saveAtTurnEnd(conn),
       warn: (message, error) => core.warn(message, error),
       dropSessions: () => {
         // The sessions may be another node's now: their clients reconnect and claim again.

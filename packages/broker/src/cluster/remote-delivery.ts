@@ -29,8 +29,8 @@ export interface RemoteDeliveryHost {
   touchRetained(topic: string): void;
   /** Collect the connections handed QoS 1/2 copies live into `into` from now on (`undefined`: stop). */
   watchLiveDeliveries(into: Set<BrokerConnection> | undefined): void;
-  /** Write a connected session as it stands now (`undefined`: it is not stored). */
-  saveLive(conn: BrokerConnection): Promise<void> | undefined;
+  /** Save a connected session once this synchronous run is done; resolves to whether it is stored. */
+  saveAtTurnEnd(conn: BrokerConnection): Promise<boolean>;
   /** Where envelopes made durable in a store the nodes share are recorded (`undefined`: no shared store). */
   readonly applied: AppliedEnvelopes | undefined;
   warn(message: string, error: unknown): void;
@@ -55,9 +55,6 @@ interface Frame {
 export class RemoteDelivery {
   /** Envelopes waiting behind a dead node's frames, in order (`undefined`: none). */
   private held: Promise<void> | undefined;
-  /** This synchronous run's session saves, by connection (see {@link saveAtTurnEnd}). */
-  private turnSaves: Map<BrokerConnection, Promise<boolean>> | undefined;
-
   constructor(private readonly host: RemoteDeliveryHost) {}
 
   /** A deliver envelope from another node; `ack` once it is handled (durably when it must be). */
@@ -99,7 +96,7 @@ export class RemoteDelivery {
       if (live !== undefined) this.host.watchLiveDeliveries(undefined);
     }
     const saves: Promise<boolean>[] = [];
-    if (live !== undefined) for (const conn of live) saves.push(this.saveAtTurnEnd(conn));
+    if (live !== undefined) for (const conn of live) saves.push(this.host.saveAtTurnEnd(conn));
     if (!durable && relays.length === 0 && saves.length === 0) {
       ack();
       return;
@@ -125,33 +122,6 @@ export class RemoteDelivery {
       (error: unknown) =>
         this.host.warn("a message from another node could not be made durable (it comes again)", error),
     );
-  }
-
-  /**
-   * Save `conn`'s session once the deliveries of this synchronous run are done:
-   * one snapshot (its in-flight window included) for every envelope the run
-   * delivered to it, instead of one per envelope. Resolves to whether it was
-   * saved (a session that is not stored is not).
-   */
-  private saveAtTurnEnd(conn: BrokerConnection): Promise<boolean> {
-    let saves = this.turnSaves;
-    if (saves === undefined) {
-      const fresh = new Map<BrokerConnection, Promise<boolean>>();
-      saves = fresh;
-      this.turnSaves = fresh;
-      queueMicrotask(() => {
-        if (this.turnSaves === fresh) this.turnSaves = undefined;
-      });
-    }
-    let saved = saves.get(conn);
-    if (saved === undefined) {
-      saved = Promise.resolve().then(() => {
-        const save = this.host.saveLive(conn);
-        return save === undefined ? false : save.then(() => true);
-      });
-      saves.set(conn, saved);
-    }
-    return saved;
   }
 
   /** Deliver one routed message here; answers whether the envelope's acknowledgement waits for the store. */

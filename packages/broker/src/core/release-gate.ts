@@ -11,10 +11,11 @@ export interface GatedConnection {
 /** What the gate needs from the broker. */
 export interface ReleaseGateHost<C extends GatedConnection> {
   /**
-   * Write the connection's session as it stands now to the store; `undefined`
-   * when the session is not stored (no persistent store, or it ends with its connection).
+   * Save the connection's session once the current synchronous run is done, one
+   * save for every request of the run (the same promise); resolves to whether it
+   * is stored (not: no persistent store, or it ends with its connection).
    */
-  saveLive(conn: C): Promise<void> | undefined;
+  saveAtTurnEnd(conn: C): Promise<boolean>;
   /** Resolves once every earlier store write is durable; rejects when one of them failed. */
   flush(): Promise<void>;
   /** A save failed: the held PUBRELs are not sent, and the connection should end. */
@@ -37,8 +38,8 @@ export interface ReleaseGateHost<C extends GatedConnection> {
  * [MQTT-4.6.0-3], behind earlier held ones of the same connection.
  */
 export class ReleaseGate<C extends GatedConnection> {
-  /** PUBRELs of this turn per connection, waiting for the turn's save to start. */
-  private readonly batches = new Map<C, SendAction[]>();
+  /** Per connection, the batch that still takes PUBRELs: the one whose save has not started. */
+  private readonly open = new Map<C, HeldBatch>();
   /** The last held batch per connection (the next one goes out after it). */
   private readonly tails = new Map<C, Promise<void>>();
 
@@ -46,36 +47,44 @@ export class ReleaseGate<C extends GatedConnection> {
 
   /** Hold `action` (a PUBREL) of `conn` until its session is saved. */
   hold(conn: C, action: SendAction): void {
-    let batch = this.batches.get(conn);
-    if (batch === undefined) {
-      batch = [];
-      this.batches.set(conn, batch);
-      // After the rest of this input is processed: one snapshot covers every PUBREC in it.
-      queueMicrotask(() => this.save(conn));
-    }
-    batch.push(action);
-  }
-
-  private save(conn: C): void {
-    const batch = this.batches.get(conn) ?? [];
-    this.batches.delete(conn);
-    const saved = this.host.saveLive(conn);
-    const tail = this.tails.get(conn);
-    if (saved === undefined && tail === undefined) {
-      // Not stored: nothing to wait for.
-      if (!conn.closed) conn.sendHeld(batch);
+    // Asked after the PUBREC changed the session: whichever save this is, its
+    // snapshot is taken later and holds the flow at `pubrel`. PUBRELs that share
+    // a save share a batch.
+    const saved = this.host.saveAtTurnEnd(conn);
+    const open = this.open.get(conn);
+    if (open !== undefined && open.saved === saved) {
+      open.actions.push(action);
       return;
     }
-    const durable = saved === undefined ? Promise.resolve() : saved.then(() => this.host.flush());
-    const next = Promise.all([tail, durable]).then(
+    const batch: HeldBatch = { saved, actions: [action] };
+    this.open.set(conn, batch);
+    this.release(conn, batch);
+  }
+
+  private release(conn: C, batch: HeldBatch): void {
+    const close = () => {
+      if (this.open.get(conn) === batch) this.open.delete(conn);
+    };
+    const durable = batch.saved.then((stored) => (stored ? this.host.flush() : undefined));
+    const next = Promise.all([this.tails.get(conn), durable]).then(
       () => {
-        if (!conn.closed) conn.sendHeld(batch);
+        close();
+        if (!conn.closed) conn.sendHeld(batch.actions);
       },
-      (error: unknown) => this.host.onFailure(conn, error),
+      (error: unknown) => {
+        close();
+        this.host.onFailure(conn, error);
+      },
     );
     this.tails.set(conn, next);
     void next.then(() => {
       if (this.tails.get(conn) === next) this.tails.delete(conn);
     });
   }
+}
+
+/** PUBRELs waiting for one save. */
+interface HeldBatch {
+  readonly saved: Promise<boolean>;
+  readonly actions: SendAction[];
 }
