@@ -103,8 +103,6 @@ export class ClientConnection<S = unknown> extends ConnectionTimers {
    * small integer stored in place; an epoch time would be a 16-byte heap number).
    */
   private connectedTick = -1;
-  /** The keep alive in force once connected, in seconds (the client's, or the server's lower one). */
-  keepAlive: number | undefined;
   /** The broker's session record, once the CONNECT is accepted. */
   private attached: S | undefined;
   /** The `FINISHED`, `CLOSE_WATCHED` and `SHUTTING_DOWN` bits: one field instead of three. */
@@ -130,7 +128,7 @@ export class ClientConnection<S = unknown> extends ConnectionTimers {
   constructor(
     private readonly host: ConnectionHost<S>,
     transport: Connection,
-    readonly listener: string,
+    listener: string,
   ) {
     // Outgoing packets are written once per event-loop turn (bounded by the transport's `maxBufferedBytes`).
     super(transport);
@@ -154,6 +152,16 @@ export class ClientConnection<S = unknown> extends ConnectionTimers {
 
   private get finished(): boolean {
     return (this.flags & FINISHED) !== 0;
+  }
+
+  /** The listener's name (its info's: not a second field per connection). */
+  get listener(): string {
+    return this.info.listener;
+  }
+
+  /** The keep alive in force once connected, in seconds (the client's, or the server's lower one). */
+  get keepAlive(): number | undefined {
+    return this.connectedTick < 0 ? undefined : this.session.keepAliveSeconds;
   }
 
   /** When the CONNECT was accepted (ms since the epoch), `undefined` before. */
@@ -416,7 +424,6 @@ export class ClientConnection<S = unknown> extends ConnectionTimers {
         case "connected":
           this.info.clientId = action.clientId;
           this.connectedTick = this.clock.now();
-          this.keepAlive = action.keepAlive;
           this.host.onConnected(this);
           break;
         case "publishRequest":
