@@ -73,17 +73,15 @@ export class ServerSession extends Connection {
   }
   private phase: "awaitingConnect" | "awaitingAccept" | "connected" = "awaitingConnect";
   private connectPacket: ConnectPacket | undefined;
-  private needsClientId = false;
+  /** The `NEEDS_CLIENT_ID`, `REAUTH_IN_PROGRESS`, `CONNECT_TIMER_ARMED` and `RETAIN_UNAVAILABLE` bits (issue 19: one field, not four). */
+  private bits = 0;
   private clientId = "";
   private authMethod: string | undefined;
-  private reauthInProgress = false;
   private connectSessionExpiry = 0;
-  private connectTimerArmed = false;
   /** Packets sent before the shell accepted the CONNECT (rare: made on first use). */
   private early: Packet[] | undefined;
   /** 5.0 Maximum QoS and Retain Available announced in CONNACK. */
   private maximumQos = 2;
-  private retainAvailable = true;
   /**
    * SUBSCRIBE/UNSUBSCRIBE bookkeeping while it holds something (a request
    * waiting for its answer, granted subscriptions when tracking): made by the
@@ -103,6 +101,38 @@ export class ServerSession extends Connection {
       maxPacketSizeBeforeConnect:
         options.maximumPacketSizeBeforeConnect ?? DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT,
     });
+  }
+
+  /** The CONNECT had an empty client id: the shell assigns one. */
+  private get needsClientId(): boolean {
+    return (this.bits & NEEDS_CLIENT_ID) !== 0;
+  }
+  private set needsClientId(value: boolean) {
+    this.bits = value ? this.bits | NEEDS_CLIENT_ID : this.bits & ~NEEDS_CLIENT_ID;
+  }
+
+  /** A 5.0 re-authentication (AUTH 0x19) is under way. */
+  private get reauthInProgress(): boolean {
+    return (this.bits & REAUTH_IN_PROGRESS) !== 0;
+  }
+  private set reauthInProgress(value: boolean) {
+    this.bits = value ? this.bits | REAUTH_IN_PROGRESS : this.bits & ~REAUTH_IN_PROGRESS;
+  }
+
+  /** The CONNECT deadline timer is armed. */
+  private get connectTimerArmed(): boolean {
+    return (this.bits & CONNECT_TIMER_ARMED) !== 0;
+  }
+  private set connectTimerArmed(value: boolean) {
+    this.bits = value ? this.bits | CONNECT_TIMER_ARMED : this.bits & ~CONNECT_TIMER_ARMED;
+  }
+
+  /** 5.0 Retain Available as announced in CONNACK (true unless it said 0). */
+  private get retainAvailable(): boolean {
+    return (this.bits & RETAIN_UNAVAILABLE) === 0;
+  }
+  private set retainAvailable(value: boolean) {
+    this.bits = value ? this.bits & ~RETAIN_UNAVAILABLE : this.bits | RETAIN_UNAVAILABLE;
   }
 
   /** The subscription bookkeeping, made on first use (see `subsMade`). */
@@ -673,6 +703,13 @@ export class ServerSession extends Connection {
     }
   }
 }
+
+// Bits of `ServerSession.bits`.
+const NEEDS_CLIENT_ID = 1;
+const REAUTH_IN_PROGRESS = 2;
+const CONNECT_TIMER_ARMED = 4;
+/** Set when CONNACK announced Retain Available 0 (so the default, 0, means available). */
+const RETAIN_UNAVAILABLE = 8;
 
 /** What `subscriptions` reads while no bookkeeping is made (never written). */
 const NO_GRANTED: ReadonlyMap<string, SessionSubscription> = new Map();
