@@ -49,7 +49,10 @@ export interface ClientDisconnectOptions {
  * {@link ClientSession.snapshot}.
  */
 export class ClientSession extends Connection {
-  readonly role = "client" as const;
+  /** On the prototype, not a field in every machine. */
+  get role(): "client" {
+    return "client";
+  }
   private phase: "idle" | "connecting" | "connected" = "idle";
   private clientId = "";
   private authMethod: string | undefined;
@@ -356,7 +359,7 @@ export class ClientSession extends Connection {
         return;
       }
       case PacketType.PINGRESP:
-        this.keepAlive.pongReceived(actions);
+        this.pongReceived(actions);
         actions.push({ kind: "pong" });
         return;
       case PacketType.DISCONNECT:
@@ -373,8 +376,8 @@ export class ClientSession extends Connection {
 
   protected onTimer(timer: TimerKind, now: number, actions: SessionAction[]): void {
     if (timer === "keepAlive" && this.phase === "connected") {
-      if (this.keepAlive.clientPingDue(now, actions)) this.sendPing(now, actions);
-    } else if (timer === "pingResponse" && this.keepAlive.awaitingPong) {
+      if (this.pingDue(now, actions)) this.sendPing(now, actions);
+    } else if (timer === "pingResponse" && this.awaitingPong) {
       // No PINGRESP in a reasonable time: the connection is considered broken (section 3.1.2.10).
       this.closeWith("ping-timeout", ReasonCode.KEEP_ALIVE_TIMEOUT, "local", now, actions);
     }
@@ -419,7 +422,7 @@ export class ClientSession extends Connection {
       keepAlive,
       connack: packet,
     });
-    this.keepAlive.start(keepAlive, "client", now, actions);
+    this.startKeepAlive(keepAlive, "client", now, actions);
     this.flow.connected(
       {
         sessionPresent: packet.sessionPresent,
@@ -467,8 +470,8 @@ export class ClientSession extends Connection {
 
   private sendPing(now: number, actions: SessionAction[]): void {
     this.send({ type: PacketType.PINGREQ }, now, actions);
-    const fallback = Math.min(Math.max(this.keepAlive.ms, 1000), 30_000);
-    this.keepAlive.pingSent(this.pingTimeoutMs ?? fallback, actions);
+    const fallback = Math.min(Math.max(this.keepAliveMs, 1000), 30_000);
+    this.pingSent(this.pingTimeoutMs ?? fallback, actions);
   }
 
   private allocateId(): number {

@@ -33,7 +33,7 @@ const problemInfoPackets = new Set<number>([
  * Maximum Packet Size, Request Problem Information), the protocol-error path and
  * the end of the connection. Subclasses handle packets and commands.
  */
-export abstract class Connection implements Wire {
+export abstract class Connection extends KeepAlive implements Wire {
   /** Which side of the connection this machine plays. */
   abstract readonly role: "client" | "server";
   /** Protocol level of the connection (the server learns it from CONNECT). */
@@ -55,7 +55,6 @@ export abstract class Connection implements Wire {
   onPacketReceived: ((packet: Packet) => void) | undefined = undefined;
 
   protected readonly decoder: Decoder;
-  protected readonly keepAlive = new KeepAlive();
   protected flow!: PublishFlow;
   /** Whether the connection is finished (closed by us, the peer or the transport). */
   protected ended = false;
@@ -74,6 +73,7 @@ export abstract class Connection implements Wire {
     protected readonly common: CommonSessionOptions,
     stream: Pick<DecoderOptions, "expectConnectFirst" | "maxPacketSizeBeforeConnect"> = {},
   ) {
+    super();
     this.protocolVersion = protocolVersion;
     // Fields named, not `{ ...stream, protocolVersion, ... }`: on Node 20 a spread
     // followed by new keys takes V8's slow path, about 1 us per connection (a third
@@ -111,7 +111,7 @@ export abstract class Connection implements Wire {
     while (packet !== undefined) {
       this.packetsReceived++;
       this.onPacketReceived?.(packet);
-      this.keepAlive.received(now);
+      this.keepAliveReceived(now);
       this.handlePacket(packet, now, actions);
       if (this.ended) break;
       packet = this.nextPacket(now, actions);
@@ -174,7 +174,7 @@ export abstract class Connection implements Wire {
       return false;
     }
     actions.push({ kind: "send", bytes, packet: out });
-    this.keepAlive.sent(now);
+    this.keepAliveSent(now);
     return true;
   }
 
@@ -189,7 +189,7 @@ export abstract class Connection implements Wire {
       return false;
     }
     actions.push({ kind: "send", bytes, packet });
-    this.keepAlive.sent(now);
+    this.keepAliveSent(now);
     return true;
   }
 

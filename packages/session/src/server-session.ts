@@ -67,22 +67,30 @@ export interface ServerDisconnectOptions {
  * `answerSubscribe`, `answerUnsubscribe`, `authContinue`/`authSucceed`, `answerPublish`.
  */
 export class ServerSession extends Connection {
-  readonly role = "server" as const;
+  /** On the prototype, not a field in every machine. */
+  get role(): "server" {
+    return "server";
+  }
   private phase: "awaitingConnect" | "awaitingAccept" | "connected" = "awaitingConnect";
   private connectPacket: ConnectPacket | undefined;
-  private needsClientId = false;
+  /** The `NEEDS_CLIENT_ID`, `REAUTH_IN_PROGRESS`, `CONNECT_TIMER_ARMED` and `RETAIN_UNAVAILABLE` bits (issue 19: one field, not four). */
+  private bits = 0;
   private clientId = "";
   private authMethod: string | undefined;
-  private reauthInProgress = false;
   private connectSessionExpiry = 0;
-  private connectTimerArmed = false;
   /** Packets sent before the shell accepted the CONNECT (rare: made on first use). */
   private early: Packet[] | undefined;
   /** 5.0 Maximum QoS and Retain Available announced in CONNACK. */
   private maximumQos = 2;
-  private retainAvailable = true;
-  private subs: ServerSubscriptions;
-  private readonly options: ServerSessionOptions;
+  /**
+   * SUBSCRIBE/UNSUBSCRIBE bookkeeping while it holds something (a request
+   * waiting for its answer, granted subscriptions when tracking): made by the
+   * first request, let go once it holds nothing again, so an idle client of a
+   * broker (which does not track subscriptions) has none (issue 19).
+   */
+  private subsMade: ServerSubscriptions | undefined = undefined;
+  /** The options (the base class's own field, typed for the server: not a second field per machine). */
+  declare protected readonly common: ServerSessionOptions;
 
   constructor(options: ServerSessionOptions = {}) {
     // The level is unknown until CONNECT; the decoder takes it from the CONNECT.
@@ -93,11 +101,52 @@ export class ServerSession extends Connection {
       maxPacketSizeBeforeConnect:
         options.maximumPacketSizeBeforeConnect ?? DEFAULT_MAXIMUM_PACKET_SIZE_BEFORE_CONNECT,
     });
-    this.options = options;
-    this.subs = new ServerSubscriptions(
-      options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
-      options.trackSubscriptions ?? true,
+  }
+
+  /** The CONNECT had an empty client id: the shell assigns one. */
+  private get needsClientId(): boolean {
+    return (this.bits & NEEDS_CLIENT_ID) !== 0;
+  }
+  private set needsClientId(value: boolean) {
+    this.bits = value ? this.bits | NEEDS_CLIENT_ID : this.bits & ~NEEDS_CLIENT_ID;
+  }
+
+  /** A 5.0 re-authentication (AUTH 0x19) is under way. */
+  private get reauthInProgress(): boolean {
+    return (this.bits & REAUTH_IN_PROGRESS) !== 0;
+  }
+  private set reauthInProgress(value: boolean) {
+    this.bits = value ? this.bits | REAUTH_IN_PROGRESS : this.bits & ~REAUTH_IN_PROGRESS;
+  }
+
+  /** The CONNECT deadline timer is armed. */
+  private get connectTimerArmed(): boolean {
+    return (this.bits & CONNECT_TIMER_ARMED) !== 0;
+  }
+  private set connectTimerArmed(value: boolean) {
+    this.bits = value ? this.bits | CONNECT_TIMER_ARMED : this.bits & ~CONNECT_TIMER_ARMED;
+  }
+
+  /** 5.0 Retain Available as announced in CONNACK (true unless it said 0). */
+  private get retainAvailable(): boolean {
+    return (this.bits & RETAIN_UNAVAILABLE) === 0;
+  }
+  private set retainAvailable(value: boolean) {
+    this.bits = value ? this.bits & ~RETAIN_UNAVAILABLE : this.bits | RETAIN_UNAVAILABLE;
+  }
+
+  /** The subscription bookkeeping, made on first use (see `subsMade`). */
+  private get subs(): ServerSubscriptions {
+    this.subsMade ??= new ServerSubscriptions(
+      this.common.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
+      this.common.trackSubscriptions ?? true,
     );
+    return this.subsMade;
+  }
+
+  /** Let the subscription bookkeeping go once it holds nothing. */
+  private releaseSubsIfEmpty(): void {
+    if (this.subsMade?.holdsNothing === true) this.subsMade = undefined;
   }
 
   /** `awaitingConnect`, `awaitingAccept` (the shell decides), `connected`, or `closed`. */
@@ -121,12 +170,12 @@ export class ServerSession extends Connection {
 
   /** Granted subscriptions by topic filter (empty with `trackSubscriptions: false`). */
   get subscriptions(): ReadonlyMap<string, SessionSubscription> {
-    return this.subs.granted;
+    return this.subsMade?.granted ?? NO_GRANTED;
   }
 
   /** The connection was accepted by the transport: arms the deadline for the CONNECT handshake (until `accept`). */
   start(_now: number): SessionAction[] {
-    const ms = this.options.connectTimeoutMs ?? 10_000;
+    const ms = this.common.connectTimeoutMs ?? 10_000;
     if (ms === 0 || this.phase !== "awaitingConnect" || this.ended) return [];
     this.connectTimerArmed = true;
     return [{ kind: "setTimer", timer: "connect", ms }];
@@ -148,23 +197,26 @@ export class ServerSession extends Connection {
     this.flow = new PublishFlow(
       this,
       "server",
-      this.options,
+      this.common,
       restored ?? {},
-      this.options.answerPublishes === true
-        ? (this.options.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES)
+      this.common.answerPublishes === true
+        ? (this.common.maxPendingPublishes ?? DEFAULT_MAX_PENDING_PUBLISHES)
         : undefined,
     );
-    if (restored !== undefined) for (const sub of restored.subscriptions) this.subs.grant({ ...sub });
+    if (restored !== undefined) {
+      for (const sub of restored.subscriptions) this.subs.grant({ ...sub });
+      this.releaseSubsIfEmpty();
+    }
     const connack: ConnackPacket = { type: PacketType.CONNACK, sessionPresent, reasonCode: 0 };
     let keepAlive = connect.keepAlive;
     if (v5) {
       const props: ConnackProperties = { ...answer.properties };
-      props.receiveMaximum ??= this.options.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
-      props.maximumPacketSize ??= this.options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
+      props.receiveMaximum ??= this.common.receiveMaximum ?? DEFAULT_RECEIVE_MAXIMUM;
+      props.maximumPacketSize ??= this.common.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
       if (this.flow.topicAliasMaximum > 0) props.topicAliasMaximum ??= this.flow.topicAliasMaximum;
       // The assigned id goes back to the client [MQTT-3.2.2-16].
       if (this.needsClientId) props.assignedClientIdentifier = this.clientId;
-      const serverKeepAlive = props.serverKeepAlive ?? this.options.serverKeepAlive;
+      const serverKeepAlive = props.serverKeepAlive ?? this.common.serverKeepAlive;
       if (serverKeepAlive !== undefined) {
         props.serverKeepAlive = serverKeepAlive;
         keepAlive = serverKeepAlive;
@@ -189,7 +241,7 @@ export class ServerSession extends Connection {
     // Only the handshake needs the CONNECT (the will is kept apart): free it for the connection's life.
     this.connectPacket = undefined;
     actions.push({ kind: "connected", sessionPresent, clientId: this.clientId, keepAlive, connack });
-    this.keepAlive.start(keepAlive, "server", now, actions);
+    this.startKeepAlive(keepAlive, "server", now, actions);
     const cprops = connect.properties;
     this.flow.connected(
       {
@@ -265,6 +317,7 @@ export class ServerSession extends Connection {
   ): SessionAction[] {
     this.expectConnected("answerSubscribe");
     const suback = this.subs.answerSubscribe(packetId, reasonCodes, this.protocolVersion);
+    this.releaseSubsIfEmpty();
     if (properties !== undefined && this.protocolVersion === 5) suback.properties = properties;
     const actions: SessionAction[] = [];
     this.send(suback, now, actions);
@@ -280,6 +333,7 @@ export class ServerSession extends Connection {
   ): SessionAction[] {
     this.expectConnected("answerUnsubscribe");
     const unsuback = this.subs.answerUnsubscribe(packetId, reasonCodes, this.protocolVersion);
+    this.releaseSubsIfEmpty();
     if (properties !== undefined && this.protocolVersion === 5) unsuback.properties = properties;
     const actions: SessionAction[] = [];
     this.send(unsuback, now, actions);
@@ -315,7 +369,7 @@ export class ServerSession extends Connection {
       return actions;
     }
     this.expectConnected("answerPublish");
-    if (this.options.answerPublishes !== true) {
+    if (this.common.answerPublishes !== true) {
       throw new SessionUsageError("answerPublish needs the answerPublishes option");
     }
     if (!allowedReasonCodes[PacketType.PUBACK]?.has(reasonCode)) {
@@ -373,7 +427,7 @@ export class ServerSession extends Connection {
       protocolVersion: this.protocolVersion,
       clientId: this.clientId,
       sessionExpiryInterval: this.sessionExpiryInterval,
-      subscriptions: [...this.subs.granted.values()].map((s) => ({ ...s })),
+      subscriptions: [...this.subscriptions.values()].map((s) => ({ ...s })),
       sender: this.flow.sender.snapshot(),
       receiver: this.flow.receiver.snapshot(),
     };
@@ -494,7 +548,7 @@ export class ServerSession extends Connection {
       return;
     }
     if (timer !== "keepAlive" || this.phase !== "connected") return;
-    if (!this.keepAlive.serverExpired(now, actions)) return;
+    if (!this.keepAliveExpired(now, actions)) return;
     // Nothing for 1.5x the keep alive ([MQTT-3.1.2-24] in 3.1.1, [MQTT-3.1.2-22] in 5.0).
     const packet: DisconnectPacket = {
       type: PacketType.DISCONNECT,
@@ -519,7 +573,7 @@ export class ServerSession extends Connection {
       this.closeWith("protocol-error", ReasonCode.PROTOCOL_ERROR, "local", now, actions);
       return;
     }
-    const check = checkConnect(packet, this.options.protocolVersions ?? [3, 4, 5]);
+    const check = checkConnect(packet, this.common.protocolVersions ?? [3, 4, 5]);
     this.protocolVersion = packet.protocolVersion;
     if (check.verdict === "refuse") {
       actions.push({ kind: "send", bytes: encode(check.connack, check.version), packet: check.connack });
@@ -572,7 +626,7 @@ export class ServerSession extends Connection {
     }
     this.early ??= [];
     const early = this.early;
-    if (early.length >= (this.options.maxEarlyPackets ?? DEFAULT_MAX_EARLY_PACKETS)) {
+    if (early.length >= (this.common.maxEarlyPackets ?? DEFAULT_MAX_EARLY_PACKETS)) {
       this.fail(
         new ProtocolError("too many packets before CONNACK", { reasonCode: ReasonCode.QUOTA_EXCEEDED }),
         now,
@@ -649,3 +703,13 @@ export class ServerSession extends Connection {
     }
   }
 }
+
+// Bits of `ServerSession.bits`.
+const NEEDS_CLIENT_ID = 1;
+const REAUTH_IN_PROGRESS = 2;
+const CONNECT_TIMER_ARMED = 4;
+/** Set when CONNACK announced Retain Available 0 (so the default, 0, means available). */
+const RETAIN_UNAVAILABLE = 8;
+
+/** What `subscriptions` reads while no bookkeeping is made (never written). */
+const NO_GRANTED: ReadonlyMap<string, SessionSubscription> = new Map();

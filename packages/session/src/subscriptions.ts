@@ -157,6 +157,15 @@ export class ServerSubscriptions {
     this.#granted.set(sub.topicFilter, sub);
   }
 
+  /** True when no request waits and no granted map is held: the owner may let this go. */
+  get holdsNothing(): boolean {
+    return (
+      this.pendingSubscribes === undefined &&
+      this.pendingUnsubscribes === undefined &&
+      this.#granted === undefined
+    );
+  }
+
   /** Requests waiting for the shell's answer. */
   get pendingCount(): number {
     return (this.pendingSubscribes?.size ?? 0) + (this.pendingUnsubscribes?.size ?? 0);

@@ -55,6 +55,24 @@ describe("state made on first use", () => {
     expect(p.packets("server").filter((x) => x.type === PacketType.PUBLISH && x.qos === 1)).toHaveLength(3);
   });
 
+  it("a server that does not track subscriptions lets its subscription bookkeeping go once its SUBSCRIBE and UNSUBSCRIBE are answered", () => {
+    const p = connected(4, { server: { trackSubscriptions: false } });
+    const made = () => (p.server as unknown as { subsMade: ServerSubscriptions | undefined }).subsMade;
+    expect(made()).toBeUndefined();
+    p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 1 }], now));
+    expect(p.events("client", "subscribed")).toHaveLength(1);
+    expect(made()).toBeUndefined();
+    p.onClient((c, now) => c.unsubscribe(["a"], now));
+    expect(p.events("client", "unsubscribed")).toHaveLength(1);
+    expect(made()).toBeUndefined();
+    // A tracking server keeps it: it holds the granted subscription.
+    const tracked = connected(4);
+    tracked.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 1 }], now));
+    expect(
+      (tracked.server as unknown as { subsMade: ServerSubscriptions | undefined }).subsMade,
+    ).toBeDefined();
+  });
+
   it("frees the request maps once every SUBSCRIBE and UNSUBSCRIBE is answered", () => {
     const p = connected(4);
     p.onClient((c, now) => c.subscribe([{ topicFilter: "a", qos: 1 }], now));

@@ -28,9 +28,9 @@ import type { ClientInfo } from "../plugins/types.js";
 import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
-import { Outbound } from "./outbound.js";
 import { runFirstTask, runFirstTaskWith, SerialTasks } from "./serial-tasks.js";
 import { INPUT_SLICE_BYTES, SlicedInput } from "./sliced-input.js";
+import type { TimerWheel } from "./timer-wheel.js";
 import type { Clock, TimerHandle } from "./timers.js";
 
 /** Why the session's bounded queue dropped a message (for the drop log). */
@@ -78,31 +78,39 @@ export interface ConnectionHost<S> extends DeliveryLoadHost {
  */
 export type OverHook<S> = { over(conn: ClientConnection<S>): void }["over"];
 
+// Bits of `ClientConnection.flags`.
+/** The machine closed or the transport ended. */
+const FINISHED = 1;
+/** The transport's `closed` is watched (`watchClose`). */
+const CLOSE_WATCHED = 2;
+/** The broker, not the client, is ending the connection. */
+const SHUTTING_DOWN = 4;
+
 /**
  * The shell of one client connection: it feeds the transport's bytes, timers and
  * close into a `ServerSession` and carries out the actions that come back. It
  * owns the timers and the socket, and nothing else: every decision is the
- * machine's (protocol) or the broker's (policy, routing, sessions).
+ * machine's (protocol) or the broker's (policy, routing, sessions). Its timers
+ * and its batched output are the layers it extends (`ConnectionTimers`,
+ * `Outbound`), not objects of their own.
  */
-export class ClientConnection<S = unknown> {
+export class ClientConnection<S = unknown> extends ConnectionTimers {
   readonly session: ServerSession;
   /** Facts about the client for plugins; filled in from the CONNECT. */
   readonly info: ClientInfo;
-  /** When the CONNECT was accepted (ms since the epoch). */
-  connectedAt: number | undefined;
-  /** The keep alive in force once connected, in seconds (the client's, or the server's lower one). */
-  keepAlive: number | undefined;
+  /**
+   * When the CONNECT was accepted, on the broker's monotonic clock (whole ms, a
+   * small integer stored in place; an epoch time would be a 16-byte heap number).
+   */
+  private connectedTick = -1;
   /** The broker's session record, once the CONNECT is accepted. */
   private attached: S | undefined;
-  private readonly timers: ConnectionTimers;
-  private finished = false;
+  /** The `FINISHED`, `CLOSE_WATCHED` and `SHUTTING_DOWN` bits: one field instead of three. */
+  private flags = 0;
   /** Made when a task first answers asynchronously (most connections never wait on a plugin). */
   private serial: SerialTasks | undefined;
-  private readonly clock: Clock;
   /** Called once when the connection is over (`start`'s hook, or what resolves `run`). */
   private overHook: OverHook<S> | undefined;
-  private closeWatched = false;
-  private shuttingDown = false;
   /**
    * Unacknowledged outgoing messages, paused publishers, `ack_timeout`, this
    * client's own pause: made on first use (see `load`), as an idle client never has any.
@@ -116,24 +124,50 @@ export class ClientConnection<S = unknown> {
   private input: SlicedInput | undefined;
   /** Reading held by the rate limiter (`holdReading`) until this timer fires. */
   private rateHold: TimerHandle | undefined;
-  /** Outgoing packets, written once per event-loop turn (bounded by the transport's `maxBufferedBytes`). */
-  private readonly output: Outbound;
 
   constructor(
     private readonly host: ConnectionHost<S>,
-    readonly transport: Connection,
-    readonly listener: string,
+    transport: Connection,
+    listener: string,
   ) {
+    // Outgoing packets are written once per event-loop turn (bounded by the transport's `maxBufferedBytes`).
+    super(transport);
     this.session = new ServerSession(host.sessionOptions);
     if (host.packetsObserved)
       this.session.onPacketReceived = (packet) => host.onPacket(this, "in", packet, 0);
     this.info = clientInfoOf(transport, listener);
-    this.clock = host.clock;
-    // The connection is its timers' owner, its load's
-    // LoadedConnection and its input's SliceReader: methods on the prototype
-    // instead of ten closures and their contexts per connection.
-    this.timers = new ConnectionTimers(host.wheel, host.clock, this);
-    this.output = new Outbound(transport, this);
+    // The connection is its load's LoadedConnection and its input's SliceReader:
+    // methods on the prototype instead of closures and their contexts per connection.
+  }
+
+  /** For its ConnectionTimers: the broker's wheel. */
+  protected get wheel(): TimerWheel {
+    return this.host.wheel;
+  }
+
+  /** The broker's clock. */
+  protected get clock(): Clock {
+    return this.host.clock;
+  }
+
+  private get finished(): boolean {
+    return (this.flags & FINISHED) !== 0;
+  }
+
+  /** The listener's name (its info's: not a second field per connection). */
+  get listener(): string {
+    return this.info.listener;
+  }
+
+  /** The keep alive in force once connected, in seconds (the client's, or the server's lower one). */
+  get keepAlive(): number | undefined {
+    return this.connectedTick < 0 ? undefined : this.session.keepAliveSeconds;
+  }
+
+  /** When the CONNECT was accepted (ms since the epoch), `undefined` before. */
+  get connectedAt(): number | undefined {
+    if (this.connectedTick < 0) return undefined;
+    return Date.now() - (this.clock.now() - this.connectedTick);
   }
 
   /** This connection's delivery load, made on first use. */
@@ -143,18 +177,8 @@ export class ClientConnection<S = unknown> {
   }
 
   /** For its Outbound: the client read what was backlogged; the publishers paused for it read again. */
-  outputDrained(): void {
+  protected outputDrained(): void {
     this.loaded?.outputDrained();
-  }
-
-  /** True while this client's transport holds more than its write high-water mark (see `Outbound`). */
-  get outputBacklogged(): boolean {
-    return this.output.backlogged;
-  }
-
-  /** Bytes held for this client: packets waiting for the end of the turn plus the transport's write buffer. */
-  get outputHeldBytes(): number {
-    return this.output.heldBytes;
   }
 
   /**
@@ -211,12 +235,12 @@ export class ClientConnection<S = unknown> {
 
   /** True when the broker, not the client, is ending the connection (a shutdown: no will). */
   get stopping(): boolean {
-    return this.shuttingDown;
+    return (this.flags & SHUTTING_DOWN) !== 0;
   }
 
   /** The broker is shutting down: DISCONNECT with `reasonCode` (5.0), no will is published. */
   shutDown(reasonCode: number): void {
-    this.shuttingDown = true;
+    this.flags |= SHUTTING_DOWN;
     this.disconnect(reasonCode);
   }
 
@@ -356,8 +380,8 @@ export class ClientConnection<S = unknown> {
 
   /** End the machine as soon as the transport closes, even while reading waits (once per connection). */
   private watchClose(): void {
-    if (this.closeWatched) return;
-    this.closeWatched = true;
+    if ((this.flags & CLOSE_WATCHED) !== 0) return;
+    this.flags |= CLOSE_WATCHED;
     this.transport.closed.then(() => {
       if (!this.finished) this.apply(this.session.closed(this.clock.now()));
     });
@@ -368,7 +392,7 @@ export class ClientConnection<S = unknown> {
     if (this.finished) return;
     for (const action of actions) {
       this.host.onPacket(this, "out", action.packet, action.bytes.length);
-      this.output.add(action.bytes);
+      this.queueOutput(action.bytes);
     }
   }
 
@@ -380,17 +404,17 @@ export class ClientConnection<S = unknown> {
           if (action.packet.type === PacketType.PUBREL && this.host.holdsRelease?.(this, action) === true)
             break;
           this.host.onPacket(this, "out", action.packet, action.bytes.length);
-          this.output.add(action.bytes);
+          this.queueOutput(action.bytes);
           break;
         case "setTimer":
-          this.timers.set(action.timer, action.ms);
+          this.setTimer(action.timer, action.ms);
           break;
         case "clearTimer":
-          this.timers.clear(action.timer);
+          this.clearTimer(action.timer);
           break;
         case "close":
           this.finish();
-          this.output.flush();
+          this.flushOutput();
           this.transport.close();
           break;
         case "connectRequest":
@@ -399,8 +423,7 @@ export class ClientConnection<S = unknown> {
           break;
         case "connected":
           this.info.clientId = action.clientId;
-          this.connectedAt = Date.now();
-          this.keepAlive = action.keepAlive;
+          this.connectedTick = this.clock.now();
           this.host.onConnected(this);
           break;
         case "publishRequest":
@@ -574,7 +597,7 @@ export class ClientConnection<S = unknown> {
       this.apply(this.session.disconnect(this.clock.now(), { reasonCode }));
     else {
       this.finish();
-      this.output.flush();
+      this.flushOutput();
       this.transport.close();
       this.apply(this.session.closed(this.clock.now()));
     }
@@ -590,10 +613,10 @@ export class ClientConnection<S = unknown> {
 
   private finish(): void {
     if (this.finished) return;
-    this.finished = true;
+    this.flags |= FINISHED;
     settleClientInfo(this.info);
     this.loaded?.end();
-    this.timers.clearAll();
+    this.clearAllTimers();
     if (this.rateHold !== undefined) this.clock.clearTimeout(this.rateHold);
     this.rateHold = undefined;
     this.ended();

@@ -6,11 +6,13 @@ import type { Connection } from "@amqtt/transport";
  */
 export const OUTBOUND_BATCH_BYTES = 16 * 1024;
 
-/** What an {@link Outbound} tells its connection. */
-export interface OutboundOwner {
-  /** The transport's write buffer went back under its high-water mark after a write that went over it. */
-  outputDrained(): void;
-}
+// Bits of `Outbound.outputFlags`.
+/** A write at the end of this turn is scheduled. */
+const SCHEDULED = 1;
+/** The transport went over its write high-water mark and has not drained yet. */
+const CONGESTED = 2;
+/** The transport's drain listener is registered (once per connection). */
+const DRAIN_WATCHED = 4;
 
 /**
  * One connection's outgoing packets, written once per event-loop turn: the
@@ -23,49 +25,54 @@ export interface OutboundOwner {
  * Bounded: the frames waiting here plus the transport's write buffer never
  * exceed the transport's `maxBufferedBytes`; the frame that would go over it is
  * handed to the transport, which closes the connection as a slow consumer.
- * `backlogged` is true from a write that left the transport at or over its
+ * `outputBacklogged` is true from a write that left the transport at or over its
  * high-water mark until the transport drains (the broker then pauses the
  * publishers feeding this connection, see `DeliveryLoad.pauseForOutput`).
+ *
+ * Design: the bottom layer of a client connection (`ClientConnection` extends
+ * `ConnectionTimers` extends this), not an object of its own: one object per
+ * connection instead of three saves their headers and back-pointers on every
+ * idle connection (issue 19). Its state is its own (private); the connection
+ * uses the protected methods and hears of a drain through `outputDrained`.
  */
-export class Outbound {
+export abstract class Outbound {
   /**
    * The frame of this turn while it has one: an idle client's turns (CONNACK,
    * SUBACK, PINGRESP) never have two, so it never holds an array.
    */
-  private single: Uint8Array | undefined;
+  private single: Uint8Array | undefined = undefined;
   /** Frames of this turn, in order, once a turn had two (reused: emptied at every write). */
-  private frames: Uint8Array[] | undefined;
+  private frames: Uint8Array[] | undefined = undefined;
   private pending = 0;
-  private scheduled = false;
-  private congested = false;
-  private drainWatched = false;
+  /** The `SCHEDULED`, `CONGESTED` and `DRAIN_WATCHED` bits: one field instead of three. */
+  private outputFlags = 0;
 
-  constructor(
-    private readonly transport: Connection,
-    private readonly owner: OutboundOwner,
-  ) {}
+  protected constructor(readonly transport: Connection) {}
+
+  /** The transport's write buffer went back under its high-water mark after a write that went over it. */
+  protected abstract outputDrained(): void;
 
   /** Bytes waiting for the end of the turn. */
-  get pendingBytes(): number {
+  protected get outputPendingBytes(): number {
     return this.pending;
   }
 
-  /** Bytes this connection holds for its client: waiting here plus in the transport's write buffer. */
-  get heldBytes(): number {
+  /** Bytes held for this client: packets waiting for the end of the turn plus the transport's write buffer. */
+  get outputHeldBytes(): number {
     return this.pending + this.transport.bufferedBytes;
   }
 
   /** True from a write that filled the transport past its high-water mark until it drains. */
-  get backlogged(): boolean {
-    return this.congested;
+  get outputBacklogged(): boolean {
+    return (this.outputFlags & CONGESTED) !== 0;
   }
 
   /** Queue one encoded packet for the end of the turn. */
-  add(bytes: Uint8Array): void {
+  protected queueOutput(bytes: Uint8Array): void {
     const n = bytes.length;
     if (this.pending + n + this.transport.bufferedBytes > this.transport.maxBufferedBytes) {
       // Over the bound: what waits goes first, then this frame, which the transport refuses (slow consumer).
-      this.write();
+      this.writeOutput();
       this.sendNow(bytes);
       return;
     }
@@ -78,25 +85,25 @@ export class Outbound {
       this.frames.push(bytes);
     }
     this.pending += n;
-    if (this.pending >= OUTBOUND_BATCH_BYTES) this.write();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      process.nextTick(writeLater, this);
+    if (this.pending >= OUTBOUND_BATCH_BYTES) this.writeOutput();
+    else if ((this.outputFlags & SCHEDULED) === 0) {
+      this.outputFlags |= SCHEDULED;
+      process.nextTick(Outbound.writeLater, this);
     }
   }
 
   /** Write what waits now (before a close, so the last packets go out first). */
-  flush(): void {
-    this.write();
+  protected flushOutput(): void {
+    this.writeOutput();
   }
 
-  /** @internal The end of the turn. */
-  endOfTurn(): void {
-    this.scheduled = false;
-    this.write();
+  /** The end of the turn (a shared function, no closure per connection). */
+  private static writeLater(outbound: Outbound): void {
+    outbound.outputFlags &= ~SCHEDULED;
+    outbound.writeOutput();
   }
 
-  private write(): void {
+  private writeOutput(): void {
     const single = this.single;
     if (single !== undefined) {
       this.single = undefined;
@@ -125,21 +132,17 @@ export class Outbound {
 
   private sendNow(chunk: Uint8Array): void {
     if (this.transport.send(chunk) || this.transport.isClosed) return;
-    this.congested = true;
-    if (!this.drainWatched) {
-      this.drainWatched = true;
+    this.outputFlags |= CONGESTED;
+    if ((this.outputFlags & DRAIN_WATCHED) === 0) {
+      this.outputFlags |= DRAIN_WATCHED;
       // One listener for the connection's life, made on its first congestion only.
       this.transport.onDrain(() => this.drained());
     }
   }
 
   private drained(): void {
-    if (!this.congested) return;
-    this.congested = false;
-    this.owner.outputDrained();
+    if ((this.outputFlags & CONGESTED) === 0) return;
+    this.outputFlags &= ~CONGESTED;
+    this.outputDrained();
   }
-}
-
-function writeLater(outbound: Outbound): void {
-  outbound.endOfTurn();
 }

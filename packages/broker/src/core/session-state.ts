@@ -35,6 +35,19 @@ export interface LocalDelivery {
  * offline, the snapshot of the protocol state (subscriptions, in-flight QoS).
  * As a router target it delivers to its connection, or into its offline queue.
  */
+// Bits of `SessionState.#flags`.
+const STORED = 1;
+const DRAINING = 2;
+const MADE_FOR_CLIENT = 4;
+
+/** A session's long timers and delayed will, made when one is first set (an idle clean session has none). */
+interface Later {
+  expiryTimer: LongTimer | undefined;
+  willTimer: LongTimer | undefined;
+  /** A will waiting for its Will Delay Interval, when it is due (wall clock), and how to publish it. */
+  will: { will: Will; publishAt: number; publish: () => void } | undefined;
+}
+
 export class SessionState implements DeliveryTarget {
   /** The connection using this session, when online. */
   connection: BrokerConnection | undefined;
@@ -48,19 +61,8 @@ export class SessionState implements DeliveryTarget {
   queuedBytes = 0;
   /** Enqueue calls issued so far; the queue drain compares it to know the store is empty. */
   enqueues = 0;
-  /**
-   * True once the store may hold something of this session (a record, a queued
-   * message): only then does its end cost a store delete (for a clean session,
-   * that was a committed, synced transaction per connection).
-   */
-  stored = false;
-  /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
-  draining = false;
-  /**
-   * True for a session made for a client id that never connected (the plugin
-   * context's `addSubscription`): its first CONNECT resumes it at any protocol level.
-   */
-  madeForClient = false;
+  /** The `STORED`, `DRAINING` and `MADE_FOR_CLIENT` bits: one field instead of three (issue 19). */
+  #flags = 0;
   /** Seconds the session outlives its connection; 0 ends it at disconnect. */
   expiryInterval = 0;
   /** Recent deliveries through shared subscriptions, created on the first one. */
@@ -68,10 +70,8 @@ export class SessionState implements DeliveryTarget {
   /** Last known client facts (for plugins on offline delivery checks). */
   info: ClientInfo;
   protocolVersion: ProtocolVersion;
-  private expiryTimer: LongTimer | undefined;
-  private willTimer: LongTimer | undefined;
-  /** A will waiting for its Will Delay Interval, when it is due (wall clock), and how to publish it. */
-  private will: { will: Will; publishAt: number; publish: () => void } | undefined;
+  /** Timers and the delayed will, once one is set: one field instead of three. */
+  #later: Later | undefined = undefined;
 
   constructor(
     readonly clientId: string,
@@ -86,6 +86,43 @@ export class SessionState implements DeliveryTarget {
     return this.connection !== undefined;
   }
 
+  /**
+   * True once the store may hold something of this session (a record, a queued
+   * message): only then does its end cost a store delete (for a clean session,
+   * that was a committed, synced transaction per connection).
+   */
+  get stored(): boolean {
+    return (this.#flags & STORED) !== 0;
+  }
+  set stored(value: boolean) {
+    this.#flags = value ? this.#flags | STORED : this.#flags & ~STORED;
+  }
+
+  /** True while queued messages are being sent after a reconnect: new ones queue behind them. */
+  get draining(): boolean {
+    return (this.#flags & DRAINING) !== 0;
+  }
+  set draining(value: boolean) {
+    this.#flags = value ? this.#flags | DRAINING : this.#flags & ~DRAINING;
+  }
+
+  /**
+   * True for a session made for a client id that never connected (the plugin
+   * context's `addSubscription`): its first CONNECT resumes it at any protocol level.
+   */
+  get madeForClient(): boolean {
+    return (this.#flags & MADE_FOR_CLIENT) !== 0;
+  }
+  set madeForClient(value: boolean) {
+    this.#flags = value ? this.#flags | MADE_FOR_CLIENT : this.#flags & ~MADE_FOR_CLIENT;
+  }
+
+  /** The timers and delayed will, made on first use. */
+  #laterMade(): Later {
+    this.#later ??= { expiryTimer: undefined, willTimer: undefined, will: undefined };
+    return this.#later;
+  }
+
   /** The client, for delivery checks (`authorizeReceive`). */
   get client(): ClientInfo {
     return this.info;
@@ -93,13 +130,14 @@ export class SessionState implements DeliveryTarget {
 
   /** A delayed will and when it is due (wall clock), kept for the stored session. */
   get delayedWill(): { will: Will; publishAt: number } | undefined {
-    return this.will;
+    return this.#later?.will;
   }
 
   /** End the session after `ms` of `clock` (its expiry), unless the client comes back first. */
   expireIn(clock: Clock, ms: number, end: () => void): void {
-    this.expiryTimer?.cancel();
-    this.expiryTimer = longTimeout(clock, end, ms);
+    const later = this.#laterMade();
+    later.expiryTimer?.cancel();
+    later.expiryTimer = longTimeout(clock, end, ms);
   }
 
   /**
@@ -107,32 +145,35 @@ export class SessionState implements DeliveryTarget {
    * runs then, or when the session ends first; a reconnect cancels it.
    */
   delayWill(clock: Clock, will: Will, publishAt: number, ms: number, publish: () => void): void {
-    this.willTimer?.cancel();
+    const later = this.#laterMade();
+    later.willTimer?.cancel();
     const entry = { will, publishAt, publish };
-    this.will = entry;
-    this.willTimer = longTimeout(clock, () => this.releaseWill(entry), ms);
+    later.will = entry;
+    later.willTimer = longTimeout(clock, () => this.releaseWill(entry), ms);
   }
 
   /** Publish the delayed will now, if one waits (the session ends). */
   publishPendingWill(): void {
-    if (this.will !== undefined) this.releaseWill(this.will);
+    const will = this.#later?.will;
+    if (will !== undefined) this.releaseWill(will);
   }
 
   private releaseWill(entry: { publish: () => void }): void {
-    if (this.will !== entry) return;
-    this.will = undefined;
-    this.willTimer?.cancel();
-    this.willTimer = undefined;
+    const later = this.#later;
+    if (later === undefined || later.will !== entry) return;
+    later.will = undefined;
+    later.willTimer?.cancel();
+    later.willTimer = undefined;
     entry.publish();
   }
 
   /** Cancel the expiry timer and any delayed will (the client is back, or the broker stops). */
   clearTimers(): void {
-    this.expiryTimer?.cancel();
-    this.willTimer?.cancel();
-    this.expiryTimer = undefined;
-    this.willTimer = undefined;
-    this.will = undefined;
+    const later = this.#later;
+    if (later === undefined) return;
+    later.expiryTimer?.cancel();
+    later.willTimer?.cancel();
+    this.#later = undefined;
   }
 
   /** One copy for this session: to its connection now, or into its offline queue. */

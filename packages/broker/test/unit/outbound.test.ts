@@ -1,9 +1,32 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import type { Connection } from "@amqtt/transport";
 import { SlowConsumerError } from "@amqtt/transport";
 import { memoryPair } from "@amqtt/transport-memory";
 import { TcpConnection } from "@amqtt/transport-tcp";
 import { afterEach, describe, expect, it } from "vitest";
 import { OUTBOUND_BATCH_BYTES, Outbound } from "../../src/core/outbound.js";
+
+/** The output layer alone: its protected methods made public, its drains reported to `onDrained`. */
+class TestOutbound extends Outbound {
+  constructor(
+    transport: Connection,
+    private readonly onDrained: () => void,
+  ) {
+    super(transport);
+  }
+  protected outputDrained(): void {
+    this.onDrained();
+  }
+  add(bytes: Uint8Array): void {
+    this.queueOutput(bytes);
+  }
+  flush(): void {
+    this.flushOutput();
+  }
+  get pendingBytes(): number {
+    return this.outputPendingBytes;
+  }
+}
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -38,7 +61,7 @@ describe("outbound (one write per connection per turn)", () => {
     cleanups.push(() => a.abort());
     const chunks: Uint8Array[] = [];
     b.read?.({ data: (c) => chunks.push(c), end: () => {} });
-    const out = new Outbound(a, { outputDrained: () => {} });
+    const out = new TestOutbound(a, () => {});
     for (let i = 0; i < 100; i++) out.add(frame(10, i));
     expect(out.pendingBytes).toBe(1000);
     await turn();
@@ -57,7 +80,7 @@ describe("outbound (one write per connection per turn)", () => {
     cleanups.push(() => a.abort());
     const chunks: Uint8Array[] = [];
     b.read?.({ data: (c) => chunks.push(c), end: () => {} });
-    const out = new Outbound(a, { outputDrained: () => {} });
+    const out = new TestOutbound(a, () => {});
     const size = 1024;
     for (let i = 0; i < OUTBOUND_BATCH_BYTES / size; i++) out.add(frame(size, i));
     // The batch is full: it left in this turn already.
@@ -77,18 +100,18 @@ describe("outbound (one write per connection per turn)", () => {
       server.close();
     });
     let drained = 0;
-    const out = new Outbound(connection, { outputDrained: () => drained++ });
+    const out = new TestOutbound(connection, () => drained++);
     let maxHeld = 0;
     let sawBacklog = false;
     // Far more than the kernel's socket buffers take, in turns of 100 frames of 100 bytes.
     for (let t = 0; t < 5000 && !connection.isClosed; t++) {
       for (let i = 0; i < 100; i++) {
         out.add(frame(100, i));
-        maxHeld = Math.max(maxHeld, out.heldBytes);
+        maxHeld = Math.max(maxHeld, out.outputHeldBytes);
       }
-      sawBacklog ||= out.backlogged;
+      sawBacklog ||= out.outputBacklogged;
       await turn();
-      maxHeld = Math.max(maxHeld, out.heldBytes);
+      maxHeld = Math.max(maxHeld, out.outputHeldBytes);
     }
     expect(sawBacklog).toBe(true);
     expect(maxHeld).toBeGreaterThan(bound / 2);
@@ -107,12 +130,12 @@ describe("outbound (one write per connection per turn)", () => {
       connection.abort();
     });
     let drained = 0;
-    const out = new Outbound(connection, { outputDrained: () => drained++ });
-    for (let t = 0; t < 2000 && !out.backlogged; t++) {
+    const out = new TestOutbound(connection, () => drained++);
+    for (let t = 0; t < 2000 && !out.outputBacklogged; t++) {
       for (let i = 0; i < 100; i++) out.add(frame(100, i));
       await turn();
     }
-    expect(out.backlogged).toBe(true);
+    expect(out.outputBacklogged).toBe(true);
     expect(drained).toBe(0);
     const caughtUp = new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -125,6 +148,6 @@ describe("outbound (one write per connection per turn)", () => {
     peer.resume();
     await caughtUp;
     expect(drained).toBe(1);
-    expect(out.backlogged).toBe(false);
+    expect(out.outputBacklogged).toBe(false);
   });
 });
