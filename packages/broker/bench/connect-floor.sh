@@ -10,6 +10,8 @@
 #   - memory: the process's idle RSS before the first client, then RSS per idle
 #     connection ((RSS after IDLE s with all N connected - idle RSS) / N), as the
 #     shared harness's connections scenario computes it for fresh brokers.
+# Per round also the idle RSS, 2.5 s after start, of issue 19's idle-broker row
+# (`amqtt --memory --no-ws`, embedded defaults) and of a bare `node -e` (as cost-growth.sh).
 # Both Node servers run with the amqtt binary's node flags (NODE_FLAGS [--max-semi-space-size=4]):
 # the young generation's size shows in RSS, so the floor gets the same cap as ours.
 # Prints one line per run, then a markdown table of the medians with ratios to Mosquitto.
@@ -80,6 +82,17 @@ memory() {
     tee -a "$OUT/raw.txt"
 }
 
+# idle NAME CMD...: RSS of a fresh process 2.5 s after it started (nothing connects).
+idle() {
+  local name=$1
+  shift
+  taskset -c 0 "$@" >"$OUT/$name.log" 2>&1 &
+  SERVER_PID=$!
+  sleep 2.5
+  echo "$name idle_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status") status=ok" | tee -a "$OUT/raw.txt"
+  stop
+}
+
 servers=(ours node-floor mosquitto)
 # shellcheck disable=SC2086 # NODE_FLAGS are words
 command_of() {
@@ -97,6 +110,9 @@ for r in $(seq "$ROUNDS"); do
   for s in "${servers[@]}"; do rate "$s" $(command_of "$s"); done
   # shellcheck disable=SC2046
   for s in "${servers[@]}"; do memory "$s" $(command_of "$s"); done
+  # shellcheck disable=SC2086
+  idle ours-memory node $NODE_FLAGS "$ROOT/packages/cli/dist/bin.js" --memory --no-ws --port 0
+  idle bare-node node -e "setTimeout(() => {}, 10000)"
 done
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -126,5 +142,8 @@ END {
     for (s = 1; s <= 2; s++) row = row " " (base > 0 ? sprintf("%.2fx", med(S[s] SUBSEP M[m]) / base) : "-") " |"
     print row
   }
+  # the idle-broker row of issue 19: ours on embedded defaults, the floor a bare node -e
+  om = med("ours-memory" SUBSEP "idle_rss_kb"); bn = med("bare-node" SUBSEP "idle_rss_kb"); mq = med("mosquitto" SUBSEP "idle_rss_kb")
+  printf "| idle RSS MB, `amqtt --memory --no-ws` / bare `node -e` | %.1f | %.1f | %.1f | %.2fx | %.2fx |\n", om / 1024, bn / 1024, mq / 1024, om / mq, bn / mq
   for (s in bad) print "\nruns not status=ok: " s ":" bad[s]
 }' "$OUT/raw.txt" | tee "$OUT/table.md"
