@@ -201,6 +201,18 @@ export class RetainedStore {
    * those past `retainedUntil` are left to the cleanup, which clears the store too.
    */
   match(filter: string, now: number): RetainedMessage[] {
+    // Nothing retained, or a filter without wildcards (most SUBSCRIBEs): a lookup,
+    // no search stacks and no closure per SUBSCRIBE.
+    if (this.root.children === undefined || this.root.children.size === 0) return [];
+    if (!filter.includes("+") && !filter.includes("#")) {
+      const message = this.get(filter);
+      if (message === undefined) return [];
+      if (message.expiresAt !== undefined && message.expiresAt <= now) {
+        this.delete(filter);
+        return [];
+      }
+      return message.retainedUntil === undefined || message.retainedUntil > now ? [message] : [];
+    }
     const out: RetainedMessage[] = [];
     const expired: string[] = [];
     const collect = (message: RetainedMessage): void => {

@@ -56,6 +56,20 @@ describe("the retained store", () => {
     expect(store.size).toBe(1);
   });
 
+  it("matches a filter without wildcards by lookup as the search would: the topic itself, an expired one dropped", () => {
+    const store = new RetainedStore();
+    expect(store.match("a/b", 0)).toEqual([]);
+    store.set(retained("a/b"));
+    store.set(retained("a/b/c"));
+    store.set(retained("e/old", "x", 100));
+    expect(topics(store.match("a/b", 0))).toEqual(["a/b"]);
+    expect(topics(store.match("a", 0))).toEqual([]);
+    expect(topics(store.match("a/b/c/d", 0))).toEqual([]);
+    expect(topics(store.match("e/old", 500))).toEqual([]);
+    expect(store.get("e/old")).toBeUndefined();
+    expect(store.size).toBe(2);
+  });
+
   it("refuses a new topic over its default-overridable message bound but still replaces and clears", () => {
     const store = new RetainedStore(2);
     expect(store.set(retained("one"))).toBe(true);
