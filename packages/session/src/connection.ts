@@ -17,6 +17,14 @@ import { KeepAlive } from "./keep-alive.js";
 import { type CommonSessionOptions, DEFAULT_MAXIMUM_PACKET_SIZE } from "./options.js";
 import type { PublishFlow, Wire } from "./publish-flow.js";
 
+// Bits of `Connection.bits` (a subclass's own start at FIRST_ROLE_BIT).
+/** Set when the peer asked for no problem information (Request Problem Information 0), so 0 means "wants it". */
+const NO_PROBLEM_INFO = 1;
+const WILL_CANCELLED = 2;
+const ESTABLISHED = 4;
+/** The lowest bit of `Connection.bits` a role's machine may use for its own booleans. */
+export const FIRST_ROLE_BIT = 8;
+
 /** Packets whose Reason String and User Properties obey Request Problem Information [MQTT-3.1.2-29]. */
 const problemInfoPackets = new Set<number>([
   PacketType.PUBACK,
@@ -58,14 +66,38 @@ export abstract class Connection extends KeepAlive implements Wire {
   protected flow!: PublishFlow;
   /** Whether the connection is finished (closed by us, the peer or the transport). */
   protected ended = false;
-  /** Whether the peer may get Reason Strings / User Properties on acks (server side). */
-  protected peerWantsProblemInfo = true;
   protected sessionExpiryInterval = 0;
   protected will: Will | undefined;
+  /**
+   * The machine's booleans, one bit each: the three below (`NO_PROBLEM_INFO`,
+   * `WILL_CANCELLED`, `ESTABLISHED`) and a subclass's own from `FIRST_ROLE_BIT`
+   * up. One field instead of one per boolean in every idle machine (issue 19).
+   */
+  protected bits = 0;
+
+  /** Whether the peer may get Reason Strings / User Properties on acks (server side). */
+  protected get peerWantsProblemInfo(): boolean {
+    return (this.bits & NO_PROBLEM_INFO) === 0;
+  }
+  protected set peerWantsProblemInfo(value: boolean) {
+    this.bits = value ? this.bits & ~NO_PROBLEM_INFO : this.bits | NO_PROBLEM_INFO;
+  }
+
   /** Server: the client said goodbye with DISCONNECT 0x00, so no will. */
-  protected willCancelled = false;
+  protected get willCancelled(): boolean {
+    return (this.bits & WILL_CANCELLED) !== 0;
+  }
+  protected set willCancelled(value: boolean) {
+    this.bits = value ? this.bits | WILL_CANCELLED : this.bits & ~WILL_CANCELLED;
+  }
+
   /** Whether the machine passed the CONNECT/CONNACK exchange. */
-  protected established = false;
+  protected get established(): boolean {
+    return (this.bits & ESTABLISHED) !== 0;
+  }
+  protected set established(value: boolean) {
+    this.bits = value ? this.bits | ESTABLISHED : this.bits & ~ESTABLISHED;
+  }
 
   /** `stream`: what the role's decoder adds (the server judges the first packet, see `ServerSession`). */
   constructor(

@@ -18,7 +18,7 @@ import {
 import type { DisconnectedAction, SessionAction, TimerKind } from "./actions.js";
 import { authCode, authPacket, checkAuth } from "./auth.js";
 import { checkConnect, v3ReturnCode } from "./connect-server.js";
-import { Connection } from "./connection.js";
+import { Connection, FIRST_ROLE_BIT } from "./connection.js";
 import { SessionUsageError } from "./errors.js";
 import {
   DEFAULT_MAX_EARLY_PACKETS,
@@ -73,8 +73,6 @@ export class ServerSession extends Connection {
   }
   private phase: "awaitingConnect" | "awaitingAccept" | "connected" = "awaitingConnect";
   private connectPacket: ConnectPacket | undefined;
-  /** The `NEEDS_CLIENT_ID`, `REAUTH_IN_PROGRESS`, `CONNECT_TIMER_ARMED` and `RETAIN_UNAVAILABLE` bits (issue 19: one field, not four). */
-  private bits = 0;
   private clientId = "";
   private authMethod: string | undefined;
   private connectSessionExpiry = 0;
@@ -704,12 +702,12 @@ export class ServerSession extends Connection {
   }
 }
 
-// Bits of `ServerSession.bits`.
-const NEEDS_CLIENT_ID = 1;
-const REAUTH_IN_PROGRESS = 2;
-const CONNECT_TIMER_ARMED = 4;
+// The server's own bits of `Connection.bits` (its `NEEDS_CLIENT_ID`... booleans, issue 19).
+const NEEDS_CLIENT_ID = FIRST_ROLE_BIT;
+const REAUTH_IN_PROGRESS = FIRST_ROLE_BIT << 1;
+const CONNECT_TIMER_ARMED = FIRST_ROLE_BIT << 2;
 /** Set when CONNACK announced Retain Available 0 (so the default, 0, means available). */
-const RETAIN_UNAVAILABLE = 8;
+const RETAIN_UNAVAILABLE = FIRST_ROLE_BIT << 3;
 
 /** What `subscriptions` reads while no bookkeeping is made (never written). */
 const NO_GRANTED: ReadonlyMap<string, SessionSubscription> = new Map();
