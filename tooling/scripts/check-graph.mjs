@@ -83,7 +83,13 @@ const allowed = {
 };
 const edges = ["cli", "amqtt"];
 /** Private tooling packages: devDependencies only, never imported from src/. */
-const tooling = ["@amqtt/tsconfig", "@amqtt/vitest-preset", "@amqtt/biome-config", "@amqtt/test-utils"];
+const tooling = [
+  "@amqtt/tsconfig",
+  "@amqtt/vitest-preset",
+  "@amqtt/biome-config",
+  "@amqtt/test-utils",
+  "@amqtt/bundle-dist",
+];
 const shells = ["broker", "client", "transport", "transport-tcp", "transport-ws", "transport-memory"];
 
 const problems = [];

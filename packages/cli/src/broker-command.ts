@@ -23,6 +23,7 @@ import { createClusterBus, describeCluster } from "./cluster-bus.js";
 import { parseOrExit } from "./command-line.js";
 import { Command, InvalidArgumentError } from "./commander.js";
 import { loadContribPluginDefinitions } from "./contrib-plugins.js";
+import { releaseOptimisingCompiler } from "./startup-compiler.js";
 import { VERSION } from "./version.js";
 import { parseWorkers, runPrimary, workerIndex } from "./workers.js";
 
@@ -289,8 +290,10 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   }
   const worker = workerIndex();
   // The primary of --workers runs no broker: it logs with the configuration's settings.
-  if (workers > 1 && worker === undefined)
+  if (workers > 1 && worker === undefined) {
+    releaseOptimisingCompiler();
     return runPrimary(workers, loggerFromConfig(config.logging, "info"));
+  }
   const { store, file, kind, server } = await chooseStore(config, { ...options, worker });
   const bus = cluster === undefined ? undefined : await createClusterBus(cluster, worker);
   // The broker makes its own logger (so a reload can change its levels), at info unless told.
@@ -359,6 +362,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     ...(file === undefined ? {} : { file }),
     ...(server === undefined ? {} : { server }),
   });
+  // Start-up is over (bin.ts held the optimising compiler back until here).
+  releaseOptimisingCompiler();
   if (bus !== undefined)
     logger.info("cluster node", { node: bus.nodeId, pid: process.pid, ...describeCluster(cluster!) });
   // Started after the broker (their queues live in its store); they connect in the background.
