@@ -149,11 +149,13 @@ export class QosSender {
   /**
    * Take a QoS 1 or 2 message. It goes out at once when connected with a free slot
    * and id, else it waits in the bounded queue under the overflow policy.
+   * The actions are appended to `into` (default: a new list), which is returned:
+   * a caller that carries them out at once may pass a list it reuses.
    * @throws TypeError when the message is not QoS 1 or 2 or its fields have wrong types.
    */
-  publish(message: OutgoingMessage, now: number): SenderAction[] {
+  publish(message: OutgoingMessage, now: number, into: SenderAction[] = []): SenderAction[] {
     assertMessage(message);
-    const actions: SenderAction[] = [];
+    const actions = into;
     if (this.waiting.length === 0 && this.resend.length === 0 && this.canSendNew()) {
       const seq = this.nextSeq++;
       actions.push({ kind: "accepted", seq });
@@ -215,12 +217,13 @@ export class QosSender {
 
   /**
    * An acknowledgement arrived. Unknown ids and acks for another stage are reported
-   * as `unexpectedAck` and change nothing.
+   * as `unexpectedAck` and change nothing. The actions are appended to `into`
+   * (default: a new list), which is returned, as with `publish`.
    * @throws Error when called while offline (acks only come on a connection).
    */
-  receive(packet: SenderAck, now: number): SenderAction[] {
+  receive(packet: SenderAck, now: number, into: SenderAction[] = []): SenderAction[] {
     if (!this.online) throw new Error("QosSender.receive called while no connection is up");
-    const actions: SenderAction[] = [];
+    const actions = into;
     const entry = this.inFlight.get(packet.packetId);
     const code = this.protocolVersion >= 5 ? (packet.reasonCode ?? 0) : 0;
     if (entry === undefined) {

@@ -25,6 +25,7 @@ import {
 } from "@amqtt/session";
 import type { Connection } from "@amqtt/transport";
 import type { ClientInfo } from "../plugins/types.js";
+import { actionLists } from "./action-lists.js";
 import { clientInfoOf, settleClientInfo } from "./client-info.js";
 import { ConnectionTimers } from "./connection-timers.js";
 import { DeliveryLoad, type DeliveryLoadHost } from "./delivery-load.js";
@@ -322,9 +323,18 @@ export class ClientConnection<S = unknown> {
   private receive(bytes: Uint8Array): void {
     const session = this.session;
     const before = session.packetsReceived;
-    const actions = session.received(bytes, this.clock.now());
+    const actions = session.received(bytes, this.clock.now(), actionLists.take());
     this.host.onReceived(bytes.length, session.packetsReceived - before);
-    this.apply(actions);
+    this.applyOnce(actions);
+  }
+
+  /** `apply` for a list from `actionLists`, which goes back once carried out. */
+  applyOnce(actions: SessionAction[]): void {
+    try {
+      this.apply(actions);
+    } finally {
+      actionLists.give(actions);
+    }
   }
 
   /** @internal The transport's reader: the client's input ended. */
@@ -473,7 +483,7 @@ export class ClientConnection<S = unknown> {
       properties === undefined
         ? { topic, payload, qos, retain }
         : { topic, payload, qos, retain, properties };
-    this.apply(this.session.deliver(message, this.clock.now(), shared));
+    this.applyOnce(this.session.deliver(message, this.clock.now(), shared, actionLists.take()));
   }
 
   /**
@@ -482,7 +492,7 @@ export class ClientConnection<S = unknown> {
    */
   deliverMessage(message: PublishMessage, shared?: SharedPublish): void {
     if (this.finished || this.session.state !== "connected") return;
-    this.apply(this.session.deliver(message, this.clock.now(), shared));
+    this.applyOnce(this.session.deliver(message, this.clock.now(), shared, actionLists.take()));
   }
 
   /** Outgoing QoS 1/2 messages not yet acknowledged (in flight or waiting for the window). */
