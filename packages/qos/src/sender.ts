@@ -1,6 +1,7 @@
 import { PacketType, utf8Length } from "@amqtt/codec";
 import { Deque } from "./deque.js";
 import { InvalidSnapshotError } from "./errors.js";
+import { InFlightTable } from "./in-flight.js";
 import { PacketIdAllocator } from "./packet-ids.js";
 import { publishPacketOf } from "./publish-packet.js";
 import { restoreSender, type SenderSnapshot, snapshotSender } from "./sender-snapshot.js";
@@ -38,13 +39,12 @@ export class QosSender {
   readonly packetIds: PacketIdAllocator;
 
   /**
-   * The messages holding a packet identifier, by it, in send order (a Map keeps
-   * insertion order, and an entry is inserted when its message is first sent),
-   * which is the resend order [MQTT-4.6.0-1]. One map, not a second one by
-   * `seq`: two inserts and deletes per QoS 1 message were a visible share of
-   * its allocations.
+   * The messages holding a packet identifier, in send order (an entry is added
+   * when its message is first sent), which is the resend order [MQTT-4.6.0-1],
+   * found by packet id. Not a Map: an insert and a delete per QoS 1 message
+   * rebuilt its hash table every few messages (see `InFlightTable`).
    */
-  private readonly inFlight = new Map<number, InFlightEntry>();
+  private readonly inFlight = new InFlightTable();
   private readonly waiting = new Deque<WaitingEntry>();
   /** Entries of a resumed session whose PUBLISH still has to be resent on this connection. */
   private readonly resend = new Deque<InFlightEntry>();
@@ -99,7 +99,7 @@ export class QosSender {
     for (const item of data.inFlight) {
       if (item.packetId > sender.packetIds.maxId || !sender.packetIds.claim(item.packetId)) {
         // Leave a shared allocator as it was.
-        for (const claimed of sender.inFlight.keys()) sender.packetIds.release(claimed);
+        for (const claimed of sender.inFlight.list()) sender.packetIds.release(claimed.packetId);
         throw new InvalidSnapshotError(`packet identifier ${item.packetId} is already in use or above maxId`);
       }
       const entry: InFlightEntry = {
@@ -108,8 +108,9 @@ export class QosSender {
         counted: false,
         lastSentAt: 0,
         done: false,
+        slot: 0,
       };
-      sender.inFlight.set(entry.packetId, entry);
+      sender.inFlight.add(entry);
     }
     if (data.nextPacketId !== undefined) sender.packetIds.continueFrom(data.nextPacketId);
     for (const item of data.waiting) {
@@ -187,7 +188,7 @@ export class QosSender {
     this.online = true;
     // The initial send quota is non-zero and not above the Receive Maximum [MQTT-4.9.0-1].
     this.window = Math.min(this.maxInFlight, receiveMaximum);
-    for (const entry of [...this.inFlight.values()]) {
+    for (const entry of this.inFlight.list()) {
       if (entry.stage === "pubrel") {
         if (input.sessionPresent) {
           this.sendPubrel(entry, now, actions);
@@ -265,7 +266,7 @@ export class QosSender {
     this.timerArmed = false;
     if (!this.online || this.retryIntervalMs === 0) return actions;
     let next = Number.POSITIVE_INFINITY;
-    for (const entry of this.inFlight.values()) {
+    for (const entry of this.inFlight.list()) {
       if (!entry.live) continue;
       if (entry.lastSentAt + this.retryIntervalMs <= now) {
         if (entry.stage === "pubrel") this.sendPubrel(entry, now, actions);
@@ -285,7 +286,7 @@ export class QosSender {
    * Connection state (window, timers) is not part of it.
    */
   snapshot(): SenderSnapshot {
-    return snapshotSender(this.nextSeq, this.inFlight.values(), this.waiting, this.packetIds.nextCandidate);
+    return snapshotSender(this.nextSeq, this.inFlight.list(), this.waiting, this.packetIds.nextCandidate);
   }
 
   private canSendNew(): boolean {
@@ -345,8 +346,9 @@ export class QosSender {
       counted: false,
       lastSentAt: now,
       done: false,
+      slot: 0,
     };
-    this.inFlight.set(packetId, entry);
+    this.inFlight.add(entry);
     this.sendPublish(entry, now, actions);
   }
 
@@ -391,7 +393,7 @@ export class QosSender {
     kind: "completed" | "failed" = reasonCode >= 0x80 ? "failed" : "completed",
   ): void {
     entry.done = true;
-    this.inFlight.delete(entry.packetId);
+    this.inFlight.delete(entry);
     this.packetIds.release(entry.packetId);
     if (entry.counted) this.used--;
     if (entry.live) this.liveCount--;
@@ -400,7 +402,7 @@ export class QosSender {
 
   private dropConnectionState(): void {
     // The send quota is not part of the session: it restarts with each connection (section 4.9).
-    for (const entry of this.inFlight.values()) {
+    for (const entry of this.inFlight.list()) {
       entry.live = false;
       entry.counted = false;
     }

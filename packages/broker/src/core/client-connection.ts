@@ -384,7 +384,9 @@ export class ClientConnection<S = unknown> {
 
   /** Carry out a machine's actions, in order. */
   apply(actions: SessionAction[]): void {
-    for (const action of actions) {
+    // An index, not for-of: the array iterator was not always optimized away (about 100 bytes per message).
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i] as SessionAction;
       switch (action.kind) {
         case "send":
           if (action.packet.type === PacketType.PUBREL && this.host.holdsRelease?.(this, action) === true)

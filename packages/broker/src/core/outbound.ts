@@ -1,4 +1,5 @@
 import type { Connection } from "@amqtt/transport";
+import { atTurnEnd, type TurnEndTask } from "./turn-end.js";
 
 /**
  * Pending bytes at which an {@link Outbound} writes at once instead of at the
@@ -27,7 +28,7 @@ export interface OutboundOwner {
  * high-water mark until the transport drains (the broker then pauses the
  * publishers feeding this connection, see `DeliveryLoad.pauseForOutput`).
  */
-export class Outbound {
+export class Outbound implements TurnEndTask {
   /**
    * The frame of this turn while it has one: an idle client's turns (CONNACK,
    * SUBACK, PINGRESP) never have two, so it never holds an array.
@@ -81,7 +82,7 @@ export class Outbound {
     if (this.pending >= OUTBOUND_BATCH_BYTES) this.write();
     else if (!this.scheduled) {
       this.scheduled = true;
-      writeAtEndOfTurn(this);
+      atTurnEnd(this);
     }
   }
 
@@ -90,8 +91,8 @@ export class Outbound {
     this.write();
   }
 
-  /** @internal The end of the turn. */
-  endOfTurn(): void {
+  /** @internal The end of the turn (one reaction for every connection's batch, see `atTurnEnd`). */
+  turnEnded(): void {
     this.scheduled = false;
     this.write();
   }
@@ -118,7 +119,9 @@ export class Outbound {
         offset += frame.length;
       }
     }
-    frames.length = 0;
+    // `pop` keeps the slots for the next turn's frames (`length = 0` would let them go).
+    if (frames.length > 1024) this.frames = [];
+    else while (frames.length > 0) frames.pop();
     this.pending = 0;
     this.sendNow(chunk);
   }
@@ -137,44 +140,5 @@ export class Outbound {
     if (!this.congested) return;
     this.congested = false;
     this.owner.outputDrained();
-  }
-}
-
-/**
- * Outbounds with frames waiting for the end of this turn. One `process.nextTick`
- * writes them all: a QoS 1 message gives the publisher a PUBACK and the
- * subscriber a PUBLISH in the same turn, and a tick record per connection was
- * about 190 bytes each (issue 19). Shared by every broker in the process, as
- * the event loop is.
- */
-const dueThisTurn: Outbound[] = [];
-let turnScheduled = false;
-
-function writeAtEndOfTurn(outbound: Outbound): void {
-  dueThisTurn.push(outbound);
-  if (turnScheduled) return;
-  turnScheduled = true;
-  process.nextTick(endTurn);
-}
-
-function endTurn(): void {
-  turnScheduled = false;
-  let written = 0;
-  try {
-    // One added while writing (a synchronous write callback) is written in this loop too.
-    for (; written < dueThisTurn.length; written++) (dueThisTurn[written] as Outbound).endOfTurn();
-  } finally {
-    if (written >= dueThisTurn.length) {
-      // `pop` keeps the slots for the next turn; after a wide fan-out, let them go.
-      if (dueThisTurn.length > 64) dueThisTurn.length = 0;
-      else while (dueThisTurn.length > 0) dueThisTurn.pop();
-    } else {
-      // A write threw: the ones after it still go out, on the next tick.
-      dueThisTurn.splice(0, written + 1);
-      if (dueThisTurn.length > 0 && !turnScheduled) {
-        turnScheduled = true;
-        process.nextTick(endTurn);
-      }
-    }
   }
 }
