@@ -4,7 +4,7 @@
 # first by other scenarios (BEFORE, e.g. "fanin-q0 fanout-q1", as `pnpm bench` runs
 # them on one long-running broker), then `mqtt-load latency` on core 1; prints the
 # latency percentiles and every GC of the latency run (kind, pause, heap after,
-# bytes promoted).
+# bytes promoted) and the bytes allocated per message (V8's `allocated` between GCs).
 #   bash packages/broker/bench/latency-gc.sh            # QOS [1] RATE [1000] DURATION [10] BEFORE [""]
 # Run it under `flock /tmp/bench.lock` on a shared machine.
 set -euo pipefail
@@ -46,7 +46,7 @@ from=$(tail -1 "$OUT/gc.log" | awk '{print $2 + 0}')
 taskset -c 1 "$GEN" latency -q "$QOS" -r "$RATE" -m 64 -d "$DURATION" -W 1 127.0.0.1 "$PORT" -B "$PID" 2>/dev/null |
   tr ' ' '\n' | grep -E '^(lat_p50_us|lat_p99_us|lat_p999_us|lat_max_us|broker_cpu_pct)='
 echo "GCs of the latency run (gc=s scavenge, gc=mc mark-compact; pause ms, heap after, promoted bytes):"
-awk -v from="${from:-0}" '$2 + 0 > from {
+awk -v from="${from:-0}" -v rate="$RATE" '$2 + 0 > from {
   kind = ""; pause = ""; after = ""; promoted = ""
   for (i = 1; i <= NF; i++) {
     split($i, kv, "=")
@@ -56,5 +56,14 @@ awk -v from="${from:-0}" '$2 + 0 > from {
     else if (kv[1] == "promoted" && promoted == "") promoted = kv[2]
   }
   if (kind != "") { n[kind]++; printf "  %s ms gc=%s pause=%s heap_after=%s promoted=%s\n", $2, kind, pause, after, promoted }
-} END { for (k in n) printf "  %d x gc=%s\n", n[k], k }' "$OUT/gc.log"
+  # `allocated` is what V8 allocated since the GC before: summed from the second GC of
+  # the window on, over the time since the first, it is the allocation rate.
+  if (kind != "") {
+    if (first == "") first = $2 + 0
+    else { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "allocated") bytes += kv[2] } last = $2 + 0 }
+  }
+} END {
+  for (k in n) printf "  %d x gc=%s\n", n[k], k
+  if (last > first) printf "allocated: %.0f bytes per message (%.1f MB over %.1f s at %d msg/s)\n", bytes / ((last - first) / 1000 * rate), bytes / 1048576, (last - first) / 1000, rate
+}' "$OUT/gc.log"
 echo "full log: $OUT/gc.log"

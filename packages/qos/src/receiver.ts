@@ -141,57 +141,66 @@ export class QosReceiver {
   }
 
   /**
-   * A PUBLISH or PUBREL arrived.
+   * A PUBLISH or PUBREL arrived. The actions are appended to `into` (default: a
+   * new list), which is returned: a caller that carries them out at once may
+   * pass a list it reuses.
    * @throws TypeError for other packet types or a QoS 1/2 PUBLISH without a Packet Identifier.
    */
   receive(
     packet: PublishPacket | PubrelPacket,
     _now: number,
-    options: ReceiveOptions = {},
+    options: ReceiveOptions = NO_RECEIVE_OPTIONS,
+    into: ReceiverAction[] = [],
   ): ReceiverAction[] {
-    if (packet.type === PacketType.PUBREL) return this.onPubrel(packet.packetId);
+    if (packet.type === PacketType.PUBREL) return this.onPubrel(packet.packetId, into);
     if (packet.type !== PacketType.PUBLISH) {
       throw new TypeError(
         `QosReceiver.receive takes PUBLISH or PUBREL, not packet type ${String((packet as { type: unknown }).type)}`,
       );
     }
     const refused = options.reasonCode !== undefined && options.reasonCode >= 0x80;
-    if (packet.qos === 0) return refused ? [] : [{ kind: "deliver", packet }];
+    if (packet.qos === 0) {
+      if (!refused) into.push({ kind: "deliver", packet });
+      return into;
+    }
     const packetId = packet.packetId;
     if (packetId === undefined) throw new TypeError("a QoS 1 or 2 PUBLISH needs a packetId");
     const reasonCode = this.protocolVersion >= 5 && options.reasonCode !== 0 ? options.reasonCode : undefined;
     if (packet.qos === 1) {
       // QoS 1 is acknowledged at once, so only the QoS 2 ids count; this one would be one more.
-      if (this.unacknowledged.size + 1 > this.receiveMaximum) return [this.exceeded(packetId)];
+      if (this.unacknowledged.size + 1 > this.receiveMaximum) {
+        into.push(this.exceeded(packetId));
+        return into;
+      }
       // Each QoS 1 PUBLISH is a new message, whatever its DUP flag [MQTT-4.3.2-5]; PUBACK
       // with its id [MQTT-4.3.2-4], in the order the PUBLISH packets came [MQTT-4.6.0-2].
-      const ack = ackPacket(PacketType.PUBACK, packetId, reasonCode);
-      return refused
-        ? [{ kind: "send", packet: ack }]
-        : [
-            { kind: "deliver", packet },
-            { kind: "send", packet: ack },
-          ];
+      if (!refused) into.push({ kind: "deliver", packet });
+      into.push({ kind: "send", packet: ackPacket(PacketType.PUBACK, packetId, reasonCode) });
+      return into;
     }
     if (!this.unacknowledged.has(packetId)) {
-      if (this.unacknowledged.size + 1 > this.receiveMaximum) return [this.exceeded(packetId)];
+      if (this.unacknowledged.size + 1 > this.receiveMaximum) {
+        into.push(this.exceeded(packetId));
+        return into;
+      }
     }
     if (this.awaitingRelease.has(packetId)) {
       // Resent before PUBREL: PUBREC again, no second delivery [MQTT-4.3.3-10].
       this.unacknowledged.add(packetId);
-      return [{ kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, undefined) }];
+      into.push({ kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, undefined) });
+      return into;
     }
     if (refused) {
       // A failing PUBREC keeps nothing: the next PUBLISH with this id is new [MQTT-4.3.3-9].
-      return [{ kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, reasonCode) }];
+      into.push({ kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, reasonCode) });
+      return into;
     }
     // Method B: keep the id, deliver now, PUBREC [MQTT-4.3.3-8] in arrival order [MQTT-4.6.0-3].
     this.awaitingRelease.add(packetId);
     this.unacknowledged.add(packetId);
-    return [
-      { kind: "deliver", packet },
-      { kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, reasonCode) },
-    ];
+    into.push({ kind: "deliver", packet });
+    into.push({ kind: "send", packet: ackPacket(PacketType.PUBREC, packetId, reasonCode) });
+    return into;
   }
 
   /** The QoS 2 state as JSON-able data. */
@@ -203,19 +212,23 @@ export class QosReceiver {
     };
   }
 
-  private onPubrel(packetId: number): ReceiverAction[] {
+  private onPubrel(packetId: number, into: ReceiverAction[]): ReceiverAction[] {
     const known = this.awaitingRelease.delete(packetId);
     this.unacknowledged.delete(packetId);
     // PUBCOMP with the PUBREL's id [MQTT-4.3.3-11], also for an id we do not know (a
     // PUBREL resent after reconnect whose PUBCOMP was lost): 5.0 then says 0x92.
     const reasonCode = known || this.protocolVersion < 5 ? undefined : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-    return [{ kind: "send", packet: ackPacket(PacketType.PUBCOMP, packetId, reasonCode) }];
+    into.push({ kind: "send", packet: ackPacket(PacketType.PUBCOMP, packetId, reasonCode) });
+    return into;
   }
 
   private exceeded(packetId: number): ReceiveMaximumExceededAction {
     return { kind: "receiveMaximumExceeded", packetId, receiveMaximum: this.receiveMaximum };
   }
 }
+
+/** `receive` without options: one shared object, not one per PUBLISH. */
+const NO_RECEIVE_OPTIONS: ReceiveOptions = Object.freeze({});
 
 function ackPacket<T extends typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBCOMP>(
   type: T,

@@ -155,6 +155,8 @@ export interface InFlightEntry {
   counted: boolean;
   lastSentAt: number;
   done: boolean;
+  /** Its place in the sender's `InFlightTable` (set when added). */
+  slot: number;
 }
 
 /** A message waiting for an in-flight slot and a packet identifier. */

@@ -1,6 +1,7 @@
 import { PacketType, utf8Length } from "@amqtt/codec";
 import { Deque } from "./deque.js";
 import { InvalidSnapshotError } from "./errors.js";
+import { InFlightTable } from "./in-flight.js";
 import { PacketIdAllocator } from "./packet-ids.js";
 import { publishPacketOf } from "./publish-packet.js";
 import { restoreSender, type SenderSnapshot, snapshotSender } from "./sender-snapshot.js";
@@ -38,13 +39,12 @@ export class QosSender {
   readonly packetIds: PacketIdAllocator;
 
   /**
-   * The messages holding a packet identifier, by it, in send order (a Map keeps
-   * insertion order, and an entry is inserted when its message is first sent),
-   * which is the resend order [MQTT-4.6.0-1]. One map, not a second one by
-   * `seq`: two inserts and deletes per QoS 1 message were a visible share of
-   * its allocations.
+   * The messages holding a packet identifier, in send order (an entry is added
+   * when its message is first sent), which is the resend order [MQTT-4.6.0-1],
+   * found by packet id. Not a Map: an insert and a delete per QoS 1 message
+   * rebuilt its hash table every few messages (see `InFlightTable`).
    */
-  private readonly inFlight = new Map<number, InFlightEntry>();
+  private readonly inFlight = new InFlightTable();
   private readonly waiting = new Deque<WaitingEntry>();
   /** Entries of a resumed session whose PUBLISH still has to be resent on this connection. */
   private readonly resend = new Deque<InFlightEntry>();
@@ -99,7 +99,7 @@ export class QosSender {
     for (const item of data.inFlight) {
       if (item.packetId > sender.packetIds.maxId || !sender.packetIds.claim(item.packetId)) {
         // Leave a shared allocator as it was.
-        for (const claimed of sender.inFlight.keys()) sender.packetIds.release(claimed);
+        for (const claimed of sender.inFlight.list()) sender.packetIds.release(claimed.packetId);
         throw new InvalidSnapshotError(`packet identifier ${item.packetId} is already in use or above maxId`);
       }
       const entry: InFlightEntry = {
@@ -108,8 +108,9 @@ export class QosSender {
         counted: false,
         lastSentAt: 0,
         done: false,
+        slot: 0,
       };
-      sender.inFlight.set(entry.packetId, entry);
+      sender.inFlight.add(entry);
     }
     if (data.nextPacketId !== undefined) sender.packetIds.continueFrom(data.nextPacketId);
     for (const item of data.waiting) {
@@ -149,11 +150,13 @@ export class QosSender {
   /**
    * Take a QoS 1 or 2 message. It goes out at once when connected with a free slot
    * and id, else it waits in the bounded queue under the overflow policy.
+   * The actions are appended to `into` (default: a new list), which is returned:
+   * a caller that carries them out at once may pass a list it reuses.
    * @throws TypeError when the message is not QoS 1 or 2 or its fields have wrong types.
    */
-  publish(message: OutgoingMessage, now: number): SenderAction[] {
+  publish(message: OutgoingMessage, now: number, into: SenderAction[] = []): SenderAction[] {
     assertMessage(message);
-    const actions: SenderAction[] = [];
+    const actions = into;
     if (this.waiting.length === 0 && this.resend.length === 0 && this.canSendNew()) {
       const seq = this.nextSeq++;
       actions.push({ kind: "accepted", seq });
@@ -185,7 +188,7 @@ export class QosSender {
     this.online = true;
     // The initial send quota is non-zero and not above the Receive Maximum [MQTT-4.9.0-1].
     this.window = Math.min(this.maxInFlight, receiveMaximum);
-    for (const entry of [...this.inFlight.values()]) {
+    for (const entry of this.inFlight.list()) {
       if (entry.stage === "pubrel") {
         if (input.sessionPresent) {
           this.sendPubrel(entry, now, actions);
@@ -215,12 +218,13 @@ export class QosSender {
 
   /**
    * An acknowledgement arrived. Unknown ids and acks for another stage are reported
-   * as `unexpectedAck` and change nothing.
+   * as `unexpectedAck` and change nothing. The actions are appended to `into`
+   * (default: a new list), which is returned, as with `publish`.
    * @throws Error when called while offline (acks only come on a connection).
    */
-  receive(packet: SenderAck, now: number): SenderAction[] {
+  receive(packet: SenderAck, now: number, into: SenderAction[] = []): SenderAction[] {
     if (!this.online) throw new Error("QosSender.receive called while no connection is up");
-    const actions: SenderAction[] = [];
+    const actions = into;
     const entry = this.inFlight.get(packet.packetId);
     const code = this.protocolVersion >= 5 ? (packet.reasonCode ?? 0) : 0;
     if (entry === undefined) {
@@ -262,7 +266,7 @@ export class QosSender {
     this.timerArmed = false;
     if (!this.online || this.retryIntervalMs === 0) return actions;
     let next = Number.POSITIVE_INFINITY;
-    for (const entry of this.inFlight.values()) {
+    for (const entry of this.inFlight.list()) {
       if (!entry.live) continue;
       if (entry.lastSentAt + this.retryIntervalMs <= now) {
         if (entry.stage === "pubrel") this.sendPubrel(entry, now, actions);
@@ -282,7 +286,7 @@ export class QosSender {
    * Connection state (window, timers) is not part of it.
    */
   snapshot(): SenderSnapshot {
-    return snapshotSender(this.nextSeq, this.inFlight.values(), this.waiting, this.packetIds.nextCandidate);
+    return snapshotSender(this.nextSeq, this.inFlight.list(), this.waiting, this.packetIds.nextCandidate);
   }
 
   private canSendNew(): boolean {
@@ -342,8 +346,9 @@ export class QosSender {
       counted: false,
       lastSentAt: now,
       done: false,
+      slot: 0,
     };
-    this.inFlight.set(packetId, entry);
+    this.inFlight.add(entry);
     this.sendPublish(entry, now, actions);
   }
 
@@ -388,7 +393,7 @@ export class QosSender {
     kind: "completed" | "failed" = reasonCode >= 0x80 ? "failed" : "completed",
   ): void {
     entry.done = true;
-    this.inFlight.delete(entry.packetId);
+    this.inFlight.delete(entry);
     this.packetIds.release(entry.packetId);
     if (entry.counted) this.used--;
     if (entry.live) this.liveCount--;
@@ -397,7 +402,7 @@ export class QosSender {
 
   private dropConnectionState(): void {
     // The send quota is not part of the session: it restarts with each connection (section 4.9).
-    for (const entry of this.inFlight.values()) {
+    for (const entry of this.inFlight.list()) {
       entry.live = false;
       entry.counted = false;
     }

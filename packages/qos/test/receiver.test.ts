@@ -43,6 +43,21 @@ describe("QosReceiver, QoS 0 and 1", () => {
     ]);
   });
 
+  it("appends its actions to the list it is given and returns that list (PUBLISH and PUBREL)", () => {
+    const { receiver, clock } = online();
+    const packet = publish(5, 1);
+    const into: ReturnType<QosReceiver["receive"]> = [];
+    expect(receiver.receive(packet, clock.now, undefined, into)).toBe(into);
+    expect(into).toEqual([
+      { kind: "deliver", packet },
+      { kind: "send", packet: { type: PacketType.PUBACK, packetId: 5 } },
+    ]);
+    const released: ReturnType<QosReceiver["receive"]> = [];
+    receiver.receive(publish(6, 2), clock.now);
+    expect(receiver.receive(pubrel(6), clock.now, undefined, released)).toBe(released);
+    expect(released).toEqual([{ kind: "send", packet: { type: PacketType.PUBCOMP, packetId: 6 } }]);
+  });
+
   it("treats a QoS 1 PUBLISH with an id already acknowledged as a new message, DUP or not [MQTT-4.3.2-5]", () => {
     const { receiver, clock } = online();
     receiver.receive(publish(5, 1), clock.now);

@@ -44,6 +44,16 @@ describe("QosSender, QoS 1", () => {
     expect(second[0]?.packetId).toBe(2);
   });
 
+  it("appends its actions to the list it is given and returns that list", () => {
+    const { sender, clock } = online();
+    const into: SenderAction[] = [{ kind: "accepted", seq: 0 }];
+    expect(sender.publish(message(1), clock.now, into)).toBe(into);
+    expect(into.map((a) => a.kind)).toEqual(["accepted", "accepted", "send"]);
+    const acks: SenderAction[] = [];
+    expect(sender.receive(puback(1), clock.now, acks)).toBe(acks);
+    expect(acks).toEqual([{ kind: "completed", seq: 1, packetId: 1, qos: 1, reasonCode: 0 }]);
+  });
+
   it("keeps the message unacknowledged until PUBACK, then completes it and frees the id [MQTT-4.3.2-3]", () => {
     const { sender, clock } = online();
     sender.publish(message(1), clock.now);

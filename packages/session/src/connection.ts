@@ -132,11 +132,13 @@ export abstract class Connection extends KeepAlive implements Wire {
   }
 
   /**
-   * Bytes arrived from the peer, in any chunking. Returns the actions, in order.
-   * Never throws on peer input: malformed bytes and broken rules become actions.
+   * Bytes arrived from the peer, in any chunking. Returns the actions, in order,
+   * appended to `into` (default: a new list; a shell that carries them out at
+   * once may pass a list it reuses). Never throws on peer input: malformed bytes
+   * and broken rules become actions.
    */
-  received(bytes: Uint8Array, now: number): SessionAction[] {
-    const actions: SessionAction[] = [];
+  received(bytes: Uint8Array, now: number, into: SessionAction[] = []): SessionAction[] {
+    const actions = into;
     if (this.ended) return actions;
     this.decoder.push(bytes);
     let packet = this.nextPacket(now, actions);

@@ -11,6 +11,7 @@ import {
   ReasonCode,
 } from "@amqtt/codec";
 import {
+  type OutgoingMessage,
   PacketIdAllocator,
   publishPacketOf,
   QosReceiver,
@@ -26,6 +27,7 @@ import { SessionUsageError } from "./errors.js";
 import type { CommonSessionOptions, PublishMessage } from "./options.js";
 import { DEFAULT_RECEIVE_MAXIMUM, DEFAULT_TOPIC_ALIAS_MAXIMUM } from "./options.js";
 import { PublishRequests } from "./publish-requests.js";
+import { ScratchList } from "./scratch-list.js";
 import type { SharedPublish } from "./shared-publish.js";
 import { DEFAULT_MAX_OUTBOUND_ALIASES, InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
 
@@ -235,16 +237,18 @@ export class PublishFlow {
       if (sent) actions.push({ kind: "published", topic: message.topic });
       return;
     }
-    const outgoing = {
+    // Field by field: a spread of a conditional object made two objects per message.
+    const outgoing: OutgoingMessage = {
       topic: message.topic,
       payload: message.payload,
       qos: message.qos,
       retain: message.retain ?? false,
-      ...(message.properties === undefined ? {} : { properties: message.properties }),
     };
+    if (message.properties !== undefined) outgoing.properties = message.properties;
     this.#shared = usable;
-    const list = this.sender.publish(outgoing, now);
+    const list = this.sender.publish(outgoing, now, senderScratch.take());
     this.mapSender(list, now, actions);
+    senderScratch.give(list);
     this.#shared = undefined;
   }
 
@@ -272,7 +276,7 @@ export class PublishFlow {
       const { topicAlias: _alias, ...rest } = props;
       resolved = { ...packet, topic, properties: rest };
     }
-    if (this.requests === undefined) this.mapReceiver(this.receiver.receive(resolved, now), now, actions);
+    if (this.requests === undefined) this.receiveAndMap(resolved, now, undefined, actions);
     else this.request(this.requests, resolved, now, actions);
   }
 
@@ -311,12 +315,14 @@ export class PublishFlow {
   onPubrel(packet: PubrelPacket, now: number, actions: SessionAction[]): void {
     this.#awaitingRelease?.delete(packet.packetId);
     this.#requests?.dropReady(packet.packetId);
-    this.mapReceiver(this.receiver.receive(packet, now), now, actions);
+    this.receiveAndMap(packet, now, undefined, actions);
   }
 
   /** A PUBACK, PUBREC or PUBCOMP arrived. */
   onAck(packet: SenderAck, now: number, actions: SessionAction[]): void {
-    this.mapSender(this.sender.receive(packet, now), now, actions);
+    const list = this.sender.receive(packet, now, senderScratch.take());
+    this.mapSender(list, now, actions);
+    senderScratch.give(list);
   }
 
   /** The QoS retry timer fired (3.1/3.1.1 with `retryIntervalMs`). */
@@ -341,7 +347,7 @@ export class PublishFlow {
       if (packet.qos === 2 && this.#awaitingRelease?.has(packetId) === true) {
         // Already received: PUBREC again, no request, no second message [MQTT-4.3.3-10].
         if (requests.size === 0) {
-          this.mapReceiver(this.receiver.receive(packet, now), now, actions);
+          this.receiveAndMap(packet, now, undefined, actions);
           return;
         }
         // Counted once more when it was not yet unacknowledged on this connection; a same-connection
@@ -391,13 +397,33 @@ export class PublishFlow {
         if (code < 0x80) actions.push(messageAction(entry.packet));
         continue;
       }
-      const list = this.receiver.receive(entry.packet, now, code === 0 ? ACCEPTED : { reasonCode: code });
-      const properties = entry.properties;
-      if (properties !== undefined && this.wire.protocolVersion === 5) {
-        for (const a of list) if (a.kind === "send") a.packet = { ...a.packet, properties };
-      }
-      this.mapReceiver(list, now, actions);
+      this.receiveAndMap(
+        entry.packet,
+        now,
+        code === 0 ? ACCEPTED : { reasonCode: code },
+        actions,
+        entry.properties,
+      );
     }
+  }
+
+  /**
+   * The receiver's answer to `packet`, mapped into `actions` (through a reused
+   * list: nothing keeps it); `properties` go on the acknowledgement (5.0).
+   */
+  private receiveAndMap(
+    packet: PublishPacket | PubrelPacket,
+    now: number,
+    options: { reasonCode: number } | undefined,
+    actions: SessionAction[],
+    properties?: AckProperties,
+  ): void {
+    const list = this.receiver.receive(packet, now, options, receiverScratch.take());
+    if (properties !== undefined && this.wire.protocolVersion === 5) {
+      for (const a of list) if (a.kind === "send") a.packet = { ...a.packet, properties };
+    }
+    this.mapReceiver(list, now, actions);
+    receiverScratch.give(list);
   }
 
   private receiveMaximumExceeded(now: number, actions: SessionAction[]): void {
@@ -555,6 +581,11 @@ function toPacket(message: PublishMessage, packetId?: number): PublishPacket {
 function measure(packet: PublishPacket, version: ProtocolVersion): number {
   return encode(packet, version).length;
 }
+
+// The QoS machines' answers while a flow maps them into session actions: a new list
+// with its first push is about 185 bytes, and a QoS 1 message made three (issue 19).
+const senderScratch = new ScratchList<SenderAction>();
+const receiverScratch = new ScratchList<ReceiverAction>();
 
 /** The receive options of an accepted request (shared: one object less per PUBLISH). */
 const ACCEPTED = Object.freeze({ reasonCode: 0 });

@@ -17,6 +17,8 @@ export interface HeldPublish {
 
 /** Entries held at which a packet-id index is kept beside the queue (below it, a scan is cheaper). */
 const INDEX_FROM = 16;
+/** Longest queue whose slots are kept once it empties (see `emptyQueue`). */
+export const QUEUE_SLOTS_KEPT = 1024;
 
 /**
  * Incoming PUBLISH packets waiting for the shell's answer, released strictly in
@@ -92,8 +94,7 @@ export class PublishRequests {
     if (entry === undefined || (!entry.answered && entry.ready === undefined)) return undefined;
     this.queue[this.head++] = undefined;
     if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
+      this.emptyQueue();
     } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       // A long-lived backlog: drop the free slots now and then, not at every take.
       this.queue.splice(0, this.head);
@@ -188,11 +189,21 @@ export class PublishRequests {
   private removeAt(i: number): void {
     const entry = this.queue[i] as HeldPublish;
     this.queue.splice(i, 1);
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
+    if (this.head === this.queue.length) this.emptyQueue();
     this.untrack(entry);
+  }
+
+  /**
+   * Every slot is free: start again at 0. Emptied with `pop`, which keeps the
+   * array's slots: `length = 0` let them go, and the next PUBLISH's push
+   * allocated 17 new ones (about 150 bytes per message, issue 19). A queue that
+   * grew past `QUEUE_SLOTS_KEPT` lets them go.
+   */
+  private emptyQueue(): void {
+    const queue = this.queue;
+    if (queue.length > QUEUE_SLOTS_KEPT) queue.length = 0;
+    else while (queue.length > 0) queue.pop();
+    this.head = 0;
   }
 }
 

@@ -351,6 +351,7 @@ export class ServerSession extends Connection {
    * `properties` (Reason String, User Properties) go on the 5.0 ack when the client
    * did not turn problem information off [MQTT-3.1.2-29].
    * After the connection closed the request is void and this returns no actions.
+   * The actions are appended to `into` (default: a new list), which is returned.
    * @throws SessionUsageError without `answerPublishes`, for a code not allowed on a
    * PUBACK/PUBREC, or when `requestId` is unknown or already answered.
    */
@@ -359,12 +360,12 @@ export class ServerSession extends Connection {
     reasonCode: number,
     now: number,
     properties?: AckProperties,
+    into: SessionAction[] = [],
   ): SessionAction[] {
     if (this.ended) {
       // A QoS 0 PUBLISH received before the connection ended is still delivered when accepted.
-      const actions: SessionAction[] = [];
-      this.flow?.answerAfterClose(requestId, reasonCode, actions);
-      return actions;
+      this.flow?.answerAfterClose(requestId, reasonCode, into);
+      return into;
     }
     this.expectConnected("answerPublish");
     if (this.common.answerPublishes !== true) {
@@ -373,9 +374,8 @@ export class ServerSession extends Connection {
     if (!allowedReasonCodes[PacketType.PUBACK]?.has(reasonCode)) {
       throw new SessionUsageError(`reason code ${reasonCode} is not a PUBACK/PUBREC reason code`);
     }
-    const actions: SessionAction[] = [];
-    this.flow.answerPublish(requestId, reasonCode, properties, now, actions);
-    return actions;
+    this.flow.answerPublish(requestId, reasonCode, properties, now, into);
+    return into;
   }
 
   /** With `answerPublishes`: PUBLISH packets waiting for `answerPublish` or held behind an unanswered one. */
@@ -391,14 +391,19 @@ export class ServerSession extends Connection {
   /**
    * Deliver an application message to this client (QoS 0, 1 or 2). Pass the same
    * `shared` to every delivery of one message so its PUBLISH is encoded once per
-   * shape, not once per client (see {@link SharedPublish}).
+   * shape, not once per client (see {@link SharedPublish}). The actions are
+   * appended to `into` (default: a new list), which is returned.
    */
-  deliver(message: PublishMessage, now: number, shared?: SharedPublish): SessionAction[] {
+  deliver(
+    message: PublishMessage,
+    now: number,
+    shared?: SharedPublish,
+    into: SessionAction[] = [],
+  ): SessionAction[] {
     this.expectConnected("deliver");
     checkPublish(message, this.protocolVersion, "server");
-    const actions: SessionAction[] = [];
-    this.flow.publish(message, now, actions, shared);
-    return actions;
+    this.flow.publish(message, now, into, shared);
+    return into;
   }
 
   /** End the connection: DISCONNECT with a reason code (5.0), then close. */

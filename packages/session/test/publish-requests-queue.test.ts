@@ -1,6 +1,6 @@
 import { PacketType, type PublishPacket } from "@amqtt/codec";
 import { describe, expect, it } from "vitest";
-import { PublishRequests } from "../src/publish-requests.js";
+import { PublishRequests, QUEUE_SLOTS_KEPT } from "../src/publish-requests.js";
 
 const publish = (packetId: number | undefined, qos: 0 | 1 | 2): PublishPacket =>
   ({
@@ -106,4 +106,23 @@ describe("PublishRequests: the array queue of held PUBLISH packets [MQTT-4.6.0-2
     expect(drain(q)).toEqual(later);
     expect(q.size).toBe(0);
   });
+
+  for (const burst of [1, QUEUE_SLOTS_KEPT, QUEUE_SLOTS_KEPT + 1]) {
+    it(`empties and fills again in order after a burst of ${burst} (slots kept up to ${QUEUE_SLOTS_KEPT})`, () => {
+      const q = new PublishRequests(10_000);
+      for (let round = 0; round < 2; round++) {
+        const ids: number[] = [];
+        for (let i = 0; i < burst; i++) ids.push(q.add(publish((i % 60_000) + 1, 1)));
+        for (const id of ids) answer(q, id);
+        expect(drain(q)).toEqual(ids);
+        expect(q.size).toBe(0);
+        expect(q.unacknowledged).toBe(0);
+      }
+      // The emptied queue takes one request and releases it as the first slot again.
+      const next = q.add(publish(undefined, 0));
+      expect(q.pending(next)?.requestId).toBe(next);
+      answer(q, next);
+      expect(drain(q)).toEqual([next]);
+    });
+  }
 });

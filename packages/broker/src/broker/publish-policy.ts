@@ -2,6 +2,7 @@ import { isFailure, ReasonCode, reasonCodeName } from "@amqtt/codec";
 import type { PublishRequestAction } from "@amqtt/session";
 import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
+import { actionLists } from "../core/action-lists.js";
 import type { DurableAcks } from "../core/durable-acks.js";
 import { messageOf } from "../core/messages.js";
 import { isPromiseLike, type PluginHost } from "../core/plugin-host.js";
@@ -86,7 +87,13 @@ export class PublishPolicy {
       });
     // A refusal says why, unless the client asked for no problem information (the session drops it then).
     const properties = refused ? { reasonString: reasonCodeName(code) } : undefined;
-    const actions = conn.session.answerPublish(request.requestId, code, this.host.clock.now(), properties);
+    const actions = conn.session.answerPublish(
+      request.requestId,
+      code,
+      this.host.clock.now(),
+      properties,
+      actionLists.take(),
+    );
     // With a persistent store an accepted QoS 1/2 message is acknowledged once durable.
     // In a cluster, also once the engine holds the copies for other nodes.
     const durable =
@@ -95,7 +102,9 @@ export class PublishPolicy {
     // the store in the same turn (one transaction) as the routed message, before PUBREC.
     const alongside =
       durable && request.qos === 2 ? () => this.host.saver.saveLive(conn.state, conn) : undefined;
+    // DurableAcks carries the list out or copies what waits for the flush: it keeps no list.
     this.host.acks.apply(conn, actions, durable, alongside);
+    actionLists.give(actions);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Connection } from "@amqtt/transport";
+import { atTurnEnd, type TurnEndTask } from "./turn-end.js";
 
 /**
  * Pending bytes at which an {@link Outbound} writes at once instead of at the
@@ -35,7 +36,7 @@ const DRAIN_WATCHED = 4;
  * idle connection (issue 19). Its state is its own (private); the connection
  * uses the protected methods and hears of a drain through `outputDrained`.
  */
-export abstract class Outbound {
+export abstract class Outbound implements TurnEndTask {
   /**
    * The frame of this turn while it has one: an idle client's turns (CONNACK,
    * SUBACK, PINGRESP) never have two, so it never holds an array.
@@ -88,7 +89,7 @@ export abstract class Outbound {
     if (this.pending >= OUTBOUND_BATCH_BYTES) this.writeOutput();
     else if ((this.outputFlags & SCHEDULED) === 0) {
       this.outputFlags |= SCHEDULED;
-      process.nextTick(Outbound.writeLater, this);
+      atTurnEnd(this);
     }
   }
 
@@ -97,10 +98,10 @@ export abstract class Outbound {
     this.writeOutput();
   }
 
-  /** The end of the turn (a shared function, no closure per connection). */
-  private static writeLater(outbound: Outbound): void {
-    outbound.outputFlags &= ~SCHEDULED;
-    outbound.writeOutput();
+  /** @internal The end of the turn (one reaction for every connection's batch, see `atTurnEnd`). */
+  turnEnded(): void {
+    this.outputFlags &= ~SCHEDULED;
+    this.writeOutput();
   }
 
   private writeOutput(): void {
@@ -125,7 +126,9 @@ export abstract class Outbound {
         offset += frame.length;
       }
     }
-    frames.length = 0;
+    // `pop` keeps the slots for the next turn's frames (`length = 0` would let them go).
+    if (frames.length > 1024) this.frames = [];
+    else while (frames.length > 0) frames.pop();
     this.pending = 0;
     this.sendNow(chunk);
   }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock as globalClock, type TimerHandle } from "@amqtt/transport";
+import { atTurnEnd, type TurnEndTask } from "./turn-end.js";
 
 // The Clock shape is `@amqtt/transport`'s, the same one the client takes, so one fake clock drives both.
 export type { Clock, TimerHandle };
@@ -6,9 +7,12 @@ export type { Clock, TimerHandle };
 /** The time read in the current synchronous run, forgotten at its end (see `systemClock.now`). */
 let turnNow: number | undefined;
 
-function forgetTurnNow(): void {
-  turnNow = undefined;
-}
+/** Forgets {@link turnNow} at the end of the run (with the other end-of-run work: one reaction for all). */
+const FORGET_TURN_NOW: TurnEndTask = {
+  turnEnded(): void {
+    turnNow = undefined;
+  },
+};
 
 /**
  * The monotonic time, read once per synchronous run: the first read caches it
@@ -27,15 +31,11 @@ function forgetTurnNow(): void {
 export function turnClockNow(): number {
   if (turnNow === undefined) {
     turnNow = Math.floor(globalClock.now());
-    // A reaction on a settled promise, not `queueMicrotask`: Node wraps each of those in an
-    // AsyncResource and a bound function, ~300 bytes and an async-hooks check per turn.
-    settled.then(forgetTurnNow);
+    // A microtask later, shared with the connections' writes of this run (`atTurnEnd`).
+    atTurnEnd(FORGET_TURN_NOW);
   }
   return turnNow;
 }
-
-/** The promise whose reactions forget {@link turnNow} at the end of the synchronous run. */
-const settled = Promise.resolve();
 
 /** The real clock, its timers unref'd (a broker's sockets keep the process alive, its timers do not). */
 export const systemClock: Clock = {

@@ -150,4 +150,31 @@ describe("outbound (one write per connection per turn)", () => {
     expect(drained).toBe(1);
     expect(out.outputBacklogged).toBe(false);
   });
+
+  it("writes every connection's frames of one turn at the end of the run, one send per connection, each in its own order", async () => {
+    const pairs = [memoryPair(), memoryPair(), memoryPair()];
+    const sent: Uint8Array[][] = pairs.map(() => []);
+    const outs = pairs.map(([a], i) => {
+      cleanups.push(() => a.abort());
+      const send = a.send.bind(a);
+      a.send = (chunk: Uint8Array) => {
+        sent[i]?.push(Uint8Array.from(chunk));
+        return send(chunk);
+      };
+      return new Outbound(a, { outputDrained: () => {} });
+    });
+    for (const [i, out] of outs.entries()) {
+      out.add(frame(3, i));
+      out.add(frame(2, 10 + i));
+    }
+    expect(sent.flat()).toHaveLength(0);
+    // The end of the run is a microtask later.
+    await Promise.resolve();
+    for (const [i, chunks] of sent.entries())
+      expect(chunks.map((c) => Array.from(c))).toEqual([[i, i, i, 10 + i, 10 + i]]);
+    // The next run schedules again.
+    outs[0]?.add(frame(1, 99));
+    await Promise.resolve();
+    expect(sent[0]?.[1]).toEqual(frame(1, 99));
+  });
 });
