@@ -161,7 +161,7 @@ describe("outbound (one write per connection per turn)", () => {
         sent[i]?.push(Uint8Array.from(chunk));
         return send(chunk);
       };
-      return new Outbound(a, { outputDrained: () => {} });
+      return new TestOutbound(a, () => {});
     });
     for (const [i, out] of outs.entries()) {
       out.add(frame(3, i));
