@@ -6,6 +6,7 @@ import type { ClientState, EnhancedAuth } from "./client-options.js";
 import type { ClientConfig, TlsSettings } from "./config.js";
 import type { DeliveryQueue } from "./delivery.js";
 import type { ClientEvents } from "./events.js";
+import type { InFlightTable } from "./in-flight-table.js";
 import type { BoundedQueue } from "./offline-queue.js";
 import type { Outbox } from "./outbox.js";
 import type { PendingPublish } from "./pending-publish.js";
@@ -67,7 +68,7 @@ export interface ClientContext {
   /** With `manualAcks`: received QoS 1/2 messages waiting for `acknowledge`, with the request that answers them. */
   readonly heldAcks: WeakMap<IncomingApplicationMessage, HeldAck>;
   /** QoS 1/2 publishes in flight, by the session's sequence number. */
-  readonly publishes: Map<number, PendingPublish>;
+  readonly publishes: InFlightTable<PendingPublish>;
   /** SUBSCRIBE/UNSUBSCRIBE in flight, by packet id. */
   readonly requests: Map<number, PendingRequest>;
   /** Requests to send (again) once connected. */

@@ -14,6 +14,7 @@ import type { ClientState, EnhancedAuth } from "./client-options.js";
 import type { ClientConfig, TlsSettings } from "./config.js";
 import { DeliveryQueue } from "./delivery.js";
 import type { ClientEvents } from "./events.js";
+import { InFlightTable } from "./in-flight-table.js";
 import { BoundedQueue } from "./offline-queue.js";
 import { Outbox } from "./outbox.js";
 import type { PendingPublish } from "./pending-publish.js";
@@ -49,7 +50,7 @@ export class ClientCore implements ClientContext {
   auth: EnhancedAuth | undefined;
   everConnected = false;
   readonly timers = new Map<TimerKind, unknown>();
-  readonly publishes = new Map<number, PendingPublish>();
+  readonly publishes = new InFlightTable<PendingPublish>();
   readonly requests = new Map<number, PendingRequest>();
   redo: PendingRequest[] = [];
   pings: Settle<void>[] = [];
@@ -127,8 +128,7 @@ export class ClientCore implements ClientContext {
     clearAllTimers(this);
     this.connectWaiter?.reject(error);
     this.connectWaiter = undefined;
-    for (const p of this.publishes.values()) p.reject(error);
-    this.publishes.clear();
+    for (const p of this.publishes.drain()) p.reject(error);
     for (const p of this.offline.drain()) p.reject(error);
     for (const r of this.requests.values()) r.reject(error);
     this.requests.clear();

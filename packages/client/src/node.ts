@@ -9,18 +9,26 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 import { pathToFileURL } from "node:url";
-import type { Connection } from "@amqtt/transport";
+import type { Connection, ConnectionOptions } from "@amqtt/transport";
 import { dialTcp } from "@amqtt/transport-tcp";
 import type { TlsSettings } from "./config.js";
+
+/**
+ * The client's `Outbox` already joins one turn's packets into one send, so the
+ * connection writes each send at once: no cork, and no `nextTick` to uncork, per
+ * turn. One shared object, so every connection shares its limits.
+ */
+const CONNECTION_OPTIONS: ConnectionOptions = { sendsBatched: true };
 
 /** Open TCP (`mqtt:`) or TLS (`mqtts:`) to the URL's host and port with aMQTT's TLS settings. */
 export async function dialTcpUri(url: URL, tls: TlsSettings): Promise<Connection> {
   // unix:///path/to/broker.sock: a unix domain socket listener (`bind: unix:/path` on the broker).
-  if (url.protocol === "unix:") return dialTcp({ host: "", port: 0, path: decodeURIComponent(url.pathname) });
+  if (url.protocol === "unix:")
+    return dialTcp({ host: "", port: 0, path: decodeURIComponent(url.pathname) }, CONNECTION_OPTIONS);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port);
-  if (url.protocol !== "mqtts:") return dialTcp({ host, port });
-  return dialTcp({ host, port, tls: await tlsOptions(host, tls) });
+  if (url.protocol !== "mqtts:") return dialTcp({ host, port }, CONNECTION_OPTIONS);
+  return dialTcp({ host, port, tls: await tlsOptions(host, tls) }, CONNECTION_OPTIONS);
 }
 
 /** Node TLS options from `cafile`/`capath`/`cadata`, `certfile`/`keyfile`, `verify_cert`, `check_hostname`. */

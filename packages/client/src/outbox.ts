@@ -1,5 +1,8 @@
 import type { Connection } from "@amqtt/transport";
 
+/** Already fulfilled: `then` on it queues a microtask. */
+const settled = Promise.resolve();
+
 /** Largest write handed to the connection at once; also the size that triggers an early flush. */
 const BATCH_BYTES = 64 * 1024;
 
@@ -15,7 +18,13 @@ const BATCH_BYTES = 64 * 1024;
  * makes its record of a packet durable before the packet leaves).
  */
 export class Outbox {
-  private chunks: Uint8Array[] = [];
+  /**
+   * The packets waiting, from `head` to `count`. The array is reused from one
+   * batch to the next (a fresh one per batch gave every publish a new backing
+   * store); slots outside head..count are cleared so no sent packet is kept.
+   */
+  private chunks: (Uint8Array | undefined)[] = [];
+  private count = 0;
   private head = 0;
   /** How many chunks of this connection left the array before `chunks[0]` (absolute index of `chunks[0]`). */
   private base = 0;
@@ -44,6 +53,7 @@ export class Outbox {
     this.stopWaiting?.();
     this.stopWaiting = undefined;
     this.chunks = [];
+    this.count = 0;
     this.head = 0;
     this.base = 0;
     this.holds = [];
@@ -59,7 +69,7 @@ export class Outbox {
    * even by a forced flush). Holds are released in the order they were made.
    */
   hold(until: PromiseLike<void>, failed: (error: unknown) => void): void {
-    const hold: Hold = { at: this.base + this.chunks.length, settled: false };
+    const hold: Hold = { at: this.base + this.count, settled: false };
     const holds = this.holds;
     holds.push(hold);
     until.then(
@@ -78,13 +88,15 @@ export class Outbox {
 
   /** Queue the bytes of one packet. */
   push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
+    this.chunks[this.count++] = bytes;
     this.held += bytes.length;
     if (this.stopWaiting !== undefined) return; // waiting for the connection to drain
     if (this.held >= BATCH_BYTES) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flushTask);
+      // A reaction on a settled promise is the same microtask as `queueMicrotask`'s, but
+      // Node's `queueMicrotask` also builds an AsyncResource and a bound function per call.
+      settled.then(this.flushTask);
     }
   }
 
@@ -110,16 +122,18 @@ export class Outbox {
   /** The index in `chunks` that writing stops at: the first unsettled hold, or the end. */
   private end(): number {
     const hold = this.holds[0];
-    return hold === undefined ? this.chunks.length : Math.min(this.chunks.length, hold.at - this.base);
+    return hold === undefined ? this.count : Math.min(this.count, hold.at - this.base);
   }
 
   /** Up to BATCH_BYTES of the oldest chunks before `stop` (at least one), joined when more than one. */
   private takeBatch(stop: number): Uint8Array {
-    const first = this.chunks[this.head] as Uint8Array;
+    const chunks = this.chunks;
+    const first = chunks[this.head] as Uint8Array;
+    chunks[this.head] = undefined;
     let end = this.head + 1;
     let size = first.length;
     while (end < stop) {
-      const next = (this.chunks[end] as Uint8Array).length;
+      const next = (chunks[end] as Uint8Array).length;
       if (size + next > BATCH_BYTES) break;
       size += next;
       end++;
@@ -127,24 +141,29 @@ export class Outbox {
     let batch = first;
     if (end - this.head > 1) {
       batch = new Uint8Array(size);
-      let offset = 0;
-      for (let i = this.head; i < end; i++) {
-        const chunk = this.chunks[i] as Uint8Array;
+      batch.set(first, 0);
+      let offset = first.length;
+      for (let i = this.head + 1; i < end; i++) {
+        const chunk = chunks[i] as Uint8Array;
+        chunks[i] = undefined;
         batch.set(chunk, offset);
         offset += chunk.length;
       }
     }
     this.held -= size;
-    if (end === this.chunks.length) {
-      this.base += this.chunks.length;
-      this.chunks = [];
+    if (end === this.count) {
+      this.base += this.count;
+      this.count = 0;
       this.head = 0;
+      // After a burst, let a large array go rather than keep its slots for good.
+      if (chunks.length > 1024) this.chunks = [];
     } else {
       this.head = end;
       // Drop the slots already sent now and then, so the array stays in proportion to what is held.
-      if (this.head > 1024 && this.head * 2 > this.chunks.length) {
-        this.chunks = this.chunks.slice(this.head);
+      if (this.head > 1024 && this.head * 2 > this.count) {
+        this.chunks = chunks.slice(this.head, this.count);
         this.base += this.head;
+        this.count -= this.head;
         this.head = 0;
       }
     }

@@ -80,7 +80,8 @@ function handOver(
     return new ClientError(`publish refused: ${(cause as Error).message}`, { cause });
   }
   let outcome: boolean | Error = false;
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as SessionAction;
     if (a.kind === "publishAccepted") {
       if (entry !== undefined) ctx.publishes.set(a.seq, entry);
     } else if (a.kind === "published") outcome = true;

@@ -25,7 +25,9 @@ export function carryActions(
   transportError?: Error,
 ): void {
   let justConnected: { sessionPresent: boolean; keepAlive: number } | undefined;
-  for (const a of actions) {
+  // An index, not for-of: unoptimised code allocates an array iterator per call (seen in a heap profile).
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i] as SessionAction;
     switch (a.kind) {
       case "send":
         ctx.plugins.packetSent(a.packet);
@@ -68,8 +70,7 @@ export function carryActions(
         break;
       case "publishDropped":
         if (a.seq !== undefined) {
-          const entry = ctx.publishes.get(a.seq);
-          ctx.publishes.delete(a.seq);
+          const entry = ctx.publishes.take(a.seq);
           entry?.reject(new PublishError(`publish to ${a.topic} dropped: ${a.reason}`, a.reason));
         }
         // Without `seq` the publish never entered the flow: `handOver` (publishing.ts) reports it.
@@ -269,9 +270,8 @@ function requestAnswered(ctx: ClientContext, packetId: number, codes: number[]):
 }
 
 function acked(ctx: ClientContext, seq: number, packetId: number, reasonCode: number): void {
-  const entry = ctx.publishes.get(seq);
+  const entry = ctx.publishes.take(seq);
   if (entry === undefined) return;
-  ctx.publishes.delete(seq);
   entry.message.packetId = packetId;
   if (isFailure(reasonCode))
     entry.reject(
