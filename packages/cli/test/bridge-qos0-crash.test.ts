@@ -10,11 +10,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { MQTTClient } from "@amqtt/client";
 import { cleanupStack, seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
-import { bridgeTestClient, until } from "./helpers/bridge-clients.js";
+import { bridgeTestClient, receivedPayloads, until } from "./helpers/bridge-clients.js";
 import { startBridgedSite } from "./helpers/bridge-site.js";
 import { isPuback } from "./helpers/mqtt-proxy.js";
 
@@ -45,11 +45,12 @@ describe.each([5, 4] as const)(
           `site-q0-v${level}-s${seed}`,
           '{ filter: "sensors/#", direction: out, qos: 1, remote_prefix: "site/" }',
         );
-        const far = client(`far-q0-${level}-${seed}`);
-        const got: string[] = [];
-        far.on("message", (m: IncomingApplicationMessage) => got.push(new TextDecoder().decode(m.data)));
-        await far.connect(remote.url);
-        await far.subscribe([["site/sensors/#", 1]]);
+        const got = await receivedPayloads(
+          client(`far-q0-${level}-${seed}`),
+          remote.url,
+          "site/sensors/#",
+          1,
+        );
 
         let pub = client(`site-pub-q0-${level}-${seed}`);
         await pub.connect(`mqtt://127.0.0.1:${sitePort}`);

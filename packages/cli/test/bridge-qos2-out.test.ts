@@ -11,11 +11,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IncomingApplicationMessage, MQTTClient } from "@amqtt/client";
+import type { MQTTClient } from "@amqtt/client";
 import { cleanupStack, seededRandom } from "@amqtt/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { killAmqtt, startAmqtt } from "./helpers/amqtt-process.js";
-import { bridgeTestClient, until } from "./helpers/bridge-clients.js";
+import { bridgeTestClient, receivedPayloads, until } from "./helpers/bridge-clients.js";
 import { startBridgedSite } from "./helpers/bridge-site.js";
 import {
   ackPacketId,
@@ -62,11 +62,7 @@ describe.each([5, 4] as const)(
         );
 
         // The subscriber on mosquitto: what it gets, in order.
-        const far = client(`far-${level}-${seed}`);
-        const got: string[] = [];
-        far.on("message", (m: IncomingApplicationMessage) => got.push(new TextDecoder().decode(m.data)));
-        await far.connect(remote.url);
-        await far.subscribe([["site/alarms/#", 2]]);
+        const got = await receivedPayloads(client(`far-${level}-${seed}`), remote.url, "site/alarms/#", 2);
 
         let pub = client(`site-pub-${level}-${seed}`);
         await pub.connect(`mqtt://127.0.0.1:${sitePort}`);
