@@ -4,15 +4,21 @@ import { MemoryStore } from "../../src/index.js";
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
+/** An open memory store and node n1's log in it; `onError` hears the log's failed writes. */
+async function openLog(onError: (error: unknown) => void = () => {}) {
+  const store = new MemoryStore();
+  await store.open();
+  const log = new AppliedEnvelopes(
+    () => store,
+    "n1",
+    (_m, e) => onError(e),
+  );
+  return { store, log };
+}
+
 describe("AppliedEnvelopes (a node's durable, unacknowledged envelope ids in the shared store)", () => {
   it("keeps the unacknowledged ones readable by an adopter, in order", async () => {
-    const store = new MemoryStore();
-    await store.open();
-    const log = new AppliedEnvelopes(
-      () => store,
-      "n1",
-      () => {},
-    );
+    const { store, log } = await openLog();
     log.record("n0", "e1");
     log.record("n2", "e2");
     log.record("n0", "e3");
@@ -27,14 +33,8 @@ describe("AppliedEnvelopes (a node's durable, unacknowledged envelope ids in the
   });
 
   it("is bounded: 2000 envelopes recorded and acknowledged leave at most a prune's worth of rows", async () => {
-    const store = new MemoryStore();
-    await store.open();
     const errors: unknown[] = [];
-    const log = new AppliedEnvelopes(
-      () => store,
-      "n1",
-      (_m, e) => errors.push(e),
-    );
+    const { store, log } = await openLog((e) => errors.push(e));
     for (let i = 0; i < 2000; i++) {
       log.record("n0", `e${i}`);
       log.acknowledged("n0", `e${i}`);
@@ -47,13 +47,7 @@ describe("AppliedEnvelopes (a node's durable, unacknowledged envelope ids in the
   });
 
   it("never prunes past an unacknowledged envelope", async () => {
-    const store = new MemoryStore();
-    await store.open();
-    const log = new AppliedEnvelopes(
-      () => store,
-      "n1",
-      () => {},
-    );
+    const { store, log } = await openLog();
     log.record("n0", "stuck");
     for (let i = 0; i < 300; i++) {
       log.record("n0", `e${i}`);
