@@ -48,6 +48,7 @@ export type {
 } from "./actions.js";
 export { type ClientDisconnectOptions, ClientSession } from "./client-session.js";
 export { InvalidSessionSnapshotError, SessionUsageError } from "./errors.js";
+export { ListPool } from "./list-pool.js";
 export {
   type ClientSessionOptions,
   type CommonSessionOptions,

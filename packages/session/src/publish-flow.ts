@@ -24,10 +24,10 @@ import {
 } from "@amqtt/qos";
 import type { MessageAction, PublishRequestAction, SessionAction } from "./actions.js";
 import { SessionUsageError } from "./errors.js";
+import { ListPool } from "./list-pool.js";
 import type { CommonSessionOptions, PublishMessage } from "./options.js";
 import { DEFAULT_RECEIVE_MAXIMUM, DEFAULT_TOPIC_ALIAS_MAXIMUM } from "./options.js";
 import { PublishRequests } from "./publish-requests.js";
-import { ScratchList } from "./scratch-list.js";
 import type { SharedPublish } from "./shared-publish.js";
 import { DEFAULT_MAX_OUTBOUND_ALIASES, InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
 
@@ -584,8 +584,9 @@ function measure(packet: PublishPacket, version: ProtocolVersion): number {
 
 // The QoS machines' answers while a flow maps them into session actions: a new list
 // with its first push is about 185 bytes, and a QoS 1 message made three (issue 19).
-const senderScratch = new ScratchList<SenderAction>();
-const receiverScratch = new ScratchList<ReceiverAction>();
+// One list each suffices: a flow maps its machine's answer before anything nests.
+const senderScratch = new ListPool<SenderAction>(1, 64);
+const receiverScratch = new ListPool<ReceiverAction>(1, 64);
 
 /** The receive options of an accepted request (shared: one object less per PUBLISH). */
 const ACCEPTED = Object.freeze({ reasonCode: 0 });
