@@ -2,6 +2,7 @@ import type { BrokerStore } from "@amqtt/store";
 import type { ResolvedBrokerConfig } from "../config/resolve.js";
 import { sessionRecord } from "../core/persistence.js";
 import type { BrokerConnection, SessionState } from "../core/session-state.js";
+import { atTurnEnd, type TurnEndTask } from "../core/turn-end.js";
 
 /** What saving sessions needs from the broker. */
 export interface SessionSaverHost {
@@ -11,7 +12,7 @@ export interface SessionSaverHost {
 }
 
 /** Writes sessions to the store: live ones (persistent stores only) and ones whose connection ended. */
-export class SessionSaver {
+export class SessionSaver implements TurnEndTask {
   /** The saves asked for in this synchronous run, by connection (see {@link saveAtTurnEnd}). */
   private turnSaves: Map<BrokerConnection, Promise<boolean>> | undefined;
 
@@ -23,18 +24,16 @@ export class SessionSaver {
    * deliveries of a batch of cluster envelopes), not one per change. Resolves to
    * whether it was saved ({@link saveLive} answered `undefined`: not stored).
    *
-   * Design: the run's map is cleared by a microtask queued before any of its
-   * saves, so a request made after a snapshot was taken always gets a new save.
+   * Design: the run's map is cleared at the end of the run (`atTurnEnd`, whose
+   * reaction is queued before any of the run's saves), so a request made after a
+   * snapshot was taken always gets a new save.
    */
   saveAtTurnEnd(conn: BrokerConnection): Promise<boolean> {
     let saves = this.turnSaves;
     if (saves === undefined) {
-      const fresh = new Map<BrokerConnection, Promise<boolean>>();
-      saves = fresh;
-      this.turnSaves = fresh;
-      queueMicrotask(() => {
-        if (this.turnSaves === fresh) this.turnSaves = undefined;
-      });
+      saves = new Map<BrokerConnection, Promise<boolean>>();
+      this.turnSaves = saves;
+      atTurnEnd(this);
     }
     let saved = saves.get(conn);
     if (saved === undefined) {
@@ -70,6 +69,11 @@ export class SessionSaver {
     return store
       .saveSession(sessionRecord(state, snapshot, expiry, undefined, true))
       .catch((error) => this.host.warn("saving a session failed", error));
+  }
+
+  /** @internal The run is over: its saves have their snapshots coming (see {@link saveAtTurnEnd}). */
+  turnEnded(): void {
+    this.turnSaves = undefined;
   }
 
   /** Save a session that outlives its connection for `expiry` seconds (with its snapshot and delayed will). */
